@@ -1,0 +1,345 @@
+#include "convscope/conventions.hpp"
+
+#include <algorithm>
+#include <array>
+
+namespace convscope::conventions {
+
+// ---- Layout ---------------------------------------------------------------
+
+bool channels_last(Framework f) { return f == Framework::tensorflow; }
+
+size_t channel_axis(Framework f, size_t rank) { return channels_last(f) ? rank - 1 : 1; }
+
+size_t spatial_axis(Framework f, size_t i) { return channels_last(f) ? 1 + i : 2 + i; }
+
+std::string spatial_axis_label(size_t spatial_rank, size_t i) {
+  static const char* const k1[] = {"L"};
+  static const char* const k2[] = {"H", "W"};
+  static const char* const k3[] = {"D", "H", "W"};
+  if (spatial_rank == 1 && i < 1) return k1[i];
+  if (spatial_rank == 2 && i < 2) return k2[i];
+  if (spatial_rank == 3 && i < 3) return k3[i];
+  return "axis " + std::to_string(i);
+}
+
+std::string layout_string(Framework f, size_t rank) {
+  if (rank < 2) return "N";
+  std::string s = channels_last(f) ? "N" : "N, C";
+  for (size_t i = 0; i < rank - 2; ++i) s += ", " + spatial_axis_label(rank - 2, i);
+  if (channels_last(f)) s += ", C";
+  return s;
+}
+
+// ---- Names ----------------------------------------------------------------
+
+namespace {
+
+struct TypeNames {
+  LayerType type;
+  const char* pytorch;     // nn.Module class, {d} = 1/2/3
+  const char* keras;       // Keras layer class
+  const char* keras_auto;  // Keras automatic name stem
+  const char* onnx;        // ONNX op type
+};
+
+// {d} is replaced by the spatial rank.
+constexpr std::array<TypeNames, 17> kTypeNames = {{
+    {LayerType::conv, "Conv{d}d", "Conv{d}D", "conv{d}d", "Conv"},
+    {LayerType::conv_transpose, "ConvTranspose{d}d", "Conv{d}DTranspose", "conv{d}d_transpose",
+     "ConvTranspose"},
+    {LayerType::depthwise_conv, "Conv{d}d", "DepthwiseConv{d}D", "depthwise_conv{d}d", "Conv"},
+    {LayerType::max_pool, "MaxPool{d}d", "MaxPooling{d}D", "max_pooling{d}d", "MaxPool"},
+    {LayerType::avg_pool, "AvgPool{d}d", "AveragePooling{d}D", "average_pooling{d}d",
+     "AveragePool"},
+    {LayerType::global_avg_pool, "AdaptiveAvgPool{d}d", "GlobalAveragePooling{d}D",
+     "global_average_pooling{d}d", "GlobalAveragePool"},
+    {LayerType::global_max_pool, "AdaptiveMaxPool{d}d", "GlobalMaxPooling{d}D",
+     "global_max_pooling{d}d", "GlobalMaxPool"},
+    {LayerType::adaptive_avg_pool, "AdaptiveAvgPool{d}d", "AdaptiveAveragePooling{d}D",
+     "adaptive_average_pooling{d}d", "AdaptiveAvgPool"},
+    {LayerType::zero_pad, "ZeroPad{d}d", "ZeroPadding{d}D", "zero_padding{d}d", "Pad"},
+    {LayerType::crop, "Crop{d}d", "Cropping{d}D", "cropping{d}d", "Slice"},
+    {LayerType::upsample, "Upsample", "UpSampling{d}D", "up_sampling{d}d", "Resize"},
+    {LayerType::flatten, "Flatten", "Flatten", "flatten", "Flatten"},
+    {LayerType::dense, "Linear", "Dense", "dense", "Gemm"},
+    {LayerType::relu, "ReLU", "ReLU", "re_lu", "Relu"},
+    {LayerType::activation, "Activation", "Activation", "activation", "Activation"},
+    {LayerType::batch_norm, "BatchNorm{d}d", "BatchNormalization", "batch_normalization",
+     "BatchNormalization"},
+    {LayerType::dropout, "Dropout", "Dropout", "dropout", "Dropout"},
+}};
+
+std::string with_rank(const char* pattern, size_t spatial_rank) {
+  std::string s = pattern;
+  const auto pos = s.find("{d}");
+  if (pos != std::string::npos) s.replace(pos, 3, std::to_string(spatial_rank));
+  return s;
+}
+
+const TypeNames& names_of(LayerType t) { return kTypeNames[static_cast<size_t>(t)]; }
+
+}  // namespace
+
+std::string framework_layer_name(Framework f, LayerType t, size_t spatial_rank) {
+  const TypeNames& n = names_of(t);
+  switch (f) {
+    case Framework::pytorch: return with_rank(n.pytorch, spatial_rank);
+    case Framework::tensorflow: return with_rank(n.keras, spatial_rank);
+    case Framework::onnx: return n.onnx;
+  }
+  return n.onnx;
+}
+
+std::string auto_layer_name(Framework f, LayerType t, size_t spatial_rank, size_t index,
+                            size_t ordinal) {
+  const TypeNames& n = names_of(t);
+  switch (f) {
+    case Framework::tensorflow: {
+      // Keras: conv2d, conv2d_1, conv2d_2, ... per layer class.
+      std::string base = with_rank(n.keras_auto, spatial_rank);
+      if (t == LayerType::batch_norm || t == LayerType::dense || t == LayerType::flatten ||
+          t == LayerType::dropout || t == LayerType::activation || t == LayerType::relu)
+        base = n.keras_auto;
+      return ordinal == 0 ? base : base + "_" + std::to_string(ordinal);
+    }
+    case Framework::pytorch:
+      // nn.Sequential names its children by position.
+      return std::to_string(index);
+    case Framework::onnx:
+      // Exporters name nodes OpType_N (e.g. torch.onnx: /features/Conv_0 style).
+      return std::string(n.onnx) + "_" + std::to_string(index);
+  }
+  return std::to_string(index);
+}
+
+std::string field_name(Framework f, const std::string& field) {
+  struct Row { const char* field; const char* pytorch; const char* tensorflow; const char* onnx; };
+  static const Row kRows[] = {
+      {"filters", "out_channels", "filters", "M (weight dim 0)"},
+      {"kernel", "kernel_size", "kernel_size", "kernel_shape"},
+      {"stride", "stride", "strides", "strides"},
+      {"dilation", "dilation", "dilation_rate", "dilations"},
+      {"padding", "padding", "padding", "pads"},
+      {"groups", "groups", "groups", "group"},
+      {"output_padding", "output_padding", "output_padding", "output_padding"},
+      {"depth_multiplier", "out_channels / in_channels", "depth_multiplier", "M / C"},
+      {"ceil_mode", "ceil_mode", "-", "ceil_mode"},
+      {"count_include_pad", "count_include_pad", "-", "count_include_pad"},
+      {"units", "out_features", "units", "N (weight dim)"},
+      {"in_features", "in_features", "input_dim", "K (weight dim)"},
+      {"output_size", "output_size", "output_size", "-"},
+      {"scale", "scale_factor", "size", "scales"},
+      {"cropping", "-", "cropping", "starts / ends"},
+      {"keepdims", "-", "keepdims", "-"},
+      {"bias", "bias", "use_bias", "B"},
+  };
+  for (const Row& r : kRows) {
+    if (field != r.field) continue;
+    switch (f) {
+      case Framework::pytorch: return r.pytorch;
+      case Framework::tensorflow: return r.tensorflow;
+      case Framework::onnx: return r.onnx;
+    }
+  }
+  return field;
+}
+
+// ---- Error texts ----------------------------------------------------------
+
+namespace {
+
+struct Template {
+  Framework framework;
+  Failure failure;
+  const char* source;
+  const char* text;
+};
+
+// Verbatim templates from each framework's source; {x} are filled by the
+// analysis. Order matters: per (framework, failure) the first is the text the
+// user most likely sees. Sources:
+//  TF graph mode: tensorflow/core/framework/shape_inference.cc (Subtract)
+//  TF eager: tensorflow/core/framework/kernel_shape_util.cc
+//  tf.keras 2: keras/layers/convolutional/base_conv.py
+//  Keras 3: keras/src/ops/operation_utils.py
+//  PyTorch: aten/src/ATen/native/Convolution.cpp, Pool.h, ConvUtils.h
+//  ONNX Runtime: onnxruntime/core/providers/cpu/nn/conv_attributes.h, pool_attributes.h
+const Template kTemplates[] = {
+    // -- convolution: kernel larger than the padded input
+    {Framework::pytorch, Failure::window_too_small, "PyTorch",
+     "Calculated padded input size per channel: ({padded}). Kernel size: ({kernel}). Kernel size "
+     "can't be greater than actual input size"},
+    {Framework::tensorflow, Failure::window_too_small, "TensorFlow graph mode (tf.keras 2)",
+     "Negative dimension size caused by subtracting {k_eff} from {in} for '{node}' with input "
+     "shapes: {shapes}."},
+    {Framework::tensorflow, Failure::window_too_small, "Keras 3",
+     "Computed output size would be zero or negative. Received `inputs shape={keras_shape}`, "
+     "`kernel shape={keras_kernel}`, `dilation_rate={keras_dilation}`, `strides={keras_strides}`, "
+     "`padding={keras_padding}`."},
+    {Framework::tensorflow, Failure::window_too_small, "TensorFlow eager mode",
+     "Computed output size would be negative: {eager_out} [input_size: {in}, "
+     "effective_filter_size: {k_eff}, stride: {stride}]"},
+    {Framework::tensorflow, Failure::window_too_small, "tf.keras 2 (compute_output_shape)",
+     "One of the dimensions in the output is <= 0 due to downsampling in {name}. Consider "
+     "increasing the input size. Received input shape {keras2_shape} which would produce output "
+     "shape with a zero or negative value in a dimension."},
+    {Framework::tensorflow, Failure::window_too_small, "TensorFlow.js layers",
+     "Negative dimension size caused by adding layer {name} with input shape [{tfjs_shape}]"},
+    {Framework::onnx, Failure::window_too_small, "ONNX Runtime",
+     "Invalid input shape: {ort_spatial}"},
+    // -- pooling: output smaller than 1
+    {Framework::pytorch, Failure::pool_too_small, "PyTorch",
+     "Given input size: ({pool_in}). Calculated output size: ({pool_out}). Output size is too "
+     "small"},
+    {Framework::pytorch, Failure::pool_too_small, "PyTorch (max_pool1d)",
+     "max_pool1d() Invalid computed output size: {pool1d_out}"},
+    {Framework::tensorflow, Failure::pool_too_small, "TensorFlow graph mode (tf.keras 2)",
+     "Negative dimension size caused by subtracting {k_eff} from {in} for '{node}' with input "
+     "shapes: {shapes}."},
+    {Framework::tensorflow, Failure::pool_too_small, "Keras 3",
+     "Computed output size would be zero or negative. Received: `inputs.shape={numpy_shape}`, "
+     "`pool_size={numpy_kernel}`, `strides={keras_strides}`, `padding={keras_padding}`."},
+    {Framework::tensorflow, Failure::pool_too_small, "TensorFlow eager mode",
+     "Computed output size would be negative: {eager_out} [input_size: {in}, "
+     "effective_filter_size: {k_eff}, stride: {stride}]"},
+    {Framework::tensorflow, Failure::pool_too_small, "TensorFlow.js layers",
+     "Negative dimension size caused by adding layer {name} with input shape [{tfjs_shape}]"},
+    {Framework::onnx, Failure::pool_too_small, "ONNX Runtime",
+     "Calculated output dimension is negative. Check kernel_shape, pads, strides and dilations."},
+    // -- transposed convolution
+    {Framework::pytorch, Failure::transposed_too_small, "PyTorch",
+     "Given input size per channel: ({per_channel_in}). Calculated output size per channel: "
+     "({per_channel_out}). Output size is too small"},
+    {Framework::onnx, Failure::transposed_too_small, "ONNX Runtime",
+     "Invalid input shape: {ort_spatial}"},
+    // -- PyTorch pooling padding
+    {Framework::pytorch, Failure::pool_padding_too_large, "PyTorch",
+     "pad should be at most half of effective kernel size, but got pad={pad}, kernel_size={kernel} "
+     "and dilation={dilation}"},
+    {Framework::pytorch, Failure::pool_padding_too_large, "PyTorch (max_pool1d)",
+     "max_pool1d() padding should be at most half of kernel size, but got padding={pad1d} and "
+     "kernel_size={kernel}"},
+    // -- padding='same' with stride
+    {Framework::pytorch, Failure::same_strided, "PyTorch",
+     "padding='same' is not supported for strided convolutions"},
+    {Framework::tensorflow, Failure::same_dilated_strided, "Keras",
+     "`strides > 1` not supported in conjunction with `dilation_rate > 1`. Received: "
+     "strides={keras_strides} and dilation_rate={keras_dilation}"},
+    // -- groups
+    {Framework::pytorch, Failure::groups_in_channels, "PyTorch", "in_channels must be divisible by groups"},
+    {Framework::pytorch, Failure::groups_out_channels, "PyTorch", "out_channels must be divisible by groups"},
+    {Framework::tensorflow, Failure::groups_in_channels, "Keras 3",
+     "The number of input channels must be evenly divisible by the number of groups. Received "
+     "groups={groups}, but the input has {channels} channels (full input shape is {keras_shape})."},
+    {Framework::tensorflow, Failure::groups_out_channels, "Keras 3",
+     "The number of filters must be evenly divisible by the number of groups. Received: "
+     "groups={groups}, filters={filters}."},
+    {Framework::onnx, Failure::groups_in_channels, "ONNX Runtime",
+     "Input channels C is not equal to kernel channels * group. C: {channels} kernel channels: "
+     "{kernel_channels} group: {groups}"},
+    {Framework::onnx, Failure::groups_out_channels, "ONNX Runtime",
+     "Output channels M is not divisible by group. M: {filters} group: {groups}"},
+    // -- transposed output padding
+    {Framework::pytorch, Failure::output_padding_too_large, "PyTorch",
+     "output padding must be smaller than either stride or dilation, but got {op_details}"},
+    {Framework::tensorflow, Failure::output_padding_too_large, "Keras 3",
+     "`output_padding` must be < `strides`. output_padding={keras_output_padding}, "
+     "strides={keras_strides}"},
+    {Framework::tensorflow, Failure::output_padding_too_large, "tf.keras 2",
+     "Strides must be greater than output padding. Received strides={keras_strides}, "
+     "output_padding={keras_output_padding}."},
+    {Framework::tensorflow, Failure::transposed_inconsistent, "TensorFlow",
+     "Conv2DCustomBackpropInput: Size of out_backprop doesn't match computed: actual = {in}, "
+     "computed = {forward} spatial_dim: {spatial_dim} input: {out} filter: {kernel} output: {in} "
+     "stride: {stride} dilation: {dilation}"},
+    // -- dense / linear
+    {Framework::pytorch, Failure::dense_mismatch, "PyTorch",
+     "mat1 and mat2 shapes cannot be multiplied ({rows}x{arriving} and {declared}x{units})"},
+    {Framework::tensorflow, Failure::dense_mismatch, "Keras",
+     "Input 0 of layer \"{name}\" is incompatible with the layer: expected axis -1 of input shape "
+     "to have value {declared}, but received input with shape {keras_shape}"},
+    {Framework::onnx, Failure::dense_mismatch, "ONNX Runtime (Gemm, transB=1 as exported by PyTorch)",
+     "GEMM: Dimension mismatch, W: {{units},{declared}} K: {arriving} N:{units}"},
+};
+
+bool has_all_vars(const std::string& tmpl, const Vars& vars) {
+  for (size_t i = tmpl.find('{'); i != std::string::npos; i = tmpl.find('{', i + 1)) {
+    const size_t close = tmpl.find('}', i);
+    if (close == std::string::npos) break;
+    const std::string key = tmpl.substr(i + 1, close - i - 1);
+    if (key.find_first_of("{ ,") != std::string::npos) continue;  // a literal brace
+    const bool found = std::any_of(vars.begin(), vars.end(),
+                                   [&](const auto& kv) { return kv.first == key; });
+    if (!found) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string fill(const std::string& tmpl, const Vars& vars) {
+  std::string out;
+  out.reserve(tmpl.size() + 64);
+  for (size_t i = 0; i < tmpl.size(); ++i) {
+    if (tmpl[i] == '{') {
+      const size_t close = tmpl.find('}', i);
+      if (close != std::string::npos) {
+        const std::string key = tmpl.substr(i + 1, close - i - 1);
+        const auto it = std::find_if(vars.begin(), vars.end(),
+                                     [&](const auto& kv) { return kv.first == key; });
+        if (it != vars.end()) {
+          out += it->second;
+          i = close;
+          continue;
+        }
+      }
+    }
+    out += tmpl[i];
+  }
+  return out;
+}
+
+std::vector<Text> error_texts(Framework f, Failure failure, const Vars& vars) {
+  std::vector<Text> texts;
+  for (const Template& t : kTemplates) {
+    if (t.framework != f || t.failure != failure) continue;
+    if (!has_all_vars(t.text, vars)) continue;
+    texts.push_back({t.source, fill(t.text, vars)});
+  }
+  return texts;
+}
+
+// ---- Formatting helpers ----------------------------------------------------
+
+std::string joined(const std::vector<int64_t>& v, const std::string& sep) {
+  std::string s;
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (i) s += sep;
+    s += std::to_string(v[i]);
+  }
+  return s;
+}
+
+std::string tf_shape(const std::vector<int64_t>& shape, bool unknown_batch) {
+  std::string s = "[";
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (i) s += ",";
+    s += (i == 0 && unknown_batch) ? "?" : std::to_string(shape[i]);
+  }
+  return s + "]";
+}
+
+std::string keras_shape(const std::vector<int64_t>& shape) {
+  std::string s = "(";
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (i) s += ", ";
+    s += i == 0 ? "None" : std::to_string(shape[i]);
+  }
+  if (shape.size() == 1) s += ",";
+  return s + ")";
+}
+
+std::string ort_shape(const std::vector<int64_t>& shape) { return "{" + joined(shape, ",") + "}"; }
+
+}  // namespace convscope::conventions

@@ -1,0 +1,81 @@
+// What differs between PyTorch, TensorFlow/Keras and ONNX, as data: layout,
+// the names a framework gives a layer and its fields, defaults, automatic
+// layer names, and the verbatim error texts each one prints.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "convscope/network.hpp"
+
+namespace convscope::conventions {
+
+// ---- Layout ---------------------------------------------------------------
+// NCHW-style (pytorch, onnx) or NHWC-style (tensorflow).
+bool channels_last(Framework f);
+size_t channel_axis(Framework f, size_t rank);
+// Index in the full shape of spatial axis i (0-based among spatial axes).
+size_t spatial_axis(Framework f, size_t i);
+// "H", "W"; "D", "H", "W"; "L" for 1-D.
+std::string spatial_axis_label(size_t spatial_rank, size_t i);
+// "N, C, H, W" / "N, H, W, C" for a full rank.
+std::string layout_string(Framework f, size_t rank);
+
+// ---- Names ----------------------------------------------------------------
+// The class or op the user wrote: "Conv2d", "Conv2D", "Conv".
+std::string framework_layer_name(Framework f, LayerType t, size_t spatial_rank);
+// Automatic layer name, as the framework would pick it, for layer `index`
+// whose type occurred `ordinal` times before (Keras: conv2d, conv2d_1, ...).
+std::string auto_layer_name(Framework f, LayerType t, size_t spatial_rank, size_t index,
+                            size_t ordinal);
+// The name a framework gives a field ("kernel_size", "kernel_shape").
+std::string field_name(Framework f, const std::string& field);
+
+// ---- Error texts ----------------------------------------------------------
+// Every failure a layer can have. Each has templates per framework, the first
+// being the one the user most likely sees.
+enum class Failure {
+  window_too_small,         // conv / depthwise: effective kernel larger than padded input
+  pool_too_small,           // pooling output size < 1
+  transposed_too_small,     // transposed conv output size < 1
+  pool_padding_too_large,   // PyTorch: padding > half the kernel
+  same_strided,             // PyTorch: padding='same' with stride > 1
+  same_dilated_strided,     // Keras: strides > 1 with dilation_rate > 1
+  groups_in_channels,       // input channels not divisible by groups
+  groups_out_channels,      // filters not divisible by groups
+  output_padding_too_large, // transposed conv
+  transposed_inconsistent,  // TF conv2d_transpose: output does not map back to input
+  dense_mismatch,           // declared in_features != arriving size
+  crop_too_large,
+  rank_mismatch,            // spatial op after flatten/dense, or wrong rank
+  too_large,                // a size beyond 2^31 - 1 or 64-bit overflow
+};
+
+struct Text {
+  std::string source;  // "TensorFlow (graph mode)", "Keras 3", "PyTorch"
+  std::string text;
+};
+
+using Vars = std::vector<std::pair<std::string, std::string>>;
+
+// The framework's texts for a failure, filled with `vars` ({name} -> value).
+// Templates whose variables are missing from `vars` are left out, so a
+// caller can omit, e.g., the TF eager text when TF eager would not fail.
+std::vector<Text> error_texts(Framework f, Failure failure, const Vars& vars);
+
+// Replaces every {key} in a template.
+std::string fill(const std::string& tmpl, const Vars& vars);
+
+// ---- Formatting helpers for the texts --------------------------------------
+// "[?,4,4,3]": TensorFlow graph-mode shape, unknown batch as '?'.
+std::string tf_shape(const std::vector<int64_t>& shape, bool unknown_batch);
+// "(None, 4, 4, 3)": Keras' Python tuple.
+std::string keras_shape(const std::vector<int64_t>& shape);
+// "4 x 4": PyTorch's per-channel sizes.
+std::string joined(const std::vector<int64_t>& v, const std::string& sep);
+// "{1,3,4,4}": ONNX Runtime's TensorShape.
+std::string ort_shape(const std::vector<int64_t>& shape);
+
+}  // namespace convscope::conventions

@@ -1,0 +1,346 @@
+#include "convscope/fixes.hpp"
+
+#include <algorithm>
+#include <numeric>
+
+#include "convscope/checked.hpp"
+#include "convscope/layer_rules.hpp"
+#include "convscope/limits.hpp"
+
+namespace convscope {
+
+using conventions::Failure;
+using std::to_string;
+
+namespace {
+
+struct Candidate {
+  std::string summary;
+  Network net;
+  // Index of the originally failing layer in the changed network; nullopt
+  // when the change removed it.
+  std::optional<size_t> fixed_index;
+};
+
+bool is_window(LayerType t) {
+  return t == LayerType::conv || t == LayerType::depthwise_conv || t == LayerType::max_pool ||
+         t == LayerType::avg_pool;
+}
+bool is_pool(LayerType t) { return t == LayerType::max_pool || t == LayerType::avg_pool; }
+
+// "5" when every axis agrees, "(5, 3)" otherwise: how the user would type it.
+std::string axes_value(const std::vector<int64_t>& v) {
+  if (std::all_of(v.begin(), v.end(), [&](int64_t x) { return x == v[0]; })) return to_string(v[0]);
+  std::string s = "(";
+  for (size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + to_string(v[i]);
+  return s + ")";
+}
+
+std::string pads_value(const Padding& p) {
+  std::vector<int64_t> begins;
+  bool symmetric = true;
+  for (const auto& pr : p.pairs) {
+    begins.push_back(pr.first);
+    symmetric = symmetric && pr.first == pr.second;
+  }
+  if (symmetric) return axes_value(begins);
+  std::string s = "(";
+  for (size_t i = 0; i < p.pairs.size(); ++i)
+    s += (i ? ", " : "") + std::string("(") + to_string(p.pairs[i].first) + ", " + to_string(p.pairs[i].second) + ")";
+  return s + ")";
+}
+
+std::string padding_value(const Padding& p) {
+  switch (p.mode) {
+    case PadMode::valid: return "'valid'";
+    case PadMode::same: return "'same'";
+    case PadMode::same_lower: return "'same_lower'";
+    case PadMode::explicit_pads: return pads_value(p);
+  }
+  return "";
+}
+
+std::string field(const Network& net, const char* name) {
+  return conventions::field_name(net.framework, name);
+}
+
+Padding symmetric_padding(const std::vector<int64_t>& per_axis) {
+  Padding p;
+  p.mode = PadMode::explicit_pads;
+  for (int64_t v : per_axis) p.pairs.push_back({v, v});
+  const bool alike = std::all_of(per_axis.begin(), per_axis.end(), [&](int64_t x) { return x == per_axis[0]; });
+  p.written_as = alike ? 0 : 1;
+  return p;
+}
+
+class Generator {
+ public:
+  Generator(const Network& net, const Report& rep)
+      : net_(net), rep_(rep), index_(*rep.first_error), layer_(net.layers[index_]),
+        failing_(rep.layers[index_]) {}
+
+  std::vector<Candidate> run() {
+    const Failure f = *failing_.failure;
+    switch (f) {
+      case Failure::window_too_small:
+      case Failure::pool_too_small:
+        fix_window_size();
+        fix_earlier_layers();
+        fix_input();
+        break;
+      case Failure::transposed_too_small:
+        set_layer("padding=0", [](Layer& l) { l.padding = symmetric_padding(std::vector<int64_t>(l.kernel.size(), 0)); });
+        fix_input();
+        break;
+      case Failure::crop_too_large:
+        set_layer("no cropping", [](Layer& l) { l.cropping = symmetric_padding(std::vector<int64_t>(l.cropping.pairs.size(), 0)); });
+        fix_earlier_layers();
+        fix_input();
+        break;
+      case Failure::pool_padding_too_large: fix_pool_padding(); break;
+      case Failure::same_strided: fix_same_strided(); break;
+      case Failure::same_dilated_strided:
+        set_layer(field(net_, "stride") + "=1", [](Layer& l) { std::fill(l.stride.begin(), l.stride.end(), 1); });
+        set_layer(field(net_, "dilation") + "=1", [](Layer& l) { std::fill(l.dilation.begin(), l.dilation.end(), 1); });
+        break;
+      case Failure::groups_in_channels:
+      case Failure::groups_out_channels: fix_groups(); break;
+      case Failure::output_padding_too_large: fix_output_padding(); break;
+      case Failure::transposed_inconsistent:
+        set_layer("no output_padding (Keras computes a consistent size)", [](Layer& l) { l.output_padding.clear(); });
+        set_layer("output_padding=1", [](Layer& l) { std::fill(l.output_padding.begin(), l.output_padding.end(), 1); });
+        break;
+      case Failure::dense_mismatch: {
+        const int64_t arriving = failing_.input->back();
+        set_layer(field(net_, "in_features") + "=" + to_string(arriving) + " (was " +
+                      to_string(*layer_.in_features) + ")",
+                  [arriving](Layer& l) { l.in_features = arriving; });
+        fix_input();
+        break;
+      }
+      case Failure::rank_mismatch:
+        remove_layer(index_, "remove " + layer_.name + " (it needs spatial axes that an earlier flatten removed)");
+        break;
+      case Failure::too_large: break;
+    }
+    return std::move(out_);
+  }
+
+ private:
+  template <class Change>
+  void change_layer(size_t i, std::string summary, Change change) {
+    Candidate c{std::move(summary), net_, index_};
+    change(c.net.layers[i]);
+    out_.push_back(std::move(c));
+  }
+
+  template <class Change>
+  void set_layer(const std::string& what, Change change) {
+    change_layer(index_, what + " on " + layer_.name, change);
+  }
+
+  void remove_layer(size_t i, std::string summary) {
+    Candidate c{std::move(summary), net_, std::nullopt};
+    c.net.layers.erase(c.net.layers.begin() + static_cast<std::ptrdiff_t>(i));
+    if (i < index_) c.fixed_index = index_ - 1;
+    out_.push_back(std::move(c));
+  }
+
+  // The padded size along axis a, and the effective kernel, at the failing layer.
+  int64_t padded(size_t a) const { return failing_.axes[a].padded; }
+  int64_t input_size(size_t a) const { return failing_.axes[a].in; }
+
+  void fix_window_size() {
+    const size_t sr = layer_.kernel.size();
+    const Framework fw = net_.framework;
+    const bool strided = std::any_of(layer_.stride.begin(), layer_.stride.end(), [](int64_t s) { return s > 1; });
+    const bool dilated = std::any_of(layer_.dilation.begin(), layer_.dilation.end(), [](int64_t d) { return d > 1; });
+    // 1. 'same' padding, where the framework offers it for this layer.
+    const bool same_allowed = fw == Framework::onnx ||
+                              (fw == Framework::tensorflow && !(strided && dilated && !is_pool(layer_.type))) ||
+                              (fw == Framework::pytorch && !is_pool(layer_.type) && !strided);
+    if (same_allowed && layer_.padding.mode != PadMode::same) {
+      set_layer(field(net_, "padding") + "='same' (was " + padding_value(layer_.padding) + ")", [](Layer& l) {
+        l.padding = Padding{};
+        l.padding.mode = PadMode::same;
+      });
+    }
+    // 2. The smallest symmetric explicit padding (Keras layers take no numbers).
+    if (fw != Framework::tensorflow) {
+      std::vector<int64_t> pads(sr, 0);
+      for (size_t a = 0; a < sr; ++a) {
+        const int64_t current = layer_.padding.mode == PadMode::explicit_pads
+                                    ? std::max(layer_.padding.pairs[a].first, layer_.padding.pairs[a].second)
+                                    : 0;
+        const int64_t k_eff = failing_.axes[a].k_eff;
+        pads[a] = std::max(current, checked::ceil_div(std::max<int64_t>(k_eff - input_size(a), 0), 2));
+      }
+      Padding p = symmetric_padding(pads);
+      set_layer(field(net_, "padding") + "=" + padding_value(p) + " (was " + padding_value(layer_.padding) + ")",
+                [p](Layer& l) { l.padding = p; });
+    }
+    // 3. A smaller kernel: the largest that fits the padded input.
+    {
+      std::vector<int64_t> k = layer_.kernel;
+      bool changed = false;
+      for (size_t a = 0; a < sr; ++a) {
+        if (failing_.axes[a].out >= 1) continue;
+        const int64_t fit = (std::max<int64_t>(padded(a), 1) - 1) / layer_.dilation[a] + 1;
+        if (fit < k[a]) {
+          k[a] = std::max<int64_t>(fit, 1);
+          changed = true;
+        }
+      }
+      if (changed)
+        set_layer(field(net_, "kernel") + "=" + axes_value(k) + " (was " + axes_value(layer_.kernel) + ")",
+                  [k](Layer& l) { l.kernel = k; });
+    }
+    // 4. A smaller dilation.
+    if (dilated) {
+      std::vector<int64_t> d = layer_.dilation;
+      for (size_t a = 0; a < sr; ++a)
+        if (failing_.axes[a].out < 1 && layer_.kernel[a] > 1)
+          d[a] = std::max<int64_t>(1, (std::max<int64_t>(padded(a), 1) - 1) / (layer_.kernel[a] - 1));
+      if (d != layer_.dilation)
+        set_layer(field(net_, "dilation") + "=" + axes_value(d) + " (was " + axes_value(layer_.dilation) + ")",
+                  [d](Layer& l) { l.dilation = d; });
+    }
+    // 5. A smaller stride (matters with ceil mode and strided pools).
+    if (strided) {
+      set_layer(field(net_, "stride") + "=1 (was " + axes_value(layer_.stride) + ")",
+                [](Layer& l) { std::fill(l.stride.begin(), l.stride.end(), 1); });
+    }
+    // 6. Drop a pooling layer that has nothing left to pool.
+    if (is_pool(layer_.type)) remove_layer(index_, "remove " + layer_.name);
+  }
+
+  // Changes to the nearest earlier layers that shrink the map.
+  void fix_earlier_layers() {
+    size_t tried = 0;
+    for (size_t j = index_; j-- > 0 && tried < 4;) {
+      const Layer& l = net_.layers[j];
+      if (!is_window(l.type)) continue;
+      const bool strided = std::any_of(l.stride.begin(), l.stride.end(), [](int64_t s) { return s > 1; });
+      const bool shrinks_by_kernel = std::any_of(l.kernel.begin(), l.kernel.end(), [](int64_t k) { return k > 1; });
+      if (is_pool(l.type)) {
+        remove_layer(j, "remove " + l.name + " (it halves the map before " + layer_.name + ")");
+        ++tried;
+        continue;
+      }
+      if (strided) {
+        change_layer(j, field(net_, "stride") + "=1 on " + l.name + " (was " + axes_value(l.stride) + ")",
+                     [](Layer& x) { std::fill(x.stride.begin(), x.stride.end(), 1); });
+        ++tried;
+      }
+      if (shrinks_by_kernel && l.padding.mode != PadMode::same &&
+          !(net_.framework == Framework::pytorch && strided)) {
+        change_layer(j, field(net_, "padding") + "='same' on " + l.name + " (was " + padding_value(l.padding) + ")",
+                     [](Layer& x) {
+                       x.padding = Padding{};
+                       x.padding.mode = PadMode::same;
+                     });
+        ++tried;
+      }
+    }
+  }
+
+  void fix_input() {
+    if (!rep_.min_input) return;
+    Network n = net_;
+    for (size_t a = 0; a < rep_.min_input->size(); ++a)
+      n.input[conventions::spatial_axis(net_.framework, a)] =
+          std::max(n.input[conventions::spatial_axis(net_.framework, a)], (*rep_.min_input)[a]);
+    if (n.input == net_.input) return;
+    out_.push_back({"input " + conventions::joined(n.input, "x") + " (was " +
+                        conventions::joined(net_.input, "x") + ")",
+                    std::move(n), index_});
+  }
+
+  void fix_pool_padding() {
+    std::vector<int64_t> pads;
+    for (size_t a = 0; a < layer_.kernel.size(); ++a) {
+      const int64_t k_eff = layer_.type == LayerType::max_pool && layer_.kernel.size() > 1
+                                ? shape::effective_kernel(layer_.kernel[a], layer_.dilation[a])
+                                : layer_.kernel[a];
+      pads.push_back(std::min(std::max(layer_.padding.pairs[a].first, layer_.padding.pairs[a].second), k_eff / 2));
+    }
+    Padding p = symmetric_padding(pads);
+    set_layer(field(net_, "padding") + "=" + padding_value(p) + " (at most half the kernel)",
+              [p](Layer& l) { l.padding = p; });
+  }
+
+  void fix_same_strided() {
+    std::vector<int64_t> pads;
+    for (size_t a = 0; a < layer_.kernel.size(); ++a)
+      pads.push_back((shape::effective_kernel(layer_.kernel[a], layer_.dilation[a]) - 1) / 2);
+    Padding p = symmetric_padding(pads);
+    set_layer(field(net_, "padding") + "=" + padding_value(p) +
+                  " instead of 'same' (PyTorch pads 'same' only for stride 1)",
+              [p](Layer& l) { l.padding = p; });
+    set_layer(field(net_, "stride") + "=1 (was " + axes_value(layer_.stride) + ")",
+              [](Layer& l) { std::fill(l.stride.begin(), l.stride.end(), 1); });
+  }
+
+  void fix_groups() {
+    const int64_t channels = (*failing_.input)[conventions::channel_axis(net_.framework, failing_.input->size())];
+    int64_t g = std::gcd(channels, layer_.filters);
+    while (g > layer_.groups) --g;
+    while (g > 1 && (channels % g != 0 || layer_.filters % g != 0)) --g;
+    set_layer(field(net_, "groups") + "=" + to_string(g) + " (was " + to_string(layer_.groups) + ")",
+              [g](Layer& l) { l.groups = g; });
+  }
+
+  void fix_output_padding() {
+    std::vector<int64_t> op = layer_.output_padding;
+    for (size_t a = 0; a < op.size(); ++a) {
+      const int64_t bound = net_.framework == Framework::pytorch ? std::max(layer_.stride[a], layer_.dilation[a])
+                                                                 : layer_.stride[a];
+      op[a] = std::min(op[a], bound - 1);
+    }
+    set_layer(field(net_, "output_padding") + "=" + axes_value(op) + " (was " + axes_value(layer_.output_padding) + ")",
+              [op](Layer& l) { l.output_padding = op; });
+  }
+
+  const Network& net_;
+  const Report& rep_;
+  size_t index_;
+  const Layer& layer_;
+  const LayerReport& failing_;
+  std::vector<Candidate> out_;
+};
+
+}  // namespace
+
+void propose_fixes(const Network& net, Report& rep, size_t max_fixes) {
+  const size_t failing = *rep.first_error;
+  if (!rep.layers[failing].failure) return;
+  std::vector<Candidate> candidates = Generator(net, rep).run();
+
+  std::vector<Fix> complete, partial;
+  const AnalyzeOptions quick{false, false, 0};
+  for (Candidate& c : candidates) {
+    const Report after = analyze(c.net, quick);
+    Fix fix{c.summary, after.ok, c.net, std::nullopt};
+    if (c.fixed_index) fix.output = after.layers[*c.fixed_index].output;
+    if (after.ok) {
+      complete.push_back(std::move(fix));
+      continue;
+    }
+    // Partial: the failing layer now works and the first error moved later.
+    const size_t moved_to = *after.first_error;
+    const size_t original_position = c.fixed_index ? *c.fixed_index : failing;
+    const bool past = c.fixed_index ? moved_to > *c.fixed_index : moved_to >= original_position;
+    if (!past) continue;
+    fix.summary += " (then " + after.layers[moved_to].name + " fails: " + after.layers[moved_to].message + ")";
+    partial.push_back(std::move(fix));
+  }
+  std::vector<Fix>& fixes = rep.layers[failing].fixes;
+  for (auto* group : {&complete, &partial})
+    for (Fix& f : *group) {
+      if (fixes.size() >= max_fixes) return;
+      const bool duplicate = std::any_of(fixes.begin(), fixes.end(), [&](const Fix& g) { return g.summary == f.summary; });
+      if (!duplicate) fixes.push_back(std::move(f));
+    }
+}
+
+}  // namespace convscope

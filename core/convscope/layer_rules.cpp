@@ -1,0 +1,819 @@
+#include "convscope/layer_rules.hpp"
+
+#include <algorithm>
+#include <numeric>
+
+#include "convscope/checked.hpp"
+#include "convscope/limits.hpp"
+
+namespace convscope {
+
+using conventions::Failure;
+using conventions::Vars;
+using std::to_string;
+
+namespace {
+
+bool is_window_op(LayerType t) {
+  return t == LayerType::conv || t == LayerType::depthwise_conv || t == LayerType::max_pool ||
+         t == LayerType::avg_pool;
+}
+bool is_pool(LayerType t) { return t == LayerType::max_pool || t == LayerType::avg_pool; }
+bool is_spatial(LayerType t) {
+  return t != LayerType::flatten && t != LayerType::dense && t != LayerType::relu &&
+         t != LayerType::activation && t != LayerType::dropout && t != LayerType::batch_norm;
+}
+
+// Everything a rule needs about the layer and its input, computed once.
+struct Ctx {
+  const LayerInput& in;
+  const Layer& layer;
+  Framework fw;
+  size_t rank;          // full input rank
+  size_t sr;            // spatial rank of the network
+  int64_t channels = 0;
+  int64_t batch = 0;
+
+  int64_t spatial(size_t i) const { return in.shape[conventions::spatial_axis(fw, i)]; }
+  std::string axis(size_t i) const { return conventions::spatial_axis_label(sr, i); }
+};
+
+std::string tuple(const std::vector<int64_t>& v) {
+  std::string s = "(";
+  for (size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + to_string(v[i]);
+  return s + (v.size() == 1 ? ",)" : ")");
+}
+
+// numpy's array print: "[None 1 1 64]", "[2 2]" (Keras 3 passes arrays).
+std::string numpy_array(const std::vector<int64_t>& v, bool none_batch) {
+  std::string s = "[";
+  for (size_t i = 0; i < v.size(); ++i) s += (i ? " " : "") + (i == 0 && none_batch ? std::string("None") : to_string(v[i]));
+  return s + "]";
+}
+
+// Python's list print with an unknown batch: "[None, 1, 1, 32]".
+std::string python_list(const std::vector<int64_t>& v) {
+  std::string s = "[";
+  for (size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + (i == 0 ? std::string("None") : to_string(v[i]));
+  return s + "]";
+}
+
+std::string padding_word(PadMode m) {
+  switch (m) {
+    case PadMode::valid: return "valid";
+    case PadMode::same: return "same";
+    case PadMode::same_lower: return "same_lower";
+    case PadMode::explicit_pads: return "explicit";
+  }
+  return "explicit";
+}
+
+void fail(LayerReport& r, Failure f, std::string message, std::vector<conventions::Text> texts) {
+  r.status = Status::error;
+  r.failure = f;
+  r.message = std::move(message);
+  r.framework_errors = std::move(texts);
+  r.output.reset();
+}
+
+void fail_framework(const Ctx& c, LayerReport& r, Failure f, std::string message, const Vars& vars) {
+  fail(r, f, std::move(message), conventions::error_texts(c.fw, f, vars));
+}
+
+// Joins per-axis statements, merging axes that read alike:
+// "H and W: the kernel 5 is larger than the padded input 4".
+std::string by_axes(const Ctx& c, const std::vector<std::pair<size_t, std::string>>& items) {
+  std::vector<std::pair<std::string, std::vector<size_t>>> groups;
+  for (const auto& [axis, text] : items) {
+    auto it = std::find_if(groups.begin(), groups.end(), [&](const auto& g) { return g.first == text; });
+    if (it == groups.end()) groups.push_back({text, {axis}});
+    else it->second.push_back(axis);
+  }
+  std::string out;
+  for (const auto& [text, axes] : groups) {
+    std::string names;
+    for (size_t i = 0; i < axes.size(); ++i)
+      names += (i == 0 ? "" : i + 1 == axes.size() ? " and " : ", ") + c.axis(axes[i]);
+    out += (out.empty() ? "" : "; ") + names + ": " + text;
+  }
+  return out;
+}
+
+Shape with_spatial(const Ctx& c, const std::vector<int64_t>& sizes, int64_t channels) {
+  Shape out = c.in.shape;
+  for (size_t i = 0; i < c.sr; ++i) out[conventions::spatial_axis(c.fw, i)] = sizes[i];
+  out[conventions::channel_axis(c.fw, c.rank)] = channels;
+  return out;
+}
+
+int64_t product(const std::vector<int64_t>& v, size_t from = 0) {
+  int64_t p = 1;
+  for (size_t i = from; i < v.size(); ++i) p = checked::mul(p, v[i]);
+  return p;
+}
+
+// ---- TensorFlow graph-mode node summaries ----------------------------------
+
+std::string tf_list4(const Ctx& c, const std::vector<int64_t>& v) {
+  std::string s = "[1";
+  for (int64_t x : v) s += ", " + to_string(x);
+  (void)c;
+  return s + ", 1]";
+}
+
+std::string tf_data_format(size_t sr) { return sr == 3 ? "NDHWC" : "NHWC"; }
+
+// The quoted node of TF's "Negative dimension size ... for '{node}'" text, as
+// tf.keras 2 builds it (Conv1D runs as a Conv2D on an expanded axis).
+std::string tf_node(const Ctx& c, const std::vector<int64_t>& pads_flat) {
+  const Layer& l = c.layer;
+  const bool d3 = c.sr == 3;
+  std::vector<int64_t> stride = l.stride, dilation = l.dilation, kernel = l.kernel;
+  if (c.sr == 1) {  // Keras Conv1D / pooling1d expand to 2-D with a leading 1
+    stride.insert(stride.begin(), 1);
+    dilation.insert(dilation.begin(), 1);
+    kernel.insert(kernel.begin(), 1);
+  }
+  std::string padding = l.padding.mode == PadMode::same ? "SAME"
+                        : l.padding.mode == PadMode::explicit_pads && !pads_flat.empty() ? "EXPLICIT"
+                                                                                       : "VALID";
+  std::string explicit_paddings = "[]";
+  if (padding == "EXPLICIT") {
+    explicit_paddings = "[0, 0";
+    for (int64_t p : pads_flat) explicit_paddings += ", " + to_string(p);
+    explicit_paddings += ", 0, 0]";
+  }
+  const std::string df = "data_format=\"" + tf_data_format(c.sr) + "\"";
+  const std::string strides = "strides=" + tf_list4(c, stride);
+  const std::string pad = "padding=\"" + padding + "\"";
+  std::string op, node, inputs;
+  if (l.type == LayerType::conv) {
+    op = d3 ? "Conv3D" : "Conv2D";
+    node = l.name + (c.sr == 1 ? "/conv1d" : d3 ? "/Conv3D" : "/Conv2D");
+    std::string attrs = "T=DT_FLOAT, " + df + ", dilations=" + tf_list4(c, dilation) +
+                        (d3 ? "" : ", explicit_paddings=" + explicit_paddings) + ", " + pad +
+                        ", " + strides + (d3 ? "" : ", use_cudnn_on_gpu=true");
+    return "{{node " + node + "}} = " + op + "[" + attrs + "](" + c.in.tf_input_node + ", " +
+           node + "/ReadVariableOp)";
+  }
+  if (l.type == LayerType::depthwise_conv) {
+    node = l.name + "/depthwise";
+    std::string attrs = "T=DT_FLOAT, " + df + ", dilations=" + tf_list4(c, dilation) +
+                        ", explicit_paddings=" + explicit_paddings + ", " + pad + ", " + strides;
+    return "{{node " + node + "}} = DepthwiseConv2dNative[" + attrs + "](" +
+           c.in.tf_input_node + ", " + node + "/ReadVariableOp)";
+  }
+  const bool max = l.type == LayerType::max_pool;
+  op = std::string(max ? "MaxPool" : "AvgPool") + (d3 ? "3D" : "");
+  node = l.name + "/" + op;
+  std::string attrs = "T=DT_FLOAT, " + df + (max && !d3 ? ", explicit_paddings=[]" : "") +
+                      ", ksize=" + tf_list4(c, kernel) + ", " + pad + ", " + strides;
+  return "{{node " + node + "}} = " + op + "[" + attrs + "](" + c.in.tf_input_node + ")";
+}
+
+// The shapes TF lists after the node: input (batch unknown) and filter.
+std::string tf_shapes(const Ctx& c) {
+  Shape input = c.in.shape;
+  const Layer& l = c.layer;
+  if (c.sr == 1) input.insert(input.begin() + 1, 1);
+  std::string s = conventions::tf_shape(input, true);
+  if (l.type == LayerType::conv || l.type == LayerType::depthwise_conv) {
+    Shape filter = l.kernel;
+    if (c.sr == 1) filter.insert(filter.begin(), 1);
+    if (l.type == LayerType::conv) {
+      filter.push_back(c.channels / std::max<int64_t>(l.groups, 1));
+      filter.push_back(l.filters);
+    } else {
+      filter.push_back(c.channels);
+      filter.push_back(l.depth_multiplier);
+    }
+    s += ", " + conventions::tf_shape(filter, false);
+  }
+  return s;
+}
+
+// ---- Window ops: conv, depthwise conv, pooling ------------------------------
+
+void add_window_warnings(const Ctx& c, LayerReport& r) {
+  const Layer& l = c.layer;
+  std::vector<std::pair<size_t, std::string>> dropped, asymmetric, unpaired;
+  for (size_t i = 0; i < r.axes.size(); ++i) {
+    const shape::WindowSize& w = r.axes[i];
+    // Cells no window reaches; only real input cells matter, dropped end
+    // padding (as in ResNet's stem) loses nothing.
+    const int64_t real = w.leftover - w.pads.end;
+    if (real > 0 && w.rule != shape::Rule::same)
+      dropped.push_back({i, "the last " + to_string(real) + " input " + (real == 1 ? "cell is" : "cells are") +
+                                " never covered by a window and silently dropped ((" + to_string(w.padded) +
+                                " - " + to_string(w.k_eff) + ") % " + to_string(w.stride) + " = " +
+                                to_string(w.leftover) + ")"});
+    const bool same_mode = l.padding.mode == PadMode::same || l.padding.mode == PadMode::same_lower;
+    if (same_mode && w.pads.begin != w.pads.end)
+      asymmetric.push_back({i, "'" + padding_word(l.padding.mode) + "' pads asymmetrically here (" +
+                                   to_string(w.pads.begin) + " before, " + to_string(w.pads.end) +
+                                   " after); a framework that pads both sides equally will not reproduce it"});
+    if (l.padding.mode == PadMode::explicit_pads && c.fw == Framework::pytorch && w.pads.begin != w.pads.end)
+      unpaired.push_back({i, "PyTorch layers pad both sides equally; padding " + to_string(w.pads.begin) + "/" +
+                                 to_string(w.pads.end) + " needs an nn.ZeroPad" + to_string(c.sr) +
+                                 "d (or F.pad) before this layer"});
+  }
+  for (const auto* group : {&dropped, &asymmetric, &unpaired})
+    if (!group->empty()) r.warnings.push_back(by_axes(c, *group));
+  if (c.fw == Framework::onnx && (l.padding.mode == PadMode::same || l.padding.mode == PadMode::same_lower)) {
+    const bool dilated = std::any_of(l.dilation.begin(), l.dilation.end(), [](int64_t d) { return d > 1; });
+    if (dilated && !is_pool(l.type))
+      r.warnings.push_back("ONNX Runtime departs from the ONNX spec here: it rejects dilation with "
+                           "SAME auto_pad (\"Dilation not supported for AutoPadType::SAME_UPPER or "
+                           "AutoPadType::SAME_LOWER.\"); write explicit pads instead");
+    if (dilated && is_pool(l.type))
+      r.warnings.push_back("ONNX Runtime departs from the ONNX spec here: its pooling computes SAME "
+                           "padding from the undilated kernel, so its padding (and values) differ; "
+                           "write explicit pads to get the same result everywhere");
+  }
+}
+
+void window_op(const Ctx& c, LayerReport& r) {
+  const Layer& l = c.layer;
+  const bool conv_like = !is_pool(l.type);
+  Vars base = {{"name", l.name}, {"keras_shape", conventions::keras_shape(c.in.shape)},
+               {"groups", to_string(l.groups)}, {"channels", to_string(c.channels)},
+               {"filters", to_string(l.filters)}};
+
+  // Input-independent checks first: no input size can fix these.
+  if (l.type == LayerType::conv) {
+    if (c.channels % l.groups != 0) {
+      base.push_back({"kernel_channels", to_string(c.channels / l.groups)});
+      return fail_framework(c, r, Failure::groups_in_channels,
+                            "groups = " + to_string(l.groups) + " does not divide the " +
+                                to_string(c.channels) + " input channels", base);
+    }
+    if (l.filters % l.groups != 0)
+      return fail_framework(c, r, Failure::groups_out_channels,
+                            "groups = " + to_string(l.groups) + " does not divide the " +
+                                to_string(l.filters) + " output channels (filters)", base);
+  }
+  const bool strided = std::any_of(l.stride.begin(), l.stride.end(), [](int64_t s) { return s > 1; });
+  const bool dilated = std::any_of(l.dilation.begin(), l.dilation.end(), [](int64_t d) { return d > 1; });
+  if (c.fw == Framework::pytorch && conv_like && l.padding.mode == PadMode::same && strided)
+    return fail_framework(c, r, Failure::same_strided,
+                          "PyTorch refuses padding='same' when a stride is larger than 1 "
+                          "(stride " + tuple(l.stride) + "); give the padding as numbers", base);
+  if (c.fw == Framework::tensorflow && conv_like && strided && dilated) {
+    base.push_back({"keras_strides", tuple(l.stride)});
+    base.push_back({"keras_dilation", tuple(l.dilation)});
+    return fail_framework(c, r, Failure::same_dilated_strided,
+                          "Keras does not allow strides > 1 together with dilation_rate > 1 "
+                          "(strides " + tuple(l.stride) + ", dilation_rate " + tuple(l.dilation) + ")",
+                          base);
+  }
+  if (c.fw == Framework::pytorch && is_pool(l.type)) {
+    for (size_t i = 0; i < c.sr; ++i) {
+      const int64_t pad = std::max(l.padding.pairs[i].first, l.padding.pairs[i].second);
+      // max_pool1d checks against the raw kernel before dispatch; the 2-D/3-D
+      // path against the effective one (Pool.h pooling_output_shape).
+      const bool pool1d = c.sr == 1 && l.type == LayerType::max_pool;
+      const int64_t k = l.type == LayerType::max_pool && !pool1d
+                            ? shape::effective_kernel(l.kernel[i], l.dilation[i])
+                            : l.kernel[i];
+      if (pad > k / 2) {
+        base.push_back({pool1d ? "pad1d" : "pad", to_string(pad)});
+        base.push_back({"kernel", to_string(l.kernel[i])});
+        base.push_back({"dilation", to_string(l.dilation[i])});
+        return fail_framework(c, r, Failure::pool_padding_too_large,
+                              c.axis(i) + ": padding " + to_string(pad) +
+                                  " is more than half the " +
+                                  (k != l.kernel[i] ? "effective " : "") + "kernel " +
+                                  to_string(k) + " (at most " + to_string(k / 2) + ")",
+                              base);
+      }
+    }
+  }
+
+  const int64_t out_channels = l.type == LayerType::conv             ? l.filters
+                               : l.type == LayerType::depthwise_conv ? checked::mul(c.channels, l.depth_multiplier)
+                                                                     : c.channels;
+  // Params do not depend on the spatial size: known even when the size fails.
+  const int64_t kernel_volume = product(l.kernel);
+  const int64_t in_per_group = l.type == LayerType::conv ? c.channels / l.groups : 1;
+  r.params = conv_like ? checked::add(checked::mul(checked::mul(kernel_volume, in_per_group), out_channels),
+                                      l.bias ? out_channels : 0)
+                       : 0;
+
+  std::vector<int64_t> out(c.sr), k_eff(c.sr);
+  std::vector<size_t> failed;
+  r.axes.resize(c.sr);
+  for (size_t i = 0; i < c.sr; ++i) {
+    k_eff[i] = shape::effective_kernel(l.kernel[i], l.dilation[i]);
+    r.axes[i] = axis_size(c.fw, l, i, c.spatial(i));
+    out[i] = r.axes[i].out;
+    if (out[i] < 1) failed.push_back(i);
+  }
+  if (!failed.empty()) {
+    const size_t a = failed.front();
+    const shape::WindowSize& w = r.axes[a];
+    std::vector<std::pair<size_t, std::string>> items;
+    for (size_t i : failed) {
+      const shape::WindowSize& f = r.axes[i];
+      const std::string dil = l.dilation[i] > 1 ? " (" + to_string(l.dilation[i]) + " * (" +
+                                                      to_string(l.kernel[i]) + " - 1) + 1)" : "";
+      std::string padded = to_string(f.padded);
+      if (f.pads.begin || f.pads.end)
+        padded += " (" + to_string(f.in) + " + " + to_string(f.pads.begin) + " + " +
+                  to_string(f.pads.end) + ")";
+      if (f.padded < f.k_eff)
+        items.push_back({i, std::string("the ") + (l.dilation[i] > 1 ? "effective " : "") + "kernel " +
+                                to_string(f.k_eff) + dil + " is larger than the padded input " + padded});
+      else
+        items.push_back({i, "the output size is " + to_string(f.out) + " < 1"});
+    }
+    std::string message = by_axes(c, items);
+    message += ", so no window fits and there is no output";
+    std::vector<int64_t> padded_sizes, pytorch_out;
+    for (const auto& f : r.axes) {
+      padded_sizes.push_back(f.padded);
+      pytorch_out.push_back(f.out);
+    }
+    std::vector<int64_t> flat;
+    for (const auto& f : r.axes) {
+      flat.push_back(f.pads.begin);
+      flat.push_back(f.pads.end);
+    }
+    Vars v = base;
+    v.push_back({"padded", conventions::joined(padded_sizes, " x ")});
+    v.push_back({"kernel", conventions::joined(k_eff, " x ")});
+    v.push_back({"k_eff", to_string(w.k_eff)});
+    v.push_back({"in", to_string(w.padded)});
+    v.push_back({"stride", to_string(w.stride)});
+    if (c.fw == Framework::tensorflow) {
+      v.push_back({"node", tf_node(c, l.padding.mode == PadMode::explicit_pads ? flat : std::vector<int64_t>{})});
+      v.push_back({"shapes", tf_shapes(c)});
+      std::vector<int64_t> kernel_shape = l.kernel;
+      kernel_shape.push_back(l.type == LayerType::depthwise_conv ? c.channels : c.channels / l.groups);
+      kernel_shape.push_back(l.type == LayerType::depthwise_conv ? l.depth_multiplier : l.filters);
+      v.push_back({"keras_kernel", tuple(kernel_shape)});
+      v.push_back({"numpy_kernel", numpy_array(l.kernel, false)});
+      v.push_back({"numpy_shape", numpy_array(c.in.shape, true)});
+      v.push_back({"keras_strides", tuple(l.stride)});
+      v.push_back({"keras_dilation", numpy_array(l.dilation, false)});
+      v.push_back({"keras_padding", padding_word(l.padding.mode)});
+      // TF eager rejects only negative sizes, computed with truncation.
+      if (w.out_truncated < 0) v.push_back({"eager_out", to_string(w.out_truncated)});
+      // tf.keras 2 and tfjs-layers: ((in - k_eff + 1) + stride - 1) // stride, rejected when < 0.
+      const int64_t keras2 = checked::floor_div(w.padded - w.k_eff + w.stride, w.stride);
+      if (keras2 < 0) {
+        v.push_back({"keras2_shape", python_list(c.in.shape)});
+        std::string tfjs = "";
+        for (size_t i = 1; i < c.in.shape.size(); ++i) tfjs += "," + to_string(c.in.shape[i]);
+        v.push_back({"tfjs_shape", tfjs});
+      }
+    }
+    const bool max_pool1d = c.fw == Framework::pytorch && c.sr == 1 && l.type == LayerType::max_pool;
+    if (max_pool1d) {
+      v.push_back({"pool1d_out", to_string(pytorch_out[0])});
+    } else {
+      // avg_pool1d runs as avg_pool2d on an unsqueezed (C x 1 x L) input.
+      Shape pool_in = {c.channels}, pool_out = {out_channels};
+      if (c.sr == 1) {
+        pool_in.push_back(1);
+        pool_out.push_back(1);
+      }
+      for (size_t i = 0; i < c.sr; ++i) {
+        pool_in.push_back(c.spatial(i));
+        pool_out.push_back(pytorch_out[i]);
+      }
+      v.push_back({"pool_in", conventions::joined(pool_in, "x")});
+      v.push_back({"pool_out", conventions::joined(pool_out, "x")});
+    }
+    std::vector<int64_t> spatial_in;
+    for (size_t i = 0; i < c.sr; ++i) spatial_in.push_back(c.spatial(i));
+    v.push_back({"ort_spatial", conventions::ort_shape(spatial_in)});
+    const Failure failure = conv_like ? Failure::window_too_small : Failure::pool_too_small;
+    if (c.fw == Framework::onnx && failure == Failure::pool_too_small && w.out_truncated >= 0) {
+      // ONNX Runtime's pooling divides with truncation and rejects only
+      // negative sizes: it runs where the spec's floor says there is no output.
+      fail(r, failure, std::move(message),
+           {{"ONNX Runtime (departs from the ONNX spec)",
+             "no error: ONNX Runtime divides with truncation toward zero and computes " +
+                 to_string(w.out_truncated) + " along " + c.axis(a) + " where the ONNX spec's floor gives " +
+                 to_string(w.out)}});
+      return;
+    }
+    fail_framework(c, r, failure, std::move(message), v);
+    return;
+  }
+
+  r.output = with_spatial(c, out, out_channels);
+  add_window_warnings(c, r);
+  r.macs = conv_like ? checked::mul(checked::mul(checked::mul(c.batch, product(out)), out_channels),
+                                   checked::mul(kernel_volume, in_per_group))
+                     : 0;
+}
+
+// ---- Transposed convolution -------------------------------------------------
+
+void transposed_op(const Ctx& c, LayerReport& r) {
+  const Layer& l = c.layer;
+  Vars base = {{"name", l.name}, {"keras_shape", conventions::keras_shape(c.in.shape)},
+               {"groups", to_string(l.groups)}, {"channels", to_string(c.channels)},
+               {"filters", to_string(l.filters)}};
+  if (c.channels % l.groups != 0) {
+    base.push_back({"kernel_channels", to_string(c.channels / l.groups)});
+    return fail_framework(c, r, Failure::groups_in_channels,
+                          "groups = " + to_string(l.groups) + " does not divide the " +
+                              to_string(c.channels) + " input channels", base);
+  }
+  if (l.filters % l.groups != 0)
+    return fail_framework(c, r, Failure::groups_out_channels,
+                          "groups = " + to_string(l.groups) + " does not divide the " +
+                              to_string(l.filters) + " output channels (filters)", base);
+  const bool op_given = !l.output_padding.empty();
+  for (size_t i = 0; i < c.sr && op_given; ++i) {
+    const int64_t op = l.output_padding[i];
+    // PyTorch: smaller than either stride or dilation; Keras and ONNX: smaller than stride.
+    const int64_t bound = c.fw == Framework::pytorch ? std::max(l.stride[i], l.dilation[i]) : l.stride[i];
+    if (op >= bound) {
+      Vars v = base;
+      // PyTorch prints every axis: "output_padding_height: 2 output_padding_width: 0
+      // stride_height: 2 ..."; 1-D runs as 2-D with a unit height.
+      const std::vector<std::string> names = c.sr == 3 ? std::vector<std::string>{"depth", "height", "width"}
+                                                       : std::vector<std::string>{"height", "width"};
+      std::vector<int64_t> ops = l.output_padding, ss = l.stride, ds = l.dilation;
+      if (c.sr == 1) {
+        ops.insert(ops.begin(), 0);
+        ss.insert(ss.begin(), 1);
+        ds.insert(ds.begin(), 1);
+      }
+      std::string details;
+      const std::pair<const char*, const std::vector<int64_t>*> groups[] = {
+          {"output_padding_", &ops}, {"stride_", &ss}, {"dilation_", &ds}};
+      for (const auto& g : groups)
+        for (size_t j = 0; j < names.size(); ++j)
+          details += (details.empty() ? "" : " ") + std::string(g.first) + names[j] + ": " + to_string((*g.second)[j]);
+      v.push_back({"op_details", details});
+      v.push_back({"keras_strides", tuple(l.stride)});
+      v.push_back({"keras_output_padding", tuple(l.output_padding)});
+      return fail_framework(c, r, Failure::output_padding_too_large,
+                            c.axis(i) + ": output_padding " + to_string(op) + " must be smaller than " +
+                                (c.fw == Framework::pytorch ? "max(stride, dilation) = " : "the stride ") +
+                                to_string(bound),
+                            v);
+    }
+  }
+
+  const int64_t kernel_volume = product(l.kernel);
+  const int64_t out_per_group = l.filters / l.groups;
+  r.params = checked::add(checked::mul(checked::mul(kernel_volume, c.channels), out_per_group),
+                          l.bias ? l.filters : 0);
+
+  std::vector<int64_t> out(c.sr);
+  std::vector<size_t> failed;
+  r.axes.resize(c.sr);
+  for (size_t i = 0; i < c.sr; ++i) {
+    r.axes[i] = axis_size(c.fw, l, i, c.spatial(i));
+    if (c.fw == Framework::onnx && r.axes[i].pads.begin + r.axes[i].pads.end < 0) {
+      shape::TransposedAxis clamped{r.axes[i].in, r.axes[i].k_eff, r.axes[i].stride, {0, 0}, r.axes[i].output_padding};
+      r.warnings.push_back(c.axis(i) + ": the ONNX spec's SAME padding is negative here (" +
+                           to_string(r.axes[i].pads.begin + r.axes[i].pads.end) +
+                           "); ONNX Runtime clamps it at 0 and outputs " +
+                           to_string(shape::transposed_size(clamped).out) + " instead of " +
+                           to_string(r.axes[i].out));
+    }
+    out[i] = r.axes[i].out;
+    if (out[i] < 1) failed.push_back(i);
+  }
+  if (!failed.empty()) {
+    std::vector<int64_t> in_sizes;
+    for (size_t i = 0; i < c.sr; ++i) in_sizes.push_back(c.spatial(i));
+    Vars v = base;
+    v.push_back({"per_channel_in", conventions::joined(in_sizes, " x ")});
+    v.push_back({"per_channel_out", conventions::joined(out, " x ")});
+    v.push_back({"ort_spatial", conventions::ort_shape(in_sizes)});
+    std::string message;
+    for (size_t i : failed)
+      message += (message.empty() ? "" : "; ") + c.axis(i) + ": output size " + to_string(out[i]) + " < 1";
+    return fail_framework(c, r, Failure::transposed_too_small,
+                          message + " (the padding removes more than the transposed conv adds)", v);
+  }
+  // TensorFlow's conv2d_transpose checks that the forward conv of the output,
+  // with the same kernel, strides and padding, gives back the input.
+  if (c.fw == Framework::tensorflow) {
+    for (size_t i = 0; i < c.sr; ++i) {
+      const int64_t k_eff = shape::effective_kernel(l.kernel[i], l.dilation[i]);
+      const bool same = l.padding.mode == PadMode::same;
+      const int64_t forward = same ? shape::same_output(out[i], l.stride[i])
+                                   : shape::tensorflow_window_size({out[i], k_eff, l.stride[i], {}, false}).out_truncated;
+      if (forward != c.spatial(i)) {
+        Vars v = base;
+        v.push_back({"in", to_string(c.spatial(i))});
+        v.push_back({"forward", to_string(forward)});
+        v.push_back({"spatial_dim", to_string(i + 1)});
+        v.push_back({"out", to_string(out[i])});
+        v.push_back({"kernel", to_string(l.kernel[i])});
+        v.push_back({"stride", to_string(l.stride[i])});
+        v.push_back({"dilation", to_string(l.dilation[i])});
+        return fail_framework(c, r, Failure::transposed_inconsistent,
+                              c.axis(i) + ": the output size " + to_string(out[i]) +
+                                  " does not map back to the input " + to_string(c.spatial(i)) +
+                                  " under the forward convolution (it gives " + to_string(forward) +
+                                  "); TensorFlow's gradient op rejects this output_padding",
+                              v);
+      }
+    }
+  }
+  r.output = with_spatial(c, out, l.filters);
+  std::vector<int64_t> in_sizes;
+  for (size_t i = 0; i < c.sr; ++i) in_sizes.push_back(c.spatial(i));
+  r.macs = checked::mul(checked::mul(checked::mul(c.batch, product(in_sizes)), c.channels),
+                        checked::mul(kernel_volume, out_per_group));
+}
+
+// ---- Other spatial layers ----------------------------------------------------
+
+void global_pool(const Ctx& c, LayerReport& r) {
+  const Layer& l = c.layer;
+  if (l.keepdims) {
+    r.output = with_spatial(c, std::vector<int64_t>(c.sr, 1), c.channels);
+  } else {
+    r.output = Shape{c.batch, c.channels};
+  }
+  r.params = 0;
+  r.macs = 0;
+}
+
+void adaptive_pool(const Ctx& c, LayerReport& r) {
+  r.output = with_spatial(c, c.layer.output_size, c.channels);
+  for (size_t i = 0; i < c.sr; ++i)
+    if (c.spatial(i) < c.layer.output_size[i])
+      r.warnings.push_back(c.axis(i) + ": output_size " + to_string(c.layer.output_size[i]) +
+                           " is larger than the input " + to_string(c.spatial(i)) +
+                           "; adaptive pooling repeats input cells to fill it");
+  r.params = 0;
+  r.macs = 0;
+}
+
+void pad_crop_upsample(const Ctx& c, LayerReport& r) {
+  const Layer& l = c.layer;
+  std::vector<int64_t> out(c.sr);
+  std::vector<size_t> failed;
+  r.axes.resize(c.sr);
+  for (size_t i = 0; i < c.sr; ++i) {
+    r.axes[i] = axis_size(c.fw, l, i, c.spatial(i));
+    out[i] = r.axes[i].out;
+    if (out[i] < 1) failed.push_back(i);
+  }
+  if (!failed.empty()) {
+    std::vector<int64_t> crops;
+    for (const auto& p : l.cropping.pairs) {
+      crops.push_back(p.first);
+      crops.push_back(p.second);
+    }
+    Vars v = {{"name", l.name}, {"keras_shape", conventions::keras_shape(c.in.shape)},
+              {"keras_cropping", tuple(crops)}};
+    const size_t a = failed.front();
+    return fail_framework(c, r, Failure::crop_too_large,
+                          c.axis(a) + ": cropping " + to_string(r.axes[a].pads.begin) + " + " +
+                              to_string(r.axes[a].pads.end) + " leaves " + to_string(out[a]) +
+                              " of " + to_string(r.axes[a].in) + " cells",
+                          v);
+  }
+  r.output = with_spatial(c, out, c.channels);
+  r.params = 0;
+  r.macs = 0;
+}
+
+// ---- Shape-free layers --------------------------------------------------------
+
+void flatten_op(const Ctx& c, LayerReport& r) {
+  const int64_t features = product(c.in.shape, 1);
+  r.output = Shape{c.batch, features};
+  std::string terms;
+  for (size_t i = 1; i < c.in.shape.size(); ++i) terms += (i > 1 ? " * " : "") + to_string(c.in.shape[i]);
+  r.formula_other = terms + " = " + to_string(features);
+  r.params = 0;
+  r.macs = 0;
+}
+
+void dense_op(const Ctx& c, LayerReport& r) {
+  const Layer& l = c.layer;
+  const int64_t arriving = c.in.shape.back();
+  if (l.in_features && *l.in_features != arriving) {
+    r.params = checked::add(checked::mul(*l.in_features, l.units), l.bias ? l.units : 0);
+    const int64_t rows = product(c.in.shape) / std::max<int64_t>(arriving, 1);
+    Vars v = {{"name", l.name},
+              {"keras_shape", conventions::keras_shape(c.in.shape)},
+              {"rows", to_string(rows)},
+              {"arriving", to_string(arriving)},
+              {"declared", to_string(*l.in_features)},
+              {"units", to_string(l.units)}};
+    fail_framework(c, r, Failure::dense_mismatch,
+                   "declares " + to_string(*l.in_features) + " input features but receives " +
+                       to_string(arriving) + " (input " + conventions::tf_shape(c.in.shape, false) +
+                       "); set in_features to " + to_string(arriving),
+                   v);
+    r.formula_other = "in_features " + to_string(*l.in_features) + " != " + to_string(arriving) +
+                      " arriving";
+    return;
+  }
+  Shape out = c.in.shape;
+  out.back() = l.units;
+  r.output = out;
+  if (c.in.shape.size() > 2)
+    r.warnings.push_back("the input is " + to_string(c.in.shape.size()) +
+                         "-D, so this layer mixes only the last axis (" + to_string(arriving) +
+                         " values) and keeps the others; add a flatten before it if you meant "
+                         "to connect every feature");
+  r.params = checked::add(checked::mul(arriving, l.units), l.bias ? l.units : 0);
+  r.macs = checked::mul(checked::mul(product(c.in.shape) / std::max<int64_t>(arriving, 1), arriving), l.units);
+}
+
+void elementwise_op(const Ctx& c, LayerReport& r) {
+  r.output = c.in.shape;
+  r.macs = 0;
+  if (c.layer.type == LayerType::batch_norm) {
+    // PyTorch counts weight and bias; Keras and ONNX also the running mean
+    // and variance (Keras lists them as non-trainable).
+    const int64_t per_channel = c.fw == Framework::pytorch ? 2 : 4;
+    r.params = checked::mul(per_channel, c.channels);
+  } else {
+    r.params = 0;
+  }
+}
+
+// ---- Receptive field (Araujo et al., Distill 2019) ----------------------------
+
+std::optional<ReceptiveField> receptive_field(const Ctx& c, const LayerReport& r) {
+  const Layer& l = c.layer;
+  const auto& rf = c.in.receptive_field;
+  if (!rf) return std::nullopt;
+  switch (l.type) {
+    case LayerType::relu:
+    case LayerType::activation:
+    case LayerType::batch_norm:
+    case LayerType::dropout:
+      return rf;
+    case LayerType::zero_pad:
+    case LayerType::crop: {
+      ReceptiveField out = *rf;
+      for (size_t i = 0; i < c.sr; ++i) {
+        const int64_t shift = l.type == LayerType::zero_pad ? -l.padding.pairs[i].first
+                                                            : l.cropping.pairs[i].first;
+        out.start_x2[i] = checked::add(out.start_x2[i], checked::mul(2 * shift, rf->jump[i]));
+      }
+      return out;
+    }
+    default:
+      break;
+  }
+  if (!is_window_op(l.type) || r.axes.size() != c.sr) return std::nullopt;
+  ReceptiveField out = *rf;
+  for (size_t i = 0; i < c.sr; ++i) {
+    const shape::WindowSize& w = r.axes[i];
+    out.size[i] = checked::add(rf->size[i], checked::mul(w.k_eff - 1, rf->jump[i]));
+    out.jump[i] = checked::mul(rf->jump[i], w.stride);
+    // centre of the first window: (k_eff - 1) / 2 - pad_begin, in input units.
+    out.start_x2[i] = checked::add(rf->start_x2[i],
+                                   checked::mul(w.k_eff - 1 - 2 * w.pads.begin, rf->jump[i]));
+  }
+  return out;
+}
+
+void check_dimension_limit(const Ctx& c, LayerReport& r) {
+  if (!r.output) return;
+  for (int64_t d : *r.output) {
+    if (d > limits::max_dimension) {
+      fail(r, Failure::too_large,
+           "a dimension of the output would be " + to_string(d) + ", beyond the limit " +
+               to_string(limits::max_dimension) + " (2^31 - 1) that frameworks index with 32 bits",
+           {});
+      (void)c;
+      return;
+    }
+  }
+}
+
+}  // namespace
+
+shape::WindowSize axis_size(Framework fw, const Layer& l, size_t i, int64_t in) {
+  switch (l.type) {
+    case LayerType::zero_pad:
+      return shape::zero_pad_size(in, {l.padding.pairs[i].first, l.padding.pairs[i].second});
+    case LayerType::crop:
+      return shape::crop_size(in, {l.cropping.pairs[i].first, l.cropping.pairs[i].second});
+    case LayerType::upsample:
+      return shape::upsample_size(in, l.scale[i]);
+    case LayerType::conv_transpose: {
+      const int64_t k_eff = shape::effective_kernel(l.kernel[i], l.dilation[i]);
+      const int64_t s = l.stride[i];
+      const bool op_given = !l.output_padding.empty();
+      const int64_t op = op_given ? l.output_padding[i] : 0;
+      const bool same = l.padding.mode == PadMode::same || l.padding.mode == PadMode::same_lower;
+      if (fw == Framework::tensorflow)
+        return shape::keras_transposed_size(in, k_eff, s, same, op_given ? &op : nullptr);
+      shape::Pads pads;
+      if (same) {
+        // ONNX: output in * stride; the padding follows from it and may be
+        // negative per the spec. SAME_UPPER puts the smaller half first.
+        const int64_t total = shape::onnx_transposed_same_total_pad(in, k_eff, s, op);
+        const int64_t half = checked::floor_div(total, 2);
+        pads = l.padding.mode == PadMode::same ? shape::Pads{half, total - half}
+                                               : shape::Pads{total - half, half};
+      } else if (l.padding.mode == PadMode::explicit_pads) {
+        pads = {l.padding.pairs[i].first, l.padding.pairs[i].second};
+      }
+      return shape::transposed_size({in, k_eff, s, pads, op});
+    }
+    default:
+      break;
+  }
+  // conv, depthwise conv, pooling
+  const int64_t k_eff = shape::effective_kernel(l.kernel[i], l.dilation[i]);
+  const int64_t s = l.stride[i];
+  switch (l.padding.mode) {
+    case PadMode::same:
+      if (fw == Framework::pytorch)  // stride 1 only (checked by apply_layer)
+        return shape::window_size({in, k_eff, s, shape::same_pads_pytorch(k_eff), false});
+      return shape::same_size(in, k_eff, s, shape::same_pads_upper(in, k_eff, s));
+    case PadMode::same_lower:
+      return shape::same_size(in, k_eff, s, shape::same_pads_lower(in, k_eff, s));
+    case PadMode::valid:
+    case PadMode::explicit_pads:
+      break;
+  }
+  shape::Pads pads;
+  if (l.padding.mode == PadMode::explicit_pads) pads = {l.padding.pairs[i].first, l.padding.pairs[i].second};
+  const shape::Window w{in, k_eff, s, pads, l.ceil_mode};
+  return fw == Framework::tensorflow ? shape::tensorflow_window_size(w) : shape::window_size(w);
+}
+
+std::string tf_output_node(const Layer& layer, size_t spatial_rank) {
+  const bool d3 = spatial_rank == 3;
+  switch (layer.type) {
+    case LayerType::conv:
+    case LayerType::depthwise_conv:
+    case LayerType::conv_transpose:
+    case LayerType::dense:
+      return layer.name + (layer.bias ? "/BiasAdd" : layer.type == LayerType::dense ? "/MatMul" : "/Conv2D");
+    case LayerType::max_pool: return layer.name + (d3 ? "/MaxPool3D" : "/MaxPool");
+    case LayerType::avg_pool: return layer.name + (d3 ? "/AvgPool3D" : "/AvgPool");
+    case LayerType::relu: return layer.name + "/Relu";
+    case LayerType::batch_norm: return layer.name + "/FusedBatchNormV3";
+    case LayerType::flatten: return layer.name + "/Reshape";
+    default: return layer.name + "/Identity";
+  }
+}
+
+void apply_layer(const LayerInput& in, LayerReport& r) {
+  const Layer& l = in.net.layers[in.index];
+  Ctx c{in, l, in.net.framework, in.shape.size(), in.net.spatial_rank(), 0, 0};
+  r.index = in.index;
+  r.name = l.name;
+  r.type = l.type;
+  r.input = in.shape;
+  r.status = Status::ok;
+  try {
+    if (is_spatial(l.type) && c.rank != c.sr + 2) {
+      fail(r, Failure::rank_mismatch,
+           std::string(to_string(l.type)) + " needs a " + to_string(c.sr + 2) + "-D input (" +
+               conventions::layout_string(c.fw, c.sr + 2) + ") but receives " +
+               conventions::tf_shape(in.shape, false) +
+               "; a flatten or dense layer earlier removed the spatial axes",
+           {});
+      return;
+    }
+    c.batch = in.shape[0];
+    c.channels = in.shape.size() >= 2 ? in.shape[conventions::channel_axis(c.fw, c.rank)] : 1;
+    switch (l.type) {
+      case LayerType::conv:
+      case LayerType::depthwise_conv:
+      case LayerType::max_pool:
+      case LayerType::avg_pool: window_op(c, r); break;
+      case LayerType::conv_transpose: transposed_op(c, r); break;
+      case LayerType::global_avg_pool:
+      case LayerType::global_max_pool: global_pool(c, r); break;
+      case LayerType::adaptive_avg_pool: adaptive_pool(c, r); break;
+      case LayerType::zero_pad:
+      case LayerType::crop:
+      case LayerType::upsample: pad_crop_upsample(c, r); break;
+      case LayerType::flatten: flatten_op(c, r); break;
+      case LayerType::dense: dense_op(c, r); break;
+      case LayerType::relu:
+      case LayerType::activation:
+      case LayerType::batch_norm:
+      case LayerType::dropout: elementwise_op(c, r); break;
+    }
+    check_dimension_limit(c, r);
+    if (r.status != Status::error) {
+      r.receptive_field = receptive_field(c, r);
+      if (!r.warnings.empty()) r.status = Status::warning;
+    }
+  } catch (const OverflowError& e) {
+    fail(r, Failure::too_large, std::string("the sizes of this layer overflow 64-bit integers (") + e.what() + ")", {});
+  }
+  if (r.status == Status::error) {
+    if (r.failure == Failure::too_large) r.params.reset();
+    r.macs.reset();
+    r.receptive_field.reset();
+  }
+}
+
+}  // namespace convscope

@@ -1,0 +1,162 @@
+#include "convscope/min_input.hpp"
+
+#include "convscope/checked.hpp"
+#include "convscope/layer_rules.hpp"
+#include "convscope/limits.hpp"
+
+namespace convscope {
+
+using std::to_string;
+
+namespace {
+
+bool sizes_spatial_axes(LayerType t) {
+  switch (t) {
+    case LayerType::conv:
+    case LayerType::conv_transpose:
+    case LayerType::depthwise_conv:
+    case LayerType::max_pool:
+    case LayerType::avg_pool:
+    case LayerType::zero_pad:
+    case LayerType::crop:
+    case LayerType::upsample: return true;
+    default: return false;
+  }
+}
+
+// After these the spatial size no longer depends on the input's.
+bool ends_spatial_chain(LayerType t) {
+  return t == LayerType::flatten || t == LayerType::dense || t == LayerType::global_avg_pool ||
+         t == LayerType::global_max_pool || t == LayerType::adaptive_avg_pool;
+}
+
+// Smallest input along axis i for which the layer outputs at least `need`.
+// Every rule is non-decreasing in its input, so where no closed form exists a
+// doubling search followed by bisection finds it.
+std::optional<int64_t> min_layer_input(Framework fw, const Layer& l, size_t i, int64_t need) {
+  try {
+    const auto reaches = [&](int64_t in) { return axis_size(fw, l, i, in).out >= need; };
+    const shape::WindowSize probe = axis_size(fw, l, i, need);
+    if (auto in = shape::closed_form_min_input(probe, need)) {
+      if (*in <= limits::max_dimension && reaches(*in)) return in;
+    }
+    int64_t hi = 1;
+    while (!reaches(hi)) {
+      if (hi > limits::max_dimension) return std::nullopt;
+      hi *= 2;
+    }
+    int64_t lo = hi / 2 + 1;  // reaches(hi / 2) is false (or hi == 1)
+    if (hi == 1) return 1;
+    while (lo < hi) {
+      const int64_t mid = lo + (hi - lo) / 2;
+      if (reaches(mid)) hi = mid; else lo = mid + 1;
+    }
+    return hi;
+  } catch (const OverflowError&) {
+    return std::nullopt;
+  }
+}
+
+Network with_spatial_input(const Network& net, const Shape& spatial) {
+  Network n = net;
+  for (size_t a = 0; a < spatial.size(); ++a)
+    n.input[conventions::spatial_axis(net.framework, a)] = spatial[a];
+  return n;
+}
+
+std::string spatial_text(const Shape& s) { return conventions::joined(s, "x"); }
+
+// A dense layer's declared in_features pins the flattened size, which no
+// per-axis bound captures: search inputs in order of increasing total size
+// (so the first hit is minimal on every axis), within a work budget.
+std::optional<Shape> search_for_dense(const Network& net, const Shape& start) {
+  const size_t sr = start.size();
+  const size_t layers = std::max<size_t>(net.layers.size(), 1);
+  size_t evaluations = std::max<size_t>(64, 300000 / layers);
+  AnalyzeOptions quick{false, false, 0};
+  for (int64_t total = 1; evaluations > 0 && total < 4096; ++total) {
+    // Every split of `total` extra cells over the axes.
+    std::vector<int64_t> extra(sr, 0);
+    extra[0] = total;
+    while (true) {
+      Shape candidate = start;
+      bool in_range = true;
+      for (size_t a = 0; a < sr; ++a) {
+        candidate[a] += extra[a];
+        in_range = in_range && candidate[a] <= limits::max_dimension;
+      }
+      if (in_range) {
+        if (evaluations-- == 0) return std::nullopt;
+        if (analyze(with_spatial_input(net, candidate), quick).ok) return candidate;
+      }
+      // next composition of `total` into sr parts
+      size_t k = sr - 1;
+      while (k > 0 && extra[k - 1] == 0) --k;
+      if (sr == 1 || k == 0) break;
+      const int64_t tail = extra[sr - 1];
+      extra[sr - 1] = 0;
+      extra[k - 1] -= 1;
+      extra[k] = tail + 1;
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+void find_min_input(const Network& net, Report& rep) {
+  const size_t sr = net.spatial_rank();
+  if (sr == 0) {
+    rep.min_input_note = "the input has no spatial axes";
+    return;
+  }
+  size_t end = net.layers.size();
+  for (size_t i = 0; i < net.layers.size(); ++i)
+    if (ends_spatial_chain(net.layers[i].type)) {
+      end = i;
+      break;
+    }
+
+  Shape min(sr, 1);
+  for (size_t a = 0; a < sr; ++a) {
+    int64_t need = 1;
+    for (size_t i = end; i-- > 0;) {
+      const Layer& l = net.layers[i];
+      if (!sizes_spatial_axes(l.type)) continue;
+      const auto in = min_layer_input(net.framework, l, a, need);
+      if (!in) {
+        rep.min_input_note = "no input up to " + to_string(limits::max_dimension) + " along " +
+                             conventions::spatial_axis_label(sr, a) + " makes layer " +
+                             to_string(i) + " (" + l.name + ") valid";
+        return;
+      }
+      need = *in;
+    }
+    min[a] = need;
+  }
+
+  const AnalyzeOptions quick{false, false, 0};
+  const Report check = analyze(with_spatial_input(net, min), quick);
+  if (check.ok) {
+    rep.min_input = min;
+    return;
+  }
+  const LayerReport& failing = check.layers[*check.first_error];
+  if (failing.failure == conventions::Failure::dense_mismatch) {
+    if (auto found = search_for_dense(net, min)) {
+      rep.min_input = *found;
+      rep.min_input_note = "the smallest input valid for every convolution is " + spatial_text(min) +
+                           "; " + failing.name + "'s declared in_features needs " +
+                           spatial_text(*found);
+      return;
+    }
+    rep.min_input_note = "inputs of " + spatial_text(min) + " and a little larger do not give " +
+                         failing.name + " the in_features it declares; change in_features instead";
+    return;
+  }
+  rep.min_input_note = "no input size makes every layer valid: layer " +
+                       to_string(failing.index) + " (" + failing.name + ") fails for any input: " +
+                       failing.message;
+}
+
+}  // namespace convscope

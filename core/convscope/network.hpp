@@ -1,0 +1,84 @@
+// The network as the engine sees it: a framework, an input shape and a chain
+// of layers whose per-axis fields are already expanded to the input's rank.
+// A Network built by network_json::parse() is always well-formed (positive
+// sizes, right list lengths, fields allowed for the framework); whether its
+// shapes work out is the analysis' question, not the parser's.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace convscope {
+
+enum class Framework { pytorch, tensorflow, onnx };
+
+enum class LayerType {
+  conv,
+  conv_transpose,
+  depthwise_conv,
+  max_pool,
+  avg_pool,
+  global_avg_pool,
+  global_max_pool,
+  adaptive_avg_pool,
+  zero_pad,
+  crop,
+  upsample,
+  flatten,
+  dense,
+  relu,
+  activation,
+  batch_norm,
+  dropout,
+};
+
+// How padding was written. `explicit_pads` holds the [begin, end] pair per
+// spatial axis; for the string modes the analysis resolves it per framework.
+enum class PadMode { explicit_pads, valid, same, same_lower };
+
+struct Padding {
+  PadMode mode = PadMode::explicit_pads;
+  std::vector<std::pair<int64_t, int64_t>> pairs;  // one per spatial axis (explicit only)
+  // How the user wrote it, so serialisation keeps "padding": 1 rather than
+  // [[1, 1], [1, 1]]: 0 = scalar, 1 = one value per axis, 2 = pairs.
+  int written_as = 0;
+};
+
+struct Layer {
+  LayerType type = LayerType::relu;
+  std::string name;
+  // Per spatial axis (size = rank - 2); empty where the type has no such field.
+  std::vector<int64_t> kernel, stride, dilation, output_padding, output_size, scale;
+  Padding padding;   // conv/pool padding; zero_pad's padding
+  Padding cropping;  // crop only
+  int64_t filters = 0;  // conv, conv_transpose: output channels
+  int64_t units = 0;    // dense
+  std::optional<int64_t> in_features;  // dense, as declared in the user's code
+  int64_t groups = 1;
+  int64_t depth_multiplier = 1;
+  bool ceil_mode = false;
+  bool count_include_pad = false;
+  bool keepdims = true;
+  bool bias = true;
+  double rate = 0.5;       // dropout
+  std::string function;    // activation
+};
+
+struct Network {
+  Framework framework = Framework::pytorch;
+  std::vector<int64_t> input;  // full shape in the framework's layout
+  std::vector<Layer> layers;
+  std::string description;  // optional free text, kept through round trips
+
+  size_t spatial_rank() const { return input.size() >= 2 ? input.size() - 2 : 0; }
+};
+
+const char* to_string(Framework f);
+const char* to_string(LayerType t);
+std::optional<Framework> framework_from_string(const std::string& s);
+std::optional<LayerType> layer_type_from_string(const std::string& s);
+
+}  // namespace convscope

@@ -1,0 +1,543 @@
+#include "convscope/network_json.hpp"
+
+#include <algorithm>
+#include <array>
+
+#include "convscope/conventions.hpp"
+#include "convscope/limits.hpp"
+
+namespace convscope::network_json {
+
+using json::Value;
+using std::to_string;
+
+namespace {
+
+// ---- Which fields each layer type takes --------------------------------------
+
+enum class FieldKind { count, axes, axes_or_zero, padding, boolean, rate, text };
+
+struct FieldSpec {
+  const char* name;
+  FieldKind kind;
+};
+
+constexpr FieldSpec kFields[] = {
+    {"filters", FieldKind::count},        {"units", FieldKind::count},
+    {"kernel", FieldKind::axes},          {"stride", FieldKind::axes},
+    {"dilation", FieldKind::axes},        {"padding", FieldKind::padding},
+    {"output_padding", FieldKind::axes_or_zero},
+    {"groups", FieldKind::count},         {"depth_multiplier", FieldKind::count},
+    {"ceil_mode", FieldKind::boolean},    {"count_include_pad", FieldKind::boolean},
+    {"output_size", FieldKind::axes},     {"scale", FieldKind::axes},
+    {"cropping", FieldKind::padding},     {"in_features", FieldKind::count},
+    {"keepdims", FieldKind::boolean},     {"bias", FieldKind::boolean},
+    {"rate", FieldKind::rate},            {"function", FieldKind::text},
+};
+
+const FieldSpec* field_spec(const std::string& name) {
+  for (const FieldSpec& f : kFields)
+    if (name == f.name) return &f;
+  return nullptr;
+}
+
+struct TypeSpec {
+  LayerType type;
+  const char* label;
+  std::vector<const char*> required;
+  std::vector<const char*> optional;
+};
+
+const std::vector<TypeSpec>& type_specs() {
+  static const std::vector<TypeSpec> specs = {
+      {LayerType::conv, "Convolution", {"filters", "kernel"}, {"stride", "dilation", "padding", "groups", "bias"}},
+      {LayerType::conv_transpose, "Transposed convolution", {"filters", "kernel"},
+       {"stride", "dilation", "padding", "output_padding", "groups", "bias"}},
+      {LayerType::depthwise_conv, "Depthwise convolution", {"kernel"},
+       {"depth_multiplier", "stride", "dilation", "padding", "bias"}},
+      {LayerType::max_pool, "Max pooling", {"kernel"}, {"stride", "dilation", "padding", "ceil_mode"}},
+      {LayerType::avg_pool, "Average pooling", {"kernel"},
+       {"stride", "dilation", "padding", "ceil_mode", "count_include_pad"}},
+      {LayerType::global_avg_pool, "Global average pooling", {}, {"keepdims"}},
+      {LayerType::global_max_pool, "Global max pooling", {}, {"keepdims"}},
+      {LayerType::adaptive_avg_pool, "Adaptive average pooling", {"output_size"}, {}},
+      {LayerType::zero_pad, "Zero padding", {"padding"}, {}},
+      {LayerType::crop, "Cropping", {"cropping"}, {}},
+      {LayerType::upsample, "Upsampling (nearest)", {"scale"}, {}},
+      {LayerType::flatten, "Flatten", {}, {}},
+      {LayerType::dense, "Dense / Linear", {"units"}, {"in_features", "bias"}},
+      {LayerType::relu, "ReLU", {}, {}},
+      {LayerType::activation, "Activation", {}, {"function"}},
+      {LayerType::batch_norm, "Batch normalisation", {}, {}},
+      {LayerType::dropout, "Dropout", {}, {"rate"}},
+  };
+  return specs;
+}
+
+const TypeSpec& type_spec(LayerType t) { return type_specs()[static_cast<size_t>(t)]; }
+
+bool is_pool(LayerType t) { return t == LayerType::max_pool || t == LayerType::avg_pool; }
+
+// Why a field the type has does not exist in a framework; empty if it does.
+std::string unavailable(Framework fw, LayerType t, const std::string& field) {
+  if (field == "ceil_mode" && fw == Framework::tensorflow)
+    return "TensorFlow/Keras pooling has no ceil_mode";
+  if (field == "count_include_pad" && fw == Framework::tensorflow)
+    return "TensorFlow/Keras pooling has no count_include_pad (SAME average pooling excludes padding)";
+  if (field == "dilation" && is_pool(t) && fw == Framework::tensorflow)
+    return "Keras pooling layers have no dilation";
+  if (field == "dilation" && t == LayerType::avg_pool && fw == Framework::pytorch)
+    return "PyTorch's AvgPool has no dilation";
+  if (t == LayerType::adaptive_avg_pool && fw != Framework::pytorch)
+    return "adaptive pooling is a PyTorch layer";
+  if (field == "output_size" && fw != Framework::pytorch) return "adaptive pooling is a PyTorch layer";
+  if (field == "keepdims" && fw == Framework::pytorch)
+    return "PyTorch's adaptive pooling always keeps the spatial axes (use flatten after it)";
+  return "";
+}
+
+// Padding strings each framework accepts for a layer type.
+std::vector<std::string> padding_strings(Framework fw, LayerType t) {
+  switch (fw) {
+    case Framework::pytorch:
+      if (t == LayerType::conv || t == LayerType::depthwise_conv) return {"valid", "same"};
+      return {};
+    case Framework::tensorflow:
+      if (t == LayerType::zero_pad) return {};
+      return {"valid", "same"};
+    case Framework::onnx:
+      if (t == LayerType::zero_pad) return {};
+      return {"valid", "same", "same_lower"};
+  }
+  return {};
+}
+
+// Whether numeric padding is accepted (Keras layers take only strings;
+// tf.nn.conv2d also takes explicit pairs, so conv allows them).
+bool numeric_padding(Framework fw, LayerType t) {
+  if (fw != Framework::tensorflow) return true;
+  return t == LayerType::conv || t == LayerType::depthwise_conv || t == LayerType::zero_pad;
+}
+
+// ---- Value checks ---------------------------------------------------------------
+
+std::string shown(const Value& v) {
+  if (v.is_number() && !v.number_text().empty()) return v.number_text();
+  std::string s = json::write(v, -1);
+  if (s.size() > 40) s = s.substr(0, 37) + "...";
+  return s;
+}
+
+[[noreturn]] void fail(const std::string& path, const std::string& problem) {
+  throw InputError(path + ": " + problem);
+}
+
+int64_t integer_at(const Value& v, const std::string& path, int64_t min, const char* expected) {
+  if (!v.is_integer()) fail(path, std::string("expected ") + expected + ", got " + shown(v));
+  const int64_t x = v.as_int();
+  if (x < min) fail(path, std::string("expected ") + expected + ", got " + to_string(x));
+  if (x > limits::max_dimension)
+    fail(path, "got " + to_string(x) + ", beyond the limit " + to_string(limits::max_dimension) + " (2^31 - 1)");
+  return x;
+}
+
+std::vector<int64_t> axes_at(const Value& v, const std::string& path, size_t sr, int64_t min) {
+  const char* expected = min > 0 ? "a positive integer" : "a non-negative integer";
+  if (v.is_array()) {
+    const auto& a = v.as_array();
+    if (a.size() != sr)
+      fail(path, "expected one value per spatial axis (" + to_string(sr) + " for a " + to_string(sr) +
+                     "-D input), got " + to_string(a.size()));
+    std::vector<int64_t> out;
+    for (size_t i = 0; i < a.size(); ++i) out.push_back(integer_at(a[i], path + "[" + to_string(i) + "]", min, expected));
+    return out;
+  }
+  if (!v.is_integer())
+    fail(path, std::string("expected ") + expected + " or a list of " + to_string(sr) + ", got " + shown(v));
+  return std::vector<int64_t>(sr, integer_at(v, path, min, expected));
+}
+
+Padding padding_at(const Value& v, const std::string& path, size_t sr, Framework fw, LayerType t,
+                   bool allow_strings) {
+  Padding p;
+  if (v.is_string()) {
+    const auto allowed = allow_strings ? padding_strings(fw, t) : std::vector<std::string>{};
+    const std::string& s = v.as_string();
+    if (std::find(allowed.begin(), allowed.end(), s) == allowed.end()) {
+      std::string list;
+      for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + ("\"" + a + "\"");
+      fail(path, shown(v) + " is not a padding " + to_string(fw) + " accepts for " + to_string(t) +
+                     (list.empty() ? std::string(" (it takes numbers only)") : " (expected " + list + " or numbers)"));
+    }
+    p.mode = s == "valid" ? PadMode::valid : s == "same" ? PadMode::same : PadMode::same_lower;
+    return p;
+  }
+  if (!numeric_padding(fw, t))
+    fail(path, "Keras " + conventions::framework_layer_name(fw, t, sr) +
+                   " takes padding \"valid\" or \"same\" only, got " + shown(v));
+  p.mode = PadMode::explicit_pads;
+  const char* expected = "a non-negative integer";
+  if (v.is_integer()) {
+    const int64_t x = integer_at(v, path, 0, expected);
+    p.pairs.assign(sr, {x, x});
+    p.written_as = 0;
+    return p;
+  }
+  if (!v.is_array())
+    fail(path, "expected \"valid\", \"same\", an integer, one per axis or [begin, end] pairs, got " + shown(v));
+  const auto& a = v.as_array();
+  if (a.size() != sr)
+    fail(path, "expected one entry per spatial axis (" + to_string(sr) + "), got " + to_string(a.size()));
+  const bool pairs = !a.empty() && a[0].is_array();
+  p.written_as = pairs ? 2 : 1;
+  for (size_t i = 0; i < a.size(); ++i) {
+    const std::string at = path + "[" + to_string(i) + "]";
+    if (pairs) {
+      if (!a[i].is_array() || a[i].as_array().size() != 2)
+        fail(at, "expected a [begin, end] pair like the first entry, got " + shown(a[i]));
+      p.pairs.push_back({integer_at(a[i].as_array()[0], at + "[0]", 0, expected),
+                         integer_at(a[i].as_array()[1], at + "[1]", 0, expected)});
+    } else {
+      const int64_t x = integer_at(a[i], at, 0, expected);
+      p.pairs.push_back({x, x});
+    }
+  }
+  return p;
+}
+
+bool bool_at(const Value& v, const std::string& path) {
+  if (!v.is_bool()) fail(path, "expected true or false, got " + shown(v));
+  return v.as_bool();
+}
+
+std::string string_at(const Value& v, const std::string& path, size_t max_chars) {
+  if (!v.is_string()) fail(path, "expected a string, got " + shown(v));
+  const std::string& s = v.as_string();
+  if (s.size() > max_chars) fail(path, "longer than " + to_string(max_chars) + " bytes");
+  for (unsigned char ch : s)
+    if (ch < 0x20) fail(path, "control characters are not allowed");
+  return s;
+}
+
+// ---- Defaults -----------------------------------------------------------------------
+
+void apply_defaults(Framework fw, size_t sr, Layer& l) {
+  const bool has_kernel = !l.kernel.empty();
+  if (has_kernel) {
+    if (l.stride.empty())
+      l.stride = is_pool(l.type) && fw != Framework::onnx ? l.kernel : std::vector<int64_t>(sr, 1);
+    if (l.dilation.empty()) l.dilation.assign(sr, 1);
+  }
+  if (l.padding.pairs.empty() && l.padding.mode == PadMode::explicit_pads) {
+    if (fw == Framework::tensorflow && l.type != LayerType::zero_pad) l.padding.mode = PadMode::valid;
+    l.padding.pairs.assign(sr, {0, 0});
+  }
+  if (l.cropping.pairs.empty()) l.cropping.pairs.assign(sr, {0, 0});
+}
+
+Layer default_layer(Framework fw, LayerType t) {
+  Layer l;
+  l.type = t;
+  l.count_include_pad = fw == Framework::pytorch;  // ONNX: 0; TF SAME average excludes padding
+  l.keepdims = fw != Framework::tensorflow;        // Keras Global*Pooling: keepdims=False
+  if (t == LayerType::activation) l.function = "relu";
+  return l;
+}
+
+}  // namespace
+
+// ---- Parsing ----------------------------------------------------------------------------
+
+Network from_json(const Value& root) {
+  if (!root.is_object()) fail("(root)", "expected an object with \"framework\", \"input\" and \"layers\", got " + shown(root));
+  for (const auto& kv : root.as_object())
+    if (kv.first != "framework" && kv.first != "input" && kv.first != "layers" && kv.first != "description")
+      fail(kv.first, "unknown field (expected framework, input, layers, description)");
+  Network net;
+  const Value* fw = root.find("framework");
+  if (!fw) fail("framework", "missing (expected \"pytorch\", \"tensorflow\" or \"onnx\")");
+  if (!fw->is_string() || !framework_from_string(fw->as_string()))
+    fail("framework", "expected \"pytorch\", \"tensorflow\" or \"onnx\", got " + shown(*fw));
+  net.framework = *framework_from_string(fw->as_string());
+  if (const Value* d = root.find("description")) net.description = string_at(*d, "description", 2000);
+
+  const Value* input = root.find("input");
+  if (!input) fail("input", "missing (the full input shape, e.g. [1, 3, 224, 224])");
+  if (!input->is_array()) fail("input", "expected the full input shape as a list of integers, got " + shown(*input));
+  const auto& dims = input->as_array();
+  if (dims.size() < 3 || dims.size() > 5)
+    fail("input", "expected 3, 4 or 5 dimensions (" + conventions::layout_string(net.framework, 3) + " ... " +
+                      conventions::layout_string(net.framework, 5) + "), got " + to_string(dims.size()));
+  for (size_t i = 0; i < dims.size(); ++i)
+    net.input.push_back(integer_at(dims[i], "input[" + to_string(i) + "]", 1, "a positive integer"));
+  const size_t sr = net.spatial_rank();
+
+  const Value* layers = root.find("layers");
+  if (!layers) fail("layers", "missing (a list of layer objects)");
+  if (!layers->is_array()) fail("layers", "expected a list of layer objects, got " + shown(*layers));
+  if (layers->as_array().size() > limits::max_layers)
+    fail("layers", "more than " + to_string(limits::max_layers) + " layers");
+
+  std::vector<size_t> ordinals(type_specs().size(), 0);
+  for (size_t i = 0; i < layers->as_array().size(); ++i) {
+    const Value& lv = layers->as_array()[i];
+    const std::string at = "layers[" + to_string(i) + "]";
+    if (!lv.is_object()) fail(at, "expected a layer object, got " + shown(lv));
+    const Value* tv = lv.find("type");
+    if (!tv) fail(at + ".type", "missing");
+    if (!tv->is_string() || !layer_type_from_string(tv->as_string())) {
+      std::string list;
+      for (const auto& s : type_specs()) list += (list.empty() ? "" : ", ") + std::string(to_string(s.type));
+      fail(at + ".type", "unknown layer type " + shown(*tv) + " (expected one of " + list + ")");
+    }
+    const LayerType type = *layer_type_from_string(tv->as_string());
+    const TypeSpec& spec = type_spec(type);
+    if (const std::string why = unavailable(net.framework, type, ""); !why.empty()) fail(at + ".type", why);
+    Layer l = default_layer(net.framework, type);
+
+    for (const auto& kv : lv.as_object()) {
+      const std::string& key = kv.first;
+      const std::string path = at + "." + key;
+      if (key == "type") continue;
+      if (key == "name") {
+        l.name = string_at(kv.second, path, limits::max_name_chars);
+        continue;
+      }
+      const bool known = std::any_of(spec.required.begin(), spec.required.end(), [&](const char* f) { return key == f; }) ||
+                         std::any_of(spec.optional.begin(), spec.optional.end(), [&](const char* f) { return key == f; });
+      if (!known) {
+        std::string list = "name";
+        for (const char* f : spec.required) list += std::string(", ") + f;
+        for (const char* f : spec.optional) list += std::string(", ") + f;
+        fail(path, "unknown field for " + std::string(to_string(type)) + " (expected " + list + ")");
+      }
+      if (const std::string why = unavailable(net.framework, type, key); !why.empty()) fail(path, why);
+      const Value& v = kv.second;
+      switch (field_spec(key)->kind) {
+        case FieldKind::count: {
+          const int64_t x = integer_at(v, path, 1, "a positive integer");
+          if (key == "filters") l.filters = x;
+          else if (key == "units") l.units = x;
+          else if (key == "groups") l.groups = x;
+          else if (key == "depth_multiplier") l.depth_multiplier = x;
+          else if (key == "in_features") l.in_features = x;
+          break;
+        }
+        case FieldKind::axes:
+        case FieldKind::axes_or_zero: {
+          auto x = axes_at(v, path, sr, field_spec(key)->kind == FieldKind::axes ? 1 : 0);
+          if (key == "kernel") l.kernel = x;
+          else if (key == "stride") l.stride = x;
+          else if (key == "dilation") l.dilation = x;
+          else if (key == "output_padding") l.output_padding = x;
+          else if (key == "output_size") l.output_size = x;
+          else if (key == "scale") l.scale = x;
+          break;
+        }
+        case FieldKind::padding:
+          if (key == "padding") l.padding = padding_at(v, path, sr, net.framework, type, type != LayerType::zero_pad);
+          else l.cropping = padding_at(v, path, sr, net.framework, type, false);
+          break;
+        case FieldKind::boolean: {
+          const bool b = bool_at(v, path);
+          if (key == "ceil_mode") l.ceil_mode = b;
+          else if (key == "count_include_pad") l.count_include_pad = b;
+          else if (key == "keepdims") l.keepdims = b;
+          else if (key == "bias") l.bias = b;
+          break;
+        }
+        case FieldKind::rate:
+          if (!v.is_number() || v.as_double() < 0 || v.as_double() >= 1)
+            fail(path, "expected a number in [0, 1), got " + shown(v));
+          l.rate = v.as_double();
+          break;
+        case FieldKind::text:
+          l.function = string_at(v, path, 64);
+          break;
+      }
+    }
+    for (const char* f : spec.required)
+      if (!lv.find(f)) fail(at + "." + f, std::string("missing (") + to_string(type) + " needs " + f + ")");
+    if (type == LayerType::conv_transpose && net.framework == Framework::pytorch && lv.find("padding") &&
+        lv.find("padding")->is_string())
+      fail(at + ".padding", "PyTorch's ConvTranspose takes integer padding only, got " + shown(*lv.find("padding")));
+    apply_defaults(net.framework, sr, l);
+    if (l.name.empty())
+      l.name = conventions::auto_layer_name(net.framework, type, sr, i, ordinals[static_cast<size_t>(type)]);
+    ++ordinals[static_cast<size_t>(type)];
+    net.layers.push_back(std::move(l));
+  }
+  return net;
+}
+
+Network parse(const std::string& text) {
+  if (text.size() > limits::max_json_bytes)
+    throw InputError("(input): larger than " + to_string(limits::max_json_bytes) + " bytes");
+  Value root;
+  try {
+    json::ParseLimits lim;
+    lim.max_depth = limits::max_json_depth;
+    lim.max_bytes = limits::max_json_bytes;
+    root = json::parse(text, lim);
+  } catch (const json::ParseError& e) {
+    throw InputError(e.what());
+  }
+  return from_json(root);
+}
+
+// ---- Serialisation ----------------------------------------------------------------------------
+
+namespace {
+
+Value axes_value(const std::vector<int64_t>& v) {
+  if (std::all_of(v.begin(), v.end(), [&](int64_t x) { return x == v[0]; })) return Value(v[0]);
+  json::Array a;
+  for (int64_t x : v) a.push_back(Value(x));
+  return Value(std::move(a));
+}
+
+Value padding_value(const Padding& p) {
+  switch (p.mode) {
+    case PadMode::valid: return Value("valid");
+    case PadMode::same: return Value("same");
+    case PadMode::same_lower: return Value("same_lower");
+    case PadMode::explicit_pads: break;
+  }
+  const bool symmetric = std::all_of(p.pairs.begin(), p.pairs.end(), [](const auto& pr) { return pr.first == pr.second; });
+  if (!symmetric || p.written_as == 2) {
+    json::Array a;
+    for (const auto& pr : p.pairs) a.push_back(Value(json::Array{Value(pr.first), Value(pr.second)}));
+    return Value(std::move(a));
+  }
+  std::vector<int64_t> begins;
+  for (const auto& pr : p.pairs) begins.push_back(pr.first);
+  if (p.written_as == 1) {
+    json::Array a;
+    for (int64_t x : begins) a.push_back(Value(x));
+    return Value(std::move(a));
+  }
+  return axes_value(begins);
+}
+
+}  // namespace
+
+Value to_json(const Network& net) {
+  json::Object root;
+  root.push_back({"framework", Value(to_string(net.framework))});
+  if (!net.description.empty()) root.push_back({"description", Value(net.description)});
+  json::Array input;
+  for (int64_t d : net.input) input.push_back(Value(d));
+  root.push_back({"input", Value(std::move(input))});
+  json::Array layers;
+  const size_t sr = net.spatial_rank();
+  std::vector<size_t> ordinals(type_specs().size(), 0);
+  for (size_t i = 0; i < net.layers.size(); ++i) {
+    const Layer& l = net.layers[i];
+    Layer d = default_layer(net.framework, l.type);
+    d.kernel = l.kernel;
+    apply_defaults(net.framework, sr, d);
+    json::Object o;
+    o.push_back({"type", Value(to_string(l.type))});
+    const std::string auto_name = conventions::auto_layer_name(net.framework, l.type, sr, i, ordinals[static_cast<size_t>(l.type)]++);
+    if (l.name != auto_name) o.push_back({"name", Value(l.name)});
+    const TypeSpec& spec = type_spec(l.type);
+    auto emit = [&](const char* f, bool required) {
+      const std::string key = f;
+      Value v;
+      bool differs = required;
+      if (key == "filters") v = Value(l.filters);
+      else if (key == "units") v = Value(l.units);
+      else if (key == "groups") { v = Value(l.groups); differs = differs || l.groups != 1; }
+      else if (key == "depth_multiplier") { v = Value(l.depth_multiplier); differs = differs || l.depth_multiplier != 1; }
+      else if (key == "in_features") { if (!l.in_features) return; v = Value(*l.in_features); differs = true; }
+      else if (key == "kernel") v = axes_value(l.kernel);
+      else if (key == "stride") { v = axes_value(l.stride); differs = differs || l.stride != d.stride; }
+      else if (key == "dilation") { v = axes_value(l.dilation); differs = differs || l.dilation != d.dilation; }
+      else if (key == "output_padding") { if (l.output_padding.empty()) return; v = axes_value(l.output_padding); differs = true; }
+      else if (key == "output_size") v = axes_value(l.output_size);
+      else if (key == "scale") v = axes_value(l.scale);
+      else if (key == "padding") {
+        v = padding_value(l.padding);
+        differs = differs || l.padding.mode != d.padding.mode || l.padding.pairs != d.padding.pairs;
+      } else if (key == "cropping") v = padding_value(l.cropping);
+      else if (key == "ceil_mode") { v = Value(l.ceil_mode); differs = l.ceil_mode != d.ceil_mode; }
+      else if (key == "count_include_pad") { v = Value(l.count_include_pad); differs = l.count_include_pad != d.count_include_pad; }
+      else if (key == "keepdims") { v = Value(l.keepdims); differs = l.keepdims != d.keepdims; }
+      else if (key == "bias") { v = Value(l.bias); differs = l.bias != d.bias; }
+      else if (key == "rate") { v = Value(l.rate); differs = l.rate != d.rate; }
+      else if (key == "function") { v = Value(l.function); differs = l.function != d.function; }
+      if (differs) o.push_back({key, std::move(v)});
+    };
+    for (const char* f : spec.required) emit(f, true);
+    for (const char* f : spec.optional) emit(f, false);
+    layers.push_back(Value(std::move(o)));
+  }
+  root.push_back({"layers", Value(std::move(layers))});
+  return Value(std::move(root));
+}
+
+// ---- Schema ------------------------------------------------------------------------------------
+
+std::string layer_schema_json() {
+  const Framework all[] = {Framework::pytorch, Framework::tensorflow, Framework::onnx};
+  json::Array frameworks;
+  const char* labels[] = {"PyTorch", "TensorFlow / Keras", "ONNX"};
+  for (Framework fw : all)
+    frameworks.push_back(Value(json::Object{{"id", Value(to_string(fw))},
+                                            {"label", Value(labels[static_cast<size_t>(fw)])},
+                                            {"layout", Value(conventions::channels_last(fw) ? "NHWC" : "NCHW")}}));
+  const char* kind_names[] = {"count", "axes", "axes", "padding", "bool", "number", "string"};
+  json::Array types;
+  for (const TypeSpec& spec : type_specs()) {
+    json::Array fields;
+    json::Array fws;
+    for (Framework fw : all)
+      if (unavailable(fw, spec.type, "").empty()) fws.push_back(Value(to_string(fw)));
+    auto add = [&](const char* f, bool required) {
+      json::Object names, defaults, choices;
+      for (Framework fw : all) {
+        if (!unavailable(fw, spec.type, f).empty() || !unavailable(fw, spec.type, "").empty()) continue;
+        names.push_back({to_string(fw), Value(conventions::field_name(fw, f))});
+        const std::string key = f;
+        Layer d = default_layer(fw, spec.type);
+        if (key == "stride") defaults.push_back({to_string(fw), is_pool(spec.type) && fw != Framework::onnx ? Value("kernel") : Value(1)});
+        else if (key == "dilation" || key == "groups" || key == "depth_multiplier") defaults.push_back({to_string(fw), Value(1)});
+        else if (key == "padding" && spec.type != LayerType::zero_pad)
+          defaults.push_back({to_string(fw), fw == Framework::tensorflow ? Value("valid") : Value(0)});
+        else if (key == "ceil_mode") defaults.push_back({to_string(fw), Value(false)});
+        else if (key == "count_include_pad") defaults.push_back({to_string(fw), Value(d.count_include_pad)});
+        else if (key == "keepdims") defaults.push_back({to_string(fw), Value(d.keepdims)});
+        else if (key == "bias") defaults.push_back({to_string(fw), Value(true)});
+        else if (key == "rate") defaults.push_back({to_string(fw), Value(0.5)});
+        else if (key == "function") defaults.push_back({to_string(fw), Value("relu")});
+        if (key == "padding") {
+          json::Array c;
+          if (spec.type != LayerType::zero_pad)
+            for (const auto& s : padding_strings(fw, spec.type)) c.push_back(Value(s));
+          choices.push_back({to_string(fw), Value(std::move(c))});
+        }
+      }
+      json::Object field{{"field", Value(f)},
+                         {"kind", Value(kind_names[static_cast<size_t>(field_spec(f)->kind)])},
+                         {"required", Value(required)},
+                         {"names", Value(std::move(names))},
+                         {"defaults", Value(std::move(defaults))}};
+      if (!choices.empty()) field.push_back({"choices", Value(std::move(choices))});
+      fields.push_back(Value(std::move(field)));
+    };
+    for (const char* f : spec.required) add(f, true);
+    for (const char* f : spec.optional) add(f, false);
+    json::Object names;
+    for (Framework fw : all) names.push_back({to_string(fw), Value(conventions::framework_layer_name(fw, spec.type, 2))});
+    types.push_back(Value(json::Object{{"type", Value(to_string(spec.type))},
+                                       {"label", Value(spec.label)},
+                                       {"names", Value(std::move(names))},
+                                       {"frameworks", Value(std::move(fws))},
+                                       {"fields", Value(std::move(fields))}}));
+  }
+  return json::write(Value(json::Object{{"frameworks", Value(std::move(frameworks))},
+                                        {"types", Value(std::move(types))}}),
+                     -1);
+}
+
+}  // namespace convscope::network_json

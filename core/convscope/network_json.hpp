@@ -1,0 +1,33 @@
+// The JSON contract for networks (README, "JSON contract"): parsing with
+// errors that name the JSON path, and canonical serialisation.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+#include "convscope/json.hpp"
+#include "convscope/network.hpp"
+
+namespace convscope::network_json {
+
+// Malformed input: what() is "<path>: <problem>", e.g.
+// "layers[3].kernel: expected a positive integer, got -2", or for text that
+// is not JSON "line 3, column 14: expected ',' or '}' after object member".
+struct InputError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+Network parse(const std::string& text);
+Network from_json(const json::Value& value);
+
+// Canonical JSON: framework, input, then per layer its type, name and every
+// field whose value differs from the framework's default (so fixes and share
+// links stay short); per-axis values print as one integer when all agree.
+json::Value to_json(const Network& net);
+
+// Describes frameworks, layer types, their fields, per-framework names,
+// defaults and allowed padding strings, for the page's editor (README,
+// "Layer schema").
+std::string layer_schema_json();
+
+}  // namespace convscope::network_json

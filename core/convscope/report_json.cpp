@@ -1,0 +1,215 @@
+#include "convscope/report_json.hpp"
+
+#include <algorithm>
+
+#include "convscope/network_json.hpp"
+
+namespace convscope {
+
+using json::Value;
+using std::to_string;
+
+namespace {
+
+Value shape_value(const std::optional<Shape>& s) {
+  if (!s) return Value();
+  json::Array a;
+  for (int64_t d : *s) a.push_back(Value(d));
+  return Value(std::move(a));
+}
+
+Value optional_int(const std::optional<int64_t>& v) { return v ? Value(*v) : Value(); }
+
+// start is a multiple of 1/2: print 2 or 2.5, never 2.0.
+Value half_value(int64_t x2) {
+  if (x2 % 2 == 0) return Value(x2 / 2);
+  return Value(static_cast<double>(x2) / 2.0);
+}
+
+Value receptive_field_value(const std::optional<ReceptiveField>& rf) {
+  if (!rf) return Value();
+  json::Array size, jump, start;
+  for (size_t i = 0; i < rf->size.size(); ++i) {
+    size.push_back(Value(rf->size[i]));
+    jump.push_back(Value(rf->jump[i]));
+    start.push_back(half_value(rf->start_x2[i]));
+  }
+  return Value(json::Object{{"size", Value(std::move(size))},
+                            {"jump", Value(std::move(jump))},
+                            {"start", Value(std::move(start))}});
+}
+
+Value layer_value(const LayerReport& r, size_t spatial_rank) {
+  json::Object o;
+  o.push_back({"index", Value(static_cast<int64_t>(r.index))});
+  o.push_back({"name", Value(r.name)});
+  o.push_back({"type", Value(to_string(r.type))});
+  o.push_back({"input", shape_value(r.input)});
+  o.push_back({"output", shape_value(r.output)});
+  o.push_back({"status", Value(to_string(r.status))});
+  o.push_back({"message", Value(r.message)});
+  const std::string formula = formula_text(r, spatial_rank);
+  o.push_back({"formula", formula.empty() ? Value() : Value(formula)});
+  if (r.framework_errors.empty()) {
+    o.push_back({"framework_error", Value()});
+    o.push_back({"framework_error_source", Value()});
+  } else {
+    o.push_back({"framework_error", Value(r.framework_errors[0].text)});
+    o.push_back({"framework_error_source", Value(r.framework_errors[0].source)});
+  }
+  json::Array others;
+  for (size_t i = 1; i < r.framework_errors.size(); ++i)
+    others.push_back(Value(json::Object{{"source", Value(r.framework_errors[i].source)},
+                                        {"text", Value(r.framework_errors[i].text)}}));
+  o.push_back({"framework_error_others", Value(std::move(others))});
+  json::Array warnings;
+  for (const auto& w : r.warnings) warnings.push_back(Value(w));
+  o.push_back({"warnings", Value(std::move(warnings))});
+  json::Array fixes;
+  for (const Fix& f : r.fixes)
+    fixes.push_back(Value(json::Object{{"summary", Value(f.summary)},
+                                       {"resolves_all", Value(f.resolves_all)},
+                                       {"output", shape_value(f.output)},
+                                       {"network", network_json::to_json(f.network)}}));
+  o.push_back({"fixes", Value(std::move(fixes))});
+  o.push_back({"params", optional_int(r.params)});
+  o.push_back({"macs", optional_int(r.macs)});
+  o.push_back({"receptive_field", receptive_field_value(r.receptive_field)});
+  return Value(std::move(o));
+}
+
+}  // namespace
+
+json::Value report_to_json(const Report& report, const Network& net) {
+  json::Object o;
+  o.push_back({"framework", Value(to_string(report.framework))});
+  o.push_back({"ok", Value(report.ok)});
+  o.push_back({"first_error", report.first_error ? Value(static_cast<int64_t>(*report.first_error)) : Value()});
+  o.push_back({"min_input", shape_value(report.min_input)});
+  o.push_back({"min_input_note", Value(report.min_input_note)});
+  json::Array layers;
+  for (const LayerReport& r : report.layers) layers.push_back(layer_value(r, net.spatial_rank()));
+  o.push_back({"layers", Value(std::move(layers))});
+  o.push_back({"totals", Value(json::Object{{"params", optional_int(report.total_params)},
+                                            {"macs", optional_int(report.total_macs)},
+                                            {"output", shape_value(report.output)}})});
+  return Value(std::move(o));
+}
+
+std::string report_text_json(const Report& report, const Network& net) {
+  return json::write(report_to_json(report, net), 2) + "\n";
+}
+
+// ---- Text table ----------------------------------------------------------------
+
+namespace {
+
+std::string shape_text(const std::optional<Shape>& s) {
+  if (!s) return "-";
+  return "[" + conventions::joined(*s, ", ") + "]";
+}
+
+// 1,234,567
+std::string grouped(int64_t v) {
+  std::string digits = to_string(v < 0 ? -v : v), out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return (v < 0 ? "-" : "") + out;
+}
+
+std::string optional_text(const std::optional<int64_t>& v) { return v ? grouped(*v) : "-"; }
+
+std::string rf_text(const std::optional<ReceptiveField>& rf) {
+  if (!rf) return "-";
+  return conventions::joined(rf->size, "x");
+}
+
+std::string pad(std::string s, size_t width) {
+  // Pad by code points so names in any script line up roughly.
+  size_t points = 0;
+  for (unsigned char c : s) points += (c & 0xC0) != 0x80;
+  if (points < width) s.append(width - points, ' ');
+  return s;
+}
+
+std::string status_mark(Status s) {
+  switch (s) {
+    case Status::ok: return "ok";
+    case Status::warning: return "WARN";
+    case Status::error: return "ERROR";
+    case Status::skipped: return "skipped";
+  }
+  return "";
+}
+
+}  // namespace
+
+std::string report_table(const Report& report, const Network& net) {
+  const size_t sr = net.spatial_rank();
+  std::vector<std::vector<std::string>> rows;
+  rows.push_back({"#", "Layer (type)", "Input", "Output", "Params", "MACs", "RF", "Status"});
+  for (const LayerReport& r : report.layers)
+    rows.push_back({to_string(r.index), r.name + " (" + conventions::framework_layer_name(net.framework, r.type, sr) + ")",
+                    shape_text(r.input), shape_text(r.output), optional_text(r.params), optional_text(r.macs),
+                    rf_text(r.receptive_field), status_mark(r.status)});
+  std::vector<size_t> width(rows[0].size(), 0);
+  for (const auto& row : rows)
+    for (size_t c = 0; c < row.size(); ++c) {
+      size_t points = 0;
+      for (unsigned char ch : row[c]) points += (ch & 0xC0) != 0x80;
+      width[c] = std::max(width[c], points);
+    }
+  size_t total_width = 0;
+  for (size_t w : width) total_width += w + 2;
+  const std::string rule(total_width, '=');
+  const std::string thin(total_width, '-');
+
+  std::string out;
+  out += "ConvScope report: " + std::string(to_string(net.framework)) + ", input [" +
+         conventions::joined(net.input, ", ") + "] (" + conventions::layout_string(net.framework, net.input.size()) + ")\n";
+  if (report.min_input)
+    out += "Minimum valid input (spatial): " + conventions::joined(*report.min_input, "x") + "\n";
+  if (!report.min_input_note.empty()) out += "Note: " + report.min_input_note + "\n";
+  out += rule + "\n";
+  auto line = [&](const std::vector<std::string>& row) {
+    std::string s;
+    for (size_t c = 0; c < row.size(); ++c) s += pad(row[c], width[c] + 2);
+    while (!s.empty() && s.back() == ' ') s.pop_back();
+    return s + "\n";
+  };
+  out += line(rows[0]);
+  out += thin + "\n";
+  for (size_t i = 0; i < report.layers.size(); ++i) {
+    const LayerReport& r = report.layers[i];
+    out += line(rows[i + 1]);
+    const std::string indent = "      ";
+    if (r.status == Status::error) {
+      out += indent + "error:   " + r.message + "\n";
+      const std::string formula = formula_text(r, sr);
+      if (!formula.empty()) out += indent + "formula: " + formula + "\n";
+      for (size_t t = 0; t < r.framework_errors.size(); ++t)
+        out += indent + (t == 0 ? "" : "also ") + r.framework_errors[t].source + " says:\n" + indent + "  " +
+               r.framework_errors[t].text + "\n";
+      if (!r.fixes.empty()) {
+        out += indent + "fixes (each verified by re-running the analysis):\n";
+        for (size_t f = 0; f < r.fixes.size(); ++f)
+          out += indent + "  " + to_string(f + 1) + ". " + r.fixes[f].summary +
+                 (r.fixes[f].output ? " -> output " + shape_text(r.fixes[f].output) : std::string()) +
+                 (r.fixes[f].resolves_all ? "; every layer valid" : "") + "\n";
+      }
+    }
+    for (const auto& w : r.warnings) out += indent + "warning: " + w + "\n";
+  }
+  out += rule + "\n";
+  out += "Total params: " + optional_text(report.total_params) + "\n";
+  out += "Total MACs:   " + optional_text(report.total_macs) + "\n";
+  out += "Output:       " + shape_text(report.output) + "\n";
+  if (report.first_error)
+    out += "First error:  layer " + to_string(*report.first_error) + " (" +
+           report.layers[*report.first_error].name + ")\n";
+  return out;
+}
+
+}  // namespace convscope

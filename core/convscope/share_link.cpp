@@ -1,0 +1,724 @@
+// Share-link codec. The grammar is documented in the README ("Share links");
+// the tables below are its single source. Everything here is one linear pass
+// over at most limits::max_share_link_chars bytes: the page decodes on every
+// hash change, and the decoder is fuzzed.
+#include "convscope/share_link.hpp"
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <iomanip>
+#include <locale>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <string_view>
+
+#include "convscope/limits.hpp"
+
+namespace convscope::share_link {
+namespace {
+
+using json::Array;
+using json::Object;
+using json::Value;
+
+// ------------------------------------------------------------------ tables
+
+const char* const kFrameworks[][2] = {
+    {"pytorch", "pytorch"}, {"torch", "pytorch"},    {"tensorflow", "tensorflow"},
+    {"tf", "tensorflow"},   {"keras", "tensorflow"}, {"onnx", "onnx"}};
+
+const char* const kLayerTypes[] = {
+    "conv",           "conv_transpose",  "depthwise_conv",    "max_pool", "avg_pool",
+    "global_avg_pool", "global_max_pool", "adaptive_avg_pool", "zero_pad", "crop",
+    "upsample",       "flatten",         "dense",             "relu",     "activation",
+    "batch_norm",     "dropout"};
+
+enum class Form {
+  sizes,       // k3, k3x5                -> 3, [3, 5]
+  padding,     // pvalid, p1, p0-1x1-0    -> "valid", 1, [[0, 1], [1, 0]]
+  cropping,    // c1, c1x2, c0-1x1-0      (padding without the words)
+  set_flag,    // ceil                    -> true (false is the default: omitted)
+  clear_flag,  // nobias                  -> false (true is the default: omitted)
+  bit,         // keep0, keep1            -> false, true
+  rate,        // r0.5                    -> 0.5 (the one fractional field)
+};
+
+struct Key {
+  const char* key;
+  const char* field;
+  Form form;
+};
+
+// Ordered so that the first key prefixing an argument is the longest one:
+// "cip1" is cip (not c), "op1" is op (not o), "sc2" is sc (not s).
+const Key kKeys[] = {
+    {"nobias", "bias", Form::clear_flag},
+    {"ceil", "ceil_mode", Form::set_flag},
+    {"keep", "keepdims", Form::bit},
+    {"cip", "count_include_pad", Form::bit},
+    {"op", "output_padding", Form::sizes},
+    {"sc", "scale", Form::sizes},
+    {"in", "in_features", Form::sizes},
+    {"k", "kernel", Form::sizes},
+    {"s", "stride", Form::sizes},
+    {"d", "dilation", Form::sizes},
+    {"g", "groups", Form::sizes},
+    {"m", "depth_multiplier", Form::sizes},
+    {"o", "output_size", Form::sizes},
+    {"p", "padding", Form::padding},
+    {"c", "cropping", Form::cropping},
+    {"r", "rate", Form::rate},
+};
+const char kKeyList[] = "k s d g m op o sc in p c r ceil cip0/1 keep0/1 nobias n= fn=";
+
+// key=value arguments hold free text, percent-encoded.
+const char* const kTextKeys[][2] = {{"n", "name"}, {"fn", "function"}};
+
+const char* const kReservedParams[] = {"v", "fw", "in", "l"};
+
+// The bare integer argument, for the types that have one.
+const char* principal_field(std::string_view type) {
+  if (type == "conv" || type == "conv_transpose") return "filters";
+  if (type == "dense") return "units";
+  return nullptr;
+}
+
+bool known_type(std::string_view type) {
+  for (const char* t : kLayerTypes)
+    if (type == t) return true;
+  return false;
+}
+
+std::string type_list() {
+  std::string out;
+  for (const char* t : kLayerTypes) out += (out.empty() ? "" : ", ") + std::string(t);
+  return out;
+}
+
+// ------------------------------------------------------------- text helpers
+
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_lower(char c) { return c >= 'a' && c <= 'z'; }
+bool is_control(uint32_t cp) { return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F); }
+bool starts_with(std::string_view s, std::string_view prefix) {
+  return s.substr(0, prefix.size()) == prefix;
+}
+
+std::string hex2(unsigned v) {
+  const char* digits = "0123456789ABCDEF";
+  return {digits[(v >> 4) & 15], digits[v & 15]};
+}
+
+std::vector<std::string_view> split(std::string_view s, char sep) {
+  std::vector<std::string_view> parts;
+  for (size_t start = 0;;) {
+    size_t end = s.find(sep, start);
+    parts.push_back(s.substr(start, end == std::string_view::npos ? end : end - start));
+    if (end == std::string_view::npos) return parts;
+    start = end + 1;
+  }
+}
+
+// Decodes one UTF-8 sequence at s[i] and advances i; returns false (i
+// unchanged) for bytes that are not well-formed UTF-8: stray continuation
+// bytes, overlong forms, surrogates, code points above U+10FFFF, cut sequences.
+bool next_code_point(std::string_view s, size_t& i, uint32_t& cp) {
+  auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+  const unsigned char b0 = byte(i);
+  size_t len = 1;
+  uint32_t min = 0;
+  if (b0 < 0x80) {
+    cp = b0;
+  } else if ((b0 & 0xE0) == 0xC0) {
+    len = 2, cp = b0 & 0x1Fu, min = 0x80;
+  } else if ((b0 & 0xF0) == 0xE0) {
+    len = 3, cp = b0 & 0x0Fu, min = 0x800;
+  } else if ((b0 & 0xF8) == 0xF0) {
+    len = 4, cp = b0 & 0x07u, min = 0x10000;
+  } else {
+    return false;
+  }
+  if (len > s.size() - i) return false;
+  for (size_t k = 1; k < len; ++k) {
+    if ((byte(i + k) & 0xC0) != 0x80) return false;
+    cp = (cp << 6) | (byte(i + k) & 0x3Fu);
+  }
+  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+  i += len;
+  return true;
+}
+
+// User text inside a message: quoted, escaped, cut to 40 characters (or
+// ~100 bytes once escaped), so a 16 KB hostile hash still gives a short
+// one-line message that is safe to print.
+std::string excerpt(std::string_view s) {
+  std::string out = "\"";
+  size_t i = 0;
+  for (size_t shown = 0; i < s.size() && shown < 40 && out.size() < 100; ++shown) {
+    const size_t start = i;
+    uint32_t cp = 0;
+    if (!next_code_point(s, i, cp)) {
+      out += "\\x" + hex2(static_cast<unsigned char>(s[i++]));
+    } else if (is_control(cp)) {
+      out += "\\u00" + hex2(cp);
+    } else {
+      if (cp == '"' || cp == '\\') out += '\\';
+      out.append(s.substr(start, i - start));
+    }
+  }
+  return out + (i < s.size() ? "\xE2\x80\xA6\"" : "\"");  // U+2026 ellipsis
+}
+
+// Where a value sits in the link; every failure message starts with it.
+struct Where {
+  std::string part;         // ShareLinkError::part
+  std::string prefix;       // e.g. `l: layer 3 "max_pool:kx2": k: `
+  int layer = -1;
+  std::string syntax_hint;  // replaces syntax messages where one form is expected
+
+  [[noreturn]] void fail(const std::string& message) const {
+    throw ShareLinkError(prefix + message, part, layer);
+  }
+  [[noreturn]] void syntax(const std::string& message) const {
+    fail(syntax_hint.empty() ? message : syntax_hint);
+  }
+  Where sub(const std::string& key) const {
+    Where w = *this;
+    w.prefix += key + ": ";
+    return w;
+  }
+};
+
+int hex_value(char c) {
+  if (is_digit(c)) return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Strict RFC 3986 decoding: '+' stays '+'. The encoder escapes every byte
+// outside [A-Za-z0-9_.~-], so this is its exact inverse.
+std::string percent_decode(std::string_view s, const Where& w) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] != '%') {
+      out += s[i];
+      continue;
+    }
+    const int hi = i + 1 < s.size() ? hex_value(s[i + 1]) : -1;
+    const int lo = i + 2 < s.size() ? hex_value(s[i + 2]) : -1;
+    if (hi < 0 || lo < 0)
+      w.fail("invalid percent escape " + excerpt(s.substr(i, 3)) + " (write a literal % as %25)");
+    out += static_cast<char>(hi * 16 + lo);
+    i += 2;
+  }
+  return out;
+}
+
+std::string percent_encode(std::string_view s) {
+  std::string out;
+  for (const char c : s) {
+    const bool plain = is_digit(c) || is_lower(c) || (c >= 'A' && c <= 'Z') || c == '_' ||
+                       c == '.' || c == '~' || c == '-';
+    out += plain ? std::string(1, c) : "%" + hex2(static_cast<unsigned char>(c));
+  }
+  return out;
+}
+
+// Text must be UTF-8 (it ends up in JS strings). Names and function names
+// reach the table, the diagram and messages, so they also exclude control
+// characters and are capped in length (counted in code points).
+void check_text(std::string_view s, const Where& w, bool is_name) {
+  size_t chars = 0;
+  for (size_t i = 0; i < s.size(); ++chars) {
+    const size_t at = i;
+    uint32_t cp = 0;
+    if (!next_code_point(s, i, cp)) w.fail("invalid UTF-8 at byte " + std::to_string(at));
+    if (is_name && is_control(cp)) w.fail("control character U+00" + hex2(cp) + " is not allowed");
+  }
+  if (is_name && chars > limits::max_name_chars)
+    w.fail(std::to_string(chars) + " characters is too long (the limit is " +
+           std::to_string(limits::max_name_chars) + ")");
+}
+
+// ---------------------------------------------------------------- decoding
+
+// Reads decimal digits at s[pos]. Accumulation stops growing past the cap, so
+// a thousand-digit number neither overflows nor costs more than one pass.
+int64_t read_size(std::string_view s, size_t& pos, const Where& w) {
+  if (pos == s.size()) {
+    const char before = pos > 0 ? s[pos - 1] : '\0';
+    w.syntax(before == 'x' || before == '-'
+                 ? std::string("expected a number after '") + before + "'"
+                 : std::string("expected a number"));
+  }
+  if (s[pos] == '-') w.fail("negative values cannot be written in a link");
+  if (s[pos] == 'x') w.syntax("expected a number before 'x'");
+  if (!is_digit(s[pos])) w.syntax("expected a number, got " + excerpt(s.substr(pos)));
+  const size_t start = pos;
+  int64_t value = 0;
+  for (; pos < s.size() && is_digit(s[pos]); ++pos)
+    if (value <= limits::max_dimension) value = value * 10 + (s[pos] - '0');
+  if (value > limits::max_dimension)
+    w.fail(excerpt(s.substr(start, pos - start)) + " is larger than the largest supported size " +
+           std::to_string(limits::max_dimension));
+  return value;
+}
+
+// One value per axis joined by 'x'; with pairs allowed an axis may be
+// begin-end. A single plain value is a scalar.
+struct Axes {
+  Array values;
+  bool pairs = false;
+  Value value() const { return values.size() == 1 && !pairs ? values[0] : Value(values); }
+};
+
+Axes read_axes(std::string_view s, bool allow_pairs, const Where& w) {
+  Axes axes;
+  size_t pos = 0;
+  size_t pair_count = 0;
+  for (;;) {
+    const int64_t begin = read_size(s, pos, w);
+    if (allow_pairs && pos < s.size() && s[pos] == '-') {
+      ++pos;
+      const int64_t end = read_size(s, pos, w);
+      axes.values.push_back(Array{Value(begin), Value(end)});
+      ++pair_count;
+    } else {
+      axes.values.push_back(Value(begin));
+    }
+    if (pos == s.size()) break;
+    if (s[pos] != 'x') w.syntax("unexpected " + excerpt(s.substr(pos)) + " after a number");
+    ++pos;
+  }
+  if (pair_count != 0 && pair_count != axes.values.size())
+    w.fail("mixes begin-end pairs and single values; write every axis as begin-end, like 0-1x1-0");
+  axes.pairs = pair_count != 0;
+  return axes;
+}
+
+// Locale-independent: a host that called setlocale() must not turn "0.5" into 0.
+double decimal_to_double(std::string_view s) {
+  std::istringstream in{std::string(s)};
+  in.imbue(std::locale::classic());
+  double d = 0;
+  in >> d;
+  return d;
+}
+
+// Enough for any sensible rate, and it keeps every decoded rate writable:
+// the shortest digits of a double read from <= 20 places need <= 20 places.
+constexpr size_t kMaxRateDecimals = 20;
+
+// Digits, optionally '.' and digits. Without a '.', an integer: that keeps
+// {"rate": 0} and {"rate": 0.0} apart through a round trip.
+Value read_rate(std::string_view s, const Where& w) {
+  size_t pos = 0;
+  const int64_t whole = read_size(s, pos, w);
+  if (pos == s.size()) return Value(whole);
+  size_t frac = pos + 1;
+  while (frac < s.size() && is_digit(s[frac])) ++frac;
+  if (s[pos] != '.' || frac == pos + 1 || frac != s.size())
+    w.syntax("expected a rate written as digits, like r0.5, got " + excerpt(s));
+  if (frac - pos - 1 > kMaxRateDecimals)
+    w.fail("at most " + std::to_string(kMaxRateDecimals) + " decimal places, got " + excerpt(s));
+  return Value(decimal_to_double(s));
+}
+
+// The run of lowercase letters an argument starts with: the key the user meant.
+std::string_view leading_word(std::string_view arg) {
+  size_t n = 0;
+  while (n < arg.size() && (is_lower(arg[n]) || arg[n] == '_')) ++n;
+  return n == 0 ? arg : arg.substr(0, n);
+}
+
+class LayerDecoder {
+ public:
+  LayerDecoder(std::string_view type, Where where) : type_(type), w_(std::move(where)) {}
+
+  void add_arg(std::string_view arg) {
+    if (arg.empty()) w_.fail("empty argument (two ':' in a row, or one at the end)");
+    if (is_digit(arg[0]) || arg[0] == '-') return count(arg);
+    if (arg.find('=') != std::string_view::npos) return text(arg);
+    keyed(arg);
+  }
+
+  // Key order: type, name, then the fields in the order the text gave them.
+  Value finish() && {
+    Object layer;
+    layer.emplace_back("type", std::string(type_));
+    if (name_) layer.emplace_back("name", std::move(*name_));
+    for (auto& field : fields_) layer.push_back(std::move(field));
+    return Value(std::move(layer));
+  }
+
+ private:
+  void add(const std::string& field, Value value, const std::string& spelled) {
+    for (const auto& f : fields_)
+      if (f.first == field) w_.fail(spelled + " appears twice");
+    fields_.emplace_back(field, std::move(value));
+  }
+
+  void count(std::string_view arg) {
+    const char* field = principal_field(type_);
+    if (!field)
+      w_.fail("a bare number gives the filters of conv or conv_transpose, or the units of dense; " +
+              std::string(type_) + " takes keyed values, like k2");
+    const Where fw = w_.sub(field);
+    size_t pos = 0;
+    const int64_t n = read_size(arg, pos, fw);
+    if (pos != arg.size()) fw.syntax("expected a single number, got " + excerpt(arg));
+    add(field, Value(n), std::string("the bare number (") + field + ")");
+  }
+
+  void text(std::string_view arg) {
+    const size_t eq = arg.find('=');
+    const std::string_view key = arg.substr(0, eq);
+    const char* field = nullptr;
+    for (const auto& k : kTextKeys)
+      if (key == k[0]) field = k[1];
+    if (!field) {
+      for (const Key& k : kKeys)
+        if (key == k.key) w_.fail("write " + std::string(k.key) + " and its value together, like k3, not k=3");
+      unknown(key);
+    }
+    const Where kw = w_.sub(std::string(key));
+    std::string value = percent_decode(arg.substr(eq + 1), kw);
+    check_text(value, kw, true);
+    if (key != "n") return add(field, Value(std::move(value)), "key \"fn=\"");
+    if (name_) w_.fail("key \"n=\" appears twice");
+    name_ = Value(std::move(value));
+  }
+
+  void keyed(std::string_view arg) {
+    const Key* key = nullptr;
+    for (const Key& k : kKeys)
+      if (!key && starts_with(arg, k.key)) key = &k;
+    if (!key) unknown(leading_word(arg));
+    const std::string_view value = arg.substr(std::strlen(key->key));
+    // "stride2" starts like s, "keepdims" like keep: a word after the key
+    // means the user wrote some other key ('x' is the axis separator, and
+    // padding values are words).
+    if (!value.empty() && is_lower(value[0]) && value[0] != 'x' && key->form != Form::padding)
+      unknown(leading_word(arg));
+    const Where kw = w_.sub(key->key);
+    const std::string spelled = "key \"" + std::string(key->key) + "\"";
+    switch (key->form) {
+      case Form::sizes:
+        return add(key->field, read_axes(value, false, kw).value(), spelled);
+      case Form::padding:
+        if (value == "valid" || value == "same" || value == "same_lower")
+          return add(key->field, Value(std::string(value)), spelled);
+        if (!value.empty() && is_lower(value[0]))
+          kw.fail("expected valid, same, same_lower or sizes like 1, 1x2 or 0-1x1-0, got " + excerpt(value));
+        return add(key->field, read_axes(value, true, kw).value(), spelled);
+      case Form::cropping:
+        return add(key->field, read_axes(value, true, kw).value(), spelled);
+      case Form::set_flag:
+      case Form::clear_flag:
+        if (!value.empty()) kw.fail("takes no value, got " + excerpt(value));
+        return add(key->field, Value(key->form == Form::set_flag), spelled);
+      case Form::bit:
+        if (value != "0" && value != "1")
+          kw.fail("expected " + std::string(key->key) + "0 or " + key->key + "1");
+        return add(key->field, Value(value == "1"), spelled);
+      case Form::rate:
+        return add(key->field, read_rate(value, kw), spelled);
+    }
+  }
+
+  [[noreturn]] void unknown(std::string_view key) const {
+    w_.fail("unknown key " + excerpt(key) + " (keys: " + kKeyList + ")");
+  }
+
+  std::string_view type_;
+  Where w_;
+  std::optional<Value> name_;
+  Object fields_;
+};
+
+Value decode_layer(std::string_view text, size_t index) {
+  const int layer = static_cast<int>(index);
+  const std::string at = "l: layer " + std::to_string(index);
+  if (text.empty())
+    throw ShareLinkError(at + " is empty (two ';' in a row, or one at the start or end)", "l", layer);
+  const Where w{"l", at + " " + excerpt(text) + ": ", layer, ""};
+  const std::vector<std::string_view> args = split(text, ':');
+  if (!known_type(args[0]))
+    w.fail("unknown layer type " + excerpt(args[0]) + " (expected " + type_list() + ")");
+  LayerDecoder decoder(args[0], w);
+  for (size_t a = 1; a < args.size(); ++a) decoder.add_arg(args[a]);
+  return std::move(decoder).finish();
+}
+
+Array decode_layers(std::string_view text) {
+  Array layers;
+  if (text.empty()) return layers;
+  const size_t count = 1 + static_cast<size_t>(std::count(text.begin(), text.end(), ';'));
+  if (count > limits::max_layers)
+    throw ShareLinkError("l: " + std::to_string(count) + " layers; the limit is " +
+                             std::to_string(limits::max_layers),
+                         "l");
+  const std::vector<std::string_view> parts = split(text, ';');
+  for (size_t i = 0; i < parts.size(); ++i) layers.push_back(decode_layer(parts[i], i));
+  return layers;
+}
+
+std::string canonical_framework(std::string_view name, const Where& w) {
+  std::string lower(name);
+  for (char& c : lower)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  for (const auto& f : kFrameworks)
+    if (lower == f[0]) return f[1];
+  w.fail("unknown framework " + excerpt(name) + " (expected pytorch, tensorflow or onnx)");
+}
+
+// ---------------------------------------------------------------- encoding
+
+std::string encode_size(const Value& v, const Where& w) {
+  if (!v.is_integer()) w.fail("expected an integer");
+  if (v.as_int() < 0) w.fail("negative values cannot be written in a link");
+  if (v.as_int() > limits::max_dimension)
+    w.fail(std::to_string(v.as_int()) + " is larger than the largest supported size " +
+           std::to_string(limits::max_dimension));
+  return std::to_string(v.as_int());
+}
+
+// Inverse of read_axes (and of the padding words).
+std::string encode_axes(const Value& v, Form form, const Where& w) {
+  if (form == Form::padding && v.is_string()) {
+    const std::string& s = v.as_string();
+    if (s == "valid" || s == "same" || s == "same_lower") return s;
+    w.fail("expected valid, same or same_lower, got " + excerpt(s));
+  }
+  if (!v.is_array()) return encode_size(v, w);
+  const Array& axes = v.as_array();
+  if (axes.empty()) w.fail("an empty list cannot be written in a link");
+  const bool pairs = axes[0].is_array();
+  if (pairs && form == Form::sizes) w.fail("expected an integer or a list of integers");
+  std::string out;
+  for (const Value& axis : axes) {
+    if (!out.empty()) out += 'x';
+    if (axis.is_array() != pairs) w.fail("mixes begin-end pairs and single values");
+    if (!pairs) {
+      out += encode_size(axis, w);
+      continue;
+    }
+    const Array& pair = axis.as_array();
+    if (pair.size() != 2) w.fail("expected [begin, end] pairs");
+    out += encode_size(pair[0], w) + "-" + encode_size(pair[1], w);
+  }
+  return out;
+}
+
+// The shortest digits that read back to the same double, laid out without an
+// exponent (the link grammar has none) and always with a '.', so the value
+// stays a JSON number through a round trip.
+std::string encode_rate(const Value& v, const Where& w) {
+  if (v.is_integer()) return encode_size(v, w);
+  if (!v.is_number()) w.fail("expected a number");
+  const double x = v.as_double();
+  if (x < 0) w.fail("negative values cannot be written in a link");
+  if (!(x <= static_cast<double>(limits::max_dimension))) w.fail("expected a finite rate");
+  if (x == 0) return "0.0";  // also -0.0, which has no digits of its own
+  std::string sci;
+  for (int digits = 1; digits <= 17; ++digits) {  // 17 significant digits always suffice
+    std::ostringstream out;
+    out.imbue(std::locale::classic());
+    out << std::scientific << std::setprecision(digits - 1) << x;
+    sci = out.str();
+    if (decimal_to_double(sci) == x) break;
+  }
+  // sci is "d.ddde+XX"; x < 2^31 keeps the exponent below 10.
+  const size_t e = sci.find('e');
+  std::string mantissa = sci.substr(0, e);
+  mantissa.erase(std::remove(mantissa.begin(), mantissa.end(), '.'), mantissa.end());
+  const int exponent = std::stoi(sci.substr(e + 1));
+  std::string whole = "0";
+  std::string fraction;
+  if (exponent >= 0) {
+    mantissa.resize(std::max(mantissa.size(), static_cast<size_t>(exponent) + 1), '0');
+    whole = mantissa.substr(0, static_cast<size_t>(exponent) + 1);
+    fraction = mantissa.substr(static_cast<size_t>(exponent) + 1);
+  } else {
+    fraction = std::string(static_cast<size_t>(-exponent - 1), '0') + mantissa;
+  }
+  while (!fraction.empty() && fraction.back() == '0') fraction.pop_back();
+  if (fraction.size() > kMaxRateDecimals)
+    w.fail("this rate needs more than " + std::to_string(kMaxRateDecimals) + " decimal places");
+  return whole + "." + (fraction.empty() ? "0" : fraction);
+}
+
+std::string encode_layer(const Value& layer, size_t index) {
+  const int li = static_cast<int>(index);
+  const std::string at = "l: layer " + std::to_string(index);
+  if (!layer.is_object()) throw ShareLinkError(at + ": expected a JSON object", "l", li);
+  const Value* type = layer.find("type");
+  if (!type || !type->is_string() || !known_type(type->as_string()))
+    throw ShareLinkError(at + ": missing or unknown type (expected " + type_list() + ")", "l", li);
+  const std::string& type_name = type->as_string();
+  const Where w{"l", at + " (" + type_name + "): ", li, ""};
+  std::string out = type_name;
+  const char* count = principal_field(type_name);
+  // Fields keep their JSON order (the decoder keeps text order), so
+  // decode(encode(v)) == v whenever name is absent or second, as the
+  // decoder writes it.
+  for (const auto& [field, value] : layer.as_object()) {
+    if (field == "type" || field == "name") continue;
+    if (count && field == count) {
+      out += ":" + encode_size(value, w.sub(count));
+      continue;
+    }
+    if (field == "function") {
+      if (!value.is_string()) w.sub(field).fail("expected a string");
+      check_text(value.as_string(), w.sub(field), true);
+      out += ":fn=" + percent_encode(value.as_string());
+      continue;
+    }
+    const Key* key = nullptr;
+    for (const Key& k : kKeys)
+      if (field == k.field) key = &k;
+    if (!key) w.fail("unknown field " + excerpt(field) + " cannot be written in a link");
+    const Where fw = w.sub(field);
+    const bool is_flag = key->form == Form::set_flag || key->form == Form::clear_flag ||
+                         key->form == Form::bit;
+    if (is_flag && !value.is_bool()) fw.fail("expected true or false");
+    switch (key->form) {
+      case Form::set_flag:
+      case Form::clear_flag:
+        // Only the non-default value is spelled: ceil (true), nobias (false).
+        if (value.as_bool() == (key->form == Form::set_flag)) out += ":" + std::string(key->key);
+        break;
+      case Form::bit:
+        out += ":" + std::string(key->key) + (value.as_bool() ? "1" : "0");
+        break;
+      case Form::rate:
+        out += ":r" + encode_rate(value, fw);
+        break;
+      default:
+        out += ":" + std::string(key->key) + encode_axes(value, key->form, fw);
+    }
+  }
+  if (const Value* name = layer.find("name")) {
+    if (!name->is_string()) w.sub("name").fail("expected a string");
+    check_text(name->as_string(), w.sub("name"), true);
+    out += ":n=" + percent_encode(name->as_string());
+  }
+  return out;
+}
+
+}  // namespace
+
+Decoded decode(const std::string& hash) {
+  std::string_view text = hash;
+  if (!text.empty() && text.front() == '#') text.remove_prefix(1);
+  if (text.size() > limits::max_share_link_chars)
+    throw ShareLinkError("the link is " + std::to_string(text.size()) + " characters long; the limit is " +
+                             std::to_string(limits::max_share_link_chars),
+                         "");
+  // Split first, so the version is checked before anything else is read:
+  // a future v=2 may spell everything differently.
+  std::optional<std::string_view> reserved[4];  // v, fw, in, l
+  std::vector<std::pair<std::string, std::string_view>> raw_extras;
+  std::set<std::string> seen;
+  for (const std::string_view param : split(text, '&')) {
+    if (param.empty()) continue;  // "a=1&&b=2", a trailing '&': harmless slips when editing
+    const size_t eq = param.find('=');
+    const std::string_view raw_key = param.substr(0, eq);
+    const Where kw{"", "parameter " + excerpt(raw_key) + ": ", -1, ""};
+    std::string key = percent_decode(raw_key, kw);
+    check_text(key, kw, false);
+    if (key.empty()) throw ShareLinkError("a parameter has no name: " + excerpt(param), "");
+    if (!seen.insert(key).second) throw ShareLinkError("duplicate parameter " + excerpt(key), key);
+    const std::string_view value = eq == std::string_view::npos ? "" : param.substr(eq + 1);
+    bool is_reserved = false;
+    for (size_t r = 0; r < 4; ++r) {
+      if (key != kReservedParams[r]) continue;
+      reserved[r] = value;
+      is_reserved = true;
+    }
+    if (!is_reserved) raw_extras.emplace_back(std::move(key), value);
+  }
+
+  const auto& [version, fw, in, layers] = reserved;
+  if (!version) throw ShareLinkError("v: missing v=1 (the link version)", "v");
+  if (*version != "1") {
+    const bool short_number = version->size() <= 10 && !version->empty() &&
+                              std::all_of(version->begin(), version->end(), is_digit);
+    throw ShareLinkError("v: unsupported link version " +
+                             (short_number ? std::string(*version) : excerpt(*version)) +
+                             "; this page reads v=1",
+                         "v");
+  }
+  if (!fw) throw ShareLinkError("fw: missing fw= (pytorch, tensorflow or onnx)", "fw");
+  if (!in) throw ShareLinkError("in: missing in= (the input shape, like in=1x3x224x224)", "in");
+
+  Decoded out;
+  const Where in_where{"in", "in: ", -1,
+                       "expected sizes joined by 'x' like 1x3x28x28, got " + excerpt(*in)};
+  out.network = Value(Object{
+      {"framework", canonical_framework(*fw, Where{"fw", "fw: ", -1, ""})},
+      {"input", Value(read_axes(*in, false, in_where).values)},
+      {"layers", Value(decode_layers(layers ? *layers : std::string_view()))},
+  });
+  for (auto& [key, raw] : raw_extras) {
+    const Where w{key, excerpt(key) + ": ", -1, ""};
+    std::string value = percent_decode(raw, w);
+    check_text(value, w, false);
+    out.extras.emplace_back(std::move(key), std::move(value));
+  }
+  return out;
+}
+
+std::string encode(const json::Value& network, const Extras& extras) {
+  if (!network.is_object()) throw ShareLinkError("the network must be a JSON object", "");
+  for (const auto& field : network.as_object())
+    if (field.first != "framework" && field.first != "input" && field.first != "layers")
+      throw ShareLinkError("unknown field " + excerpt(field.first) + " cannot be written in a link", "");
+
+  const Value* fw = network.find("framework");
+  const Where fw_where{"fw", "fw: ", -1, ""};
+  if (!fw || !fw->is_string()) fw_where.fail("the network has no framework");
+  std::string out = "v=1&fw=" + canonical_framework(fw->as_string(), fw_where);
+
+  const Value* input = network.find("input");
+  const Where in_where{"in", "in: ", -1, ""};
+  if (!input || !input->is_array() || input->as_array().empty())
+    in_where.fail("expected the input shape as a list of integers");
+  out += "&in=";
+  for (const Value& size : input->as_array())
+    out += (out.back() == '=' ? "" : "x") + encode_size(size, in_where);
+
+  const Value* layers = network.find("layers");
+  if (!layers || !layers->is_array()) throw ShareLinkError("l: the network has no layers list", "l");
+  if (layers->as_array().size() > limits::max_layers)
+    throw ShareLinkError("l: " + std::to_string(layers->as_array().size()) + " layers; the limit is " +
+                             std::to_string(limits::max_layers),
+                         "l");
+  out += "&l=";
+  for (size_t i = 0; i < layers->as_array().size(); ++i)
+    out += (i ? ";" : "") + encode_layer(layers->as_array()[i], i);
+
+  std::set<std::string> seen;
+  for (const auto& [key, value] : extras) {
+    const Where w{key, excerpt(key) + ": ", -1, ""};
+    if (key.empty()) w.fail("an extra parameter needs a name");
+    for (const char* r : kReservedParams)
+      if (key == r) w.fail("reserved for the network; it cannot be an extra parameter");
+    if (!seen.insert(key).second) w.fail("appears twice");
+    check_text(key, w, false);
+    check_text(value, w, false);
+    out += "&" + percent_encode(key) + "=" + percent_encode(value);
+  }
+  if (out.size() > limits::max_share_link_chars)
+    throw ShareLinkError("the link would be " + std::to_string(out.size()) +
+                             " characters long; the limit is " +
+                             std::to_string(limits::max_share_link_chars),
+                         "");
+  return out;
+}
+
+}  // namespace convscope::share_link

@@ -1,0 +1,104 @@
+// Budgets for the playground (a benchmark script, NOT a test: it prints
+// numbers for the README and asserts nothing). Run after the build:
+//   node tests/web/budgets.mjs            (DIST_DIR to measure another folder)
+// 1. transfer for the first view, gzip (HTML + JS + CSS + WASM + examples);
+// 2. navigation -> first shape table (performance.mark 'convscope:first-table'),
+//    median of several cold loads in headless Chromium on localhost;
+// 3. re-analysis after an edit on a 50-layer network: the engine call alone,
+//    and the whole edit path (analyse + table + diagram + hash).
+import { chromium } from 'playwright-core';
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { startServer, DIST_DIR } from './server.mjs';
+import { CHROMIUM, CHROMIUM_ARGS, loadEngineInNode } from './harness.mjs';
+
+const LOADS = Number(process.env.LOADS || 9);
+const EDITS = Number(process.env.EDITS || 40);
+
+const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
+const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
+const ms = (n) => `${n.toFixed(2)} ms`;
+
+function fiftyLayerNetwork() {
+  // A VGG-like stack: 50 layers, same-size 3x3 convs with ReLU, a pool every 10.
+  const layers = [];
+  let channels = 16;
+  for (let i = 0; layers.length < 50; i += 1) {
+    if (i > 0 && i % 5 === 0) { layers.push({ type: 'max_pool', name: `pool${i}`, kernel: 2 }); channels = Math.min(channels * 2, 256); continue; }
+    layers.push({ type: 'conv', name: `conv${i}`, filters: channels, kernel: 3, padding: 1 });
+    if (layers.length < 50) layers.push({ type: 'relu' });
+  }
+  return { framework: 'pytorch', input: [1, 3, 224, 224], layers: layers.slice(0, 50) };
+}
+
+const server = await startServer({ gzip: true });
+const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+try {
+  // ---- 1 + 2: cold loads ----------------------------------------------------
+  const firstTable = [];
+  let transfer = null;
+  for (let i = 0; i < LOADS; i += 1) {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    server.resetBytes();
+    await page.goto(server.url);
+    await page.waitForFunction(() => performance.getEntriesByName('convscope:first-table').length > 0, null, { timeout: 60_000 });
+    firstTable.push(await page.evaluate(() => performance.getEntriesByName('convscope:first-table')[0].startTime));
+    if (i === 0) {
+      await page.waitForLoadState('networkidle');
+      transfer = server.log();
+    }
+    await context.close();
+  }
+
+  const byFile = new Map();
+  for (const { path: p, bytes } of transfer) byFile.set(p, (byFile.get(p) || 0) + bytes);
+  const total = [...byFile.values()].reduce((a, b) => a + b, 0);
+  const wasmRaw = fs.statSync(path.join(DIST_DIR, 'convscope.wasm')).size;
+  console.log(`ConvScope budgets — ${new Date().toISOString().slice(0, 10)}, Chromium ${browser.version()}, Node ${process.version}, dist: ${DIST_DIR}`);
+  console.log('\n1. First-view transfer (gzip -9 as served):');
+  for (const [p, bytes] of [...byFile].sort((a, b) => b[1] - a[1])) console.log(`   ${p.padEnd(32)} ${kb(bytes).padStart(10)}`);
+  console.log(`   ${'TOTAL'.padEnd(32)} ${kb(total).padStart(10)}   (budget 150 KB)`);
+  console.log(`   convscope.wasm uncompressed: ${kb(wasmRaw)} (budget 250 KB); gzip ${kb(zlib.gzipSync(fs.readFileSync(path.join(DIST_DIR, 'convscope.wasm')), { level: 9 }).length)}`);
+
+  console.log(`\n2. Navigation -> first shape table (${LOADS} cold loads, localhost):`);
+  console.log(`   median ${ms(median(firstTable))}, min ${ms(Math.min(...firstTable))}, max ${ms(Math.max(...firstTable))}   (budget 300 ms)`);
+
+  // ---- 3: edits on a 50-layer network ---------------------------------------
+  const engine = await loadEngineInNode();
+  const link = engine.encodeShareLink(JSON.stringify(fiftyLayerNetwork()), '[]');
+  if (link.exitCode !== 0) throw new Error(`cannot encode the 50-layer network: ${link.error}`);
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  await page.goto(`${server.url}#${link.output}`);
+  await page.waitForFunction(() => document.querySelectorAll('#shape-table tr.row').length === 50, null, { timeout: 60_000 });
+  const timings = await page.evaluate(async (edits) => {
+    const { analyze, decodeLink } = await import('./engine.js');
+    const input = document.querySelector('#layer-0-filters');
+    const engineOnly = [];
+    const editPath = [];
+    for (let i = 0; i < edits; i += 1) {
+      // The whole edit path is synchronous in the input handler.
+      input.value = String(16 + (i % 2));
+      const t0 = performance.now();
+      input.dispatchEvent(new Event('input', { bubbles: true }));
+      editPath.push(performance.now() - t0);
+    }
+    const entries = performance.getEntriesByName('convscope:analyze').slice(-edits).map((e) => e.duration);
+    engineOnly.push(...entries);
+    // And the bare call, repeated, for a steadier number.
+    const decoded = decodeLink(location.hash.slice(1)).network;
+    const bare = [];
+    for (let i = 0; i < edits; i += 1) { const t0 = performance.now(); analyze(decoded); bare.push(performance.now() - t0); }
+    return { engineOnly, editPath, bare, rows: document.querySelectorAll('#shape-table tr.row').length };
+  }, EDITS);
+  await context.close();
+  console.log(`\n3. Re-analysis after an edit, 50-layer network (${EDITS} edits, headless Chromium):`);
+  console.log(`   engine analyze() alone:     median ${ms(median(timings.bare))}   (budget 5 ms)`);
+  console.log(`   analyze during the edits:   median ${ms(median(timings.engineOnly))}`);
+  console.log(`   whole edit -> table+diagram+hash: median ${ms(median(timings.editPath))}`);
+} finally {
+  await browser.close();
+  await server.close();
+}

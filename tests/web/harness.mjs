@@ -1,0 +1,86 @@
+// Shared set-up for the browser tests: Debian's Chromium through
+// playwright-core (never a downloaded browser), a static server for dist/,
+// and helpers that wait for conditions rather than sleeping, because CI is
+// a slow shared 2-core machine.
+import { chromium } from 'playwright-core';
+import fs from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { startServer, ROOT, DIST_DIR } from './server.mjs';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+export const CHROMIUM_ARGS = [
+  '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+  '--disable-sync', '--disable-quic', '--no-first-run',
+];
+export const OUTPUT_DIR = path.join(ROOT, 'test-output');
+export const TEST_TIMEOUT = 180_000;
+const WAIT = 60_000;
+
+export { ROOT, DIST_DIR };
+
+/** Start server + browser once per test file. */
+export async function setUp({ extra = {} } = {}) {
+  if (!fs.existsSync(path.join(DIST_DIR, 'convscope.js'))) {
+    throw new Error(`${DIST_DIR}/convscope.js is missing: build the site first (the browser tests need the real engine)`);
+  }
+  const server = await startServer({ extra });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: WAIT });
+  return {
+    server,
+    browser,
+    extra,
+    async tearDown() {
+      await browser.close();
+      await server.close();
+    },
+  };
+}
+
+/**
+ * A fresh context + page that records what must never happen: page errors,
+ * dialogs (alert/confirm/prompt from an injected payload) and console errors.
+ */
+export async function newPage(env, { colorScheme = 'light', width = 1280, height = 900, bypassCSP = false } = {}) {
+  const context = await env.browser.newContext({
+    viewport: { width, height }, colorScheme, bypassCSP, reducedMotion: 'reduce',
+  });
+  context.setDefaultTimeout(WAIT);
+  const page = await context.newPage();
+  const problems = { dialogs: [], pageErrors: [], consoleErrors: [] };
+  page.on('dialog', (d) => { problems.dialogs.push(d.message()); d.dismiss().catch(() => {}); });
+  page.on('pageerror', (e) => problems.pageErrors.push(e.message));
+  page.on('console', (m) => { if (m.type() === 'error') problems.consoleErrors.push(m.text()); });
+  return { context, page, problems, close: () => context.close() };
+}
+
+/** Go to a page of the site and wait until the engine has drawn a table. */
+export async function openApp(env, page, hash = '', file = '') {
+  await page.goto(`${env.server.url}${file}${hash ? `#${hash.replace(/^#/, '')}` : ''}`);
+  await waitForTable(page);
+}
+
+export async function waitForTable(page) {
+  await page.waitForFunction(() => !document.body.classList.contains('is-loading')
+    && document.querySelectorAll('#shape-table tbody tr').length > 0);
+}
+
+/** The visible table as text rows, for comparing states. */
+export function tableText(page) {
+  return page.$$eval('#shape-table tbody tr.row', (rows) => rows.map((r) => r.innerText.replace(/\s+/g, ' ').trim()));
+}
+
+export function hashOf(page) {
+  return page.evaluate(() => location.hash.slice(1));
+}
+
+export function ensureOutputDir() {
+  fs.mkdirSync(OUTPUT_DIR, { recursive: true });
+  return OUTPUT_DIR;
+}
+
+/** The engine itself, loaded in Node, to build links the way the page would. */
+export async function loadEngineInNode() {
+  const { default: create } = await import(pathToFileURL(path.join(DIST_DIR, 'convscope.js')).href);
+  return create({ wasmBinary: fs.readFileSync(path.join(DIST_DIR, 'convscope.wasm')) });
+}

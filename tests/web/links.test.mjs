@@ -1,0 +1,122 @@
+// Share links that are broken or hostile: the page says which part is wrong,
+// falls back to the default story, and never runs anything from the link.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { setUp, newPage, openApp, tableText, hashOf, loadEngineInNode, TEST_TIMEOUT } from './harness.mjs';
+
+let env;
+let engine;
+before(async () => { env = await setUp(); engine = await loadEngineInNode(); });
+after(async () => { await env?.tearDown(); });
+
+const PAYLOADS = [
+  '<img src=x onerror="window.__pwned=1;alert(1)">',
+  '<script>window.__pwned=2;alert(2)</script>',
+  '"><svg onload=alert(3)>',
+];
+
+async function defaultRows() {
+  const { page, close } = await newPage(env);
+  await openApp(env, page);
+  const rows = await tableText(page);
+  await close();
+  return rows;
+}
+
+function linkWithName(name) {
+  const network = {
+    framework: 'tensorflow', input: [1, 8, 8, 3],
+    layers: [{ type: 'conv', name, filters: 4, kernel: 3 }, { type: 'flatten' }],
+  };
+  const r = engine.encodeShareLink(JSON.stringify(network), '[]');
+  assert.equal(r.exitCode, 0, r.error);
+  return r.output;
+}
+
+async function assertNothingRan(page, problems) {
+  assert.equal(await page.evaluate(() => window.__pwned), undefined, 'no payload script ran');
+  assert.deepEqual(problems.dialogs, [], 'no alert/confirm/prompt dialog opened');
+  assert.equal(await page.locator('#shape-table img, #shape-table script, #banner img, #banner script, #editor img, #editor script, #diagram script').count(), 0);
+}
+
+test('a malformed hash shows a banner naming the part and falls back to the default story', { timeout: TEST_TIMEOUT }, async () => {
+  const expected = await defaultRows();
+  const cases = [
+    { hash: 'v=1&fw=tensorflowz&in=1x4x4x3&l=conv:16:k5', part: /fw/ },
+    { hash: 'v=1&fw=tensorflow&in=1xAx4x3&l=conv:16:k5', part: /in/ },
+    { hash: 'v=1&fw=tensorflow&in=1x4x4x3&l=conv:16:k5;max_pool:zz9', part: /l|zz9/ },
+    { hash: 'v=99&fw=tensorflow&in=1x4x4x3&l=conv:16:k5', part: /\bv\b|version/ },
+  ];
+  for (const { hash, part } of cases) {
+    const { page, problems, close } = await newPage(env);
+    await openApp(env, page, hash);
+    const banner = page.getByRole('alert');
+    await banner.locator('.banner-item').first().waitFor();
+    const text = await banner.innerText();
+    assert.match(text, /could not be opened/i, `banner for ${hash}`);
+    assert.match(text, part, `banner names the wrong part of ${hash}: ${text}`);
+    assert.deepEqual(await tableText(page), expected, 'the default story is shown');
+    assert.equal(await hashOf(page), hash, 'the broken link stays in the address bar for its owner to correct');
+    await assertNothingRan(page, problems);
+    await close();
+  }
+});
+
+test('a hash that decodes but fails validation shows the engine message with its JSON path', { timeout: TEST_TIMEOUT }, async () => {
+  const expected = await defaultRows();
+  const { page, problems, close } = await newPage(env);
+  await openApp(env, page, 'v=1&fw=tensorflow&in=1x4x4x3&l=conv:0:k5');
+  const text = await page.getByRole('alert').innerText();
+  assert.match(text, /layers\[0\]/, `the JSON path is named: ${text}`);
+  assert.deepEqual(await tableText(page), expected);
+  await assertNothingRan(page, problems);
+  await close();
+});
+
+test('script payloads in a layer name are shown as text and never run', { timeout: TEST_TIMEOUT }, async () => {
+  for (const payload of PAYLOADS) {
+    const { page, problems, close } = await newPage(env);
+    const hash = linkWithName(payload);
+    await openApp(env, page, hash);
+    const bannerItems = await page.locator('#banner .banner-item').count();
+    if (bannerItems === 0) {
+      // Accepted by the engine: the name is plain text in the table, the editor and the diagram.
+      assert.equal(await page.locator('#shape-table tr.row .layer-name').first().textContent(), payload);
+      assert.equal(await page.locator('.layer-name-input').first().inputValue(), payload);
+      assert.ok(await page.locator('#diagram text').filter({ hasText: payload.slice(0, 10) }).count() >= 1);
+    } else {
+      // Refused by the engine: then the banner says why, as text.
+      assert.match(await page.getByRole('alert').innerText(), /name|l\b|layers/);
+    }
+    await assertNothingRan(page, problems);
+    await close();
+  }
+});
+
+test('a hand-typed payload in the raw hash (not percent-encoded by us) is harmless', { timeout: TEST_TIMEOUT }, async () => {
+  const { page, problems, close } = await newPage(env);
+  await openApp(env, page, 'v=1&fw=tensorflow&in=1x8x8x3&l=conv:4:k3:n=<img src=x onerror=alert(1)>');
+  await assertNothingRan(page, problems);
+  assert.ok(await page.locator('#shape-table tr.row').count() >= 1);
+  await close();
+});
+
+test('unknown link parameters are reported, not silently dropped', { timeout: TEST_TIMEOUT }, async () => {
+  const { page, close } = await newPage(env);
+  const base = linkWithName('conv_a');
+  await openApp(env, page, `${base}&colour=blue&hide=editor,sidebar`);
+  const text = await page.getByRole('alert').innerText();
+  assert.match(text, /colour/);
+  assert.match(text, /sidebar/);
+  assert.match(await page.locator('#shape-table tr.row .layer-name').first().textContent(), /conv_a/, 'the network itself still loads');
+  await close();
+});
+
+test('editing the hash by hand re-reads it (hashchange)', { timeout: TEST_TIMEOUT }, async () => {
+  const { page, close } = await newPage(env);
+  await openApp(env, page);
+  const hash = linkWithName('by_hand');
+  await page.evaluate((h) => { location.hash = h; }, hash);
+  await page.waitForFunction(() => document.querySelector('#shape-table tr.row .layer-name')?.textContent === 'by_hand');
+  await close();
+});

@@ -1,0 +1,379 @@
+// Page wiring: one state object, one edit path (apply), one render.
+// index.html and embed.html both load this file; <html data-mode="embed">
+// switches to the compact, hideable embed layout.
+import { h, fill, $ } from './dom.js';
+import { loadEngine, analyze, version } from './engine.js';
+import { readLink, writeLink, createHistory, defaultUi, HIDEABLE } from './state.js';
+import { createEditor } from './editor.js';
+import { renderTable, renderMinInput } from './table.js';
+import { renderDiagram } from './diagram.js';
+import { createBanner } from './banner.js';
+import { convertLayout, shapeText } from './format.js';
+import { pageUrl, embedSnippet, copyText, reportHeightToParent } from './share.js';
+
+const EMBED = document.documentElement.dataset.mode === 'embed';
+
+// Shown only if examples/ cannot be fetched: the conv2d_3 story, inline, so
+// the page always has a safe state to fall back to.
+const FALLBACK_NETWORK = {
+  framework: 'tensorflow',
+  input: [1, 4, 4, 3],
+  layers: [{ type: 'conv', name: 'conv2d_3', filters: 16, kernel: 5, padding: 'valid' }],
+};
+
+const els = {
+  banner: $('#banner'),
+  verdict: $('#verdict'),
+  status: $('#status'),
+  story: $('#story'),
+  editor: $('#editor'),
+  editorPanel: $('#editor-panel'),
+  tablePanel: $('#results'),
+  diagramPanel: $('#diagram-panel'),
+  minInput: $('#min-input'),
+  table: $('#shape-table'),
+  diagram: $('#diagram'),
+  preset: $('#preset'),
+  copyLink: $('#copy-link'),
+  openEmbed: $('#open-embed'),
+  dialog: $('#embed-dialog'),
+  embedCode: $('#embed-code'),
+  copyEmbed: $('#copy-embed'),
+  openFull: $('#open-full'),
+  version: $('#engine-version'),
+};
+
+const state = {
+  network: null, // the network being edited (JSON contract)
+  ui: defaultUi(), // page keys carried in the link (state.js)
+  report: null, // last report from the engine (null while malformed)
+  goodHash: '', // hash of the last analysable state: what "Copy link" shares
+};
+
+let schema = null;
+let editor = null;
+let banner = null;
+let hist = null;
+let firstTableMarked = false;
+const presets = { index: [], networks: new Map(), hashes: new Map() };
+
+const frameworkInfo = (id) => schema.frameworks.find((f) => f.id === id) || { id, label: id, layout: 'NCHW' };
+const typeLabel = (type) => schema.types.find((t) => t.type === type)?.label || type;
+
+function announce(text) {
+  if (els.status) els.status.textContent = text || '';
+}
+
+// ---- presets --------------------------------------------------------------
+
+async function fetchJson(url) {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+  return response.json();
+}
+
+const fetched = new Map(); // preset id -> Promise of its network, fetched once
+
+function fetchPreset(entry) {
+  if (!fetched.has(entry.id)) {
+    // A failed fetch is forgotten so picking the preset again retries it.
+    fetched.set(entry.id, fetchJson(`examples/${entry.file}`).catch((err) => { fetched.delete(entry.id); throw err; }));
+  }
+  return fetched.get(entry.id);
+}
+
+async function presetNetwork(entry) {
+  if (!presets.networks.has(entry.id)) {
+    const network = await fetchPreset(entry);
+    presets.networks.set(entry.id, network);
+    presets.hashes.set(entry.id, writeLink(network, defaultUi()));
+  }
+  return structuredClone(presets.networks.get(entry.id));
+}
+
+/** Which preset (if any) the current network is; compared by canonical link text. */
+function matchingPreset() {
+  if (!state.goodHash) return null;
+  const current = writeLink(state.network, defaultUi());
+  return presets.index.find((p) => presets.hashes.get(p.id) === current) || null;
+}
+
+async function loadAllPresetsInBackground() {
+  for (const entry of presets.index) {
+    try { await presetNetwork(entry); } catch { /* reported when the user picks it */ }
+  }
+  renderStory();
+}
+
+function renderPresetMenu() {
+  if (!els.preset) return;
+  fill(els.preset,
+    h('option', { value: '' }, 'Custom network'),
+    presets.index.map((p) => h('option', { value: p.id }, p.title || p.id)));
+}
+
+function renderStory() {
+  const match = matchingPreset();
+  if (els.preset) els.preset.value = match ? match.id : '';
+  if (els.story) {
+    els.story.textContent = match?.description || '';
+    els.story.hidden = !match?.description;
+  }
+}
+
+// ---- render ---------------------------------------------------------------
+
+function renderVerdict(report) {
+  if (!els.verdict) return;
+  const layers = report.layers || [];
+  const failing = layers.find((l) => l.status === 'error');
+  const warnings = layers.filter((l) => l.status === 'warning').length;
+  if (failing) {
+    fill(els.verdict,
+      h('span', { class: 'verdict-icon', 'aria-hidden': 'true' }, '✕'),
+      h('span', null, 'Layer ', h('strong', { class: 'mono' }, failing.name || `#${failing.index + 1}`),
+        ` (${failing.index + 1} of ${layers.length}) fails: `, failing.message || 'no valid output'),
+      EMBED ? null : h('a', { href: `#diag-${failing.index}`, class: 'verdict-link', onclick: jumpToDiagnosis(failing.index) }, 'See diagnosis'));
+  } else {
+    fill(els.verdict,
+      h('span', { class: 'verdict-icon', 'aria-hidden': 'true' }, '✓'),
+      h('span', null, layers.length ? `All ${layers.length} layers valid` : 'No layers',
+        report.totals?.output ? [' → ', h('code', null, shapeText(report.totals.output))] : null,
+        warnings ? ` · ${warnings} warning${warnings > 1 ? 's' : ''}` : ''));
+  }
+  els.verdict.className = `verdict ${failing ? 'is-error' : warnings ? 'is-warning' : 'is-ok'}`;
+}
+
+// The diagnosis anchor must not touch location.hash: the hash is the state.
+function jumpToDiagnosis(index) {
+  return (event) => {
+    event.preventDefault();
+    const row = document.getElementById(`diag-${index}`);
+    row?.scrollIntoView({ block: 'center', behavior: 'smooth' });
+    row?.querySelector('button, summary')?.focus({ preventScroll: true });
+  };
+}
+
+function render(report, { rebuild, focus }) {
+  const fw = frameworkInfo(state.network.framework);
+  const rank = Array.isArray(state.network.input) ? state.network.input.length : 4;
+  if (rebuild) editor.render(state.network, { focus }); else editor.setNetwork(state.network);
+  editor.clearEngineErrors();
+  editor.showReport(report);
+  renderVerdict(report);
+  renderMinInput(els.minInput, report, fw.layout, rank);
+  renderTable(els.table, report, { layout: fw.layout, rank, frameworkLabel: fw.label, typeLabel, onFix: applyFix });
+  els.table.classList.remove('is-stale');
+  renderDiagram(els.diagram, report, { layout: fw.layout, inputShape: state.network.input, summaryId: 'diagram-title' });
+  if (!firstTableMarked) {
+    firstTableMarked = true;
+    performance.mark('convscope:first-table');
+  }
+}
+
+function applyHides() {
+  if (!EMBED) return; // the full page always shows everything; `hide` is an embed option
+  const hidden = new Set(state.ui.hide);
+  els.editorPanel.hidden = hidden.has('editor');
+  els.tablePanel.hidden = hidden.has('table');
+  els.diagramPanel.hidden = hidden.has('diagram');
+  document.body.classList.toggle('editor-hidden', hidden.has('editor'));
+}
+
+function updateLinks() {
+  if (els.openFull) {
+    // Back to the full playground with the same network; embed-only keys stay behind.
+    els.openFull.href = pageUrl('index.html', writeLink(state.network, { ...state.ui, hide: [] }) || '');
+  }
+  if (els.dialog?.open) renderEmbedCode();
+}
+
+// ---- the one edit path ------------------------------------------------------
+
+/**
+ * Show `network`: analyse, render, and (unless told not to) write the hash.
+ * opts.history: 'push' | 'typing' | 'none'; opts.typing: the field key that coalesces.
+ */
+function apply(network, { rebuild = true, focus, typing, history = 'push', note } = {}) {
+  const analysis = analyze(network);
+  state.network = network;
+  if (analysis.exitCode === 2) {
+    // Keep the last table (dimmed) and point at the field the engine names.
+    state.report = null;
+    if (rebuild) editor.render(network, { focus }); else editor.setNetwork(network);
+    editor.showEngineError(analysis.error);
+    els.table.classList.add('is-stale');
+    fill(els.verdict, h('span', { class: 'verdict-icon', 'aria-hidden': 'true' }, '✕'), h('span', null, analysis.error));
+    els.verdict.className = 'verdict is-error';
+    return false;
+  }
+  state.report = analysis.report;
+  render(analysis.report, { rebuild, focus });
+  const hash = writeLink(network, state.ui);
+  if (hash !== null) {
+    state.goodHash = hash;
+    if (history === 'push' || history === 'typing') hist.write(hash, { typing: history === 'typing' ? typing : undefined });
+  }
+  updateLinks();
+  renderStory();
+  if (note) announce(note);
+  return true;
+}
+
+function commit(mutate, { typing, rebuild = false, focus, announce: note } = {}) {
+  const next = structuredClone(state.network);
+  mutate(next);
+  apply(next, { rebuild, focus, typing, history: typing ? 'typing' : 'push', note });
+}
+
+function applyFix(fix) {
+  apply(structuredClone(fix.network), { note: `Applied ${fix.summary}.` });
+  els.verdict?.focus();
+}
+
+function setFramework(id) {
+  const dropped = [];
+  commit((n) => {
+    const from = frameworkInfo(n.framework).layout;
+    n.input = convertLayout(n.input, from, frameworkInfo(id).layout);
+    n.framework = id;
+    // Fields the new framework does not have would be rejected by the engine.
+    n.layers.forEach((layer, i) => {
+      const fields = schema.types.find((t) => t.type === layer.type)?.fields || [];
+      for (const f of fields) {
+        if (layer[f.field] !== undefined && f.names?.[id] === undefined) {
+          delete layer[f.field];
+          dropped.push(`${f.field} of layer ${i + 1}`);
+        }
+      }
+    });
+  }, { rebuild: true });
+  const label = frameworkInfo(id).label;
+  announce(dropped.length ? `Switched to ${label}; removed ${dropped.join(', ')} (not in ${label}).` : `Switched to ${label}.`);
+}
+
+// ---- loading states -----------------------------------------------------------
+
+async function defaultNetwork() {
+  const entry = presets.index[0];
+  if (!entry) return structuredClone(FALLBACK_NETWORK);
+  try {
+    return await presetNetwork(entry);
+  } catch (err) {
+    banner.show({ title: 'The default example could not be loaded; showing a built-in copy.', details: [err.message] });
+    return structuredClone(FALLBACK_NETWORK);
+  }
+}
+
+/** Show whatever the location hash says; on a broken link, say what is wrong and show the default. */
+async function showLocation({ initial }) {
+  const link = readLink(location.hash);
+  if (link.empty || link.fatal) {
+    if (link.fatal) {
+      banner.show({
+        title: 'This link could not be opened, so the default example is shown instead.',
+        details: [link.fatal],
+      });
+    }
+    state.ui = defaultUi();
+    apply(await defaultNetwork(), { history: 'none' });
+    // A fresh visit gets a shareable URL at once; a broken link stays in the
+    // address bar so its owner can correct it.
+    if (link.empty && state.goodHash) hist.replace(state.goodHash);
+    else hist.adopt();
+  } else {
+    if (link.problems.length) banner.show({ level: 'warning', title: 'Parts of this link were ignored.', details: link.problems });
+    state.ui = link.ui;
+    apply(link.network, { history: 'none' });
+    hist.adopt();
+  }
+  applyHides();
+  if (!initial) announce('Restored the network from the address bar.');
+}
+
+function onNavigate() {
+  if (!hist.isForeign()) return; // our own pushState/replaceState, or popstate+hashchange pair
+  hist.adopt(); // before any await, so the twin event of this navigation is ignored
+  banner.clear();
+  showLocation({ initial: false });
+}
+
+// ---- share / embed ------------------------------------------------------------------
+
+function embedHides() {
+  return HIDEABLE.filter((part) => {
+    const box = document.getElementById(`embed-show-${part}`);
+    return box && !box.checked;
+  });
+}
+
+function renderEmbedCode() {
+  const hash = writeLink(state.network, { ...state.ui, hide: embedHides() }) || '';
+  const name = state.network.layers.find((l) => l.name)?.name;
+  els.embedCode.value = embedSnippet({ src: pageUrl('embed.html', hash), title: `ConvScope: shapes${name ? ` of ${name}` : ''}` });
+}
+
+function wireShare() {
+  els.copyLink?.addEventListener('click', async () => {
+    const url = pageUrl('index.html', state.goodHash);
+    announce(await copyText(url) ? 'Link copied to the clipboard.' : `Copy failed; the link is: ${url}`);
+  });
+  if (!els.dialog) return;
+  els.openEmbed.addEventListener('click', () => {
+    renderEmbedCode();
+    els.dialog.showModal();
+  });
+  els.dialog.addEventListener('change', renderEmbedCode);
+  els.copyEmbed.addEventListener('click', async () => {
+    renderEmbedCode();
+    const copied = await copyText(els.embedCode.value, els.embedCode);
+    $('#embed-status').textContent = copied ? 'Embed code copied.' : 'Copy failed: select the code and copy it by hand.';
+  });
+  $('#embed-close').addEventListener('click', () => els.dialog.close());
+}
+
+// ---- boot -----------------------------------------------------------------------
+
+async function boot() {
+  banner = createBanner(els.banner);
+  hist = createHistory({ embed: EMBED });
+  const indexPromise = fetchJson('examples/index.json').catch((err) => {
+    banner.show({ level: 'warning', title: 'The example networks could not be loaded.', details: [err.message] });
+    return [];
+  });
+  // Without a hash the default story is shown: fetch it while the engine compiles.
+  if (!location.hash) indexPromise.then((index) => index[0] && fetchPreset(index[0]).catch(() => {}));
+  try {
+    schema = await loadEngine();
+  } catch (err) {
+    banner.show({ title: 'The shape engine could not be loaded.', details: [String(err?.message || err)] });
+    document.body.classList.add('engine-failed');
+    return;
+  }
+  if (els.version) els.version.textContent = version();
+  presets.index = Array.isArray(await indexPromise) ? await indexPromise : [];
+  editor = createEditor(els.editor, schema, {
+    commit,
+    setFramework,
+    endTyping: () => hist.endTyping(),
+  });
+  renderPresetMenu();
+  await showLocation({ initial: true });
+  document.body.classList.remove('is-loading');
+  window.addEventListener('popstate', onNavigate);
+  window.addEventListener('hashchange', onNavigate);
+  els.preset?.addEventListener('change', async () => {
+    const entry = presets.index.find((p) => p.id === els.preset.value);
+    if (!entry) return;
+    try {
+      apply(await presetNetwork(entry), { note: `Loaded ${entry.title || entry.id}.` });
+    } catch (err) {
+      banner.show({ title: `The example “${entry.title || entry.id}” could not be loaded.`, details: [err.message] });
+    }
+  });
+  wireShare();
+  if (EMBED) reportHeightToParent();
+  loadAllPresetsInBackground();
+}
+
+boot();

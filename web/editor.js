@@ -1,0 +1,277 @@
+// The layer editor: framework, input shape and the list of layers with the
+// chosen framework's parameter names and defaults (all from the engine's
+// layerSchema()). It never computes shapes; every change goes to app.js as
+// a mutation of a copy of the network, and app.js re-analyses.
+//
+// Rebuilding the list on every keystroke would lose the caret, so the list
+// is rebuilt only for structural changes (add, remove, move, type, framework,
+// preset, history); field edits just commit and leave the DOM alone.
+import { h, fill } from './dom.js';
+import { parseField, formatField, defaultText, parseShape, formatShape } from './fields.js';
+import { layoutLabel, shapeText } from './format.js';
+import { attachDrag } from './reorder.js';
+import { icon } from './icons.js';
+
+// Values for a freshly added layer's required fields, so it analyses at once.
+// UI convenience only; the engine still validates them.
+const NEW_LAYER_VALUES = {
+  conv: { filters: 16, kernel: 3 },
+  conv_transpose: { filters: 16, kernel: 2, stride: 2 },
+  depthwise_conv: { kernel: 3 },
+  max_pool: { kernel: 2 },
+  avg_pool: { kernel: 2 },
+  adaptive_avg_pool: { output_size: 1 },
+  zero_pad: { padding: 1 },
+  crop: { cropping: 1 },
+  upsample: { scale: 2 },
+  dense: { units: 10 },
+  activation: { function: 'relu' },
+};
+const FALLBACK_BY_KIND = { count: 8, axes: 2, number: 1, padding: 0, string: '' };
+
+export function createEditor(root, schema, actions) {
+  const types = new Map(schema.types.map((t) => [t.type, t]));
+  const frameworks = new Map(schema.frameworks.map((f) => [f.id, f]));
+  let network = null;
+
+  const frameworkSelect = h('select', { id: 'framework', name: 'framework', 'aria-describedby': 'framework-error' },
+    schema.frameworks.map((f) => h('option', { value: f.id }, f.label)));
+  const inputField = h('input', {
+    id: 'input-shape', name: 'input-shape', type: 'text', inputmode: 'numeric', autocomplete: 'off',
+    spellcheck: 'false', class: 'mono', 'aria-describedby': 'input-layout input-shape-error',
+  });
+  const inputLayout = h('span', { id: 'input-layout', class: 'hint mono' });
+  const list = h('ol', { class: 'layer-list', 'aria-label': 'Layers' });
+  const addType = h('select', { id: 'add-type', 'aria-label': 'Type of layer to add' });
+  const addButton = h('button', { type: 'button', class: 'btn', id: 'add-layer' }, icon('plus'), 'Add layer');
+  const generalError = h('p', { class: 'field-error', id: 'editor-error', hidden: true });
+
+  fill(root,
+    h('div', { class: 'net-controls' },
+      h('div', { class: 'control' },
+        h('label', { for: 'framework' }, 'Framework'), frameworkSelect,
+        h('span', { class: 'field-error', id: 'framework-error', hidden: true })),
+      h('div', { class: 'control' },
+        h('label', { for: 'input-shape' }, 'Input shape'), inputField, inputLayout,
+        h('span', { class: 'field-error', id: 'input-shape-error', hidden: true }))),
+    generalError,
+    list,
+    h('div', { class: 'add-row' }, addType, addButton));
+
+  frameworkSelect.addEventListener('change', () => actions.setFramework(frameworkSelect.value));
+  inputField.addEventListener('input', () => {
+    const parsed = parseShape(inputField.value);
+    showFieldError(inputField, parsed.error);
+    if (!parsed.error) actions.commit((n) => { n.input = parsed.value; }, { typing: 'input' });
+  });
+  inputField.addEventListener('blur', () => actions.endTyping());
+  addButton.addEventListener('click', () => {
+    const type = addType.value;
+    actions.commit((n) => { n.layers.push(newLayer(type)); }, { rebuild: true, focus: { index: network.layers.length, control: 'type' } });
+  });
+
+  attachDrag(list, (from, to) => move(from, to, 'handle'));
+
+  function fw() { return network.framework; }
+  function layout() { return frameworks.get(fw())?.layout || 'NCHW'; }
+  function fieldsOf(type) {
+    return (types.get(type)?.fields || []).filter((f) => f.field !== 'name' && f.names && f.names[fw()] !== undefined);
+  }
+
+  function newLayer(type, keep = {}) {
+    const layer = { type };
+    if (keep.name) layer.name = keep.name;
+    for (const f of types.get(type)?.fields || []) {
+      if (keep[f.field] !== undefined && f.names?.[fw()] !== undefined) layer[f.field] = keep[f.field];
+      else if (f.required) layer[f.field] = NEW_LAYER_VALUES[type]?.[f.field] ?? FALLBACK_BY_KIND[f.kind] ?? 1;
+    }
+    return layer;
+  }
+
+  function move(from, to, control) {
+    if (to < 0 || to >= network.layers.length || to === from) return;
+    actions.commit((n) => { const [l] = n.layers.splice(from, 1); n.layers.splice(to, 0, l); },
+      { rebuild: true, focus: { index: to, control }, announce: `Moved layer to position ${to + 1}` });
+  }
+
+  function layerLabel(layer, i) {
+    return `layer ${i + 1}${layer.name ? ` (${layer.name})` : ''}`;
+  }
+
+  function typeSelect(layer, i) {
+    const available = schema.types.filter((t) => !t.frameworks || t.frameworks.includes(fw()));
+    const options = available.map((t) => h('option', { value: t.type }, t.label || t.type));
+    if (!available.some((t) => t.type === layer.type)) {
+      options.unshift(h('option', { value: layer.type }, `${layer.type} (not in ${frameworks.get(fw())?.label || fw()})`));
+    }
+    const select = h('select', { class: 'layer-type', 'aria-label': `Type of ${layerLabel(layer, i)}`, dataset: { control: 'type' } }, options);
+    select.value = layer.type;
+    select.addEventListener('change', () => {
+      actions.commit((n) => { n.layers[i] = newLayer(select.value, n.layers[i]); },
+        { rebuild: true, focus: { index: i, control: 'type' } });
+    });
+    return select;
+  }
+
+  function nameInput(layer, i) {
+    const input = h('input', {
+      type: 'text', class: 'layer-name-input mono', value: layer.name || '', placeholder: 'name', autocomplete: 'off',
+      spellcheck: 'false', 'aria-label': `Name of layer ${i + 1}`, dataset: { control: 'name' },
+    });
+    input.addEventListener('input', () => actions.commit((n) => {
+      if (input.value) n.layers[i].name = input.value; else delete n.layers[i].name;
+    }, { typing: `name:${i}` }));
+    input.addEventListener('blur', () => actions.endTyping());
+    return input;
+  }
+
+  function fieldControl(layer, i, f) {
+    const label = f.names[fw()];
+    const id = `layer-${i}-${f.field}`;
+    const errorId = `${id}-error`;
+    const fallback = f.defaults?.[fw()];
+    const choices = f.choices?.[fw()];
+    if (f.kind === 'bool') {
+      const box = h('input', { type: 'checkbox', id, checked: Boolean(layer[f.field] ?? fallback), 'aria-describedby': errorId, dataset: { control: f.field } });
+      box.addEventListener('change', () => actions.commit((n) => { n.layers[i][f.field] = box.checked; }, { key: `${f.field}:${i}` }));
+      return h('div', { class: 'field field-bool' }, box, h('label', { for: id, class: 'mono' }, label),
+        h('span', { class: 'field-error', id: errorId, hidden: true }));
+    }
+    const listId = choices ? `${id}-choices` : undefined;
+    const input = h('input', {
+      type: 'text', id, class: 'mono', value: formatField(f.kind, layer[f.field]), autocomplete: 'off', spellcheck: 'false',
+      placeholder: defaultText(f.kind, fallback), inputmode: f.kind === 'count' ? 'numeric' : undefined,
+      list: listId, required: f.required, 'aria-describedby': errorId, dataset: { control: f.field },
+    });
+    input.addEventListener('input', () => {
+      const parsed = parseField(f.kind, input.value, choices);
+      showFieldError(input, parsed.error);
+      if (parsed.error) return;
+      actions.commit((n) => {
+        if (parsed.value === undefined) delete n.layers[i][f.field]; else n.layers[i][f.field] = parsed.value;
+      }, { typing: `${f.field}:${i}` });
+    });
+    input.addEventListener('blur', () => actions.endTyping());
+    return h('div', { class: 'field' },
+      h('label', { for: id, class: 'mono' }, label, f.required ? h('span', { class: 'req', 'aria-hidden': 'true' }, '*') : null),
+      input,
+      choices ? h('datalist', { id: listId }, choices.map((c) => h('option', { value: c }))) : null,
+      h('span', { class: 'field-error', id: errorId, hidden: true }));
+  }
+
+  function iconButton(control, glyph, label, onclick, disabled) {
+    return h('button', { type: 'button', class: 'icon-btn', 'aria-label': label, title: label, disabled, dataset: { control }, onclick }, glyph);
+  }
+
+  function layerCard(layer, i, count) {
+    const label = layerLabel(layer, i);
+    const handle = h('button', {
+      type: 'button', class: 'handle', dataset: { control: 'handle' },
+      'aria-label': `Reorder ${label}: drag, or press the up and down arrow keys`,
+      title: 'Drag to reorder (or focus and use ↑ ↓)',
+    }, icon('grip'));
+    handle.addEventListener('keydown', (e) => {
+      if (e.key === 'ArrowUp' || e.key === 'ArrowDown') {
+        e.preventDefault();
+        move(i, i + (e.key === 'ArrowUp' ? -1 : 1), 'handle');
+      }
+    });
+    const fields = fieldsOf(layer.type).map((f) => fieldControl(layer, i, f));
+    return h('li', { class: 'layer-card', dataset: { index: i } },
+      h('div', { class: 'layer-head' },
+        handle,
+        h('span', { class: 'layer-index mono', 'aria-hidden': 'true' }, String(i + 1)),
+        typeSelect(layer, i),
+        nameInput(layer, i),
+        h('span', { class: 'layer-out mono', dataset: { role: 'out' } })),
+      fields.length ? h('div', { class: 'layer-fields' }, fields) : null,
+      h('div', { class: 'layer-actions' },
+        iconButton('up', icon('up'), `Move ${label} up`, () => move(i, i - 1, 'up'), i === 0),
+        iconButton('down', icon('down'), `Move ${label} down`, () => move(i, i + 1, 'down'), i === count - 1),
+        iconButton('dup', icon('copy'), `Duplicate ${label}`, () => actions.commit((n) => {
+          const copy = structuredClone(n.layers[i]);
+          if (copy.name) copy.name = `${copy.name}_copy`;
+          n.layers.splice(i + 1, 0, copy);
+        }, { rebuild: true, focus: { index: i + 1, control: 'dup' }, announce: `Duplicated ${label}` })),
+        iconButton('remove', icon('remove'), `Remove ${label}`, () => actions.commit((n) => { n.layers.splice(i, 1); },
+          { rebuild: true, focus: { index: Math.min(i, count - 2), control: 'remove' }, announce: `Removed ${label}` }))));
+  }
+
+  function showFieldError(input, message) {
+    const errorEl = document.getElementById(input.getAttribute('aria-describedby')?.split(' ').pop() || '');
+    if (message) input.setAttribute('aria-invalid', 'true'); else input.removeAttribute('aria-invalid');
+    if (errorEl) { errorEl.textContent = message || ''; errorEl.hidden = !message; }
+  }
+
+  function clearEngineErrors() {
+    for (const el of root.querySelectorAll('[data-engine-error]')) {
+      el.removeAttribute('data-engine-error');
+      showFieldError(el, '');
+    }
+    generalError.hidden = true;
+    frameworkSelect.removeAttribute('aria-invalid');
+  }
+
+  function focusControl(focus) {
+    if (!focus) return;
+    if (focus.index < 0 || network.layers.length === 0) { addButton.focus(); return; }
+    const card = list.children[Math.min(focus.index, list.children.length - 1)];
+    let el = card?.querySelector(`[data-control="${focus.control}"]`);
+    if (!el || el.disabled) el = card?.querySelector('[data-control="handle"]');
+    el?.focus();
+  }
+
+  return {
+    /** Rebuild everything from a network (structural change or new state). */
+    render(next, { focus } = {}) {
+      network = next;
+      frameworkSelect.value = network.framework;
+      inputField.value = formatShape(network.input);
+      showFieldError(inputField, '');
+      inputLayout.textContent = Array.isArray(network.input) ? layoutLabel(layout(), network.input.length) : '';
+      fill(addType, schema.types.filter((t) => !t.frameworks || t.frameworks.includes(fw()))
+        .map((t) => h('option', { value: t.type }, t.label || t.type)));
+      if (types.has('conv')) addType.value = 'conv';
+      fill(list, network.layers.map((l, i) => layerCard(l, i, network.layers.length)));
+      clearEngineErrors();
+      focusControl(focus);
+    },
+    /** Field edits keep the DOM but must keep the editor's copy current. */
+    setNetwork(next) {
+      network = next;
+      inputLayout.textContent = Array.isArray(network.input) ? layoutLabel(layout(), network.input.length) : '';
+    },
+    /** Mark the control an engine message's JSON path points at, e.g. "layers[3].kernel: ...". */
+    showEngineError(message) {
+      clearEngineErrors();
+      const m = /^(?:network\.)?(layers\[(\d+)\](?:\.(\w+))?|input|framework)\b/.exec(message || '');
+      let target = null;
+      if (m && m[1] === 'input') target = inputField;
+      else if (m && m[1] === 'framework') target = frameworkSelect;
+      else if (m && m[2] !== undefined) {
+        const card = list.children[Number(m[2])];
+        target = card?.querySelector(`[data-control="${m[3] || 'type'}"]`) || card?.querySelector('[data-control="type"]');
+      }
+      if (target && target.getAttribute('aria-describedby')) {
+        target.setAttribute('data-engine-error', '');
+        showFieldError(target, message);
+      } else {
+        if (target) target.setAttribute('aria-invalid', 'true');
+        generalError.textContent = message;
+        generalError.hidden = false;
+      }
+    },
+    clearEngineErrors,
+    /** Per-card status and output shape from the latest report. */
+    showReport(report) {
+      const rows = report?.layers || [];
+      [...list.children].forEach((card, i) => {
+        const row = rows[i];
+        card.classList.remove('is-error', 'is-warning', 'is-skipped');
+        if (row && row.status !== 'ok') card.classList.add(`is-${row.status}`);
+        const out = card.querySelector('[data-role="out"]');
+        if (out) out.textContent = row ? `→ ${row.output ? shapeText(row.output) : row.status === 'error' ? '✕' : '—'}` : '';
+      });
+    },
+  };
+}

@@ -1,0 +1,129 @@
+// The shape table: one row per layer of the engine's report. A failing or
+// warning row gets a detail row right under it with the diagnosis, the
+// formula, the framework's own error text and the verified fixes.
+import { h, fill } from './dom.js';
+import { axisLetters, layoutLabel, shapeText, countText, compactCount, receptiveFieldText } from './format.js';
+
+const STATUS = {
+  ok: { icon: '✓', text: 'valid' },
+  warning: { icon: '!', text: 'warning' },
+  error: { icon: '✕', text: 'error' },
+  skipped: { icon: '–', text: 'skipped' },
+};
+
+function countCell(n) {
+  if (typeof n !== 'number') return h('td', { class: 'num mono muted' }, '—');
+  const compact = compactCount(n);
+  const exact = countText(n);
+  // Show the compact form, but let screen readers and hover get the exact one.
+  return compact === exact
+    ? h('td', { class: 'num mono' }, exact)
+    : h('td', { class: 'num mono', title: exact }, h('span', { 'aria-hidden': 'true' }, compact), h('span', { class: 'sr-only' }, exact));
+}
+
+function rfCell(rf) {
+  const text = receptiveFieldText(rf);
+  if (!text) return h('td', { class: 'mono muted' }, '—');
+  return h('td', { class: 'mono' }, text.size, h('span', { class: 'rf-detail' }, text.detail));
+}
+
+function fixButton(fix, onFix) {
+  return h('li', null,
+    h('button', { type: 'button', class: 'btn fix', onclick: () => onFix(fix) },
+      h('span', { class: 'fix-verb' }, 'Apply'),
+      h('code', null, fix.summary),
+      fix.output ? h('span', { class: 'mono fix-out' }, `→ ${shapeText(fix.output)}`) : null),
+    fix.resolves_all ? h('span', { class: 'badge ok' }, 'fixes every layer') : h('span', { class: 'badge' }, 'fixes this layer'));
+}
+
+function detailRow(layer, columns, frameworkLabel, onFix) {
+  const body = h('div', { class: 'detail-body' });
+  if (layer.message) body.append(h('p', { class: 'diagnosis' }, layer.message));
+  if (layer.formula) {
+    body.append(h('div', { class: 'kv' }, h('span', { class: 'kv-key' }, 'Formula'), h('code', { class: 'formula' }, layer.formula)));
+  }
+  if (layer.framework_error) {
+    body.append(h('div', { class: 'kv' },
+      h('span', { class: 'kv-key' }, `${frameworkLabel} says`),
+      h('pre', { class: 'fw-error' }, layer.framework_error)));
+  }
+  const others = layer.framework_error_others || [];
+  if (others.length) {
+    body.append(h('details', { class: 'others' },
+      h('summary', null, `Same failure elsewhere (${others.length})`),
+      h('dl', null, others.map((o) => [h('dt', null, o.source), h('dd', null, h('pre', { class: 'fw-error' }, o.text))]))));
+  }
+  const warnings = layer.warnings || [];
+  if (warnings.length) body.append(h('ul', { class: 'warnings' }, warnings.map((w) => h('li', null, w))));
+  const fixes = layer.fixes || [];
+  if (fixes.length) {
+    body.append(h('div', { class: 'fixes' },
+      h('span', { class: 'kv-key' }, fixes.length === 1 ? 'Verified fix' : 'Verified fixes'),
+      h('ul', { class: 'fix-list' }, fixes.map((f) => fixButton(f, onFix)))));
+  }
+  return h('tr', { class: `detail is-${layer.status}`, id: `diag-${layer.index}` },
+    h('td', { colspan: columns }, body));
+}
+
+function layerRow(layer, typeLabel) {
+  const status = STATUS[layer.status] || STATUS.error;
+  return h('tr', { class: `row is-${layer.status}`, dataset: { index: layer.index } },
+    h('td', { class: 'st mono' },
+      h('span', { class: 'status-icon', 'aria-hidden': 'true' }, status.icon),
+      h('span', { class: 'idx' }, String(layer.index + 1)),
+      h('span', { class: 'sr-only' }, ` ${status.text}`)),
+    h('th', { scope: 'row', class: 'layer' },
+      h('span', { class: 'mono layer-name' }, layer.name || `#${layer.index + 1}`),
+      h('span', { class: 'layer-type' }, typeLabel(layer.type))),
+    h('td', { class: 'mono shape' }, shapeText(layer.input)),
+    h('td', { class: 'mono shape out' }, layer.output ? shapeText(layer.output) : layer.status === 'error' ? '✕ none' : '—'),
+    countCell(layer.params),
+    countCell(layer.macs),
+    rfCell(layer.receptive_field));
+}
+
+/** Smallest valid input line above the table. */
+export function renderMinInput(root, report, layout, rank) {
+  if (!report) { fill(root); return; }
+  const spatial = axisLetters(layout, rank).filter((a) => !['N', 'C', 'F'].includes(a)).join('×');
+  const parts = [h('span', { class: 'kv-key' }, 'Smallest valid input')];
+  if (Array.isArray(report.min_input)) {
+    parts.push(h('code', { class: 'min-shape' }, shapeText(report.min_input)), h('span', { class: 'muted' }, ` (${spatial})`));
+  } else {
+    parts.push(h('span', { class: 'muted' }, 'none'));
+  }
+  if (report.min_input_note) parts.push(h('span', { class: 'note' }, report.min_input_note));
+  fill(root, ...parts);
+}
+
+/** Rebuild the table from a report. */
+export function renderTable(table, report, { layout, rank, frameworkLabel, typeLabel, onFix }) {
+  const COLUMNS = 7;
+  const letters = layoutLabel(layout, rank);
+  const head = h('thead', null, h('tr', null,
+    h('th', { scope: 'col' }, h('span', { class: 'sr-only' }, 'Status and '), '#'),
+    h('th', { scope: 'col' }, 'Layer'),
+    h('th', { scope: 'col' }, 'Input ', h('span', { class: 'layout' }, letters)),
+    h('th', { scope: 'col' }, 'Output'),
+    h('th', { scope: 'col', class: 'num' }, 'Params'),
+    h('th', { scope: 'col', class: 'num' }, 'MACs'),
+    h('th', { scope: 'col' }, 'Receptive field')));
+  const body = h('tbody');
+  for (const layer of report.layers || []) {
+    body.append(layerRow(layer, typeLabel));
+    if (layer.status === 'error' || layer.status === 'warning') body.append(detailRow(layer, COLUMNS, frameworkLabel, onFix));
+  }
+  if (!(report.layers || []).length) {
+    body.append(h('tr', null, h('td', { colspan: COLUMNS, class: 'muted' }, 'No layers yet — add one in the editor.')));
+  }
+  const totals = report.totals || {};
+  const foot = h('tfoot', null, h('tr', null,
+    h('td'),
+    h('th', { scope: 'row' }, 'Total'),
+    h('td', { class: 'mono muted' }, shapeText(report.layers?.[0]?.input)),
+    h('td', { class: 'mono shape out' }, totals.output ? shapeText(totals.output) : '—'),
+    countCell(totals.params),
+    countCell(totals.macs),
+    h('td')));
+  fill(table, h('caption', { class: 'sr-only' }, 'Layer shapes'), head, body, foot);
+}
