@@ -96,7 +96,7 @@ int main(int argc, char** argv) {
     std::cerr << "convscope: " << error << "\n";
     return 2;
   }
-  if (command == "link") return finish(convscope::api::encode_link(text));
+  if (command == "link") return finish(convscope::api::encode_link(text, "[]"));
   if (command == "normalize") return finish(convscope::api::normalize(text));
   return finish(table ? convscope::api::analyze_table(text) : convscope::api::analyze_json(text));
 }

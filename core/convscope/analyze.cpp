@@ -66,12 +66,13 @@ Report analyze(const Network& net, const AnalyzeOptions& options) {
   Report rep;
   rep.framework = net.framework;
   rep.layers.resize(net.layers.size());
-  Shape current = net.input;
+  // Points at the previous layer's output (rep.layers is sized up front, so
+  // the address stays put): no copy per layer.
+  const Shape* current = &net.input;
   const size_t sr = net.spatial_rank();
-  std::optional<ReceptiveField> rf = ReceptiveField{std::vector<int64_t>(sr, 1),
-                                                    std::vector<int64_t>(sr, 1),
-                                                    std::vector<int64_t>(sr, 0)};
-  std::string tf_node = "Placeholder";
+  std::optional<ReceptiveField> rf = ReceptiveField{ReceptiveField::Axes(sr, 1),
+                                                    ReceptiveField::Axes(sr, 1),
+                                                    ReceptiveField::Axes(sr, 0)};
   for (size_t i = 0; i < net.layers.size(); ++i) {
     LayerReport& r = rep.layers[i];
     if (rep.first_error) {
@@ -85,19 +86,18 @@ Report analyze(const Network& net, const AnalyzeOptions& options) {
                   ") fails";
       continue;
     }
-    apply_layer({net, i, current, rf, tf_node}, r);
+    apply_layer({net, i, *current, rf, i == 0 ? std::nullopt : std::optional<size_t>(i - 1)}, r);
     if (r.status == Status::error) {
       rep.first_error = i;
       continue;
     }
-    current = *r.output;
+    current = &*r.output;
     rf = r.receptive_field;
-    tf_node = tf_output_node(net.layers[i], sr);
   }
   warn_early_collapse(net, rep);
 
   rep.ok = !rep.first_error;
-  if (rep.ok) rep.output = current;
+  if (rep.ok) rep.output = *current;
   try {
     int64_t params = 0, macs = 0;
     bool params_known = true, macs_known = true;

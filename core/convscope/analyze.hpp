@@ -12,6 +12,7 @@
 #include "convscope/conventions.hpp"
 #include "convscope/network.hpp"
 #include "convscope/shape.hpp"
+#include "convscope/small_vec.hpp"
 
 namespace convscope {
 
@@ -26,7 +27,8 @@ const char* to_string(Status s);
 // start = centre of the first output's field, input pixel i centred at i.
 // `start_x2` holds 2 * start so half pixels stay exact integers.
 struct ReceptiveField {
-  std::vector<int64_t> size, jump, start_x2;
+  using Axes = SmallVec<int64_t, 3>;
+  Axes size, jump, start_x2;
 };
 
 struct Fix {
@@ -46,7 +48,7 @@ struct LayerReport {
   // The size computation per spatial axis, as numbers (rendered by
   // formula_text()); `formula_other` for layers without per-axis sizes
   // (flatten: "16 * 5 * 5 = 400").
-  std::vector<shape::WindowSize> axes;
+  SmallVec<shape::WindowSize, 3> axes;
   std::string formula_other;
   std::vector<conventions::Text> framework_errors;  // [0] is the likely one
   std::vector<std::string> warnings;

@@ -15,14 +15,14 @@ Result guarded(Body body) {
   try {
     body(r);
   } catch (const network_json::InputError& e) {
-    r = {2, "", e.what()};
+    r = Result{2, "", e.what(), ""};
   } catch (const share_link::ShareLinkError& e) {
-    r = {2, "", e.what()};
+    r = Result{2, "", e.what(), ""};
   } catch (const std::bad_alloc&) {
-    r = {2, "", "out of memory while reading the input"};
+    r = Result{2, "", "out of memory while reading the input", ""};
   } catch (const std::exception& e) {
     // A bug, not bad input; still a message rather than an abort.
-    r = {2, "", std::string("internal error: ") + e.what()};
+    r = Result{2, "", std::string("internal error: ") + e.what(), ""};
   }
   return r;
 }
@@ -47,17 +47,15 @@ Result analyze_table(const std::string& network_json) {
   });
 }
 
-Result decode_link(const std::string& hash, std::string* extras_json) {
+Result decode_link(const std::string& hash) {
   return guarded([&](Result& r) {
     share_link::Decoded d = share_link::decode(hash);
     // Validate meaning now, so a link gets the same messages as a file.
     const Network net = network_json::from_json(d.network);
     r.output = json::write(network_json::to_json(net), 2) + "\n";
-    if (extras_json) {
-      json::Array pairs;
-      for (const auto& kv : d.extras) pairs.push_back(json::Value(json::Array{json::Value(kv.first), json::Value(kv.second)}));
-      *extras_json = json::write(json::Value(std::move(pairs)), -1);
-    }
+    json::Array pairs;
+    for (const auto& kv : d.extras) pairs.push_back(json::Value(json::Array{json::Value(kv.first), json::Value(kv.second)}));
+    r.extras = json::write(json::Value(std::move(pairs)), -1);
   });
 }
 

@@ -84,10 +84,10 @@ void fail_framework(const Ctx& c, LayerReport& r, Failure f, std::string message
 // "H and W: the kernel 5 is larger than the padded input 4".
 std::string by_axes(const Ctx& c, const std::vector<std::pair<size_t, std::string>>& items) {
   std::vector<std::pair<std::string, std::vector<size_t>>> groups;
-  for (const auto& [axis, text] : items) {
-    auto it = std::find_if(groups.begin(), groups.end(), [&](const auto& g) { return g.first == text; });
-    if (it == groups.end()) groups.push_back({text, {axis}});
-    else it->second.push_back(axis);
+  for (const auto& item : items) {
+    auto it = std::find_if(groups.begin(), groups.end(), [&](const auto& g) { return g.first == item.second; });
+    if (it == groups.end()) groups.push_back({item.second, {item.first}});
+    else it->second.push_back(item.first);
   }
   std::string out;
   for (const auto& [text, axes] : groups) {
@@ -99,18 +99,24 @@ std::string by_axes(const Ctx& c, const std::vector<std::pair<size_t, std::strin
   return out;
 }
 
-Shape with_spatial(const Ctx& c, const std::vector<int64_t>& sizes, int64_t channels) {
+using AxisSizes = SmallVec<int64_t, 3>;
+
+template <class Sizes>
+Shape with_spatial(const Ctx& c, const Sizes& sizes, int64_t channels) {
   Shape out = c.in.shape;
   for (size_t i = 0; i < c.sr; ++i) out[conventions::spatial_axis(c.fw, i)] = sizes[i];
   out[conventions::channel_axis(c.fw, c.rank)] = channels;
   return out;
 }
 
-int64_t product(const std::vector<int64_t>& v, size_t from = 0) {
+template <class Sizes>
+int64_t product(const Sizes& v, size_t from = 0) {
   int64_t p = 1;
   for (size_t i = from; i < v.size(); ++i) p = checked::mul(p, v[i]);
   return p;
 }
+
+std::vector<int64_t> to_vector(const AxisSizes& v) { return {v.begin(), v.end()}; }
 
 // ---- TensorFlow graph-mode node summaries ----------------------------------
 
@@ -119,6 +125,12 @@ std::string tf_list4(const Ctx& c, const std::vector<int64_t>& v) {
   for (int64_t x : v) s += ", " + to_string(x);
   (void)c;
   return s + ", 1]";
+}
+
+// "Placeholder" for the model input, else the node the previous layer ends in.
+std::string tf_input_node(const Ctx& c) {
+  if (!c.in.previous) return "Placeholder";
+  return tf_output_node(c.in.net.layers[*c.in.previous], c.sr);
 }
 
 std::string tf_data_format(size_t sr) { return sr == 3 ? "NDHWC" : "NHWC"; }
@@ -153,7 +165,7 @@ std::string tf_node(const Ctx& c, const std::vector<int64_t>& pads_flat) {
     std::string attrs = "T=DT_FLOAT, " + df + ", dilations=" + tf_list4(c, dilation) +
                         (d3 ? "" : ", explicit_paddings=" + explicit_paddings) + ", " + pad +
                         ", " + strides + (d3 ? "" : ", use_cudnn_on_gpu=true");
-    return "{{node " + node + "}} = " + op + "[" + attrs + "](" + c.in.tf_input_node + ", " +
+    return "{{node " + node + "}} = " + op + "[" + attrs + "](" + tf_input_node(c) + ", " +
            node + "/ReadVariableOp)";
   }
   if (l.type == LayerType::depthwise_conv) {
@@ -161,14 +173,14 @@ std::string tf_node(const Ctx& c, const std::vector<int64_t>& pads_flat) {
     std::string attrs = "T=DT_FLOAT, " + df + ", dilations=" + tf_list4(c, dilation) +
                         ", explicit_paddings=" + explicit_paddings + ", " + pad + ", " + strides;
     return "{{node " + node + "}} = DepthwiseConv2dNative[" + attrs + "](" +
-           c.in.tf_input_node + ", " + node + "/ReadVariableOp)";
+           tf_input_node(c) + ", " + node + "/ReadVariableOp)";
   }
   const bool max = l.type == LayerType::max_pool;
   op = std::string(max ? "MaxPool" : "AvgPool") + (d3 ? "3D" : "");
   node = l.name + "/" + op;
   std::string attrs = "T=DT_FLOAT, " + df + (max && !d3 ? ", explicit_paddings=[]" : "") +
                       ", ksize=" + tf_list4(c, kernel) + ", " + pad + ", " + strides;
-  return "{{node " + node + "}} = " + op + "[" + attrs + "](" + c.in.tf_input_node + ")";
+  return "{{node " + node + "}} = " + op + "[" + attrs + "](" + tf_input_node(c) + ")";
 }
 
 // The shapes TF lists after the node: input (batch unknown) and filter.
@@ -232,16 +244,22 @@ void add_window_warnings(const Ctx& c, LayerReport& r) {
   }
 }
 
+// Values every failure text may quote; built only when a layer fails.
+Vars base_vars(const Ctx& c) {
+  const Layer& l = c.layer;
+  return {{"name", l.name}, {"keras_shape", conventions::keras_shape(c.in.shape)},
+          {"groups", to_string(l.groups)}, {"channels", to_string(c.channels)},
+          {"filters", to_string(l.filters)}};
+}
+
 void window_op(const Ctx& c, LayerReport& r) {
   const Layer& l = c.layer;
   const bool conv_like = !is_pool(l.type);
-  Vars base = {{"name", l.name}, {"keras_shape", conventions::keras_shape(c.in.shape)},
-               {"groups", to_string(l.groups)}, {"channels", to_string(c.channels)},
-               {"filters", to_string(l.filters)}};
 
   // Input-independent checks first: no input size can fix these.
   if (l.type == LayerType::conv) {
     if (c.channels % l.groups != 0) {
+      Vars base = base_vars(c);
       base.push_back({"kernel_channels", to_string(c.channels / l.groups)});
       return fail_framework(c, r, Failure::groups_in_channels,
                             "groups = " + to_string(l.groups) + " does not divide the " +
@@ -250,15 +268,16 @@ void window_op(const Ctx& c, LayerReport& r) {
     if (l.filters % l.groups != 0)
       return fail_framework(c, r, Failure::groups_out_channels,
                             "groups = " + to_string(l.groups) + " does not divide the " +
-                                to_string(l.filters) + " output channels (filters)", base);
+                                to_string(l.filters) + " output channels (filters)", base_vars(c));
   }
   const bool strided = std::any_of(l.stride.begin(), l.stride.end(), [](int64_t s) { return s > 1; });
   const bool dilated = std::any_of(l.dilation.begin(), l.dilation.end(), [](int64_t d) { return d > 1; });
   if (c.fw == Framework::pytorch && conv_like && l.padding.mode == PadMode::same && strided)
     return fail_framework(c, r, Failure::same_strided,
                           "PyTorch refuses padding='same' when a stride is larger than 1 "
-                          "(stride " + tuple(l.stride) + "); give the padding as numbers", base);
+                          "(stride " + tuple(l.stride) + "); give the padding as numbers", base_vars(c));
   if (c.fw == Framework::tensorflow && conv_like && strided && dilated) {
+    Vars base = base_vars(c);
     base.push_back({"keras_strides", tuple(l.stride)});
     base.push_back({"keras_dilation", tuple(l.dilation)});
     return fail_framework(c, r, Failure::same_dilated_strided,
@@ -276,6 +295,7 @@ void window_op(const Ctx& c, LayerReport& r) {
                             ? shape::effective_kernel(l.kernel[i], l.dilation[i])
                             : l.kernel[i];
       if (pad > k / 2) {
+        Vars base = base_vars(c);
         base.push_back({pool1d ? "pad1d" : "pad", to_string(pad)});
         base.push_back({"kernel", to_string(l.kernel[i])});
         base.push_back({"dilation", to_string(l.dilation[i])});
@@ -299,8 +319,8 @@ void window_op(const Ctx& c, LayerReport& r) {
                                       l.bias ? out_channels : 0)
                        : 0;
 
-  std::vector<int64_t> out(c.sr), k_eff(c.sr);
-  std::vector<size_t> failed;
+  AxisSizes out(c.sr, 0), k_eff(c.sr, 0);
+  SmallVec<size_t, 3> failed;
   r.axes.resize(c.sr);
   for (size_t i = 0; i < c.sr; ++i) {
     k_eff[i] = shape::effective_kernel(l.kernel[i], l.dilation[i]);
@@ -309,7 +329,7 @@ void window_op(const Ctx& c, LayerReport& r) {
     if (out[i] < 1) failed.push_back(i);
   }
   if (!failed.empty()) {
-    const size_t a = failed.front();
+    const size_t a = failed[0];
     const shape::WindowSize& w = r.axes[a];
     std::vector<std::pair<size_t, std::string>> items;
     for (size_t i : failed) {
@@ -338,9 +358,9 @@ void window_op(const Ctx& c, LayerReport& r) {
       flat.push_back(f.pads.begin);
       flat.push_back(f.pads.end);
     }
-    Vars v = base;
+    Vars v = base_vars(c);
     v.push_back({"padded", conventions::joined(padded_sizes, " x ")});
-    v.push_back({"kernel", conventions::joined(k_eff, " x ")});
+    v.push_back({"kernel", conventions::joined(to_vector(k_eff), " x ")});
     v.push_back({"k_eff", to_string(w.k_eff)});
     v.push_back({"in", to_string(w.padded)});
     v.push_back({"stride", to_string(w.stride)});
@@ -413,10 +433,8 @@ void window_op(const Ctx& c, LayerReport& r) {
 
 void transposed_op(const Ctx& c, LayerReport& r) {
   const Layer& l = c.layer;
-  Vars base = {{"name", l.name}, {"keras_shape", conventions::keras_shape(c.in.shape)},
-               {"groups", to_string(l.groups)}, {"channels", to_string(c.channels)},
-               {"filters", to_string(l.filters)}};
   if (c.channels % l.groups != 0) {
+    Vars base = base_vars(c);
     base.push_back({"kernel_channels", to_string(c.channels / l.groups)});
     return fail_framework(c, r, Failure::groups_in_channels,
                           "groups = " + to_string(l.groups) + " does not divide the " +
@@ -425,14 +443,14 @@ void transposed_op(const Ctx& c, LayerReport& r) {
   if (l.filters % l.groups != 0)
     return fail_framework(c, r, Failure::groups_out_channels,
                           "groups = " + to_string(l.groups) + " does not divide the " +
-                              to_string(l.filters) + " output channels (filters)", base);
+                              to_string(l.filters) + " output channels (filters)", base_vars(c));
   const bool op_given = !l.output_padding.empty();
   for (size_t i = 0; i < c.sr && op_given; ++i) {
     const int64_t op = l.output_padding[i];
     // PyTorch: smaller than either stride or dilation; Keras and ONNX: smaller than stride.
     const int64_t bound = c.fw == Framework::pytorch ? std::max(l.stride[i], l.dilation[i]) : l.stride[i];
     if (op >= bound) {
-      Vars v = base;
+      Vars v = base_vars(c);
       // PyTorch prints every axis: "output_padding_height: 2 output_padding_width: 0
       // stride_height: 2 ..."; 1-D runs as 2-D with a unit height.
       const std::vector<std::string> names = c.sr == 3 ? std::vector<std::string>{"depth", "height", "width"}
@@ -465,8 +483,8 @@ void transposed_op(const Ctx& c, LayerReport& r) {
   r.params = checked::add(checked::mul(checked::mul(kernel_volume, c.channels), out_per_group),
                           l.bias ? l.filters : 0);
 
-  std::vector<int64_t> out(c.sr);
-  std::vector<size_t> failed;
+  AxisSizes out(c.sr, 0);
+  SmallVec<size_t, 3> failed;
   r.axes.resize(c.sr);
   for (size_t i = 0; i < c.sr; ++i) {
     r.axes[i] = axis_size(c.fw, l, i, c.spatial(i));
@@ -484,9 +502,9 @@ void transposed_op(const Ctx& c, LayerReport& r) {
   if (!failed.empty()) {
     std::vector<int64_t> in_sizes;
     for (size_t i = 0; i < c.sr; ++i) in_sizes.push_back(c.spatial(i));
-    Vars v = base;
+    Vars v = base_vars(c);
     v.push_back({"per_channel_in", conventions::joined(in_sizes, " x ")});
-    v.push_back({"per_channel_out", conventions::joined(out, " x ")});
+    v.push_back({"per_channel_out", conventions::joined(to_vector(out), " x ")});
     v.push_back({"ort_spatial", conventions::ort_shape(in_sizes)});
     std::string message;
     for (size_t i : failed)
@@ -503,7 +521,7 @@ void transposed_op(const Ctx& c, LayerReport& r) {
       const int64_t forward = same ? shape::same_output(out[i], l.stride[i])
                                    : shape::tensorflow_window_size({out[i], k_eff, l.stride[i], {}, false}).out_truncated;
       if (forward != c.spatial(i)) {
-        Vars v = base;
+        Vars v = base_vars(c);
         v.push_back({"in", to_string(c.spatial(i))});
         v.push_back({"forward", to_string(forward)});
         v.push_back({"spatial_dim", to_string(i + 1)});
@@ -532,7 +550,7 @@ void transposed_op(const Ctx& c, LayerReport& r) {
 void global_pool(const Ctx& c, LayerReport& r) {
   const Layer& l = c.layer;
   if (l.keepdims) {
-    r.output = with_spatial(c, std::vector<int64_t>(c.sr, 1), c.channels);
+    r.output = with_spatial(c, AxisSizes(c.sr, 1), c.channels);
   } else {
     r.output = Shape{c.batch, c.channels};
   }
@@ -553,8 +571,8 @@ void adaptive_pool(const Ctx& c, LayerReport& r) {
 
 void pad_crop_upsample(const Ctx& c, LayerReport& r) {
   const Layer& l = c.layer;
-  std::vector<int64_t> out(c.sr);
-  std::vector<size_t> failed;
+  AxisSizes out(c.sr, 0);
+  SmallVec<size_t, 3> failed;
   r.axes.resize(c.sr);
   for (size_t i = 0; i < c.sr; ++i) {
     r.axes[i] = axis_size(c.fw, l, i, c.spatial(i));
@@ -569,7 +587,7 @@ void pad_crop_upsample(const Ctx& c, LayerReport& r) {
     }
     Vars v = {{"name", l.name}, {"keras_shape", conventions::keras_shape(c.in.shape)},
               {"keras_cropping", tuple(crops)}};
-    const size_t a = failed.front();
+    const size_t a = failed[0];
     return fail_framework(c, r, Failure::crop_too_large,
                           c.axis(a) + ": cropping " + to_string(r.axes[a].pads.begin) + " + " +
                               to_string(r.axes[a].pads.end) + " leaves " + to_string(out[a]) +

@@ -16,9 +16,9 @@ struct LayerInput {
   size_t index;
   const Shape& shape;
   const std::optional<ReceptiveField>& receptive_field;
-  // TensorFlow graph-mode name of the op feeding this layer ("Placeholder",
-  // "conv2d_2/BiasAdd"), quoted by TF's "Negative dimension size" text.
-  const std::string& tf_input_node;
+  // The layer feeding this one, if any (its TensorFlow graph node is quoted by
+  // TF's "Negative dimension size" text).
+  std::optional<size_t> previous;
 };
 
 // Fills r.output, status, message, axes, framework_errors, warnings, failure,

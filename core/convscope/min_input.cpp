@@ -1,5 +1,7 @@
 #include "convscope/min_input.hpp"
 
+#include <algorithm>
+
 #include "convscope/checked.hpp"
 #include "convscope/layer_rules.hpp"
 #include "convscope/limits.hpp"
@@ -135,6 +137,14 @@ void find_min_input(const Network& net, Report& rep) {
     min[a] = need;
   }
 
+  // The closed forms are exact, so a valid network needs no second look
+  // unless a dense layer's declared in_features couples the axes.
+  const bool pins_features = std::any_of(net.layers.begin(), net.layers.end(),
+                                         [](const Layer& l) { return l.in_features.has_value(); });
+  if (rep.ok && !pins_features) {
+    rep.min_input = min;
+    return;
+  }
   const AnalyzeOptions quick{false, false, 0};
   const Report check = analyze(with_spatial_input(net, min), quick);
   if (check.ok) {

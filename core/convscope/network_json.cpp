@@ -230,7 +230,7 @@ void apply_defaults(Framework fw, size_t sr, Layer& l) {
   }
   if (l.padding.pairs.empty() && l.padding.mode == PadMode::explicit_pads) {
     if (fw == Framework::tensorflow && l.type != LayerType::zero_pad) l.padding.mode = PadMode::valid;
-    l.padding.pairs.assign(sr, {0, 0});
+    else l.padding.pairs.assign(sr, {0, 0});
   }
   if (l.cropping.pairs.empty()) l.cropping.pairs.assign(sr, {0, 0});
 }
@@ -458,7 +458,8 @@ Value to_json(const Network& net) {
       else if (key == "scale") v = axes_value(l.scale);
       else if (key == "padding") {
         v = padding_value(l.padding);
-        differs = differs || l.padding.mode != d.padding.mode || l.padding.pairs != d.padding.pairs;
+        differs = differs || l.padding.mode != d.padding.mode ||
+                  (l.padding.mode == PadMode::explicit_pads && l.padding.pairs != d.padding.pairs);
       } else if (key == "cropping") v = padding_value(l.cropping);
       else if (key == "ceil_mode") { v = Value(l.ceil_mode); differs = l.ceil_mode != d.ceil_mode; }
       else if (key == "count_include_pad") { v = Value(l.count_include_pad); differs = l.count_include_pad != d.count_include_pad; }

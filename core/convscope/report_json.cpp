@@ -123,7 +123,7 @@ std::string optional_text(const std::optional<int64_t>& v) { return v ? grouped(
 
 std::string rf_text(const std::optional<ReceptiveField>& rf) {
   if (!rf) return "-";
-  return conventions::joined(rf->size, "x");
+  return conventions::joined(std::vector<int64_t>(rf->size.begin(), rf->size.end()), "x");
 }
 
 std::string pad(std::string s, size_t width) {

@@ -54,22 +54,14 @@ struct Key {
 // Ordered so that the first key prefixing an argument is the longest one:
 // "cip1" is cip (not c), "op1" is op (not o), "sc2" is sc (not s).
 const Key kKeys[] = {
-    {"nobias", "bias", Form::clear_flag},
-    {"ceil", "ceil_mode", Form::set_flag},
-    {"keep", "keepdims", Form::bit},
-    {"cip", "count_include_pad", Form::bit},
-    {"op", "output_padding", Form::sizes},
-    {"sc", "scale", Form::sizes},
-    {"in", "in_features", Form::sizes},
-    {"k", "kernel", Form::sizes},
-    {"s", "stride", Form::sizes},
-    {"d", "dilation", Form::sizes},
-    {"g", "groups", Form::sizes},
-    {"m", "depth_multiplier", Form::sizes},
-    {"o", "output_size", Form::sizes},
-    {"p", "padding", Form::padding},
-    {"c", "cropping", Form::cropping},
-    {"r", "rate", Form::rate},
+    {"nobias", "bias", Form::clear_flag},  {"ceil", "ceil_mode", Form::set_flag},
+    {"keep", "keepdims", Form::bit},       {"cip", "count_include_pad", Form::bit},
+    {"op", "output_padding", Form::sizes}, {"sc", "scale", Form::sizes},
+    {"in", "in_features", Form::sizes},    {"k", "kernel", Form::sizes},
+    {"s", "stride", Form::sizes},          {"d", "dilation", Form::sizes},
+    {"g", "groups", Form::sizes},          {"m", "depth_multiplier", Form::sizes},
+    {"o", "output_size", Form::sizes},     {"p", "padding", Form::padding},
+    {"c", "cropping", Form::cropping},     {"r", "rate", Form::rate},
 };
 const char kKeyList[] = "k s d g m op o sc in p c r ceil cip0/1 keep0/1 nobias n= fn=";
 
@@ -102,9 +94,6 @@ std::string type_list() {
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_lower(char c) { return c >= 'a' && c <= 'z'; }
 bool is_control(uint32_t cp) { return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F); }
-bool starts_with(std::string_view s, std::string_view prefix) {
-  return s.substr(0, prefix.size()) == prefix;
-}
 
 std::string hex2(unsigned v) {
   const char* digits = "0123456789ABCDEF";
@@ -269,15 +258,9 @@ int64_t read_size(std::string_view s, size_t& pos, const Where& w) {
 }
 
 // One value per axis joined by 'x'; with pairs allowed an axis may be
-// begin-end. A single plain value is a scalar.
-struct Axes {
-  Array values;
-  bool pairs = false;
-  Value value() const { return values.size() == 1 && !pairs ? values[0] : Value(values); }
-};
-
-Axes read_axes(std::string_view s, bool allow_pairs, const Where& w) {
-  Axes axes;
+// begin-end.
+Array read_axes(std::string_view s, bool allow_pairs, const Where& w) {
+  Array axes;
   size_t pos = 0;
   size_t pair_count = 0;
   for (;;) {
@@ -285,19 +268,23 @@ Axes read_axes(std::string_view s, bool allow_pairs, const Where& w) {
     if (allow_pairs && pos < s.size() && s[pos] == '-') {
       ++pos;
       const int64_t end = read_size(s, pos, w);
-      axes.values.push_back(Array{Value(begin), Value(end)});
+      axes.push_back(Array{Value(begin), Value(end)});
       ++pair_count;
     } else {
-      axes.values.push_back(Value(begin));
+      axes.push_back(Value(begin));
     }
     if (pos == s.size()) break;
     if (s[pos] != 'x') w.syntax("unexpected " + excerpt(s.substr(pos)) + " after a number");
     ++pos;
   }
-  if (pair_count != 0 && pair_count != axes.values.size())
+  if (pair_count != 0 && pair_count != axes.size())
     w.fail("mixes begin-end pairs and single values; write every axis as begin-end, like 0-1x1-0");
-  axes.pairs = pair_count != 0;
   return axes;
+}
+
+// A single plain value is a scalar (k3 -> 3); lists and pairs stay arrays.
+Value axes_value(Array axes) {
+  return axes.size() == 1 && !axes[0].is_array() ? axes[0] : Value(std::move(axes));
 }
 
 // Locale-independent: a host that called setlocale() must not turn "0.5" into 0.
@@ -309,8 +296,7 @@ double decimal_to_double(std::string_view s) {
   return d;
 }
 
-// Enough for any sensible rate, and it keeps every decoded rate writable:
-// the shortest digits of a double read from <= 20 places need <= 20 places.
+// Plenty for a rate, and a bound the encoder can always meet (see encode_rate).
 constexpr size_t kMaxRateDecimals = 20;
 
 // Digits, optionally '.' and digits. Without a '.', an integer: that keeps
@@ -396,7 +382,7 @@ class LayerDecoder {
   void keyed(std::string_view arg) {
     const Key* key = nullptr;
     for (const Key& k : kKeys)
-      if (!key && starts_with(arg, k.key)) key = &k;
+      if (!key && arg.substr(0, std::strlen(k.key)) == k.key) key = &k;
     if (!key) unknown(leading_word(arg));
     const std::string_view value = arg.substr(std::strlen(key->key));
     // "stride2" starts like s, "keepdims" like keep: a word after the key
@@ -408,15 +394,15 @@ class LayerDecoder {
     const std::string spelled = "key \"" + std::string(key->key) + "\"";
     switch (key->form) {
       case Form::sizes:
-        return add(key->field, read_axes(value, false, kw).value(), spelled);
+        return add(key->field, axes_value(read_axes(value, false, kw)), spelled);
       case Form::padding:
         if (value == "valid" || value == "same" || value == "same_lower")
           return add(key->field, Value(std::string(value)), spelled);
         if (!value.empty() && is_lower(value[0]))
           kw.fail("expected valid, same, same_lower or sizes like 1, 1x2 or 0-1x1-0, got " + excerpt(value));
-        return add(key->field, read_axes(value, true, kw).value(), spelled);
+        return add(key->field, axes_value(read_axes(value, true, kw)), spelled);
       case Form::cropping:
-        return add(key->field, read_axes(value, true, kw).value(), spelled);
+        return add(key->field, axes_value(read_axes(value, true, kw)), spelled);
       case Form::set_flag:
       case Form::clear_flag:
         if (!value.empty()) kw.fail("takes no value, got " + excerpt(value));
@@ -514,42 +500,24 @@ std::string encode_axes(const Value& v, Form form, const Where& w) {
   return out;
 }
 
-// The shortest digits that read back to the same double, laid out without an
-// exponent (the link grammar has none) and always with a '.', so the value
-// stays a JSON number through a round trip.
+// The shortest fixed-point text that reads back to the same double (the link
+// grammar has no exponent), always with a '.' so the value stays a JSON
+// number. A rate decoded from <= 20 places always reads back at some p <= 20:
+// either half an ulp exceeds 0.5e-20, or x sits within that of its text.
 std::string encode_rate(const Value& v, const Where& w) {
   if (v.is_integer()) return encode_size(v, w);
   if (!v.is_number()) w.fail("expected a number");
   const double x = v.as_double();
   if (x < 0) w.fail("negative values cannot be written in a link");
   if (!(x <= static_cast<double>(limits::max_dimension))) w.fail("expected a finite rate");
-  if (x == 0) return "0.0";  // also -0.0, which has no digits of its own
-  std::string sci;
-  for (int digits = 1; digits <= 17; ++digits) {  // 17 significant digits always suffice
+  if (x == 0) return "0.0";  // -0.0 would print its sign
+  for (int places = 1; places <= static_cast<int>(kMaxRateDecimals); ++places) {
     std::ostringstream out;
     out.imbue(std::locale::classic());
-    out << std::scientific << std::setprecision(digits - 1) << x;
-    sci = out.str();
-    if (decimal_to_double(sci) == x) break;
+    out << std::fixed << std::setprecision(places) << x;
+    if (decimal_to_double(out.str()) == x) return out.str();
   }
-  // sci is "d.ddde+XX"; x < 2^31 keeps the exponent below 10.
-  const size_t e = sci.find('e');
-  std::string mantissa = sci.substr(0, e);
-  mantissa.erase(std::remove(mantissa.begin(), mantissa.end(), '.'), mantissa.end());
-  const int exponent = std::stoi(sci.substr(e + 1));
-  std::string whole = "0";
-  std::string fraction;
-  if (exponent >= 0) {
-    mantissa.resize(std::max(mantissa.size(), static_cast<size_t>(exponent) + 1), '0');
-    whole = mantissa.substr(0, static_cast<size_t>(exponent) + 1);
-    fraction = mantissa.substr(static_cast<size_t>(exponent) + 1);
-  } else {
-    fraction = std::string(static_cast<size_t>(-exponent - 1), '0') + mantissa;
-  }
-  while (!fraction.empty() && fraction.back() == '0') fraction.pop_back();
-  if (fraction.size() > kMaxRateDecimals)
-    w.fail("this rate needs more than " + std::to_string(kMaxRateDecimals) + " decimal places");
-  return whole + "." + (fraction.empty() ? "0" : fraction);
+  w.fail("this rate needs more than " + std::to_string(kMaxRateDecimals) + " decimal places");
 }
 
 std::string encode_layer(const Value& layer, size_t index) {
@@ -661,7 +629,7 @@ Decoded decode(const std::string& hash) {
                        "expected sizes joined by 'x' like 1x3x28x28, got " + excerpt(*in)};
   out.network = Value(Object{
       {"framework", canonical_framework(*fw, Where{"fw", "fw: ", -1, ""})},
-      {"input", Value(read_axes(*in, false, in_where).values)},
+      {"input", Value(read_axes(*in, false, in_where))},
       {"layers", Value(decode_layers(layers ? *layers : std::string_view()))},
   });
   for (auto& [key, raw] : raw_extras) {

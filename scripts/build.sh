@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Builds the native CLI and tests (build/), the WASM module (build-wasm/) and
+# the static site (dist/). CONVSCOPE_WERROR=ON makes warnings errors (CI).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+jobs=$(nproc 2>/dev/null || echo 2)
+werror=${CONVSCOPE_WERROR:-OFF}
+
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DCONVSCOPE_WERROR="$werror" >/dev/null
+cmake --build build -j"$jobs"
+
+# Debian's em++ needs acorn from Debian's node modules (the machine's Node is not Debian's).
+export NODE_PATH=/usr/share/nodejs${NODE_PATH:+:$NODE_PATH}
+emcmake cmake -S . -B build-wasm -DCMAKE_BUILD_TYPE=Release -DCONVSCOPE_WERROR="$werror" >/dev/null
+cmake --build build-wasm -j"$jobs"
+
+# dist/: a self-contained static folder for any static host.
+rm -rf dist
+mkdir -p dist/examples
+cp -r web/. dist/
+cp build-wasm/convscope.js build-wasm/convscope.wasm dist/
+cp examples/*.json dist/examples/
+if [ -d samples ]; then cp -r samples dist/; fi
+echo "build: dist/ ready ($(wc -c < dist/convscope.wasm) bytes of WASM)"

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs what ConvScope needs and is missing: Debian packages (apt) and the
+# npm packages pinned by package-lock.json. Safe to run again: it does
+# nothing when everything is present.
+#   scripts/install-deps.sh          build + test dependencies
+#   scripts/install-deps.sh build    only what building and serving needs
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+build_packages=(cmake g++ make emscripten python3)
+test_packages=(doctest-dev libsimde-dev chromium clang-14 libclang-rt-14-dev)
+packages=("${build_packages[@]}")
+[ "${1:-all}" = build ] || packages+=("${test_packages[@]}")
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "install-deps: installing ${missing[*]}"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! command -v node >/dev/null 2>&1; then
+  echo "install-deps: Node.js is missing; installing Debian's nodejs and npm"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq nodejs npm >/dev/null
+fi
+
+if [ "${1:-all}" != build ]; then
+  # Exactly the locked versions; never a browser download (playwright-core has none).
+  if [ ! -d node_modules ] || ! npm ls --silent >/dev/null 2>&1; then
+    echo "install-deps: npm ci"
+    npm ci --no-audit --no-fund --loglevel=error
+  fi
+fi
