@@ -168,13 +168,13 @@ TEST_CASE("share link writes rates as the shortest plain decimal that reads back
       {"123456789.125", "r123456789.125"},      {"2147483647.0", "r2147483647.0"},
       {"0", "r0"},           {"1", "r1"},
   };
-  for (const auto& [rate, text] : cases) {
-    CAPTURE(rate);
+  for (const auto& c : cases) {
+    CAPTURE(c.first);
     const json::Value network =
         json::parse(std::string(R"({"framework":"onnx","input":[1,2],"layers":[{"type":"dropout","rate":)") +
-                    rate + "}]}");
+                    c.first + "}]}");
     const std::string link = share_link::encode(network);
-    CHECK(link == std::string("v=1&fw=onnx&in=1x2&l=dropout:") + text);
+    CHECK(link == std::string("v=1&fw=onnx&in=1x2&l=dropout:") + c.second);
     CHECK(share_link::decode(link).network == network);
   }
 }
