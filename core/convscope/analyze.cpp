@@ -98,18 +98,19 @@ Report analyze(const Network& net, const AnalyzeOptions& options) {
 
   rep.ok = !rep.first_error;
   if (rep.ok) rep.output = *current;
-  try {
-    int64_t params = 0, macs = 0;
-    bool params_known = true, macs_known = true;
-    for (const LayerReport& r : rep.layers) {
-      if (r.params) params = checked::add(params, *r.params); else params_known = false;
-      if (r.macs) macs = checked::add(macs, *r.macs); else macs_known = false;
-    }
+  int64_t params = 0, macs = 0;
+  bool params_known = true, macs_known = true;
+  checked::clear_overflow();
+  for (const LayerReport& r : rep.layers) {
+    if (r.params) params = checked::add(params, *r.params); else params_known = false;
+    if (r.macs) macs = checked::add(macs, *r.macs); else macs_known = false;
+  }
+  // Totals beyond int64 are reported as unknown; each layer still has its own.
+  if (!checked::overflowed()) {
     if (params_known) rep.total_params = params;
     if (macs_known) rep.total_macs = macs;
-  } catch (const OverflowError&) {
-    // Totals beyond int64 are reported as unknown; each layer still has its own.
   }
+  checked::clear_overflow();
 
   if (options.min_input) find_min_input(net, rep);
   if (options.fixes && rep.first_error) propose_fixes(net, rep, options.max_fixes);

@@ -64,6 +64,12 @@ std::string field(const Network& net, const char* name) {
   return conventions::field_name(net.framework, name);
 }
 
+// Keras calls a pooling window pool_size, not kernel_size.
+std::string kernel_field(const Network& net, LayerType t) {
+  if (net.framework == Framework::tensorflow && is_pool(t)) return "pool_size";
+  return field(net, "kernel");
+}
+
 Padding symmetric_padding(const std::vector<int64_t>& per_axis) {
   Padding p;
   p.mode = PadMode::explicit_pads;
@@ -192,7 +198,7 @@ class Generator {
         }
       }
       if (changed)
-        set_layer(field(net_, "kernel") + "=" + axes_value(k) + " (was " + axes_value(layer_.kernel) + ")",
+        set_layer(kernel_field(net_, layer_.type) + "=" + axes_value(k) + " (was " + axes_value(layer_.kernel) + ")",
                   [k](Layer& l) { l.kernel = k; });
     }
     // 4. A smaller dilation.
@@ -283,9 +289,14 @@ class Generator {
 
   void fix_groups() {
     const int64_t channels = (*failing_.input)[conventions::channel_axis(net_.framework, failing_.input->size())];
-    int64_t g = std::gcd(channels, layer_.filters);
-    while (g > layer_.groups) --g;
-    while (g > 1 && (channels % g != 0 || layer_.filters % g != 0)) --g;
+    // The largest g <= groups dividing both channel counts: a divisor of their gcd.
+    const int64_t common = std::gcd(channels, layer_.filters);
+    int64_t g = 1;
+    for (int64_t d = 1; d * d <= common; ++d) {
+      if (common % d != 0) continue;
+      if (d <= layer_.groups) g = std::max(g, d);
+      if (common / d <= layer_.groups) g = std::max(g, common / d);
+    }
     set_layer(field(net_, "groups") + "=" + to_string(g) + " (was " + to_string(layer_.groups) + ")",
               [g](Layer& l) { l.groups = g; });
   }

@@ -56,29 +56,35 @@ Value& Value::operator=(Value&& other) noexcept {
 
 namespace {
 
-const char* kind_name(Kind k) {
-  static const char* const names[] = {"null", "boolean", "integer", "number",
-                                      "string", "array", "object"};
-  return names[static_cast<int>(k)];
+// What the accessors hand out on the wrong kind (see json.hpp). Function
+// statics, so a static initializer in another file can already use them.
+template <typename T>
+const T& empty() {
+  static const T value;
+  return value;
 }
-
-void require(Kind actual, bool ok, const char* wanted) {
-  if (!ok) throw std::logic_error(std::string("json: expected ") + wanted + ", got " + kind_name(actual));
+// The mutable stand-in is per-thread and emptied on every use, so nothing
+// written through it survives to the next caller.
+template <typename T>
+T& scratch() {
+  thread_local T value;
+  value.clear();
+  return value;
 }
 
 }  // namespace
 
-bool Value::as_bool() const { require(kind_, is_bool(), "boolean"); return bool_; }
-int64_t Value::as_int() const { require(kind_, is_integer(), "integer"); return int_; }
+bool Value::as_bool() const { return is_bool() && bool_; }
+int64_t Value::as_int() const { return is_integer() ? int_ : 0; }
 double Value::as_double() const {
-  require(kind_, is_number(), "number");
-  return is_integer() ? static_cast<double>(int_) : double_;
+  if (is_integer()) return static_cast<double>(int_);
+  return is_number() ? double_ : 0;
 }
-const std::string& Value::as_string() const { require(kind_, is_string(), "string"); return string_; }
-const Array& Value::as_array() const { require(kind_, is_array(), "array"); return *array_; }
-Array& Value::as_array() { require(kind_, is_array(), "array"); return *array_; }
-const Object& Value::as_object() const { require(kind_, is_object(), "object"); return *object_; }
-Object& Value::as_object() { require(kind_, is_object(), "object"); return *object_; }
+const std::string& Value::as_string() const { return is_string() ? string_ : empty<std::string>(); }
+const Array& Value::as_array() const { return is_array() ? *array_ : empty<Array>(); }
+Array& Value::as_array() { return is_array() ? *array_ : scratch<Array>(); }
+const Object& Value::as_object() const { return is_object() ? *object_ : empty<Object>(); }
+Object& Value::as_object() { return is_object() ? *object_ : scratch<Object>(); }
 
 const Value* Value::find(const std::string& key) const {
   for (const auto& member : as_object()) {
@@ -88,7 +94,14 @@ const Value* Value::find(const std::string& key) const {
 }
 
 void Value::set(const std::string& key, Value v) {
-  for (auto& member : as_object()) {
+  if (!is_object()) {
+    // Build first: `key` may live inside the value being replaced.
+    Object members;
+    members.emplace_back(key, std::move(v));
+    *this = Value(std::move(members));
+    return;
+  }
+  for (auto& member : *object_) {
     if (member.first == key) {
       member.second = std::move(v);
       return;
@@ -206,24 +219,30 @@ NumberSyntax scan_number(const std::string& s, size_t pos) {
 
 // ---------------------------------------------------------------- parser
 
+// Recursive descent without exceptions: every parse_* function returns false
+// once the first error is recorded, and every caller returns false at once,
+// so nothing runs past an error and a half-built value is simply dropped.
 class Parser {
  public:
-  Parser(const std::string& text, const ParseLimits& limits) : text_(text), limits_(limits) {}
+  Parser(const std::string& text, const ParseLimits& limits, ParseError& error)
+      : text_(text), limits_(limits), error_(error) {}
 
-  Value parse_document() {
+  [[nodiscard]] bool parse_document(Value& out) {
     if (text_.size() > limits_.max_bytes) {
-      fail(0, "input is " + std::to_string(text_.size()) + " bytes, more than the limit of " +
-                  std::to_string(limits_.max_bytes));
+      return fail(0, "input is " + std::to_string(text_.size()) + " bytes, more than the limit of " +
+                         std::to_string(limits_.max_bytes));
     }
-    Value v = parse_value(0);
+    if (!parse_value(0, out)) return false;
     skip_whitespace();
-    if (pos_ < text_.size()) fail(pos_, "unexpected " + found(pos_) + " after the JSON value");
-    return v;
+    if (pos_ < text_.size()) return fail(pos_, "unexpected " + found(pos_) + " after the JSON value");
+    return true;
   }
 
  private:
-  // Every error at the end of the text is the same error, whatever was expected.
-  [[noreturn]] void fail(size_t pos, const std::string& message) const {
+  // Records the error and returns false, so each failure site reads
+  // `return fail(...)`. Every error at the end of the text is the same
+  // error, whatever was expected.
+  [[nodiscard]] bool fail(size_t pos, const std::string& message) const {
     int line = 1, column = 1;
     for (size_t i = 0; i < pos && i < text_.size(); ++i) {
       unsigned char c = static_cast<unsigned char>(text_[i]);
@@ -234,8 +253,10 @@ class Parser {
       }
     }
     const std::string& what = pos >= text_.size() ? std::string("unexpected end of input") : message;
-    throw ParseError("line " + std::to_string(line) + ", column " + std::to_string(column) + ": " + what,
-                     line, column);
+    error_.message = "line " + std::to_string(line) + ", column " + std::to_string(column) + ": " + what;
+    error_.line = line;
+    error_.column = column;
+    return false;
   }
 
   // Names the character at pos for a message: 'x', U+201C, or a bad byte.
@@ -271,165 +292,174 @@ class Parser {
 
   // depth = number of arrays/objects around this value. Checked before
   // descending so the recursion can never outgrow max_depth.
-  Value parse_value(size_t depth) {
+  [[nodiscard]] bool parse_value(size_t depth, Value& out) {
     skip_whitespace();
-    if (pos_ >= text_.size()) fail(pos_, "");
+    if (pos_ >= text_.size()) return fail(pos_, "");
     char c = text_[pos_];
     if ((c == '[' || c == '{') && depth >= limits_.max_depth) {
-      fail(pos_, "nesting deeper than " + std::to_string(limits_.max_depth) + " levels");
+      return fail(pos_, "nesting deeper than " + std::to_string(limits_.max_depth) + " levels");
     }
-    if (c == '[') return parse_array(depth + 1);
-    if (c == '{') return parse_object(depth + 1);
-    if (c == '"') return Value(parse_string());
-    if (c == '-' || (c >= '0' && c <= '9')) return parse_number();
-    if (c == '\'') fail(pos_, "strings must use double quotes");
-    if (is_letter_or_digit(c)) return parse_word();
-    fail(pos_, "expected a value but found " + found(pos_));
+    if (c == '[') return parse_array(depth + 1, out);
+    if (c == '{') return parse_object(depth + 1, out);
+    if (c == '"') {
+      std::string s;
+      if (!parse_string(s)) return false;
+      out = Value(std::move(s));
+      return true;
+    }
+    if (c == '-' || (c >= '0' && c <= '9')) return parse_number(out);
+    if (c == '\'') return fail(pos_, "strings must use double quotes");
+    if (is_letter_or_digit(c)) return parse_word(out);
+    return fail(pos_, "expected a value but found " + found(pos_));
   }
 
-  Value parse_word() {
+  [[nodiscard]] bool parse_word(Value& out) {
     static const std::pair<const char*, Value> words[] = {{"true", true}, {"false", false}, {"null", nullptr}};
     size_t end = pos_;
     while (end < text_.size() && is_letter_or_digit(text_[end])) ++end;
     for (const auto& w : words) {
       if (text_.compare(pos_, end - pos_, w.first) == 0) {
         pos_ = end;
-        return w.second;
+        out = w.second;
+        return true;
       }
     }
     // Catches NaN, Infinity, True, None and undefined from other languages.
     std::string word = text_.substr(pos_, std::min<size_t>(end - pos_, 20));
-    fail(pos_, "unexpected word '" + word + "' (JSON has only true, false and null)");
+    return fail(pos_, "unexpected word '" + word + "' (JSON has only true, false and null)");
   }
 
-  Value parse_array(size_t depth) {
+  [[nodiscard]] bool parse_array(size_t depth, Value& out) {
     Array elements;
     ++pos_;
     skip_whitespace();
-    if (at(']')) {
-      ++pos_;
-      return Value(std::move(elements));
-    }
-    for (;;) {
-      skip_whitespace();
-      if (at(']')) fail(pos_, "trailing comma before ']'");
-      elements.push_back(parse_value(depth));
-      skip_whitespace();
-      if (at(']')) break;
-      if (!at(',')) fail(pos_, "expected ',' or ']' after array element");
-      ++pos_;
+    if (!at(']')) {
+      for (;;) {
+        skip_whitespace();
+        if (at(']')) return fail(pos_, "trailing comma before ']'");
+        elements.emplace_back();
+        if (!parse_value(depth, elements.back())) return false;
+        skip_whitespace();
+        if (at(']')) break;
+        if (!at(',')) return fail(pos_, "expected ',' or ']' after array element");
+        ++pos_;
+      }
     }
     ++pos_;
-    return Value(std::move(elements));
+    out = Value(std::move(elements));
+    return true;
   }
 
-  Value parse_object(size_t depth) {
+  [[nodiscard]] bool parse_object(size_t depth, Value& out) {
     Object members;
     std::set<std::string> seen;  // a linear scan would make a fuzzed 4 MB object quadratic
     ++pos_;
     skip_whitespace();
-    if (at('}')) {
-      ++pos_;
-      return Value(std::move(members));
-    }
-    for (;;) {
-      skip_whitespace();
-      if (at('}')) fail(pos_, "trailing comma before '}'");
-      if (at('\'')) fail(pos_, "strings must use double quotes");
-      if (!at('"')) fail(pos_, "expected a double-quoted key but found " + found(pos_));
-      size_t key_pos = pos_;
-      std::string key = parse_string();
-      if (!seen.insert(key).second) fail(key_pos, "duplicate key " + quote(key));
-      skip_whitespace();
-      if (!at(':')) fail(pos_, "expected ':' after object key");
-      ++pos_;
-      Value v = parse_value(depth);
-      members.emplace_back(std::move(key), std::move(v));
-      skip_whitespace();
-      if (at('}')) break;
-      if (!at(',')) fail(pos_, "expected ',' or '}' after object member");
-      ++pos_;
+    if (!at('}')) {
+      for (;;) {
+        skip_whitespace();
+        if (at('}')) return fail(pos_, "trailing comma before '}'");
+        if (at('\'')) return fail(pos_, "strings must use double quotes");
+        if (!at('"')) return fail(pos_, "expected a double-quoted key but found " + found(pos_));
+        size_t key_pos = pos_;
+        std::string key;
+        if (!parse_string(key)) return false;
+        if (!seen.insert(key).second) return fail(key_pos, "duplicate key " + quote(key));
+        skip_whitespace();
+        if (!at(':')) return fail(pos_, "expected ':' after object key");
+        ++pos_;
+        members.emplace_back(std::move(key), Value());
+        if (!parse_value(depth, members.back().second)) return false;
+        skip_whitespace();
+        if (at('}')) break;
+        if (!at(',')) return fail(pos_, "expected ',' or '}' after object member");
+        ++pos_;
+      }
     }
     ++pos_;
-    return Value(std::move(members));
+    out = Value(std::move(members));
+    return true;
   }
 
-  std::string parse_string() {
-    std::string out;
+  [[nodiscard]] bool parse_string(std::string& out) {
     ++pos_;
     for (;;) {
-      if (pos_ >= text_.size()) fail(pos_, "");
+      if (pos_ >= text_.size()) return fail(pos_, "");
       auto c = static_cast<unsigned char>(text_[pos_]);
       if (c == '"') {
         ++pos_;
-        return out;
+        return true;
       }
       if (c == '\\') {
-        parse_escape(out);
+        if (!parse_escape(out)) return false;
       } else if (c < 0x20) {
         char buf[64];
         std::snprintf(buf, sizeof buf, "control character U+%04X in a string must be escaped", c);
-        fail(pos_, buf);
+        return fail(pos_, buf);
       } else {
         size_t length = utf8_length(text_, pos_);
-        if (length == 0) fail(pos_, found(pos_));
+        if (length == 0) return fail(pos_, found(pos_));
         out.append(text_, pos_, length);
         pos_ += length;
       }
     }
   }
 
-  void parse_escape(std::string& out) {
+  [[nodiscard]] bool parse_escape(std::string& out) {
     static const char kFrom[] = "\"\\/bfnrt";
     static const char kTo[] = "\"\\/\b\f\n\r\t";
     size_t backslash = pos_++;
-    if (pos_ >= text_.size()) fail(pos_, "");
+    if (pos_ >= text_.size()) return fail(pos_, "");
     char e = text_[pos_++];
     if (const char* hit = e ? std::strchr(kFrom, e) : nullptr) {
       out += kTo[hit - kFrom];
-      return;
+      return true;
     }
     if (e != 'u') {
       bool printable = e >= 0x20 && e < 0x7F;
-      fail(backslash, printable ? std::string("invalid escape '\\") + e + "'"
-                                : "invalid escape: '\\' followed by " + found(backslash + 1));
+      return fail(backslash, printable ? std::string("invalid escape '\\") + e + "'"
+                                       : "invalid escape: '\\' followed by " + found(backslash + 1));
     }
-    unsigned cp = parse_hex4();
+    unsigned cp = 0;
+    if (!parse_hex4(cp)) return false;
     bool high = cp >= 0xD800 && cp <= 0xDBFF;
     bool low = cp >= 0xDC00 && cp <= 0xDFFF;
     if (high && text_.compare(pos_, 2, "\\u") == 0) {
       size_t resume = pos_;
       pos_ += 2;
-      unsigned second = parse_hex4();
+      // A broken second escape is reported as such (not as "unpaired").
+      unsigned second = 0;
+      if (!parse_hex4(second)) return false;
       if (second >= 0xDC00 && second <= 0xDFFF) {
         append_utf8(out, 0x10000 + ((cp - 0xD800) << 10) + (second - 0xDC00));
-        return;
+        return true;
       }
       pos_ = resume;
     }
-    if (high || low) fail(backslash, "unpaired surrogate " + text_.substr(backslash, 6));
+    if (high || low) return fail(backslash, "unpaired surrogate " + text_.substr(backslash, 6));
     append_utf8(out, cp);
+    return true;
   }
 
-  unsigned parse_hex4() {
-    unsigned cp = 0;
+  [[nodiscard]] bool parse_hex4(unsigned& cp) {
+    cp = 0;
     for (int i = 0; i < 4; ++i, ++pos_) {
-      if (pos_ >= text_.size()) fail(pos_, "");
+      if (pos_ >= text_.size()) return fail(pos_, "");
       char h = text_[pos_];
       unsigned digit = h >= '0' && h <= '9'   ? h - '0'
                        : h >= 'a' && h <= 'f' ? h - 'a' + 10
                        : h >= 'A' && h <= 'F' ? h - 'A' + 10
                                               : 16;
-      if (digit == 16) fail(pos_, "expected 4 hex digits after \\u but found " + found(pos_));
+      if (digit == 16) return fail(pos_, "expected 4 hex digits after \\u but found " + found(pos_));
       cp = cp << 4 | digit;
     }
-    return cp;
+    return true;
   }
 
-  Value parse_number() {
+  [[nodiscard]] bool parse_number(Value& out) {
     size_t start = pos_;
     NumberSyntax syntax = scan_number(text_, pos_);
-    if (syntax.error) fail(syntax.end, syntax.error);
+    if (syntax.error) return fail(syntax.end, syntax.error);
     pos_ = syntax.end;
     std::string literal = text_.substr(start, pos_ - start);
     bool negative = literal[0] == '-';
@@ -445,23 +475,28 @@ class Parser {
         magnitude = magnitude * 10 + digit;
       }
       if (fits) {
-        if (!negative) return Value(static_cast<int64_t>(magnitude));
-        return Value(magnitude == limit ? INT64_MIN : -static_cast<int64_t>(magnitude));
+        if (!negative) {
+          out = Value(static_cast<int64_t>(magnitude));
+        } else {
+          out = Value(magnitude == limit ? INT64_MIN : -static_cast<int64_t>(magnitude));
+        }
+        return true;
       }
     }
     std::string c_text = literal;
     replace_all(c_text, '.', locale_point());
     double d = std::strtod(c_text.c_str(), nullptr);
-    Value v(d);
+    out = Value(d);
     // Keep the literal when the double cannot stand for it: an integer past
     // int64, an overflow to infinity, or a nonzero literal that became 0.
     bool nonzero = literal.find_first_of("123456789") < literal.find_first_of("eE");
-    if (syntax.integral || std::isinf(d) || (d == 0 && nonzero)) v.set_number_text(literal);
-    return v;
+    if (syntax.integral || std::isinf(d) || (d == 0 && nonzero)) out.set_number_text(literal);
+    return true;
   }
 
   const std::string& text_;
   const ParseLimits& limits_;
+  ParseError& error_;
   size_t pos_ = 0;
 };
 
@@ -587,7 +622,14 @@ void write_value(std::string& out, const Value& v, int indent, int level) {
 
 }  // namespace
 
-Value parse(const std::string& text, const ParseLimits& limits) { return Parser(text, limits).parse_document(); }
+bool parse(const std::string& text, Value& out, ParseError& error, const ParseLimits& limits) {
+  // Into a local first: `text` may live inside `out` (parse(v.as_string(), v, ...)),
+  // and a failed parse then leaves `out` as it was.
+  Value parsed;
+  if (!Parser(text, limits, error).parse_document(parsed)) return false;
+  out = std::move(parsed);
+  return true;
+}
 
 std::string write(const Value& v, int indent) {
   std::string out;

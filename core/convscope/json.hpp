@@ -9,22 +9,20 @@
 #include <cstdint>
 #include <map>
 #include <memory>
-#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
 
 namespace convscope::json {
 
-// Thrown by parse() for text that is not JSON. what() reads
-// "line L, column C: message"; both are 1-based and the column counts
+// Filled by parse() for text that is not JSON. message reads
+// "line L, column C: what is wrong"; both are 1-based and the column counts
 // characters (Unicode code points), not bytes, so it matches what an editor
 // shows for non-ASCII text. A tab counts as one character.
-struct ParseError : std::runtime_error {
-  ParseError(const std::string& message, int at_line, int at_column)
-      : std::runtime_error(message), line(at_line), column(at_column) {}
-  int line;
-  int column;
+struct ParseError {
+  std::string message;
+  int line = 0;
+  int column = 0;
 };
 
 class Value;
@@ -66,7 +64,12 @@ class Value {
   bool is_array() const { return kind_ == Kind::array; }
   bool is_object() const { return kind_ == Kind::object; }
 
-  // Accessors assume the kind was checked; they throw std::logic_error otherwise.
+  // Accessors cannot fail (the WASM build has no exceptions): callers check
+  // kind() first. On the wrong kind as_bool/as_int/as_double return false/0/0
+  // and the const references point at a static empty string/array/object.
+  // The non-const as_array()/as_object() then return a per-thread scratch
+  // container that is emptied on every such call, so a write through it is
+  // lost and never reaches another caller or this value.
   bool as_bool() const;
   int64_t as_int() const;
   double as_double() const;  // integer or number
@@ -76,9 +79,12 @@ class Value {
   const Object& as_object() const;
   Object& as_object();
 
-  // Object helpers. find() returns nullptr when the key is absent.
+  // Object helpers. find() returns nullptr when the key is absent or this is
+  // not an object.
   const Value* find(const std::string& key) const;
-  // Sets key (replacing an existing one in place, else appending).
+  // Sets key (replacing an existing one in place, else appending). On a
+  // value that is not an object, first replaces it with an empty object, as
+  // assigning to a key of a null or number does in most JSON libraries.
   void set(const std::string& key, Value v);
 
   // The literal text of a number whose value did not fit int64 or double
@@ -114,7 +120,9 @@ struct ParseLimits {
 // numbers Kind::number, keeping their literal in number_text() if they
 // overflow int64 or double (or underflow to zero). Parsing recurses once per
 // nesting level, and so do write(), == and ~Value, so keep max_depth modest.
-Value parse(const std::string& text, const ParseLimits& limits = {});
+// Returns false and fills `error` when `text` is not JSON within `limits`;
+// `out` is then unspecified. `error` is untouched on success.
+bool parse(const std::string& text, Value& out, ParseError& error, const ParseLimits& limits = {});
 
 // Deterministic writer. indent < 0: compact ("a":1,"b":[1,2]) with no spaces;
 // indent >= 0: pretty, that many spaces per level, arrays of scalars kept on

@@ -328,6 +328,7 @@ void window_op(const Ctx& c, LayerReport& r) {
     out[i] = r.axes[i].out;
     if (out[i] < 1) failed.push_back(i);
   }
+  if (checked::overflowed()) return;  // reported by apply_layer
   if (!failed.empty()) {
     const size_t a = failed[0];
     const shape::WindowSize& w = r.axes[a];
@@ -499,6 +500,7 @@ void transposed_op(const Ctx& c, LayerReport& r) {
     out[i] = r.axes[i].out;
     if (out[i] < 1) failed.push_back(i);
   }
+  if (checked::overflowed()) return;  // reported by apply_layer
   if (!failed.empty()) {
     std::vector<int64_t> in_sizes;
     for (size_t i = 0; i < c.sr; ++i) in_sizes.push_back(c.spatial(i));
@@ -579,6 +581,7 @@ void pad_crop_upsample(const Ctx& c, LayerReport& r) {
     out[i] = r.axes[i].out;
     if (out[i] < 1) failed.push_back(i);
   }
+  if (checked::overflowed()) return;  // reported by apply_layer
   if (!failed.empty()) {
     std::vector<int64_t> crops;
     for (const auto& p : l.cropping.pairs) {
@@ -788,7 +791,8 @@ void apply_layer(const LayerInput& in, LayerReport& r) {
   r.type = l.type;
   r.input = in.shape;
   r.status = Status::ok;
-  try {
+  checked::clear_overflow();
+  {
     if (is_spatial(l.type) && c.rank != c.sr + 2) {
       fail(r, Failure::rank_mismatch,
            std::string(to_string(l.type)) + " needs a " + to_string(c.sr + 2) + "-D input (" +
@@ -819,14 +823,19 @@ void apply_layer(const LayerInput& in, LayerReport& r) {
       case LayerType::batch_norm:
       case LayerType::dropout: elementwise_op(c, r); break;
     }
+    if (checked::overflowed()) {
+      fail(r, Failure::too_large,
+           "the sizes of this layer overflow 64-bit integers (" + checked::overflow_what() + ")", {});
+      r.warnings.clear();
+    }
     check_dimension_limit(c, r);
     if (r.status != Status::error) {
       r.receptive_field = receptive_field(c, r);
+      if (checked::overflowed()) r.receptive_field.reset();  // too large to be meaningful
       if (!r.warnings.empty()) r.status = Status::warning;
     }
-  } catch (const OverflowError& e) {
-    fail(r, Failure::too_large, std::string("the sizes of this layer overflow 64-bit integers (") + e.what() + ")", {});
   }
+  checked::clear_overflow();
   if (r.status == Status::error) {
     if (r.failure == Failure::too_large) r.params.reset();
     r.macs.reset();

@@ -27,7 +27,8 @@ void apply_layer(const LayerInput& in, LayerReport& r);
 
 // Size of spatial axis i after a layer with spatial semantics (window ops,
 // transposed conv, zero_pad, crop, upsample) for input size `in`: the one
-// place padding modes are resolved per framework. Throws OverflowError.
+// place padding modes are resolved per framework. Overflow saturates and
+// raises checked::overflowed().
 shape::WindowSize axis_size(Framework fw, const Layer& layer, size_t i, int64_t in);
 
 // The TensorFlow graph node that a layer's output comes from.

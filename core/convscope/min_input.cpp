@@ -36,27 +36,27 @@ bool ends_spatial_chain(LayerType t) {
 // Every rule is non-decreasing in its input, so where no closed form exists a
 // doubling search followed by bisection finds it.
 std::optional<int64_t> min_layer_input(Framework fw, const Layer& l, size_t i, int64_t need) {
-  try {
-    const auto reaches = [&](int64_t in) { return axis_size(fw, l, i, in).out >= need; };
-    const shape::WindowSize probe = axis_size(fw, l, i, need);
-    if (auto in = shape::closed_form_min_input(probe, need)) {
-      if (*in <= limits::max_dimension && reaches(*in)) return in;
-    }
-    int64_t hi = 1;
-    while (!reaches(hi)) {
-      if (hi > limits::max_dimension) return std::nullopt;
-      hi *= 2;
-    }
-    int64_t lo = hi / 2 + 1;  // reaches(hi / 2) is false (or hi == 1)
-    if (hi == 1) return 1;
-    while (lo < hi) {
-      const int64_t mid = lo + (hi - lo) / 2;
-      if (reaches(mid)) hi = mid; else lo = mid + 1;
-    }
-    return hi;
-  } catch (const OverflowError&) {
-    return std::nullopt;
+  checked::clear_overflow();
+  const auto reaches = [&](int64_t in) { return axis_size(fw, l, i, in).out >= need; };
+  const shape::WindowSize probe = axis_size(fw, l, i, need);
+  if (auto in = shape::closed_form_min_input(probe, need)) {
+    if (!checked::overflowed() && *in <= limits::max_dimension && reaches(*in) && !checked::overflowed())
+      return in;
   }
+  checked::clear_overflow();
+  int64_t hi = 1;
+  while (!reaches(hi)) {
+    if (hi > limits::max_dimension || checked::overflowed()) return std::nullopt;
+    hi *= 2;
+  }
+  if (hi == 1) return 1;
+  int64_t lo = hi / 2 + 1;  // reaches(hi / 2) is false
+  while (lo < hi) {
+    const int64_t mid = lo + (hi - lo) / 2;
+    if (reaches(mid)) hi = mid; else lo = mid + 1;
+  }
+  if (checked::overflowed()) return std::nullopt;
+  return hi;
 }
 
 Network with_spatial_input(const Network& net, const Shape& spatial) {
@@ -111,6 +111,26 @@ void find_min_input(const Network& net, Report& rep) {
   if (sr == 0) {
     rep.min_input_note = "the input has no spatial axes";
     return;
+  }
+  // Failures no input size can fix: say so with the layer's own diagnosis.
+  if (rep.first_error) {
+    const LayerReport& failing = rep.layers[*rep.first_error];
+    using conventions::Failure;
+    switch (failing.failure.value_or(Failure::window_too_small)) {
+      case Failure::pool_padding_too_large:
+      case Failure::same_strided:
+      case Failure::same_dilated_strided:
+      case Failure::groups_in_channels:
+      case Failure::groups_out_channels:
+      case Failure::output_padding_too_large:
+      case Failure::transposed_inconsistent:
+      case Failure::rank_mismatch:
+        rep.min_input_note = "no input size makes every layer valid: layer " + to_string(failing.index) +
+                             " (" + failing.name + ") fails for any input: " + failing.message;
+        return;
+      default:
+        break;
+    }
   }
   size_t end = net.layers.size();
   for (size_t i = 0; i < net.layers.size(); ++i)

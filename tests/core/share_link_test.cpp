@@ -17,7 +17,7 @@ using share_link::ShareLinkError;
 
 namespace {
 
-// What decode() or encode() threw, flattened so CHECK(a == b) prints both sides.
+// What decode() or encode() reported, flattened so CHECK(a == b) prints both sides.
 struct Failure {
   std::string message;
   std::string part;
@@ -31,26 +31,45 @@ std::ostream& operator<<(std::ostream& os, const Failure& f) {
   return os << "{" << f.message << " | part=" << f.part << " | layer=" << f.layer << "}";
 }
 
+// For JSON text that must parse: a failure fails the test with the message.
+json::Value parsed(const std::string& text) {
+  json::Value v;
+  json::ParseError e;
+  if (!json::parse(text, v, e)) FAIL_CHECK("unexpected JSON error: " << e.message);
+  return v;
+}
+
+// For links that must decode, and networks that must encode.
+share_link::Decoded decoded_ok(const std::string& hash) {
+  share_link::Decoded d;
+  ShareLinkError e;
+  if (!share_link::decode(hash, d, e)) FAIL_CHECK("unexpected decode error: " << e.message);
+  return d;
+}
+
+std::string encoded_ok(const json::Value& network, const share_link::Extras& extras = {}) {
+  std::string text;
+  ShareLinkError e;
+  if (!share_link::encode(network, extras, text, e)) FAIL_CHECK("unexpected encode error: " << e.message);
+  return text;
+}
+
 Failure decode_failure(const std::string& hash) {
-  try {
-    share_link::decode(hash);
-  } catch (const ShareLinkError& e) {
-    return {e.what(), e.part, e.layer};
-  }
+  share_link::Decoded d;
+  ShareLinkError e;
+  if (!share_link::decode(hash, d, e)) return {e.message, e.part, e.layer};
   return {"<decoded without error>", "", -2};
 }
 
 Failure encode_failure(const std::string& network_json, const share_link::Extras& extras = {}) {
-  try {
-    share_link::encode(json::parse(network_json), extras);
-  } catch (const ShareLinkError& e) {
-    return {e.what(), e.part, e.layer};
-  }
+  std::string text;
+  ShareLinkError e;
+  if (!share_link::encode(parsed(network_json), extras, text, e)) return {e.message, e.part, e.layer};
   return {"<encoded without error>", "", -2};
 }
 
 std::string network_json(const std::string& hash) {
-  return json::write(share_link::decode(hash).network, -1);
+  return json::write(decoded_ok(hash).network, -1);
 }
 
 const char* const kHead = "v=1&fw=pytorch&in=1x3x32x32&l=";
@@ -64,9 +83,9 @@ std::string repeat(const std::string& s, size_t n) {
 }  // namespace
 
 TEST_CASE("share link decodes the README example into the contract's spelling") {
-  const auto decoded = share_link::decode(
+  const auto decoded = decoded_ok(
       "v=1&fw=tensorflow&in=1x4x4x3&l=conv:16:k5:pvalid:n=conv2d_3;max_pool:k2;flatten;dense:10:in256");
-  CHECK(decoded.network == json::parse(R"({"framework":"tensorflow","input":[1,4,4,3],"layers":[
+  CHECK(decoded.network == parsed(R"({"framework":"tensorflow","input":[1,4,4,3],"layers":[
       {"type":"conv","name":"conv2d_3","filters":16,"kernel":5,"padding":"valid"},
       {"type":"max_pool","kernel":2},{"type":"flatten"},{"type":"dense","units":10,"in_features":256}]})"));
   CHECK(decoded.extras.empty());
@@ -86,9 +105,9 @@ TEST_CASE("share link accepts a leading '#', framework aliases and an empty laye
 TEST_CASE("share link decodes every argument form") {
   // Both sides through the writer, so the comparison ignores JSON spelling.
   auto layer = [](const std::string& text) {
-    return json::write(share_link::decode(kHead + text).network.as_object()[2].second.as_array()[0], -1);
+    return json::write(decoded_ok(kHead + text).network.as_object()[2].second.as_array()[0], -1);
   };
-  auto json_text = [](const std::string& text) { return json::write(json::parse(text), -1); };
+  auto json_text = [](const std::string& text) { return json::write(parsed(text), -1); };
   CHECK(layer("conv:8:k3x5:s2:d1x2:g4:p1x2") ==
         R"({"type":"conv","filters":8,"kernel":[3,5],"stride":2,"dilation":[1,2],"groups":4,"padding":[1,2]})");
   CHECK(layer("conv:8:psame") == R"({"type":"conv","filters":8,"padding":"same"})");
@@ -130,8 +149,8 @@ TEST_CASE("share link encodes canonical text back unchanged") {
   };
   for (const char* text : canonical) {
     CAPTURE(text);
-    const auto decoded = share_link::decode(text);
-    CHECK(share_link::encode(decoded.network, decoded.extras) == text);
+    const auto decoded = decoded_ok(text);
+    CHECK(encoded_ok(decoded.network, decoded.extras) == text);
   }
 }
 
@@ -141,7 +160,7 @@ TEST_CASE("share link round-trips networks, including hostile names") {
       "a&b;c:d=e%f#g", "+-_.~/?\\'", "",                          "\xE2\x80\xAE rtl"};
   for (const char* name : names) {
     CAPTURE(name);
-    json::Value network = json::parse(R"({"framework":"pytorch","input":[1,3,16,16],"layers":[
+    json::Value network = parsed(R"({"framework":"pytorch","input":[1,3,16,16],"layers":[
         {"type":"conv","name":"x","filters":8,"kernel":[3,3],"stride":1,"padding":[[1,2],[0,0]],
          "dilation":1,"groups":1},
         {"type":"avg_pool","kernel":2,"ceil_mode":true,"count_include_pad":false},
@@ -152,8 +171,8 @@ TEST_CASE("share link round-trips networks, including hostile names") {
     network.as_object()[2].second.as_array()[0].set("name", std::string(name));
     network.as_object()[2].second.as_array()[5].set("name", std::string(name));
     const share_link::Extras extras = {{"note", name}, {"x&y=z", "1"}};
-    const std::string text = share_link::encode(network, extras);
-    const auto decoded = share_link::decode("#" + text);
+    const std::string text = encoded_ok(network, extras);
+    const auto decoded = decoded_ok("#" + text);
     CHECK(decoded.network == network);
     CHECK(decoded.extras == extras);
     CHECK(text.find_first_of(" \"<>'\\#") == std::string::npos);  // safe to paste anywhere
@@ -171,18 +190,18 @@ TEST_CASE("share link writes rates as the shortest plain decimal that reads back
   for (const auto& c : cases) {
     CAPTURE(c.first);
     const json::Value network =
-        json::parse(std::string(R"({"framework":"onnx","input":[1,2],"layers":[{"type":"dropout","rate":)") +
+        parsed(std::string(R"({"framework":"onnx","input":[1,2],"layers":[{"type":"dropout","rate":)") +
                     c.first + "}]}");
-    const std::string link = share_link::encode(network);
+    const std::string link = encoded_ok(network);
     CHECK(link == std::string("v=1&fw=onnx&in=1x2&l=dropout:") + c.second);
-    CHECK(share_link::decode(link).network == network);
+    CHECK(decoded_ok(link).network == network);
   }
 }
 
 TEST_CASE("share link returns extras in order, percent-decoded") {
-  const auto decoded = share_link::decode("v=1&embed=1&fw=onnx&in=1x1x4x4&note=%3Cb%3E&flag");
+  const auto decoded = decoded_ok("v=1&embed=1&fw=onnx&in=1x1x4x4&note=%3Cb%3E&flag");
   CHECK(decoded.extras == share_link::Extras{{"embed", "1"}, {"note", "<b>"}, {"flag", ""}});
-  CHECK(share_link::encode(decoded.network, decoded.extras) ==
+  CHECK(encoded_ok(decoded.network, decoded.extras) ==
         "v=1&fw=onnx&in=1x1x4x4&l=&embed=1&note=%3Cb%3E&flag=");
 }
 
@@ -313,7 +332,7 @@ TEST_CASE("share link handles 20 000-character hashes with short messages") {
         "l: layer 0 \"relu:n=" + std::string(33, 'a') + "\xE2\x80\xA6\": n: 16360 characters is too long "
         "(the limit is 200)");
 
-  CHECK(share_link::decode(std::string(kHead) + "relu" + repeat(";relu", limits::max_layers - 1))
+  CHECK(decoded_ok(std::string(kHead) + "relu" + repeat(";relu", limits::max_layers - 1))
             .network.find("layers")->as_array().size() == limits::max_layers);
   CHECK(decode_failure(std::string(kHead) + "relu" + repeat(";relu", limits::max_layers)) ==
         Failure{"l: 2001 layers; the limit is 2000", "l", -1});
@@ -383,7 +402,7 @@ TEST_CASE("share link encoder refuses what the text form cannot spell") {
   CHECK(encode_failure(R"({"framework":"pytorch","input":[1],"layers":[]})", {{"a", std::string(20000, 'z')}}) ==
         Failure{"the link would be 20025 characters long; the limit is 16384", "", -1});
   // Aliases are written canonically; defaults are omitted.
-  CHECK(share_link::encode(json::parse(R"({"framework":"keras","input":[1,4,4,3],"layers":[
+  CHECK(encoded_ok(parsed(R"({"framework":"keras","input":[1,4,4,3],"layers":[
             {"type":"avg_pool","ceil_mode":false},{"type":"dense","units":2,"bias":true}]})")) ==
         "v=1&fw=tensorflow&in=1x4x4x3&l=avg_pool;dense:2");
 }
@@ -400,15 +419,14 @@ TEST_CASE("share link survives random grammar soup, and what decodes re-encodes"
     const size_t n = rng() % 24;
     for (size_t t = 0; t < n; ++t) hash += tokens[rng() % (sizeof tokens / sizeof *tokens)];
     share_link::Decoded decoded;
-    try {
-      decoded = share_link::decode(hash);
-    } catch (const ShareLinkError& e) {
-      CHECK(std::string(e.what()).size() < 400);
+    ShareLinkError error;
+    if (!share_link::decode(hash, decoded, error)) {
+      CHECK(error.message.size() < 400);
       continue;
     }
     CAPTURE(hash);
     ++decoded_count;
-    const auto again = share_link::decode(share_link::encode(decoded.network, decoded.extras));
+    const auto again = decoded_ok(encoded_ok(decoded.network, decoded.extras));
     CHECK(again.network == decoded.network);
     CHECK(again.extras == decoded.extras);
   }
