@@ -161,9 +161,9 @@ std::string excerpt(std::string_view s) {
 }
 
 // Where a value sits in the link; every failure message starts with it.
-// No exceptions here (the WASM build has none): a failure is
-// recorded through `error` and every function returns false at once, so
-// decoding stops at the first problem, as the message promises.
+// No exceptions here (the WASM build has none): a failure is recorded
+// through `error` and every function returns false at once, so decoding
+// stops at the first problem, as the message promises.
 struct Where {
   ShareLinkError* error;    // where the failure goes
   std::string part;         // ShareLinkError::part

@@ -191,7 +191,7 @@ TEST_CASE("share link writes rates as the shortest plain decimal that reads back
     CAPTURE(c.first);
     const json::Value network =
         parsed(std::string(R"({"framework":"onnx","input":[1,2],"layers":[{"type":"dropout","rate":)") +
-                    c.first + "}]}");
+               c.first + "}]}");
     const std::string link = encoded_ok(network);
     CHECK(link == std::string("v=1&fw=onnx&in=1x2&l=dropout:") + c.second);
     CHECK(decoded_ok(link).network == network);
