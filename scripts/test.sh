@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds everything with warnings as errors and runs
-# every test: native doctest (plain and under ASan+UBSan), the WASM module in
-# Node, and the page in headless Chromium. .ci/run calls exactly this.
+# every test: native doctest (plain and under ASan+UBSan), bounded fuzzing,
+# the WASM module in Node, and the page in headless Chromium. .ci/run calls
+# exactly this.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc 2>/dev/null || echo 2)
@@ -21,6 +22,9 @@ step "native tests under AddressSanitizer + UndefinedBehaviorSanitizer"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DCONVSCOPE_WERROR=ON -DCONVSCOPE_SANITIZE=ON >/dev/null
 cmake --build build-asan -j"$jobs" --target convscope convscope_tests
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --test-dir build-asan --output-on-failure -j"$jobs"
+
+step "fuzzing: every libFuzzer target for a bounded time under ASan+UBSan"
+scripts/fuzz.sh "${CONVSCOPE_FUZZ_SECONDS:-30}"
 
 step "WASM module tests (Node)"
 node --test tests/wasm/

@@ -87,10 +87,10 @@ std::optional<Shape> search_for_dense(const Network& net, const Shape& start) {
         candidate[a] += extra[a];
         in_range = in_range && candidate[a] <= limits::max_dimension;
       }
-      if (in_range) {
-        if (evaluations-- == 0) return std::nullopt;
-        if (analyze(with_spatial_input(net, candidate), quick).ok) return candidate;
-      }
+      // Every candidate counts against the budget, in range or not, so the
+      // search is bounded even when the start is near the dimension limit.
+      if (evaluations-- == 0) return std::nullopt;
+      if (in_range && analyze(with_spatial_input(net, candidate), quick).ok) return candidate;
       // next composition of `total` into sr parts
       size_t k = sr - 1;
       while (k > 0 && extra[k - 1] == 0) --k;
