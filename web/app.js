@@ -3,13 +3,14 @@
 // switches to the compact, hideable embed layout.
 import { h, fill, $ } from './dom.js';
 import { loadEngine, analyze, version } from './engine.js';
-import { readLink, writeLink, createHistory, defaultUi, HIDEABLE } from './state.js';
+import { readLink, writeLink, encodeNetworkLink, createHistory, defaultUi, HIDEABLE } from './state.js';
 import { createEditor } from './editor.js';
 import { renderTable, renderMinInput } from './table.js';
 import { renderDiagram } from './diagram.js';
 import { createBanner } from './banner.js';
 import { convertLayout, shapeText } from './format.js';
 import { pageUrl, embedSnippet, copyText, reportHeightToParent } from './share.js';
+import { createPresets } from './presets.js';
 
 const EMBED = document.documentElement.dataset.mode === 'embed';
 
@@ -48,6 +49,7 @@ const state = {
   ui: defaultUi(), // page keys carried in the link (state.js)
   report: null, // last report from the engine (null while malformed)
   goodHash: '', // hash of the last analysable state: what "Copy link" shares
+  linkProblem: false, // the status line says the URL could not be updated
 };
 
 let schema = null;
@@ -55,7 +57,7 @@ let editor = null;
 let banner = null;
 let hist = null;
 let firstTableMarked = false;
-const presets = { index: [], networks: new Map(), hashes: new Map() };
+const presets = createPresets();
 
 const frameworkInfo = (id) => schema.frameworks.find((f) => f.id === id) || { id, label: id, layout: 'NCHW' };
 const typeLabel = (type) => schema.types.find((t) => t.type === type)?.label || type;
@@ -66,45 +68,6 @@ function announce(text) {
 
 // ---- presets --------------------------------------------------------------
 
-async function fetchJson(url) {
-  const response = await fetch(url);
-  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
-  return response.json();
-}
-
-const fetched = new Map(); // preset id -> Promise of its network, fetched once
-
-function fetchPreset(entry) {
-  if (!fetched.has(entry.id)) {
-    // A failed fetch is forgotten so picking the preset again retries it.
-    fetched.set(entry.id, fetchJson(`examples/${entry.file}`).catch((err) => { fetched.delete(entry.id); throw err; }));
-  }
-  return fetched.get(entry.id);
-}
-
-async function presetNetwork(entry) {
-  if (!presets.networks.has(entry.id)) {
-    const network = await fetchPreset(entry);
-    presets.networks.set(entry.id, network);
-    presets.hashes.set(entry.id, writeLink(network, defaultUi()));
-  }
-  return structuredClone(presets.networks.get(entry.id));
-}
-
-/** Which preset (if any) the current network is; compared by canonical link text. */
-function matchingPreset() {
-  if (!state.goodHash) return null;
-  const current = writeLink(state.network, defaultUi());
-  return presets.index.find((p) => presets.hashes.get(p.id) === current) || null;
-}
-
-async function loadAllPresetsInBackground() {
-  for (const entry of presets.index) {
-    try { await presetNetwork(entry); } catch { /* reported when the user picks it */ }
-  }
-  renderStory();
-}
-
 function renderPresetMenu() {
   if (!els.preset) return;
   fill(els.preset,
@@ -113,11 +76,11 @@ function renderPresetMenu() {
 }
 
 function renderStory() {
-  const match = matchingPreset();
+  const match = state.goodHash ? presets.match(state.network) : null;
   if (els.preset) els.preset.value = match ? match.id : '';
   if (els.story) {
-    els.story.textContent = match?.description || '';
-    els.story.hidden = !match?.description;
+    els.story.textContent = presets.story(match);
+    els.story.hidden = !els.story.textContent;
   }
 }
 
@@ -133,7 +96,8 @@ function renderVerdict(report) {
       h('span', { class: 'verdict-icon', 'aria-hidden': 'true' }, '✕'),
       h('span', null, 'Layer ', h('strong', { class: 'mono' }, failing.name || `#${failing.index + 1}`),
         ` (${failing.index + 1} of ${layers.length}) fails: `, failing.message || 'no valid output'),
-      EMBED ? null : h('a', { href: `#diag-${failing.index}`, class: 'verdict-link', onclick: jumpToDiagnosis(failing.index) }, 'See diagnosis'));
+      EMBED && state.ui.hide.includes('table') ? null
+        : h('button', { type: 'button', class: 'link-btn verdict-link', onclick: jumpToDiagnosis(failing.index) }, 'See diagnosis'));
   } else {
     fill(els.verdict,
       h('span', { class: 'verdict-icon', 'aria-hidden': 'true' }, '✓'),
@@ -144,12 +108,12 @@ function renderVerdict(report) {
   els.verdict.className = `verdict ${failing ? 'is-error' : warnings ? 'is-warning' : 'is-ok'}`;
 }
 
-// The diagnosis anchor must not touch location.hash: the hash is the state.
+// A button, not an anchor: location.hash is the state, so in-page anchors are out.
 function jumpToDiagnosis(index) {
-  return (event) => {
-    event.preventDefault();
+  return () => {
     const row = document.getElementById(`diag-${index}`);
-    row?.scrollIntoView({ block: 'center', behavior: 'smooth' });
+    const still = matchMedia('(prefers-reduced-motion: reduce)').matches;
+    row?.scrollIntoView({ block: 'center', behavior: still ? 'auto' : 'smooth' });
     row?.querySelector('button, summary')?.focus({ preventScroll: true });
   };
 }
@@ -198,7 +162,7 @@ function apply(network, { rebuild = true, focus, typing, history = 'push', note 
   const analysis = analyze(network);
   state.network = network;
   if (analysis.exitCode === 2) {
-    // Keep the last table (dimmed) and point at the field the engine names.
+    // Keep the last table (muted) and point at the field the engine names.
     state.report = null;
     if (rebuild) editor.render(network, { focus }); else editor.setNetwork(network);
     editor.showEngineError(analysis.error);
@@ -209,10 +173,17 @@ function apply(network, { rebuild = true, focus, typing, history = 'push', note 
   }
   state.report = analysis.report;
   render(analysis.report, { rebuild, focus });
-  const hash = writeLink(network, state.ui);
-  if (hash !== null) {
-    state.goodHash = hash;
-    if (history === 'push' || history === 'typing') hist.write(hash, { typing: history === 'typing' ? typing : undefined });
+  const link = encodeNetworkLink(network, state.ui);
+  if (link.error) {
+    // Valid for the engine but not spellable in a link (e.g. a control
+    // character in a name): say so rather than leave a stale URL silently.
+    note = `The address bar still shows the previous state: ${link.error}`;
+    state.linkProblem = true;
+  } else {
+    if (state.linkProblem && !note) announce('');
+    state.linkProblem = false;
+    state.goodHash = link.hash;
+    if (history === 'push' || history === 'typing') hist.write(link.hash, { typing: history === 'typing' ? typing : undefined });
   }
   updateLinks();
   renderStory();
@@ -258,7 +229,7 @@ async function defaultNetwork() {
   const entry = presets.index[0];
   if (!entry) return structuredClone(FALLBACK_NETWORK);
   try {
-    return await presetNetwork(entry);
+    return await presets.network(entry);
   } catch (err) {
     banner.show({ title: 'The default example could not be loaded; showing a built-in copy.', details: [err.message] });
     return structuredClone(FALLBACK_NETWORK);
@@ -309,8 +280,9 @@ function embedHides() {
 
 function renderEmbedCode() {
   const hash = writeLink(state.network, { ...state.ui, hide: embedHides() }) || '';
-  const name = state.network.layers.find((l) => l.name)?.name;
-  els.embedCode.value = embedSnippet({ src: pageUrl('embed.html', hash), title: `ConvScope: shapes${name ? ` of ${name}` : ''}` });
+  const count = state.network.layers.length;
+  const title = `ConvScope: ${count} layer${count === 1 ? '' : 's'}, ${frameworkInfo(state.network.framework).label}`;
+  els.embedCode.value = embedSnippet({ src: pageUrl('embed.html', hash), title });
 }
 
 function wireShare() {
@@ -337,21 +309,22 @@ function wireShare() {
 async function boot() {
   banner = createBanner(els.banner);
   hist = createHistory({ embed: EMBED });
-  const indexPromise = fetchJson('examples/index.json').catch((err) => {
+  const indexPromise = presets.loadIndex().catch((err) => {
     banner.show({ level: 'warning', title: 'The example networks could not be loaded.', details: [err.message] });
     return [];
   });
   // Without a hash the default story is shown: fetch it while the engine compiles.
-  if (!location.hash) indexPromise.then((index) => index[0] && fetchPreset(index[0]).catch(() => {}));
+  if (!location.hash) indexPromise.then((index) => presets.prefetch(index[0]));
   try {
     schema = await loadEngine();
   } catch (err) {
     banner.show({ title: 'The shape engine could not be loaded.', details: [String(err?.message || err)] });
-    document.body.classList.add('engine-failed');
+    fill(els.verdict, h('span', null, 'ConvScope needs WebAssembly; the engine did not start in this browser.'));
+    els.verdict.className = 'verdict is-error';
     return;
   }
   if (els.version) els.version.textContent = version();
-  presets.index = Array.isArray(await indexPromise) ? await indexPromise : [];
+  await indexPromise;
   editor = createEditor(els.editor, schema, {
     commit,
     setFramework,
@@ -366,14 +339,14 @@ async function boot() {
     const entry = presets.index.find((p) => p.id === els.preset.value);
     if (!entry) return;
     try {
-      apply(await presetNetwork(entry), { note: `Loaded ${entry.title || entry.id}.` });
+      apply(await presets.network(entry), { note: `Loaded ${entry.title || entry.id}.` });
     } catch (err) {
       banner.show({ title: `The example “${entry.title || entry.id}” could not be loaded.`, details: [err.message] });
     }
   });
   wireShare();
   if (EMBED) reportHeightToParent();
-  loadAllPresetsInBackground();
+  presets.loadAll().then(renderStory);
 }
 
 boot();

@@ -125,12 +125,26 @@ export function createEditor(root, schema, actions) {
     return input;
   }
 
+  // The schema writes '-' for a field the framework has but does not name.
+  function labelOf(f) {
+    const name = f.names[fw()];
+    return name && name !== '-' ? name : f.field;
+  }
+
+  // A default may name another field ("kernel": a pool's stride is its
+  // kernel); show that in the framework's own words.
+  function defaultHint(type, f) {
+    const value = f.defaults?.[fw()];
+    const other = typeof value === 'string' && (types.get(type)?.fields || []).find((g) => g.field === value && g !== f);
+    return other ? `= ${labelOf(other)}` : defaultText(f.kind, value);
+  }
+
   function fieldControl(layer, i, f) {
-    const label = f.names[fw()];
+    const label = labelOf(f);
     const id = `layer-${i}-${f.field}`;
     const errorId = `${id}-error`;
     const fallback = f.defaults?.[fw()];
-    const choices = f.choices?.[fw()];
+    const choices = f.choices?.[fw()]?.length ? f.choices[fw()] : undefined;
     if (f.kind === 'bool') {
       const box = h('input', { type: 'checkbox', id, checked: Boolean(layer[f.field] ?? fallback), 'aria-describedby': errorId, dataset: { control: f.field } });
       box.addEventListener('change', () => actions.commit((n) => { n.layers[i][f.field] = box.checked; }, { key: `${f.field}:${i}` }));
@@ -140,7 +154,7 @@ export function createEditor(root, schema, actions) {
     const listId = choices ? `${id}-choices` : undefined;
     const input = h('input', {
       type: 'text', id, class: 'mono', value: formatField(f.kind, layer[f.field]), autocomplete: 'off', spellcheck: 'false',
-      placeholder: defaultText(f.kind, fallback), inputmode: f.kind === 'count' ? 'numeric' : undefined,
+      placeholder: defaultHint(layer.type, f), inputmode: f.kind === 'count' ? 'numeric' : undefined,
       list: listId, required: f.required, 'aria-describedby': errorId, dataset: { control: f.field },
     });
     input.addEventListener('input', () => {
@@ -182,10 +196,11 @@ export function createEditor(root, schema, actions) {
         handle,
         h('span', { class: 'layer-index mono', 'aria-hidden': 'true' }, String(i + 1)),
         typeSelect(layer, i),
-        nameInput(layer, i),
-        h('span', { class: 'layer-out mono', dataset: { role: 'out' } })),
+        nameInput(layer, i)),
       fields.length ? h('div', { class: 'layer-fields' }, fields) : null,
-      h('div', { class: 'layer-actions' },
+      h('div', { class: 'layer-foot' },
+        h('span', { class: 'layer-out mono', dataset: { role: 'out' } }),
+        h('span', { class: 'layer-actions' },
         iconButton('up', icon('up'), `Move ${label} up`, () => move(i, i - 1, 'up'), i === 0),
         iconButton('down', icon('down'), `Move ${label} down`, () => move(i, i + 1, 'down'), i === count - 1),
         iconButton('dup', icon('copy'), `Duplicate ${label}`, () => actions.commit((n) => {
@@ -194,7 +209,7 @@ export function createEditor(root, schema, actions) {
           n.layers.splice(i + 1, 0, copy);
         }, { rebuild: true, focus: { index: i + 1, control: 'dup' }, announce: `Duplicated ${label}` })),
         iconButton('remove', icon('remove'), `Remove ${label}`, () => actions.commit((n) => { n.layers.splice(i, 1); },
-          { rebuild: true, focus: { index: Math.min(i, count - 2), control: 'remove' }, announce: `Removed ${label}` }))));
+          { rebuild: true, focus: { index: Math.min(i, count - 2), control: 'remove' }, announce: `Removed ${label}` })))));
   }
 
   function showFieldError(input, message) {
@@ -269,8 +284,11 @@ export function createEditor(root, schema, actions) {
         const row = rows[i];
         card.classList.remove('is-error', 'is-warning', 'is-skipped');
         if (row && row.status !== 'ok') card.classList.add(`is-${row.status}`);
+        // The engine names unnamed layers the framework's way (conv2d_3, ...): show that as the hint.
+        const name = card.querySelector('[data-control="name"]');
+        if (name && row?.name) name.placeholder = row.name;
         const out = card.querySelector('[data-role="out"]');
-        if (out) out.textContent = row ? `→ ${row.output ? shapeText(row.output) : row.status === 'error' ? '✕' : '—'}` : '';
+        if (out) out.textContent = row ? `→ ${row.output ? shapeText(row.output) : row.status === 'error' ? 'no output' : '—'}` : '';
       });
     },
   };

@@ -73,10 +73,20 @@ export function readLink(hashText) {
   return { network: decoded.network, ui, analysis, problems };
 }
 
-/** Network + UI -> hash text without '#', or null when the engine cannot encode it. */
+/**
+ * Network + UI -> hash text without '#', or null when the engine cannot encode it.
+ * Only framework, input and layers travel in a link; prose such as a preset's
+ * `description` stays behind (the encoder refuses fields it cannot spell).
+ */
 export function writeLink(network, ui) {
-  const result = encodeLink(network, uiToExtras(ui || defaultUi()));
+  const result = encodeNetworkLink(network, ui);
   return result.error ? null : result.hash;
+}
+
+/** Same as writeLink, but {hash} or {error} so the page can say why a link could not be written. */
+export function encodeNetworkLink(network, ui) {
+  const { framework, input, layers } = network;
+  return encodeLink({ framework, input, layers }, uiToExtras(ui || defaultUi()));
 }
 
 /** How the browser will spell a hash we write, so own writes can be told from navigation. */

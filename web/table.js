@@ -11,6 +11,8 @@ const STATUS = {
   skipped: { icon: '–', text: 'skipped' },
 };
 
+const FIXES_SHOWN = 3;
+
 function countCell(n) {
   if (typeof n !== 'number') return h('td', { class: 'num mono muted' }, '—');
   const compact = compactCount(n);
@@ -44,7 +46,7 @@ function detailRow(layer, columns, frameworkLabel, onFix) {
   }
   if (layer.framework_error) {
     body.append(h('div', { class: 'kv' },
-      h('span', { class: 'kv-key' }, `${frameworkLabel} says`),
+      h('span', { class: 'kv-key' }, `${layer.framework_error_source || frameworkLabel} says`),
       h('pre', { class: 'fw-error' }, layer.framework_error)));
   }
   const others = layer.framework_error_others || [];
@@ -57,9 +59,15 @@ function detailRow(layer, columns, frameworkLabel, onFix) {
   if (warnings.length) body.append(h('ul', { class: 'warnings' }, warnings.map((w) => h('li', null, w))));
   const fixes = layer.fixes || [];
   if (fixes.length) {
+    // The engine orders fixes best first; the rest fold away to keep the row calm.
+    const shown = fixes.slice(0, FIXES_SHOWN);
+    const more = fixes.slice(FIXES_SHOWN);
     body.append(h('div', { class: 'fixes' },
-      h('span', { class: 'kv-key' }, fixes.length === 1 ? 'Verified fix' : 'Verified fixes'),
-      h('ul', { class: 'fix-list' }, fixes.map((f) => fixButton(f, onFix)))));
+      h('span', { class: 'kv-key' }, fixes.length === 1 ? 'Verified fix' : `Verified fixes (${fixes.length})`),
+      h('ul', { class: 'fix-list' }, shown.map((f) => fixButton(f, onFix))),
+      more.length ? h('details', { class: 'more-fixes' },
+        h('summary', null, `${more.length} more fix${more.length > 1 ? 'es' : ''}`),
+        h('ul', { class: 'fix-list' }, more.map((f) => fixButton(f, onFix)))) : null));
   }
   return h('tr', { class: `detail is-${layer.status}`, id: `diag-${layer.index}` },
     h('td', { colspan: columns }, body));

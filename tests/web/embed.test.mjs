@@ -3,7 +3,7 @@
 // host's listener must resize it, and the hide options must hold.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { setUp, newPage, openApp, TEST_TIMEOUT } from './harness.mjs';
+import { setUp, newPage, openApp, cspViolations, TEST_TIMEOUT } from './harness.mjs';
 
 let env;
 before(async () => { env = await setUp(); });
@@ -83,6 +83,7 @@ test('the embed reports its height to the host page, which resizes the iframe', 
   assert.doesNotMatch(href, /hide=/);
   assert.equal(new URL(href).hash, embedHash.replace(/&hide=[^&]*/, ''));
   assert.equal(await back.getAttribute('target'), '_blank');
+  assert.deepEqual(await frame.evaluate(() => window.__cspViolations || []), [], 'no CSP violations inside the embed');
   assert.deepEqual(problems.pageErrors, []);
   await close();
 });

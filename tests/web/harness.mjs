@@ -5,7 +5,6 @@
 import { chromium } from 'playwright-core';
 import fs from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { startServer, ROOT, DIST_DIR } from './server.mjs';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
@@ -47,6 +46,14 @@ export async function newPage(env, { colorScheme = 'light', width = 1280, height
   });
   context.setDefaultTimeout(WAIT);
   const page = await context.newPage();
+  // Record Content-Security-Policy violations from the first byte on: the
+  // page must need nothing its own CSP forbids (inline styles, eval, ...).
+  await page.addInitScript(() => {
+    window.__cspViolations = [];
+    document.addEventListener('securitypolicyviolation', (e) => {
+      window.__cspViolations.push(`${e.violatedDirective}: ${e.blockedURI || e.sample || ''}`);
+    });
+  });
   const problems = { dialogs: [], pageErrors: [], consoleErrors: [] };
   page.on('dialog', (d) => { problems.dialogs.push(d.message()); d.dismiss().catch(() => {}); });
   page.on('pageerror', (e) => problems.pageErrors.push(e.message));
@@ -79,8 +86,21 @@ export function ensureOutputDir() {
   return OUTPUT_DIR;
 }
 
-/** The engine itself, loaded in Node, to build links the way the page would. */
-export async function loadEngineInNode() {
-  const { default: create } = await import(pathToFileURL(path.join(DIST_DIR, 'convscope.js')).href);
-  return create({ wasmBinary: fs.readFileSync(path.join(DIST_DIR, 'convscope.wasm')) });
+/**
+ * Encode a network the way the page does, with the engine already loaded in
+ * `page` (any page of the site): keeps the tests independent of how the
+ * Emscripten module behaves under Node.
+ */
+export async function encodeLink(page, network, extras = []) {
+  const r = await page.evaluate(async ([n, e]) => {
+    const { encodeLink: encode } = await import('./engine.js');
+    return encode(n, e);
+  }, [network, extras]);
+  if (r.error) throw new Error(`encodeShareLink failed: ${r.error}`);
+  return r.hash;
+}
+
+/** CSP violations the page has reported so far (see newPage). */
+export function cspViolations(page) {
+  return page.evaluate(() => window.__cspViolations || []);
 }

@@ -2,12 +2,16 @@
 // falls back to the default story, and never runs anything from the link.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { setUp, newPage, openApp, tableText, hashOf, loadEngineInNode, TEST_TIMEOUT } from './harness.mjs';
+import { setUp, newPage, openApp, tableText, hashOf, encodeLink, cspViolations, TEST_TIMEOUT } from './harness.mjs';
 
 let env;
-let engine;
-before(async () => { env = await setUp(); engine = await loadEngineInNode(); });
-after(async () => { await env?.tearDown(); });
+let links; // a page with the engine loaded, used to encode test links
+before(async () => {
+  env = await setUp();
+  links = await newPage(env);
+  await openApp(env, links.page);
+});
+after(async () => { await links?.close(); await env?.tearDown(); });
 
 const PAYLOADS = [
   '<img src=x onerror="window.__pwned=1;alert(1)">',
@@ -24,18 +28,16 @@ async function defaultRows() {
 }
 
 function linkWithName(name) {
-  const network = {
+  return encodeLink(links.page, {
     framework: 'tensorflow', input: [1, 8, 8, 3],
     layers: [{ type: 'conv', name, filters: 4, kernel: 3 }, { type: 'flatten' }],
-  };
-  const r = engine.encodeShareLink(JSON.stringify(network), '[]');
-  assert.equal(r.exitCode, 0, r.error);
-  return r.output;
+  });
 }
 
 async function assertNothingRan(page, problems) {
   assert.equal(await page.evaluate(() => window.__pwned), undefined, 'no payload script ran');
   assert.deepEqual(problems.dialogs, [], 'no alert/confirm/prompt dialog opened');
+  assert.deepEqual(await cspViolations(page), [], 'nothing even tried to run or load');
   assert.equal(await page.locator('#shape-table img, #shape-table script, #banner img, #banner script, #editor img, #editor script, #diagram script').count(), 0);
 }
 
@@ -76,7 +78,7 @@ test('a hash that decodes but fails validation shows the engine message with its
 test('script payloads in a layer name are shown as text and never run', { timeout: TEST_TIMEOUT }, async () => {
   for (const payload of PAYLOADS) {
     const { page, problems, close } = await newPage(env);
-    const hash = linkWithName(payload);
+    const hash = await linkWithName(payload);
     await openApp(env, page, hash);
     const bannerItems = await page.locator('#banner .banner-item').count();
     if (bannerItems === 0) {
@@ -103,7 +105,7 @@ test('a hand-typed payload in the raw hash (not percent-encoded by us) is harmle
 
 test('unknown link parameters are reported, not silently dropped', { timeout: TEST_TIMEOUT }, async () => {
   const { page, close } = await newPage(env);
-  const base = linkWithName('conv_a');
+  const base = await linkWithName('conv_a');
   await openApp(env, page, `${base}&colour=blue&hide=editor,sidebar`);
   const text = await page.getByRole('alert').innerText();
   assert.match(text, /colour/);
@@ -115,7 +117,7 @@ test('unknown link parameters are reported, not silently dropped', { timeout: TE
 test('editing the hash by hand re-reads it (hashchange)', { timeout: TEST_TIMEOUT }, async () => {
   const { page, close } = await newPage(env);
   await openApp(env, page);
-  const hash = linkWithName('by_hand');
+  const hash = await linkWithName('by_hand');
   await page.evaluate((h) => { location.hash = h; }, hash);
   await page.waitForFunction(() => document.querySelector('#shape-table tr.row .layer-name')?.textContent === 'by_hand');
   await close();
