@@ -18,6 +18,7 @@ cmake --build build-wasm -j"$jobs"
 rm -rf dist
 mkdir -p dist/examples
 cp -r web/. dist/
+rm -f dist/README.md  # web/README.md documents the source folder, not the site
 cp build-wasm/convscope.wasm dist/
 # Emscripten 3.1.6's ES-module output still calls require() and __dirname on
 # Node; define both there (newer Emscripten emits the same). In a browser the
