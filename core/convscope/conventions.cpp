@@ -178,8 +178,8 @@ const Template kTemplates[] = {
      "`kernel shape={keras_kernel}`, `dilation_rate={keras_dilation}`, `strides={keras_strides}`, "
      "`padding={keras_padding}`."},
     {Framework::tensorflow, Failure::window_too_small, "TensorFlow eager mode",
-     "Computed output size would be negative: {eager_out} [input_size: {in}, "
-     "effective_filter_size: {k_eff}, stride: {stride}]"},
+     "Computed output size would be negative: {eager_out} [input_size: {eager_in}, "
+     "effective_filter_size: {eager_k}, stride: {eager_stride}]"},
     {Framework::tensorflow, Failure::window_too_small, "tf.keras 2 (compute_output_shape)",
      "One of the dimensions in the output is <= 0 due to downsampling in {name}. Consider "
      "increasing the input size. Received input shape {keras2_shape} which would produce output "
@@ -201,8 +201,8 @@ const Template kTemplates[] = {
      "Computed output size would be zero or negative. Received: `inputs.shape={numpy_shape}`, "
      "`pool_size={numpy_kernel}`, `strides={keras_strides}`, `padding={keras_padding}`."},
     {Framework::tensorflow, Failure::pool_too_small, "TensorFlow eager mode",
-     "Computed output size would be negative: {eager_out} [input_size: {in}, "
-     "effective_filter_size: {k_eff}, stride: {stride}]"},
+     "Computed output size would be negative: {eager_out} [input_size: {eager_in}, "
+     "effective_filter_size: {eager_k}, stride: {eager_stride}]"},
     {Framework::tensorflow, Failure::pool_too_small, "TensorFlow.js layers",
      "Negative dimension size caused by adding layer {name} with input shape [{tfjs_shape}]"},
     {Framework::onnx, Failure::pool_too_small, "ONNX Runtime",
@@ -220,6 +220,9 @@ const Template kTemplates[] = {
     {Framework::pytorch, Failure::pool_padding_too_large, "PyTorch (max_pool1d)",
      "max_pool1d() padding should be at most half of kernel size, but got padding={pad1d} and "
      "kernel_size={kernel}"},
+    // Pool.h pool2d_shape_check / pool3d_shape_check: the raw kernel, after the check above.
+    {Framework::pytorch, Failure::pool_padding_too_large, "PyTorch",
+     "pad should be smaller than or equal to half of kernel size, but got {pad_shape_check}"},
     // -- padding='same' with stride
     {Framework::pytorch, Failure::same_strided, "PyTorch",
      "padding='same' is not supported for strided convolutions"},

@@ -264,12 +264,10 @@ class Generator {
 
   void fix_pool_padding() {
     std::vector<int64_t> pads;
-    for (size_t a = 0; a < layer_.kernel.size(); ++a) {
-      const int64_t k_eff = layer_.type == LayerType::max_pool && layer_.kernel.size() > 1
-                                ? shape::effective_kernel(layer_.kernel[a], layer_.dilation[a])
-                                : layer_.kernel[a];
-      pads.push_back(std::min(std::max(layer_.padding.pairs[a].first, layer_.padding.pairs[a].second), k_eff / 2));
-    }
+    // Half the raw kernel: PyTorch's pool2d/pool3d_shape_check bound it so
+    // even when dilation widens the effective kernel.
+    for (size_t a = 0; a < layer_.kernel.size(); ++a)
+      pads.push_back(std::min(std::max(layer_.padding.pairs[a].first, layer_.padding.pairs[a].second), layer_.kernel[a] / 2));
     Padding p = symmetric_padding(pads);
     set_layer(field(net_, "padding") + "=" + padding_value(p) + " (at most half the kernel)",
               [p](Layer& l) { l.padding = p; });

@@ -307,6 +307,33 @@ void window_op(const Ctx& c, LayerReport& r) {
                               base);
       }
     }
+    // Then pool2d_shape_check / pool3d_shape_check (Pool.h) compare the pad
+    // with the raw kernel, which binds for a dilated max pool:
+    // MaxPool2d(3, dilation=2, padding=2) passes the check above (2 <= 5 / 2)
+    // and fails this one (3 / 2 < 2).
+    if (c.sr >= 2) {
+      bool too_large = false;
+      for (size_t i = 0; i < c.sr; ++i)
+        too_large = too_large || std::max(l.padding.pairs[i].first, l.padding.pairs[i].second) > l.kernel[i] / 2;
+      if (too_large) {
+        auto pad_of = [&](size_t i) { return to_string(std::max(l.padding.pairs[i].first, l.padding.pairs[i].second)); };
+        const size_t h = c.sr - 2, w = c.sr - 1;
+        const std::string details =
+            c.sr == 2 ? "padW = " + pad_of(w) + ", padH = " + pad_of(h) + ", kW = " + to_string(l.kernel[w]) +
+                            ", kH = " + to_string(l.kernel[h])
+                      : "kT: " + to_string(l.kernel[0]) + " kW: " + to_string(l.kernel[w]) + " kH: " +
+                            to_string(l.kernel[h]) + " padT: " + pad_of(0) + " padW: " + pad_of(w) +
+                            " padH: " + pad_of(h);
+        std::vector<std::pair<size_t, std::string>> items;
+        for (size_t i = 0; i < c.sr; ++i)
+          if (std::max(l.padding.pairs[i].first, l.padding.pairs[i].second) > l.kernel[i] / 2)
+            items.push_back({i, "padding " + pad_of(i) + " is more than half the kernel " + to_string(l.kernel[i]) +
+                                    " (at most " + to_string(l.kernel[i] / 2) + ", whatever the dilation)"});
+        Vars base = base_vars(c);
+        base.push_back({"pad_shape_check", details});
+        return fail_framework(c, r, Failure::pool_padding_too_large, by_axes(c, items), base);
+      }
+    }
   }
 
   const int64_t out_channels = l.type == LayerType::conv             ? l.filters
@@ -378,7 +405,17 @@ void window_op(const Ctx& c, LayerReport& r) {
       v.push_back({"keras_dilation", numpy_array(l.dilation, false)});
       v.push_back({"keras_padding", padding_word(l.padding.mode)});
       // TF eager rejects only negative sizes, computed with truncation.
-      if (w.out_truncated < 0) v.push_back({"eager_out", to_string(w.out_truncated)});
+      // Its message quotes the unpadded input_size (kernel_shape_util.cc), where
+      // graph mode subtracts from the padded one.
+      // It checks the axes in order, so it names the first negative one.
+      for (const shape::WindowSize& e : r.axes) {
+        if (e.out_truncated >= 0) continue;
+        v.push_back({"eager_out", to_string(e.out_truncated)});
+        v.push_back({"eager_in", to_string(e.in)});
+        v.push_back({"eager_k", to_string(e.k_eff)});
+        v.push_back({"eager_stride", to_string(e.stride)});
+        break;
+      }
       // tf.keras 2 and tfjs-layers: ((in - k_eff + 1) + stride - 1) // stride, rejected when < 0.
       const int64_t keras2 = checked::floor_div(w.padded - w.k_eff + w.stride, w.stride);
       if (keras2 < 0) {

@@ -70,7 +70,8 @@ std::string spatial_text(const Shape& s) { return conventions::joined(s, "x"); }
 
 // A dense layer's declared in_features pins the flattened size, which no
 // per-axis bound captures: search inputs in order of increasing total size
-// (so the first hit is minimal on every axis), within a work budget.
+// (so the first hit is Pareto-minimal: no axis can shrink with the others
+// kept; another input with a larger total may also be), within a work budget.
 std::optional<Shape> search_for_dense(const Network& net, const Shape& start) {
   const size_t sr = start.size();
   const size_t layers = std::max<size_t>(net.layers.size(), 1);
@@ -173,6 +174,18 @@ void find_min_input(const Network& net, Report& rep) {
   }
   const LayerReport& failing = check.layers[*check.first_error];
   if (failing.failure == conventions::Failure::dense_mismatch) {
+    // If a larger input does not change what reaches the dense layer (a dense
+    // or global pool sits between), no input can fix it: skip the search.
+    // (Much larger: striding and pooling floor away a few extra cells.)
+    Shape larger = min;
+    for (int64_t& d : larger) d = std::min<int64_t>(d * 4 + 64, limits::max_dimension);
+    const Report bigger = analyze(with_spatial_input(net, larger), quick);
+    const LayerReport& same_layer = bigger.layers[failing.index];
+    if (same_layer.input && failing.input && same_layer.input->back() == failing.input->back()) {
+      rep.min_input_note = "no input size gives " + failing.name + " the in_features it declares (what reaches it "
+                           "does not depend on the input size); change in_features instead";
+      return;
+    }
     if (auto found = search_for_dense(net, min)) {
       rep.min_input = *found;
       rep.min_input_note = "the smallest input valid for every convolution is " + spatial_text(min) +

@@ -114,10 +114,12 @@ std::vector<std::string> padding_strings(Framework fw, LayerType t) {
 }
 
 // Whether numeric padding is accepted (Keras layers take only strings;
-// tf.nn.conv2d also takes explicit pairs, so conv allows them).
+// tf.nn.conv2d also takes explicit pairs, so conv allows them; ZeroPadding
+// and Cropping take numbers only).
 bool numeric_padding(Framework fw, LayerType t) {
   if (fw != Framework::tensorflow) return true;
-  return t == LayerType::conv || t == LayerType::depthwise_conv || t == LayerType::zero_pad;
+  return t == LayerType::conv || t == LayerType::depthwise_conv || t == LayerType::zero_pad ||
+         t == LayerType::crop;
 }
 
 // ---- Value checks ---------------------------------------------------------------

@@ -1,0 +1,62 @@
+#include "convscope/kernels/conv_op.hpp"
+
+#include "convscope/kernels/pack.hpp"
+#include "convscope/kernels/reference.hpp"
+#include "convscope/kernels/simd.hpp"
+
+namespace convscope::kernels {
+
+namespace {
+
+std::string dims_text(const ConvDesc& d) {
+  using std::to_string;
+  const std::string k = to_string(d.kernel_h) + " * " + to_string(d.kernel_w);
+  if (d.kind == ConvKind::depthwise) {
+    return k + " * C " + to_string(d.input.c) + " * depthMultiplier " + to_string(d.depth_multiplier);
+  }
+  return k + " * C/groups " + to_string(group_in_channels(d)) + " * filters " + to_string(d.filters);
+}
+
+}  // namespace
+
+std::string ConvOp::create(const ConvDesc& desc, const float* weights, size_t weights_count, const float* bias,
+                           size_t bias_count) {
+  *this = ConvOp();
+  if (std::string e = validate(desc); !e.empty()) return e;
+  if (weights_count != weights_len(desc)) {
+    return "weights has " + std::to_string(weights_count) + " values; this op needs " + dims_text(desc) + " = " +
+           std::to_string(weights_len(desc));
+  }
+  if (weights == nullptr) return "weights is missing";
+  const size_t channels = size_t(out_channels(desc));
+  if (bias != nullptr && bias_count != channels) {
+    return "bias has " + std::to_string(bias_count) + " values; this op has " + std::to_string(channels) +
+           " output channels";
+  }
+  desc_ = desc;
+  out_ = kernels::output_shape(desc);
+  weights_.assign(weights, weights + weights_count);
+  if (bias) bias_.assign(bias, bias + bias_count);
+  if (desc.kind == ConvKind::depthwise) {
+    packed_ = pack_dwconv(desc, weights, bias);
+  } else {
+    packed_ = pack_conv(desc, weights, bias);
+    zero_.assign(size_t(group_in_channels(desc)), 0.0f);
+  }
+  ready_ = true;
+  return "";
+}
+
+void ConvOp::run(const float* input, float* output) {
+  if (desc_.kind == ConvKind::depthwise) {
+    dwconv_f32_simd(desc_, packed_.data(), input, output);
+  } else {
+    conv_f32_simd(desc_, packed_.data(), zero_.data(), indirection_, input, output);
+  }
+}
+
+void ConvOp::run_reference(const float* input, float* output) const {
+  conv_reference(desc_, input, weights_.data(), bias_.empty() ? nullptr : bias_.data(), output);
+}
+
+}  // namespace convscope::kernels

@@ -1,0 +1,41 @@
+// One conv layer ready to run: validated once, weights packed once, then
+// run any number of times on NHWC inputs. Errors come back as strings (the
+// core is exception-free: the WASM build has no exceptions).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "convscope/kernels/desc.hpp"
+
+namespace convscope::kernels {
+
+class ConvOp {
+ public:
+  // Validates `desc` and the lengths (weights_len(desc) weights; bias null
+  // with bias_count 0, or out_channels(desc) values), then packs. Returns ""
+  // or a one-line error; on error the op is left empty.
+  std::string create(const ConvDesc& desc, const float* weights, size_t weights_count, const float* bias,
+                     size_t bias_count);
+
+  bool ready() const { return ready_; }
+  const ConvDesc& desc() const { return desc_; }
+  const Shape4& output_shape() const { return out_; }
+
+  // input: desc().input.elements() floats, output: output_shape().elements().
+  // Uses scratch held by the op: one run at a time per op.
+  void run(const float* input, float* output);
+  // The scalar reference on the same weights (tests and the benchmark).
+  void run_reference(const float* input, float* output) const;
+
+ private:
+  ConvDesc desc_{};
+  Shape4 out_{};
+  bool ready_ = false;
+  std::vector<float> weights_, bias_;  // as given, for run_reference
+  std::vector<float> packed_;
+  std::vector<float> zero_;            // padded taps of the conv kernel read this
+  std::vector<const float*> indirection_;
+};
+
+}  // namespace convscope::kernels

@@ -1,0 +1,23 @@
+// The SIMD128 kernels (native builds run them through SIMDe). Each assumes
+// validate(desc) == "" and weights packed by pack.hpp for the same desc.
+#pragma once
+
+#include <vector>
+
+#include "convscope/kernels/desc.hpp"
+
+namespace convscope::kernels {
+
+// conv and transposed conv. `zero` holds at least C / groups zeros (the
+// stand-in for padded taps); `indirection` is scratch the call resizes.
+void conv_f32_simd(const ConvDesc& desc, const float* packed, const float* zero,
+                   std::vector<const float*>& indirection, const float* input, float* output);
+
+// depthwise conv, any kernel, stride, dilation and multiplier.
+void dwconv_f32_simd(const ConvDesc& desc, const float* packed, const float* input, float* output);
+
+void pool_f32_simd(const PoolDesc& desc, const float* input, float* output);
+void global_pool_f32_simd(PoolKind kind, const Shape4& input_shape, const float* input, float* output);
+void upsample_nearest_f32(const Shape4& input_shape, int out_h, int out_w, const float* input, float* output);
+
+}  // namespace convscope::kernels

@@ -1,0 +1,81 @@
+// One source for the SIMD kernels on both targets: WebAssembly SIMD128
+// intrinsics under Emscripten (-msimd128), and the same wasm_* names natively
+// through SIMDe (Debian's libsimde-dev), which maps them onto SSE/NEON. The
+// native build exists so doctest can check every SIMD kernel against the
+// scalar reference, natively and under sanitizers, with the code the browser
+// runs.
+#pragma once
+
+#if defined(__EMSCRIPTEN__)
+#include <wasm_simd128.h>
+#else
+// Native aliases give the plain wasm_* spellings (SIMDe 0.7.4 provides both
+// these and simde_wasm_*); keeping the wasm names means the kernels read the
+// same as the WebAssembly they become.
+#define SIMDE_ENABLE_NATIVE_ALIASES
+#include <simde/wasm/simd128.h>
+#endif
+
+#include <cstddef>
+#include <cstring>
+
+namespace convscope::kernels::simd {
+
+// Stores the first n (< 4) lanes of v. Lane stores need constant lane
+// numbers, so go through a small stack array: only channel remainders use it.
+inline void store_partial(float* dst, v128_t v, size_t n) {
+  float lanes[4];
+  wasm_v128_store(lanes, v);
+  std::memcpy(dst, lanes, n * sizeof(float));
+}
+
+// Loads n (< 4) floats into the low lanes, zeros above: never reads past the
+// caller's buffer (ASan checks that natively).
+inline v128_t load_partial(const float* src, size_t n) {
+  float lanes[4] = {0, 0, 0, 0};
+  std::memcpy(lanes, src, n * sizeof(float));
+  return wasm_v128_load(lanes);
+}
+
+// max(v, 0). pmax (a < b ? b : a) compiles to one maxps on x86, where the
+// NaN-propagating wasm_f32x4_max needs a fix-up sequence (XNNPACK's
+// wasmsimd "x86" kernels choose pmin/pmax for the same reason).
+inline v128_t relu(v128_t v) { return wasm_f32x4_pmax(wasm_f32x4_splat(0.0f), v); }
+
+// Four f32 lanes, or one. Kernels over channels are templated on these so the
+// main loop (v128) and the channel remainder (scalar) share one body instead
+// of a second copy, and never read or write past a tensor's last channel.
+struct F32x4 {
+  using T = v128_t;
+  static constexpr size_t width = 4;
+  static T load(const float* p) { return wasm_v128_load(p); }
+  static void store(float* p, T v) { wasm_v128_store(p, v); }
+  // Lane l goes to p[l * stride] (depthwise outputs with a multiplier > 1).
+  static void store_strided(float* p, size_t stride, T v) {
+    float lanes[4];
+    wasm_v128_store(lanes, v);
+    for (size_t l = 0; l < 4; ++l) p[l * stride] = lanes[l];
+  }
+  static T splat(float x) { return wasm_f32x4_splat(x); }
+  static T add(T a, T b) { return wasm_f32x4_add(a, b); }
+  static T mul(T a, T b) { return wasm_f32x4_mul(a, b); }
+  static T div(T a, T b) { return wasm_f32x4_div(a, b); }
+  static T max(T a, T b) { return wasm_f32x4_pmax(a, b); }
+  static T relu(T v) { return simd::relu(v); }
+};
+
+struct F32x1 {
+  using T = float;
+  static constexpr size_t width = 1;
+  static T load(const float* p) { return *p; }
+  static void store(float* p, T v) { *p = v; }
+  static void store_strided(float* p, size_t, T v) { *p = v; }
+  static T splat(float x) { return x; }
+  static T add(T a, T b) { return a + b; }
+  static T mul(T a, T b) { return a * b; }
+  static T div(T a, T b) { return a / b; }
+  static T max(T a, T b) { return a < b ? b : a; }  // pmax's rule, as in F32x4
+  static T relu(T v) { return v < 0.0f ? 0.0f : v; }
+};
+
+}  // namespace convscope::kernels::simd
