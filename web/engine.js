@@ -16,6 +16,8 @@ export async function loadEngine() {
 }
 
 export const getSchema = () => schema;
+/** Bytes of WebAssembly memory the engine holds (for the memory test). */
+export const heapBytes = () => (mod && mod.HEAP8 ? mod.HEAP8.length : 0);
 export const version = () => (mod ? String(mod.version()) : '');
 
 // Embind can throw a C++ exception pointer or a JS error; turn both into a
