@@ -252,24 +252,33 @@ Vars base_vars(const Ctx& c) {
           {"filters", to_string(l.filters)}};
 }
 
+// Groups must divide both channel counts (conv and transposed conv); false
+// after failing the layer.
+bool groups_divide(const Ctx& c, LayerReport& r) {
+  const Layer& l = c.layer;
+  if (c.channels % l.groups != 0) {
+    Vars base = base_vars(c);
+    base.push_back({"kernel_channels", to_string(c.channels / l.groups)});
+    fail_framework(c, r, Failure::groups_in_channels,
+                   "groups = " + to_string(l.groups) + " does not divide the " + to_string(c.channels) +
+                       " input channels", base);
+    return false;
+  }
+  if (l.filters % l.groups != 0) {
+    fail_framework(c, r, Failure::groups_out_channels,
+                   "groups = " + to_string(l.groups) + " does not divide the " + to_string(l.filters) +
+                       " output channels (filters)", base_vars(c));
+    return false;
+  }
+  return true;
+}
+
 void window_op(const Ctx& c, LayerReport& r) {
   const Layer& l = c.layer;
   const bool conv_like = !is_pool(l.type);
 
   // Input-independent checks first: no input size can fix these.
-  if (l.type == LayerType::conv) {
-    if (c.channels % l.groups != 0) {
-      Vars base = base_vars(c);
-      base.push_back({"kernel_channels", to_string(c.channels / l.groups)});
-      return fail_framework(c, r, Failure::groups_in_channels,
-                            "groups = " + to_string(l.groups) + " does not divide the " +
-                                to_string(c.channels) + " input channels", base);
-    }
-    if (l.filters % l.groups != 0)
-      return fail_framework(c, r, Failure::groups_out_channels,
-                            "groups = " + to_string(l.groups) + " does not divide the " +
-                                to_string(l.filters) + " output channels (filters)", base_vars(c));
-  }
+  if (l.type == LayerType::conv && !groups_divide(c, r)) return;
   const bool strided = std::any_of(l.stride.begin(), l.stride.end(), [](int64_t s) { return s > 1; });
   const bool dilated = std::any_of(l.dilation.begin(), l.dilation.end(), [](int64_t d) { return d > 1; });
   if (c.fw == Framework::pytorch && conv_like && l.padding.mode == PadMode::same && strided)
@@ -471,17 +480,7 @@ void window_op(const Ctx& c, LayerReport& r) {
 
 void transposed_op(const Ctx& c, LayerReport& r) {
   const Layer& l = c.layer;
-  if (c.channels % l.groups != 0) {
-    Vars base = base_vars(c);
-    base.push_back({"kernel_channels", to_string(c.channels / l.groups)});
-    return fail_framework(c, r, Failure::groups_in_channels,
-                          "groups = " + to_string(l.groups) + " does not divide the " +
-                              to_string(c.channels) + " input channels", base);
-  }
-  if (l.filters % l.groups != 0)
-    return fail_framework(c, r, Failure::groups_out_channels,
-                          "groups = " + to_string(l.groups) + " does not divide the " +
-                              to_string(l.filters) + " output channels (filters)", base_vars(c));
+  if (!groups_divide(c, r)) return;
   const bool op_given = !l.output_padding.empty();
   for (size_t i = 0; i < c.sr && op_given; ++i) {
     const int64_t op = l.output_padding[i];
