@@ -7,8 +7,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-build_packages=(cmake g++ make emscripten python3)
-test_packages=(doctest-dev libsimde-dev chromium clang-14 libclang-rt-14-dev)
+build_packages=(cmake g++ make emscripten python3 libsimde-dev)
+test_packages=(doctest-dev chromium clang-14 libclang-rt-14-dev)
 packages=("${build_packages[@]}")
 [ "${1:-all}" = build ] || packages+=("${test_packages[@]}")
 

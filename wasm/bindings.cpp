@@ -2,12 +2,22 @@
 // worker, Node tests and outside harnesses call these through the ES module
 // factory (dist/convscope.js).
 #include <emscripten/bind.h>
+#include <emscripten/val.h>
 
 #include "convscope/api.hpp"
+#include "convscope/kernels/conv_op_host.hpp"
 #include "convscope/network_json.hpp"
 
 using namespace emscripten;
 using convscope::api::Result;
+using convscope::kernels::ConvOpHost;
+
+// A Float32Array over the op's own buffer in the module's memory: valid until
+// memory grows or the op changes, so web/kernels.js takes a fresh one per use.
+template <float* (ConvOpHost::*data)(), size_t (ConvOpHost::*len)() const>
+val view_of(ConvOpHost& op) {
+  return val(typed_memory_view((op.*len)(), (op.*data)()));
+}
 
 EMSCRIPTEN_BINDINGS(convscope) {
   value_object<Result>("Result")
@@ -23,4 +33,17 @@ EMSCRIPTEN_BINDINGS(convscope) {
   function("normalize", &convscope::api::normalize);
   function("layerSchema", &convscope::network_json::layer_schema_json);
   function("version", &convscope::api::version);
+
+  // Conv kernels; web/kernels.js's createConvOp() is the API callers use.
+  class_<ConvOpHost>("ConvOpHost")
+      .constructor<>()
+      .function("prepare", &ConvOpHost::prepare)
+      .function("weightsView", &view_of<&ConvOpHost::staged_weights, &ConvOpHost::staged_weights_len>)
+      .function("biasView", &view_of<&ConvOpHost::staged_bias, &ConvOpHost::staged_bias_len>)
+      .function("pack", &ConvOpHost::pack)
+      .function("inputView", &view_of<&ConvOpHost::input, &ConvOpHost::input_len>)
+      .function("outputView", +[](ConvOpHost& op) { return val(typed_memory_view(op.output_len(), op.output())); })
+      .function("outputDim", &ConvOpHost::output_dim)
+      .function("run", &ConvOpHost::run)
+      .function("runReference", &ConvOpHost::run_reference);
 }

@@ -19,26 +19,32 @@ std::string dims_text(const ConvDesc& d) {
 
 }  // namespace
 
-std::string ConvOp::create(const ConvDesc& desc, const float* weights, size_t weights_count, const float* bias,
-                           size_t bias_count) {
-  *this = ConvOp();
-  if (std::string e = validate(desc); !e.empty()) return e;
+std::string check_lengths(const ConvDesc& desc, size_t weights_count, bool has_bias, size_t bias_count) {
   if (weights_count != weights_len(desc)) {
     return "weights has " + std::to_string(weights_count) + " values; this op needs " + dims_text(desc) + " = " +
            std::to_string(weights_len(desc));
   }
-  if (weights == nullptr) return "weights is missing";
   const size_t channels = size_t(out_channels(desc));
-  if (bias != nullptr && bias_count != channels) {
+  if (has_bias && bias_count != channels) {
     return "bias has " + std::to_string(bias_count) + " values; this op has " + std::to_string(channels) +
            " output channels";
   }
+  return "";
+}
+
+std::string ConvOp::create(const ConvDesc& desc, const float* weights, size_t weights_count, const float* bias,
+                           size_t bias_count) {
+  *this = ConvOp();
+  if (std::string e = validate(desc); !e.empty()) return e;
+  if (std::string e = check_lengths(desc, weights_count, bias != nullptr, bias_count); !e.empty()) return e;
+  if (weights == nullptr) return "weights is missing";
   desc_ = desc;
   out_ = kernels::output_shape(desc);
   weights_.assign(weights, weights + weights_count);
   if (bias) bias_.assign(bias, bias + bias_count);
   if (desc.kind == ConvKind::depthwise) {
     packed_ = pack_dwconv(desc, weights, bias);
+    zero_.assign(dwconv_zero_len(desc), 0.0f);
   } else {
     packed_ = pack_conv(desc, weights, bias);
     zero_.assign(size_t(group_in_channels(desc)), 0.0f);
@@ -49,7 +55,7 @@ std::string ConvOp::create(const ConvDesc& desc, const float* weights, size_t we
 
 void ConvOp::run(const float* input, float* output) {
   if (desc_.kind == ConvKind::depthwise) {
-    dwconv_f32_simd(desc_, packed_.data(), input, output);
+    dwconv_f32_simd(desc_, packed_.data(), zero_.data(), input, output);
   } else {
     conv_f32_simd(desc_, packed_.data(), zero_.data(), indirection_, input, output);
   }

@@ -10,6 +10,10 @@
 
 namespace convscope::kernels {
 
+// "" when a valid `desc` gets weights_len(desc) weights and, if it has a
+// bias, out_channels(desc) biases; else a message with the expected counts.
+std::string check_lengths(const ConvDesc& desc, size_t weights_count, bool has_bias, size_t bias_count);
+
 class ConvOp {
  public:
   // Validates `desc` and the lengths (weights_len(desc) weights; bias null

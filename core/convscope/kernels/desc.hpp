@@ -17,10 +17,12 @@ struct Shape4 {
   bool operator==(const Shape4& o) const { return n == o.n && h == o.h && w == o.w && c == o.c; }
 };
 
-// Largest input, output or weight tensor an op accepts, in floats (256 MiB).
+// Largest input, output or weight tensor an op accepts, in floats (64 MiB).
 // The WASM module's memory is capped at 512 MiB and a failed allocation
-// aborts it, so oversized requests are refused up front with a message.
-constexpr int64_t max_tensor_floats = int64_t(1) << 26;
+// aborts it, so oversized requests are refused up front with a message; an
+// op holds at most about six such buffers (input, output, weights given,
+// packed and staged), which stays under the cap.
+constexpr int64_t max_tensor_floats = int64_t(1) << 24;
 
 enum class ConvKind {
   conv,        // weights HWIO [kh, kw, C / groups, filters] (TensorFlow's layout)

@@ -3,7 +3,7 @@
 namespace convscope::kernels {
 
 namespace {
-size_t blocks_of(int channels) { return (size_t(channels) + block_channels - 1) / block_channels; }
+size_t blocks_of(int channels, size_t per_block) { return (size_t(channels) + per_block - 1) / per_block; }
 }  // namespace
 
 size_t conv_block_len(const ConvDesc& d) {
@@ -13,7 +13,7 @@ size_t conv_block_len(const ConvDesc& d) {
 std::vector<float> pack_conv(const ConvDesc& d, const float* weights, const float* bias) {
   const size_t groups = size_t(group_count(d)), cg = size_t(group_in_channels(d));
   const size_t fg = size_t(group_out_channels(d)), f_all = size_t(out_channels(d));
-  const size_t taps = size_t(d.kernel_h) * size_t(d.kernel_w), blocks = blocks_of(int(fg));
+  const size_t taps = size_t(d.kernel_h) * size_t(d.kernel_w), blocks = blocks_of(int(fg), block_channels);
   std::vector<float> packed(groups * blocks * conv_block_len(d), 0.0f);
   float* dst = packed.data();
   for (size_t g = 0; g < groups; ++g)
@@ -30,22 +30,22 @@ std::vector<float> pack_conv(const ConvDesc& d, const float* weights, const floa
 }
 
 size_t dwconv_block_len(const ConvDesc& d) {
-  return block_channels + size_t(d.kernel_h) * size_t(d.kernel_w) * block_channels;
+  return dw_block_channels + size_t(d.kernel_h) * size_t(d.kernel_w) * dw_block_channels;
 }
 
 std::vector<float> pack_dwconv(const ConvDesc& d, const float* weights, const float* bias) {
   const size_t c_all = size_t(d.input.c), mult = size_t(d.depth_multiplier);
-  const size_t taps = size_t(d.kernel_h) * size_t(d.kernel_w), blocks = blocks_of(d.input.c);
+  const size_t taps = size_t(d.kernel_h) * size_t(d.kernel_w), blocks = blocks_of(d.input.c, dw_block_channels);
   std::vector<float> packed(mult * blocks * dwconv_block_len(d), 0.0f);
   float* dst = packed.data();
   for (size_t m = 0; m < mult; ++m)
     for (size_t b = 0; b < blocks; ++b, dst += dwconv_block_len(d)) {
-      const size_t c0 = b * block_channels;
-      const size_t nc = c_all - c0 < block_channels ? c_all - c0 : block_channels;
+      const size_t c0 = b * dw_block_channels;
+      const size_t nc = c_all - c0 < dw_block_channels ? c_all - c0 : dw_block_channels;
       for (size_t j = 0; j < nc; ++j) {
         const size_t out_c = (c0 + j) * mult + m;  // TF's depthwise output order
         dst[j] = bias ? bias[out_c] : 0.0f;
-        for (size_t t = 0; t < taps; ++t) dst[block_channels + t * block_channels + j] = weights[t * c_all * mult + out_c];
+        for (size_t t = 0; t < taps; ++t) dst[dw_block_channels + t * dw_block_channels + j] = weights[t * c_all * mult + out_c];
       }
     }
   return packed;

@@ -23,9 +23,13 @@ constexpr int block_channels = 8;
 size_t conv_block_len(const ConvDesc& d);
 std::vector<float> pack_conv(const ConvDesc& d, const float* weights, const float* bias);
 
-// depthwise. Virtual channel order m-major (multiplier index, then input
-// channel), so 8 consecutive virtual channels read 8 consecutive input
-// channels; for each m and each block of 8 input channels: [bias 8][kh][kw][8].
+// depthwise. Blocks of 4 channels (one v128): the depthwise kernels
+// vectorise over channels only, so a block is one vector's work, and the
+// channel loop of an unrolled tile walks the blocks in order. Virtual channel
+// order is m-major (multiplier index, then input channel), so 4 consecutive
+// virtual channels read 4 consecutive input channels; for each m and each
+// block of 4 input channels: [bias 4][kh][kw][4].
+constexpr int dw_block_channels = 4;
 size_t dwconv_block_len(const ConvDesc& d);
 std::vector<float> pack_dwconv(const ConvDesc& d, const float* weights, const float* bias);
 

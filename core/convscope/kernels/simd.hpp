@@ -13,8 +13,11 @@ namespace convscope::kernels {
 void conv_f32_simd(const ConvDesc& desc, const float* packed, const float* zero,
                    std::vector<const float*>& indirection, const float* input, float* output);
 
-// depthwise conv, any kernel, stride, dilation and multiplier.
-void dwconv_f32_simd(const ConvDesc& desc, const float* packed, const float* input, float* output);
+// depthwise conv, any kernel, stride, dilation and multiplier. `zero` holds
+// dwconv_zero_len(desc) zeros (the rows above and below the input).
+size_t dwconv_zero_len(const ConvDesc& desc);
+void dwconv_f32_simd(const ConvDesc& desc, const float* packed, const float* zero, const float* input,
+                     float* output);
 
 void pool_f32_simd(const PoolDesc& desc, const float* input, float* output);
 void global_pool_f32_simd(PoolKind kind, const Shape4& input_shape, const float* input, float* output);

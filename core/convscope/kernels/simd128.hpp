@@ -19,6 +19,14 @@
 #include <cstddef>
 #include <cstring>
 
+// Full unrolling of loops with compile-time trip counts, where the kernels
+// rely on it (clang's default thresholds stop short on the larger kernels).
+#if defined(__clang__)
+#define CONVSCOPE_UNROLL _Pragma("unroll")
+#else
+#define CONVSCOPE_UNROLL _Pragma("GCC unroll 64")
+#endif
+
 namespace convscope::kernels::simd {
 
 // Stores the first n (< 4) lanes of v. Lane stores need constant lane

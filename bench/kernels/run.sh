@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The kernel benchmark (not a test; scripts/test.sh never runs it):
+#   bash bench/kernels/run.sh            # all nine layers, median of 25 runs
+#   RUNS=40 LAYERS=1,8 bash bench/kernels/run.sh
+# Needs the built site (bash scripts/build.sh -> dist/) and Emscripten (for
+# the peak loop). Installs the peers from this folder's own lockfile.
+set -euo pipefail
+cd "$(dirname "$0")"
+[ -f ../../dist/convscope.js ] || { echo "run.sh: dist/ is missing; run bash scripts/build.sh first" >&2; exit 1; }
+npm ci --no-audit --no-fund --loglevel=error
+# Debian's em++ needs acorn from Debian's node modules (as in scripts/build.sh).
+export NODE_PATH=/usr/share/nodejs${NODE_PATH:+:$NODE_PATH}
+# Built into node_modules/ (ignored by git, emptied by npm ci).
+em++ -O3 -msimd128 --no-entry -sSTANDALONE_WASM -sEXPORTED_FUNCTIONS=_peak,_peak_flops peak.cpp \
+  -o node_modules/.convscope-peak.wasm
+node run.mjs

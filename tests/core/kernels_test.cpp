@@ -1,0 +1,535 @@
+// The f32 kernels: the scalar reference against cases worked out by hand,
+// then every SIMD kernel against the reference on a sweep of awkward shapes
+// (sizes 1..17, channel counts off multiples of 4 and 8, every padding mode,
+// strides and dilations 1..3, groups, depth multipliers). Natively the SIMD
+// code runs through SIMDe; tests/wasm/kernels.test.mjs runs the same source
+// as WebAssembly.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "convscope/kernels/conv_op.hpp"
+#include "convscope/kernels/conv_op_host.hpp"
+#include "convscope/kernels/conv_options.hpp"
+#include "convscope/kernels/desc.hpp"
+#include "convscope/kernels/reference.hpp"
+#include "convscope/kernels/simd.hpp"
+#include "convscope/shape.hpp"
+
+namespace convscope::kernels {
+// doctest prints both sides of a failed CHECK with this.
+std::ostream& operator<<(std::ostream& os, const Shape4& s) {
+  return os << "[" << s.n << ", " << s.h << ", " << s.w << ", " << s.c << "]";
+}
+}  // namespace convscope::kernels
+
+namespace k = convscope::kernels;
+using k::ConvDesc;
+using k::ConvKind;
+using k::PoolDesc;
+using k::PoolKind;
+using k::Shape4;
+
+namespace {
+
+// A small deterministic generator (the same numbers with every compiler,
+// unlike std::uniform_real_distribution).
+struct Lcg {
+  uint64_t state;
+  float next() {  // in [-1, 1)
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    return float(state >> 40) / float(1 << 23) - 1.0f;
+  }
+  int below(int n) { return int((next() + 1.0f) * 0.5f * float(n)) % n; }
+};
+
+std::vector<float> random_values(size_t n, float scale, Lcg& rng) {
+  std::vector<float> v(n);
+  for (float& x : v) x = rng.next() * scale;
+  return v;
+}
+
+// max |simd - ref| / max(1, max |ref|): the error relative to the output's
+// magnitude, so sums that cancel to near zero are not judged on their own.
+double relative_error(const std::vector<float>& got, const std::vector<float>& want) {
+  double err = 0, scale = 1;
+  for (size_t i = 0; i < want.size(); ++i) {
+    err = std::max(err, double(std::fabs(got[i] - want[i])));
+    scale = std::max(scale, double(std::fabs(want[i])));
+  }
+  return err / scale;
+}
+
+std::string describe(const ConvDesc& d) {
+  using std::to_string;
+  const char* kind = d.kind == ConvKind::conv ? "conv" : d.kind == ConvKind::depthwise ? "depthwise" : "transposed";
+  return std::string(kind) + " in [" + to_string(d.input.n) + "," + to_string(d.input.h) + "," +
+         to_string(d.input.w) + "," + to_string(d.input.c) + "] filters " + to_string(d.filters) + " k " +
+         to_string(d.kernel_h) + "x" + to_string(d.kernel_w) + " s " + to_string(d.stride_h) + "," +
+         to_string(d.stride_w) + " d " + to_string(d.dilation_h) + "," + to_string(d.dilation_w) + " pad " +
+         to_string(d.pad_top) + "," + to_string(d.pad_bottom) + "," + to_string(d.pad_left) + "," +
+         to_string(d.pad_right) + " g " + to_string(d.groups) + " m " + to_string(d.depth_multiplier) +
+         (d.relu ? " relu" : "");
+}
+
+// Builds the op with random weights (scaled by 1 / sqrt(fan-in) so outputs
+// stay near 1 and rounding is judged fairly) and compares run() with
+// run_reference(). Descriptions with no output are skipped: returns false.
+bool check_against_reference(const ConvDesc& d, uint64_t seed, bool with_bias = true) {
+  if (!k::validate(d).empty()) return false;
+  Lcg rng{seed};
+  const float fan_in = float(d.kernel_h * d.kernel_w * k::group_in_channels(d));
+  const std::vector<float> weights = random_values(k::weights_len(d), 1.0f / std::sqrt(fan_in), rng);
+  const std::vector<float> bias = random_values(size_t(k::out_channels(d)), 0.5f, rng);
+  const std::vector<float> input = random_values(d.input.elements(), 1.0f, rng);
+  k::ConvOp op;
+  const std::string error = op.create(d, weights.data(), weights.size(), with_bias ? bias.data() : nullptr,
+                                      with_bias ? bias.size() : 0);
+  INFO(describe(d));
+  REQUIRE(error == "");
+  std::vector<float> got(op.output_shape().elements(), -7.0f), want(got.size(), 7.0f);
+  op.run(input.data(), got.data());
+  op.run_reference(input.data(), want.data());
+  CHECK(relative_error(got, want) <= 1e-5);
+  return true;
+}
+
+ConvDesc conv(Shape4 in, int filters, int kh, int kw) {
+  ConvDesc d;
+  d.input = in;
+  d.filters = filters;
+  d.kernel_h = kh;
+  d.kernel_w = kw;
+  return d;
+}
+
+// The three padding modes of the sweep: VALID, TF/ONNX SAME_UPPER (the odd
+// cell at the end, asymmetric), and explicit uneven pads larger than SAME's.
+enum class Padding { valid, same, explicit_pads };
+constexpr Padding all_paddings[] = {Padding::valid, Padding::same, Padding::explicit_pads};
+
+void set_padding(ConvDesc& d, Padding p) {
+  d.pad_top = d.pad_bottom = d.pad_left = d.pad_right = 0;
+  if (p == Padding::same) {
+    namespace shape = convscope::shape;
+    const shape::Pads h = shape::same_pads_upper(d.input.h, shape::effective_kernel(d.kernel_h, d.dilation_h), d.stride_h);
+    const shape::Pads w = shape::same_pads_upper(d.input.w, shape::effective_kernel(d.kernel_w, d.dilation_w), d.stride_w);
+    d.pad_top = int(h.begin);
+    d.pad_bottom = int(h.end);
+    d.pad_left = int(w.begin);
+    d.pad_right = int(w.end);
+  } else if (p == Padding::explicit_pads) {
+    d.pad_top = 2;
+    d.pad_bottom = 1;
+    d.pad_left = 0;
+    d.pad_right = 3;
+  }
+}
+
+constexpr int odd_channels[] = {1, 2, 3, 5, 7, 9, 12, 13, 17};
+
+}  // namespace
+
+// ---- the reference, by hand ------------------------------------------------
+
+TEST_CASE("a 3x3 kernel with only its centre set copies the input under same padding") {
+  ConvDesc d = conv({1, 4, 5, 2}, 2, 3, 3);
+  d.pad_top = d.pad_bottom = d.pad_left = d.pad_right = 1;
+  std::vector<float> w(k::weights_len(d), 0.0f);
+  // HWIO: w[((ky * 3 + kx) * 2 + ci) * 2 + f]; centre tap (1, 1), ci == f.
+  w[((1 * 3 + 1) * 2 + 0) * 2 + 0] = 1.0f;
+  w[((1 * 3 + 1) * 2 + 1) * 2 + 1] = 1.0f;
+  std::vector<float> in(d.input.elements());
+  for (size_t i = 0; i < in.size(); ++i) in[i] = float(i) - 11.5f;
+  std::vector<float> out(in.size());
+  k::conv_reference(d, in.data(), w.data(), nullptr, out.data());
+  CHECK(out == in);
+}
+
+TEST_CASE("a 2x2 kernel of ones sums each window, then adds the bias and applies ReLU") {
+  // Input 3x3, one channel, values 1..9 row by row:
+  //   1 2 3
+  //   4 5 6
+  //   7 8 9
+  // VALID 2x2 sums: 1+2+4+5 = 12, 2+3+5+6 = 16, 4+5+7+8 = 24, 5+6+8+9 = 28.
+  ConvDesc d = conv({1, 3, 3, 1}, 1, 2, 2);
+  const std::vector<float> in = {1, 2, 3, 4, 5, 6, 7, 8, 9}, w = {1, 1, 1, 1};
+  std::vector<float> out(4);
+  const float bias = -20.0f;
+  k::conv_reference(d, in.data(), w.data(), nullptr, out.data());
+  CHECK(out == std::vector<float>{12, 16, 24, 28});
+  d.relu = true;
+  k::conv_reference(d, in.data(), w.data(), &bias, out.data());
+  CHECK(out == std::vector<float>{0, 0, 4, 8});  // max(0, sum - 20)
+}
+
+TEST_CASE("stride 2 and dilation 2 pick the cells the formula says") {
+  // 5x5 input with value 10 * y + x; 1x2 kernel [1, 100], dilation 2, stride 2:
+  // output (oy, ox) = in[2oy][2ox] + 100 * in[2oy][2ox + 2]; the dilated
+  // kernel spans 3 columns, so (5 - 3) / 2 + 1 = 2 columns and 5 / 2 + 1 = 3 rows.
+  ConvDesc d = conv({1, 5, 5, 1}, 1, 1, 2);
+  d.stride_h = d.stride_w = 2;
+  d.dilation_w = 2;
+  std::vector<float> in(25);
+  for (int y = 0; y < 5; ++y)
+    for (int x = 0; x < 5; ++x) in[size_t(y * 5 + x)] = float(10 * y + x);
+  const std::vector<float> w = {1, 100};
+  REQUIRE(k::output_shape(d) == Shape4{1, 3, 2, 1});
+  std::vector<float> out(6);
+  k::conv_reference(d, in.data(), w.data(), nullptr, out.data());
+  CHECK(out == std::vector<float>{0 + 100 * 2, 2 + 100 * 4, 20 + 100 * 22, 22 + 100 * 24, 40 + 100 * 42,
+                                  42 + 100 * 44});
+}
+
+TEST_CASE("a depthwise multiplier writes output channel c * M + m") {
+  // 1x1 input, C = 2 (values 3, 5), 1x1 kernel, M = 2, weights [c][m]:
+  // out = [3*1, 3*2, 5*10, 5*20].
+  ConvDesc d = conv({1, 1, 1, 2}, 0, 1, 1);
+  d.kind = ConvKind::depthwise;
+  d.depth_multiplier = 2;
+  const std::vector<float> in = {3, 5}, w = {1, 2, 10, 20};
+  std::vector<float> out(4);
+  k::conv_reference(d, in.data(), w.data(), nullptr, out.data());
+  CHECK(out == std::vector<float>{3, 6, 50, 100});
+}
+
+TEST_CASE("a stride-2 transposed conv with a 1x1 kernel spreads the input with zeros between") {
+  // 2x2 input [1 2; 3 4], weight 10, stride 2, output_padding 1:
+  // (2 - 1) * 2 + 1 + 1 = 4 per axis; in[iy][ix] lands at (2iy, 2ix).
+  ConvDesc d = conv({1, 2, 2, 1}, 1, 1, 1);
+  d.kind = ConvKind::transposed;
+  d.stride_h = d.stride_w = 2;
+  d.output_pad_h = d.output_pad_w = 1;
+  REQUIRE(k::output_shape(d) == Shape4{1, 4, 4, 1});
+  const std::vector<float> in = {1, 2, 3, 4}, w = {10};
+  std::vector<float> out(16);
+  k::conv_reference(d, in.data(), w.data(), nullptr, out.data());
+  CHECK(out == std::vector<float>{10, 0, 20, 0, 0, 0, 0, 0, 30, 0, 40, 0, 0, 0, 0, 0});
+}
+
+TEST_CASE("average pooling divides by the padded or the clipped window as asked") {
+  // 2x2 input [1 2; 3 4], 2x2 window, stride 2, padding 1 all round: output
+  // 2x2; the top-left window covers only the input cell 1.
+  PoolDesc d;
+  d.kind = PoolKind::average;
+  d.input = {1, 2, 2, 1};
+  d.kernel_h = d.kernel_w = 2;
+  d.stride_h = d.stride_w = 2;
+  d.pad_top = d.pad_bottom = d.pad_left = d.pad_right = 1;
+  const std::vector<float> in = {1, 2, 3, 4};
+  std::vector<float> out(4);
+  k::pool_reference(d, in.data(), out.data());
+  CHECK(out == std::vector<float>{0.25f, 0.5f, 0.75f, 1.0f});  // each sum / 4
+  d.count_include_pad = false;
+  k::pool_reference(d, in.data(), out.data());
+  CHECK(out == std::vector<float>{1, 2, 3, 4});  // each sum / 1
+  d.kind = PoolKind::max;
+  d.input = {1, 2, 2, 1};
+  k::pool_reference(d, in.data(), out.data());
+  CHECK(out == std::vector<float>{1, 2, 3, 4});
+}
+
+TEST_CASE("ceil mode adds the window that starts inside the input") {
+  // 5 cells, 2-wide window, stride 2: floor gives 2 windows, ceil 3 (the last
+  // covers cell 4 alone, so its max is cell 4 and its PyTorch average 4 / 1).
+  PoolDesc d;
+  d.kind = PoolKind::max;
+  d.input = {1, 1, 5, 1};
+  d.kernel_w = d.stride_w = 2;
+  d.ceil_mode = true;
+  REQUIRE(k::output_shape(d) == Shape4{1, 1, 3, 1});
+  const std::vector<float> in = {1, 5, 2, 7, 9};
+  std::vector<float> out(3);
+  k::pool_reference(d, in.data(), out.data());
+  CHECK(out == std::vector<float>{5, 7, 9});
+  d.kind = PoolKind::average;
+  k::pool_reference(d, in.data(), out.data());
+  CHECK(out == std::vector<float>{3, 4.5f, 9});
+}
+
+TEST_CASE("global pooling and nearest upsampling, by hand") {
+  const Shape4 s{1, 2, 2, 2};
+  const std::vector<float> in = {1, -1, 2, -2, 3, -3, 6, -6};  // channel 0: 1 2 3 6
+  std::vector<float> out(2);
+  k::global_pool_reference(PoolKind::average, s, in.data(), out.data());
+  CHECK(out == std::vector<float>{3, -3});
+  k::global_pool_reference(PoolKind::max, s, in.data(), out.data());
+  CHECK(out == std::vector<float>{6, -1});
+  // 1x2 -> 2x4: each cell repeated twice along both axes.
+  const std::vector<float> row = {1, 2};
+  std::vector<float> up(8);
+  k::upsample_nearest_reference({1, 1, 2, 1}, 2, 4, row.data(), up.data());
+  CHECK(up == std::vector<float>{1, 1, 2, 2, 1, 1, 2, 2});
+}
+
+// ---- validation -------------------------------------------------------------
+
+TEST_CASE("descriptions that cannot run are refused with a message naming the field") {
+  ConvDesc d = conv({1, 8, 8, 6}, 4, 3, 3);
+  SUBCASE("groups must divide C and filters") {
+    d.groups = 4;
+    CHECK(k::validate(d) == "groups (4) must divide both the input channels (6) and filters (4)");
+  }
+  SUBCASE("a kernel larger than the padded input has no output") {
+    d.kernel_h = 9;
+    CHECK(k::validate(d) == "output height is 0: floor((8 - 9) / 1) + 1 = 0");
+  }
+  SUBCASE("negative padding") {
+    d.pad_right = -1;
+    CHECK(k::validate(d) == "padding[1][1] must be >= 0, got -1");
+  }
+  SUBCASE("zero stride") {
+    d.stride_w = 0;
+    CHECK(k::validate(d) == "stride[1] must be >= 1, got 0");
+  }
+  SUBCASE("a depthwise filter count other than C * multiplier") {
+    d.kind = ConvKind::depthwise;
+    d.depth_multiplier = 2;
+    CHECK(k::validate(d) == "filters must be C * depthMultiplier = 6 * 2 = 12 for a depthwise conv, got 4");
+  }
+  SUBCASE("tensors past the kernels' size limit") {
+    d.input = {1, 1 << 12, 1 << 12, 3};
+    CHECK(k::validate(d) == "the input would hold more than 16777216 floats, the kernels' limit");
+  }
+}
+
+TEST_CASE("ConvOp::create checks the weight and bias lengths") {
+  const ConvDesc d = conv({1, 5, 5, 3}, 8, 3, 3);
+  const std::vector<float> w(k::weights_len(d) - 1), b(7);
+  k::ConvOp op;
+  CHECK(op.create(d, w.data(), w.size(), nullptr, 0) ==
+        "weights has 215 values; this op needs 3 * 3 * C/groups 3 * filters 8 = 216");
+  CHECK_FALSE(op.ready());
+  const std::vector<float> w_ok(k::weights_len(d));
+  CHECK(op.create(d, w_ok.data(), w_ok.size(), b.data(), b.size()) == "bias has 7 values; this op has 8 output channels");
+  CHECK(op.create(d, w_ok.data(), w_ok.size(), nullptr, 0) == "");
+  CHECK(op.ready());
+  CHECK(op.output_shape() == Shape4{1, 3, 3, 8});
+}
+
+TEST_CASE("createConvOp options parse into a description, with a message naming the option") {
+  ConvDesc d;
+  CHECK(k::conv_desc_from_json(R"({"kind": "conv", "inputShape": [1, 10, 7, 2], "filters": 3, "kernel": [4, 3],
+      "stride": [3, 2], "padding": "same", "relu": true, "bias": null})",
+                               d) == "unknown option \"bias\"");
+  REQUIRE(k::conv_desc_from_json(R"({"kind": "conv", "inputShape": [1, 10, 7, 2], "filters": 3, "kernel": [4, 3],
+      "stride": [3, 2], "padding": "same", "relu": true, "groups": null})",
+                                 d) == "");
+  // TF SAME: out ceil(10 / 3) = 4, total (4 - 1) * 3 + 4 - 10 = 3 -> 1 top, 2 bottom;
+  // width ceil(7 / 2) = 4, total (4 - 1) * 2 + 3 - 7 = 2 -> 1 left, 1 right.
+  CHECK(d.pad_top == 1);
+  CHECK(d.pad_bottom == 2);
+  CHECK(d.pad_left == 1);
+  CHECK(d.pad_right == 1);
+  CHECK(d.relu);
+  CHECK(k::output_shape(d) == Shape4{1, 4, 4, 3});
+  const char* base = R"({"kind": "depthwise_conv", "inputShape": [1, 5, 5, 4], "kernel": [3, 3], )";
+  REQUIRE(k::conv_desc_from_json(std::string(base) + R"("depthMultiplier": 2, "padding": [[1, 1], [0, 2]]})", d) == "");
+  CHECK(d.kind == ConvKind::depthwise);
+  CHECK(d.pad_right == 2);
+  CHECK(k::out_channels(d) == 8);
+  CHECK(k::conv_desc_from_json(std::string(base) + R"("padding": [[1, 1]]})", d) ==
+        R"(padding must be "valid", "same" or [[top, bottom], [left, right]], got [[1,1]])");
+  CHECK(k::conv_desc_from_json(std::string(base) + R"("relu": 1})", d) == "relu must be true or false, got 1");
+  CHECK(k::conv_desc_from_json(std::string(base) + R"("stride": [1, 4294967296]})", d) ==
+        "stride[1] must be an integer, got 4294967296");
+  CHECK(k::conv_desc_from_json(R"({"inputShape": [1, 5, 5, 4]})", d) ==
+        R"(kind is required: "conv", "depthwise_conv" or "conv_transpose")");
+  CHECK(k::conv_desc_from_json("[1, 2]", d) == "options must be an object");
+  CHECK(k::conv_desc_from_json("{", d).rfind("options are not JSON: line 1, column 2", 0) == 0);
+}
+
+TEST_CASE("ConvOpHost stages weights, packs once and runs its own buffers like ConvOp") {
+  const std::string options = R"({"kind": "conv", "inputShape": [1, 6, 5, 3], "filters": 5, "kernel": [3, 3],
+      "padding": "same", "relu": true})";
+  k::ConvOpHost host;
+  CHECK(host.prepare(options, 134, false, 0) == "weights has 134 values; this op needs 3 * 3 * C/groups 3 * filters 5 = 135");
+  CHECK(host.pack() == "pack() needs a successful prepare() first");
+  REQUIRE(host.prepare(options, 135, true, 5) == "");
+  Lcg rng{5};
+  for (size_t i = 0; i < host.staged_weights_len(); ++i) host.staged_weights()[i] = rng.next();
+  for (size_t i = 0; i < host.staged_bias_len(); ++i) host.staged_bias()[i] = rng.next();
+  REQUIRE(host.pack() == "");
+  CHECK(host.staged_weights_len() == 0);
+  CHECK(host.output_dim(1) == 6);
+  CHECK(host.output_dim(3) == 5);
+  REQUIRE(host.input_len() == 90);
+  for (size_t i = 0; i < host.input_len(); ++i) host.input()[i] = rng.next();
+  host.run();
+  const std::vector<float> simd(host.output(), host.output() + host.output_len());
+  host.run_reference();
+  const std::vector<float> ref(host.output(), host.output() + host.output_len());
+  CHECK(relative_error(simd, ref) <= 1e-5);
+}
+
+// ---- SIMD against the reference ----------------------------------------------
+
+TEST_CASE("SIMD conv matches the reference for every input size 1..17") {
+  // One case per (H, W); the other parameters cycle so that every size meets
+  // several paddings, strides, dilations and channel counts.
+  int cases = 0;
+  for (int h = 1; h <= 17; ++h)
+    for (int w = 1; w <= 17; ++w) {
+      const int i = h * 17 + w;
+      ConvDesc d = conv({1 + i % 2, h, w, odd_channels[i % 9]}, odd_channels[(i / 3) % 9] + 2, 1 + i % 3, 1 + (i / 2) % 3);
+      d.stride_h = 1 + (i / 5) % 3;
+      d.stride_w = 1 + (i / 7) % 3;
+      d.dilation_h = 1 + (i / 11) % 2;
+      d.dilation_w = 1 + (i / 13) % 2;
+      d.relu = i % 4 == 0;
+      set_padding(d, all_paddings[i % 3]);
+      cases += check_against_reference(d, uint64_t(i)) ? 1 : 0;
+    }
+  CHECK(cases > 250);
+}
+
+TEST_CASE("SIMD conv matches the reference for every padding, stride and dilation 1..3") {
+  for (Padding p : all_paddings)
+    for (int s = 1; s <= 3; ++s)
+      for (int dil = 1; dil <= 3; ++dil)
+        for (int kernel : {1, 2, 3, 5}) {
+          ConvDesc d = conv({1, 11, 13, 5}, 11, kernel, kernel == 5 ? 3 : kernel);
+          d.stride_h = s;
+          d.stride_w = 4 - s;
+          d.dilation_h = dil;
+          d.dilation_w = 4 - dil;
+          set_padding(d, p);
+          check_against_reference(d, uint64_t(s * 100 + dil * 10 + kernel), kernel != 2);
+        }
+}
+
+TEST_CASE("SIMD conv matches the reference on the first-layer path (1-3 input channels)") {
+  for (int c = 1; c <= 3; ++c)
+    for (int f : {1, 4, 8, 16, 19})
+      for (int s = 1; s <= 2; ++s) {
+        ConvDesc d = conv({1, 17, 15, c}, f, 3, 3);
+        d.stride_h = d.stride_w = s;
+        d.relu = true;
+        set_padding(d, Padding::same);
+        check_against_reference(d, uint64_t(c * 1000 + f * 10 + s));
+      }
+}
+
+TEST_CASE("SIMD grouped conv matches the reference") {
+  struct Groups { int c, f, g; };
+  for (const Groups& gr : {Groups{6, 9, 3}, Groups{12, 8, 4}, Groups{5, 5, 5}, Groups{10, 20, 2}, Groups{9, 27, 9}})
+    for (Padding p : all_paddings) {
+      ConvDesc d = conv({2, 9, 7, gr.c}, gr.f, 3, 2);
+      d.groups = gr.g;
+      d.dilation_h = 2;
+      set_padding(d, p);
+      check_against_reference(d, uint64_t(gr.c * 31 + gr.g));
+    }
+}
+
+TEST_CASE("SIMD depthwise conv matches the reference for sizes, kernels and multipliers") {
+  int cases = 0;
+  for (int h = 1; h <= 17; ++h)
+    for (int w = 1; w <= 17; ++w) {
+      const int i = h * 17 + w;
+      ConvDesc d = conv({1, h, w, odd_channels[i % 9] + (i % 2) * 8}, 0, 1 + i % 7, 1 + (i / 3) % 7);
+      d.kind = ConvKind::depthwise;
+      d.depth_multiplier = 1 + (i / 5) % 3;
+      d.stride_h = 1 + (i / 7) % 3;
+      d.stride_w = 1 + (i / 2) % 3;
+      d.dilation_h = 1 + (i / 4) % 3;
+      d.dilation_w = 1 + (i / 9) % 3;
+      d.relu = i % 3 == 0;
+      set_padding(d, all_paddings[i % 3]);
+      cases += check_against_reference(d, uint64_t(i), i % 5 != 0) ? 1 : 0;
+    }
+  CHECK(cases > 150);
+}
+
+TEST_CASE("SIMD depthwise conv matches the reference on the benchmark's kernel shapes") {
+  for (int kernel : {3, 5, 7})
+    for (int s = 1; s <= 2; ++s)
+      for (int c : {8, 13, 32}) {
+        ConvDesc d = conv({1, 15, 17, c}, 0, kernel, kernel);
+        d.kind = ConvKind::depthwise;
+        d.stride_h = d.stride_w = s;
+        set_padding(d, Padding::same);
+        check_against_reference(d, uint64_t(kernel * 100 + c));
+      }
+}
+
+TEST_CASE("SIMD transposed conv matches the reference") {
+  int cases = 0;
+  for (int h = 1; h <= 7; ++h)
+    for (int s = 1; s <= 3; ++s)
+      for (int kernel = 1; kernel <= 4; ++kernel) {
+        const int i = h * 12 + s * 4 + kernel;
+        ConvDesc d = conv({1, h, 8 - h, odd_channels[i % 9]}, odd_channels[(i / 2) % 9], kernel, 5 - kernel);
+        d.kind = ConvKind::transposed;
+        d.stride_h = s;
+        d.stride_w = 1 + i % 3;
+        d.dilation_h = 1 + i % 2;
+        d.pad_top = i % 2;
+        d.pad_right = (i / 3) % 2;
+        d.output_pad_h = s > 1 ? i % 2 : 0;
+        if (i % 4 == 0 && d.input.c % 2 == 0 && d.filters % 2 == 0) d.groups = 2;
+        cases += check_against_reference(d, uint64_t(i)) ? 1 : 0;
+      }
+  CHECK(cases > 70);
+}
+
+TEST_CASE("SIMD pooling matches the reference (max, average, ceil mode, count_include_pad)") {
+  Lcg rng{99};
+  int cases = 0;
+  for (int h = 1; h <= 17; h += 2)
+    for (int w = 2; w <= 17; w += 3)
+      for (PoolKind kind : {PoolKind::max, PoolKind::average}) {
+        const int i = h * 20 + w;
+        PoolDesc d;
+        d.kind = kind;
+        d.input = {1 + i % 2, h, w, odd_channels[i % 9]};
+        d.kernel_h = 1 + i % 3;
+        d.kernel_w = 1 + (i / 2) % 3;
+        d.stride_h = 1 + (i / 3) % 3;
+        d.stride_w = 1 + (i / 5) % 3;
+        if (kind == PoolKind::max) d.dilation_h = 1 + (i / 7) % 2;
+        d.pad_top = d.kernel_h > 1 ? i % 2 : 0;
+        d.pad_left = d.kernel_w > 2 ? 1 : 0;
+        d.pad_right = d.pad_left;
+        d.ceil_mode = (i / 2) % 2 == 1;
+        d.count_include_pad = (i / 4) % 2 == 1;
+        if (!k::validate(d).empty()) continue;
+        INFO("pool " << int(kind) << " in " << h << "x" << w << "x" << d.input.c << " k " << d.kernel_h << "x"
+                     << d.kernel_w << " s " << d.stride_h << "," << d.stride_w);
+        const std::vector<float> in = random_values(d.input.elements(), 1.0f, rng);
+        std::vector<float> got(k::output_shape(d).elements()), want(got.size());
+        k::pool_f32_simd(d, in.data(), got.data());
+        k::pool_reference(d, in.data(), want.data());
+        CHECK(relative_error(got, want) <= 1e-5);
+        ++cases;
+      }
+  CHECK(cases > 80);
+}
+
+TEST_CASE("SIMD global pooling and nearest upsampling match the reference") {
+  Lcg rng{7};
+  for (int c : {1, 3, 4, 5, 8, 13})
+    for (int hw = 1; hw <= 9; hw += 4) {
+      const Shape4 s{2, hw, hw + 1, c};
+      const std::vector<float> in = random_values(s.elements(), 1.0f, rng);
+      for (PoolKind kind : {PoolKind::max, PoolKind::average}) {
+        std::vector<float> got(size_t(2 * c)), want(got.size());
+        k::global_pool_f32_simd(kind, s, in.data(), got.data());
+        k::global_pool_reference(kind, s, in.data(), want.data());
+        CHECK(got == want);
+      }
+      for (int scale : {1, 2, 3}) {
+        const int oh = hw * scale, ow = (hw + 1) * scale + (scale == 3 ? 1 : 0);  // 3: not a whole factor
+        std::vector<float> got(size_t(2 * oh * ow * c)), want(got.size());
+        k::upsample_nearest_f32(s, oh, ow, in.data(), got.data());
+        k::upsample_nearest_reference(s, oh, ow, in.data(), want.data());
+        CHECK(got == want);
+      }
+    }
+}

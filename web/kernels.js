@@ -1,0 +1,83 @@
+// The conv kernel API of the WASM module: createConvOp(module, options),
+// where `module` is what dist/convscope.js's factory resolves to, e.g.
+//   const module = await createConvScope();   // import createConvScope from './convscope.js'
+//   const op = createConvOp(module, {kind: 'conv', inputShape: [1, 224, 224, 3], filters: 8,
+//     kernel: [3, 3], padding: 'same', weights, bias: null, relu: true});
+//   const y = op.run(x);   // Float32Array, NHWC, op.outputShape
+//   op.delete();
+// This layer only moves typed arrays in and out of the module's memory: the
+// core (core/convscope/kernels/conv_options.cpp) checks every option and
+// writes the messages, so this file never duplicates a rule.
+
+function fail(message) {
+  // One prefix, so a caller can tell the kernels' errors from its own.
+  throw new Error(`createConvOp: ${message}`);
+}
+
+// options: kind ('conv' | 'depthwise_conv' | 'conv_transpose'), inputShape
+// [N, H, W, C], filters, kernel [kh, kw], stride [sh, sw], dilation [dh, dw],
+// padding [[top, bottom], [left, right]] | 'valid' | 'same', groups,
+// depthMultiplier, outputPadding, relu, weights (Float32Array, TensorFlow
+// layout: HWIO [kh, kw, C / groups, filters]; depthwise [kh, kw, C,
+// multiplier]), bias (Float32Array of out channels, or null).
+// Returns {outputShape, inputLength, outputLength, run(input), runReference(input), delete()}.
+// Throws an Error with the core's message on bad options; the module keeps working.
+export function createConvOp(module, options) {
+  if (options === null || typeof options !== 'object') fail('options must be an object');
+  const { weights, bias = null, ...rest } = options;
+  if (!(weights instanceof Float32Array)) fail('weights must be a Float32Array');
+  if (bias !== null && !(bias instanceof Float32Array)) fail('bias must be a Float32Array or null');
+  let text;
+  try {
+    text = JSON.stringify(rest);
+  } catch (e) {
+    fail(`options cannot be written as JSON: ${e.message}`);
+  }
+  const op = new module.ConvOpHost();
+  const prepared = op.prepare(text, weights.length, bias !== null, bias ? bias.length : 0);
+  if (prepared !== '') {
+    op.delete();
+    fail(prepared);
+  }
+  // Views are taken right before use: growing memory detaches older ones.
+  op.weightsView().set(weights);
+  if (bias) op.biasView().set(bias);
+  const packed = op.pack();
+  if (packed !== '') {
+    op.delete();
+    fail(packed);
+  }
+  const outputShape = [0, 1, 2, 3].map((i) => op.outputDim(i));
+  const inputLength = op.inputView().length;
+  const outputLength = op.outputView().length;
+  let deleted = false;
+  const runWith = (input, compute) => {
+    if (deleted) fail('run() after delete()');
+    if (!(input instanceof Float32Array)) fail('input must be a Float32Array');
+    if (input.length !== inputLength) {
+      fail(`input has ${input.length} values; inputShape [${options.inputShape}] needs ${inputLength}`);
+    }
+    op.inputView().set(input);
+    compute();
+    // A copy: stays valid after later runs, memory growth and delete().
+    return op.outputView().slice();
+  };
+  return {
+    outputShape,
+    inputLength,
+    outputLength,
+    run: (input) => runWith(input, () => op.run()),
+    // The scalar reference kernel on the same weights (tests, benchmark).
+    runReference: (input) => runWith(input, () => op.runReference()),
+    // For timing the kernel alone: input/output views of the op's buffers
+    // (valid until memory grows) and a run on whatever the input view holds.
+    inputView: () => op.inputView(),
+    outputView: () => op.outputView(),
+    runInPlace: () => op.run(),
+    runReferenceInPlace: () => op.runReference(),
+    delete() {
+      if (!deleted) op.delete();
+      deleted = true;
+    },
+  };
+}
