@@ -19,17 +19,19 @@ rm -rf dist
 mkdir -p dist/examples
 cp -r web/. dist/
 rm -f dist/README.md  # web/README.md documents the source folder, not the site
-cp build-wasm/convscope.wasm dist/
 # Emscripten 3.1.6's ES-module output still calls require() and __dirname on
 # Node; define both there (newer Emscripten emits the same). In a browser the
 # guard is false and nothing is imported.
-{
-  echo "// Node shim added by scripts/build.sh (Emscripten 3.1.6 ES6 output uses require/__dirname on Node)."
-  echo "const __csNode = typeof process === 'object' && typeof process.versions === 'object' && typeof process.versions.node === 'string';"
-  echo "const require = __csNode ? (await import('node:module')).createRequire(import.meta.url) : undefined;"
-  echo "const __dirname = __csNode ? (await import('node:path')).dirname((await import('node:url')).fileURLToPath(import.meta.url)) : '';"
-  cat build-wasm/convscope.js
-} > dist/convscope.js
+for module in convscope convscope-shapes; do
+  cp "build-wasm/$module.wasm" dist/
+  {
+    echo "// Node shim added by scripts/build.sh (Emscripten 3.1.6 ES6 output uses require/__dirname on Node)."
+    echo "const __csNode = typeof process === 'object' && typeof process.versions === 'object' && typeof process.versions.node === 'string';"
+    echo "const require = __csNode ? (await import('node:module')).createRequire(import.meta.url) : undefined;"
+    echo "const __dirname = __csNode ? (await import('node:path')).dirname((await import('node:url')).fileURLToPath(import.meta.url)) : '';"
+    cat "build-wasm/$module.js"
+  } > "dist/$module.js"
+done
 cp examples/*.json dist/examples/
 if [ -d samples ]; then cp -r samples dist/; fi
-echo "build: dist/ ready ($(wc -c < dist/convscope.wasm) bytes of WASM)"
+echo "build: dist/ ready (convscope.wasm $(wc -c < dist/convscope.wasm) bytes, convscope-shapes.wasm $(wc -c < dist/convscope-shapes.wasm) bytes)"

@@ -5,11 +5,15 @@
 #include <emscripten/val.h>
 
 #include "convscope/api.hpp"
-#include "convscope/kernels/conv_op_host.hpp"
 #include "convscope/network_json.hpp"
+#ifndef CONVSCOPE_SHAPES_ONLY
+#include "convscope/kernels/conv_op_host.hpp"
+#endif
 
 using namespace emscripten;
 using convscope::api::Result;
+
+#ifndef CONVSCOPE_SHAPES_ONLY
 using convscope::kernels::ConvOpHost;
 
 // A Float32Array over the op's own buffer in the module's memory: valid until
@@ -19,6 +23,10 @@ val view_of(ConvOpHost& op) {
   return val(typed_memory_view((op.*len)(), (op.*data)()));
 }
 
+#endif
+
+// The shape engine: in both modules (convscope-shapes.js for the page's
+// first view, convscope.js for everything).
 EMSCRIPTEN_BINDINGS(convscope) {
   value_object<Result>("Result")
       .field("exitCode", &Result::exit_code)
@@ -33,7 +41,16 @@ EMSCRIPTEN_BINDINGS(convscope) {
   function("normalize", &convscope::api::normalize);
   function("layerSchema", &convscope::network_json::layer_schema_json);
   function("version", &convscope::api::version);
+}
 
+#ifndef CONVSCOPE_SHAPES_ONLY
+// Bring your own model: importers and code export (convscope.js only).
+EMSCRIPTEN_BINDINGS(convscope_import) {
+  function("importText", &convscope::api::import_text);
+  function("exportCode", &convscope::api::export_code);
+}
+
+EMSCRIPTEN_BINDINGS(convscope_kernels) {
   // Conv kernels; web/kernels.js's createConvOp() is the API callers use.
   class_<ConvOpHost>("ConvOpHost")
       .constructor<>()
@@ -47,3 +64,4 @@ EMSCRIPTEN_BINDINGS(convscope) {
       .function("run", &ConvOpHost::run)
       .function("runReference", &ConvOpHost::run_reference);
 }
+#endif

@@ -1,7 +1,9 @@
-// Thin wrapper over the Emscripten module (dist/convscope.js). The C++ core
+// Thin wrapper over the shape-engine module (dist/convscope-shapes.js: the
+// same functions as dist/convscope.js without the kernels and importers, so
+// the first view stays small; the preview worker loads the full module). The C++ core
 // does all parsing, validation and shape arithmetic; this file only turns
 // its string results into objects and times the calls for budgets.mjs.
-import createConvScope from './convscope.js';
+import createConvScope from './convscope-shapes.js';
 
 let mod = null;
 let schema = null;
