@@ -8,38 +8,60 @@
 #include <vector>
 
 #include "convscope/api.hpp"
+#include "convscope/import/detect.hpp"
+#include "convscope/import/import.hpp"
+#include "convscope/json.hpp"
 #include "convscope/limits.hpp"
 #include "convscope/network_json.hpp"
 
 namespace {
 
 const char* const kUsage =
-    "usage: convscope analyze [--text] FILE|-    analyse a network (JSON contract); report JSON or a table\n"
+    "usage: convscope analyze [--text] [--input SHAPE] [--framework F] FILE|-\n"
+    "                                            analyse a network (any format import reads); report JSON or a table\n"
+    "       convscope import [--input SHAPE] [--framework F] FILE|-\n"
+    "                                            a pasted error message, PyTorch print(model), Keras JSON, an ONNX\n"
+    "                                            file or a share link -> the network JSON; notes on stderr\n"
+    "       convscope export --pytorch|--keras|--json|--link [--input SHAPE] [--framework F] FILE|-\n"
+    "                                            the network as PyTorch or Keras code, canonical JSON or a link hash\n"
     "       convscope link FILE|-                print the network's share-link hash\n"
     "       convscope unlink HASH                print the network JSON a share-link hash holds\n"
     "       convscope normalize FILE|-           print the network's canonical JSON\n"
     "       convscope schema                     print the layer schema used by the editor\n"
     "       convscope --version\n"
+    "SHAPE is written like 1x3x224x224 (the framework's layout); F is pytorch, tensorflow, keras or onnx\n"
     "exit status: 0 every layer valid, 1 some layer invalid (report still printed), 2 malformed input\n";
 
-bool read_input(const std::string& path, std::string& text, std::string& error) {
-  std::ostringstream buffer;
-  if (path == "-") {
-    buffer << std::cin.rdbuf();
-  } else {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
+// Reads at most `cap` + 1 bytes, so a huge file or an endless pipe is
+// refused without being held in memory.
+bool read_input(const std::string& path, size_t cap, std::string& text, std::string& error) {
+  std::ifstream file;
+  std::istream* in = &std::cin;
+  if (path != "-") {
+    file.open(path, std::ios::binary);
+    if (!file) {
       error = path + ": cannot open";
       return false;
     }
-    buffer << in.rdbuf();
+    in = &file;
   }
-  text = buffer.str();
-  if (text.size() > convscope::limits::max_json_bytes) {
-    error = path + ": larger than " + std::to_string(convscope::limits::max_json_bytes) + " bytes";
+  text.clear();
+  char buffer[1 << 16];
+  while (text.size() <= cap && in->read(buffer, sizeof buffer).gcount() > 0)
+    text.append(buffer, static_cast<size_t>(in->gcount()));
+  if (text.size() > cap) {
+    error = path + ": larger than " + std::to_string(cap) + " bytes";
     return false;
   }
   return true;
+}
+
+// Notes of an import, one line each on stderr: what was read and assumed.
+void print_notes(const convscope::api::Result& r) {
+  convscope::json::Value notes;
+  convscope::json::ParseError error;
+  if (r.extras.empty() || !convscope::json::parse(r.extras, notes, error) || !notes.is_array()) return;
+  for (const auto& n : notes.as_array()) std::cerr << "convscope: note: " << n.as_string() << "\n";
 }
 
 int finish(const convscope::api::Result& r) {
@@ -78,23 +100,56 @@ int main(int argc, char** argv) {
     return finish(convscope::api::decode_link(args[0]));
   }
   bool table = false;
-  std::string path;
-  for (const std::string& a : args) {
+  std::string path, input_shape, framework, target;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    const bool takes_options = command == "analyze" || command == "import" || command == "export";
     if (a == "--text" && command == "analyze") table = true;
+    else if ((a == "--input" || a == "--framework") && takes_options && i + 1 < args.size())
+      (a == "--input" ? input_shape : framework) = args[++i];
+    else if (command == "export" && target.empty() &&
+             (a == "--pytorch" || a == "--keras" || a == "--json" || a == "--link"))
+      target = a.substr(2);
     else if (path.empty() && (a == "-" || a.rfind("-", 0) != 0)) path = a;
     else {
       std::cerr << "convscope: unexpected argument '" << a << "'\n" << kUsage;
       return 2;
     }
   }
-  if (path.empty() || (command != "analyze" && command != "link" && command != "normalize")) {
+  const bool known = command == "analyze" || command == "link" || command == "normalize" || command == "import" ||
+                     command == "export";
+  if (path.empty() || !known || (command == "export" && target.empty())) {
     std::cerr << kUsage;
     return 2;
   }
   std::string text, error;
-  if (!read_input(path, text, error)) {
+  // ONNX files are binary and larger than any JSON network: the cap is the
+  // ONNX one, and contract JSON keeps its own below.
+  if (!read_input(path, convscope::import::max_onnx_bytes, text, error)) {
     std::cerr << "convscope: " << error << "\n";
     return 2;
+  }
+  if (command == "import" || command == "export") {
+    const convscope::api::Result imported = convscope::api::import_text(text, input_shape, framework);
+    if (imported.exit_code != 0 || command == "import") {
+      if (imported.exit_code == 0) print_notes(imported);
+      return finish(imported);
+    }
+    return finish(convscope::api::export_code(imported.output, target));
+  }
+  std::string why;
+  const auto format = convscope::import::detect_format(text, why);
+  const bool contract = !format || *format == convscope::import::Format::contract_json;
+  if (contract && text.size() > convscope::limits::max_json_bytes) {
+    std::cerr << "convscope: " << path << ": larger than " << convscope::limits::max_json_bytes << " bytes\n";
+    return 2;
+  }
+  if (command == "analyze" && (!contract || !input_shape.empty() || !framework.empty())) {
+    // Not the contract: import first, then analyse what was imported.
+    const convscope::api::Result imported = convscope::api::import_text(text, input_shape, framework);
+    if (imported.exit_code != 0) return finish(imported);
+    print_notes(imported);
+    text = imported.output;
   }
   if (command == "link") return finish(convscope::api::encode_link(text, "[]"));
   if (command == "normalize") return finish(convscope::api::normalize(text));

@@ -25,6 +25,20 @@ Result encode_link(const std::string& network_json, const std::string& extras_js
 // Network JSON text -> canonical network JSON (defaults dropped).
 Result normalize(const std::string& network_json);
 
+// Bring your own model. Defined in core/convscope/import/api_import.cpp, so
+// they are in convscope_core (the CLI, the tests, the full WASM module) and
+// not in the shape engine alone.
+// Any supported input -- the JSON contract, a share link, a pasted error
+// message, PyTorch print(model), Keras JSON, ONNX bytes -> canonical network
+// JSON (pretty). Result::extras holds the import's notes as a JSON list of
+// strings; Result::error names the line and column, JSON path or ONNX node.
+// `input_shape` ("" or "1x3x224x224") supplies or overrides the input;
+// `framework` ("" or pytorch / tensorflow / keras / onnx) restricts detection.
+Result import_text(const std::string& input, const std::string& input_shape, const std::string& framework);
+// Any supported input -> `target`: "pytorch" or "keras" code that runs as
+// printed, "json" (canonical network JSON) or "link" (share-link hash).
+Result export_code(const std::string& input, const std::string& target);
+
 std::string version();
 
 }  // namespace convscope::api

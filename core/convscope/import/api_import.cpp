@@ -1,0 +1,67 @@
+// The import and export entry points declared in api.hpp. They live beside
+// the importers, in convscope_core, so the shape engine alone
+// (convscope_shapes, the page's first-view module) carries none of them.
+#include "convscope/api.hpp"
+#include "convscope/import/export.hpp"
+#include "convscope/import/import.hpp"
+#include "convscope/network_json.hpp"
+
+namespace convscope::api {
+
+namespace {
+
+Result malformed(std::string error) {
+  Result r;
+  r.exit_code = 2;
+  r.error = std::move(error);
+  return r;
+}
+
+bool imported(const std::string& input, const std::string& input_shape, const std::string& framework,
+              import::ImportResult& out, std::string& error) {
+  import::ImportOptions options;
+  if (!input_shape.empty()) {
+    std::vector<int64_t> shape;
+    if (!import::parse_shape(input_shape, shape, error)) return false;
+    options.input = shape;
+  }
+  if (!framework.empty()) {
+    options.framework = import::framework_alias(framework);
+    if (!options.framework) {
+      error = "--framework: expected pytorch, tensorflow, keras or onnx, got \"" + framework.substr(0, 40) + "\"";
+      return false;
+    }
+  }
+  return import::import_any(input, options, out, error);
+}
+
+}  // namespace
+
+Result import_text(const std::string& input, const std::string& input_shape, const std::string& framework) {
+  import::ImportResult imported_network;
+  std::string error;
+  if (!imported(input, input_shape, framework, imported_network, error)) return malformed(error);
+  Result r;
+  r.output = json::write(import::result_json(imported_network), 2) + "\n";
+  json::Array notes;
+  for (const std::string& n : imported_network.notes) notes.push_back(json::Value(n));
+  r.extras = json::write(json::Value(std::move(notes)), -1);
+  return r;
+}
+
+Result export_code(const std::string& input, const std::string& target) {
+  if (target != "pytorch" && target != "keras" && target != "json" && target != "link")
+    return malformed("export: expected pytorch, keras, json or link, got \"" + target.substr(0, 40) + "\"");
+  import::ImportResult imported_network;
+  std::string error;
+  if (!imported(input, "", "", imported_network, error)) return malformed(error);
+  const Network& net = imported_network.network;
+  Result r;
+  if (target == "pytorch") r.output = import::pytorch_code(net);
+  else if (target == "keras") r.output = import::keras_code(net);
+  else if (target == "json") r.output = json::write(network_json::to_json(net), 2) + "\n";
+  else return encode_link(json::write(network_json::to_json(net), -1), "[]");
+  return r;
+}
+
+}  // namespace convscope::api

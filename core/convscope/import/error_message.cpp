@@ -1,0 +1,84 @@
+#include "convscope/import/error_message.hpp"
+
+#include "convscope/import/draft.hpp"
+#include "convscope/import/error_scan.hpp"
+
+namespace convscope::import {
+
+namespace {
+
+using Reader = bool (*)(errors::Scan&, size_t, Draft&);
+
+struct Anchor {
+  const char* text;  // where the message starts
+  const char* what;  // for the notes
+  Reader read;
+};
+
+// Most specific first: the first anchor found in the text wins, so a
+// traceback that quotes several messages is read by its most telling one.
+const Anchor kAnchors[] = {
+    {"Negative dimension size caused by subtracting ", "TensorFlow graph mode", errors::tf_graph},
+    {"Negative dimension size caused by adding layer ", "TensorFlow.js layers", errors::tfjs_layers},
+    {"Computed output size would be negative: ", "TensorFlow eager mode", errors::tf_eager},
+    {"One of the dimensions in the output is <= 0 due to downsampling in ", "tf.keras 2",
+     errors::keras2_downsampling},
+    {"Computed output size would be zero or negative. Received `inputs shape=", "Keras 3 (convolution)",
+     errors::keras3_conv},
+    {"Computed output size would be zero or negative. Received: `inputs.shape=", "Keras 3 (pooling)",
+     errors::keras3_pool},
+    {"is incompatible with the layer: expected axis -1 of input shape to have value ", "Keras (Dense)",
+     errors::keras_dense},
+    {"Calculated padded input size per channel: ", "PyTorch (convolution)", errors::torch_conv},
+    {"Given input size per channel: ", "PyTorch (transposed convolution)", errors::torch_transposed},
+    {"Given input size: ", "PyTorch (pooling)", errors::torch_pool},
+    {"max_pool1d() Invalid computed output size: ", "PyTorch (max_pool1d)", errors::torch_max_pool1d},
+    {"mat1 and mat2 shapes cannot be multiplied ", "PyTorch (Linear)", errors::torch_linear},
+    {"pad should be at most half of effective kernel size", "PyTorch (pooling padding)",
+     errors::torch_pool_padding},
+    {"padding should be at most half of kernel size, but got padding=", "PyTorch (max_pool1d padding)",
+     errors::torch_pool_padding},
+    {"pad should be smaller than or equal to half of kernel size, but got ", "PyTorch (pooling padding)",
+     errors::torch_pool_padding_raw},
+    {"output padding must be smaller than either stride or dilation, but got ",
+     "PyTorch (transposed output padding)", errors::torch_output_padding},
+    {"padding='same' is not supported for strided convolutions", "PyTorch (padding='same')",
+     errors::torch_same_strided},
+    {"Invalid input shape: ", "ONNX Runtime", errors::ort_invalid_input},
+    {"Dilation not supported for AutoPadType::SAME_UPPER or AutoPadType::SAME_LOWER", "ONNX Runtime",
+     errors::ort_same_dilation},
+    {"Calculated output dimension is negative", "ONNX Runtime (pooling)", errors::ort_pool_negative},
+};
+
+}  // namespace
+
+bool looks_like_error_message(const std::string& text) {
+  for (const Anchor& a : kAnchors)
+    if (text.find(a.text) != std::string::npos) return true;
+  return false;
+}
+
+bool import_error_message(const std::string& text, const ImportOptions& options, ImportResult& out,
+                          std::string& error) {
+  for (const Anchor& a : kAnchors) {
+    const size_t at = text.find(a.text);
+    if (at == std::string::npos) continue;
+    errors::Scan scan{text, ""};
+    Draft d;
+    d.note(std::string("recognised the ") + a.what + " error message");
+    if (!a.read(scan, at, d)) {
+      error = scan.error.empty() ? "the " + std::string(a.what) + " message could not be read" : scan.error;
+      return false;
+    }
+    if (options.input)
+      d.note("--input " + shape_text(*options.input) +
+             " was not used: the message's own sizes are what reproduces the failure");
+    if (d.description.empty())
+      d.description = std::string("Reconstructed from a ") + a.what + " error message.";
+    return finish(d, Format::error_message, out, error);
+  }
+  error = "no error message ConvScope knows was found in the text";
+  return false;
+}
+
+}  // namespace convscope::import

@@ -1,0 +1,194 @@
+// The network as Keras code: keras.Sequential with keyword arguments named
+// as in each layer's get_config(), so the code maps one to one onto the JSON
+// `model.to_json()` writes (and ConvScope's Keras importer reads).
+#include <algorithm>
+
+#include "convscope/import/export.hpp"
+#include "convscope/import/export_plan.hpp"
+#include "convscope/import/names.hpp"
+#include "convscope/json.hpp"
+
+namespace convscope::import {
+
+using plan::Plan;
+using plan::Step;
+using plan::tuple;
+using std::to_string;
+
+namespace {
+
+struct Line {
+  std::string name;     // the layer's name ("" for an added layer named after it)
+  std::string cls;      // "Conv2D"
+  std::string args;     // "filters=32, kernel_size=(3, 3)"
+  std::string comment;
+};
+
+std::string d_of(size_t sr) { return to_string(sr) + "D"; }
+
+bool all_zero(const std::vector<std::pair<int64_t, int64_t>>& v) {
+  return std::all_of(v.begin(), v.end(), [](const auto& p) { return p.first == 0 && p.second == 0; });
+}
+
+// Keras takes "valid" or "same" only: other padding becomes a ZeroPadding
+// layer before a "valid" one.
+std::string padding_for(const Plan& p, const Step& s, std::vector<Line>& out, bool pool) {
+  const Layer& l = *s.layer;
+  const size_t sr = p.spatial_rank;
+  if (l.padding.mode == PadMode::valid) return "\"valid\"";
+  if (l.padding.mode == PadMode::same) return "\"same\"";  // TF, PyTorch (stride 1) and ONNX SAME_UPPER agree
+  const auto& pairs = l.padding.mode == PadMode::explicit_pads ? l.padding.pairs : s.pads;
+  if (pairs.size() != sr) {
+    out.push_back({"", "", "", "the padding of " + l.name + " depends on sizes ConvScope could not compute; none is written"});
+    return "\"valid\"";
+  }
+  if (all_zero(pairs)) return "\"valid\"";
+  out.push_back({l.name + "_pad", "ZeroPadding" + d_of(sr), "padding=" + plan::pairs(pairs),
+                 "Keras pads only as \"valid\" or \"same\": the padding comes first as its own layer" +
+                     std::string(pool ? " (zeros, where the source ignores padded cells; the sizes are the same)" : "")});
+  return "\"valid\"";
+}
+
+void conv(const Plan& p, const Step& s, std::vector<Line>& out) {
+  const Layer& l = *s.layer;
+  const size_t sr = p.spatial_rank;
+  const std::string padding = padding_for(p, s, out, false);
+  std::string args;
+  std::string cls;
+  if (l.type == LayerType::depthwise_conv && sr < 3) {
+    cls = "DepthwiseConv" + d_of(sr);
+    args = "kernel_size=" + tuple(l.kernel) + ", strides=" + tuple(l.stride) + ", padding=" + padding +
+           ", depth_multiplier=" + to_string(l.depth_multiplier) + ", dilation_rate=" + tuple(l.dilation);
+  } else {
+    const bool depthwise = l.type == LayerType::depthwise_conv;  // 3-D: Keras has no DepthwiseConv3D
+    const int64_t filters = depthwise ? std::max<int64_t>(s.channels, 1) * l.depth_multiplier : l.filters;
+    const int64_t groups = depthwise ? std::max<int64_t>(s.channels, 1) : l.groups;
+    cls = "Conv" + d_of(sr);
+    args = "filters=" + to_string(filters) + ", kernel_size=" + tuple(l.kernel) + ", strides=" + tuple(l.stride) +
+           ", padding=" + padding + ", dilation_rate=" + tuple(l.dilation);
+    if (groups > 1) args += ", groups=" + to_string(groups);
+  }
+  if (!l.bias) args += ", use_bias=False";
+  out.push_back({l.name, cls, args, ""});
+}
+
+void transposed(const Plan& p, const Step& s, std::vector<Line>& out) {
+  const Layer& l = *s.layer;
+  const size_t sr = p.spatial_rank;
+  std::string args = "filters=" + to_string(l.filters) + ", kernel_size=" + tuple(l.kernel) + ", strides=" +
+                     tuple(l.stride);
+  std::string comment;
+  std::vector<std::pair<int64_t, int64_t>> crop;
+  if (p.framework == Framework::tensorflow || l.padding.mode == PadMode::same) {
+    args += std::string(", padding=\"") + (l.padding.mode == PadMode::same ? "same" : "valid") + "\"";
+    if (!l.output_padding.empty()) args += ", output_padding=" + tuple(l.output_padding);
+  } else {
+    // PyTorch / ONNX pads: Keras "valid" with the output_padding, then crop.
+    args += ", padding=\"valid\", output_padding=" +
+            tuple(l.output_padding.empty() ? std::vector<int64_t>(sr, 0) : l.output_padding);
+    if (l.padding.mode == PadMode::explicit_pads && !all_zero(l.padding.pairs)) crop = l.padding.pairs;
+  }
+  args += ", dilation_rate=" + tuple(l.dilation);
+  if (l.groups > 1) comment = "Keras' transposed convolutions have no groups; groups=" + to_string(l.groups) + " is dropped";
+  if (!l.bias) args += ", use_bias=False";
+  out.push_back({l.name, "Conv" + d_of(sr) + "Transpose", args, comment});
+  if (!crop.empty())
+    out.push_back({l.name + "_crop", "Cropping" + d_of(sr), "cropping=" + plan::pairs(crop),
+                   "the source's padding removes cells from the output: Keras crops them"});
+}
+
+void pool(const Plan& p, const Step& s, std::vector<Line>& out) {
+  const Layer& l = *s.layer;
+  const bool max = l.type == LayerType::max_pool;
+  const std::string padding = padding_for(p, s, out, true);
+  std::string comment;
+  if (l.ceil_mode) comment = "Keras has no ceil_mode: this pool drops the last partial window, the source keeps it";
+  if (std::any_of(l.dilation.begin(), l.dilation.end(), [](int64_t d) { return d > 1; }))
+    comment = "Keras pooling has no dilation: dilation " + tuple(l.dilation) + " is dropped";
+  out.push_back({l.name, std::string(max ? "MaxPooling" : "AveragePooling") + d_of(p.spatial_rank),
+                 "pool_size=" + tuple(l.kernel) + ", strides=" + tuple(l.stride) + ", padding=" + padding, comment});
+}
+
+void adaptive(const Plan& p, const Step& s, std::vector<Line>& out) {
+  const Layer& l = *s.layer;
+  const size_t sr = p.spatial_rank;
+  if (std::all_of(l.output_size.begin(), l.output_size.end(), [](int64_t o) { return o == 1; })) {
+    out.push_back({l.name, "GlobalAveragePooling" + d_of(sr), "keepdims=True", "adaptive pooling to 1"});
+    return;
+  }
+  std::vector<int64_t> pool;
+  for (size_t a = 0; a < sr && s.spatial.size() == sr; ++a)
+    if (s.spatial[a] % l.output_size[a] == 0) pool.push_back(s.spatial[a] / l.output_size[a]);
+  if (pool.size() != sr) {
+    out.push_back({"", "", "", "Keras has no adaptive pooling, and the input of " + l.name +
+                                   " does not divide into its output_size: left out"});
+    return;
+  }
+  out.push_back({l.name, "AveragePooling" + d_of(sr), "pool_size=" + tuple(pool) + ", strides=" + tuple(pool),
+                 "adaptive pooling to " + tuple(l.output_size) + " on this input is a plain average pooling"});
+}
+
+}  // namespace
+
+std::string keras_code(const Network& net) {
+  const Plan p = plan::make(net);
+  const size_t sr = p.spatial_rank;
+  std::vector<Line> lines;
+  for (const Step& s : p.steps) {
+    const Layer& l = *s.layer;
+    switch (l.type) {
+      case LayerType::conv:
+      case LayerType::depthwise_conv: conv(p, s, lines); break;
+      case LayerType::conv_transpose: transposed(p, s, lines); break;
+      case LayerType::max_pool:
+      case LayerType::avg_pool: pool(p, s, lines); break;
+      case LayerType::global_avg_pool:
+      case LayerType::global_max_pool:
+        lines.push_back({l.name, std::string(l.type == LayerType::global_avg_pool ? "GlobalAveragePooling" : "GlobalMaxPooling") + d_of(sr),
+                         std::string("keepdims=") + (l.keepdims ? "True" : "False"), ""});
+        break;
+      case LayerType::adaptive_avg_pool: adaptive(p, s, lines); break;
+      case LayerType::zero_pad: lines.push_back({l.name, "ZeroPadding" + d_of(sr), "padding=" + plan::pairs(l.padding.pairs), ""}); break;
+      case LayerType::crop: lines.push_back({l.name, "Cropping" + d_of(sr), "cropping=" + plan::pairs(l.cropping.pairs), ""}); break;
+      case LayerType::upsample: lines.push_back({l.name, "UpSampling" + d_of(sr), "size=" + tuple(l.scale), ""}); break;
+      case LayerType::flatten: lines.push_back({l.name, "Flatten", "", ""}); break;
+      case LayerType::dense:
+        lines.push_back({l.name, "Dense", "units=" + to_string(l.units) + (l.bias ? "" : ", use_bias=False"),
+                         l.in_features ? "in_features=" + to_string(*l.in_features) + " is declared in the source; Keras infers it from the input" : ""});
+        break;
+      case LayerType::relu: lines.push_back({l.name, "ReLU", "", ""}); break;
+      case LayerType::activation: {
+        const names::Activation* a = names::activation_by_function(l.function);
+        if (a && a->keras) lines.push_back({l.name, "Activation", "activation=" + plan::string(a->keras), ""});
+        else lines.push_back({l.name, "Activation", "activation=\"linear\"", "Keras has no activation " + l.function + "; linear keeps the shape"});
+        break;
+      }
+      case LayerType::batch_norm: lines.push_back({l.name, "BatchNormalization", "", ""}); break;
+      case LayerType::dropout: lines.push_back({l.name, "Dropout", "rate=" + json::write(json::Value(l.rate), -1), ""}); break;
+    }
+  }
+
+  std::string code = "# Keras code exported by ConvScope";
+  code += p.framework == Framework::tensorflow ? ".\n" : std::string(" from a ") + to_string(p.framework) + " network.\n";
+  if (!p.failure.empty())
+    code += "# ConvScope: this network fails at " + p.failure + "\n# Building it raises Keras' own error for that layer.\n";
+  if (p.framework != Framework::tensorflow)
+    code += "# Shapes are in Keras' layout (N, ..., C), the input's channels moved to the last axis.\n";
+  code += "import keras\nfrom keras import layers\n\nmodel = keras.Sequential([\n";
+  std::vector<int64_t> shape = p.spatial;
+  shape.push_back(p.channels);
+  code += "    keras.Input(shape=" + tuple(shape) + ", batch_size=" + to_string(p.batch) + "),\n";
+  std::vector<std::string> used;
+  for (const Line& line : lines) {
+    if (!line.comment.empty()) code += "    # " + line.comment + "\n";
+    if (line.cls.empty()) continue;
+    std::string args = line.args;
+    if (!p.auto_names || p.framework != Framework::tensorflow)
+      args += std::string(args.empty() ? "" : ", ") + "name=" + plan::string(plan::module_name(line.name, used));
+    code += "    layers." + line.cls + "(" + args + "),\n";
+  }
+  code += "])\nmodel.summary()\n";
+  return code;
+}
+
+}  // namespace convscope::import

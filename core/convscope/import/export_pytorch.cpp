@@ -1,0 +1,281 @@
+// The network as PyTorch code: nn.Sequential of modules written the way
+// print(model) shows them, so the code reads like what users already know
+// (and ConvScope's own print(model) importer reads it back).
+#include <algorithm>
+
+#include "convscope/import/export.hpp"
+#include "convscope/import/export_plan.hpp"
+#include "convscope/import/names.hpp"
+#include "convscope/json.hpp"
+#include "convscope/shape.hpp"
+
+namespace convscope::import {
+
+using plan::Plan;
+using plan::Step;
+using plan::tuple;
+using std::to_string;
+
+namespace {
+
+struct Module {
+  std::string name;     // as the layer is named (empty: the writer picks)
+  std::string code;     // "nn.Conv2d(3, 64, kernel_size=(3, 3), stride=(1, 1))"
+  std::string comment;  // written on the line before, when not empty
+};
+
+std::string d_of(size_t sr) { return to_string(sr) + "d"; }
+
+bool all_equal(const std::vector<int64_t>& v, int64_t x) {
+  return std::all_of(v.begin(), v.end(), [x](int64_t y) { return y == x; });
+}
+
+// nn.ZeroPad2d takes (left, right, top, bottom): the last axis first.
+std::string pad_module(const std::vector<std::pair<int64_t, int64_t>>& pairs) {
+  std::vector<int64_t> flat;
+  for (size_t a = pairs.size(); a-- > 0;) {
+    flat.push_back(pairs[a].first);
+    flat.push_back(pairs[a].second);
+  }
+  if (pairs.size() == 2) return "nn.ZeroPad2d(" + tuple(flat) + ")";
+  return "nn.ConstantPad" + d_of(pairs.size()) + "(" + tuple(flat) + ", 0.0)";
+}
+
+// The padding PyTorch should get: '' (none), "'same'", "(p, q)", or an
+// explicit pad module before the layer when the two sides differ.
+struct Padding {
+  std::string argument;  // ", padding=..." or ""
+  std::string before;    // a ZeroPad module, or ""
+  std::string comment;
+};
+
+Padding padding_for(const Plan& p, const Step& s, bool conv) {
+  const Layer& l = *s.layer;
+  const size_t sr = p.spatial_rank;
+  Padding out;
+  std::vector<std::pair<int64_t, int64_t>> pairs;
+  if (l.padding.mode == PadMode::valid) return out;
+  if (l.padding.mode == PadMode::same && conv && (p.framework == Framework::pytorch || all_equal(l.stride, 1))) {
+    // PyTorch's 'same' puts the odd cell at the end, as TensorFlow and ONNX SAME_UPPER do.
+    out.argument = ", padding='same'";
+    return out;
+  }
+  if (l.padding.mode == PadMode::explicit_pads) pairs = l.padding.pairs;
+  else pairs = s.pads;
+  if (pairs.size() != sr) {
+    out.comment = "the padding of this layer depends on an input size ConvScope could not compute (after the "
+                  "first error); none is written";
+    return out;
+  }
+  const bool symmetric = std::all_of(pairs.begin(), pairs.end(), [](const auto& q) { return q.first == q.second; });
+  std::vector<int64_t> begins;
+  for (const auto& q : pairs) begins.push_back(q.first);
+  bool fits = symmetric;
+  // PyTorch pools refuse padding above half the kernel: from another
+  // framework pad first; from PyTorch keep it, so the code fails as the source does.
+  if (!conv && p.framework != Framework::pytorch)
+    for (size_t a = 0; a < sr && fits; ++a) fits = begins[a] <= l.kernel[a] / 2;
+  if (fits) {
+    if (!all_equal(begins, 0)) out.argument = ", padding=" + tuple(begins);
+    return out;
+  }
+  out.before = pad_module(pairs);
+  out.comment = std::string(symmetric ? "PyTorch pools pad at most half the kernel" : "PyTorch pads both sides equally") +
+                ": the padding " + plan::pairs(pairs) + " comes first as its own module" +
+                (conv ? "" : " (zeros, where a max pool would ignore padded cells; the sizes are the same)");
+  return out;
+}
+
+std::string keyword_axes(const char* key, const std::vector<int64_t>& v, int64_t default_value) {
+  if (v.empty() || all_equal(v, default_value)) return "";
+  return std::string(", ") + key + "=" + tuple(v);
+}
+
+void conv(const Plan& p, const Step& s, std::vector<Module>& out) {
+  const Layer& l = *s.layer;
+  const std::string d = d_of(p.spatial_rank);
+  const Padding pad = padding_for(p, s, true);
+  if (!pad.before.empty()) out.push_back({l.name + "_pad", pad.before, pad.comment});
+  const bool depthwise = l.type == LayerType::depthwise_conv;
+  const int64_t filters = depthwise ? (s.channels > 0 ? s.channels * l.depth_multiplier : -1) : l.filters;
+  const int64_t groups = depthwise ? s.channels : l.groups;
+  std::string code = s.channels > 0 ? "nn.Conv" + d + "(" + to_string(s.channels) + ", " + to_string(filters)
+                                    : "nn.LazyConv" + d + "(" + to_string(l.filters);
+  code += ", kernel_size=" + tuple(l.kernel) + ", stride=" + tuple(l.stride) + pad.argument +
+          keyword_axes("dilation", l.dilation, 1);
+  if (groups > 1) code += ", groups=" + to_string(groups);
+  if (!l.bias) code += ", bias=False";
+  std::string comment = pad.before.empty() ? pad.comment : "";
+  if (s.channels <= 0) comment = "the input channels are unknown here (after the first error): a lazy module infers them";
+  out.push_back({l.name, code + ")", comment});
+}
+
+void transposed(const Plan& p, const Step& s, std::vector<Module>& out) {
+  const Layer& l = *s.layer;
+  const size_t sr = p.spatial_rank;
+  std::vector<int64_t> padding(sr, 0), output_padding = l.output_padding;
+  if (output_padding.empty()) output_padding.assign(sr, 0);
+  std::string comment;
+  if (p.framework == Framework::pytorch) {
+    for (size_t a = 0; a < sr && l.padding.pairs.size() == sr; ++a) padding[a] = l.padding.pairs[a].first;
+  } else if (s.out_spatial.size() == sr && s.spatial.size() == sr) {
+    // PyTorch: out = (in - 1) * s - 2p + k_eff + output_padding; pick p and
+    // output_padding that give the size the source framework computes.
+    for (size_t a = 0; a < sr; ++a) {
+      const int64_t k_eff = shape::effective_kernel(l.kernel[a], l.dilation[a]);
+      const int64_t t = (s.spatial[a] - 1) * l.stride[a] + k_eff - s.out_spatial[a];
+      padding[a] = t > 0 ? (t + 1) / 2 : 0;
+      output_padding[a] = 2 * padding[a] - t;
+      if (output_padding[a] >= std::max(l.stride[a], l.dilation[a]))
+        comment = "no PyTorch padding reproduces this layer's size exactly";
+    }
+  } else {
+    comment = "the padding of this layer depends on sizes ConvScope could not compute (after the first error)";
+  }
+  std::string code = "nn.ConvTranspose" + d_of(sr) + "(" + to_string(std::max<int64_t>(s.channels, 1)) + ", " +
+                     to_string(l.filters) + ", kernel_size=" + tuple(l.kernel) + ", stride=" + tuple(l.stride) +
+                     keyword_axes("padding", padding, 0) + keyword_axes("output_padding", output_padding, 0);
+  if (l.groups > 1) code += ", groups=" + to_string(l.groups);
+  if (!l.bias) code += ", bias=False";
+  code += keyword_axes("dilation", l.dilation, 1);
+  out.push_back({l.name, code + ")", comment});
+}
+
+void pool(const Plan& p, const Step& s, std::vector<Module>& out) {
+  const Layer& l = *s.layer;
+  const bool max = l.type == LayerType::max_pool;
+  const Padding pad = padding_for(p, s, false);
+  if (!pad.before.empty()) out.push_back({l.name + "_pad", pad.before, pad.comment});
+  std::string code = std::string(max ? "nn.MaxPool" : "nn.AvgPool") + d_of(p.spatial_rank) +
+                     "(kernel_size=" + tuple(l.kernel) + ", stride=" + tuple(l.stride) +
+                     (pad.argument.empty() ? ", padding=0" : pad.argument);
+  if (max) code += ", dilation=" + tuple(l.dilation);
+  code += std::string(", ceil_mode=") + (l.ceil_mode ? "True" : "False");
+  if (!max && !l.count_include_pad) code += ", count_include_pad=False";
+  out.push_back({l.name, code + ")", pad.before.empty() ? pad.comment : ""});
+}
+
+std::string activation(const Layer& l, std::string& comment) {
+  const names::Activation* a = names::activation_by_function(l.function);
+  if (!a) {
+    comment = "activation " + l.function + " has no PyTorch module in ConvScope's table: Identity keeps the shape";
+    return "nn.Identity()";
+  }
+  const std::string cls = a->pytorch;
+  if (cls == "Softmax" || cls == "LogSoftmax") return "nn." + cls + "(dim=1)";
+  return "nn." + cls + "()";
+}
+
+const char* const kCropClass =
+    "class Crop(nn.Module):\n"
+    "    \"\"\"Removes (begin, end) cells per spatial axis, like Keras' Cropping layers.\"\"\"\n"
+    "\n"
+    "    def __init__(self, cropping):\n"
+    "        super().__init__()\n"
+    "        self.cropping = cropping\n"
+    "\n"
+    "    def forward(self, x):\n"
+    "        index = [slice(None), slice(None)]\n"
+    "        for axis, (begin, end) in enumerate(self.cropping):\n"
+    "            index.append(slice(begin, x.shape[2 + axis] - end))\n"
+    "        return x[tuple(index)]\n"
+    "\n"
+    "    def extra_repr(self):\n"
+    "        return f\"cropping={self.cropping}\"\n";
+
+}  // namespace
+
+std::string pytorch_code(const Network& net) {
+  const Plan p = plan::make(net);
+  const size_t sr = p.spatial_rank;
+  const std::string d = d_of(sr);
+  std::vector<Module> modules;
+  bool crop = false;
+  for (const Step& s : p.steps) {
+    const Layer& l = *s.layer;
+    switch (l.type) {
+      case LayerType::conv:
+      case LayerType::depthwise_conv: conv(p, s, modules); break;
+      case LayerType::conv_transpose: transposed(p, s, modules); break;
+      case LayerType::max_pool:
+      case LayerType::avg_pool: pool(p, s, modules); break;
+      case LayerType::global_avg_pool:
+      case LayerType::global_max_pool:
+        modules.push_back({l.name, std::string(l.type == LayerType::global_avg_pool ? "nn.AdaptiveAvgPool" : "nn.AdaptiveMaxPool") +
+                                       d + "(output_size=1)", ""});
+        if (!l.keepdims) modules.push_back({l.name + "_flatten", "nn.Flatten()", "Keras' global pooling drops the spatial axes"});
+        break;
+      case LayerType::adaptive_avg_pool:
+        modules.push_back({l.name, "nn.AdaptiveAvgPool" + d + "(output_size=" + tuple(l.output_size) + ")", ""});
+        break;
+      case LayerType::zero_pad: modules.push_back({l.name, pad_module(l.padding.pairs), ""}); break;
+      case LayerType::crop:
+        crop = true;
+        modules.push_back({l.name, "Crop(cropping=" + plan::pairs(l.cropping.pairs) + ")", "PyTorch has no cropping module; Crop is defined above"});
+        break;
+      case LayerType::upsample: {
+        std::string scale = "(";
+        for (size_t a = 0; a < l.scale.size(); ++a) scale += (a ? ", " : "") + to_string(l.scale[a]) + ".0";
+        scale += l.scale.size() == 1 ? ",)" : ")";
+        modules.push_back({l.name, "nn.Upsample(scale_factor=" + scale + ", mode='nearest')", ""});
+        break;
+      }
+      case LayerType::flatten: modules.push_back({l.name, "nn.Flatten()", ""}); break;
+      case LayerType::dense: {
+        const int64_t in = l.in_features ? *l.in_features : s.last_axis;
+        std::string comment;
+        if (s.rank > 2 && p.framework == Framework::tensorflow)
+          comment = "this Linear mixes the last axis, which is W in PyTorch's layout but C in TensorFlow's";
+        const std::string bias = l.bias ? "" : ", bias=False";
+        modules.push_back({l.name, in > 0 ? "nn.Linear(in_features=" + to_string(in) + ", out_features=" + to_string(l.units) + bias + ")"
+                                          : "nn.LazyLinear(out_features=" + to_string(l.units) + bias + ")",
+                           comment});
+        break;
+      }
+      case LayerType::relu: modules.push_back({l.name, "nn.ReLU()", ""}); break;
+      case LayerType::activation: {
+        std::string comment;
+        const std::string code = activation(l, comment);
+        modules.push_back({l.name, code, comment});
+        break;
+      }
+      case LayerType::batch_norm: {
+        const std::string bd = s.rank <= 3 ? "1d" : d_of(s.rank - 2);
+        modules.push_back({l.name, s.channels > 0 ? "nn.BatchNorm" + bd + "(" + to_string(s.channels) + ")"
+                                                  : "nn.LazyBatchNorm" + bd + "()", ""});
+        break;
+      }
+      case LayerType::dropout: {
+        modules.push_back({l.name, "nn.Dropout(p=" + json::write(json::Value(l.rate), -1) + ")", ""});
+        break;
+      }
+    }
+  }
+
+  std::string code = "# PyTorch code exported by ConvScope";
+  code += p.framework == Framework::pytorch ? ".\n" : std::string(" from a ") + to_string(p.framework) + " network.\n";
+  if (!p.failure.empty())
+    code += "# ConvScope: this network fails at " + p.failure + "\n# Running it raises PyTorch's own error for that layer.\n";
+  if (p.framework == Framework::tensorflow)
+    code += "# Shapes are in PyTorch's layout (N, C, ...), the input's channels moved to axis 1.\n";
+  const bool named = !p.auto_names || p.framework != Framework::pytorch;
+  if (named) code += "from collections import OrderedDict\n\n";
+  code += "import torch\nfrom torch import nn\n\n";
+  if (crop) code += std::string(kCropClass) + "\n\n";
+  code += named ? "model = nn.Sequential(OrderedDict([\n" : "model = nn.Sequential(\n";
+  std::vector<std::string> used;
+  for (const Module& m : modules) {
+    if (!m.comment.empty()) code += "    # " + m.comment + "\n";
+    if (named) code += "    (" + plan::string(plan::module_name(m.name, used)) + ", " + m.code + "),\n";
+    else code += "    " + m.code + ",\n";
+  }
+  code += named ? "]))\n\n" : ")\n\n";
+  std::vector<int64_t> input = {p.batch, p.channels};
+  input.insert(input.end(), p.spatial.begin(), p.spatial.end());
+  std::string shape;
+  for (size_t i = 0; i < input.size(); ++i) shape += (i ? ", " : "") + to_string(input[i]);
+  code += "x = torch.zeros(" + shape + ")\nprint(model(x).shape)\n";
+  return code;
+}
+
+}  // namespace convscope::import

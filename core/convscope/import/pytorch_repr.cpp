@@ -1,0 +1,318 @@
+#include "convscope/import/pytorch_repr.hpp"
+
+#include "convscope/import/draft.hpp"
+#include "convscope/import/pytorch_modules.hpp"
+#include "convscope/import/text.hpp"
+#include "convscope/limits.hpp"
+
+namespace convscope::import {
+
+using json::Value;
+using std::to_string;
+using text::PyCall;
+using text::PyValue;
+using torch_modules::State;
+
+namespace {
+
+constexpr size_t kMaxNesting = 64;  // containers inside containers
+constexpr size_t kMaxListed = 20;   // names per note before "and N more"
+
+// ---- Lines -------------------------------------------------------------------
+
+struct Line {
+  size_t begin = 0, end = 0;  // without the newline; `begin` after indentation
+  size_t number = 0;          // 1-based
+  size_t indent = 0;          // spaces and tabs before `begin`
+};
+
+bool next_line(const std::string& t, size_t& pos, Line& line) {
+  if (pos >= t.size()) return false;
+  size_t end = t.find('\n', pos);
+  if (end == std::string::npos) end = t.size();
+  ++line.number;
+  line.begin = pos;
+  line.end = end;
+  while (line.begin < end && (t[line.begin] == ' ' || t[line.begin] == '\t')) ++line.begin;
+  line.indent = line.begin - pos;
+  while (line.end > line.begin && (t[line.end - 1] == ' ' || t[line.end - 1] == '\r' || t[line.end - 1] == '\t')) --line.end;
+  pos = end + 1;
+  return true;
+}
+
+// `(features): `, `(0-3): 4 x ` -> name "features", range 0..3, count 4.
+struct Prefix {
+  bool present = false;
+  std::string name;
+  int64_t range_first = 0;
+  int64_t count = 1;
+};
+
+bool read_prefix(const std::string& t, size_t& p, size_t end, Prefix& out, std::string& problem) {
+  if (p >= end || t[p] != '(') return true;
+  const size_t close = t.find("): ", p);
+  if (close == std::string::npos || close >= end) {
+    problem = "expected \"(name): Module(...)\"";
+    return false;
+  }
+  out.present = true;
+  out.name = t.substr(p + 1, close - p - 1);
+  if (out.name.empty() || out.name.size() > limits::max_name_chars) {
+    problem = "expected a module name between the parentheses";
+    return false;
+  }
+  for (char c : out.name)
+    if (!text::is_ident_char(c) && c != '-') {
+      problem = "unexpected " + text::quoted(std::string(1, c)) + " in a module name";
+      return false;
+    }
+  p = close + 3;
+  // PyTorch 2 collapses repeated ModuleList entries: "(0-3): 4 x Block(".
+  const size_t dash = out.name.find('-');
+  if (dash != std::string::npos) {
+    size_t q = p;
+    int64_t n = 0;
+    while (q < end && t[q] >= '0' && t[q] <= '9' && n <= 100000) n = n * 10 + (t[q++] - '0');
+    if (q + 3 > end || t.compare(q, 3, " x ") != 0 || n < 1) {
+      problem = "expected \"N x Module(\" after a range of names";
+      return false;
+    }
+    int64_t first = 0;
+    for (size_t i = 0; i < dash && i < 9; ++i)
+      if (out.name[i] >= '0' && out.name[i] <= '9') first = first * 10 + (out.name[i] - '0');
+    out.range_first = first;
+    out.count = n;
+    p = q + 3;
+  }
+  return true;
+}
+
+// ---- Reading modules ------------------------------------------------------------
+
+// Residual branches: registered beside the main path, added back in forward().
+bool is_branch_name(const std::string& name) {
+  static const char* const kBranches[] = {"downsample", "shortcut", "skip", "skip_connection", "residual",
+                                          "res_conv", "identity_downsample"};
+  for (const char* b : kBranches)
+    if (name == b) return true;
+  return false;
+}
+
+bool is_transparent_container(const std::string& cls) {
+  return cls == "Sequential" || cls == "ModuleList" || cls == "ModuleDict";
+}
+
+std::string listing(const std::vector<std::string>& items) {
+  std::string s;
+  for (size_t i = 0; i < items.size() && i < kMaxListed; ++i) s += (i ? ", " : "") + items[i];
+  if (items.size() > kMaxListed) s += " and " + to_string(items.size() - kMaxListed) + " more";
+  return s;
+}
+
+struct Frame {
+  std::string path;  // dotted path of the container ("" at the root)
+  std::string cls;
+  size_t first_layer = 0;  // where its layers start in the draft
+  int64_t count = 1;       // "(0-3): 4 x Block(" repeats the block
+  int64_t range_first = 0;
+  std::string parent_path;
+  bool branch = false;     // a residual branch: read, listed, not added
+  size_t offset = 0;
+};
+
+std::string child_path(const std::string& parent, const std::string& name) {
+  return parent.empty() ? name : parent + "." + name;
+}
+
+// Repeats the layers a "(0-3): 4 x Block(" frame added, renaming the copies.
+bool repeat_frame(State& st, const Frame& f, std::string& error) {
+  const size_t first = f.first_layer, end = st.d.layers.size();
+  const size_t per_copy = end - first;
+  if (per_copy * static_cast<size_t>(f.count) + first > limits::max_layers + 1) {
+    error = text::position(st.text, f.offset) + ": " + to_string(f.count) + " x " + f.cls +
+            " makes more than " + to_string(limits::max_layers) + " layers";
+    return false;
+  }
+  const std::string old_prefix = f.path;
+  for (int64_t k = 1; k < f.count; ++k) {
+    const std::string new_prefix = child_path(f.parent_path, to_string(f.range_first + k));
+    for (size_t i = first; i < end; ++i) {
+      json::Value layer = st.d.layers[i];
+      if (const json::Value* n = layer.find("name")) {
+        std::string name = n->as_string();
+        if (name.compare(0, old_prefix.size(), old_prefix) == 0) name = new_prefix + name.substr(old_prefix.size());
+        layer.set("name", Value(clean_name(name)));
+      }
+      st.d.layers.push_back(std::move(layer));
+      st.d.origins.push_back(st.d.origins[i]);
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+bool looks_like_pytorch_repr(const std::string& t) {
+  size_t pos = 0;
+  Line line;
+  while (next_line(t, pos, line)) {
+    if (line.begin == line.end || t.compare(line.begin, 3, ">>>") == 0) continue;
+    size_t p = line.begin;
+    if (!text::is_ident_start(t[p])) return false;
+    while (p < line.end && (text::is_ident_char(t[p]) || t[p] == '.')) ++p;
+    return p < line.end && t[p] == '(' && (p + 1 == line.end || t[line.end - 1] == ')');
+  }
+  return false;
+}
+
+bool import_pytorch_repr(const std::string& t, const ImportOptions& options, ImportResult& out, std::string& error) {
+  Draft d;
+  d.framework = Framework::pytorch;
+  State st(d, t);
+  std::vector<Frame> stack;
+  bool root_done = false;
+  std::string root_class;
+  size_t pos = 0;
+  Line line;
+  while (next_line(t, pos, line)) {
+    if (line.begin == line.end) continue;
+    // Counted as the lines go by: text::position() from the start on every
+    // line would make a long paste quadratic.
+    const std::string at = "line " + to_string(line.number) + ", column " + to_string(line.indent + 1);
+    if (d.layers.size() > limits::max_layers) {
+      error = at + ": more than " + to_string(limits::max_layers) + " layers (ConvScope's limit for one network)";
+      return false;
+    }
+    if (stack.empty() && t.compare(line.begin, 3, ">>>") == 0) continue;  // an interpreter prompt
+    if (root_done) {
+      error = at + ": text after the model's closing ')'";
+      return false;
+    }
+    if (t[line.begin] == ')' && line.end == line.begin + 1) {
+      if (stack.empty()) {
+        error = at + ": ')' without a module to close";
+        return false;
+      }
+      const Frame f = stack.back();
+      stack.pop_back();
+      if (f.count > 1 && !f.branch && !repeat_frame(st, f, error)) return false;
+      if (stack.empty()) root_done = true;
+      continue;
+    }
+    size_t p = line.begin;
+    Prefix prefix;
+    std::string problem;
+    if (!read_prefix(t, p, line.end, prefix, problem)) {
+      error = text::position(t, p) + ": " + problem;
+      return false;
+    }
+    if (!stack.empty() && !prefix.present) {
+      error = at + ": expected \"(name): Module(...)\" or ')'";
+      return false;
+    }
+    const std::string parent = stack.empty() ? "" : stack.back().path;
+    // A collapsed range "(0-3): 4 x ..." starts as its first name.
+    const std::string own = prefix.count > 1 ? to_string(prefix.range_first) : prefix.name;
+    const std::string name = prefix.present ? child_path(parent, own) : "";
+    const bool in_branch = !stack.empty() && stack.back().branch;
+    const bool branch = in_branch || (prefix.present && is_branch_name(prefix.name) && !stack.empty() &&
+                                      !is_transparent_container(stack.back().cls));
+    // A container opens with "Class(" and nothing after it.
+    size_t q = p;
+    while (q < line.end && (text::is_ident_char(t[q]) || t[q] == '.')) ++q;
+    if (q == p || q >= line.end || t[q] != '(') {
+      error = text::position(t, p) + ": expected a module such as Conv2d(...)";
+      return false;
+    }
+    const std::string cls = t.substr(p, q - p);
+    if (q + 1 == line.end) {
+      if (stack.size() >= kMaxNesting) {
+        error = at + ": modules nested more than " + to_string(kMaxNesting) + " deep";
+        return false;
+      }
+      Frame f{name, cls, d.layers.size(), prefix.count, prefix.range_first, parent, branch, line.begin};
+      if (stack.empty()) root_class = cls;
+      else if (!is_transparent_container(cls) && !branch) st.custom.push_back(text::quoted(name) + " (" + cls + ")");
+      if (branch && !in_branch) st.branches.push_back(text::quoted(name) + " (" + cls + ")");
+      stack.push_back(f);
+      continue;
+    }
+    PyCall call;
+    text::PyError perr;
+    size_t cp = p;
+    if (!text::parse_call(t, cp, line.end, call, perr)) {
+      error = text::position(t, perr.offset) + ": " + perr.message;
+      return false;
+    }
+    if (cp != line.end) {
+      error = text::position(t, cp) + ": unexpected text after the module";
+      return false;
+    }
+    if (branch) {
+      if (!in_branch) st.branches.push_back(text::quoted(name) + " (" + cls + ")");
+      continue;
+    }
+    if (stack.empty()) root_done = true;  // a single module, e.g. "Conv2d(3, 64, ...)"
+    for (int64_t k = 0; k < prefix.count; ++k) {
+      const std::string copy = prefix.count > 1 ? child_path(parent, to_string(prefix.range_first + k)) : name;
+      const size_t before = d.layers.size();
+      if (before > limits::max_layers) break;
+      if (!leaf(st, call, copy.empty() ? cls : copy, at, error)) return false;
+      if (d.layers.size() == before) break;  // a module that adds no layer: its copies add none either
+    }
+  }
+  if (!stack.empty()) {
+    error = text::position(t, stack.back().offset) + ": " + text::quoted(stack.back().cls + "(") +
+            " is never closed (the text ends first)";
+    return false;
+  }
+  if (!root_done) {
+    error = "line 1, column 1: no module found (expected print(model) output such as \"Net(\")";
+    return false;
+  }
+
+  // The input shape.
+  const size_t sr = st.spatial_rank ? st.spatial_rank : 1;
+  if (options.input) {
+    d.input = *options.input;
+    if (st.spatial_rank && d.input.size() != sr + 2)
+      d.note("--input has " + to_string(d.input.size()) + " dimensions but the model's modules are " + to_string(sr) +
+             "-D (" + to_string(sr + 2) + " dimensions expected)");
+    else if (st.first_channels && d.input.size() >= 2 && d.input[1] != st.first_channels)
+      d.note("--input has " + to_string(d.input[1]) + " channels but the first layer expects " +
+             to_string(st.first_channels) + " (in_channels); PyTorch would refuse this input");
+  } else if (st.spatial_rank == 0) {
+    // An MLP: ConvScope's input needs a spatial axis; 1 x 1 x F is flattened.
+    int64_t features = 1;
+    for (const Value& l : d.layers)
+      if (const Value* f = l.find("in_features")) {
+        features = f->as_int();
+        break;
+      }
+    d.input = {1, 1, features};
+    d.note("input not given (--input): assumed 1x1x" + to_string(features) +
+           " from the first Linear's in_features (ConvScope needs a 3-D input; the flatten makes it 1x" +
+           to_string(features) + ")");
+  } else {
+    const int64_t channels = st.first_channels ? st.first_channels : 3;
+    d.input = {1, channels};
+    const std::vector<int64_t> sizes = sr == 1 ? std::vector<int64_t>{1024}
+                                       : sr == 2 ? std::vector<int64_t>{224, 224}
+                                                 : std::vector<int64_t>{16, 112, 112};
+    d.input.insert(d.input.end(), sizes.begin(), sizes.end());
+    d.note("input not given (--input): assumed " + shape_text(d.input) + " (" +
+           (st.first_channels ? "channels from the first layer's in_channels" : "3 channels") + ")");
+  }
+  if (!root_class.empty() && !is_transparent_container(root_class))
+    d.note("print(model) does not show forward(); the modules of " + root_class + " were read in the order printed");
+  if (!st.custom.empty()) d.note("custom blocks read in print order: " + listing(st.custom));
+  if (!st.branches.empty())
+    d.note("residual branches left out (their sum with the main path keeps its shape): " + listing(st.branches));
+  if (!st.unknown.empty())
+    d.note("not modelled, skipped as if they kept the shape: " + listing(st.unknown));
+  if (!st.identities.empty()) d.note("Identity modules left out: " + listing(st.identities));
+  d.description = "Imported from PyTorch print(model)" + (root_class.empty() ? std::string() : " of " + root_class) + ".";
+  return finish(d, Format::pytorch_repr, out, error);
+}
+
+}  // namespace convscope::import
