@@ -2,7 +2,7 @@
 // index.html and embed.html both load this file; <html data-mode="embed">
 // switches to the compact, hideable embed layout.
 import { h, fill, $ } from './dom.js';
-import { loadEngine, analyze, version } from './engine.js';
+import { loadEngine, analyze, version, getSchema } from './engine.js';
 import { readLink, writeLink, encodeNetworkLink, createHistory, defaultUi, HIDEABLE } from './state.js';
 import { createEditor } from './editor.js';
 import { renderTable, renderMinInput } from './table.js';
@@ -42,6 +42,8 @@ const els = {
   copyEmbed: $('#copy-embed'),
   openFull: $('#open-full'),
   version: $('#engine-version'),
+  previews: $('#previews'),
+  windowView: $('#window-view'),
 };
 
 const state = {
@@ -57,6 +59,7 @@ let editor = null;
 let banner = null;
 let hist = null;
 let firstTableMarked = false;
+let previews = null; // previews.js, loaded after the first table (the full page only)
 const presets = createPresets();
 
 const frameworkInfo = (id) => schema.frameworks.find((f) => f.id === id) || { id, label: id, layout: 'NCHW' };
@@ -129,6 +132,7 @@ function render(report, { rebuild, focus }) {
   renderTable(els.table, report, { layout: fw.layout, rank, frameworkLabel: fw.label, typeLabel, onFix: applyFix });
   els.table.classList.remove('is-stale');
   renderDiagram(els.diagram, report, { layout: fw.layout, inputShape: state.network.input, summaryId: 'diagram-title' });
+  updatePreviews();
   if (!firstTableMarked) {
     firstTableMarked = true;
     performance.mark('convscope:first-table');
@@ -189,6 +193,54 @@ function apply(network, { rebuild = true, focus, typing, history = 'push', note 
   renderStory();
   if (note) announce(note);
   return true;
+}
+
+// ---- previews (feature maps, sliding window) ---------------------------------
+
+function updatePreviews() {
+  if (!previews || !state.report) return;
+  previews.update({
+    network: state.network, report: state.report, layout: frameworkInfo(state.network.framework).layout,
+    ui: state.ui, typeLabel,
+  });
+}
+
+/** A preview control changed a UI key (image, seed, filter, window layer): write the link, redraw. */
+function setUi(patch, { typing } = {}) {
+  state.ui = { ...state.ui, ...patch };
+  if (state.report) {
+    const link = encodeNetworkLink(state.network, state.ui);
+    if (!link.error) {
+      state.goodHash = link.hash;
+      hist.write(link.hash, { typing });
+    }
+    updateLinks();
+  }
+  updatePreviews();
+}
+
+/** A stylesheet that is not needed for the first view; resolves when it applies (or failed). */
+function loadStylesheet(href) {
+  return new Promise((resolve) => {
+    const link = h('link', { rel: 'stylesheet', href });
+    link.addEventListener('load', resolve);
+    link.addEventListener('error', resolve);
+    document.head.append(link);
+  });
+}
+
+async function loadPreviews() {
+  if (!els.previews || !els.windowView || EMBED) return;
+  try {
+    const [{ createPreviews }] = await Promise.all([import('./previews.js'), loadStylesheet('previews.css')]);
+    previews = createPreviews({
+      root: els.previews, windowRoot: els.windowView, getSchema, onUi: setUi,
+      endTyping: () => hist.endTyping(), announce,
+    });
+    updatePreviews();
+  } catch (err) {
+    els.previews.textContent = `Previews could not start: ${err?.message || err}`;
+  }
 }
 
 function commit(mutate, { typing, rebuild = false, focus, announce: note } = {}) {
@@ -347,6 +399,7 @@ async function boot() {
   wireShare();
   if (EMBED) reportHeightToParent();
   presets.loadAll().then(renderStory);
+  loadPreviews();
 }
 
 boot();

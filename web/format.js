@@ -53,7 +53,7 @@ export function compactCount(n) {
   if (typeof n !== 'number' || !Number.isFinite(n)) return '—';
   const units = [[1e12, 'T'], [1e9, 'G'], [1e6, 'M'], [1e3, 'K']];
   for (const [size, unit] of units) {
-    if (Math.abs(n) >= size) return `${(n / size).toPrecision(3).replace(/\.?0+$/, '')} ${unit}`;
+    if (Math.abs(n) >= size) return `${(n / size).toPrecision(3).replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, '')} ${unit}`;
   }
   return String(n);
 }

@@ -5,11 +5,55 @@
 // it cannot use instead of silently ignoring it.
 import { decodeLink, encodeLink, analyze } from './engine.js';
 
+// The previews' keys (the previews themselves load after the first table).
+export const SAMPLES = ['chelsea', 'coffee', 'astronaut', 'camera', 'brick', 'horse', 'text'];
+export const DEFAULT_SAMPLE = 'chelsea';
+export const DEFAULT_SEED = 42;
+/** First-layer filters: `he` = seeded random like every other layer (weights.js has the kernels). */
+export const FILTER_IDS = ['he', 'identity', 'sobel_x', 'sobel_y', 'laplacian', 'gaussian', 'sharpen', 'emboss'];
+export const DEFAULT_FILTER = 'he';
+export const MAX_GRID = 15; // largest kernel side the link and the grid editor carry
+
+/** Short text for a number in a link or a grid cell: up to 6 significant digits. */
+export function numberText(v) {
+  const s = Number.isFinite(v) ? String(Number(v.toPrecision(6))) : '0';
+  return s === '-0' ? '0' : s;
+}
+
+/** `w0`: a name from FILTER_IDS, or typed values `RxC_v_v_…` (row-major) -> {value, problem}. */
+export function parseFilter(text) {
+  const t = text.trim();
+  if (FILTER_IDS.includes(t)) return { value: t, problem: null };
+  const m = /^(\d{1,2})x(\d{1,2})_(.*)$/.exec(t);
+  const rows = m ? Number(m[1]) : 0;
+  const cols = m ? Number(m[2]) : 0;
+  const parts = m ? m[3].split('_') : [];
+  const values = parts.map((p) => (/^-?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(p) ? Number(p) : NaN));
+  let problem = null;
+  if (!m) problem = `unknown filter '${t.slice(0, 40)}' (known: ${FILTER_IDS.join(', ')}, or RxC_v_v_… for typed values)`;
+  else if (!rows || !cols || rows > MAX_GRID || cols > MAX_GRID) problem = `a typed filter is 1x1 to ${MAX_GRID}x${MAX_GRID}, got ${rows}x${cols}`;
+  else if (parts.length !== rows * cols) problem = `a ${rows}x${cols} filter needs ${rows * cols} values, got ${parts.length}`;
+  else if (values.some((v) => !(Math.abs(v) <= 1e6))) problem = 'typed filter values must be numbers within ±1e6';
+  return problem ? { value: DEFAULT_FILTER, problem } : { value: { rows, cols, values }, problem };
+}
+
+const oneOf = (list, fallback, what) => (text) => {
+  const t = text.trim();
+  return list.includes(t) ? { value: t, problem: null } : { value: fallback, problem: `unknown ${what} '${t.slice(0, 40)}' (known: ${list.join(', ')})` };
+};
+const whole = (fallback, max, what) => (text) => {
+  const t = text.trim();
+  const ok = /^\d{1,10}$/.test(t) && Number(t) <= max && Number(t) >= (fallback === null ? 1 : 0);
+  return ok ? { value: Number(t), problem: null } : { value: fallback, problem: `'${t.slice(0, 40)}' is not ${what}` };
+};
+
 /** Parts of the page an embed can hide: `hide=editor,diagram`. */
 export const HIDEABLE = ['editor', 'table', 'diagram'];
 
-// Declared UI properties carried in the link next to the network. Issue 4's
-// previews (image, seed, filters) add entries here.
+// Declared UI properties carried in the link next to the network: the
+// embed's `hide`, and the previews' image, weights and sliding-window layer
+// (weights are generated from `seed` and `w0`, never stored: see weights.js).
+// A value equal to the default is left out of the link.
 export const UI_PROPS = [
   {
     key: 'hide',
@@ -22,6 +66,18 @@ export const UI_PROPS = [
     },
     write: (value) => (value.length ? value.join(',') : null),
   },
+  // The previews: sample image (a user's own image is never in a link), the
+  // seed of every layer's He init, the first conv layer's filter, and the
+  // layer the sliding-window view shows (1-based; default: automatic).
+  { key: 'img', empty: () => DEFAULT_SAMPLE, parse: oneOf(SAMPLES, DEFAULT_SAMPLE, 'sample image'), write: (v) => (v === DEFAULT_SAMPLE ? null : v) },
+  { key: 'seed', empty: () => DEFAULT_SEED, parse: whole(DEFAULT_SEED, 0xffffffff, 'a whole number from 0 to 4294967295'), write: (v) => (v === DEFAULT_SEED ? null : String(v)) },
+  {
+    key: 'w0',
+    empty: () => DEFAULT_FILTER,
+    parse: parseFilter,
+    write: (v) => (typeof v === 'string' ? (v === DEFAULT_FILTER ? null : v) : `${v.rows}x${v.cols}_${v.values.map(numberText).join('_')}`),
+  },
+  { key: 'win', empty: () => null, parse: whole(null, 99999, 'a layer number (1, 2, …)'), write: (v) => (v ? String(v) : null) },
 ];
 
 export function defaultUi() {

@@ -1,0 +1,454 @@
+// The preview worker (a module worker): loads its own copy of the engine,
+// decodes and resizes the image, runs the network layer by layer on it
+// (NHWC, one image) and posts back, per layer, one colour-mapped ImageBitmap
+// per shown channel, then the layer's values (for hover and the
+// sliding-window view). The page's main thread only draws.
+//
+// Convolutions (conv, depthwise, transposed) run in the module's SIMD128
+// kernels through createConvOp (web/kernels.js); every other layer is plain
+// JS (web/preview-ops.js). A module without the kernels falls back to a JS
+// convolution, and says so.
+//
+// Messages in:  {type: 'run', gen, plan, image, seed, filter, caps, resume}
+//               | {type: 'cancel', gen} | {type: 'recycle', buffers}
+// Messages out: {type: 'layer', gen, index, shape, shown, lo, hi, exact, bitmaps, …}
+//               | {type: 'values', gen, index, values} | {type: 'done', gen, …}
+//               | {type: 'error', gen, index, message}
+// A newer 'run' (or a 'cancel') makes older runs stop at their next layer boundary.
+import createConvScope from './convscope.js';
+import { createConvOp } from './kernels.js';
+import { convWeights } from './weights.js';
+import * as ops from './preview-ops.js';
+import { viridisLut } from './colormap.js';
+
+let latest = 0;
+
+// Recycled buffers: the page sends back the values of maps it no longer
+// shows, and the next run writes its outputs into them.
+const pool = new Map(); // float count -> [Float32Array]
+const POOL_FLOATS = 1 << 25; // at most 128 MB kept
+let pooled = 0;
+function take(n, zeroed = false) {
+  const list = pool.get(n);
+  if (list && list.length) {
+    pooled -= n;
+    const buffer = list.pop();
+    return zeroed ? buffer.fill(0) : buffer;
+  }
+  return new Float32Array(n);
+}
+function recycle(buffer) {
+  const n = buffer.byteLength / 4;
+  if (!Number.isInteger(n) || n === 0 || pooled + n > POOL_FLOATS) return;
+  if (!pool.has(n)) pool.set(n, []);
+  pool.get(n).push(new Float32Array(buffer));
+  pooled += n;
+}
+ops.setAllocator(take);
+let lastInput = null; // the image as the network's input, kept while image and input shape stay
+let modulePromise = null;
+const imageCache = new Map(); // key -> {width, height, rgb: Float32Array (planar R, G, B in [0, 1])}
+const opCache = new Map(); // layer index -> {key, op}: packed weights reused while nothing changed
+const OP_CACHE_FLOATS = 1 << 22; // ops holding more (input + output) are deleted after use
+const MAX_SOURCE_SIDE = 2048; // a bigger photo is scaled down once, when decoded
+
+function engine() {
+  if (!modulePromise) modulePromise = createConvScope().catch((err) => { modulePromise = null; throw err; });
+  return modulePromise;
+}
+
+self.onmessage = (event) => {
+  const msg = event.data;
+  if (msg && msg.type === 'recycle') { (msg.buffers || []).forEach(recycle); return; }
+  if (msg && msg.type === 'cancel') { latest = Math.max(latest, msg.gen); return; }
+  if (!msg || msg.type !== 'run') return;
+  latest = Math.max(latest, msg.gen);
+  run(msg).catch((err) => {
+    if (msg.gen === latest) self.postMessage({ type: 'error', gen: msg.gen, index: null, message: String(err?.message || err) });
+  });
+};
+
+// ---- the image ---------------------------------------------------------------
+
+async function decode(image) {
+  const key = image.kind === 'sample' ? `sample:${image.name}` : `file:${image.id}`;
+  if (imageCache.has(key)) return imageCache.get(key);
+  let blob;
+  if (image.kind === 'sample') {
+    const response = await fetch(`samples/${encodeURIComponent(image.name)}.png`);
+    if (!response.ok) throw new Error(`samples/${image.name}.png: HTTP ${response.status}`);
+    blob = await response.blob();
+  } else {
+    blob = image.blob;
+  }
+  let bitmap;
+  try {
+    bitmap = await createImageBitmap(blob, { premultiplyAlpha: 'none', colorSpaceConversion: 'none' });
+  } catch {
+    throw new Error(`${image.kind === 'sample' ? image.name : `“${image.name || 'the file'}”`} could not be read as an image (PNG, JPEG, GIF, WebP, BMP or AVIF).`);
+  }
+  const big = Math.max(bitmap.width, bitmap.height);
+  if (big > MAX_SOURCE_SIDE) {
+    const f = MAX_SOURCE_SIDE / big;
+    const smaller = await createImageBitmap(bitmap, {
+      resizeWidth: Math.max(1, Math.round(bitmap.width * f)), resizeHeight: Math.max(1, Math.round(bitmap.height * f)), resizeQuality: 'high',
+    });
+    bitmap.close();
+    bitmap = smaller;
+  }
+  const { width, height } = bitmap;
+  const canvas = new OffscreenCanvas(width, height);
+  const ctx = canvas.getContext('2d', { willReadFrequently: true });
+  ctx.drawImage(bitmap, 0, 0);
+  bitmap.close();
+  const rgba = ctx.getImageData(0, 0, width, height).data;
+  // Planar RGB in [0, 1]; transparent pixels composited over white (the horse's background).
+  const n = width * height;
+  const rgb = new Float32Array(3 * n);
+  for (let i = 0; i < n; i += 1) {
+    const a = rgba[4 * i + 3] / 255;
+    for (let c = 0; c < 3; c += 1) rgb[c * n + i] = (rgba[4 * i + c] / 255) * a + (1 - a);
+  }
+  const entry = { width, height, rgb };
+  imageCache.set(key, entry);
+  while (imageCache.size > 3) imageCache.delete(imageCache.keys().next().value);
+  return entry;
+}
+
+/**
+ * 1-D resampling weights from a source span [start, start + length) to n
+ * cells: a triangle (bilinear) filter widened by the scale when shrinking, so
+ * a 256 px photo becomes a 32 px input without aliasing. Deterministic in
+ * every browser, unlike canvas scaling.
+ */
+function resampleTaps(start, length, n, limit) {
+  const scale = length / n;
+  const support = Math.max(1, scale);
+  const taps = [];
+  for (let i = 0; i < n; i += 1) {
+    const centre = start + (i + 0.5) * scale - 0.5;
+    const lo = Math.floor(centre - support) + 1;
+    const hi = Math.ceil(centre + support) - 1;
+    const idx = [];
+    const w = [];
+    let sum = 0;
+    for (let j = lo; j <= hi; j += 1) {
+      const weight = Math.max(0, 1 - Math.abs(j - centre) / support);
+      if (weight <= 0) continue;
+      idx.push(Math.min(limit - 1, Math.max(0, j)));
+      w.push(weight);
+      sum += weight;
+    }
+    if (!idx.length) { idx.push(Math.min(limit - 1, Math.max(0, Math.round(centre)))); w.push(1); sum = 1; }
+    taps.push({ idx, w: w.map((x) => x / sum) });
+  }
+  return taps;
+}
+
+/**
+ * The decoded image as the network's input [H, W, C] (NHWC floats in [0, 1]):
+ * centre-cropped to the input's aspect ratio ("cover"), resized, and mapped
+ * to C channels: 1 = grey (Rec. 601 luma), 3 = RGB, any other count repeats
+ * R, G, B, R, … (2 channels: R, G; 4: R, G, B, R).
+ */
+function toInput(img, [H, W, C]) {
+  const aspect = W / H;
+  let cw = img.width;
+  let ch = img.height;
+  if (cw / ch > aspect) cw = ch * aspect; else ch = cw / aspect;
+  const x0 = (img.width - cw) / 2;
+  const y0 = (img.height - ch) / 2;
+  const tx = resampleTaps(x0, cw, W, img.width);
+  const ty = resampleTaps(y0, ch, H, img.height);
+  const n = img.width * img.height;
+  const rows = new Float32Array(3 * img.height * W); // horizontal pass: [c][srcY][x]
+  for (let c = 0; c < 3; c += 1) {
+    for (let y = 0; y < img.height; y += 1) {
+      const src = c * n + y * img.width;
+      const dst = (c * img.height + y) * W;
+      for (let x = 0; x < W; x += 1) {
+        const { idx, w } = tx[x];
+        let v = 0;
+        for (let k = 0; k < idx.length; k += 1) v += img.rgb[src + idx[k]] * w[k];
+        rows[dst + x] = v;
+      }
+    }
+  }
+  const rgb = new Float32Array(3 * H * W); // vertical pass: [c][y][x]
+  for (let c = 0; c < 3; c += 1) {
+    for (let y = 0; y < H; y += 1) {
+      const { idx, w } = ty[y];
+      for (let x = 0; x < W; x += 1) {
+        let v = 0;
+        for (let k = 0; k < idx.length; k += 1) v += rows[(c * img.height + idx[k]) * W + x] * w[k];
+        rgb[(c * H + y) * W + x] = v;
+      }
+    }
+  }
+  const out = new Float32Array(H * W * C);
+  const plane = H * W;
+  for (let p = 0; p < plane; p += 1) {
+    if (C === 1) {
+      out[p] = 0.299 * rgb[p] + 0.587 * rgb[plane + p] + 0.114 * rgb[2 * plane + p];
+    } else {
+      for (let c = 0; c < C; c += 1) out[p * C + c] = rgb[(c % 3) * plane + p];
+    }
+  }
+  return { data: out, rgb };
+}
+
+// ---- thumbnails ----------------------------------------------------------------
+
+/**
+ * One viridis ImageBitmap per shown channel, normalised to that channel's
+ * own range. A map bigger than `thumbPx` is box-averaged down first (a
+ * thumbnail is shown that small anyway): one pass reads every value once in
+ * NHWC order, and the range is the thumbnail's own (`exact` false); a small
+ * map is used as it is, with its exact min/max. Maps of a single cell
+ * (global pooling) are normalised across the channels instead, so the
+ * colours still compare something. The page computes a channel's exact
+ * range itself when it needs one (hover), so no pass here does it for all.
+ */
+async function thumbnails(data, [H, W, C], shown, thumbPx) {
+  const f = Math.max(1, Math.ceil(Math.max(H, W) / thumbPx));
+  const tw = Math.ceil(W / f);
+  const th = Math.ceil(H / f);
+  let src = data; // what the LUT pass reads: [tw * th][stride]
+  let stride = C;
+  if (f > 1) {
+    const sums = new Float32Array(th * tw * shown);
+    let base = 0;
+    for (let y = 0; y < H; y += 1) {
+      const row = Math.floor(y / f) * tw * shown;
+      for (let x = 0; x < W; x += 1) {
+        const o = row + Math.floor(x / f) * shown;
+        for (let c = 0; c < shown; c += 1) sums[o + c] += data[base + c];
+        base += C;
+      }
+    }
+    for (let ty = 0, p = 0; ty < th; ty += 1) {
+      const rows = Math.min(H, (ty + 1) * f) - ty * f;
+      for (let tx = 0; tx < tw; tx += 1, p += 1) {
+        const inv = 1 / (rows * (Math.min(W, (tx + 1) * f) - tx * f));
+        for (let c = 0, o = p * shown; c < shown; c += 1) sums[o + c] *= inv;
+      }
+    }
+    src = sums;
+    stride = shown;
+  }
+  const n = tw * th;
+  const lo = new Array(shown).fill(Infinity);
+  const hi = new Array(shown).fill(-Infinity);
+  for (let p = 0, base = 0; p < n; p += 1, base += stride) {
+    for (let c = 0; c < shown; c += 1) {
+      const v = src[base + c];
+      if (v < lo[c]) lo[c] = v;
+      if (v > hi[c]) hi[c] = v;
+    }
+  }
+  if (H * W === 1) {
+    const a = Math.min(...lo);
+    const b = Math.max(...hi);
+    lo.fill(a);
+    hi.fill(b);
+  }
+  const lut = viridisLut();
+  const images = [];
+  const words = [];
+  const scale = new Float64Array(shown);
+  for (let c = 0; c < shown; c += 1) {
+    const image = new ImageData(tw, th);
+    images.push(image);
+    words.push(new Uint32Array(image.data.buffer));
+    const range = hi[c] - lo[c];
+    scale[c] = range > 0 && Number.isFinite(range) ? 255 / range : 0;
+  }
+  for (let p = 0, base = 0; p < n; p += 1, base += stride) {
+    for (let c = 0; c < shown; c += 1) {
+      const t = (src[base + c] - lo[c]) * scale[c];
+      words[c][p] = lut[t >= 255 ? 255 : t > 0 ? t | 0 : 0];
+    }
+  }
+  const bitmaps = await Promise.all(images.map((image) => createImageBitmap(image)));
+  return { lo, hi, exact: f === 1, bitmaps };
+}
+
+async function compositeBitmap(rgb, H, W, C) {
+  const image = new ImageData(W, H);
+  const px = image.data;
+  const plane = H * W;
+  for (let p = 0; p < plane; p += 1) {
+    for (let c = 0; c < 3; c += 1) {
+      const v = C === 1 ? 0.299 * rgb[p] + 0.587 * rgb[plane + p] + 0.114 * rgb[2 * plane + p] : rgb[c * plane + p];
+      px[4 * p + c] = Math.round(Math.min(1, Math.max(0, v)) * 255);
+    }
+    px[4 * p + 3] = 255;
+  }
+  return createImageBitmap(image);
+}
+
+/** Post one layer's thumbnails (its values follow in a 'values' message). */
+async function publish(gen, index, data, shape, caps, extra = {}) {
+  const shown = Math.min(shape[2], caps.channels);
+  const t = await thumbnails(data, shape, shown, caps.thumbPx || 128);
+  if (gen !== latest) { t.bitmaps.forEach((b) => b.close()); return false; }
+  self.postMessage({
+    type: 'layer', gen, index, shape, shown, lo: t.lo, hi: t.hi, exact: t.exact, bitmaps: t.bitmaps, ...extra,
+  }, [...t.bitmaps, ...(extra.composite ? [extra.composite] : [])]);
+  return true;
+}
+
+/**
+ * Post a layer's values (NHWC, every channel: the value under the pointer,
+ * the sliding-window view). Sent once the next layer has read them, so the
+ * buffer is transferred, not copied, unless the worker still holds it.
+ */
+function sendValues(gen, index, data, own) {
+  const values = own ? data : take(data.length);
+  if (!own) values.set(data);
+  self.postMessage({ type: 'values', gen, index, values }, [values.buffer]);
+}
+
+// ---- layers ----------------------------------------------------------------------
+
+function convOptions(step) {
+  const [H, W, C] = step.inShape;
+  const o = {
+    kind: step.type, inputShape: [1, H, W, C], filters: step.outShape[2], kernel: step.kernel,
+    stride: step.stride, dilation: step.dilation, padding: step.pads, relu: false,
+  };
+  if (step.type === 'depthwise_conv') o.depthMultiplier = step.multiplier;
+  else o.groups = step.groups || 1;
+  if (step.type === 'conv_transpose') o.outputPadding = step.outputPadding;
+  return o;
+}
+
+function convSimd(mod, step, input, msg, useFilter) {
+  const options = convOptions(step);
+  const key = JSON.stringify([options, msg.seed, useFilter ? msg.filter : 'he']);
+  let cached = opCache.get(step.index);
+  if (!cached || cached.key !== key) {
+    if (cached) cached.op.delete();
+    opCache.delete(step.index);
+    const { weights, bias } = convWeights(step, msg.seed, msg.filter, useFilter);
+    const op = createConvOp(mod, { ...options, weights, bias });
+    const expect = [1, ...step.outShape];
+    if (op.outputShape.some((d, i) => d !== expect[i])) {
+      op.delete();
+      throw new Error(`the kernel computes ${op.outputShape.join('×')}, the report says ${expect.join('×')}`);
+    }
+    cached = { key, op };
+    if (op.inputLength + op.outputLength <= OP_CACHE_FLOATS) opCache.set(step.index, cached);
+  }
+  // The op's own buffers, and the output copied into a recycled buffer (run() would allocate one).
+  const { op } = cached;
+  if (input.length !== op.inputLength) throw new Error(`input has ${input.length} values, the op takes ${op.inputLength}`);
+  op.inputView().set(input);
+  op.runInPlace();
+  const out = take(op.outputLength);
+  out.set(op.outputView());
+  if (!opCache.has(step.index)) op.delete();
+  return out;
+}
+
+function runStep(mod, step, x, msg, plan) {
+  const useFilter = step.index === plan.firstConv;
+  switch (step.type) {
+    case 'conv':
+    case 'depthwise_conv':
+    case 'conv_transpose':
+      if (mod && typeof mod.ConvOpHost === 'function') return { y: convSimd(mod, step, x, msg, useFilter), engine: 'simd' };
+      return { y: ops.convJs(step, x, convWeights(step, msg.seed, msg.filter, useFilter).weights), engine: 'js' };
+    case 'max_pool': return { y: ops.pool(step, x, 'max') };
+    case 'avg_pool': return { y: ops.pool(step, x, 'avg') };
+    case 'global_max_pool': return { y: ops.globalPool(step, x, 'max') };
+    case 'global_avg_pool': return { y: ops.globalPool(step, x, 'avg') };
+    case 'adaptive_avg_pool': return { y: ops.adaptiveAvgPool(step, x) };
+    case 'zero_pad': return { y: ops.padOrCrop(step, x, 1) };
+    case 'crop': return { y: ops.padOrCrop(step, x, -1) };
+    case 'upsample': return { y: ops.upsampleNearest(step, x) };
+    case 'batch_norm': return { y: ops.batchNorm(step, x) };
+    // Never in place: x is posted to the page (transferred) once this layer has read it.
+    case 'relu': return { y: ops.activation(step, x, 'relu') };
+    case 'activation': return { y: ops.activation(step, x, step.fn) };
+    case 'dropout': return { y: x }; // inference: identity
+    default: throw new Error(`no preview for ${step.type}`);
+  }
+}
+
+/** A macrotask boundary without setTimeout's 4 ms clamp, so a newer 'run' gets read. */
+function yieldToMessages() {
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => { channel.port1.close(); resolve(); };
+    channel.port2.postMessage(null);
+  });
+}
+
+async function run(msg) {
+  const { gen, plan, caps } = msg;
+  const started = performance.now();
+  let mod = null;
+  let engineNote = null;
+  try {
+    mod = await engine();
+  } catch (err) {
+    engineNote = `the engine did not load in the worker (${err?.message || err}); convolutions ran in plain JS`;
+  }
+  if (mod && typeof mod.ConvOpHost !== 'function') engineNote = 'this build of the engine has no SIMD kernels; convolutions ran in plain JS';
+  // Ops of every layer this plan computes stay packed, whether or not this run reaches them.
+  const live = new Set(plan.steps.filter((s) => s.compute).map((s) => s.index));
+  let x;
+  let held = null; // the map whose thumbnails are posted and whose values are not yet
+  let input = null;
+  if (msg.resume) {
+    // The page still shows layers 0 .. resume.index unchanged: start after them, from its copy of that map.
+    x = msg.resume.values;
+  } else {
+    const img = await decode(msg.image);
+    if (gen !== latest) return;
+    const inputKey = JSON.stringify([msg.image.kind, msg.image.name, msg.image.id, plan.input]);
+    if (!lastInput || lastInput.key !== inputKey) lastInput = { key: inputKey, ...toInput(img, plan.input) };
+    input = lastInput;
+    const [H, W, C] = plan.input;
+    const composite = await compositeBitmap(input.rgb, H, W, C);
+    if (!(await publish(gen, -1, input.data, plan.input, caps, { composite, ms: performance.now() - started }))) return;
+    x = input.data;
+    held = { index: -1, data: x };
+  }
+  const first = msg.resume ? msg.resume.index + 1 : 0;
+  let computeMs = 0;
+  const engines = new Set();
+  for (const step of plan.steps) {
+    if (step.index < first) continue;
+    if (!step.compute) break;
+    await yieldToMessages();
+    if (gen !== latest) return;
+    const t0 = performance.now();
+    let result;
+    try {
+      result = runStep(mod, step, x, msg, plan);
+    } catch (err) {
+      self.postMessage({ type: 'error', gen, index: step.index, message: String(err?.message || err) });
+      break;
+    }
+    const ms = performance.now() - t0;
+    computeMs += ms;
+    if (result.engine) engines.add(result.engine);
+    const y = result.y;
+    if (!(await publish(gen, step.index, y, step.outShape, caps, { ms, engine: result.engine || 'js' }))) return;
+    // The previous map has been read: hand it over (a copy if it is also y, e.g. dropout, or the cached input).
+    if (held) sendValues(gen, held.index, held.data, held.data !== y && held.data !== input?.data);
+    held = { index: step.index, data: y };
+    x = y;
+  }
+  if (held) sendValues(gen, held.index, held.data, held.data !== input?.data);
+  // Ops of layers that no longer exist (or are no longer computed) free their memory.
+  for (const [index, cached] of opCache) {
+    if (!live.has(index)) { cached.op.delete(); opCache.delete(index); }
+  }
+  self.postMessage({
+    type: 'done', gen, totalMs: performance.now() - started, computeMs,
+    convEngine: engines.has('js') ? 'js' : engines.has('simd') ? 'simd' : null, engineNote,
+  });
+}

@@ -1,0 +1,747 @@
+// Feature-map previews: what every layer does to a real image. The page
+// builds a plan from the engine's report (preview-plan.js), the worker
+// (preview-worker.js) computes and colour-maps, and this file only draws:
+// the controls (image, seed, first-layer filter and its values), one card
+// per layer with its channel thumbnails and the value under the pointer, the
+// card of the failing layer ("no output", with the report's formula), and
+// the notices (MAC cap, channels shown, batch, engine). The sliding-window
+// view lives in window-view.js and reads the same results.
+import { h, fill } from './dom.js';
+import { buildPlan, CAPS } from './preview-plan.js';
+import { FILTERS, kernelValues, filterEquals } from './weights.js';
+import { SAMPLES, MAX_GRID, DEFAULT_FILTER, numberText } from './state.js';
+import { compactCount, countText, shapeText } from './format.js';
+import { viridisCss } from './colormap.js';
+import { createWindowView, channelRange } from './window-view.js';
+
+const SAMPLE_LABELS = {
+  chelsea: 'Chelsea the cat', coffee: 'Coffee cup', astronaut: 'Astronaut', camera: 'Cameraman',
+  brick: 'Brick wall', horse: 'Horse silhouette', text: 'Printed text',
+};
+const THUMB_MAX_PX = 72; // CSS width of a channel thumbnail
+const STUCK_MS = 2000; // a run still busy after this long is dropped with its worker when the user edits again
+
+const fmt = (v) => {
+  if (!Number.isFinite(v)) return String(v);
+  const a = Math.abs(v);
+  if (a !== 0 && (a < 1e-3 || a >= 1e5)) return v.toExponential(2).replace('-', '−');
+  return v.toFixed(a >= 100 ? 1 : 4).replace(/\.?0+$/, '').replace('-', '−') || '0';
+};
+const ms = (t) => (t < 10 ? `${t.toFixed(1)} ms` : `${Math.round(t)} ms`);
+
+/** cyrb53: a fast 53-bit string hash (public domain, bryc), for the per-layer keys below. */
+function hash53(text, seed = 0) {
+  let h1 = 0xdeadbeef ^ seed;
+  let h2 = 0x41c6ce57 ^ seed;
+  for (let i = 0; i < text.length; i += 1) {
+    const ch = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ ch, 2654435761);
+    h2 = Math.imul(h2 ^ ch, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
+}
+
+const CONV_TYPES = new Set(['conv', 'depthwise_conv', 'conv_transpose']);
+
+/**
+ * One key per computed layer (and -1 for the input) that changes exactly when
+ * that layer's pixels can: it chains the image, the input shape, every step
+ * up to it (without names and messages), the seed for conv layers and the
+ * first layer's filter. Equal keys let a run resume after the unchanged
+ * layers instead of recomputing the whole network.
+ */
+function pixelKeys(plan, image, seed, filter) {
+  const keys = new Map();
+  let prev = String(hash53(JSON.stringify([image.kind, image.name, image.id, plan.input])));
+  keys.set(-1, prev);
+  for (const step of plan.steps) {
+    if (!step.compute) break;
+    const { name, message, formula, frameworkError, status, note, caveat, ...rest } = step;
+    const weights = CONV_TYPES.has(step.type) ? [seed, step.index === plan.firstConv ? filter : 'he'] : null;
+    prev = String(hash53(JSON.stringify([prev, rest, weights])));
+    keys.set(step.index, prev);
+  }
+  return keys;
+}
+
+export function createPreviews({ root, windowRoot, getSchema, onUi, endTyping, announce }) {
+  let ctx = null; // {network, report, layout, ui, typeLabel}
+  let plan = null;
+  let gen = 0;
+  let runKey = '';
+  let runKeys = new Map(); // pixelKeys() of the current run: each result is stamped with its layer's key
+  let runStarted = 0;
+  let ownImage = null; // {id, name, blob}: a file the user opened or dropped (never uploaded)
+  let useOwn = false;
+  let fileCounter = 0;
+  const results = new Map(); // layer index (-1 = input) -> {shape, shown, values, min, max, lo, hi, ms, engine}
+  const cards = new Map(); // layer index -> card parts
+  let worker = null;
+  let inFlight = false; // a run was posted and its 'done' (or 'error') has not arrived
+  let workerFailed = null;
+
+  // ---- controls ---------------------------------------------------------------
+
+  const imageSelect = h('select', { id: 'preview-image', 'aria-describedby': 'preview-image-note' });
+  const fileInput = h('input', { type: 'file', id: 'preview-file', accept: 'image/*', class: 'sr-only' });
+  const fileLabel = h('label', { for: 'preview-file', class: 'btn file-btn' }, 'Open image…');
+  const imageNote = h('span', { id: 'preview-image-note', class: 'hint' }, 'Or drop an image here. It stays on this machine.');
+  const seedInput = h('input', {
+    type: 'text', id: 'preview-seed', class: 'mono', inputmode: 'numeric', autocomplete: 'off', spellcheck: 'false',
+    'aria-describedby': 'preview-seed-error',
+  });
+  const seedError = h('span', { id: 'preview-seed-error', class: 'field-error', hidden: true });
+  const seedButton = h('button', { type: 'button', class: 'btn', id: 'preview-reseed' }, 'New seed');
+  const filterSelect = h('select', { id: 'preview-filter', 'aria-describedby': 'preview-filter-note' });
+  const filterNote = h('span', { id: 'preview-filter-note', class: 'hint' });
+  const gridBody = h('div', { class: 'kernel-grid', role: 'group', 'aria-label': 'Filter values' });
+  const gridReset = h('button', { type: 'button', class: 'btn', id: 'preview-grid-reset' }, 'Reset values');
+  const gridNote = h('p', { class: 'hint' });
+  const gridDetails = h('details', { class: 'kernel-editor', id: 'preview-grid' },
+    h('summary', null, 'Edit the values'), gridNote, gridBody, h('div', { class: 'kernel-actions' }, gridReset));
+  const notices = h('div', { class: 'preview-notices', id: 'preview-notices', 'aria-live': 'polite' });
+  const legend = h('div', { class: 'preview-legend', 'aria-hidden': 'true' },
+    h('span', null, 'low'), h('span', { class: 'legend-bar' }), h('span', null, 'high'),
+    h('span', { class: 'muted' }, '(each map scaled to its own range)'));
+  const list = h('ol', { class: 'fm-list', id: 'fm-list', 'aria-label': 'Feature maps per layer' });
+  const footer = h('p', { class: 'preview-footer hint', id: 'preview-footer' });
+
+  fill(root,
+    h('div', { class: 'preview-controls' },
+      h('div', { class: 'control control-image' },
+        h('label', { for: 'preview-image' }, 'Image'),
+        h('div', { class: 'control-row' }, imageSelect, fileLabel, fileInput),
+        imageNote),
+      h('div', { class: 'control control-seed' },
+        h('label', { for: 'preview-seed' }, 'Seed (random weights)'),
+        h('div', { class: 'control-row' }, seedInput, seedButton),
+        seedError),
+      h('div', { class: 'control control-filter' },
+        h('label', { for: 'preview-filter' }, 'First conv layer’s filter'),
+        filterSelect, filterNote, gridDetails)),
+    notices, legend, list, footer);
+  root.dataset.state = 'idle';
+
+  const view = createWindowView(windowRoot, {
+    onSelect: (win) => onUi({ win }),
+  });
+
+  // The colour bar: a CSS gradient set through CSSOM (the CSP forbids style attributes).
+  legend.querySelector('.legend-bar').style.background = `linear-gradient(to right, ${[0, 64, 128, 191, 255].map(viridisCss).join(', ')})`;
+
+  imageSelect.addEventListener('change', () => {
+    if (imageSelect.value === 'own') { useOwn = true; rerun(); return; }
+    useOwn = false;
+    onUi({ img: imageSelect.value });
+  });
+  fileInput.addEventListener('change', () => {
+    const file = fileInput.files && fileInput.files[0];
+    if (file) setOwnImage(file);
+    fileInput.value = '';
+  });
+  root.addEventListener('dragover', (e) => {
+    if (![...(e.dataTransfer?.types || [])].includes('Files')) return;
+    e.preventDefault();
+    e.dataTransfer.dropEffect = 'copy';
+    root.classList.add('is-drop-target');
+  });
+  root.addEventListener('dragleave', (e) => { if (!root.contains(e.relatedTarget)) root.classList.remove('is-drop-target'); });
+  root.addEventListener('drop', (e) => {
+    root.classList.remove('is-drop-target');
+    const file = e.dataTransfer?.files?.[0];
+    if (!file) return;
+    e.preventDefault();
+    setOwnImage(file);
+  });
+  seedInput.addEventListener('input', () => {
+    const t = seedInput.value.trim();
+    const ok = /^\d{1,10}$/.test(t) && Number(t) <= 0xffffffff;
+    seedError.textContent = ok ? '' : 'A whole number from 0 to 4294967295.';
+    seedError.hidden = ok;
+    if (ok) seedInput.removeAttribute('aria-invalid'); else seedInput.setAttribute('aria-invalid', 'true');
+    if (ok) onUi({ seed: Number(t) }, { typing: 'seed' });
+  });
+  seedInput.addEventListener('blur', () => endTyping());
+  seedButton.addEventListener('click', () => {
+    const seed = crypto.getRandomValues(new Uint32Array(1))[0];
+    onUi({ seed });
+    announce(`New seed ${seed}: every random layer has new weights.`);
+  });
+  filterSelect.addEventListener('change', () => {
+    if (filterSelect.value === 'custom') return;
+    onUi({ w0: filterSelect.value });
+  });
+  gridReset.addEventListener('click', () => {
+    const base = ctx?.ui?.w0;
+    onUi({ w0: typeof base === 'string' ? base : 'identity' });
+  });
+
+  function setOwnImage(file) {
+    fileCounter += 1;
+    ownImage = { id: fileCounter, name: file.name || 'image', blob: file };
+    useOwn = true;
+    announce(`Previewing your image ${ownImage.name}. It stays on this machine; a shared link shows the sample image instead.`);
+    syncControls();
+    rerun();
+  }
+
+  function firstConvStep() {
+    return plan?.supported && plan.firstConv >= 0 ? plan.steps[plan.firstConv] : null;
+  }
+
+  function syncControls() {
+    const ui = ctx.ui;
+    fill(imageSelect,
+      SAMPLES.map((s) => h('option', { value: s }, SAMPLE_LABELS[s] || s)),
+      ownImage ? h('option', { value: 'own' }, `Your image: ${ownImage.name}`) : null);
+    imageSelect.value = useOwn && ownImage ? 'own' : ui.img;
+    if (document.activeElement !== seedInput) {
+      seedInput.value = String(ui.seed);
+      seedError.hidden = true;
+      seedInput.removeAttribute('aria-invalid');
+    }
+    const custom = typeof ui.w0 !== 'string';
+    fill(filterSelect,
+      FILTERS.map((f) => h('option', { value: f.id }, f.label)),
+      custom ? h('option', { value: 'custom' }, 'Typed values') : null);
+    filterSelect.value = custom ? 'custom' : ui.w0;
+    const step = firstConvStep();
+    filterSelect.disabled = !step;
+    if (!step) {
+      filterNote.textContent = 'No convolution in this network.';
+      gridDetails.hidden = true;
+      return;
+    }
+    const cin = step.inShape[2];
+    filterNote.textContent = step.type === 'depthwise_conv'
+      ? `Layer ${step.index + 1} (${step.name}): applied to every channel.`
+      : `Layer ${step.index + 1} (${step.name}): filter f reads input channel f mod ${cin / (step.groups || 1)}${ui.w0 === DEFAULT_FILTER ? '' : '; other layers: seeded random'}.`;
+    renderGrid(step, ui.w0);
+  }
+
+  function renderGrid(step, w0) {
+    const [kh, kw] = step.kernel;
+    gridDetails.hidden = false;
+    if (kh > MAX_GRID || kw > MAX_GRID) {
+      gridNote.textContent = `A ${kh}×${kw} kernel is too large to edit here (up to ${MAX_GRID}×${MAX_GRID}).`;
+      fill(gridBody);
+      gridReset.hidden = true;
+      return;
+    }
+    gridReset.hidden = typeof w0 === 'string';
+    if (w0 === 'he') {
+      gridNote.textContent = 'He init draws every filter separately. Pick a classic filter to see and edit its values.';
+      fill(gridBody);
+      return;
+    }
+    gridNote.textContent = `${kh}×${kw}, as the layer uses them${typeof w0 === 'string' ? '' : ' (typed)'}. Typing a value makes a typed filter.`;
+    const values = kernelValues(w0, kh, kw);
+    const active = document.activeElement;
+    const focusedIndex = active && gridBody.contains(active) ? Number(active.dataset.cell) : -1;
+    if (focusedIndex >= 0 && gridBody.childElementCount === kh * kw) return; // mid-typing: keep the caret
+    gridBody.classList.toggle('is-wide', kw > 5);
+    gridBody.dataset.cols = String(kw);
+    fill(gridBody, values.map((v, i) => {
+      const input = h('input', {
+        type: 'text', class: 'mono kernel-cell', inputmode: 'decimal', autocomplete: 'off', spellcheck: 'false',
+        value: numberText(v), 'aria-label': `Row ${Math.floor(i / kw) + 1}, column ${(i % kw) + 1}`, dataset: { cell: String(i) },
+      });
+      input.addEventListener('input', () => onCellInput(input, step));
+      input.addEventListener('blur', () => endTyping());
+      return input;
+    }));
+    gridBody.style.gridTemplateColumns = `repeat(${kw}, minmax(0, 1fr))`;
+  }
+
+  function onCellInput(input, step) {
+    const t = input.value.trim();
+    const v = /^[-−]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(t) ? Number(t.replace('−', '-')) : NaN;
+    if (!Number.isFinite(v) || Math.abs(v) > 1e6) { input.setAttribute('aria-invalid', 'true'); return; }
+    input.removeAttribute('aria-invalid');
+    const [kh, kw] = step.kernel;
+    const values = kernelValues(ctx.ui.w0 === 'he' ? 'identity' : ctx.ui.w0, kh, kw);
+    values[Number(input.dataset.cell)] = v;
+    const next = { rows: kh, cols: kw, values };
+    if (typeof ctx.ui.w0 !== 'string' && filterEquals(ctx.ui.w0, next)) return;
+    onUi({ w0: next }, { typing: 'w0' });
+  }
+
+  // ---- worker --------------------------------------------------------------------
+
+  function restartWorker() {
+    worker?.terminate();
+    worker = null;
+    inFlight = false;
+  }
+
+  function ensureWorker() {
+    if (worker || workerFailed) return worker;
+    try {
+      worker = new Worker(new URL('./preview-worker.js', import.meta.url), { type: 'module' });
+    } catch (err) {
+      workerFailed = String(err?.message || err);
+      return null;
+    }
+    worker.addEventListener('message', (e) => onMessage(e.data));
+    worker.addEventListener('error', (e) => {
+      e.preventDefault?.();
+      restartWorker();
+      showGlobalError(`The preview worker failed: ${e.message || 'it could not start'}.`);
+    });
+    return worker;
+  }
+
+  function imageSource() {
+    if (useOwn && ownImage) return { kind: 'file', id: ownImage.id, name: ownImage.name, blob: ownImage.blob };
+    return { kind: 'sample', name: ctx.ui.img };
+  }
+
+  /** The last layer (-1: the input) whose map the page holds and this run would compute identically. */
+  function resumePoint(keys) {
+    let last = null;
+    for (const [index, key] of keys) {
+      const r = results.get(index);
+      if (!r || r.key !== key || !r.values) break;
+      last = index;
+    }
+    return last;
+  }
+
+  function rerun({ force = true } = {}) {
+    if (!plan?.supported) return;
+    const image = imageSource();
+    const keys = pixelKeys(plan, image, ctx.ui.seed, ctx.ui.w0);
+    const key = [...keys.values()].join(',');
+    if (!force && key === runKey) return;
+    runKey = key;
+    // Layers before the first changed one keep their maps: the run resumes after them.
+    const last = resumePoint(keys);
+    runKeys = keys;
+    // A run can only stop between layers. One stuck in a long layer for more
+    // than STUCK_MS is abandoned with its worker (the next one starts fresh).
+    if (inFlight && worker && performance.now() - runStarted > STUCK_MS) restartWorker();
+    const w = ensureWorker();
+    if (!w) { showGlobalError(`Previews need Web Workers: ${workerFailed}`); return; }
+    gen += 1;
+    runStarted = performance.now();
+    root.dataset.state = 'running';
+    root.dataset.gen = String(gen);
+    inFlight = true;
+    for (const [index, card] of cards) if (last === null || index > last) card.el.classList.add('is-stale');
+    // Thumbnails are drawn at most ~72 CSS px wide: no bitmap needs more device pixels than that.
+    const caps = { ...plan.caps, thumbPx: Math.ceil(72 * Math.min(3, window.devicePixelRatio || 1)) };
+    // The resume map is copied (structured clone), never transferred: the page keeps showing it.
+    const resume = last === null ? null : { index: last, values: results.get(last).values };
+    root.dataset.resumed = String(last === null ? -2 : last);
+    w.postMessage({ type: 'run', gen, plan, image, seed: ctx.ui.seed, filter: ctx.ui.w0, caps, resume });
+  }
+
+  function onMessage(msg) {
+    if (!msg || msg.gen !== gen) {
+      // A stale run's bitmaps: free them at once.
+      msg?.bitmaps?.forEach((b) => b.close());
+      msg?.composite?.close?.();
+      return;
+    }
+    if (msg.type === 'layer') {
+      msg.key = runKeys.get(msg.index);
+      release(results.get(msg.index));
+      results.set(msg.index, msg);
+      drawLayer(msg);
+    } else if (msg.type === 'values') {
+      // A layer's values follow its thumbnails (once the next layer has read them).
+      const result = results.get(msg.index);
+      if (result) {
+        result.values = msg.values;
+        view.setResults(results, msg.index);
+      }
+    } else if (msg.type === 'done') {
+      inFlight = false;
+      root.dataset.state = 'done';
+      const total = performance.now() - runStarted;
+      performance.measure('convscope:preview', { start: runStarted, end: performance.now() });
+      root.dataset.ms = total.toFixed(2);
+      root.dataset.workerMs = msg.totalMs.toFixed(2);
+      root.dataset.computeMs = msg.computeMs.toFixed(2);
+      const engine = msg.convEngine === 'simd' ? 'convolutions in the SIMD128 kernels (WebAssembly)'
+        : msg.convEngine === 'js' ? 'convolutions in plain JS (no SIMD kernels in this build)' : 'no convolutions';
+      footer.textContent = `Refreshed in ${ms(total)} (worker ${ms(msg.totalMs)}): ${engine}; pooling, activations and the rest in JS, in a Web Worker.`;
+      renderNotices(msg.engineNote);
+      for (const [index, card] of cards) {
+        card.el.classList.remove('is-stale');
+        // A layer the run did not reach (an earlier layer's preview failed): say so, not "Computing…".
+        if (!results.has(index) && card.body.querySelector('.fm-wait')) {
+          fill(card.body, h('p', { class: 'fm-note' }, 'Not previewed: an earlier layer\'s preview failed.'));
+        }
+      }
+    } else if (msg.type === 'error') {
+      // A whole-run failure ends the run; a layer's failure is followed by 'done'.
+      if (msg.index === null || msg.index === undefined) showGlobalError(`Previews could not run: ${msg.message}`);
+      // A WebAssembly trap leaves the module unusable: the next run gets a new worker.
+      if (/abort|RuntimeError|unreachable|out of memory/i.test(msg.message)) {
+        restartWorker();
+        root.dataset.state = 'done';
+      }
+      else {
+        const card = cards.get(msg.index);
+        if (card) {
+          card.el.classList.remove('is-stale');
+          fill(card.body, h('div', { class: 'fm-void' }, h('p', { class: 'fm-void-title' }, 'Preview failed'), h('p', null, msg.message)));
+        }
+      }
+    }
+  }
+
+  function drop(index) {
+    release(results.get(index));
+    results.delete(index);
+  }
+
+  /** A result the page no longer shows: its values go back to the worker for reuse. */
+  function release(result) {
+    const buffer = result?.values?.buffer;
+    if (!buffer || !worker || buffer.byteLength < (1 << 16)) return;
+    result.values = null;
+    worker.postMessage({ type: 'recycle', buffers: [buffer] }, [buffer]);
+  }
+
+  function showGlobalError(text) {
+    inFlight = false;
+    root.dataset.state = 'done';
+    renderNotices();
+    notices.append(h('p', { class: 'preview-notice is-error' }, text));
+  }
+
+  // ---- cards ------------------------------------------------------------------------
+
+  function cardFor(index) {
+    let card = cards.get(index);
+    if (card) return card;
+    const head = h('div', { class: 'fm-head' });
+    const body = h('div', { class: 'fm-body' });
+    const readout = h('p', { class: 'fm-readout mono' });
+    const el = h('li', { class: 'fm-layer', dataset: { index: String(index) } }, head, body, readout);
+    card = { el, head, body, readout, grid: null, cells: [], active: 0 };
+    cards.set(index, card);
+    return card;
+  }
+
+  function headFor(card, { index, title, typeText, shape, status, windowed }) {
+    fill(card.head,
+      h('span', { class: 'fm-index mono', 'aria-hidden': 'true' }, index < 0 ? '·' : String(index + 1)),
+      h('span', { class: 'fm-name mono' }, title),
+      typeText ? h('span', { class: 'fm-type' }, typeText) : null,
+      h('span', { class: `fm-shape mono${status === 'error' ? ' is-error' : ''}` }, shape),
+      h('span', { class: 'fm-time mono', dataset: { role: 'time' } },
+        index >= 0 && typeof results.get(index)?.ms === 'number' ? ms(results.get(index).ms) : ''),
+      windowed ? h('button', {
+        type: 'button', class: 'link-btn fm-window',
+        'aria-label': `Show the sliding window of layer ${index + 1} (${title})`,
+        onclick: () => { onUi({ win: index + 1 }); view.focus(); },
+      }, 'Sliding window') : null);
+  }
+
+  function renderCards() {
+    const wanted = new Set([-1, ...plan.steps.map((s) => s.index)]);
+    for (const [index, card] of cards) {
+      if (!wanted.has(index)) { card.el.remove(); cards.delete(index); drop(index); }
+    }
+    const order = [];
+    const input = cardFor(-1);
+    headFor(input, { index: -1, title: 'input', shape: shapeText(plan.input), status: 'ok' });
+    if (results.get(-1) && results.get(-1).shape.join() !== plan.input.join()) drop(-1);
+    if (!results.has(-1)) fill(input.body, h('p', { class: 'fm-wait muted' }, 'Loading the image…'));
+    order.push(input.el);
+    const stopAt = plan.stop ? plan.stop.index : Infinity;
+    let blocked = null; // why later layers have no map
+    for (const step of plan.steps) {
+      const card = cardFor(step.index);
+      const typeText = ctx.typeLabel(step.type);
+      const shape = step.outShape ? shapeText(step.outShape) : step.status === 'error' ? 'no output' : '—';
+      headFor(card, { index: step.index, title: step.name, typeText, shape, status: step.status, windowed: step.windowed && Boolean(step.inShape) });
+      card.el.className = `fm-layer is-${step.status}`;
+      if (step.status === 'error') {
+        card.grid = null;
+        fill(card.body, voidCard(step));
+        fill(card.readout);
+        blocked = blocked || 'after the failing layer';
+      } else if (step.compute && !blocked) {
+        // Old maps stay (dimmed) until the new ones arrive, unless they are another shape.
+        const old = results.get(step.index);
+        if (old && old.shape.join() !== step.outShape.join()) drop(step.index);
+        if (!results.has(step.index)) {
+          card.grid = null;
+          fill(card.body, h('p', { class: 'fm-wait muted' }, 'Computing…'));
+          fill(card.readout);
+        }
+      } else {
+        card.grid = null;
+        let text = step.note;
+        if (!text && step.index >= stopAt) {
+          text = step.index === stopAt
+            ? (plan.stop.reason === 'macs'
+              ? `Not previewed: with this layer one refresh needs ${compactCount(plan.stop.needed)} MACs, over the ${compactCount(plan.caps.macs)} cap.`
+              : `Not previewed: its output holds ${countText(plan.stop.elements)} values, over the cap of ${countText(plan.caps.elements)} per map.`)
+            : 'Not previewed (after the cap).';
+        }
+        if (!text && step.status === 'skipped') text = 'Not computed: its input does not exist (an earlier layer failed).';
+        if (!text && blocked) text = `Not previewed (${blocked}).`;
+        fill(card.body, h('p', { class: 'fm-note' }, text || 'Not previewed.'));
+        fill(card.readout);
+        if (step.note && step.inShape) blocked = blocked || 'no spatial map';
+        else if (!step.compute) blocked = blocked || 'not previewed above';
+        drop(step.index);
+      }
+      order.push(card.el);
+    }
+    // Append in order (moves existing nodes; new ones are created).
+    list.replaceChildren(...order);
+  }
+
+  function voidCard(step) {
+    // The map vanishes here: the report's own words and formula, not a blank.
+    const title = step.formula ? `No output: ${step.formula}` : 'No output';
+    return h('div', { class: 'fm-void', role: 'note' },
+      h('p', { class: 'fm-void-title' }, h('span', { 'aria-hidden': 'true' }, '✕ '), title),
+      step.message ? h('p', null, step.message) : null,
+      step.frameworkError ? h('pre', { class: 'fw-error' }, step.frameworkError) : null,
+      step.windowed && step.inShape ? h('button', {
+        type: 'button', class: 'btn',
+        onclick: () => { onUi({ win: step.index + 1 }); view.focus(); },
+      }, 'See the window not fit') : null);
+  }
+
+  function drawLayer(msg) {
+    const card = cardFor(msg.index);
+    const [H, W, C] = msg.shape;
+    card.el.classList.remove('is-stale');
+    const time = card.head.querySelector('[data-role="time"]');
+    if (time && typeof msg.ms === 'number' && msg.index >= 0) time.textContent = ms(msg.ms);
+    const name = msg.index < 0 ? 'input' : plan.steps[msg.index]?.name || `layer ${msg.index + 1}`;
+    const grid = h('div', { class: 'fm-grid', role: 'group', 'aria-label': `${name}: ${msg.shown} channel map${msg.shown === 1 ? '' : 's'}; arrow keys move between maps, Shift+arrows move the probe` });
+    const cells = [];
+    const small = W <= THUMB_MAX_PX && H <= THUMB_MAX_PX;
+    const place = (bitmap, label, extraClass) => {
+      // The bitmap may be smaller than the map (averaged down for a thumbnail); CSS keeps the map's aspect.
+      const canvas = h('canvas', { class: `fm-thumb${small ? ' is-pixelated' : ''}`, width: String(bitmap.width), height: String(bitmap.height), role: 'img', 'aria-label': label });
+      canvas.getContext('bitmaprenderer').transferFromImageBitmap(bitmap);
+      const probe = h('span', { class: 'fm-probe', hidden: true, 'aria-hidden': 'true' });
+      const cell = h('div', { class: `fm-cell${extraClass ? ` ${extraClass}` : ''}`, tabindex: '-1' }, canvas, probe);
+      // Height follows the map's aspect ratio (CSSOM, not a style attribute).
+      canvas.style.aspectRatio = `${W} / ${H}`;
+      return { cell, canvas, probe };
+    };
+    if (msg.composite) {
+      const c = place(msg.composite, `The ${W}×${H} image the network sees`, 'is-composite');
+      c.channel = -1;
+      cells.push(c);
+    }
+    msg.bitmaps.forEach((bitmap, ch) => {
+      const c = place(bitmap, `Channel ${ch + 1} of ${C}`);
+      c.channel = ch;
+      cells.push(c);
+    });
+    // Many maps: the first few, and a button for the rest (the page stays scannable).
+    const limit = matchMedia('(max-width: 560px)').matches ? 8 : 16;
+    const extra = msg.shown - limit;
+    cells.forEach((c) => { if (c.channel >= limit) c.cell.classList.add('is-extra'); });
+    for (const c of cells) grid.append(c.cell);
+    card.el.classList.toggle('is-expanded', Boolean(card.expanded));
+    const more = extra > 0 ? h('button', {
+      type: 'button', class: 'link-btn fm-more', 'aria-expanded': card.expanded ? 'true' : 'false',
+    }, card.expanded ? 'Show fewer maps' : `Show all ${msg.shown} maps`) : null;
+    more?.addEventListener('click', () => {
+      card.expanded = !card.expanded;
+      card.el.classList.toggle('is-expanded', card.expanded);
+      more.setAttribute('aria-expanded', card.expanded ? 'true' : 'false');
+      more.textContent = card.expanded ? 'Show fewer maps' : `Show all ${msg.shown} maps`;
+      if (!card.expanded && card.cells[card.active]?.channel >= limit) {
+        card.cells[card.active].cell.tabIndex = -1;
+        card.active = 0;
+        card.cells[0].cell.tabIndex = 0;
+      }
+    });
+    card.cells = cells;
+    card.grid = grid;
+    card.probe = { ch: 0, y: Math.floor(H / 2), x: Math.floor(W / 2) };
+    card.active = Math.min(card.active || 0, cells.length - 1);
+    cells[card.active].cell.tabIndex = 0;
+    const notes = [];
+    if (C > msg.shown) notes.push(h('p', { class: 'fm-note' }, `Showing the first ${msg.shown} of ${C} channels.`));
+    const caveat = msg.index >= 0 ? plan.steps[msg.index]?.caveat : null;
+    if (caveat) notes.push(h('p', { class: 'fm-note' }, caveat));
+    fill(card.body, grid, more, notes);
+    card.readout.textContent = rangeText(msg);
+    wireGrid(card, msg);
+  }
+
+  function rangeText(msg) {
+    return `${msg.shown} map${msg.shown === 1 ? '' : 's'} of ${msg.shape[0]}×${msg.shape[1]} · point at a map (or focus it) for values`;
+  }
+
+  function valueAt(msg, ch, y, x) {
+    const [, W, C] = msg.shape;
+    return msg.values ? msg.values[(y * W + x) * C + ch] : null;
+  }
+
+  function showProbe(card, msg, c, y, x) {
+    const [H, W, C] = msg.shape;
+    for (const other of card.cells) other.probe.hidden = true;
+    if (c.channel < 0) {
+      card.readout.textContent = `image · row ${y}, col ${x} · ${C === 1 ? 'grey' : C === 3 ? 'RGB' : `${C} channels from RGB`}`;
+      return;
+    }
+    const v = valueAt(msg, c.channel, y, x);
+    if (v === null) {
+      card.readout.textContent = `ch ${c.channel + 1} · row ${y}, col ${x} · …`;
+      return;
+    }
+    const [lo, hi] = channelRange(msg, c.channel);
+    card.readout.textContent = `ch ${c.channel + 1} · row ${y}, col ${x} · ${fmt(v)}   (map ${fmt(lo)} … ${fmt(hi)})`;
+    card.readout.dataset.value = String(v);
+    if (W * H > 1) {
+      c.probe.hidden = false;
+      c.probe.style.left = `${(x / W) * 100}%`;
+      c.probe.style.top = `${(y / H) * 100}%`;
+      c.probe.style.width = `${100 / W}%`;
+      c.probe.style.height = `${100 / H}%`;
+    }
+  }
+
+  function wireGrid(card, msg) {
+    const [H, W] = msg.shape;
+    card.cells.forEach((c, i) => {
+      const probeAt = (e) => {
+        const r = c.canvas.getBoundingClientRect();
+        const x = Math.min(W - 1, Math.max(0, Math.floor(((e.clientX - r.left) / r.width) * W)));
+        const y = Math.min(H - 1, Math.max(0, Math.floor(((e.clientY - r.top) / r.height) * H)));
+        card.probe.x = x;
+        card.probe.y = y;
+        showProbe(card, msg, c, y, x);
+      };
+      c.cell.addEventListener('pointermove', probeAt);
+      c.cell.addEventListener('pointerdown', probeAt);
+      c.cell.addEventListener('pointerleave', () => { c.probe.hidden = true; card.readout.textContent = rangeText(msg); });
+      c.cell.addEventListener('focus', () => {
+        // Roving tab stop: the map that has focus is the one Tab comes back to.
+        if (card.cells[card.active]) card.cells[card.active].cell.tabIndex = -1;
+        card.active = i;
+        c.cell.tabIndex = 0;
+        showProbe(card, msg, c, card.probe.y, card.probe.x);
+      });
+      c.cell.addEventListener('blur', () => { c.probe.hidden = true; });
+      c.cell.addEventListener('click', () => { c.cell.focus(); view.pickChannel(msg.index, c.channel); });
+    });
+    card.grid.addEventListener('keydown', (e) => {
+      const n = card.cells.filter((c) => c.cell.offsetParent !== null).length;
+      let i = card.active;
+      if (e.shiftKey && ['ArrowLeft', 'ArrowRight', 'ArrowUp', 'ArrowDown'].includes(e.key)) {
+        const p = card.probe;
+        if (e.key === 'ArrowLeft') p.x = Math.max(0, p.x - 1);
+        if (e.key === 'ArrowRight') p.x = Math.min(W - 1, p.x + 1);
+        if (e.key === 'ArrowUp') p.y = Math.max(0, p.y - 1);
+        if (e.key === 'ArrowDown') p.y = Math.min(H - 1, p.y + 1);
+        showProbe(card, msg, card.cells[i], p.y, p.x);
+        e.preventDefault();
+        return;
+      }
+      const perRow = Math.max(1, Math.round(card.grid.clientWidth / (card.cells[0].cell.offsetWidth + 6)));
+      if (e.key === 'ArrowRight') i = Math.min(n - 1, i + 1);
+      else if (e.key === 'ArrowLeft') i = Math.max(0, i - 1);
+      else if (e.key === 'ArrowDown') i = Math.min(n - 1, i + perRow);
+      else if (e.key === 'ArrowUp') i = Math.max(0, i - perRow);
+      else if (e.key === 'Home') i = 0;
+      else if (e.key === 'End') i = n - 1;
+      else return;
+      e.preventDefault();
+      card.cells[card.active].cell.tabIndex = -1;
+      card.active = i;
+      card.cells[i].cell.tabIndex = 0;
+      card.cells[i].cell.focus();
+    });
+  }
+
+  function renderNotices(engineNote) {
+    const items = [];
+    if (!plan) return;
+    if (!plan.supported) {
+      items.push(h('p', { class: 'preview-notice' }, plan.reason));
+    } else {
+      if (plan.stop?.reason === 'macs') {
+        const step = plan.steps[plan.stop.index];
+        items.push(h('p', { class: 'preview-notice is-warning', id: 'preview-cap-notice' },
+          h('strong', null, 'MAC cap: '),
+          `this network needs ${compactCount(plan.total)} multiply-accumulates for one image; previews stop before layer ${step.index + 1} (${step.name}) to stay under ${compactCount(plan.caps.macs)}. Shapes above are still exact.`));
+      } else if (plan.stop?.reason === 'elements') {
+        const step = plan.steps[plan.stop.index];
+        items.push(h('p', { class: 'preview-notice is-warning', id: 'preview-cap-notice' },
+          h('strong', null, 'Size cap: '),
+          `layer ${step.index + 1} (${step.name}) outputs ${countText(plan.stop.elements)} values, over the ${countText(plan.caps.elements)} a preview holds; previews stop there.`));
+      }
+      const wide = plan.steps.filter((s) => s.compute && s.outShape && s.outShape[2] > plan.caps.channels).length
+        + (plan.input[2] > plan.caps.channels ? 1 : 0);
+      if (wide) items.push(h('p', { class: 'preview-notice' }, `${wide} layer${wide === 1 ? ' has' : 's have'} more than ${plan.caps.channels} channels: the first ${plan.caps.channels} are shown.`));
+      if (plan.batch > 1) items.push(h('p', { class: 'preview-notice' }, `The input has a batch of ${plan.batch}; the previews run one image.`));
+    }
+    if (engineNote) items.push(h('p', { class: 'preview-notice is-warning' }, `Note: ${engineNote}.`));
+    fill(notices, items);
+  }
+
+  let pending = null;
+  let frame = 0;
+
+  function flush() {
+    frame = 0;
+    const next = pending;
+    pending = null;
+    if (next) apply(next);
+  }
+
+  /** Re-plan, redraw the cards, re-run if anything a pixel depends on changed. */
+  function apply(next) {
+    const previousImg = ctx?.ui?.img;
+    ctx = next;
+    if (previousImg !== undefined && previousImg !== next.ui.img) useOwn = false;
+    plan = buildPlan(next.network, next.report, next.layout, getSchema(), CAPS);
+    syncControls();
+    renderNotices();
+    if (!plan.supported) {
+      // Nothing to preview: the run in flight (if any) is stale now.
+      gen += 1;
+      inFlight = false;
+      worker?.postMessage({ type: 'cancel', gen });
+      list.replaceChildren();
+      cards.clear();
+      results.clear();
+      footer.textContent = '';
+      root.dataset.state = 'done';
+      view.update({ plan, results, win: next.ui.win, typeLabel: next.typeLabel });
+      return;
+    }
+    renderCards();
+    view.update({ plan, results, win: next.ui.win, typeLabel: next.typeLabel });
+    rerun({ force: false });
+    // Nothing to recompute (e.g. a name changed): the cards keep their maps.
+    if (!inFlight) {
+      root.dataset.state = 'done';
+      for (const card of cards.values()) card.el.classList.remove('is-stale');
+    } else root.dataset.state = 'running';
+  }
+
+  return {
+    /**
+     * New network, report or UI keys. The work waits for the next frame, so a
+     * burst of edits (typing) costs one plan and one run, and the edit path
+     * that draws the table stays as fast as before. data-state on the root:
+     * pending -> running -> done (tests and the budget script wait on it).
+     */
+    update(next) {
+      pending = next;
+      root.dataset.state = 'pending';
+      if (!frame) frame = requestAnimationFrame(flush);
+    },
+  };
+}
+
