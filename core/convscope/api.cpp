@@ -7,14 +7,14 @@
 
 namespace convscope::api {
 
-namespace {
-
 Result malformed(std::string error) {
   Result r;
   r.exit_code = 2;
   r.error = std::move(error);
   return r;
 }
+
+namespace {
 
 Result analysed(const std::string& network_json, bool table) {
   Network net;

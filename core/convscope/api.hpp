@@ -41,4 +41,7 @@ Result export_code(const std::string& input, const std::string& target);
 
 std::string version();
 
+// A Result for malformed input: exit code 2 and the message.
+Result malformed(std::string error);
+
 }  // namespace convscope::api

@@ -10,13 +10,6 @@ namespace convscope::api {
 
 namespace {
 
-Result malformed(std::string error) {
-  Result r;
-  r.exit_code = 2;
-  r.error = std::move(error);
-  return r;
-}
-
 bool imported(const std::string& input, const std::string& input_shape, const std::string& framework,
               import::ImportResult& out, std::string& error) {
   import::ImportOptions options;
