@@ -36,6 +36,8 @@ const els = {
   diagram: $('#diagram'),
   preset: $('#preset'),
   copyLink: $('#copy-link'),
+  openImport: $('#open-import'),
+  openExport: $('#open-export'),
   openEmbed: $('#open-embed'),
   dialog: $('#embed-dialog'),
   embedCode: $('#embed-code'),
@@ -356,6 +358,71 @@ function wireShare() {
   $('#embed-close').addEventListener('click', () => els.dialog.close());
 }
 
+// ---- import / export (full page only; their modules load on first use) -----------------
+
+let importDialog = null;
+let exportDialog = null;
+
+/** Apply an imported network, or say why not (the editor then keeps its state). */
+function applyImport(network, notes, source) {
+  const check = analyze(network);
+  if (check.exitCode === 2) return `The imported network was not accepted: ${check.error}`;
+  banner.clear();
+  apply(network, { note: `Imported ${source}.` });
+  banner.show({ level: 'info', title: network.description || `Imported ${source}.`, details: notes });
+  els.verdict?.focus();
+  return '';
+}
+
+async function importDialogReady() {
+  if (!importDialog) {
+    const [{ createImportDialog }] = await Promise.all([import('./import-dialog.js'), loadStylesheet('transfer.css')]);
+    importDialog ??= createImportDialog({ onImport: applyImport });
+  }
+  return importDialog;
+}
+
+async function openExport() {
+  if (!exportDialog) {
+    const [{ createExportDialog }] = await Promise.all([import('./export-dialog.js'), loadStylesheet('transfer.css')]);
+    exportDialog ??= createExportDialog({
+      getNetwork: () => state.network,
+      getLink: () => pageUrl('index.html', state.goodHash),
+    });
+  }
+  exportDialog.open();
+}
+
+const isEditable = (el) => el instanceof Element && (el.closest('input, textarea, select, [contenteditable]') !== null);
+const carriesFiles = (e) => Array.from(e.dataTransfer?.types || []).includes('Files');
+
+function wireImportExport() {
+  if (EMBED || !els.openImport) return;
+  const fail = (err) => banner.show({ title: 'The importer could not be loaded.', details: [String(err?.message || err)] });
+  els.openImport.addEventListener('click', () => importDialogReady().then((d) => d.open()).catch(fail));
+  els.openExport?.addEventListener('click', () => openExport().catch(fail));
+  // Drop a model file anywhere on the page.
+  document.addEventListener('dragover', (e) => {
+    if (!carriesFiles(e)) return;
+    e.preventDefault();
+    e.dataTransfer.dropEffect = 'copy';
+  });
+  document.addEventListener('drop', (e) => {
+    const file = e.dataTransfer?.files?.[0];
+    if (!file) return;
+    e.preventDefault();
+    importDialogReady().then((d) => d.dropFile(file)).catch(fail);
+  });
+  // Paste an error message or a model anywhere outside a form field: open the importer with it.
+  document.addEventListener('paste', (e) => {
+    if (isEditable(e.target) || document.querySelector('dialog[open]')) return;
+    const text = e.clipboardData?.getData('text/plain') || '';
+    if (!text.trim()) return;
+    e.preventDefault();
+    importDialogReady().then((d) => d.open({ text })).catch(fail);
+  });
+}
+
 // ---- boot -----------------------------------------------------------------------
 
 async function boot() {
@@ -397,6 +464,7 @@ async function boot() {
     }
   });
   wireShare();
+  wireImportExport();
   if (EMBED) reportHeightToParent();
   presets.loadAll().then(renderStory);
   loadPreviews();

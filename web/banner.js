@@ -8,11 +8,11 @@ export function createBanner(root) {
   function hideIfEmpty() { root.hidden = root.childElementCount === 0; }
   hideIfEmpty();
   return {
-    /** level: 'error' | 'warning'; title: one line; details: extra lines (e.g. which part of the link). */
+    /** level: 'error' | 'warning' | 'info'; title: one line; details: extra lines (e.g. which part of the link). */
     show({ level = 'error', title, details = [] }) {
       const close = h('button', { type: 'button', class: 'icon-btn banner-close', 'aria-label': 'Dismiss message' }, '✕');
       const item = h('div', { class: `banner-item is-${level}` },
-        h('span', { class: 'banner-icon', 'aria-hidden': 'true' }, level === 'error' ? '✕' : '!'),
+        h('span', { class: 'banner-icon', 'aria-hidden': 'true' }, { error: '✕', warning: '!', info: 'i' }[level] || '!'),
         h('div', { class: 'banner-text' },
           h('p', { class: 'banner-title' }, title),
           details.length ? h('ul', { class: 'banner-details' }, details.map((d) => h('li', { class: 'mono' }, d))) : null),

@@ -1,0 +1,67 @@
+// The importers and code exporters of the full module (dist/convscope.js),
+// loaded on first use: the first view needs only the shape engine
+// (engine.js), and the full module is three times its size. As in
+// engine.js, the C++ core does all the reading and writing; this file only
+// turns its results into objects.
+let modulePromise = null;
+
+function load() {
+  if (!modulePromise) {
+    modulePromise = import('./convscope.js')
+      .then(({ default: createConvScope }) => createConvScope())
+      .catch((err) => { modulePromise = null; throw err; });
+  }
+  return modulePromise;
+}
+
+/** Start loading now (e.g. when a dialog opens), so the first import does not wait. */
+export function preloadFullEngine() {
+  load().catch(() => {});
+}
+
+async function call(name, ...args) {
+  let mod;
+  try {
+    mod = await load();
+  } catch (err) {
+    return { exitCode: 2, output: '', error: `the importer could not be loaded: ${err?.message || err}` };
+  }
+  try {
+    const r = mod[name](...args);
+    return {
+      exitCode: Number(r.exitCode), output: String(r.output ?? ''), error: String(r.error ?? ''),
+      extras: r.extras === undefined ? '' : String(r.extras),
+    };
+  } catch (err) {
+    return { exitCode: 2, output: '', error: `engine failure in ${name}: ${err?.message || err}` };
+  }
+}
+
+function parsed(text, what) {
+  try {
+    return { value: JSON.parse(text) };
+  } catch (err) {
+    return { error: `engine returned unreadable ${what}: ${err.message}` };
+  }
+}
+
+/**
+ * Anything the importers read -- an error message, print(model), Keras JSON,
+ * the JSON contract, a share link (strings) or an ONNX file (Uint8Array) --
+ * -> {network, notes} or {error} naming the line and column, JSON path or node.
+ * inputShape: '' or '1x3x224x224'; framework: '' or pytorch/tensorflow/keras/onnx.
+ */
+export async function importModel(input, { inputShape = '', framework = '' } = {}) {
+  const r = await call('importText', input, inputShape, framework);
+  if (r.exitCode !== 0) return { error: r.error || 'this input could not be imported' };
+  const network = parsed(r.output, 'network JSON');
+  if (network.error) return { error: network.error };
+  const notes = r.extras ? parsed(r.extras, 'notes') : { value: [] };
+  return { network: network.value, notes: Array.isArray(notes.value) ? notes.value.map(String) : [] };
+}
+
+/** Network object -> {text} of `target` ('pytorch' | 'keras' | 'json') or {error}. */
+export async function exportModel(network, target) {
+  const r = await call('exportCode', JSON.stringify(network), target);
+  return r.exitCode === 0 ? { text: r.output } : { error: r.error || `this network cannot be exported as ${target}` };
+}

@@ -1,0 +1,193 @@
+// "Bring your own model": a dialog to paste an error message, PyTorch
+// print(model), Keras JSON, the JSON contract or a link, or to open an ONNX /
+// JSON / text file; plus dropping a file anywhere on the page. The core's
+// importers (full-engine.js) do all the reading; this file gathers the input
+// and shows the core's message, selecting the line and column it names. On
+// any failure nothing is applied: the editor keeps its previous state.
+import { h, fill } from './dom.js';
+import { importModel, preloadFullEngine } from './full-engine.js';
+import { countText } from './format.js';
+
+// The largest input any importer accepts is an ONNX file of 64 MiB
+// (import::max_onnx_bytes); the core enforces every cap itself. This check
+// only keeps the browser from copying a larger file into the module's
+// memory (capped at 512 MiB) just to be told it is too large.
+const MAX_FILE_BYTES = 64 * 1024 * 1024;
+// A file shown in the text box only when it is text and small enough to edit.
+const MAX_EDITABLE_BYTES = 256 * 1024;
+
+const FRAMEWORKS = [
+  ['', 'Detect automatically'], ['pytorch', 'PyTorch'], ['tensorflow', 'TensorFlow / Keras'], ['onnx', 'ONNX'],
+];
+
+const sizeText = (bytes) => (bytes < 1024 ? `${countText(bytes)} bytes`
+  : bytes < 1024 * 1024 ? `${(bytes / 1024).toFixed(1)} KB` : `${(bytes / 1024 / 1024).toFixed(1)} MB`);
+
+/** Text when the bytes are valid UTF-8 without NUL bytes (an ONNX file has both problems), else null. */
+function asText(bytes) {
+  if (bytes.includes(0)) return null;
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * onImport(network, notes, source) applies an imported network and returns
+ * '' or the reason it could not (then the dialog stays open with that reason).
+ */
+export function createImportDialog({ onImport }) {
+  let file = null; // {name, bytes} of an opened/dropped file that is imported instead of the text
+  let busy = false;
+
+  const text = h('textarea', {
+    id: 'import-text', class: 'mono', rows: 10, spellcheck: 'false', autocomplete: 'off',
+    placeholder: "e.g. ValueError: Negative dimension size caused by subtracting 5 from 4 for '{{node conv2d_3/Conv2D}} = Conv2D[…]'",
+    'aria-describedby': 'import-hint',
+  });
+  const shape = h('input', {
+    id: 'import-shape', class: 'mono', type: 'text', inputmode: 'text', spellcheck: 'false', autocomplete: 'off',
+    placeholder: 'e.g. 1x3x224x224', 'aria-describedby': 'import-shape-hint',
+  });
+  const framework = h('select', { id: 'import-framework' }, FRAMEWORKS.map(([value, label]) => h('option', { value }, label)));
+  const picker = h('input', { id: 'import-file', type: 'file', class: 'sr-only', accept: '.onnx,.json,.txt,.log,.py,text/plain,application/json' });
+  const fileInfo = h('p', { id: 'import-file-info', class: 'import-file-info', hidden: true });
+  const error = h('div', { id: 'import-error', class: 'import-error', role: 'alert' });
+  const run = h('button', { type: 'button', class: 'btn primary', id: 'import-run' }, 'Import');
+  const cancel = h('button', { type: 'button', class: 'btn', id: 'import-close' }, 'Cancel');
+
+  const dialog = h('dialog', { id: 'import-dialog', class: 'dialog import-dialog', 'aria-labelledby': 'import-heading' },
+    h('h2', { id: 'import-heading' }, 'Import a model or an error message'),
+    h('p', { id: 'import-hint', class: 'muted' },
+      'Paste the error your framework printed (a whole traceback is fine), PyTorch ',
+      h('code', null, 'print(model)'), ', Keras ', h('code', null, 'model.to_json()'),
+      ', ConvScope JSON or a ConvScope link; or open or drop an ', h('code', null, '.onnx'),
+      ' file. Everything stays on this machine.'),
+    h('label', { for: 'import-text', class: 'code-label' }, 'Text to import'),
+    text,
+    fileInfo,
+    h('div', { class: 'import-options' },
+      h('div', { class: 'import-field' },
+        h('label', { for: 'import-shape' }, 'Input shape'),
+        shape,
+        h('span', { id: 'import-shape-hint', class: 'import-field-hint' }, 'optional: where the input does not say, or to override it')),
+      h('div', { class: 'import-field' },
+        h('label', { for: 'import-framework' }, 'Framework'),
+        framework),
+      h('div', { class: 'import-field import-open' },
+        picker,
+        h('label', { for: 'import-file', class: 'btn' }, 'Open a file…'))),
+    error,
+    h('div', { class: 'dialog-actions' }, run, cancel));
+  document.body.append(dialog);
+
+  function showError(message) {
+    fill(error, message ? h('p', null, message) : null);
+    const at = /^line (\d+), column (\d+):/.exec(message || '');
+    if (at && !file) selectPosition(Number(at[1]), Number(at[2]));
+  }
+
+  // Put the caret where the core says the input went wrong.
+  function selectPosition(line, column) {
+    const lines = text.value.split('\n');
+    if (line < 1 || line > lines.length) return;
+    let offset = 0;
+    for (let i = 0; i < line - 1; i += 1) offset += lines[i].length + 1;
+    offset += Math.min(Math.max(column - 1, 0), lines[line - 1].length);
+    text.focus();
+    text.setSelectionRange(offset, Math.min(offset + 1, text.value.length));
+  }
+
+  function setFile(next) {
+    file = next;
+    fileInfo.hidden = !file;
+    fill(fileInfo, file ? [
+      h('span', null, 'File ', h('strong', { class: 'mono' }, file.name), ` (${sizeText(file.bytes.length)}) will be imported instead of the text. `),
+      h('button', { type: 'button', class: 'link-btn', onclick: () => { setFile(null); text.focus(); } }, 'Use the text instead'),
+    ] : null);
+  }
+
+  async function submit() {
+    if (busy) return;
+    const input = file ? file.bytes : text.value;
+    if (!file && !text.value.trim()) {
+      showError('Nothing to import: paste a message or a model into the box, or open a file.');
+      text.focus();
+      return;
+    }
+    busy = true;
+    run.disabled = true;
+    run.textContent = 'Importing…';
+    try {
+      const result = await importModel(input, { inputShape: shape.value.trim(), framework: framework.value });
+      const problem = result.error || onImport(result.network, result.notes, file ? file.name : 'the pasted text');
+      if (problem) {
+        showError(problem);
+      } else {
+        dialog.close();
+      }
+    } finally {
+      busy = false;
+      run.disabled = false;
+      run.textContent = 'Import';
+    }
+  }
+
+  /** Read a File (picked or dropped): small text goes into the box, anything else is imported as bytes. */
+  async function loadFile(picked) {
+    showError('');
+    if (picked.size > MAX_FILE_BYTES) {
+      setFile(null);
+      showError(`${picked.name}: ${sizeText(picked.size)} is larger than the ${sizeText(MAX_FILE_BYTES)} an import may be.`);
+      return false;
+    }
+    let bytes;
+    try {
+      bytes = new Uint8Array(await picked.arrayBuffer());
+    } catch (err) {
+      showError(`${picked.name} could not be read: ${err?.message || err}`);
+      return false;
+    }
+    const decoded = bytes.length <= MAX_EDITABLE_BYTES ? asText(bytes) : null;
+    if (decoded !== null) {
+      setFile(null);
+      text.value = decoded;
+    } else {
+      setFile({ name: picked.name, bytes });
+    }
+    return true;
+  }
+
+  function open({ text: pasted } = {}) {
+    preloadFullEngine();
+    if (pasted !== undefined) {
+      setFile(null);
+      text.value = pasted;
+    }
+    showError('');
+    if (!dialog.open) dialog.showModal();
+    (pasted !== undefined ? run : text).focus();
+  }
+
+  run.addEventListener('click', submit);
+  cancel.addEventListener('click', () => dialog.close());
+  text.addEventListener('input', () => { if (error.childElementCount) showError(''); });
+  text.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) { e.preventDefault(); submit(); }
+  });
+  picker.addEventListener('change', async () => {
+    const picked = picker.files?.[0];
+    picker.value = '';
+    if (picked && await loadFile(picked)) (file ? run : text).focus();
+  });
+
+  return {
+    open,
+    /** A file dropped on the page: open the dialog with it and import at once. */
+    async dropFile(dropped) {
+      open();
+      if (await loadFile(dropped)) await submit();
+    },
+  };
+}
