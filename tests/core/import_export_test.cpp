@@ -182,7 +182,7 @@ TEST_CASE("code for the other framework keeps every size (valid networks)") {
 TEST_CASE("the conv2d_3 story exported to PyTorch fails the same way, with PyTorch's text") {
   const cs::Network net = import_ok(test_support::example_text("conv2d_3.json")).network;
   const std::string code = imp::pytorch_code(net);
-  CHECK(contains(code, "# ConvScope: this network fails at layer 5 (conv2d_3)"));
+  CHECK(contains(code, "# ConvScope: this network fails at layer 6 of 8 (conv2d_3)"));
   CHECK(contains(code, "(\"conv2d_3\", nn.Conv2d(64, 16, kernel_size=(5, 5), stride=(1, 1))),"));
   CHECK(contains(code, "x = torch.zeros(1, 3, 32, 32)"));
   const cs::Report back = cs::analyze(from_pytorch_code(code));

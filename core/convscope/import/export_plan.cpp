@@ -72,7 +72,9 @@ Plan make(const Network& net) {
   }
   if (report.first_error) {
     const LayerReport& r = report.layers[*report.first_error];
-    p.failure = "layer " + std::to_string(*report.first_error) + " (" + r.name + "): " + r.message;
+    // Counted from 1, as the page's verdict says it ("layer 6 of 8").
+    p.failure = "layer " + std::to_string(*report.first_error + 1) + " of " + std::to_string(report.layers.size()) +
+                " (" + r.name + "): " + r.message;
   }
   return p;
 }

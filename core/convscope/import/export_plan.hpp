@@ -28,7 +28,7 @@ struct Plan {
   int64_t batch = 1, channels = 1;
   std::vector<int64_t> spatial;  // the network's input sizes
   std::vector<Step> steps;
-  std::string failure;           // "layer 5 (conv2d_3): ..." when the network is invalid
+  std::string failure;           // "layer 6 of 8 (conv2d_3): ..." when the network is invalid
   bool auto_names = true;        // every name is the framework's automatic one
 };
 
