@@ -409,8 +409,12 @@ function wireImportExport() {
   });
   document.addEventListener('drop', (e) => {
     const file = e.dataTransfer?.files?.[0];
-    if (!file) return;
+    if (!file || e.defaultPrevented) return; // the previews panel takes images dropped on it
     e.preventDefault();
+    if (file.type.startsWith('image/')) {
+      announce('To preview your own image, drop it on the feature maps; models and error texts go anywhere else.');
+      return;
+    }
     importDialogReady().then((d) => d.dropFile(file)).catch(fail);
   });
   // Paste an error message or a model anywhere outside a form field: open the importer with it.

@@ -14,6 +14,11 @@ import { shapeText } from './format.js';
 
 const CROP_MIN_CELL = 9; // smaller cells than this: show a zoomed crop around the window
 const CROP_CELL = 16;
+// The view walks every drawn cell of an axis and lists every channel: a
+// hostile or absurd layer (a 2^31 kernel, 10^6 channels) would freeze the
+// page, so beyond these it explains instead of drawing.
+const MAX_AXIS_CELLS = 4096;
+const MAX_CHANNELS = 4096;
 const MAX_INPUT_PX = 440;
 const MAX_OUTPUT_PX = 280;
 
@@ -123,6 +128,7 @@ export function createWindowView(root, { onSelect }) {
   let typeLabel = (t) => t;
   let winNote = '';
   let crop = null; // {r0, c0, rows, cols} of the zoomed input, or null when everything fits
+  let tooLarge = ''; // why the chosen layer is not drawn, or ''
 
   const layerSelect = h('select', { id: 'window-layer' });
   const inSelect = h('select', { id: 'window-in-channel' });
@@ -191,6 +197,17 @@ export function createWindowView(root, { onSelect }) {
   });
   new ResizeObserver(() => { if (step) draw(); }).observe(root);
 
+  /** '' when the chosen layer can be drawn, else the reason it is not. */
+  function drawLimit() {
+    const spans = axes.map((a) => a.hi - a.lo);
+    if (spans.some((n) => !(n <= MAX_AXIS_CELLS)) || axes.some((a) => !(a.k <= MAX_AXIS_CELLS))) {
+      return `This window spans ${spans.join('×')} input cells (kernel ${step.kernel.join('×')}): too large to draw; the view draws up to ${MAX_AXIS_CELLS} cells per axis.`;
+    }
+    const channels = Math.max(step.inShape[2], step.outShape ? step.outShape[2] : 0);
+    if (!(channels <= MAX_CHANNELS)) return `This layer has ${channels} channels: too many to list; the view lists up to ${MAX_CHANNELS}.`;
+    return '';
+  }
+
   /** [OH, OW] when the layer has an output of at least one cell per axis. */
   function outputSize() {
     const o = [axes[0].out, axes[1].out];
@@ -251,6 +268,10 @@ export function createWindowView(root, { onSelect }) {
       || JSON.stringify([step.inShape, step.outShape, step.kernel, step.stride, step.dilation, step.pads]) !== JSON.stringify([next.inShape, next.outShape, next.kernel, next.stride, next.dilation, next.pads]);
     step = next;
     axes = [windowAxis(step, 0), windowAxis(step, 1)];
+    tooLarge = drawLimit();
+    figure.hidden = Boolean(tooLarge);
+    readout.hidden = Boolean(tooLarge);
+    legend.hidden = Boolean(tooLarge);
     fill(layerSelect, candidates.map((s) => h('option', { value: String(s.index) },
       `${s.index + 1} · ${s.name} (${typeLabel(s.type)})${s.status === 'error' ? ' — no output' : ''}`)));
     layerSelect.value = String(step.index);
@@ -296,6 +317,11 @@ export function createWindowView(root, { onSelect }) {
 
   function draw() {
     if (!step) return;
+    if (tooLarge) {
+      desc.textContent = describe();
+      note.textContent = tooLarge;
+      return;
+    }
     const colors = {
       text: cssVar(root, '--text', '#1b1f24'), muted: cssVar(root, '--muted', '#5a6472'), border: cssVar(root, '--border-strong', '#c3cad3'),
       panel: cssVar(root, '--panel', '#fff'), panel2: cssVar(root, '--panel-2', '#f9fafb'), accent: cssVar(root, '--accent', '#1d4ed8'),

@@ -1,7 +1,8 @@
-// Hardening in a real browser: a catalogue of hostile share links (script and
-// event-handler payloads, javascript: links, huge numbers, deep nesting,
-// invalid UTF-8, 100 KB strings) must run nothing, keep the page responsive
-// and say what was rejected; and 1000 edits must not grow the WASM heap.
+// Hardening in a real browser: catalogues of hostile share links and of
+// hostile pasted texts and dropped files (script and event-handler payloads,
+// javascript: links, huge numbers, deep nesting, invalid UTF-8, 100 KB
+// strings, oversized input) must run nothing, keep the page responsive and
+// say what was rejected; and 1000 edits must not grow the WASM heap.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { setUp, newPage, openApp, waitForTable, cspViolations, TEST_TIMEOUT } from './harness.mjs';
@@ -35,6 +36,7 @@ const CATALOGUE = [
   { hash: `v=1&fw=pytorch&in=1x3x${'9'.repeat(30)}x8&l=relu`, expect: 'banner' },
   { hash: 'v=1&fw=pytorch&in=1x2147483647x2147483647x2147483647&l=conv:2147483647:k1', expect: 'row' },
   { hash: `v=1&fw=pytorch&in=1x1x1x1&l=${'upsample:sc65535;'.repeat(5)}relu`, expect: 'row' },
+  { hash: 'v=1&fw=pytorch&in=1x3x16x16&l=conv:8:k2147483647', expect: 'row' },
   { hash: `${base}&l=${'relu;'.repeat(2100)}relu`, expect: 'banner' },
   { hash: `${base}&l=conv:4:k3:n=${'('.repeat(20000)}`, expect: 'banner' },
   { hash: `${base}&l=conv:4:k3:n=%FF%FE%FD`, expect: 'banner' },
@@ -87,6 +89,105 @@ test('no hostile link runs a script, hangs the page or passes without an explana
     assert.equal(await page.locator('script:not([src]), img[src="x"], iframe, svg[onload]').count(), 0,
       `payload markup reached the DOM for ${label}`);
   }
+  assert.deepEqual(problems.dialogs, [], 'no alert/confirm/prompt dialog opened');
+  assert.deepEqual(problems.pageErrors, [], 'no uncaught page error');
+  assert.deepEqual(await cspViolations(page), [], 'nothing even tried to run or load');
+  await close();
+});
+
+// Pasted into the import dialog (or dropped as a file when `bytes`).
+// `error`: refused with a message in the dialog; `text`: imported, the payload shown only as text;
+// `any`: either, but never run.
+const script = '<script>window.__pwned=1</script>';
+const onerror = '<img src=x onerror="window.__pwned=1">';
+const tfMessage = (node) => `ValueError: Negative dimension size caused by subtracting 5 from 4 for '{{node ${node}/Conv2D}} = Conv2D[T=DT_FLOAT, data_format="NHWC", dilations=[1, 1, 1, 1], explicit_paddings=[], padding="VALID", strides=[1, 1, 1, 1], use_cudnn_on_gpu=true](Placeholder, ${node}/Conv2D/ReadVariableOp)' with input shapes: [?,4,4,64], [5,5,64,16].`;
+const contract = (name) => JSON.stringify({ framework: 'pytorch', input: [1, 3, 16, 16], layers: [{ type: 'conv', name, filters: 4, kernel: 3 }] });
+const keras = (name, className = 'Conv2D') => JSON.stringify({
+  class_name: 'Sequential',
+  config: { name: 'm', layers: [
+    { class_name: 'InputLayer', config: { batch_input_shape: [null, 16, 16, 3], name: 'in' } },
+    { class_name: className, config: { name, filters: 4, kernel_size: [3, 3], strides: [1, 1], padding: 'valid' } }] },
+});
+const torch = (line) => `Net(\n  (features): Sequential(\n    ${line}\n  )\n)`;
+const PASTES = [
+  { text: tfMessage(script), expect: 'any' },
+  { text: tfMessage(onerror), expect: 'any' },
+  { text: tfMessage('conv2d_3" onmouseover="window.__pwned=1'), expect: 'any' },
+  { text: contract(script), expect: 'text' },
+  { text: contract(onerror), expect: 'text' },
+  { text: contract('javascript:window.__pwned=1'), expect: 'text' },
+  { text: contract('\u202eevil\u202c\u200b'), expect: 'text' },
+  { text: keras('<svg onload=window.__pwned=1>'), expect: 'text' },
+  { text: keras('c', '<script>window.__pwned=1</script>'), expect: 'error' },
+  { text: torch(`(${script}): Conv2d(3, 8, kernel_size=(3, 3), stride=(1, 1))`), expect: 'any' },
+  { text: torch('(0): Conv2d(3, 99999999999999999999999, kernel_size=(3, 3), stride=(1, 1))'), expect: 'error' },
+  { text: torch('(0): Conv2d(3, 8, kernel_size=(2147483647, 2147483647), stride=(1, 1))'), expect: 'any' },
+  { text: torch('(0): Conv2d(3, 8, kernel_size=(-3, 3), stride=(1, 1))'), expect: 'error' },
+  { text: `${'Sequential(\n'.repeat(5000)}`, expect: 'error' },
+  { text: '['.repeat(100000), expect: 'error' },
+  { text: '{"framework":'.repeat(20000), expect: 'error' },
+  { text: 'A'.repeat(100 * 1024), expect: 'error' },
+  { text: contract('B'.repeat(100 * 1024)), expect: 'error' },
+  { text: `RuntimeError: ${'x'.repeat(5 * 1024 * 1024)}`, expect: 'error' },
+  { text: 'RuntimeError: Calculated padded input size per channel: (99999999999999999999 x 2). Kernel size: (3 x 3). Kernel size can\'t be greater than actual input size', expect: 'error' },
+  { text: 'RuntimeError: mat1 and mat2 shapes cannot be multiplied (1x999999999999999999999 and 3x4)', expect: 'error' },
+  { text: `ValueError: Negative dimension size caused by subtracting 99999999999999999999999 from 4 for '{{node c/Conv2D}}'`, expect: 'any' },
+  { text: JSON.stringify({ __proto__: null, framework: 'pytorch', input: [1, 3, 8, 8], layers: [], constructor: { prototype: { polluted: 1 } } }), expect: 'error' },
+  { text: '{"framework":"pytorch","input":[1,3,8,8],"layers":[{"type":"relu","__proto__":{"polluted":1}}]}', expect: 'error' },
+  { text: `v=1&fw=pytorch&in=1x3x8x8&l=conv:4:k3:n=${encodeURIComponent(script)}`, expect: 'text' },
+  { text: 'javascript:window.__pwned=1', expect: 'error' },
+  { text: 'data:text/html,<script>parent.__pwned=1</script>', expect: 'error' },
+  { text: '</textarea><script>window.__pwned=1</script>', expect: 'error' },
+  { text: '${window.__pwned=1}', expect: 'error' },
+  { text: "__import__('os').system('echo pwned')", expect: 'error' },
+  { text: `Traceback (most recent call last):\n${'  File "x.py", line 1, in <module>\n'.repeat(20000)}${tfMessage('conv2d_3')}`, expect: 'any' },
+  { text: `{"framework":"pytorch","input":[1,3,8,8],"layers":[${'{"type":"relu"},'.repeat(3000)}{"type":"relu"}]}`, expect: 'error' },
+  { text: 'a\u0000b\u0000', expect: 'error' },
+  { bytes: [0xff, 0xfe, 0xfd, 0x00, 0x80, 0xc3, 0x28], name: 'garbage.onnx', expect: 'error' },
+  { bytes: [0xc3, 0x28, 0xa0, 0xa1, 0xe2, 0x28, 0xa1], name: 'invalid-utf8.txt', expect: 'error' },
+  { bytes: Array.from(Buffer.from(`{"framework":"pytorch","input":[1,3,8,8],"layers":[{"type":"conv","name":"\xff","filters":1,"kernel":1}]}`, 'latin1')), name: 'latin1.json', expect: 'error' },
+];
+
+test('the hostile-paste catalogue has at least 30 entries', () => {
+  assert.ok(PASTES.length >= 30, `${PASTES.length} entries`);
+});
+
+test('no hostile pasted text or dropped file runs a script, hangs the page or passes without an explanation', { timeout: 10 * TEST_TIMEOUT }, async () => {
+  const { page, problems, close } = await newPage(env);
+  await openApp(env, page);
+  for (const entry of PASTES) {
+    const label = entry.name || JSON.stringify((entry.text || '').slice(0, 70));
+    if (entry.bytes) {
+      const dataTransfer = await page.evaluateHandle(([name, data]) => {
+        const dt = new DataTransfer();
+        dt.items.add(new File([new Uint8Array(data)], name));
+        return dt;
+      }, [entry.name, entry.bytes]);
+      await page.dispatchEvent('main', 'drop', { dataTransfer });
+      await page.locator('#import-dialog[open]').waitFor();
+    } else {
+      if (!(await page.locator('#import-dialog[open]').count())) await page.click('#open-import');
+      await page.locator('#import-text').evaluate((t, text) => { t.value = text; }, entry.text);
+      await page.click('#import-run');
+    }
+    await page.waitForFunction(() => !document.querySelector('#import-dialog').open
+      || document.querySelector('#import-error').textContent.length > 0);
+    const started = Date.now();
+    assert.equal(await page.evaluate(() => 1 + 1), 2);
+    assert.ok(Date.now() - started < 5000, `page unresponsive after ${label}`);
+    assert.equal(await page.evaluate(() => window.__pwned), undefined, `payload ran: ${label}`);
+    assert.equal(await page.evaluate(() => ({}).polluted), undefined, `prototype polluted by ${label}`);
+    const refused = await page.locator('#import-dialog').evaluate((d) => d.open);
+    const error = refused ? await page.locator('#import-error').innerText() : '';
+    if (entry.expect === 'error') assert.ok(refused && error.trim().length > 0, `no message explains the rejection of ${label}`);
+    if (entry.expect === 'text') assert.ok(!refused, `valid input ${label} was refused: ${error}`);
+    assert.ok(error.length < 5000, `the message stays short for ${label}`);
+    assert.equal(await page.locator('script:not([src]), img[src="x"], iframe, svg[onload]').count(), 0,
+      `payload markup reached the DOM for ${label}`);
+    if (!refused) await waitForTable(page);
+  }
+  if (await page.locator('#import-dialog[open]').count()) await page.click('#import-close');
+  await waitForTable(page);
   assert.deepEqual(problems.dialogs, [], 'no alert/confirm/prompt dialog opened');
   assert.deepEqual(problems.pageErrors, [], 'no uncaught page error');
   assert.deepEqual(await cspViolations(page), [], 'nothing even tried to run or load');
