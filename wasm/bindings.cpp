@@ -48,6 +48,7 @@ EMSCRIPTEN_BINDINGS(convscope) {
 EMSCRIPTEN_BINDINGS(convscope_import) {
   function("importText", &convscope::api::import_text);
   function("exportCode", &convscope::api::export_code);
+  function("checkSummary", &convscope::api::check_summary);
 }
 
 EMSCRIPTEN_BINDINGS(convscope_kernels) {

@@ -10,6 +10,7 @@
 #include "convscope/api.hpp"
 #include "convscope/import/detect.hpp"
 #include "convscope/import/import.hpp"
+#include "convscope/import/keras_summary.hpp"
 #include "convscope/json.hpp"
 #include "convscope/limits.hpp"
 #include "convscope/network_json.hpp"
@@ -24,13 +25,18 @@ const char* const kUsage =
     "                                            file or a share link -> the network JSON; notes on stderr\n"
     "       convscope export --pytorch|--keras|--json|--link [--input SHAPE] [--framework F] FILE|-\n"
     "                                            the network as PyTorch or Keras code, canonical JSON or a link hash\n"
+    "       convscope check-summary [--json] NETWORK SUMMARY\n"
+    "                                            cross-check the text Keras printed for model.summary() (SUMMARY)\n"
+    "                                            with ConvScope's analysis of NETWORK (any format import reads),\n"
+    "                                            row by row; either may be - (stdin), not both\n"
     "       convscope link FILE|-                print the network's share-link hash\n"
     "       convscope unlink HASH                print the network JSON a share-link hash holds\n"
     "       convscope normalize FILE|-           print the network's canonical JSON\n"
     "       convscope schema                     print the layer schema used by the editor\n"
     "       convscope --version\n"
     "SHAPE is written like 1x3x224x224 (the framework's layout); F is pytorch, tensorflow, keras or onnx\n"
-    "exit status: 0 every layer valid, 1 some layer invalid (report still printed), 2 malformed input\n";
+    "exit status: 0 every layer valid, 1 some layer invalid (report still printed), 2 malformed input;\n"
+    "             check-summary: 0 every row matches, 1 some row differs (table still printed), 2 malformed\n";
 
 // Reads at most `cap` + 1 bytes, so a huge file or an endless pipe is
 // refused without being held in memory.
@@ -74,6 +80,43 @@ int finish(const convscope::api::Result& r) {
   return r.exit_code;
 }
 
+// `convscope check-summary [--json] NETWORK SUMMARY`.
+int check_summary(const std::vector<std::string>& args) {
+  bool as_json = false;
+  std::vector<std::string> paths;
+  for (const std::string& a : args) {
+    if (a == "--json" && !as_json) as_json = true;
+    else if (paths.size() < 2 && (a == "-" || a.rfind("-", 0) != 0)) paths.push_back(a);
+    else {
+      std::cerr << "convscope: unexpected argument '" << a << "'\n" << kUsage;
+      return 2;
+    }
+  }
+  if (paths.size() != 2) {
+    std::cerr << kUsage;
+    return 2;
+  }
+  if (paths[0] == "-" && paths[1] == "-") {
+    std::cerr << "convscope: check-summary: only one of NETWORK and SUMMARY can be read from stdin ('-')\n";
+    return 2;
+  }
+  std::string network, summary, error;
+  if (!read_input(paths[0], convscope::import::max_onnx_bytes, network, error) ||
+      !read_input(paths[1], convscope::import::max_text_bytes, summary, error)) {
+    std::cerr << "convscope: " << error << "\n";
+    return 2;
+  }
+  convscope::api::Result r = convscope::api::check_summary(network, summary);
+  if (r.exit_code == 2) return finish(r);
+  print_notes(r);
+  if (!as_json) {
+    convscope::json::Value result;
+    convscope::json::ParseError parse_error;
+    if (convscope::json::parse(r.output, result, parse_error)) r.output = convscope::import::summary_check_table(result);
+  }
+  return finish(r);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -92,6 +135,7 @@ int main(int argc, char** argv) {
     std::cout << convscope::network_json::layer_schema_json() << "\n";
     return 0;
   }
+  if (command == "check-summary") return check_summary(args);
   if (command == "unlink") {
     if (args.size() != 1) {
       std::cerr << kUsage;
@@ -139,7 +183,9 @@ int main(int argc, char** argv) {
   }
   std::string why;
   const auto format = convscope::import::detect_format(text, why);
-  const bool contract = !format || *format == convscope::import::Format::contract_json;
+  // A model.summary() text is no network: import says so (detect.cpp).
+  const bool contract = format ? *format == convscope::import::Format::contract_json
+                               : !convscope::import::looks_like_keras_summary(text);
   if (contract && text.size() > convscope::limits::max_json_bytes) {
     std::cerr << "convscope: " << path << ": larger than " << convscope::limits::max_json_bytes << " bytes\n";
     return 2;

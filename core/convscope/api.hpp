@@ -38,6 +38,12 @@ Result import_text(const std::string& input, const std::string& input_shape, con
 // Any supported input -> `target`: "pytorch" or "keras" code that runs as
 // printed, "json" (canonical network JSON) or "link" (share-link hash).
 Result export_code(const std::string& input, const std::string& target);
+// Any supported input (as import_text reads it) + the text Keras printed for
+// model.summary() -> the row-by-row cross-check as JSON (pretty):
+// {verdict, matched_by, rows, totals, notes}. exit_code 0 when every row and
+// the totals match, 1 when something differs, 2 when either is malformed;
+// Result::extras holds the network import's notes, as import_text's.
+Result check_summary(const std::string& network_input, const std::string& summary_text);
 
 std::string version();
 

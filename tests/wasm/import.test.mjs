@@ -68,6 +68,44 @@ test('a pasted message analyses in the module as in the CLI', () => {
   assert.match(JSON.parse(report.output).layers[0].framework_error, /^Negative dimension size caused by subtracting 5 from 4/);
 });
 
+// model.summary() cross-checks: each summary fixture against the network
+// fixture it was printed for (and one printed for another model).
+const summaryPairs = [
+  ['keras2_functional.json', 'keras2_summary_functional.txt'],
+  ['keras2_functional.json', 'keras2_summary_functional_tf28.txt'],
+  ['keras2_functional.json', 'keras2_summary_functional_wrong.txt'],
+  ['keras3_sequential.json', 'keras3_summary_sequential.txt'],
+  ['keras3_functional_conv1d.json', 'keras3_summary_functional_conv1d.txt'],
+];
+
+test('every summary fixture has a network to be checked against', () => {
+  const summaries = readdirSync(fixtures).filter((f) => /^keras[23]_summary_.*\.txt$/.test(f));
+  assert.deepEqual(summaries.sort(), summaryPairs.map(([, s]) => s).sort());
+});
+
+for (const [network, summary] of summaryPairs) {
+  test(`checkSummary(${network}, ${summary}) matches convscope check-summary --json`, () => {
+    const networkFile = join(fixtures, network);
+    const summaryFile = join(fixtures, summary);
+    const native = runCli(['check-summary', '--json', networkFile, summaryFile]);
+    const wasm = engine.checkSummary(readFileSync(networkFile, 'utf8'), readFileSync(summaryFile, 'utf8'));
+    assert.equal(wasm.exitCode, native.status);
+    assert.equal(wasm.exitCode, summary.includes('_wrong') ? 1 : 0);
+    assert.equal(wasm.output, native.stdout);
+    assert.deepEqual(JSON.parse(wasm.extras), notesOf(native.stderr));
+  });
+}
+
+test('a cut-short summary gives the CLI\'s message in the module', () => {
+  const networkFile = join(fixtures, 'keras3_sequential.json');
+  const cut = readFileSync(join(fixtures, 'keras3_summary_sequential.txt'), 'utf8').slice(0, 600);
+  const wasm = engine.checkSummary(readFileSync(networkFile, 'utf8'), cut);
+  assert.equal(wasm.exitCode, 2);
+  const native = spawnSync(cli, ['check-summary', networkFile, '-'], { input: cut, encoding: 'utf8' });
+  assert.equal(native.status, 2);
+  assert.equal(`convscope: ${wasm.error}\n`, native.stderr);
+});
+
 test('bad input gives the message, never an abort', () => {
   for (const bad of ['', 'nonsense', 'Net(\n  (a): Conv2d(3', new Uint8Array([8, 7, 0x3a, 0xff, 0xff, 0xff, 0xff, 0x0f])]) {
     const r = engine.importText(bad, '', '');
@@ -76,4 +114,6 @@ test('bad input gives the message, never an abort', () => {
   }
   assert.equal(engine.importText('x', '1x2', '').exitCode, 2);
   assert.equal(engine.exportCode('{}', 'caffe').exitCode, 2);
+  assert.equal(engine.checkSummary('', '').exitCode, 2);
+  assert.equal(engine.checkSummary('{}', '\u2502 a \u2502').exitCode, 2);
 });

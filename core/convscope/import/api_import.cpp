@@ -4,6 +4,7 @@
 #include "convscope/api.hpp"
 #include "convscope/import/export.hpp"
 #include "convscope/import/import.hpp"
+#include "convscope/import/keras_summary.hpp"
 #include "convscope/network_json.hpp"
 
 namespace convscope::api {
@@ -54,6 +55,25 @@ Result export_code(const std::string& input, const std::string& target) {
   else if (target == "keras") r.output = import::keras_code(net);
   else if (target == "json") r.output = json::write(network_json::to_json(net), 2) + "\n";
   else return encode_link(json::write(network_json::to_json(net), -1), "[]");
+  return r;
+}
+
+Result check_summary(const std::string& network_input, const std::string& summary_text) {
+  if (import::looks_like_keras_summary(network_input) && !import::looks_like_keras_summary(summary_text))
+    return malformed("network: this is a Keras model.summary() text and the summary is not; give the network "
+                     "(Keras JSON, the JSON contract, ...) first and the summary second");
+  import::Summary summary;
+  std::string error;
+  if (!import::parse_keras_summary(summary_text, summary, error)) return malformed("summary: " + error);
+  import::ImportResult imported_network;
+  if (!imported(network_input, "", "", imported_network, error)) return malformed("network: " + error);
+  const import::SummaryCheck check = import::check_summary(summary, imported_network.network);
+  Result r;
+  r.exit_code = check.all_match ? 0 : 1;
+  r.output = json::write(check.result, 2) + "\n";
+  json::Array notes;
+  for (const std::string& n : imported_network.notes) notes.push_back(json::Value(n));
+  r.extras = json::write(json::Value(std::move(notes)), -1);
   return r;
 }
 

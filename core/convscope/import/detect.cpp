@@ -2,6 +2,7 @@
 
 #include "convscope/import/error_message.hpp"
 #include "convscope/import/keras_json.hpp"
+#include "convscope/import/keras_summary.hpp"
 #include "convscope/import/onnx.hpp"
 #include "convscope/import/pytorch_repr.hpp"
 #include "convscope/import/text.hpp"
@@ -72,6 +73,12 @@ std::optional<Format> detect_format(const std::string& t, std::string& why) {
   }
   if (is_share_link(t, start)) return Format::share_link;
   if (looks_like_error_message(t)) return Format::error_message;
+  // A summary is a cross-check of a network, never one: say so rather than
+  // misread it (keras_summary.hpp).
+  if (looks_like_keras_summary(t)) {
+    why = kSummaryIsNotANetwork;
+    return std::nullopt;
+  }
   if (looks_like_pytorch_repr(t)) return Format::pytorch_repr;
   size_t end = t.find('\n', start);
   if (end == std::string::npos) end = t.size();
