@@ -32,6 +32,12 @@ for module in convscope convscope-shapes; do
     cat "build-wasm/$module.js"
   } > "dist/$module.js"
 done
+# The page's own modules and styles, minified under the same names (so the
+# modulepreload list in index.html stays true), each with a source map that
+# carries the original text for the browser's developer tools.
+web_sources=(web/*.js web/*.css)
+node_modules/.bin/esbuild "${web_sources[@]}" --minify --sourcemap --target=es2022 --outdir=dist \
+  --log-level=warning --allow-overwrite
 cp examples/*.json dist/examples/
 if [ -d samples ]; then cp -r samples dist/; fi
 echo "build: dist/ ready (convscope.wasm $(wc -c < dist/convscope.wasm) bytes, convscope-shapes.wasm $(wc -c < dist/convscope-shapes.wasm) bytes)"

@@ -29,10 +29,10 @@ if ! command -v node >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq nodejs npm >/dev/null
 fi
 
-if [ "${1:-all}" != build ]; then
-  # Exactly the locked versions; never a browser download (playwright-core has none).
-  if [ ! -d node_modules ] || ! npm ls --silent >/dev/null 2>&1; then
-    echo "install-deps: npm ci"
-    npm ci --no-audit --no-fund --loglevel=error
-  fi
+# Exactly the locked versions (esbuild minifies the page at build time; the
+# tests use playwright-core and axe-core); never a browser download
+# (playwright-core has none).
+if [ ! -d node_modules ] || ! npm ls --silent >/dev/null 2>&1; then
+  echo "install-deps: npm ci"
+  npm ci --no-audit --no-fund --loglevel=error
 fi

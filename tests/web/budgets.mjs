@@ -62,7 +62,6 @@ try {
     await context.close();
   }
 
-  const wasmRaw = fs.statSync(path.join(DIST_DIR, 'convscope.wasm')).size;
   const sum = (xs) => xs.reduce((a, r) => a + r.bytes, 0);
   const first = transfer.filter((r) => r.first).sort((a, b) => b.bytes - a.bytes);
   const later = transfer.filter((r) => !r.first);
@@ -71,7 +70,12 @@ try {
   for (const r of first) console.log(`   ${r.name.padEnd(32)} ${kb(r.bytes).padStart(10)}`);
   console.log(`   ${'FIRST VIEW TOTAL'.padEnd(32)} ${kb(sum(first)).padStart(10)}   (budget 150 KB)`);
   console.log(`   afterwards, in the background: ${later.length} requests, ${kb(sum(later))} (${later.map((r) => r.name).join(', ')})`);
-  console.log(`   convscope.wasm uncompressed: ${kb(wasmRaw)} (budget 250 KB); gzip ${kb(zlib.gzipSync(fs.readFileSync(path.join(DIST_DIR, 'convscope.wasm')), { level: 9 }).length)}`);
+  const wasmSizes = (file) => {
+    const bytes = fs.readFileSync(path.join(DIST_DIR, file));
+    return `${kb(bytes.length)} uncompressed, ${kb(zlib.gzipSync(bytes, { level: 9 }).length)} gzip`;
+  };
+  console.log(`   convscope-shapes.wasm (first view): ${wasmSizes('convscope-shapes.wasm')} (budget 250 KB uncompressed)`);
+  console.log(`   convscope.wasm (previews, import; loaded on demand): ${wasmSizes('convscope.wasm')}`);
 
   console.log(`\n2. Navigation -> first shape table (${LOADS} cold loads, localhost):`);
   console.log(`   median ${ms(median(firstTable))}, min ${ms(Math.min(...firstTable))}, max ${ms(Math.max(...firstTable))}   (budget 300 ms)`);
