@@ -377,7 +377,7 @@ function applyImport(network, notes, source) {
 async function importDialogReady() {
   if (!importDialog) {
     const [{ createImportDialog }] = await Promise.all([import('./import-dialog.js'), loadStylesheet('transfer.css')]);
-    importDialog ??= createImportDialog({ onImport: applyImport });
+    importDialog ??= createImportDialog({ onImport: applyImport, getNetwork: () => state.network });
   }
   return importDialog;
 }

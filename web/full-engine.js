@@ -65,3 +65,16 @@ export async function exportModel(network, target) {
   const r = await call('exportCode', JSON.stringify(network), target);
   return r.exitCode === 0 ? { text: r.output } : { error: r.error || `this network cannot be exported as ${target}` };
 }
+
+/**
+ * Keras model.summary() text vs the network: {check, exitCode} with the
+ * core's rows ({name, class, summary_shape, convscope_shape, summary_params,
+ * convscope_params, verdict}), verdict and notes; exitCode 0 when all rows
+ * match, 1 when some differ. {error} when `text` is not a summary.
+ */
+export async function checkSummary(network, text) {
+  const r = await call('checkSummary', JSON.stringify(network), text);
+  if (r.exitCode === 2) return { error: r.error || 'this is not a Keras model.summary() table' };
+  const check = parsed(r.output, 'summary check');
+  return check.error ? { error: check.error } : { check: check.value, exitCode: r.exitCode };
+}

@@ -5,7 +5,7 @@
 // and shows the core's message, selecting the line and column it names. On
 // any failure nothing is applied: the editor keeps its previous state.
 import { h, fill } from './dom.js';
-import { importModel, preloadFullEngine } from './full-engine.js';
+import { importModel, checkSummary, preloadFullEngine } from './full-engine.js';
 import { countText } from './format.js';
 
 // The largest input any importer accepts is an ONNX file of 64 MiB
@@ -33,11 +33,39 @@ function asText(bytes) {
   }
 }
 
+const shapeText = (shape) => (Array.isArray(shape)
+  ? `(${shape.map((d) => (d === null ? 'None' : String(d))).join(', ')})` : String(shape ?? '—'));
+const paramText = (n) => (typeof n === 'number' ? countText(n) : '—');
+
+/** The cross-check of a pasted model.summary() against the network in the editor. */
+function summaryCheck({ check, exitCode }) {
+  const rows = Array.isArray(check.rows) ? check.rows : [];
+  return h('section', { class: 'summary-check', 'aria-label': 'Cross-check with model.summary()' },
+    h('p', { class: `summary-verdict ${exitCode === 0 ? 'is-ok' : 'is-error'}` },
+      h('strong', null, exitCode === 0 ? 'The summary agrees with this network. ' : 'The summary disagrees with this network. '),
+      String(check.verdict ?? '')),
+    h('div', { class: 'summary-wrap', tabindex: '0', role: 'region', 'aria-label': 'Rows of the summary and of the network' },
+      h('table', { class: 'summary-table' },
+        h('thead', null, h('tr', null, ['Layer (type)', 'Summary shape', 'ConvScope shape', 'Summary #', 'ConvScope #', 'Verdict']
+          .map((t) => h('th', { scope: 'col' }, t)))),
+        h('tbody', null, rows.map((r) => h('tr', { class: r.verdict === 'match' ? 'is-ok' : 'is-error' },
+          h('td', { class: 'mono' }, `${r.name ?? ''}${r.class ? ` (${r.class})` : ''}`),
+          h('td', { class: 'mono' }, shapeText(r.summary_shape)),
+          h('td', { class: 'mono' }, shapeText(r.convscope_shape)),
+          h('td', { class: 'num' }, paramText(r.summary_params)),
+          h('td', { class: 'num' }, paramText(r.convscope_params)),
+          h('td', null, String(r.verdict ?? ''))))))),
+    Array.isArray(check.notes) && check.notes.length
+      ? h('ul', { class: 'summary-notes' }, check.notes.map((n) => h('li', null, String(n)))) : null);
+}
+
 /**
  * onImport(network, notes, source) applies an imported network and returns
  * '' or the reason it could not (then the dialog stays open with that reason).
+ * getNetwork() is the network in the editor: a pasted Keras model.summary()
+ * is cross-checked against it instead of imported.
  */
-export function createImportDialog({ onImport }) {
+export function createImportDialog({ onImport, getNetwork }) {
   let file = null; // {name, bytes} of an opened/dropped file that is imported instead of the text
   let busy = false;
 
@@ -54,6 +82,7 @@ export function createImportDialog({ onImport }) {
   const picker = h('input', { id: 'import-file', type: 'file', class: 'sr-only', accept: '.onnx,.json,.txt,.log,.py,text/plain,application/json' });
   const fileInfo = h('p', { id: 'import-file-info', class: 'import-file-info', hidden: true });
   const error = h('div', { id: 'import-error', class: 'import-error', role: 'alert' });
+  const crossCheck = h('div', { id: 'import-check', class: 'import-check', 'aria-live': 'polite' });
   const run = h('button', { type: 'button', class: 'btn primary', id: 'import-run' }, 'Import');
   const cancel = h('button', { type: 'button', class: 'btn', id: 'import-close' }, 'Cancel');
 
@@ -63,7 +92,8 @@ export function createImportDialog({ onImport }) {
       'Paste the error your framework printed (a whole traceback is fine), PyTorch ',
       h('code', null, 'print(model)'), ', Keras ', h('code', null, 'model.to_json()'),
       ', ConvScope JSON or a ConvScope link; or open or drop an ', h('code', null, '.onnx'),
-      ' file. Everything stays on this machine.'),
+      ' file. Paste Keras ', h('code', null, 'model.summary()'),
+      ' to cross-check it with the network in the editor. Everything stays on this machine.'),
     h('label', { for: 'import-text', class: 'code-label' }, 'Text to import'),
     text,
     fileInfo,
@@ -79,11 +109,13 @@ export function createImportDialog({ onImport }) {
         picker,
         h('label', { for: 'import-file', class: 'btn' }, 'Open a file…'))),
     error,
+    crossCheck,
     h('div', { class: 'dialog-actions' }, run, cancel));
   document.body.append(dialog);
 
   function showError(message) {
     fill(error, message ? h('p', null, message) : null);
+    if (message) fill(crossCheck);
     const at = /^line (\d+), column (\d+):/.exec(message || '');
     if (at && !file) selectPosition(Number(at[1]), Number(at[2]));
   }
@@ -121,6 +153,13 @@ export function createImportDialog({ onImport }) {
     run.textContent = 'Importing…';
     try {
       const result = await importModel(input, { inputShape: shape.value.trim(), framework: framework.value });
+      // Not a model: perhaps a model.summary() to check the editor's network against.
+      const summary = result.error && typeof input === 'string' ? await checkSummary(getNetwork(), input) : null;
+      if (summary && !summary.error) {
+        showError('');
+        fill(crossCheck, summaryCheck(summary));
+        return;
+      }
       const problem = result.error || onImport(result.network, result.notes, file ? file.name : 'the pasted text');
       if (problem) {
         showError(problem);
@@ -172,7 +211,10 @@ export function createImportDialog({ onImport }) {
 
   run.addEventListener('click', submit);
   cancel.addEventListener('click', () => dialog.close());
-  text.addEventListener('input', () => { if (error.childElementCount) showError(''); });
+  text.addEventListener('input', () => {
+    if (error.childElementCount) showError('');
+    fill(crossCheck);
+  });
   text.addEventListener('keydown', (e) => {
     if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) { e.preventDefault(); submit(); }
   });

@@ -30,7 +30,8 @@ async function importText(page, text, { shape = '' } = {}) {
   await page.fill('#import-shape', shape);
   await page.click('#import-run');
   await page.waitForFunction(() => !document.querySelector('#import-dialog').open
-    || document.querySelector('#import-error').textContent.length > 0);
+    || document.querySelector('#import-error').textContent.length > 0
+    || document.querySelector('#import-check').childElementCount > 0);
 }
 
 /** Drop a file with `bytes` on the page, as a user dragging it from the desktop. */
@@ -87,7 +88,8 @@ test('pasting the conv2d_3 TensorFlow message shows its diagnosis, formula and f
 test('every import fixture gives the same layers and diagnosis in the page as the CLI', { timeout: 6 * TEST_TIMEOUT }, async () => {
   const { page, problems, close } = await newPage(env);
   await openApp(env, page);
-  const files = readdirSync(FIXTURES).filter((f) => /\.(txt|json)$/.test(f));
+  // Not models: summaries are cross-checked against the editor's network (below).
+  const files = readdirSync(FIXTURES).filter((f) => /\.(txt|json)$/.test(f) && !f.includes('_summary_'));
   assert.ok(files.length >= 25, `${files.length} fixtures`);
   for (const name of files) {
     const report = cliReport(join(FIXTURES, name));
@@ -109,6 +111,37 @@ test('every import fixture gives the same layers and diagnosis in the page as th
       assert.match(verdict, /All \d+ layers valid/, `${name}: valid as in the CLI`);
     }
   }
+  assert.deepEqual(problems.pageErrors, []);
+  await close();
+});
+
+test('a pasted Keras model.summary() is checked against the network in the editor, row by row', { timeout: TEST_TIMEOUT }, async () => {
+  const { page, problems, close } = await newPage(env);
+  await openApp(env, page);
+  await importText(page, fixture('keras2_functional.json'));
+  await waitForTable(page);
+  const hash = await hashOf(page);
+  const cli = (summary) => spawnSync(CLI, ['check-summary', '--json', join(FIXTURES, 'keras2_functional.json'), join(FIXTURES, summary)], { encoding: 'utf8' });
+
+  const agree = cli('keras2_summary_functional.txt');
+  assert.equal(agree.status, 0, agree.stderr);
+  await importText(page, fixture('keras2_summary_functional.txt'));
+  assert.equal(await page.locator('#import-dialog').evaluate((d) => d.open), true, 'the dialog stays open with the check');
+  assert.match(await page.locator('.summary-verdict').innerText(), /agrees/);
+  assert.ok((await page.locator('.summary-verdict').innerText()).includes(JSON.parse(agree.stdout).verdict), 'the CLI\'s verdict');
+  assert.equal(await page.locator('.summary-table tbody tr.is-error').count(), 0);
+  await page.click('#import-close');
+
+  const wrong = cli('keras2_summary_functional_wrong.txt');
+  assert.equal(wrong.status, 1);
+  const expected = JSON.parse(wrong.stdout);
+  await importText(page, fixture('keras2_summary_functional_wrong.txt'));
+  assert.match(await page.locator('.summary-verdict').innerText(), /disagrees/);
+  const rows = await page.$$eval('.summary-table tbody tr', (trs) => trs.map((tr) => [tr.cells[0].innerText, tr.cells[5].innerText]));
+  assert.deepEqual(rows.map((r) => r[1]), expected.rows.map((r) => r.verdict), 'the verdict of every row, as the CLI');
+  assert.match(rows.find((r) => r[1] === 'shape differs')[0], /conv2d_1/);
+  await page.click('#import-close');
+  assert.equal(await hashOf(page), hash, 'a cross-check changes nothing');
   assert.deepEqual(problems.pageErrors, []);
   await close();
 });
