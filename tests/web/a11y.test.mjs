@@ -40,6 +40,20 @@ for (const colorScheme of ['light', 'dark']) {
     await page.getByRole('dialog').waitFor();
     const badDialog = serious(await axe(page));
     assert.deepEqual(badDialog, [], JSON.stringify(badDialog, null, 2));
+    await page.keyboard.press('Escape');
+    // The import dialog with an error showing, and the export dialog.
+    await page.getByRole('button', { name: 'Import…' }).click();
+    await page.locator('#import-dialog[open]').waitFor();
+    await page.fill('#import-text', 'not a model');
+    await page.click('#import-run');
+    await page.waitForFunction(() => document.querySelector('#import-error').textContent.length > 0);
+    const badImport = serious(await axe(page));
+    assert.deepEqual(badImport, [], JSON.stringify(badImport, null, 2));
+    await page.keyboard.press('Escape');
+    await page.getByRole('button', { name: 'Export…' }).click();
+    await page.waitForFunction(() => document.querySelector('#export-code')?.value.length > 0);
+    const badExport = serious(await axe(page));
+    assert.deepEqual(badExport, [], JSON.stringify(badExport, null, 2));
     await close();
   });
 
