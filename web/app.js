@@ -106,7 +106,7 @@ function renderVerdict(report) {
   } else {
     fill(els.verdict,
       h('span', { class: 'verdict-icon', 'aria-hidden': 'true' }, '✓'),
-      h('span', null, layers.length ? `All ${layers.length} layers valid` : 'No layers',
+      h('span', null, layers.length > 1 ? `All ${layers.length} layers valid` : layers.length ? 'The layer is valid' : 'No layers',
         report.totals?.output ? [' → ', h('code', null, shapeText(report.totals.output))] : null,
         warnings ? ` · ${warnings} warning${warnings > 1 ? 's' : ''}` : ''));
   }
