@@ -387,7 +387,10 @@ async function openExport() {
     const [{ createExportDialog }] = await Promise.all([import('./export-dialog.js'), loadStylesheet('transfer.css')]);
     exportDialog ??= createExportDialog({
       getNetwork: () => state.network,
-      getLink: () => pageUrl('index.html', state.goodHash),
+      getLink: () => ({
+        url: pageUrl('index.html', state.goodHash),
+        note: state.report ? '' : 'The network in the editor has an error, so this is the link of its last valid state.',
+      }),
     });
   }
   exportDialog.open();

@@ -13,7 +13,7 @@ const TARGETS = [
   { id: 'link', label: 'Link', file: 'convscope-link.txt', type: 'text/plain' },
 ];
 
-/** getNetwork(): the network being edited; getLink(): the URL that reproduces the page. */
+/** getNetwork(): the network being edited; getLink(): {url, note} of the URL that reproduces the page. */
 export function createExportDialog({ getNetwork, getLink }) {
   let target = TARGETS[0];
   let generation = 0; // drops results of a slower, older export
@@ -51,7 +51,9 @@ export function createExportDialog({ getNetwork, getLink }) {
   async function render() {
     const mine = ++generation;
     if (target.id === 'link') {
-      setOutput(getLink(), '');
+      const link = getLink();
+      setOutput(link.url, '');
+      fill(status, link.note);
       return;
     }
     setOutput('', `Writing ${target.label}…`);
