@@ -12,7 +12,8 @@ import { convModel } from './onnx.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
-const dist = process.env.DIST_DIR || join(root, 'dist');
+// CONVSCOPE_DIST (run.sh) or DIST_DIR (the tests' name) picks another build.
+const dist = process.env.CONVSCOPE_DIST || process.env.DIST_DIR || join(root, 'dist');
 const RUNS = Number(process.env.RUNS || 25);
 const WARMUP = 5;
 const only = process.env.LAYERS ? process.env.LAYERS.split(',').map(Number) : null;

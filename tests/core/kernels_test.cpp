@@ -416,6 +416,71 @@ TEST_CASE("SIMD conv matches the reference on the first-layer path (1-3 input ch
       }
 }
 
+TEST_CASE("SIMD direct conv, 1-3 channels: strides 1..4, dilations, kernel shapes, every padding, batches") {
+  // The direct kernel compiles stride_w * C in 1..12; each case meets padded
+  // border tiles, in-place interior tiles and a partial last tile.
+  int cases = 0;
+  for (int c = 1; c <= 3; ++c)
+    for (int s = 1; s <= 4; ++s)
+      for (Padding p : all_paddings)
+        for (int kernel : {1, 3, 5, 7}) {
+          const int i = c * 100 + s * 10 + kernel;
+          const int filters = 1 + (i * 7) % 19;
+          ConvDesc d = conv({1 + i % 2, 9 + i % 5, 13 + s + i % 4, c}, filters, kernel, kernel == 7 ? 2 : kernel);
+          d.stride_w = s;
+          d.stride_h = 1 + i % 3;
+          d.dilation_h = 1 + (i / 3) % 3;
+          d.dilation_w = 1 + (i / 7) % 2;
+          d.relu = i % 2 == 0;
+          set_padding(d, p);
+          cases += check_against_reference(d, uint64_t(i), i % 3 != 0) ? 1 : 0;
+        }
+  CHECK(cases > 120);
+}
+
+TEST_CASE("SIMD direct conv: padding wider than a tile, and inputs the windows do not reach") {
+  for (int c = 1; c <= 3; ++c)
+    for (int w : {1, 2, 3, 6, 11}) {
+      ConvDesc d = conv({1, 5, w, c}, 9, 3, 3);
+      d.pad_left = 9;
+      d.pad_right = 11;
+      d.pad_top = 4;
+      d.pad_bottom = 0;
+      check_against_reference(d, uint64_t(c * 10 + w));
+      // VALID with a stride that leaves the last input columns unread.
+      ConvDesc v = conv({1, 9, w + 8, c}, 5, 2, 3);
+      v.stride_h = 3;
+      v.stride_w = 4;
+      check_against_reference(v, uint64_t(c * 10 + w + 1));
+    }
+}
+
+TEST_CASE("SIMD direct conv: every compiled pixel step and the runtime one") {
+  // stride_w * C: 4, 8, 16, 32, 64 (compiled), 5, 7, 10, 24, 26 (runtime).
+  for (int c : {4, 8, 16, 32, 64, 5, 7, 13})
+    for (int s = 1; s <= 2; ++s)
+      for (int kernel : {1, 3}) {
+        ConvDesc d = conv({1, 7, 10, c}, c == 64 ? 9 : 17, kernel, kernel);
+        d.stride_h = d.stride_w = s;
+        d.dilation_w = kernel == 3 && c % 2 == 1 ? 2 : 1;
+        set_padding(d, c % 2 ? Padding::explicit_pads : Padding::same);
+        check_against_reference(d, uint64_t(c * 10 + s + kernel));
+      }
+}
+
+TEST_CASE("SIMD 1x1 conv (a GEMM) with odd channel counts, strides and padding") {
+  for (int c : odd_channels)
+    for (int f : {1, 5, 8, 13, 32})
+      for (int s = 1; s <= 3; ++s) {
+        ConvDesc d = conv({1 + s % 2, 6, 9, c}, f, 1, 1);
+        d.stride_h = s;
+        d.stride_w = 4 - s;
+        d.relu = f % 2 == 1;
+        set_padding(d, s == 2 ? Padding::explicit_pads : Padding::valid);
+        check_against_reference(d, uint64_t(c * 100 + f * 10 + s), f != 8);
+      }
+}
+
 TEST_CASE("SIMD grouped conv matches the reference") {
   struct Groups { int c, f, g; };
   for (const Groups& gr : {Groups{6, 9, 3}, Groups{12, 8, 4}, Groups{5, 5, 5}, Groups{10, 20, 2}, Groups{9, 27, 9}})

@@ -48,6 +48,7 @@ std::string ConvOp::create(const ConvDesc& desc, const float* weights, size_t we
   } else {
     packed_ = pack_conv(desc, weights, bias);
     zero_.assign(size_t(group_in_channels(desc)), 0.0f);
+    direct_ = conv_direct_applies(desc);
   }
   ready_ = true;
   return "";
@@ -56,6 +57,8 @@ std::string ConvOp::create(const ConvDesc& desc, const float* weights, size_t we
 void ConvOp::run(const float* input, float* output) {
   if (desc_.kind == ConvKind::depthwise) {
     dwconv_f32_simd(desc_, packed_.data(), zero_.data(), input, output);
+  } else if (direct_) {
+    conv_direct_f32_simd(desc_, packed_.data(), scratch_, indirection_, input, output);
   } else {
     conv_f32_simd(desc_, packed_.data(), zero_.data(), indirection_, input, output);
   }

@@ -40,6 +40,8 @@ class ConvOp {
   std::vector<float> packed_;
   std::vector<float> zero_;            // padded taps of the conv kernel read this
   std::vector<const float*> indirection_;
+  std::vector<float> scratch_;         // conv_direct_f32_simd's padded rows
+  bool direct_ = false;                // conv_direct_f32_simd, else conv_f32_simd
 };
 
 }  // namespace convscope::kernels

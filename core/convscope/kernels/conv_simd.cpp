@@ -1,4 +1,5 @@
-// conv and transposed conv as an indirect GEMM (XNNPACK's igemm idea): for a
+// Grouped and transposed conv as an indirect GEMM (XNNPACK's igemm idea);
+// every other conv takes the direct kernel of conv_direct_simd.cpp. For a
 // tile of MR output pixels, a small table of input pointers, one per pixel
 // and kernel step, is built on the fly; the microkernel multiplies the rows
 // they point at by the packed weights. No im2col copy is made: interior
@@ -31,12 +32,10 @@ struct TileInput {
 
 // Multiplies MR pixels' input runs by one packed block: `ks` steps of `kc`
 // floats. Stores `mr` pixels of `nc` channels, pixel m at out + m *
-// out_stride. KC > 0 fixes kc at compile time for the first-layer path, where
-// a kernel row of an RGB image is only 9 (3x3) to 21 (7x7) floats.
-template <int MR, int KC>
-void conv_ukernel_mrx8(size_t ks, size_t kc_runtime, const TileInput& in, const float* w, float* out,
-                       size_t out_stride, size_t mr, size_t nc, bool relu) {
-  const size_t kc = KC > 0 ? size_t(KC) : kc_runtime;
+// out_stride.
+template <int MR>
+void conv_ukernel_mrx8(size_t ks, size_t kc, const TileInput& in, const float* w, float* out, size_t out_stride,
+                       size_t mr, size_t nc, bool relu) {
   v128_t acc0[MR], acc1[MR];
   const v128_t bias0 = wasm_v128_load(w), bias1 = wasm_v128_load(w + 4);
   CONVSCOPE_UNROLL
@@ -50,9 +49,8 @@ void conv_ukernel_mrx8(size_t ks, size_t kc_runtime, const TileInput& in, const 
     const float* p[MR];
     CONVSCOPE_UNROLL
     for (int m = 0; m < MR; ++m) p[m] = a[m] == in.zero ? in.zero : a[m] + in.a_offset;
-    // A compile-time KC lets the compiler drop the loop counter and fold
-    // the offsets; forcing a full unroll was measured slower in V8 (the
-    // unrolled body spilled its accumulators).
+    // One step per iteration (CONVSCOPE_NO_UNROLL says why).
+    CONVSCOPE_NO_UNROLL
     for (size_t i = 0; i < kc; ++i, w += block_channels) {
       const v128_t w0 = wasm_v128_load(w), w1 = wasm_v128_load(w + 4);
       CONVSCOPE_UNROLL
@@ -89,21 +87,6 @@ void conv_ukernel_mrx8(size_t ks, size_t kc_runtime, const TileInput& in, const 
   }
 }
 
-using Ukernel = void (*)(size_t, size_t, const TileInput&, const float*, float*, size_t, size_t, size_t, bool);
-
-// The microkernel for kernel steps of kc floats: a fixed kc for the row runs
-// of 1-3 channel inputs, runtime otherwise.
-Ukernel ukernel_for(size_t kc) {
-  switch (kc) {
-    case 3: return conv_ukernel_mrx8<kMR, 3>;
-    case 6: return conv_ukernel_mrx8<kMR, 6>;
-    case 9: return conv_ukernel_mrx8<kMR, 9>;
-    case 15: return conv_ukernel_mrx8<kMR, 15>;
-    case 21: return conv_ukernel_mrx8<kMR, 21>;
-    default: return conv_ukernel_mrx8<kMR, 0>;
-  }
-}
-
 // Input cell of tap (ky, kx) for output pixel (oy, ox), or nullptr for a
 // padded tap (forward conv) or one between input cells (transposed: the
 // gather form of oy = iy * stride - pad + ky * dilation).
@@ -132,21 +115,13 @@ void conv_f32_simd(const ConvDesc& d, const float* packed, const float* zero, st
   const size_t blocks = (fg + block_channels - 1) / block_channels, block_len = conv_block_len(d);
   const size_t kh = size_t(d.kernel_h), kw = size_t(d.kernel_w), c_all = size_t(d.input.c);
   const bool forward = d.kind == ConvKind::conv;
-  // A kernel row of a groups == 1, dilation-1 conv is kw * C contiguous
-  // floats in the input and in the packed weights, so an interior tile runs
-  // kh steps of kw * C instead of kh * kw steps of C. This is the first-layer
-  // path: with 1-3 input channels a 3x3 kernel's inner loop grows from 3 to
-  // 9 iterations (a compile-time count, see ukernel_for), and per-step
-  // overhead stops dominating.
-  const bool row_runs = forward && groups == 1 && d.dilation_w == 1;
-  const size_t run_steps = row_runs ? kh : kh * kw, run_len = row_runs ? kw * c_all : cg;
-  const Ukernel interior_kernel = ukernel_for(run_len), border_kernel = ukernel_for(cg);
+  const size_t steps = kh * kw;
   // Offsets of each kernel step from the window's top-left input cell: an
   // interior tile's table is its pixels' window corners plus these, with no
   // division or bounds check per tap.
-  std::vector<size_t> step_offset(run_steps);
-  for (size_t k = 0; k < run_steps; ++k) {
-    const size_t ky = row_runs ? k : k / kw, kx = row_runs ? 0 : k % kw;
+  std::vector<size_t> step_offset(steps);
+  for (size_t k = 0; k < steps; ++k) {
+    const size_t ky = k / kw, kx = k % kw;
     step_offset[k] = (ky * size_t(d.dilation_h) * size_t(d.input.w) + kx * size_t(d.dilation_w)) * c_all;
   }
   const size_t pixels = size_t(os.h) * size_t(os.w);
@@ -184,19 +159,11 @@ void conv_f32_simd(const ConvDesc& d, const float* packed, const float* zero, st
         ox0 -= os.w;
         ++oy0;
       }
-      size_t ks, kc;
-      Ukernel kernel;
       if (interior) {
-        ks = run_steps;
-        kc = run_len;
-        kernel = interior_kernel;
-        for (size_t k = 0; k < ks; ++k)
+        for (size_t k = 0; k < steps; ++k)
           for (size_t m = 0; m < kMR; ++m) ind[k * kMR + m] = base[m] + step_offset[k];
       } else {
-        ks = kh * kw;
-        kc = cg;
-        kernel = border_kernel;
-        for (size_t k = 0; k < ks; ++k)
+        for (size_t k = 0; k < steps; ++k)
           for (size_t m = 0; m < kMR; ++m) {
             const float* t = tap(d, img, oy[m], ox[m], int(k / kw), int(k % kw));
             ind[k * kMR + m] = t ? t : zero;
@@ -205,8 +172,9 @@ void conv_f32_simd(const ConvDesc& d, const float* packed, const float* zero, st
       for (size_t g = 0; g < groups; ++g)
         for (size_t b = 0; b < blocks; ++b) {
           tile.a_offset = g * cg;
-          kernel(ks, kc, tile, packed + (g * blocks + b) * block_len, out_img + p0 * f_all + g * fg + b * block_channels,
-                 f_all, mr, std::min<size_t>(block_channels, fg - b * block_channels), d.relu);
+          conv_ukernel_mrx8<kMR>(steps, cg, tile, packed + (g * blocks + b) * block_len,
+                                 out_img + p0 * f_all + g * fg + b * block_channels, f_all, mr,
+                                 std::min<size_t>(block_channels, fg - b * block_channels), d.relu);
         }
     }
   }

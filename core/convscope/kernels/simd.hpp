@@ -8,10 +8,19 @@
 
 namespace convscope::kernels {
 
-// conv and transposed conv. `zero` holds at least C / groups zeros (the
-// stand-in for padded taps); `indirection` is scratch the call resizes.
+// conv and transposed conv as an indirect GEMM: ConvOp runs grouped and
+// transposed convs here, groups 1 on conv_direct_f32_simd. `zero` holds at
+// least C / groups zeros (the stand-in for padded taps); `indirection` is
+// scratch the call resizes.
 void conv_f32_simd(const ConvDesc& desc, const float* packed, const float* zero,
                    std::vector<const float*>& indirection, const float* input, float* output);
+
+// conv with groups 1 (any kernel, stride, dilation and padding) as a direct
+// convolution along output rows (conv_direct_simd.cpp). Weights packed by
+// pack_conv. `scratch` and `row_ptrs` are scratch the call resizes.
+bool conv_direct_applies(const ConvDesc& desc);
+void conv_direct_f32_simd(const ConvDesc& desc, const float* packed, std::vector<float>& scratch,
+                          std::vector<const float*>& row_ptrs, const float* input, float* output);
 
 // depthwise conv, any kernel, stride, dilation and multiplier. `zero` holds
 // dwconv_zero_len(desc) zeros (the rows above and below the input).
