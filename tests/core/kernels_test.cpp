@@ -297,6 +297,35 @@ TEST_CASE("descriptions that cannot run are refused with a message naming the fi
     d.input = {1, 1 << 12, 1 << 12, 3};
     CHECK(k::validate(d) == "the input would hold more than 16777216 floats, the kernels' limit");
   }
+  SUBCASE("strides, dilations, kernels and padding past the kernels' limit (their index arithmetic is 32-bit)") {
+    d.stride_w = 2147483647;
+    CHECK(k::validate(d) == "stride[1] must be <= 65536 (the kernels' limit), got 2147483647");
+    d.stride_w = 1;
+    d.dilation_h = 1 << 30;
+    CHECK(k::validate(d) == "dilation[0] must be <= 65536 (the kernels' limit), got 1073741824");
+    d.dilation_h = 1;
+    d.pad_top = 1 << 30;
+    CHECK(k::validate(d) == "padding[0][0] must be <= 65536 (the kernels' limit), got 1073741824");
+  }
+}
+
+TEST_CASE("SIMD direct conv: strides far larger than the input, up to the limit") {
+  // The padded row of the direct kernel covers the last tile's extra pixels,
+  // (4 - 1) * stride columns: with a huge stride the op must not allocate
+  // (or overflow) for them, and must still compute the one window.
+  for (int c = 1; c <= 3; ++c)
+    for (int w = 1; w <= 4; ++w)
+      for (int s : {5, 9, 1000, 65536}) {
+        ConvDesc d = conv({1, 3, w, c}, 5, 3, 3);
+        d.stride_h = d.stride_w = s;
+        d.pad_left = d.pad_right = d.pad_top = d.pad_bottom = 1;
+        check_against_reference(d, uint64_t(c * 100 + w * 10 + s % 7));
+      }
+  // Many channels with a huge stride: the row copies would be ~2^30 floats.
+  ConvDesc wide = conv({1, 1, 2, 2048}, 4, 1, 1);
+  wide.stride_w = 65536;
+  CHECK_FALSE(k::conv_direct_applies(wide));
+  check_against_reference(wide, 7);
 }
 
 TEST_CASE("ConvOp::create checks the weight and bias lengths") {

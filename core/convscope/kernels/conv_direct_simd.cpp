@@ -25,6 +25,7 @@
 // image however many output rows read it. (A 1x1 conv without padding, the
 // GEMM case, copies nothing.)
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 
 #include "convscope/kernels/pack.hpp"
@@ -207,7 +208,28 @@ void copy_floats(float* dst, const float* src, size_t n) {
 
 }  // namespace
 
-bool conv_direct_applies(const ConvDesc& d) { return d.kind == ConvKind::conv && d.groups == 1; }
+namespace {
+
+// Floats of the row copies conv_direct_f32_simd keeps (the ring of padded
+// rows and the zero row), in 64 bits: the padded row also covers the extra
+// pixels of the last tile, `(kMR - 1) * stride_w` columns, so a stride far
+// larger than the input would make it huge.
+int64_t direct_scratch_floats(const ConvDesc& d) {
+  const Shape4 os = output_shape(d);
+  const int64_t tiles = (int64_t(os.w) + kMR - 1) / kMR;
+  const int64_t kw_eff = int64_t(d.kernel_w - 1) * d.dilation_w + 1;
+  const int64_t cols = (tiles * kMR - 1) * d.stride_w + kw_eff;
+  const int64_t span = int64_t(d.kernel_h - 1) * d.dilation_h + 1;
+  return (std::min<int64_t>(span, d.input.h) + 1) * cols * d.input.c;
+}
+
+}  // namespace
+
+// Groups 1 only; and not when its row copies would outgrow the tensor cap
+// (absurd strides): the indirect GEMM needs no copies and takes those.
+bool conv_direct_applies(const ConvDesc& d) {
+  return d.kind == ConvKind::conv && d.groups == 1 && direct_scratch_floats(d) <= max_tensor_floats;
+}
 
 void conv_direct_f32_simd(const ConvDesc& d, const float* packed, std::vector<float>& scratch,
                           std::vector<const float*>& row_ptrs, const float* input, float* output) {
@@ -233,6 +255,9 @@ void conv_direct_f32_simd(const ConvDesc& d, const float* packed, std::vector<fl
   // A window's rows are `span` consecutive input rows at most, so a ring of
   // min(span, H) slots keyed by iy % slots never sends two of them to one
   // slot (with H slots each row has its own).
+  // int is enough here and for iy below: validate() keeps kernel, stride,
+  // dilation and padding <= max_window_param and requires an output, so a
+  // window spans at most the padded input (< 2^25 rows).
   const int span = (d.kernel_h - 1) * d.dilation_h + 1;
   const int slots = any_border ? std::min(span, d.input.h) : 0;
   // The slots, then a zero row (read in place of rows of padding by either

@@ -15,10 +15,16 @@ std::string at_least(const char* field, int64_t min, int64_t got) {
   return std::string(field) + " must be >= " + to_string(min) + ", got " + to_string(got);
 }
 
-// Checks a pair of [h, w] parameters against a minimum.
+std::string at_most(const std::string& field, int got) {
+  return field + " must be <= " + to_string(max_window_param) + " (the kernels' limit), got " + to_string(got);
+}
+
+// Checks a pair of [h, w] parameters against a minimum and the kernels' limit.
 std::string check_pair(const char* name, int h, int w, int min) {
   if (h < min) return at_least((std::string(name) + "[0]").c_str(), min, h);
   if (w < min) return at_least((std::string(name) + "[1]").c_str(), min, w);
+  if (h > max_window_param) return at_most(std::string(name) + "[0]", h);
+  if (w > max_window_param) return at_most(std::string(name) + "[1]", w);
   return "";
 }
 
@@ -35,6 +41,10 @@ std::string check_pads(int top, int bottom, int left, int right) {
   if (bottom < 0) return at_least("padding[0][1]", 0, bottom);
   if (left < 0) return at_least("padding[1][0]", 0, left);
   if (right < 0) return at_least("padding[1][1]", 0, right);
+  if (top > max_window_param) return at_most("padding[0][0]", top);
+  if (bottom > max_window_param) return at_most("padding[0][1]", bottom);
+  if (left > max_window_param) return at_most("padding[1][0]", left);
+  if (right > max_window_param) return at_most("padding[1][1]", right);
   return "";
 }
 

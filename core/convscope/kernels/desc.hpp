@@ -23,6 +23,10 @@ struct Shape4 {
 // op holds at most about six such buffers (input, output, weights given,
 // packed and staged), which stays under the cap.
 constexpr int64_t max_tensor_floats = int64_t(1) << 24;
+// Largest kernel size, stride, dilation or padding an op accepts. The
+// kernels index with int and size_t (32-bit in WASM); with these and the
+// tensor cap every index a validated op computes stays below 2^26.
+constexpr int max_window_param = 1 << 16;
 
 enum class ConvKind {
   conv,        // weights HWIO [kh, kw, C / groups, filters] (TensorFlow's layout)
