@@ -370,14 +370,17 @@ function applyImport(network, notes, source) {
   banner.clear();
   apply(network, { note: `Imported ${source}.` });
   banner.show({ level: 'info', title: network.description || `Imported ${source}.`, details: notes });
-  els.verdict?.focus();
   return '';
 }
 
 async function importDialogReady() {
   if (!importDialog) {
     const [{ createImportDialog }] = await Promise.all([import('./import-dialog.js'), loadStylesheet('transfer.css')]);
-    importDialog ??= createImportDialog({ onImport: applyImport, getNetwork: () => state.network });
+    importDialog ??= createImportDialog({
+      onImport: applyImport,
+      afterImport: () => els.verdict?.focus(), // once the modal dialog has let go of the page
+      getNetwork: () => state.network,
+    });
   }
   return importDialog;
 }
@@ -414,6 +417,8 @@ function wireImportExport() {
     const file = e.dataTransfer?.files?.[0];
     if (!file || e.defaultPrevented) return; // the previews panel takes images dropped on it
     e.preventDefault();
+    // Not behind another dialog (the export would go on showing the old network).
+    if (document.querySelector('dialog[open]:not(#import-dialog)')) return;
     if (file.type.startsWith('image/')) {
       announce('To preview your own image, drop it on the feature maps; models and error texts go anywhere else.');
       return;

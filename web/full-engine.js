@@ -70,11 +70,15 @@ export async function exportModel(network, target) {
  * Keras model.summary() text vs the network: {check, exitCode} with the
  * core's rows ({name, class, summary_shape, convscope_shape, summary_params,
  * convscope_params, verdict}), verdict and notes; exitCode 0 when all rows
- * match, 1 when some differ. {error} when `text` is not a summary.
+ * match, 1 when some differ. Else {error, isSummary}: isSummary says the text
+ * has a summary's header (so the error is about the summary or the network,
+ * not "this is something else").
  */
 export async function checkSummary(network, text) {
   const r = await call('checkSummary', JSON.stringify(network), text);
-  if (r.exitCode === 2) return { error: r.error || 'this is not a Keras model.summary() table' };
+  if (r.exitCode === 2) {
+    return { error: (r.error || 'this is not a Keras model.summary() table').replace(/^summary: /, ''), isSummary: r.extras === 'summary' };
+  }
   const check = parsed(r.output, 'summary check');
   return check.error ? { error: check.error } : { check: check.value, exitCode: r.exitCode };
 }

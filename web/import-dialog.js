@@ -15,6 +15,9 @@ import { countText } from './format.js';
 const MAX_FILE_BYTES = 64 * 1024 * 1024;
 // A file shown in the text box only when it is text and small enough to edit.
 const MAX_EDITABLE_BYTES = 256 * 1024;
+// The largest text an importer reads is Keras JSON (import::max_keras_json_bytes);
+// a larger paste is refused here before the page copies it around.
+const MAX_PASTE_CHARS = 16 * 1024 * 1024;
 
 const FRAMEWORKS = [
   ['', 'Detect automatically'], ['pytorch', 'PyTorch'], ['tensorflow', 'TensorFlow / Keras'], ['onnx', 'ONNX'],
@@ -37,11 +40,17 @@ const shapeText = (shape) => (Array.isArray(shape)
   ? `(${shape.map((d) => (d === null ? 'None' : String(d))).join(', ')})` : String(shape ?? '—'));
 const paramText = (n) => (typeof n === 'number' ? countText(n) : '—');
 
+/** The core names its CLI options in messages; the dialog's fields have labels. */
+const fieldNames = (message) => message.replace(/^--input\b/, 'Input shape').replace(/^--framework\b/, 'Framework');
+
+/** A frame for the browser to paint "Importing…" before the synchronous engine call. */
+const nextPaint = () => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+
 /** The cross-check of a pasted model.summary() against the network in the editor. */
 function summaryCheck({ check, exitCode }) {
   const rows = Array.isArray(check.rows) ? check.rows : [];
   return h('section', { class: 'summary-check', 'aria-label': 'Cross-check with model.summary()' },
-    h('p', { class: `summary-verdict ${exitCode === 0 ? 'is-ok' : 'is-error'}` },
+    h('p', { class: `summary-verdict ${exitCode === 0 ? 'is-ok' : 'is-error'}`, role: 'status' },
       h('strong', null, exitCode === 0 ? 'The summary agrees with this network. ' : 'The summary disagrees with this network. '),
       String(check.verdict ?? '')),
     h('div', { class: 'summary-wrap', tabindex: '0', role: 'region', 'aria-label': 'Rows of the summary and of the network' },
@@ -61,13 +70,17 @@ function summaryCheck({ check, exitCode }) {
 
 /**
  * onImport(network, notes, source) applies an imported network and returns
- * '' or the reason it could not (then the dialog stays open with that reason).
+ * '' or the reason it could not (then the dialog stays open with that reason);
+ * afterImport() runs once the dialog has closed (e.g. to move the focus).
  * getNetwork() is the network in the editor: a pasted Keras model.summary()
  * is cross-checked against it instead of imported.
  */
-export function createImportDialog({ onImport, getNetwork }) {
+export function createImportDialog({ onImport, afterImport, getNetwork }) {
   let file = null; // {name, bytes} of an opened/dropped file that is imported instead of the text
   let busy = false;
+  // Bumped whenever the dialog opens or closes: an import still running from
+  // an earlier opening (closed with Cancel or Escape) must not apply.
+  let generation = 0;
 
   const text = h('textarea', {
     id: 'import-text', class: 'mono', rows: 10, spellcheck: 'false', autocomplete: 'off',
@@ -82,11 +95,13 @@ export function createImportDialog({ onImport, getNetwork }) {
   const picker = h('input', { id: 'import-file', type: 'file', class: 'sr-only', accept: '.onnx,.json,.txt,.log,.py,text/plain,application/json' });
   const fileInfo = h('p', { id: 'import-file-info', class: 'import-file-info', hidden: true });
   const error = h('div', { id: 'import-error', class: 'import-error', role: 'alert' });
-  const crossCheck = h('div', { id: 'import-check', class: 'import-check', 'aria-live': 'polite' });
+  const crossCheck = h('div', { id: 'import-check', class: 'import-check' });
   const run = h('button', { type: 'button', class: 'btn primary', id: 'import-run' }, 'Import');
   const cancel = h('button', { type: 'button', class: 'btn', id: 'import-close' }, 'Cancel');
 
-  const dialog = h('dialog', { id: 'import-dialog', class: 'dialog import-dialog', 'aria-labelledby': 'import-heading' },
+  const dialog = h('dialog', {
+    id: 'import-dialog', class: 'dialog import-dialog', 'aria-labelledby': 'import-heading', dataset: { state: 'idle' },
+  },
     h('h2', { id: 'import-heading' }, 'Import a model or an error message'),
     h('p', { id: 'import-hint', class: 'muted' },
       'Paste the error your framework printed (a whole traceback is fine), PyTorch ',
@@ -113,11 +128,11 @@ export function createImportDialog({ onImport, getNetwork }) {
     h('div', { class: 'dialog-actions' }, run, cancel));
   document.body.append(dialog);
 
-  function showError(message) {
+  function showError(message, { position = true } = {}) {
     fill(error, message ? h('p', null, message) : null);
     if (message) fill(crossCheck);
     const at = /^line (\d+), column (\d+):/.exec(message || '');
-    if (at && !file) selectPosition(Number(at[1]), Number(at[2]));
+    if (at && position) selectPosition(Number(at[1]), Number(at[2]));
   }
 
   // Put the caret where the core says the input went wrong.
@@ -140,36 +155,56 @@ export function createImportDialog({ onImport, getNetwork }) {
     ] : null);
   }
 
+  function setBusy(on) {
+    busy = on;
+    run.disabled = on;
+    run.textContent = on ? 'Importing…' : 'Import';
+    dialog.dataset.state = on ? 'busy' : 'idle';
+  }
+
   async function submit() {
     if (busy) return;
+    // Everything the import depends on, read now: the dialog may change while it runs.
+    const mine = generation;
+    const source = file ? file.name : 'the pasted text';
     const input = file ? file.bytes : text.value;
-    if (!file && !text.value.trim()) {
+    const options = { inputShape: shape.value.trim(), framework: framework.value };
+    showError('');
+    fill(crossCheck);
+    if (!file && !input.trim()) {
       showError('Nothing to import: paste a message or a model into the box, or open a file.');
       text.focus();
       return;
     }
-    busy = true;
-    run.disabled = true;
-    run.textContent = 'Importing…';
+    if (!file && input.length > MAX_PASTE_CHARS) {
+      showError(`The text is ${sizeText(input.length)} long; an import may be at most ${sizeText(MAX_PASTE_CHARS)}.`);
+      return;
+    }
+    setBusy(true);
     try {
-      const result = await importModel(input, { inputShape: shape.value.trim(), framework: framework.value });
+      await nextPaint();
+      const result = await importModel(input, options);
       // Not a model: perhaps a model.summary() to check the editor's network against.
       const summary = result.error && typeof input === 'string' ? await checkSummary(getNetwork(), input) : null;
-      if (summary && !summary.error) {
-        showError('');
+      if (mine !== generation || !dialog.open) return;
+      if (summary?.check) {
         fill(crossCheck, summaryCheck(summary));
         return;
       }
-      const problem = result.error || onImport(result.network, result.notes, file ? file.name : 'the pasted text');
+      if (summary?.isSummary) {
+        // A summary the reader could not read (or a network it cannot check): its own message.
+        showError(summary.error.replace(/^network: /, 'Fix the network in the editor first: '), { position: !file });
+        return;
+      }
+      const problem = result.error ? fieldNames(result.error) : onImport(result.network, result.notes, source);
       if (problem) {
-        showError(problem);
+        showError(problem, { position: typeof input === 'string' });
       } else {
         dialog.close();
+        afterImport?.();
       }
     } finally {
-      busy = false;
-      run.disabled = false;
-      run.textContent = 'Import';
+      setBusy(false);
     }
   }
 
@@ -200,17 +235,25 @@ export function createImportDialog({ onImport, getNetwork }) {
 
   function open({ text: pasted } = {}) {
     preloadFullEngine();
-    if (pasted !== undefined) {
-      setFile(null);
-      text.value = pasted;
+    if (!dialog.open) {
+      generation += 1;
+      dialog.showModal();
     }
     showError('');
-    if (!dialog.open) dialog.showModal();
+    if (pasted !== undefined) {
+      setFile(null);
+      if (pasted.length > MAX_PASTE_CHARS) {
+        showError(`The pasted text is ${sizeText(pasted.length)} long; an import may be at most ${sizeText(MAX_PASTE_CHARS)}.`);
+        return;
+      }
+      text.value = pasted;
+    }
     (pasted !== undefined ? run : text).focus();
   }
 
   run.addEventListener('click', submit);
   cancel.addEventListener('click', () => dialog.close());
+  dialog.addEventListener('close', () => { generation += 1; });
   text.addEventListener('input', () => {
     if (error.childElementCount) showError('');
     fill(crossCheck);
@@ -229,7 +272,16 @@ export function createImportDialog({ onImport, getNetwork }) {
     /** A file dropped on the page: open the dialog with it and import at once. */
     async dropFile(dropped) {
       open();
-      if (await loadFile(dropped)) await submit();
+      if (busy) {
+        showError(`An import is still running; drop ${dropped.name} again when it has finished.`);
+        return;
+      }
+      dialog.dataset.state = 'reading'; // not idle until the file is read and imported
+      try {
+        if (await loadFile(dropped)) await submit();
+      } finally {
+        if (!busy) dialog.dataset.state = 'idle';
+      }
     },
   };
 }

@@ -201,7 +201,7 @@ export function createWindowView(root, { onSelect }) {
   function drawLimit() {
     const spans = axes.map((a) => a.hi - a.lo);
     if (spans.some((n) => !(n <= MAX_AXIS_CELLS)) || axes.some((a) => !(a.k <= MAX_AXIS_CELLS))) {
-      return `This window spans ${spans.join('×')} input cells (kernel ${step.kernel.join('×')}): too large to draw; the view draws up to ${MAX_AXIS_CELLS} cells per axis.`;
+      return `Too large to draw: the input with its padding and the windows' reach spans ${spans.join('×')} cells (kernel ${step.kernel.join('×')}); the view draws up to ${MAX_AXIS_CELLS} cells per axis.`;
     }
     const channels = Math.max(step.inShape[2], step.outShape ? step.outShape[2] : 0);
     if (!(channels <= MAX_CHANNELS)) return `This layer has ${channels} channels: too many to list; the view lists up to ${MAX_CHANNELS}.`;
@@ -269,6 +269,12 @@ export function createWindowView(root, { onSelect }) {
     step = next;
     axes = [windowAxis(step, 0), windowAxis(step, 1)];
     tooLarge = drawLimit();
+    inSelect.disabled = Boolean(tooLarge);
+    outSelect.disabled = Boolean(tooLarge);
+    if (tooLarge) {
+      fill(inSelect);
+      fill(outSelect);
+    }
     figure.hidden = Boolean(tooLarge);
     readout.hidden = Boolean(tooLarge);
     legend.hidden = Boolean(tooLarge);

@@ -170,11 +170,14 @@ test('no hostile pasted text or dropped file runs a script, hangs the page or pa
       await page.locator('#import-text').evaluate((t, text) => { t.value = text; }, entry.text);
       await page.click('#import-run');
     }
-    await page.waitForFunction(() => !document.querySelector('#import-dialog').open
-      || document.querySelector('#import-error').textContent.length > 0);
+    // From the click (or drop) to the import settling: a hang inside the import shows here.
     const started = Date.now();
+    await page.waitForFunction(() => {
+      const dialog = document.querySelector('#import-dialog');
+      return !dialog.open || dialog.dataset.state === 'idle';
+    });
     assert.equal(await page.evaluate(() => 1 + 1), 2);
-    assert.ok(Date.now() - started < 5000, `page unresponsive after ${label}`);
+    assert.ok(Date.now() - started < 10000, `page unresponsive after ${label}: ${Date.now() - started} ms`);
     assert.equal(await page.evaluate(() => window.__pwned), undefined, `payload ran: ${label}`);
     assert.equal(await page.evaluate(() => ({}).polluted), undefined, `prototype polluted by ${label}`);
     const refused = await page.locator('#import-dialog').evaluate((d) => d.open);

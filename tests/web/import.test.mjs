@@ -23,15 +23,21 @@ async function openImport(page) {
   await page.locator('#import-dialog[open]').waitFor();
 }
 
-/** Paste `text` into the import dialog and press Import; resolves when the dialog closed or showed an error. */
+/** Resolves when the import started by the last click has finished (the dialog closed, or it is idle again). */
+function importSettled(page) {
+  return page.waitForFunction(() => {
+    const dialog = document.querySelector('#import-dialog');
+    return !dialog.open || dialog.dataset.state === 'idle';
+  });
+}
+
+/** Paste `text` into the import dialog and press Import; resolves when the import has finished. */
 async function importText(page, text, { shape = '' } = {}) {
   await openImport(page);
   await page.fill('#import-text', text);
   await page.fill('#import-shape', shape);
   await page.click('#import-run');
-  await page.waitForFunction(() => !document.querySelector('#import-dialog').open
-    || document.querySelector('#import-error').textContent.length > 0
-    || document.querySelector('#import-check').childElementCount > 0);
+  await importSettled(page);
 }
 
 /** Drop a file with `bytes` on the page, as a user dragging it from the desktop. */
@@ -186,10 +192,43 @@ test('a malformed paste names the line and column, selects it, and changes nothi
   assert.ok(caret > broken.indexOf('\n'), `the caret is on line 2 (offset ${caret})`);
   await page.fill('#import-shape', '1x3x');
   await page.click('#import-run');
-  await page.waitForFunction(() => /--input|shape/i.test(document.querySelector('#import-error').textContent));
+  await importSettled(page);
+  assert.equal(await page.locator('#import-error').innerText(),
+    'Input shape "1x3x": expected 3 to 5 positive sizes joined by \'x\', like 1x3x224x224', 'the field is named as the dialog labels it');
   await page.click('#import-close');
   assert.equal(await hashOf(page), hash);
   assert.deepEqual(await tableText(page), rows);
+  assert.deepEqual(problems.pageErrors, []);
+  await close();
+});
+
+test('an import cancelled while the importer loads applies nothing; focus goes to the verdict after an import', { timeout: TEST_TIMEOUT }, async () => {
+  const { page, problems, close } = await newPage(env);
+  // Hold the full module back until the dialog has been cancelled.
+  let release;
+  const held = new Promise((resolve) => { release = resolve; });
+  let served = false;
+  await page.route('**/convscope.js', async (route) => {
+    await held;
+    await route.continue();
+    served = true;
+  });
+  await openApp(env, page);
+  const hash = await hashOf(page);
+  await openImport(page);
+  await page.fill('#import-text', fixture('error_tf2_graph_conv2d_3.txt'));
+  await page.click('#import-run');
+  assert.equal(await page.locator('#import-dialog').getAttribute('data-state'), 'busy');
+  await page.keyboard.press('Escape');
+  await page.waitForFunction(() => !document.querySelector('#import-dialog').open);
+  release();
+  await page.waitForFunction(() => document.querySelector('#import-dialog').dataset.state === 'idle');
+  assert.ok(served, 'the module was served after the cancel');
+  assert.equal(await hashOf(page), hash, 'the cancelled import changed nothing');
+  // Now for real: the import applies, the dialog closes and the verdict has the focus.
+  await importText(page, fixture('error_tf2_graph_conv2d_3.txt'));
+  await page.waitForFunction(() => document.querySelectorAll('#shape-table tr.row.is-error').length === 1);
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'verdict');
   assert.deepEqual(problems.pageErrors, []);
   await close();
 });
@@ -206,8 +245,7 @@ test('pasting outside a form field opens the importer with the text; the input s
   assert.match(await page.locator('#import-text').inputValue(), /Conv2d/);
   await page.fill('#import-shape', '1x3x64x64');
   await page.click('#import-run');
-  await page.waitForFunction(() => !document.querySelector('#import-dialog').open
-    || document.querySelector('#import-error').textContent.length > 0);
+  await importSettled(page);
   assert.match(await hashOf(page), /^v=1&fw=pytorch&in=1x3x64x64&/, 'the given input shape is used');
   assert.deepEqual(problems.pageErrors, []);
   await close();
