@@ -8,6 +8,7 @@
 #include "convscope/network_json.hpp"
 #ifndef CONVSCOPE_SHAPES_ONLY
 #include "convscope/kernels/conv_op_host.hpp"
+#include "convscope/kernels/pool_op_host.hpp"
 #endif
 
 using namespace emscripten;
@@ -15,12 +16,19 @@ using convscope::api::Result;
 
 #ifndef CONVSCOPE_SHAPES_ONLY
 using convscope::kernels::ConvOpHost;
+using convscope::kernels::PoolOpHost;
 
 // A Float32Array over the op's own buffer in the module's memory: valid until
 // memory grows or the op changes, so web/kernels.js takes a fresh one per use.
-template <float* (ConvOpHost::*data)(), size_t (ConvOpHost::*len)() const>
-val view_of(ConvOpHost& op) {
+template <class Op, float* (Op::*data)(), size_t (Op::*len)() const>
+val view_of(Op& op) {
   return val(typed_memory_view((op.*len)(), (op.*data)()));
+}
+
+// The same over the op's read-only output.
+template <class Op>
+val output_view(Op& op) {
+  return val(typed_memory_view(op.output_len(), op.output()));
 }
 
 #endif
@@ -56,13 +64,22 @@ EMSCRIPTEN_BINDINGS(convscope_kernels) {
   class_<ConvOpHost>("ConvOpHost")
       .constructor<>()
       .function("prepare", &ConvOpHost::prepare)
-      .function("weightsView", &view_of<&ConvOpHost::staged_weights, &ConvOpHost::staged_weights_len>)
-      .function("biasView", &view_of<&ConvOpHost::staged_bias, &ConvOpHost::staged_bias_len>)
+      .function("weightsView", &view_of<ConvOpHost, &ConvOpHost::staged_weights, &ConvOpHost::staged_weights_len>)
+      .function("biasView", &view_of<ConvOpHost, &ConvOpHost::staged_bias, &ConvOpHost::staged_bias_len>)
       .function("pack", &ConvOpHost::pack)
-      .function("inputView", &view_of<&ConvOpHost::input, &ConvOpHost::input_len>)
-      .function("outputView", +[](ConvOpHost& op) { return val(typed_memory_view(op.output_len(), op.output())); })
+      .function("inputView", &view_of<ConvOpHost, &ConvOpHost::input, &ConvOpHost::input_len>)
+      .function("outputView", &output_view<ConvOpHost>)
       .function("outputDim", &ConvOpHost::output_dim)
       .function("run", &ConvOpHost::run)
       .function("runReference", &ConvOpHost::run_reference);
+  // Pooling, global pooling and nearest upsampling; web/kernels.js's createPoolOp().
+  class_<PoolOpHost>("PoolOpHost")
+      .constructor<>()
+      .function("prepare", &PoolOpHost::prepare)
+      .function("inputView", &view_of<PoolOpHost, &PoolOpHost::input, &PoolOpHost::input_len>)
+      .function("outputView", &output_view<PoolOpHost>)
+      .function("outputDim", &PoolOpHost::output_dim)
+      .function("run", &PoolOpHost::run)
+      .function("runReference", &PoolOpHost::run_reference);
 }
 #endif

@@ -1,18 +1,20 @@
-// The conv kernel API of the WASM module: createConvOp(module, options),
-// where `module` is what dist/convscope.js's factory resolves to, e.g.
+// The kernel API of the WASM module: createConvOp(module, options) and
+// createPoolOp(module, options), where `module` is what dist/convscope.js's
+// factory resolves to, e.g.
 //   const module = await createConvScope();   // import createConvScope from './convscope.js'
 //   const op = createConvOp(module, {kind: 'conv', inputShape: [1, 224, 224, 3], filters: 8,
 //     kernel: [3, 3], padding: 'same', weights, bias: null, relu: true});
 //   const y = op.run(x);   // Float32Array, NHWC, op.outputShape
 //   op.delete();
 // This layer only moves typed arrays in and out of the module's memory: the
-// core (core/convscope/kernels/conv_options.cpp) checks every option and
-// writes the messages, so this file never duplicates a rule.
+// core (core/convscope/kernels/conv_options.cpp, pool_options.cpp) checks
+// every option and writes the messages, so this file never duplicates a rule.
 
-function fail(message) {
-  // One prefix, so a caller can tell the kernels' errors from its own.
-  throw new Error(`createConvOp: ${message}`);
+function failWith(prefix, message) {
+  // One prefix per function, so a caller can tell the kernels' errors from its own.
+  throw new Error(`${prefix}: ${message}`);
 }
+const fail = (message) => failWith('createConvOp', message);
 
 // options: kind ('conv' | 'depthwise_conv' | 'conv_transpose'), inputShape
 // [N, H, W, C], filters, kernel [kh, kw], stride [sh, sw], dilation [dh, dw],
@@ -75,6 +77,70 @@ export function createConvOp(module, options) {
     outputView: () => op.outputView(),
     runInPlace: () => op.run(),
     runReferenceInPlace: () => op.runReference(),
+    delete() {
+      if (!deleted) op.delete();
+      deleted = true;
+    },
+  };
+}
+
+// options: kind ('max_pool' | 'avg_pool' | 'global_max_pool' | 'global_avg_pool'
+// | 'upsample_nearest'), inputShape [N, H, W, C]; max_pool and avg_pool:
+// kernel [kh, kw], stride [sh, sw] (default: the kernel), padding [[top,
+// bottom], [left, right]] | 'valid' | 'same', ceilMode (default false),
+// dilation [dh, dw] (max_pool only); avg_pool: countIncludePad (default true);
+// upsample_nearest: outputSize [oh, ow]. The output size is the core's
+// (ceilMode: PyTorch's rule, the last window dropped when it would start in
+// the right padding). A max window with no input cell gives -Infinity.
+// Returns {outputShape, inputLength, outputLength, run(input), runReference(input),
+// inputView(), outputView(), runInPlace(), runReferenceInPlace(), delete()}.
+// Throws an Error with the core's message on bad options; the module keeps working.
+export function createPoolOp(module, options) {
+  const failPool = (message) => failWith('createPoolOp', message);
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) failPool('options must be an object');
+  let text;
+  try {
+    text = JSON.stringify(options);
+  } catch (e) {
+    failPool(`options cannot be written as JSON: ${e.message}`);
+  }
+  if (typeof module?.PoolOpHost !== 'function') failPool('this module has no pool kernels (PoolOpHost): use convscope.js, not convscope-shapes.js');
+  const op = new module.PoolOpHost();
+  const prepared = op.prepare(text);
+  if (prepared !== '') {
+    op.delete();
+    failPool(prepared);
+  }
+  const outputShape = [0, 1, 2, 3].map((i) => op.outputDim(i));
+  const inputLength = op.inputView().length;
+  const outputLength = op.outputView().length;
+  let deleted = false;
+  const alive = () => { if (deleted) failPool('run() after delete()'); };
+  const runWith = (input, compute) => {
+    alive();
+    if (!(input instanceof Float32Array)) failPool('input must be a Float32Array');
+    if (input.length !== inputLength) {
+      failPool(`input has ${input.length} values; inputShape [${options.inputShape}] needs ${inputLength}`);
+    }
+    // Views are taken right before use: growing memory detaches older ones.
+    op.inputView().set(input);
+    compute();
+    // A copy: stays valid after later runs, memory growth and delete().
+    return op.outputView().slice();
+  };
+  return {
+    outputShape,
+    inputLength,
+    outputLength,
+    run: (input) => runWith(input, () => op.run()),
+    // The scalar reference kernel (tests).
+    runReference: (input) => runWith(input, () => op.runReference()),
+    // Without copies: views of the op's buffers (valid until memory grows)
+    // and a run on whatever the input view holds.
+    inputView: () => { alive(); return op.inputView(); },
+    outputView: () => { alive(); return op.outputView(); },
+    runInPlace: () => { alive(); op.run(); },
+    runReferenceInPlace: () => { alive(); op.runReference(); },
     delete() {
       if (!deleted) op.delete();
       deleted = true;

@@ -5,8 +5,11 @@
 // sliding-window view). The page's main thread only draws.
 //
 // Convolutions (conv, depthwise, transposed) run in the module's SIMD128
-// kernels through createConvOp (web/kernels.js); every other layer is plain
-// JS (web/preview-ops.js). A module without the kernels falls back to a JS
+// kernels through createConvOp (web/kernels.js); max / average / global
+// pooling and nearest upsampling through createPoolOp, with the results of
+// the JS ops (web/preview-ops.js), which they fall back to when the module
+// has no pool kernels or a layer is not one the kernels express; every other
+// layer is plain JS. A module without the conv kernels falls back to a JS
 // convolution, and says so.
 //
 // Messages in:  {type: 'run', gen, plan, image, seed, filter, caps, resume}
@@ -16,7 +19,7 @@
 //               | {type: 'error', gen, index, message}
 // A newer 'run' (or a 'cancel') makes older runs stop at their next layer boundary.
 import createConvScope from './convscope.js';
-import { createConvOp } from './kernels.js';
+import { createConvOp, createPoolOp } from './kernels.js';
 import { convWeights } from './weights.js';
 import * as ops from './preview-ops.js';
 import { viridisLut } from './colormap.js';
@@ -48,7 +51,7 @@ ops.setAllocator(take);
 let lastInput = null; // the image as the network's input, kept while image and input shape stay
 let modulePromise = null;
 const imageCache = new Map(); // key -> {width, height, rgb: Float32Array (planar R, G, B in [0, 1])}
-const opCache = new Map(); // layer index -> {key, op}: packed weights reused while nothing changed
+const opCache = new Map(); // layer index -> {key, op}: packed weights (and pool ops' buffers) reused while nothing changed; op null: the layer runs in JS
 const OP_CACHE_FLOATS = 1 << 22; // ops holding more (input + output) are deleted after use
 const MAX_SOURCE_SIDE = 2048; // a bigger photo is scaled down once, when decoded
 
@@ -328,7 +331,7 @@ function convSimd(mod, step, input, msg, useFilter) {
   const key = JSON.stringify([options, msg.seed, useFilter ? msg.filter : 'he']);
   let cached = opCache.get(step.index);
   if (!cached || cached.key !== key) {
-    if (cached) cached.op.delete();
+    if (cached?.op) cached.op.delete();
     opCache.delete(step.index);
     const { weights, bias } = convWeights(step, msg.seed, msg.filter, useFilter);
     const op = createConvOp(mod, { ...options, weights, bias });
@@ -351,22 +354,120 @@ function convSimd(mod, step, input, msg, useFilter) {
   return out;
 }
 
+/**
+ * createPoolOp's options for a pooling or upsampling step, or null when the
+ * kernels do not compute what the JS op does (average pooling with dilation:
+ * the JS op's divisor counts dilated taps).
+ */
+function poolOptions(step) {
+  const [H, W, C] = step.inShape;
+  const inputShape = [1, H, W, C];
+  switch (step.type) {
+    case 'max_pool':
+      return {
+        kind: 'max_pool', inputShape, kernel: step.kernel, stride: step.stride, dilation: step.dilation,
+        padding: step.pads, ceilMode: Boolean(step.ceil),
+      };
+    case 'avg_pool':
+      if (step.dilation[0] !== 1 || step.dilation[1] !== 1) return null;
+      return {
+        kind: 'avg_pool', inputShape, kernel: step.kernel, stride: step.stride, padding: step.pads,
+        ceilMode: Boolean(step.ceil), countIncludePad: Boolean(step.countIncludePad),
+      };
+    case 'global_max_pool':
+    case 'global_avg_pool':
+      return { kind: step.type, inputShape };
+    case 'upsample':
+      return { kind: 'upsample_nearest', inputShape, outputSize: [step.outShape[0], step.outShape[1]] };
+    default:
+      return null;
+  }
+}
+
+/**
+ * Output indices along each axis whose max-pool window holds no input cell
+ * (only in the padding, or dilated past the input): the kernel gives
+ * -Infinity there, the JS op 0, and the preview keeps the JS op's 0.
+ */
+function emptyWindows(step) {
+  return [0, 1].map((a) => {
+    const empty = [];
+    for (let o = 0; o < step.outShape[a]; o += 1) {
+      let hit = false;
+      for (let i = 0; i < step.kernel[a] && !hit; i += 1) {
+        const v = o * step.stride[a] - step.pads[a][0] + i * step.dilation[a];
+        hit = v >= 0 && v < step.inShape[a];
+      }
+      if (!hit) empty.push(o);
+    }
+    return empty;
+  });
+}
+
+/** A pooling or upsampling step in the SIMD kernels, or null: run the JS op. */
+function poolSimd(mod, step, input) {
+  const options = poolOptions(step);
+  if (!options) return null;
+  const key = JSON.stringify(['pool', options]);
+  let cached = opCache.get(step.index);
+  if (!cached || cached.key !== key) {
+    if (cached?.op) cached.op.delete();
+    opCache.delete(step.index);
+    let op = null;
+    try {
+      op = createPoolOp(mod, options);
+    } catch {
+      op = null; // options the kernels refuse: the JS op computes the reported shape as before
+    }
+    const expect = [1, ...step.outShape];
+    if (op && op.outputShape.some((d, i) => d !== expect[i])) {
+      // The kernel's size rule and the report disagree: the JS op follows the report.
+      op.delete();
+      op = null;
+    }
+    cached = { key, op, empty: op && step.type === 'max_pool' ? emptyWindows(step) : null };
+    if (!op || op.inputLength + op.outputLength <= OP_CACHE_FLOATS) opCache.set(step.index, cached);
+  }
+  const { op, empty } = cached;
+  if (!op) return null;
+  if (input.length !== op.inputLength) throw new Error(`input has ${input.length} values, the op takes ${op.inputLength}`);
+  op.inputView().set(input);
+  op.runInPlace();
+  const out = take(op.outputLength);
+  out.set(op.outputView());
+  if (!opCache.has(step.index)) op.delete();
+  if (empty && (empty[0].length || empty[1].length)) {
+    const [OH, OW, C] = step.outShape;
+    for (const oy of empty[0]) out.fill(0, oy * OW * C, (oy + 1) * OW * C);
+    for (const ox of empty[1]) {
+      for (let oy = 0; oy < OH; oy += 1) out.fill(0, (oy * OW + ox) * C, (oy * OW + ox + 1) * C);
+    }
+  }
+  return out;
+}
+
+/** Pooling or upsampling: the SIMD kernels when the module has them, else (or when not expressible) the JS op. */
+function poolStep(mod, step, x, js) {
+  const y = mod && typeof mod.PoolOpHost === 'function' ? poolSimd(mod, step, x) : null;
+  return y ? { y, engine: 'simd', conv: false } : { y: js(), engine: 'js', conv: false };
+}
+
 function runStep(mod, step, x, msg, plan) {
   const useFilter = step.index === plan.firstConv;
   switch (step.type) {
     case 'conv':
     case 'depthwise_conv':
     case 'conv_transpose':
-      if (mod && typeof mod.ConvOpHost === 'function') return { y: convSimd(mod, step, x, msg, useFilter), engine: 'simd' };
-      return { y: ops.convJs(step, x, convWeights(step, msg.seed, msg.filter, useFilter).weights), engine: 'js' };
-    case 'max_pool': return { y: ops.pool(step, x, 'max') };
-    case 'avg_pool': return { y: ops.pool(step, x, 'avg') };
-    case 'global_max_pool': return { y: ops.globalPool(step, x, 'max') };
-    case 'global_avg_pool': return { y: ops.globalPool(step, x, 'avg') };
+      if (mod && typeof mod.ConvOpHost === 'function') return { y: convSimd(mod, step, x, msg, useFilter), engine: 'simd', conv: true };
+      return { y: ops.convJs(step, x, convWeights(step, msg.seed, msg.filter, useFilter).weights), engine: 'js', conv: true };
+    case 'max_pool': return poolStep(mod, step, x, () => ops.pool(step, x, 'max'));
+    case 'avg_pool': return poolStep(mod, step, x, () => ops.pool(step, x, 'avg'));
+    case 'global_max_pool': return poolStep(mod, step, x, () => ops.globalPool(step, x, 'max'));
+    case 'global_avg_pool': return poolStep(mod, step, x, () => ops.globalPool(step, x, 'avg'));
     case 'adaptive_avg_pool': return { y: ops.adaptiveAvgPool(step, x) };
     case 'zero_pad': return { y: ops.padOrCrop(step, x, 1) };
     case 'crop': return { y: ops.padOrCrop(step, x, -1) };
-    case 'upsample': return { y: ops.upsampleNearest(step, x) };
+    case 'upsample': return poolStep(mod, step, x, () => ops.upsampleNearest(step, x));
     case 'batch_norm': return { y: ops.batchNorm(step, x) };
     // Never in place: x is posted to the page (transferred) once this layer has read it.
     case 'relu': return { y: ops.activation(step, x, 'relu') };
@@ -434,7 +535,7 @@ async function run(msg) {
     }
     const ms = performance.now() - t0;
     computeMs += ms;
-    if (result.engine) engines.add(result.engine);
+    if (result.conv) engines.add(result.engine); // the 'done' message's convEngine: convolutions only
     const y = result.y;
     if (!(await publish(gen, step.index, y, step.outShape, caps, { ms, engine: result.engine || 'js' }))) return;
     // The previous map has been read: hand it over (a copy if it is also y, e.g. dropout, or the cached input).
@@ -445,7 +546,7 @@ async function run(msg) {
   if (held) sendValues(gen, held.index, held.data, held.data !== input?.data);
   // Ops of layers that no longer exist (or are no longer computed) free their memory.
   for (const [index, cached] of opCache) {
-    if (!live.has(index)) { cached.op.delete(); opCache.delete(index); }
+    if (!live.has(index)) { cached.op?.delete(); opCache.delete(index); }
   }
   self.postMessage({
     type: 'done', gen, totalMs: performance.now() - started, computeMs,

@@ -367,7 +367,7 @@ export function createPreviews({ root, windowRoot, getSchema, onUi, endTyping, a
       root.dataset.computeMs = msg.computeMs.toFixed(2);
       const engine = msg.convEngine === 'simd' ? 'convolutions in the SIMD128 kernels (WebAssembly)'
         : msg.convEngine === 'js' ? 'convolutions in plain JS (no SIMD kernels in this build)' : 'no convolutions';
-      footer.textContent = `Refreshed in ${ms(total)} (worker ${ms(msg.totalMs)}): ${engine}; pooling, activations and the rest in JS, in a Web Worker.`;
+      footer.textContent = `Refreshed in ${ms(total)} (worker ${ms(msg.totalMs)}): ${engine}; pooling and upsampling in SIMD kernels too where they apply, activations and the rest in JS; in a Web Worker.`;
       renderNotices(msg.engineNote);
       for (const [index, card] of cards) {
         card.el.classList.remove('is-stale');

@@ -1,7 +1,8 @@
-// createConvOp (web/kernels.js over the WASM module's ConvOpHost): the SIMD
-// kernels compiled to WebAssembly against a plain JS convolution written here
-// from the definition, and bad options as JS Errors that leave the module
-// working. Build first: bash scripts/build.sh.
+// createConvOp and createPoolOp (web/kernels.js over the WASM module's
+// ConvOpHost and PoolOpHost): the SIMD kernels compiled to WebAssembly against
+// plain JS written here from the definitions (and, for pooling, against the
+// scalar reference and the preview's JS ops), and bad options as JS Errors
+// that leave the module working. Build first: bash scripts/build.sh.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -11,7 +12,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const dist = process.env.DIST_DIR || join(root, 'dist');
 const { default: createConvScope } = await import(pathToFileURL(join(dist, 'convscope.js')).href);
-const { createConvOp } = await import(pathToFileURL(join(dist, 'kernels.js')).href);
+const { createConvOp, createPoolOp } = await import(pathToFileURL(join(dist, 'kernels.js')).href);
+const ops = await import(pathToFileURL(join(dist, 'preview-ops.js')).href);
 const engine = await createConvScope({ wasmBinary: readFileSync(join(dist, 'convscope.wasm')) });
 
 function random(n, seed) {
@@ -149,3 +151,257 @@ for (const [options, message] of bad) {
     assert.throws(() => op.run(new Float32Array(50)), /run\(\) after delete\(\)/);
   });
 }
+
+// ---- pooling, global pooling, nearest upsampling (createPoolOp) ----------------
+
+// PyTorch's output size: floor, or ceil with the last window dropped when it
+// would start in the right padding.
+function poolSize(inSize, [pb, pe], k, s, d, ceil) {
+  const span = inSize + pb + pe - (d * (k - 1) + 1);
+  let out = Math.floor((span + (ceil ? s - 1 : 0)) / s) + 1;
+  if (ceil && out > 1 && (out - 1) * s >= inSize + pb) out -= 1;
+  return out;
+}
+
+// The definition, in float64: max over the window's input cells (-Infinity
+// when there are none), or their sum over the window clipped to the padded
+// input (countIncludePad) or to the input.
+function referencePool(o, input) {
+  const [N, H, W, C] = o.inputShape;
+  const [kh, kw] = o.kernel, [sh, sw] = o.stride, [dh, dwl] = o.dilation ?? [1, 1];
+  const [[top, bottom], [left, right]] = o.padding;
+  const OH = poolSize(H, [top, bottom], kh, sh, dh, o.ceilMode);
+  const OW = poolSize(W, [left, right], kw, sw, dwl, o.ceilMode);
+  const isMax = o.kind === 'max_pool';
+  if (OH < 1 || OW < 1) return { out: null, shape: [N, OH, OW, C] };
+  const out = new Float32Array(N * OH * OW * C);
+  for (let n = 0; n < N; ++n)
+    for (let oy = 0; oy < OH; ++oy)
+      for (let ox = 0; ox < OW; ++ox)
+        for (let c = 0; c < C; ++c) {
+          const y0 = oy * sh - top, x0 = ox * sw - left;
+          let acc = isMax ? -Infinity : 0, count = 0;
+          for (let ky = 0; ky < kh; ++ky)
+            for (let kx = 0; kx < kw; ++kx) {
+              const iy = y0 + ky * dh, ix = x0 + kx * dwl;
+              if (iy < 0 || iy >= H || ix < 0 || ix >= W) continue;
+              const v = input[((n * H + iy) * W + ix) * C + c];
+              acc = isMax ? Math.max(acc, v) : acc + v;
+              count += 1;
+            }
+          if (!isMax) {
+            const divisor = o.countIncludePad
+              ? (Math.min(y0 + kh, H + bottom) - y0) * (Math.min(x0 + kw, W + right) - x0) : count;
+            acc = divisor > 0 ? acc / divisor : 0;
+          }
+          out[((n * OH + oy) * OW + ox) * C + c] = acc;
+        }
+  return { out, shape: [N, OH, OW, C] };
+}
+
+// Like maxRelativeError, with equal values (infinities included) counting as no error.
+function poolError(got, want) {
+  let err = 0, scale = 1;
+  for (let i = 0; i < want.length; ++i) {
+    if (got[i] === want[i]) continue;
+    err = Math.max(err, Math.abs(got[i] - want[i]));
+    if (!Number.isFinite(err)) return Infinity;
+    scale = Math.max(scale, Math.abs(want[i]));
+  }
+  return err / scale;
+}
+
+function lcg(seed) {
+  let s = seed >>> 0;
+  return (n) => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return Math.floor((s / 4294967296) * n);
+  };
+}
+
+// The sampled sweep: sizes 1..17, channels 1..9, kernels 1..4, strides 1..3,
+// dilations 1..2 (max), paddings up to half the kernel, both ceil modes and
+// both count_include_pad rules.
+function poolCases(count, seed) {
+  const pick = lcg(seed);
+  const cases = [];
+  for (let i = 0; i < count; ++i) {
+    const kind = i % 2 ? 'avg_pool' : 'max_pool';
+    const kernel = [1 + pick(4), 1 + pick(4)];
+    const dilation = kind === 'max_pool' ? [1 + pick(2), 1 + pick(2)] : [1, 1];
+    const pad = (k) => [pick(Math.floor(k / 2) + 1), pick(Math.floor(k / 2) + 1)];
+    const c = {
+      kind, inputShape: [1 + (i % 7 === 0 ? 1 : 0), 1 + pick(17), 1 + pick(17), 1 + pick(9)],
+      kernel, stride: [1 + pick(3), 1 + pick(3)], padding: [pad(kernel[0]), pad(kernel[1])],
+      ceilMode: pick(2) === 1,
+    };
+    if (kind === 'max_pool') c.dilation = dilation;
+    else c.countIncludePad = pick(2) === 1;
+    cases.push(c);
+  }
+  return cases;
+}
+
+test('createPoolOp max and average pooling: SIMD = scalar reference = the JS definition over a sampled sweep', () => {
+  let ran = 0, refused = 0;
+  const seen = { ceil: new Set(), cip: new Set(), channels: new Set(), dil2: false, pad: false };
+  for (const [i, c] of poolCases(700, 5).entries()) {
+    const want = referencePool(c, random(c.inputShape.reduce((a, b) => a * b), 1000 + i));
+    if (want.shape[1] < 1 || want.shape[2] < 1) {
+      assert.throws(() => createPoolOp(engine, c), /createPoolOp: output (height|width) is -?\d+: /, JSON.stringify(c));
+      refused += 1;
+      continue;
+    }
+    const input = random(c.inputShape.reduce((a, b) => a * b), 1000 + i);
+    const op = createPoolOp(engine, c);
+    try {
+      assert.deepEqual(op.outputShape, want.shape, JSON.stringify(c));
+      const got = op.run(input);
+      assert.equal(got.length, want.out.length);
+      assert.ok(poolError(got, want.out) <= 1e-5, `${JSON.stringify(c)}: relative error ${poolError(got, want.out)}`);
+      assert.ok(poolError(op.runReference(input), want.out) <= 1e-5, JSON.stringify(c));
+      assert.ok(poolError(got, op.runReference(input)) <= 1e-5, JSON.stringify(c));
+    } finally {
+      op.delete();
+    }
+    ran += 1;
+    seen.ceil.add(c.ceilMode);
+    if (c.kind === 'avg_pool') seen.cip.add(c.countIncludePad);
+    seen.channels.add(c.inputShape[3]);
+    seen.dil2 ||= Boolean(c.dilation && (c.dilation[0] > 1 || c.dilation[1] > 1));
+    seen.pad ||= c.padding.flat().some((p) => p > 0);
+  }
+  assert.ok(ran > 400, `ran ${ran} cases (${refused} refused)`);
+  assert.equal(seen.ceil.size, 2);
+  assert.equal(seen.cip.size, 2);
+  assert.equal(seen.channels.size, 9);
+  assert.ok(seen.dil2 && seen.pad);
+});
+
+test('createPoolOp pooling agrees with the preview\'s JS op (web/preview-ops.js pool)', () => {
+  // The same cases, one image: max pooling is bit-identical except where a
+  // window holds no input cell (the kernel's -Infinity, the JS op's 0);
+  // average pooling sums in float32 (the JS op in float64), so within rounding.
+  let empty = 0;
+  for (const [i, c0] of poolCases(400, 11).entries()) {
+    const c = { ...c0, inputShape: [1, ...c0.inputShape.slice(1)] };
+    const [, H, W, C] = c.inputShape;
+    const size = (a) => poolSize(c.inputShape[1 + a], c.padding[a], c.kernel[a], c.stride[a], (c.dilation ?? [1, 1])[a], c.ceilMode);
+    if (size(0) < 1 || size(1) < 1) continue;
+    const input = random(H * W * C, 2000 + i);
+    const op = createPoolOp(engine, c);
+    const got = op.run(input);
+    op.delete();
+    const step = {
+      inShape: [H, W, C], outShape: [size(0), size(1), C], kernel: c.kernel, stride: c.stride,
+      dilation: c.dilation ?? [1, 1], pads: c.padding, ceil: c.ceilMode, countIncludePad: c.countIncludePad,
+    };
+    const js = ops.pool(step, input, c.kind === 'max_pool' ? 'max' : 'avg');
+    if (c.kind === 'max_pool') {
+      for (let j = 0; j < js.length; ++j) {
+        if (got[j] === -Infinity) { assert.equal(js[j], 0); empty += 1; } else assert.equal(got[j], js[j], JSON.stringify(c));
+      }
+    } else {
+      assert.ok(poolError(got, js) <= 1e-6, `${JSON.stringify(c)}: ${poolError(got, js)}`);
+    }
+  }
+  assert.ok(empty > 0, 'the sweep has windows without input cells');
+});
+
+test('createPoolOp global max and average pooling = the reference = the preview\'s JS op, bit for bit', () => {
+  const pick = lcg(3);
+  for (let i = 0; i < 60; ++i) {
+    const shape = [1 + (i % 3 === 0 ? 1 : 0), 1 + pick(17), 1 + pick(17), 1 + pick(9)];
+    const [N, H, W, C] = shape;
+    const input = random(N * H * W * C, 3000 + i);
+    for (const kind of ['global_max_pool', 'global_avg_pool']) {
+      const op = createPoolOp(engine, { kind, inputShape: shape });
+      assert.deepEqual(op.outputShape, [N, 1, 1, C]);
+      const got = op.run(input);
+      assert.deepEqual(got, op.runReference(input));
+      op.delete();
+      const js = ops.globalPool({ inShape: [H, W, C] }, input.subarray(0, H * W * C), kind === 'global_max_pool' ? 'max' : 'avg');
+      assert.deepEqual(got.subarray(0, C), js, `${kind} ${shape}`);
+    }
+  }
+});
+
+test('createPoolOp nearest upsampling, integer and other scales = the reference = the preview\'s JS op', () => {
+  const pick = lcg(4);
+  let fractional = 0;
+  for (let i = 0; i < 80; ++i) {
+    const shape = [1 + (i % 4 === 0 ? 1 : 0), 1 + pick(9), 1 + pick(9), 1 + pick(9)];
+    const [N, H, W, C] = shape;
+    // Half the cases an integer factor 1..3, half any size 1..30 (shrinking too).
+    const outputSize = i % 2 ? [H * (1 + pick(3)), W * (1 + pick(3))] : [1 + pick(30), 1 + pick(30)];
+    if (outputSize[0] % H || outputSize[1] % W) fractional += 1;
+    const input = random(N * H * W * C, 4000 + i);
+    const op = createPoolOp(engine, { kind: 'upsample_nearest', inputShape: shape, outputSize });
+    assert.deepEqual(op.outputShape, [N, ...outputSize, C]);
+    const got = op.run(input);
+    assert.deepEqual(got, op.runReference(input));
+    op.delete();
+    for (let n = 0; n < N; ++n) {
+      const step = { inShape: [H, W, C], outShape: [...outputSize, C] };
+      const js = ops.upsampleNearest(step, input.subarray(n * H * W * C, (n + 1) * H * W * C));
+      const plane = outputSize[0] * outputSize[1] * C;
+      assert.deepEqual(got.subarray(n * plane, (n + 1) * plane), js, `${shape} -> ${outputSize}`);
+    }
+  }
+  assert.ok(fractional > 20);
+});
+
+test('createPoolOp views and runInPlace use the op\'s own buffers', () => {
+  const op = createPoolOp(engine, { kind: 'max_pool', inputShape: [1, 4, 4, 1], kernel: [2, 2] });
+  op.inputView().set(Float32Array.from({ length: 16 }, (_, i) => i));
+  op.runInPlace();
+  assert.deepEqual([...op.outputView()], [5, 7, 13, 15]);
+  assert.equal(op.inputLength, 16);
+  assert.equal(op.outputLength, 4);
+  op.delete();
+  assert.throws(() => op.runInPlace(), /createPoolOp: run\(\) after delete\(\)/);
+});
+
+const goodPool = { kind: 'avg_pool', inputShape: [1, 5, 5, 2], kernel: [2, 2], stride: [1, 1], padding: [[1, 0], [0, 1]] };
+const badPool = [
+  [{ ...goodPool, kernel: [3, 0] }, /kernel\[1\] must be >= 1, got 0/],
+  [{ ...goodPool, stride: [1, 2.5] }, /stride\[1\] must be an integer, got 2.5/],
+  [{ ...goodPool, inputShape: [1, 5, 5] }, /inputShape must be an array of 4 integers, got \[1,5,5\]/],
+  [{ ...goodPool, inputShape: [1, 5, -5, 2] }, /inputShape\[2\] must be >= 1, got -5/],
+  [{ ...goodPool, kernel: [9, 9], padding: 'valid' }, /output height is -3: floor\(\(5 - 9\) \/ 1\) \+ 1 = -3/],
+  [{ ...goodPool, padding: [[1, -1], [0, 0]] }, /padding\[0\]\[1\] must be >= 0, got -1/],
+  [{ ...goodPool, padding: 'full' }, /padding must be "valid", "same" or \[\[top, bottom\], \[left, right\]\], got "full"/],
+  [{ ...goodPool, padding: [1, 1] }, /padding\[0\] must be an array of 2 integers, got 1/],
+  [{ ...goodPool, dilation: [2, 2] }, /dilation must be \[1, 1\] for average pooling/],
+  [{ ...goodPool, ceilMode: 'yes' }, /ceilMode must be true or false, got "yes"/],
+  [{ ...goodPool, countIncludePad: 0 }, /countIncludePad must be true or false, got 0/],
+  [{ ...goodPool, kind: 'max_pool', countIncludePad: true }, /option "countIncludePad" does not apply to max_pool/],
+  [{ ...goodPool, kind: 'adaptive_avg_pool' }, /kind must be "max_pool", "avg_pool", "global_max_pool", "global_avg_pool" or "upsample_nearest", got "adaptive_avg_pool"/],
+  [{ ...goodPool, kind: undefined }, /kind is required/],
+  [{ ...goodPool, pool_size: [2, 2] }, /unknown option "pool_size"/],
+  [{ kind: 'global_max_pool', inputShape: [1, 5, 5, 2], kernel: [2, 2] }, /option "kernel" does not apply to global_max_pool/],
+  [{ kind: 'upsample_nearest', inputShape: [1, 5, 5, 2] }, /outputSize \[oh, ow\] is required/],
+  [{ kind: 'upsample_nearest', inputShape: [1, 5, 5, 2], outputSize: [0, 4] }, /outputSize\[0\] must be >= 1, got 0/],
+  [{ kind: 'upsample_nearest', inputShape: [1, 5, 5, 2], outputSize: [100000, 100000] }, /the output would hold more than 16777216 floats/],
+  [{ ...goodPool, inputShape: [1, 100000, 100000, 3] }, /the input would hold more than 16777216 floats/],
+  [{ kind: 'global_avg_pool', inputShape: [2147483647, 2147483647, 2147483647, 2147483647] }, /the input would hold more than 16777216 floats/],
+  [{ ...goodPool, inputShape: [1, 5, 5, 1e20] }, /inputShape\[3\] must be an integer, got 100000000000000000000/],
+  [null, /options must be an object/],
+  [[1, 2], /options must be an object/],
+];
+
+for (const [options, message] of badPool) {
+  test(`createPoolOp: bad options throw an Error (${message.source.slice(0, 40)}) and the module keeps working`, () => {
+    assert.throws(() => createPoolOp(engine, options), (e) => e instanceof Error && e.message.startsWith('createPoolOp: ') && message.test(e.message));
+    const op = createPoolOp(engine, goodPool);
+    assert.deepEqual(op.outputShape, [1, 5, 5, 2]);
+    assert.equal(op.run(new Float32Array(50).fill(4)).length, 50);
+    assert.throws(() => op.run(new Float32Array(49)), /createPoolOp: input has 49 values; inputShape \[1,5,5,2\] needs 50/);
+    op.delete();
+    assert.throws(() => op.run(new Float32Array(50)), /run\(\) after delete\(\)/);
+  });
+}
+
+test('createPoolOp on a module without pool kernels says so', () => {
+  assert.throws(() => createPoolOp({}, goodPool), /createPoolOp: this module has no pool kernels/);
+});

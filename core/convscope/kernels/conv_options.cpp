@@ -1,9 +1,9 @@
 #include "convscope/kernels/conv_options.hpp"
 
-#include <cstdint>
-#include <limits>
+#include <iterator>
 
 #include "convscope/json.hpp"
+#include "convscope/kernels/options_json.hpp"
 #include "convscope/shape.hpp"
 
 namespace convscope::kernels {
@@ -15,32 +15,10 @@ using json::Value;
 constexpr const char* known_keys[] = {"kind",   "inputShape", "filters",         "kernel",        "stride", "dilation",
                                       "padding", "groups",    "depthMultiplier", "outputPadding", "relu"};
 
-std::string show(const Value& v) { return json::write(v, -1); }
-
-const Value* option(const Value& root, const char* key) {
-  const Value* v = root.find(key);
-  return v && !v->is_null() ? v : nullptr;
-}
-
-// An integer that fits int (the kernels' index type); `name` for messages.
-std::string read_int(const Value& v, const std::string& name, int& out) {
-  if (!v.is_integer() || v.as_int() < std::numeric_limits<int>::min() || v.as_int() > std::numeric_limits<int>::max()) {
-    return name + " must be an integer, got " + show(v);
-  }
-  out = int(v.as_int());
-  return "";
-}
-
-// An array of exactly `n` integers.
-std::string read_ints(const Value& v, const std::string& name, size_t n, int* out) {
-  if (!v.is_array() || v.as_array().size() != n) {
-    return name + " must be an array of " + std::to_string(n) + " integers, got " + show(v);
-  }
-  for (size_t i = 0; i < n; ++i) {
-    if (std::string e = read_int(v.as_array()[i], name + "[" + std::to_string(i) + "]", out[i]); !e.empty()) return e;
-  }
-  return "";
-}
+using options::option;
+using options::read_int;
+using options::read_ints;
+using options::show;
 
 std::string read_kind(const Value* v, ConvKind& out) {
   if (!v) return "kind is required: \"conv\", \"depthwise_conv\" or \"conv_transpose\"";
@@ -74,23 +52,11 @@ std::string read_padding(const Value* v, ConvDesc& d) {
     return "";
   }
   const char* shape_text = "padding must be \"valid\", \"same\" or [[top, bottom], [left, right]], got ";
-  if (!v->is_array() || v->as_array().size() != 2) return shape_text + show(*v);
-  int h[2], w[2];
-  if (std::string e = read_ints(v->as_array()[0], "padding[0]", 2, h); !e.empty()) return e;
-  if (std::string e = read_ints(v->as_array()[1], "padding[1]", 2, w); !e.empty()) return e;
-  d.pad_top = h[0];
-  d.pad_bottom = h[1];
-  d.pad_left = w[0];
-  d.pad_right = w[1];
-  return "";
+  return options::read_pads(*v, d.pad_top, d.pad_bottom, d.pad_left, d.pad_right, shape_text);
 }
 
 std::string read_all(const Value& root, ConvDesc& d) {
-  for (const auto& [key, value] : root.as_object()) {
-    bool known = false;
-    for (const char* k : known_keys) known = known || key == k;
-    if (!known) return "unknown option \"" + key + "\"";
-  }
+  if (std::string e = options::check_keys(root, known_keys, std::size(known_keys)); !e.empty()) return e;
   if (std::string e = read_kind(option(root, "kind"), d.kind); !e.empty()) return e;
   const Value* input = option(root, "inputShape");
   if (!input) return "inputShape [N, H, W, C] is required";
@@ -124,8 +90,7 @@ std::string read_all(const Value& root, ConvDesc& d) {
     if (std::string e = read_int(*v, "depthMultiplier", d.depth_multiplier); !e.empty()) return e;
   }
   if (const Value* v = option(root, "relu")) {
-    if (!v->is_bool()) return "relu must be true or false, got " + show(*v);
-    d.relu = v->as_bool();
+    if (std::string e = options::read_bool(*v, "relu", d.relu); !e.empty()) return e;
   }
   return read_padding(option(root, "padding"), d);
 }
@@ -134,9 +99,7 @@ std::string read_all(const Value& root, ConvDesc& d) {
 
 std::string conv_desc_from_json(const std::string& options_json, ConvDesc& out) {
   Value root;
-  json::ParseError parse_error;
-  if (!json::parse(options_json, root, parse_error)) return "options are not JSON: " + parse_error.message;
-  if (!root.is_object()) return "options must be an object";
+  if (std::string e = options::parse_object(options_json, root); !e.empty()) return e;
   ConvDesc d;
   if (std::string e = read_all(root, d); !e.empty()) return e;
   if (std::string e = validate(d); !e.empty()) return e;
