@@ -12,7 +12,7 @@
 #include "convscope/analyze.hpp"
 #include "convscope/import/export.hpp"
 #include "convscope/import/import.hpp"
-#include "convscope/import/keras_summary.hpp"
+#include "convscope/import/summary_check.hpp"
 #include "convscope/json.hpp"
 #include "convscope/network_json.hpp"
 

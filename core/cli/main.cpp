@@ -10,7 +10,7 @@
 #include "convscope/api.hpp"
 #include "convscope/import/detect.hpp"
 #include "convscope/import/import.hpp"
-#include "convscope/import/keras_summary.hpp"
+#include "convscope/import/summary_check.hpp"
 #include "convscope/json.hpp"
 #include "convscope/limits.hpp"
 #include "convscope/network_json.hpp"

@@ -42,7 +42,10 @@ Result export_code(const std::string& input, const std::string& target);
 // model.summary() -> the row-by-row cross-check as JSON (pretty):
 // {verdict, matched_by, rows, totals, notes}. exit_code 0 when every row and
 // the totals match, 1 when something differs, 2 when either is malformed;
-// Result::extras holds the network import's notes, as import_text's.
+// Result::extras holds the network import's notes, as import_text's; on
+// exit 2 it is "summary" when `summary_text` has a summary's header (so the
+// error is about that summary or the network, not "this is something else":
+// the page then shows it instead of the importers' message).
 Result check_summary(const std::string& network_input, const std::string& summary_text);
 
 std::string version();

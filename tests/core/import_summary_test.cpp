@@ -10,7 +10,7 @@
 
 #include "convscope/api.hpp"
 #include "convscope/import/detect.hpp"
-#include "convscope/import/keras_summary.hpp"
+#include "convscope/import/summary_check.hpp"
 #include "convscope/limits.hpp"
 #include "import_support.hpp"
 
@@ -85,6 +85,18 @@ const char* const kKeras2Mnist =
 const char* const kMnistNetwork = R"({"framework": "tensorflow", "input": [1, 28, 28, 1], "layers": [
     {"type": "conv", "filters": 32, "kernel": 3}, {"type": "max_pool", "kernel": 2},
     {"type": "flatten"}, {"type": "dense", "units": 10}]})";
+
+// "line L, column C: ", the position the page selects.
+bool starts_with_position(const std::string& error) {
+  size_t i = 0;
+  const auto number = [&] {
+    const size_t from = i;
+    while (i < error.size() && error[i] >= '0' && error[i] <= '9') ++i;
+    return i > from;
+  };
+  const auto word = [&](const std::string& w) { return error.compare(i, w.size(), w) == 0 && (i += w.size(), true); };
+  return word("line ") && number() && word(", column ") && number() && word(": ");
+}
 
 std::string replaced(std::string s, const std::string& from, const std::string& to) {
   const size_t at = s.find(from);
@@ -285,7 +297,9 @@ TEST_CASE("a network ConvScope finds invalid cannot match a summary Keras printe
   REQUIRE(report.first_error == 5u);
   const auto r = cs::api::check_summary(net, fixture("keras2_summary_functional.txt"));
   CHECK(r.exit_code == 1);
-  CHECK(contains(notes_of(output_json(r)), "ConvScope finds the network invalid at layer 5 (conv2d_3)"));
+  // Counted from 1 and out of all layers, as the page says it.
+  CHECK(contains(notes_of(output_json(r)), "ConvScope finds the network invalid at layer 6 of " +
+                                               std::to_string(report.layers.size()) + " (conv2d_3): "));
 }
 
 TEST_CASE("surrounding notebook text, CRLF and trailing spaces are tolerated") {
@@ -327,6 +341,17 @@ TEST_CASE("truncated or garbled summaries are named by line and column") {
     const std::string bad = replaced(keras3, "│ (None, 66, 66, 3)      ", "");
     CHECK(contains(summary_error(bad), "line 5, column 1: expected a table row of 3 cells, got 2 cells"));
   }
+  SUBCASE("every error with a place in the text starts with it") {
+    const std::string keras2 = kKeras2Mnist;
+    for (const std::string& bad :
+         {keras3.substr(0, 600), keras2.substr(0, 500), keras2.substr(0, keras2.find("Total params")),
+          replaced(keras2, "54090     ", "54O90     "), replaced(keras2, " flatten (Flatten)  ", " flatten            "),
+          replaced(keras2, "(None, 5408)     ", "[(None, 5408)    "), replaced(keras3, "│ (None, 66, 66, 3)      ", "")}) {
+      const std::string error = summary_error(bad);
+      CAPTURE(error);
+      CHECK(starts_with_position(error));
+    }
+  }
   SUBCASE("no table at all") {
     CHECK(contains(summary_error("Model: \"m\"\nnothing here\n"), "no Keras model.summary() table found"));
   }
@@ -334,6 +359,8 @@ TEST_CASE("truncated or garbled summaries are named by line and column") {
     const auto r = cs::api::check_summary(kMnistNetwork, "garbage");
     CHECK(r.exit_code == 2);
     CHECK(r.error.rfind("summary: no Keras model.summary() table found", 0) == 0);
+    const std::string cut = cs::api::check_summary(kMnistNetwork, std::string(kKeras2Mnist).substr(0, 500)).error;
+    CHECK(cut.substr(0, 51) == "summary: line 9, column 19: the table is not closed");
     const auto swapped = cs::api::check_summary(kKeras2Mnist, kMnistNetwork);
     CHECK(swapped.exit_code == 2);
     CHECK(contains(swapped.error, "network: this is a Keras model.summary() text and the summary is not"));
@@ -400,5 +427,138 @@ TEST_CASE("convscope check-summary prints a table or --json, exits 0 / 1 / 2") {
       CHECK(r.exit_code == 2);
       CHECK(r.err == std::string("convscope: ") + imp::kSummaryIsNotANetwork + "\n");
     }
+  }
+}
+
+// TF 2.8's layer_utils.print_summary for a model that is not a chain:
+// positions [.33, .55, .67, 1.] of line_length 98 (columns 32, 53, 65) and
+// print_row cutting each field to its width minus one, without wrapping.
+const char* const kTf28Functional =
+    "Model: \"model\"\n"
+    "__________________________________________________________________________________________________\n"
+    "Layer (type)                    Output Shape         Param #     Connected to                     \n"
+    "==================================================================================================\n"
+    "input_1 (InputLayer)            [(None, 224, 224, 3) 0           []                               \n"
+    "__________________________________________________________________________________________________\n"
+    "conv2d (Conv2D)                 (None, 112, 112, 128 3584        ['input_1[0][0]']                \n"
+    "__________________________________________________________________________________________________\n"
+    "conv2d_1 (Conv2D)               (None, 112, 112, 128 147584      ['conv2d[0][0]']                 \n"
+    "__________________________________________________________________________________________________\n"
+    "add (Add)                       (None, 112, 112, 128 0           ['conv2d[0][0]', 'conv2d_1[0][0]'\n"
+    "__________________________________________________________________________________________________\n"
+    "global_average_pooling2d (Globa (None, 128)          0           ['add[0][0]']                    \n"
+    "__________________________________________________________________________________________________\n"
+    "dense (Dense)                   (None, 10)           1290        ['global_average_pooling2d[0][0]'\n"
+    "==================================================================================================\n"
+    "Total params: 152,458\n"
+    "Trainable params: 152,458\n"
+    "Non-trainable params: 0\n"
+    "__________________________________________________________________________________________________\n";
+
+TEST_CASE("TF 2.8 cuts shapes at their column's width: read as cut off, not compared, and said so") {
+  // Not a fixture: TF 2.8 prints this layout only for models that are not
+  // chains, which ConvScope does not import, so no network fixture pairs with it.
+  const imp::Summary s = summary_ok(kTf28Functional);
+  CHECK(s.style == imp::Summary::Style::keras2_legacy);
+  REQUIRE(s.rows.size() == 6);
+  CHECK(s.rows[0].cls == "InputLayer");
+  CHECK(s.rows[0].shape_cut_off);
+  CHECK(s.rows[0].shape.empty());
+  CHECK(s.rows[0].shape_text == "[(None, 224, 224, 3)");
+  CHECK(s.rows[1].shape_text == "(None, 112, 112, 128");
+  CHECK(s.rows[1].params == 3584);
+  CHECK(s.rows[4].name == "global_average_pooling2d");
+  CHECK(s.rows[4].cls == "Globa");
+  CHECK(s.rows[4].cut_off);
+  CHECK(s.rows[4].shape == std::vector<std::optional<int64_t>>{std::nullopt, 128});
+  CHECK_FALSE(s.rows[4].shape_cut_off);
+  CHECK(s.total_params == 152458);
+
+  // The chain without `add`: every other row matches, the cut shapes uncompared.
+  const std::string net = R"({"framework": "tensorflow", "input": [1, 224, 224, 3], "layers": [
+      {"type": "conv", "name": "conv2d", "filters": 128, "kernel": 3, "stride": 2, "padding": "same"},
+      {"type": "conv", "name": "conv2d_1", "filters": 128, "kernel": 3, "padding": "same"},
+      {"type": "global_avg_pool", "name": "global_average_pooling2d"},
+      {"type": "dense", "name": "dense", "units": 10}]})";
+  const auto r = cs::api::check_summary(net, kTf28Functional);
+  CHECK(r.exit_code == 1);
+  const auto v = output_json(r);
+  CHECK(verdicts(v) == std::vector<std::string>{"match", "match", "match", "only in summary", "match", "match"});
+  CHECK(v.find("rows")->as_array()[1].find("summary_shape")->as_string() == "(None, 112, 112, 128");
+  CHECK(v.find("rows")->as_array()[4].find("class")->as_string() == "GlobalAveragePooling2D");
+  CHECK(contains(notes_of(v), "\"conv2d\" (Conv2D): Keras cut the output shape at its column's width "
+                              "(\"(None, 112, 112, 128\"); it is not compared"));
+  CHECK(contains(notes_of(v), "\"global_average_pooling2d\": Keras cut this name at its column's width"));
+
+  SUBCASE("TF 2.9+ wraps instead of cutting: an unclosed shape there is garbled") {
+    std::string wrapped = kKeras2Mnist;
+    wrapped = replaced(wrapped, "(None, 26, 26, 32)", "[(None, 26, 26, 32");
+    CHECK(summary_error(wrapped) == "line 5, column 30: expected ']' to close the output shape \"[(None, 26, 26, 32\"");
+  }
+}
+
+// TF 2.8, one layer: no "____" between rows, the name cut before its class.
+const char* const kTf28OneLayer =
+    "Model: \"sequential\"\n"
+    "_________________________________________________________________\n"
+    "Layer (type)                 Output Shape              Param #   \n"
+    "=================================================================\n"
+    "classifier_conv_layer_with_l (None, 26, 26, 8)         80        \n"
+    "=================================================================\n"
+    "Total params: 80\n"
+    "Trainable params: 80\n"
+    "Non-trainable params: 0\n"
+    "_________________________________________________________________\n";
+
+TEST_CASE("TF 2.8 is recognised by its header alone, and a name cut before its class is matched by its beginning") {
+  const imp::Summary s = summary_ok(kTf28OneLayer);
+  CHECK(s.style == imp::Summary::Style::keras2_legacy);
+  REQUIRE(s.rows.size() == 1);
+  CHECK(s.rows[0].name == "classifier_conv_layer_with_l");
+  CHECK(s.rows[0].cls.empty());
+  CHECK(s.rows[0].cut_off);
+  const std::string net = R"({"framework": "tensorflow", "input": [1, 28, 28, 1], "layers": [
+      {"type": "conv", "name": "classifier_conv_layer_with_long_name", "filters": 8, "kernel": 3}]})";
+  const auto r = cs::api::check_summary(net, kTf28OneLayer);
+  CHECK(r.exit_code == 0);
+  const auto v = output_json(r);
+  const auto& row = v.find("rows")->as_array()[0];
+  CHECK(row.find("name")->as_string() == "classifier_conv_layer_with_long_name");
+  CHECK(row.find("class")->as_string() == "Conv2D");
+  CHECK(contains(notes_of(v), "\"classifier_conv_layer_with_l\": Keras cut this name at its column's width; matched "
+                              "by the beginning of the name, whose class was cut off too"));
+  SUBCASE("a name short of the column's width was not cut: its missing class is an error") {
+    const std::string bad = replaced(kTf28OneLayer, "classifier_conv_layer_with_l ", "classifier                   ");
+    CHECK(summary_error(bad) == "line 5, column 1: expected \"name (Class)\", got \"classifier\"");
+  }
+}
+
+TEST_CASE("a name cell of a million ellipses is read in one pass, and cut names are held to the name limit") {
+  const auto keras3 = [](const std::string& name_cell) {
+    return "Model: \"m\"\n"
+           "┏━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━┓\n"
+           "┃ Layer (type)        ┃ Output Shape      ┃    Param # ┃\n"
+           "┡━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━┩\n"
+           "│ " + name_cell + " │ (None, 10)        │         17 │\n"
+           "└─────────────────────┴───────────────────┴────────────┘\n"
+           " Total params: 17 (68.00 B)\n";
+  };
+  std::string ellipses;
+  for (int i = 0; i < 1300000; ++i) ellipses += "…";
+  SUBCASE("3.9 MB: stripping one '…' at a time took over a minute; fuzz and CI timeouts catch a regression") {
+    const std::string text = keras3("a (" + ellipses);
+    REQUIRE(text.size() > 3900000);
+    REQUIRE(text.size() < imp::max_text_bytes);
+    const imp::Summary s = summary_ok(text);
+    REQUIRE(s.rows.size() == 1);
+    CHECK(s.rows[0].name == "a");
+    CHECK(s.rows[0].cls.empty());
+    CHECK(s.rows[0].cut_off);
+  }
+  SUBCASE("a name over the limit before the ellipsis") {
+    CHECK(summary_error(keras3(std::string(cs::limits::max_name_chars + 1, 'a') + "…")) ==
+          "line 5, column 3: layer name longer than 200 characters");
+    CHECK(summary_error(keras3("a (" + std::string(cs::limits::max_name_chars + 1, 'B') + ellipses)) ==
+          "line 5, column 3: layer class longer than 200 characters");
   }
 }

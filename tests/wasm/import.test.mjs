@@ -104,6 +104,8 @@ test('a cut-short summary gives the CLI\'s message in the module', () => {
   const native = spawnSync(cli, ['check-summary', networkFile, '-'], { input: cut, encoding: 'utf8' });
   assert.equal(native.status, 2);
   assert.equal(`convscope: ${wasm.error}\n`, native.stderr);
+  assert.equal(wasm.extras, 'summary', 'the text is flagged as a summary, so the page shows this message');
+  assert.equal(engine.checkSummary(readFileSync(networkFile, 'utf8'), 'hello').extras, '', 'and other text is not');
 });
 
 test('bad input gives the message, never an abort', () => {

@@ -147,6 +147,15 @@ test('a pasted Keras model.summary() is checked against the network in the edito
   assert.deepEqual(rows.map((r) => r[1]), expected.rows.map((r) => r.verdict), 'the verdict of every row, as the CLI');
   assert.match(rows.find((r) => r[1] === 'shape differs')[0], /conv2d_1/);
   await page.click('#import-close');
+
+  // Cut short: the summary reader's own message (line and column), not "import the model's JSON instead".
+  const cut = fixture('keras2_summary_functional.txt').split('\n').slice(0, 9).join('\n');
+  const native = spawnSync(CLI, ['check-summary', join(FIXTURES, 'keras2_functional.json'), '-'], { input: cut, encoding: 'utf8' });
+  assert.equal(native.status, 2);
+  await importText(page, cut);
+  assert.equal(await page.locator('#import-error').innerText(), native.stderr.trim().replace(/^convscope: summary: /, ''));
+  assert.match(await page.locator('#import-error').innerText(), /^line \d+, column \d+: /);
+  await page.click('#import-close');
   assert.equal(await hashOf(page), hash, 'a cross-check changes nothing');
   assert.deepEqual(problems.pageErrors, []);
   await close();

@@ -4,7 +4,7 @@
 #include "convscope/api.hpp"
 #include "convscope/import/export.hpp"
 #include "convscope/import/import.hpp"
-#include "convscope/import/keras_summary.hpp"
+#include "convscope/import/summary_check.hpp"
 #include "convscope/network_json.hpp"
 
 namespace convscope::api {
@@ -59,14 +59,20 @@ Result export_code(const std::string& input, const std::string& target) {
 }
 
 Result check_summary(const std::string& network_input, const std::string& summary_text) {
-  if (import::looks_like_keras_summary(network_input) && !import::looks_like_keras_summary(summary_text))
-    return malformed("network: this is a Keras model.summary() text and the summary is not; give the network "
-                     "(Keras JSON, the JSON contract, ...) first and the summary second");
+  const bool is_summary = import::looks_like_keras_summary(summary_text);
+  const auto refused = [&](std::string error) {
+    Result r = malformed(std::move(error));
+    if (is_summary) r.extras = "summary";
+    return r;
+  };
+  if (import::looks_like_keras_summary(network_input) && !is_summary)
+    return refused("network: this is a Keras model.summary() text and the summary is not; give the network "
+                   "(Keras JSON, the JSON contract, ...) first and the summary second");
   import::Summary summary;
   std::string error;
-  if (!import::parse_keras_summary(summary_text, summary, error)) return malformed("summary: " + error);
+  if (!import::parse_keras_summary(summary_text, summary, error)) return refused("summary: " + error);
   import::ImportResult imported_network;
-  if (!imported(network_input, "", "", imported_network, error)) return malformed("network: " + error);
+  if (!imported(network_input, "", "", imported_network, error)) return refused("network: " + error);
   const import::SummaryCheck check = import::check_summary(summary, imported_network.network);
   Result r;
   r.exit_code = check.all_match ? 0 : 1;

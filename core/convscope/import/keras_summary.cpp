@@ -1,17 +1,18 @@
+// Reads Keras model.summary() text: lines and columns, the fixed-width
+// table of tf.keras 2 (both layouts), the rich table of Keras 3, the totals.
 #include "convscope/import/keras_summary.hpp"
 
 #include <algorithm>
 
-#include "convscope/analyze.hpp"
-#include "convscope/conventions.hpp"
 #include "convscope/import/import.hpp"
+#include "convscope/import/keras_summary_lines.hpp"
 #include "convscope/import/text.hpp"
 #include "convscope/limits.hpp"
 
 namespace convscope::import {
 
-using json::Value;
 using std::to_string;
+using namespace summary_lines;
 
 const char* const kSummaryIsNotANetwork =
     "this is the text of Keras model.summary(): it carries output shapes and parameter counts but not kernel "
@@ -37,101 +38,13 @@ bool looks_like_keras_summary(const std::string& t) {
 
 namespace {
 
-// ---- Lines and columns ---------------------------------------------------------
-
-struct Line {
-  size_t begin = 0, end = 0;  // end excludes "\r\n" and trailing spaces
-};
-
-std::vector<Line> lines_of(const std::string& t) {
-  std::vector<Line> out;
-  size_t pos = 0;
-  while (pos <= t.size()) {
-    size_t eol = t.find('\n', pos);
-    if (eol == std::string::npos) eol = t.size();
-    size_t end = eol;
-    while (end > pos && (t[end - 1] == '\r' || t[end - 1] == ' ' || t[end - 1] == '\t')) --end;
-    out.push_back({pos, end});
-    pos = eol + 1;
-  }
-  return out;
-}
-
-bool is_continuation(unsigned char c) { return (c & 0xC0) == 0x80; }
-
-// Code points from `begin` to `end`: Keras and rich align columns by characters.
-size_t width_of(const std::string& t, size_t begin, size_t end) {
-  size_t n = 0;
-  for (size_t i = begin; i < end; ++i)
-    if (!is_continuation(static_cast<unsigned char>(t[i]))) ++n;
-  return n;
-}
-
-// The byte offset of character column `col` in the line (its end if shorter).
-size_t byte_at_column(const std::string& t, const Line& l, size_t col) {
-  size_t n = 0;
-  for (size_t i = l.begin; i < l.end; ++i) {
-    if (is_continuation(static_cast<unsigned char>(t[i]))) continue;
-    if (n++ == col) return i;
-  }
-  return l.end;
-}
-
-size_t skip_spaces(const std::string& t, size_t i, size_t end) {
-  while (i < end && (t[i] == ' ' || t[i] == '\t')) ++i;
-  return i;
-}
-
-std::string trimmed(const std::string& t, size_t begin, size_t end) {
-  begin = skip_spaces(t, begin, end);
-  while (end > begin && (t[end - 1] == ' ' || t[end - 1] == '\t')) --end;
-  return t.substr(begin, end - begin);
-}
-
-// Box drawing characters (U+2500..U+257F): E2 94 xx or E2 95 xx.
-bool box_at(const std::string& t, size_t i, size_t end) {
-  return i + 3 <= end && static_cast<unsigned char>(t[i]) == 0xE2 &&
-         (static_cast<unsigned char>(t[i + 1]) == 0x94 || static_cast<unsigned char>(t[i + 1]) == 0x95);
-}
-// │ (U+2502) and ┃ (U+2503): the cell borders of rich's tables.
-bool bar_at(const std::string& t, size_t i, size_t end) {
-  return box_at(t, i, end) && static_cast<unsigned char>(t[i + 1]) == 0x94 &&
-         (static_cast<unsigned char>(t[i + 2]) == 0x82 || static_cast<unsigned char>(t[i + 2]) == 0x83);
-}
-
-bool is_blank(const Line& l, const std::string& t) { return skip_spaces(t, l.begin, l.end) == l.end; }
-
-// A line made of one character only (Keras 2's "____" and "====").
-bool is_rule_of(const std::string& t, const Line& l, char c) {
-  const size_t b = skip_spaces(t, l.begin, l.end);
-  if (l.end - b < 10) return false;
-  for (size_t i = b; i < l.end; ++i)
-    if (t[i] != c) return false;
-  return true;
-}
-
-// A line of box characters only (rich's rules); `bottom` when it closes the table.
-bool is_box_rule(const std::string& t, const Line& l, bool* bottom) {
-  const size_t b = skip_spaces(t, l.begin, l.end);
-  if (b == l.end || !box_at(t, b, l.end)) return false;
-  for (size_t i = b; i < l.end; i += 3) {
-    if (!box_at(t, i, l.end) || bar_at(t, i, l.end)) return false;
-  }
-  if (bottom) {
-    // └ ┗ ╰ ╘ ╙ ╚: a bottom-left corner.
-    const unsigned char c1 = static_cast<unsigned char>(t[b + 1]), c2 = static_cast<unsigned char>(t[b + 2]);
-    *bottom = (c1 == 0x94 && (c2 == 0x94 || c2 == 0x97)) || (c1 == 0x95 && (c2 == 0xB0 || c2 == 0x98 || c2 == 0x99 || c2 == 0x9A));
-  }
-  return true;
-}
-
 // ---- Rows -----------------------------------------------------------------------
 
 // One table row as read: each column's pieces joined over its wrapped lines.
 struct RawRow {
   std::string name, shape, params;
   size_t name_at = 0, shape_at = 0, params_at = 0;
-  bool name_full = false;  // the last name piece filled its cell (Keras 3)
+  bool name_full = false;  // the last name piece filled its cell
 };
 
 struct Reader {
@@ -163,17 +76,32 @@ bool read_params(Reader& rd, const std::string& s, size_t at, int64_t& out) {
 
 const char* const kEllipsis = "\xE2\x80\xA6";  // rich ends a cut cell with it (Keras 3, narrow terminals)
 
-std::string without_ellipsis(std::string s) {
-  for (size_t at = s.find(kEllipsis); at != std::string::npos; at = s.find(kEllipsis)) s.erase(at, 3);
-  return s;
+// In one pass: a pasted cell may hold a million of them.
+std::string without_ellipsis(const std::string& s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size();) {
+    if (s.compare(i, 3, kEllipsis) == 0) i += 3;
+    else out += s[i++];
+  }
+  return out;
+}
+
+// TF <= 2.8 cuts every field at its column's width without wrapping:
+// "[(None, 224, 224, 3)", "(None, 112, 112, 128".
+bool unclosed(const std::string& s) {
+  return !s.empty() && ((s[0] == '[' && s.back() != ']') || (s[0] == '(' && s.back() != ')'));
 }
 
 // "(None, 26, 26, 32)", "(None,)", "[(None, 28, 28, 1)]"; "multiple", "?",
-// several outputs and a shape cut short with an ellipsis leave `row.shape` empty.
-bool read_shape(Reader& rd, const std::string& s, size_t at, SummaryRow& row) {
+// several outputs and a shape cut short (rich's ellipsis, TF <= 2.8's column
+// width) leave `row.shape` empty.
+bool read_shape(Reader& rd, const std::string& s, size_t at, bool legacy, SummaryRow& row) {
   row.shape_text = s;
   row.shape.clear();
-  if (s == "multiple" || s == "?" || s.find(kEllipsis) != std::string::npos) return true;
+  if (s == "multiple" || s == "?") return true;
+  row.shape_cut_off = s.find(kEllipsis) != std::string::npos || (legacy && unclosed(s));
+  if (row.shape_cut_off) return true;
   std::string tuple = s;
   if (!s.empty() && s[0] == '[') {
     if (s.back() != ']') return rd.fail(at, "expected ']' to close the output shape " + text::quoted(s));
@@ -208,37 +136,46 @@ bool read_shape(Reader& rd, const std::string& s, size_t at, SummaryRow& row) {
   return true;
 }
 
-bool finish_row(Reader& rd, const RawRow& raw, bool legacy, SummaryRow& row) {
-  row.offset = raw.name_at;
-  if (raw.name.find(kEllipsis) != std::string::npos) {
-    // "global_max_pooling…" / "(GlobalMaxPooling1…": keep what is there, match by prefix.
-    legacy = true;
-    const size_t cut = raw.name.find(kEllipsis), open = raw.name.find('(');
+// "conv2d (Conv2D)", wrapped pieces joined; cut names keep what is there and
+// are matched by their beginning.
+bool read_name(Reader& rd, const RawRow& raw, bool legacy, SummaryRow& row) {
+  const size_t cut = raw.name.find(kEllipsis);
+  if (cut != std::string::npos) {
+    // rich (Keras 3) ends a cut cell with '…': "global_max_pooling…" / "(GlobalMaxPooling1…".
+    const size_t open = raw.name.find('(');
     row.name = without_ellipsis(trimmed(raw.name, 0, std::min(cut, open)));
     row.cls = open == std::string::npos ? "" : without_ellipsis(raw.name.substr(open + 1));
     if (!row.cls.empty() && row.cls.back() == ')') row.cls.pop_back();
     row.cut_off = true;
-    if (row.name.empty()) return rd.fail(raw.name_at, "a row without a layer name: " + text::quoted(raw.name));
-    return read_shape(rd, raw.shape, raw.shape_at, row) && read_params(rd, raw.params, raw.params_at, row.params);
-  }
-  const size_t open = raw.name.rfind('(');
-  if (open == std::string::npos || open == 0) {
-    if (!legacy) return rd.fail(raw.name_at, "expected \"name (Class)\", got " + text::quoted(raw.name));
-    // TF <= 2.8 cuts the first column at 28 characters without wrapping.
-    row.name = raw.name;
-    row.cut_off = true;
   } else {
-    row.name = trimmed(raw.name, 0, open);
-    const size_t close = raw.name.find(')', open);
-    row.cls = raw.name.substr(open + 1, (close == std::string::npos ? raw.name.size() : close) - open - 1);
-    row.cut_off = close == std::string::npos;
-    if (row.cut_off && !legacy)
-      return rd.fail(raw.name_at, "missing ')' after the class in " + text::quoted(raw.name));
+    // TF <= 2.8 cuts the first column at its width (28 or 31 characters)
+    // without wrapping, possibly before the class: only a full cell was cut.
+    const bool cut_explains = legacy && raw.name_full;
+    const size_t open = raw.name.rfind('(');
+    if (open == std::string::npos || open == 0) {
+      if (!cut_explains) return rd.fail(raw.name_at, "expected \"name (Class)\", got " + text::quoted(raw.name));
+      row.name = raw.name;
+      row.cut_off = true;
+    } else {
+      row.name = trimmed(raw.name, 0, open);
+      const size_t close = raw.name.find(')', open);
+      row.cls = raw.name.substr(open + 1, (close == std::string::npos ? raw.name.size() : close) - open - 1);
+      row.cut_off = close == std::string::npos;
+      if (row.cut_off && !cut_explains)
+        return rd.fail(raw.name_at, "missing ')' after the class in " + text::quoted(raw.name));
+    }
   }
   if (row.name.empty()) return rd.fail(raw.name_at, "a row without a layer name: " + text::quoted(raw.name));
-  if (row.name.size() > limits::max_name_chars)
-    return rd.fail(raw.name_at, "layer name longer than " + to_string(limits::max_name_chars) + " characters");
-  return read_shape(rd, raw.shape, raw.shape_at, row) && read_params(rd, raw.params, raw.params_at, row.params);
+  if (row.name.size() > limits::max_name_chars || row.cls.size() > limits::max_name_chars)
+    return rd.fail(raw.name_at, std::string(row.name.size() > limits::max_name_chars ? "layer name" : "layer class") +
+                                    " longer than " + to_string(limits::max_name_chars) + " characters");
+  return true;
+}
+
+bool finish_row(Reader& rd, const RawRow& raw, bool legacy, SummaryRow& row) {
+  row.offset = raw.name_at;
+  return read_name(rd, raw, legacy, row) && read_shape(rd, raw.shape, raw.shape_at, legacy, row) &&
+         read_params(rd, raw.params, raw.params_at, row.params);
 }
 
 // Appends a wrapped piece. Keras 2 cuts at a fixed width (join as is); rich
@@ -281,7 +218,10 @@ bool read_keras2(Reader& rd, const std::vector<Line>& lines, size_t header, std:
   size_t i = header + 1;
   if (i >= lines.size() || !is_rule_of(t, lines[i], '='))
     return rd.fail(i < lines.size() ? lines[i].begin : t.size(), "expected the \"=====\" line under the header");
-  legacy = false;
+  // TF <= 2.8 starts the header in the rule's first column, TF 2.9+ one to
+  // the right; TF <= 2.8 also draws "____" between rows (not with one row).
+  const size_t rule_at = skip_spaces(t, lines[i].begin, lines[i].end) - lines[i].begin;
+  legacy = width_of(t, h.begin, h.begin + head.find("Layer (type)")) <= rule_at;
   for (++i; i < lines.size(); ++i) {
     const Line& l = lines[i];
     if (is_blank(l, t)) continue;
@@ -312,6 +252,9 @@ bool read_keras2(Reader& rd, const std::vector<Line>& lines, size_t header, std:
                                 text::quoted(t.substr(first, l.end - first)));
     }
     RawRow& r = rows.back();
+    // Filled up to the space before the shape column, or one short: TF <= 2.8
+    // may cut on the space before "(Class)".
+    if (!name.empty()) r.name_full = width_of(t, l.begin, skip_spaces(t, l.begin, s) + name.size()) + 2 >= c.shape;
     append_piece(r.name, name, false);
     append_piece(r.shape, shape, false);
     append_piece(r.params, param, false);
@@ -455,341 +398,6 @@ bool parse_keras_summary(const std::string& t, Summary& out, std::string& error)
     out.rows.push_back(std::move(row));
   }
   return true;
-}
-
-// ---- The cross-check ---------------------------------------------------------------
-
-namespace {
-
-// A row of the network as Keras would list it.
-struct NetRow {
-  std::string name, cls;
-  std::optional<Shape> shape;
-  std::optional<int64_t> params;
-  bool folded = false;  // a separable conv's depthwise + pointwise pair
-  bool batch_norm = false;
-};
-
-bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() > suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
-// NCHW-style shapes as Keras prints them: channels last.
-Shape channels_last(const Shape& s, Framework fw) {
-  if (conventions::channels_last(fw) || s.size() < 3) return s;
-  Shape out = {s[0]};
-  out.insert(out.end(), s.begin() + 2, s.end());
-  out.push_back(s[1]);
-  return out;
-}
-
-std::vector<NetRow> network_rows(const Report& report, const Network& net) {
-  std::vector<NetRow> rows;
-  const size_t rank = net.spatial_rank();
-  for (size_t i = 0; i < report.layers.size(); ++i) {
-    const LayerReport& l = report.layers[i];
-    NetRow r;
-    r.name = l.name;
-    r.cls = conventions::framework_layer_name(Framework::tensorflow, l.type, rank);
-    if (l.output) r.shape = channels_last(*l.output, net.framework);
-    r.params = l.params;
-    r.batch_norm = l.type == LayerType::batch_norm;
-    // The Keras importer reads SeparableConv2D "s" as s_depthwise + s_pointwise.
-    if (i + 1 < report.layers.size() && l.type == LayerType::depthwise_conv && ends_with(l.name, "_depthwise")) {
-      const LayerReport& p = report.layers[i + 1];
-      const std::string base = l.name.substr(0, l.name.size() - 10);
-      if (p.type == LayerType::conv && p.name == base + "_pointwise") {
-        r.name = base;
-        r.cls = "SeparableConv" + to_string(rank) + "D";
-        r.shape = p.output ? std::optional<Shape>(channels_last(*p.output, net.framework)) : std::nullopt;
-        r.params = l.params && p.params ? std::optional<int64_t>(*l.params + *p.params) : std::nullopt;
-        r.folded = true;
-        ++i;
-      }
-    }
-    rows.push_back(std::move(r));
-  }
-  return rows;
-}
-
-bool is_input_row(const SummaryRow& r) { return r.cls == "InputLayer"; }
-
-bool name_matches(const SummaryRow& s, const NetRow& n) {
-  if (s.cut_off) return n.name.compare(0, s.name.size(), s.name) == 0;
-  return s.name == n.name;
-}
-
-bool shapes_agree(const SummaryRow& s, const std::optional<Shape>& c) {
-  if (s.shape.empty()) return true;  // `multiple`, `?`: not compared
-  if (!c || c->size() != s.shape.size()) return false;
-  for (size_t i = 0; i < c->size(); ++i)
-    if (s.shape[i] && *s.shape[i] != (*c)[i]) return false;
-  return true;
-}
-
-std::string with_commas(int64_t v) {
-  std::string digits = to_string(v < 0 ? -v : v), out;
-  for (size_t i = 0; i < digits.size(); ++i) {
-    if (i && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return (v < 0 ? "-" : "") + out;
-}
-
-std::string keras_text(const Value& shape) {
-  if (shape.is_string()) return shape.as_string();
-  if (!shape.is_array()) return "-";
-  std::string s = "(";
-  for (size_t i = 0; i < shape.as_array().size(); ++i) {
-    const Value& d = shape.as_array()[i];
-    s += (i ? ", " : "") + (d.is_null() ? std::string("None") : to_string(d.as_int()));
-  }
-  return s + (shape.as_array().size() == 1 ? ",)" : ")");
-}
-
-std::string bracket_text(const Value& shape) {
-  if (!shape.is_array()) return "-";
-  std::string s = "[";
-  for (size_t i = 0; i < shape.as_array().size(); ++i) s += (i ? ", " : "") + to_string(shape.as_array()[i].as_int());
-  return s + "]";
-}
-
-Value shape_json(const std::vector<std::optional<int64_t>>& s) {
-  json::Array a;
-  for (const auto& d : s) a.push_back(d ? Value(*d) : Value());
-  return Value(std::move(a));
-}
-
-Value shape_json(const std::optional<Shape>& s) {
-  if (!s) return Value();
-  json::Array a;
-  for (int64_t d : *s) a.push_back(Value(d));
-  return Value(std::move(a));
-}
-
-struct Pair {
-  const SummaryRow* s = nullptr;
-  const NetRow* n = nullptr;
-};
-
-}  // namespace
-
-SummaryCheck check_summary(const Summary& summary, const Network& net) {
-  AnalyzeOptions options;
-  options.fixes = false;
-  options.min_input = false;
-  const Report report = analyze(net, options);
-  const std::vector<NetRow> net_rows = network_rows(report, net);
-  json::Array notes;
-  const auto note = [&](const std::string& n) { notes.push_back(Value(n)); };
-  note(std::string("read a ") + to_string(summary.style) + " summary" +
-       (summary.model_name.empty() ? std::string() : " of model " + text::quoted(summary.model_name)) + ": " +
-       to_string(summary.rows.size()) + " rows");
-
-  // By name when at least half of the summary's layers are found by name.
-  size_t layer_rows = 0, found = 0;
-  for (const SummaryRow& s : summary.rows) {
-    if (is_input_row(s)) continue;
-    ++layer_rows;
-    for (const NetRow& n : net_rows)
-      if (name_matches(s, n)) {
-        ++found;
-        break;
-      }
-  }
-  const bool by_name = found > 0 && 2 * found >= layer_rows;
-  if (by_name) {
-    note("rows matched by layer name");
-  } else {
-    note("the layer names differ from the network's (" + to_string(found) + " of " + to_string(layer_rows) +
-         " found), so rows are matched by position: the summary's n-th layer with the network's n-th");
-  }
-
-  std::vector<Pair> pairs;
-  std::vector<bool> used(net_rows.size(), false);
-  const NetRow input_row{"", "InputLayer", channels_last(net.input, net.framework), int64_t{0}, false, false};
-  size_t next = 0;
-  for (const SummaryRow& s : summary.rows) {
-    if (is_input_row(s)) {
-      pairs.push_back({&s, &input_row});
-      continue;
-    }
-    size_t j = net_rows.size();
-    if (by_name) {
-      for (size_t k = 0; k < net_rows.size() && j == net_rows.size(); ++k)
-        if (!used[k] && name_matches(s, net_rows[k])) j = k;
-    } else if (next < net_rows.size()) {
-      j = next;
-    }
-    if (j == net_rows.size()) {
-      pairs.push_back({&s, nullptr});
-      continue;
-    }
-    for (size_t k = next; k < j; ++k)  // network layers the summary skipped, in their place
-      if (!used[k]) {
-        used[k] = true;
-        pairs.push_back({nullptr, &net_rows[k]});
-      }
-    used[j] = true;
-    pairs.push_back({&s, &net_rows[j]});
-    next = std::max(next, j + 1);
-  }
-  for (size_t k = 0; k < net_rows.size(); ++k)
-    if (!used[k]) pairs.push_back({nullptr, &net_rows[k]});
-
-  json::Array rows;
-  size_t differ = 0;
-  std::string first_difference;
-  bool none_compared = false, list_shape = false, pytorch_bn = false;
-  for (const Pair& p : pairs) {
-    const SummaryRow* s = p.s;
-    const NetRow* n = p.n;
-    std::string verdict;
-    if (s && n) {
-      if (!shapes_agree(*s, n->shape)) verdict = "shape differs";
-      else if (!n->params || *n->params != s->params) verdict = "params differ";
-      else verdict = "match";
-      for (size_t i = 0; i < s->shape.size(); ++i) none_compared = none_compared || !s->shape[i];
-      list_shape = list_shape || s->shape_as_list;
-      if (verdict == "params differ" && n->batch_norm && net.framework == Framework::pytorch) pytorch_bn = true;
-      if (s->shape.empty())
-        note(text::quoted(s->name) + " (" + s->cls + "): Keras printed " + text::quoted(s->shape_text) +
-             " instead of one output shape; its shape is not compared");
-      if (s->cut_off)
-        note(text::quoted(s->name) + ": Keras cut this name at its column's width; matched by the beginning of "
-             "the name");
-    } else {
-      verdict = s ? "only in summary" : "only in network";
-    }
-    if (s && (s->cls == "Sequential" || s->cls == "Functional" || s->cls == "Model"))
-      note(text::quoted(s->name) + " (" + s->cls + ") is a nested model: Keras prints it as one row, ConvScope "
-           "lists its layers");
-    if (n && n->folded && s)
-      note(text::quoted(n->name) + ": ConvScope's " + n->name + "_depthwise and " + n->name + "_pointwise are "
-           "compared as the one " + n->cls + " row Keras prints (parameters summed)");
-    const std::string name = s && !(s->cut_off && n && !n->name.empty()) ? s->name : n->name;
-    if (verdict != "match" && differ++ == 0) {
-      first_difference = name + " (" + verdict;
-      if (verdict == "shape differs")
-        first_difference += ": summary " + s->shape_text + ", ConvScope " + bracket_text(shape_json(n->shape));
-      else if (verdict == "params differ")
-        first_difference += ": summary " + with_commas(s->params) + ", ConvScope " +
-                            (n->params ? with_commas(*n->params) : std::string("unknown"));
-      first_difference += ")";
-    }
-    json::Object row;
-    row.push_back({"name", Value(name)});
-    row.push_back({"class", Value(s && !s->cls.empty() ? s->cls : n ? n->cls : std::string())});
-    row.push_back({"summary_shape", !s ? Value() : s->shape.empty() ? Value(s->shape_text) : shape_json(s->shape)});
-    row.push_back({"convscope_shape", n ? shape_json(n->shape) : Value()});
-    row.push_back({"summary_params", s ? Value(s->params) : Value()});
-    row.push_back({"convscope_params", n && n->params ? Value(*n->params) : Value()});
-    row.push_back({"verdict", Value(verdict)});
-    rows.push_back(Value(std::move(row)));
-  }
-
-  const std::string input_text = bracket_text(shape_json(std::optional<Shape>(net.input)));
-  bool has_input_row = false;
-  for (const SummaryRow& s : summary.rows) has_input_row = has_input_row || is_input_row(s);
-  if (has_input_row)
-    note("the InputLayer row is compared with the network's input " + input_text);
-  else
-    note("the summary has no InputLayer row (Keras prints none for Sequential models), so the network's input " +
-         input_text + " is checked only through the first layer's output");
-  if (list_shape)
-    note("Keras 2 prints an InputLayer's output as a list, e.g. [(None, 28, 28, 1)]; read as the one shape in it");
-  if (none_compared)
-    note("None in the summary (a size Keras leaves open, usually the batch) matches any size; the network's batch "
-         "is " + to_string(net.input.empty() ? 0 : net.input[0]));
-  if (!conventions::channels_last(net.framework))
-    note(std::string("the network is ") + convscope::to_string(net.framework) +
-         " (channels first): its shapes are shown and compared channels last, as Keras prints them");
-  if (pytorch_bn)
-    note("PyTorch counts 2 parameters per channel for batch norm (weight and bias); Keras counts 4 (also the moving "
-         "mean and variance)");
-  if (report.first_error) {
-    const LayerReport& bad = report.layers[*report.first_error];
-    note("ConvScope finds the network invalid at layer " + to_string(*report.first_error) + " (" + bad.name +
-         "): " + bad.message + "; Keras could not have built it, so the summary is of another model or input");
-  }
-
-  const bool totals_match = report.total_params && *report.total_params == summary.total_params;
-  SummaryCheck out;
-  out.all_match = differ == 0 && totals_match;
-  std::string verdict;
-  const std::string how = by_name ? "by name" : "by position";
-  if (out.all_match)
-    verdict = "all " + to_string(pairs.size()) + " rows match (" + how + "): the same output shapes and parameter "
-              "counts, " + with_commas(summary.total_params) + " params in total";
-  else if (differ == 0)
-    verdict = "every row matches (" + how + ") but the total params differ: summary " +
-              with_commas(summary.total_params) + ", ConvScope " +
-              (report.total_params ? with_commas(*report.total_params) : std::string("unknown"));
-  else
-    verdict = to_string(differ) + " of " + to_string(pairs.size()) + " rows differ (" + how + "); first: " +
-              first_difference;
-
-  json::Object totals;
-  totals.push_back({"summary_params", Value(summary.total_params)});
-  totals.push_back({"convscope_params", report.total_params ? Value(*report.total_params) : Value()});
-  json::Object result;
-  result.push_back({"verdict", Value(verdict)});
-  result.push_back({"matched_by", Value(by_name ? "name" : "position")});
-  result.push_back({"rows", Value(std::move(rows))});
-  result.push_back({"totals", Value(std::move(totals))});
-  result.push_back({"notes", Value(std::move(notes))});
-  out.result = Value(std::move(result));
-  return out;
-}
-
-std::string summary_check_table(const Value& result) {
-  const Value* rows = result.find("rows");
-  std::vector<std::vector<std::string>> cells = {
-      {"Layer (type)", "Summary shape", "ConvScope shape", "Summary #", "ConvScope #", "Verdict"}};
-  const auto params_text = [](const Value* v) { return v && v->is_integer() ? with_commas(v->as_int()) : "-"; };
-  if (rows && rows->is_array())
-    for (const Value& r : rows->as_array()) {
-      const Value* cls = r.find("class");
-      std::string name = r.find("name") ? r.find("name")->as_string() : "";
-      if (cls && !cls->as_string().empty()) name += " (" + cls->as_string() + ")";
-      cells.push_back({name, r.find("summary_shape") ? keras_text(*r.find("summary_shape")) : "-",
-                       r.find("convscope_shape") ? bracket_text(*r.find("convscope_shape")) : "-",
-                       params_text(r.find("summary_params")), params_text(r.find("convscope_params")),
-                       r.find("verdict") ? r.find("verdict")->as_string() : ""});
-    }
-  const Value* totals = result.find("totals");
-  const Value* st = totals ? totals->find("summary_params") : nullptr;
-  const Value* ct = totals ? totals->find("convscope_params") : nullptr;
-  const bool same = st && ct && ct->is_integer() && st->as_int() == ct->as_int();
-  cells.push_back({"Total params", "", "", params_text(st), params_text(ct), same ? "match" : "differ"});
-  std::vector<size_t> width(cells[0].size(), 0);
-  for (const auto& row : cells)
-    for (size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], width_of(row[c], 0, row[c].size()));
-  size_t total = 0;
-  for (size_t w : width) total += w + 2;
-  std::string out;
-  const auto line = [&](const std::vector<std::string>& row) {
-    std::string l;
-    for (size_t c = 0; c < row.size(); ++c) {
-      l += row[c];
-      if (c + 1 < row.size()) l += std::string(width[c] + 2 - width_of(row[c], 0, row[c].size()), ' ');
-    }
-    out += l + "\n";
-  };
-  const std::string rule(total - 2, '-');
-  line(cells[0]);
-  out += rule + "\n";
-  for (size_t i = 1; i + 1 < cells.size(); ++i) line(cells[i]);
-  out += rule + "\n";
-  line(cells.back());
-  out += "\n";
-  if (const Value* v = result.find("verdict")) out += "Verdict: " + v->as_string() + "\n";
-  if (const Value* notes = result.find("notes"))
-    if (notes->is_array() && !notes->as_array().empty()) {
-      out += "Notes:\n";
-      for (const Value& n : notes->as_array()) out += "  - " + n.as_string() + "\n";
-    }
-  return out;
 }
 
 }  // namespace convscope::import

@@ -1,6 +1,6 @@
 // The text Keras prints for model.summary(), read back as rows (name, class,
-// output shape, parameter count) and cross-checked against ConvScope's own
-// analysis of a network, row by row.
+// output shape, parameter count). summary_check.hpp compares the rows with
+// ConvScope's own analysis of a network.
 //
 // A summary carries no kernel sizes, strides or padding, so it is never a
 // network by itself: it is a second opinion on one.
@@ -11,19 +11,18 @@
 #include <string>
 #include <vector>
 
-#include "convscope/json.hpp"
-#include "convscope/network.hpp"
-
 namespace convscope::import {
 
 struct SummaryRow {
   std::string name, cls;  // "conv2d", "Conv2D"
   // One shape, batch first, nullopt for None; empty when the row printed
-  // something else (`multiple`, `?`, several outputs), kept in shape_text.
+  // something else (`multiple`, `?`, several outputs) or a shape cut short,
+  // kept in shape_text.
   std::vector<std::optional<int64_t>> shape;
   std::string shape_text;    // as printed, wrapped lines joined
   bool shape_as_list = false;  // Keras 2 InputLayer: [(None, 28, 28, 1)]
-  bool cut_off = false;        // TF <= 2.8 cut the name at its column's width
+  bool cut_off = false;        // the name was cut at its column's width (TF <= 2.8, or rich's '…')
+  bool shape_cut_off = false;  // so was the shape: `shape` is empty, not compared
   int64_t params = 0;
   size_t offset = 0;  // where the row starts in the text
 };
@@ -46,21 +45,10 @@ bool looks_like_keras_summary(const std::string& text);
 extern const char* const kSummaryIsNotANetwork;
 
 // Reads the first summary table in `text` (surrounding notebook text, CRLF
-// and trailing spaces are fine). False with `error` naming the line and
-// column when the text is truncated or garbled, or over the caps
-// (import::max_text_bytes, limits::max_layers rows).
+// and trailing spaces are fine). False with `error` when the table is
+// truncated, garbled or longer than limits::max_layers rows -- the error then
+// starts "line L, column C: ", the position the page selects -- and, with no
+// position, when there is no table or the text is over import::max_text_bytes.
 bool parse_keras_summary(const std::string& text, Summary& out, std::string& error);
-
-// The cross-check of a summary against ConvScope's analysis of `net`:
-// {verdict, matched_by, rows, totals, notes}. `all_match` is true when every
-// row and the totals agree.
-struct SummaryCheck {
-  json::Value result;
-  bool all_match = false;
-};
-SummaryCheck check_summary(const Summary& summary, const Network& net);
-
-// The cross-check JSON as the aligned table `convscope check-summary` prints.
-std::string summary_check_table(const json::Value& result);
 
 }  // namespace convscope::import
