@@ -22,7 +22,7 @@ const fail = (message) => failWith('createConvOp', message);
 // depthMultiplier, outputPadding, relu, weights (Float32Array, TensorFlow
 // layout: HWIO [kh, kw, C / groups, filters]; depthwise [kh, kw, C,
 // multiplier]), bias (Float32Array of out channels, or null).
-// Returns {outputShape, inputLength, outputLength, run(input), runReference(input), delete()}.
+// Returns the op (see hostedOp below: run(input), outputShape, delete(), ...).
 // Throws an Error with the core's message on bad options; the module keeps working.
 export function createConvOp(module, options) {
   if (options === null || typeof options !== 'object') fail('options must be an object');
@@ -49,39 +49,7 @@ export function createConvOp(module, options) {
     op.delete();
     fail(packed);
   }
-  const outputShape = [0, 1, 2, 3].map((i) => op.outputDim(i));
-  const inputLength = op.inputView().length;
-  const outputLength = op.outputView().length;
-  let deleted = false;
-  const runWith = (input, compute) => {
-    if (deleted) fail('run() after delete()');
-    if (!(input instanceof Float32Array)) fail('input must be a Float32Array');
-    if (input.length !== inputLength) {
-      fail(`input has ${input.length} values; inputShape [${options.inputShape}] needs ${inputLength}`);
-    }
-    op.inputView().set(input);
-    compute();
-    // A copy: stays valid after later runs, memory growth and delete().
-    return op.outputView().slice();
-  };
-  return {
-    outputShape,
-    inputLength,
-    outputLength,
-    run: (input) => runWith(input, () => op.run()),
-    // The scalar reference kernel on the same weights (tests, benchmark).
-    runReference: (input) => runWith(input, () => op.runReference()),
-    // For timing the kernel alone: input/output views of the op's buffers
-    // (valid until memory grows) and a run on whatever the input view holds.
-    inputView: () => op.inputView(),
-    outputView: () => op.outputView(),
-    runInPlace: () => op.run(),
-    runReferenceInPlace: () => op.runReference(),
-    delete() {
-      if (!deleted) op.delete();
-      deleted = true;
-    },
-  };
+  return hostedOp(op, fail, options.inputShape);
 }
 
 // options: kind ('max_pool' | 'avg_pool' | 'global_max_pool' | 'global_avg_pool'
@@ -111,16 +79,26 @@ export function createPoolOp(module, options) {
     op.delete();
     failPool(prepared);
   }
+  return hostedOp(op, failPool, options.inputShape);
+}
+
+/**
+ * The object both factories return around a prepared host op (ConvOpHost or
+ * PoolOpHost): {outputShape, inputLength, outputLength, run(input) (a copy),
+ * runReference(input), inputView(), outputView(), runInPlace(),
+ * runReferenceInPlace(), delete()}. failOp throws with the factory's prefix.
+ */
+function hostedOp(op, failOp, inputShape) {
   const outputShape = [0, 1, 2, 3].map((i) => op.outputDim(i));
   const inputLength = op.inputView().length;
   const outputLength = op.outputView().length;
   let deleted = false;
-  const alive = () => { if (deleted) failPool('run() after delete()'); };
+  const alive = () => { if (deleted) failOp('run() after delete()'); };
   const runWith = (input, compute) => {
     alive();
-    if (!(input instanceof Float32Array)) failPool('input must be a Float32Array');
+    if (!(input instanceof Float32Array)) failOp('input must be a Float32Array');
     if (input.length !== inputLength) {
-      failPool(`input has ${input.length} values; inputShape [${options.inputShape}] needs ${inputLength}`);
+      failOp(`input has ${input.length} values; inputShape [${inputShape}] needs ${inputLength}`);
     }
     // Views are taken right before use: growing memory detaches older ones.
     op.inputView().set(input);
@@ -133,10 +111,10 @@ export function createPoolOp(module, options) {
     inputLength,
     outputLength,
     run: (input) => runWith(input, () => op.run()),
-    // The scalar reference kernel (tests).
+    // The scalar reference kernel on the same op (tests, benchmark).
     runReference: (input) => runWith(input, () => op.runReference()),
-    // Without copies: views of the op's buffers (valid until memory grows)
-    // and a run on whatever the input view holds.
+    // Without copies, for timing the kernel alone: views of the op's buffers
+    // (valid until memory grows) and a run on whatever the input view holds.
     inputView: () => { alive(); return op.inputView(); },
     outputView: () => { alive(); return op.outputView(); },
     runInPlace: () => { alive(); op.run(); },
