@@ -390,14 +390,21 @@ function convSimd(mod, step, input, msg, useFilter) {
     cached = { key, op };
     if (op.inputLength + op.outputLength <= OP_CACHE_FLOATS) opCache.set(step.index, cached);
   }
-  // The op's own buffers, and the output copied into a recycled buffer (run() would allocate one).
-  const { op } = cached;
+  return runOp(cached.op, step.index, input);
+}
+
+/**
+ * Run a conv or pool op of layer `index` on its own buffers, the output
+ * copied into a recycled buffer (run() would allocate one); an op too big
+ * for opCache is deleted after its one use.
+ */
+function runOp(op, index, input) {
   if (input.length !== op.inputLength) throw new Error(`input has ${input.length} values, the op takes ${op.inputLength}`);
   op.inputView().set(input);
   op.runInPlace();
   const out = take(op.outputLength);
   out.set(op.outputView());
-  if (!opCache.has(step.index)) op.delete();
+  if (!opCache.has(index)) op.delete();
   return out;
 }
 
@@ -477,12 +484,7 @@ function poolSimd(mod, step, input) {
   }
   const { op, empty } = cached;
   if (!op) return null;
-  if (input.length !== op.inputLength) throw new Error(`input has ${input.length} values, the op takes ${op.inputLength}`);
-  op.inputView().set(input);
-  op.runInPlace();
-  const out = take(op.outputLength);
-  out.set(op.outputView());
-  if (!opCache.has(step.index)) op.delete();
+  const out = runOp(op, step.index, input);
   if (empty && (empty[0].length || empty[1].length)) {
     const [OH, OW, C] = step.outShape;
     for (const oy of empty[0]) out.fill(0, oy * OW * C, (oy + 1) * OW * C);
