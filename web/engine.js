@@ -22,21 +22,27 @@ export const getSchema = () => schema;
 export const heapBytes = () => (mod && mod.HEAP8 ? mod.HEAP8.length : 0);
 export const version = () => (mod ? String(mod.version()) : '');
 
-// Embind can throw a C++ exception pointer or a JS error; turn both into a
-// message instead of letting one bad input kill the page.
-function call(name, ...args) {
+/**
+ * One call of either module (this one, or the full one full-engine.js loads):
+ * its Result as {exitCode, output, error, extras} strings. Embind can throw a
+ * C++ exception pointer or a JS error; both become a message instead of
+ * letting one bad input kill the page.
+ */
+export function callModule(module, name, ...args) {
   try {
-    const result = mod[name](...args);
+    const result = module[name](...args);
     return {
       exitCode: Number(result.exitCode),
       output: String(result.output ?? ''),
       error: String(result.error ?? ''),
-      extras: result.extras === undefined ? undefined : String(result.extras),
+      extras: result.extras === undefined ? '' : String(result.extras),
     };
   } catch (err) {
     return { exitCode: 2, output: '', error: `engine failure in ${name}: ${err && err.message ? err.message : String(err)}` };
   }
 }
+
+const call = (name, ...args) => callModule(mod, name, ...args);
 
 /**
  * Analyse a network object.

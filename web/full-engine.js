@@ -3,6 +3,8 @@
 // (engine.js), and the full module is three times its size. As in
 // engine.js, the C++ core does all the reading and writing; this file only
 // turns its results into objects.
+import { callModule } from './engine.js';
+
 let modulePromise = null;
 
 function load() {
@@ -26,15 +28,7 @@ async function call(name, ...args) {
   } catch (err) {
     return { exitCode: 2, output: '', error: `the importer could not be loaded: ${err?.message || err}` };
   }
-  try {
-    const r = mod[name](...args);
-    return {
-      exitCode: Number(r.exitCode), output: String(r.output ?? ''), error: String(r.error ?? ''),
-      extras: r.extras === undefined ? '' : String(r.extras),
-    };
-  } catch (err) {
-    return { exitCode: 2, output: '', error: `engine failure in ${name}: ${err?.message || err}` };
-  }
+  return callModule(mod, name, ...args);
 }
 
 function parsed(text, what) {
