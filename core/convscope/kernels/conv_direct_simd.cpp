@@ -210,17 +210,22 @@ void copy_floats(float* dst, const float* src, size_t n) {
 
 namespace {
 
-// Floats of the row copies conv_direct_f32_simd keeps (the ring of padded
-// rows and the zero row), in 64 bits: the padded row also covers the extra
-// pixels of the last tile, `(kMR - 1) * stride_w` columns, so a stride far
-// larger than the input would make it huge.
-int64_t direct_scratch_floats(const ConvDesc& d) {
-  const Shape4 os = output_shape(d);
-  const int64_t tiles = (int64_t(os.w) + kMR - 1) / kMR;
+// Columns of a padded row: the last tile's reach, extra pixels included
+// (`(kMR - 1) * stride_w` columns past the last output), in 64 bits.
+int64_t padded_cols(const ConvDesc& d) {
+  const int64_t tiles = (int64_t(output_shape(d).w) + kMR - 1) / kMR;
   const int64_t kw_eff = int64_t(d.kernel_w - 1) * d.dilation_w + 1;
-  const int64_t cols = (tiles * kMR - 1) * d.stride_w + kw_eff;
-  const int64_t span = int64_t(d.kernel_h - 1) * d.dilation_h + 1;
-  return (std::min<int64_t>(span, d.input.h) + 1) * cols * d.input.c;
+  return (tiles * kMR - 1) * d.stride_w + kw_eff;
+}
+
+// Input rows one window spans.
+int64_t window_rows(const ConvDesc& d) { return int64_t(d.kernel_h - 1) * d.dilation_h + 1; }
+
+// Floats of the row copies conv_direct_f32_simd keeps at most (the ring of
+// padded rows and the zero row): a stride far larger than the input makes
+// the padded rows, and so this, huge.
+int64_t direct_scratch_floats(const ConvDesc& d) {
+  return (std::min<int64_t>(window_rows(d), d.input.h) + 1) * padded_cols(d) * d.input.c;
 }
 
 }  // namespace
@@ -238,8 +243,8 @@ void conv_direct_f32_simd(const ConvDesc& d, const float* packed, std::vector<fl
   const size_t kw = size_t(d.kernel_w), pl = size_t(d.pad_left), dw = size_t(d.dilation_w);
   const size_t kw_eff = (kw - 1) * dw + 1;  // columns one window spans
   const size_t tiles = (size_t(os.w) + kMR - 1) / kMR;
-  // Padded columns: the last tile's reach.
-  const size_t cols = (tiles * kMR - 1) * sw + kw_eff, row_len = cols * c;
+  // Fits: conv_direct_applies() bounded the copies by the tensor cap.
+  const size_t cols = size_t(padded_cols(d)), row_len = cols * c;
   // Tiles inside the input: first column >= pad_left, last < pad_left + W.
   const size_t tile_span = (kMR - 1) * sw + kw_eff;  // columns one tile reads
   size_t tile_lo = (pl + kMR * sw - 1) / (kMR * sw), tile_hi = 0;
@@ -258,7 +263,7 @@ void conv_direct_f32_simd(const ConvDesc& d, const float* packed, std::vector<fl
   // int is enough here and for iy below: validate() keeps kernel, stride,
   // dilation and padding <= max_window_param and requires an output, so a
   // window spans at most the padded input (< 2^25 rows).
-  const int span = (d.kernel_h - 1) * d.dilation_h + 1;
+  const int span = int(window_rows(d));
   const int slots = any_border ? std::min(span, d.input.h) : 0;
   // The slots, then a zero row (read in place of rows of padding by either
   // kind of tile: direct indices stay below cols too).
