@@ -5,6 +5,10 @@
 #include "convscope/checked.hpp"
 #include "convscope/fixes.hpp"
 #include "convscope/layer_rules.hpp"
+#include "convscope/layer_types.hpp"
+#include "convscope/merge_rules.hpp"
+#include "convscope/branch_trace.hpp"
+#include "convscope/valid_input.hpp"
 #include "convscope/min_input.hpp"
 
 namespace convscope {
@@ -23,81 +27,106 @@ const char* to_string(Status s) {
 
 namespace {
 
-bool is_window_layer(LayerType t) {
-  return t == LayerType::conv || t == LayerType::depthwise_conv || t == LayerType::max_pool ||
-         t == LayerType::avg_pool;
-}
-
-// "H reaches 1 here but conv2d_5 (kernel 3) still follows": a later window
-// then sees one real cell surrounded by padding, rarely what was meant.
+// "H shrinks to 1 here, but conv2d_5 (kernel 3) still follows": a later
+// window then sees one real cell surrounded by padding, rarely what was meant.
+// "Later" follows the graph: the nearest window layer downstream.
 void warn_early_collapse(const Network& net, Report& rep) {
   const size_t sr = net.spatial_rank();
-  std::vector<int64_t> later_kernel(sr, 0);  // largest kernel > 1 after the layer, per axis
-  std::vector<size_t> later_index(sr, 0);
-  for (size_t i = rep.layers.size(); i-- > 0;) {
-    LayerReport& r = rep.layers[i];
-    const Layer& l = net.layers[i];
-    if (r.output && r.input && r.output->size() == sr + 2 && r.status != Status::error) {
+  const size_t n = net.layers.size();
+  // Per layer and axis: the nearest downstream window with a kernel > 1
+  // (its kernel and index; kernel 0 = none).
+  std::vector<std::vector<std::pair<int64_t, size_t>>> downstream(n, std::vector<std::pair<int64_t, size_t>>(sr, {0, 0}));
+  for (size_t c = n; c-- > 0;) {
+    const Layer& l = net.layers[c];
+    const bool window = is_window_type(l.type) && l.kernel.size() == sr;
+    for (int32_t k : inputs_of(net, c)) {
+      if (k == kNetworkInput) continue;
       for (size_t a = 0; a < sr; ++a) {
-        const size_t ax = conventions::spatial_axis(net.framework, a);
-        if ((*r.output)[ax] == 1 && (*r.input)[ax] > 1 && later_kernel[a] > 1) {
-          const Layer& next = net.layers[later_index[a]];
-          r.warnings.push_back(conventions::spatial_axis_label(sr, a) +
-                               " shrinks to 1 here, but " + next.name + " (kernel " +
-                               to_string(later_kernel[a]) +
-                               ") still follows: its windows see one real cell and padding");
-          if (r.status == Status::ok) r.status = Status::warning;
-        }
+        const auto candidate = window && l.kernel[a] > 1 ? std::make_pair(l.kernel[a], c) : downstream[c][a];
+        auto& slot = downstream[static_cast<size_t>(k)][a];
+        if (candidate.first > 1 && (slot.first <= 1 || candidate.second < slot.second)) slot = candidate;
       }
     }
-    if (is_window_layer(l.type) && l.kernel.size() == sr) {
-      for (size_t a = 0; a < sr; ++a)
-        if (l.kernel[a] > 1) {
-          later_kernel[a] = l.kernel[a];
-          later_index[a] = i;
-        }
+  }
+  for (size_t i = 0; i < n; ++i) {
+    LayerReport& r = rep.layers[i];
+    if (!r.output || !r.input || r.output->size() != sr + 2 || r.status == Status::error) continue;
+    if (r.input->size() != sr + 2) continue;
+    for (size_t a = 0; a < sr; ++a) {
+      const size_t ax = conventions::spatial_axis(net.framework, a);
+      const auto [kernel, next] = downstream[i][a];
+      if ((*r.output)[ax] == 1 && (*r.input)[ax] > 1 && kernel > 1) {
+        r.warnings.push_back(conventions::spatial_axis_label(sr, a) + " shrinks to 1 here, but " +
+                             net.layers[next].name + " (kernel " + to_string(kernel) +
+                             ") still follows: its windows see one real cell and padding");
+        if (r.status == Status::ok) r.status = Status::warning;
+      }
     }
   }
 }
 
+void skip(const Network& net, size_t i, size_t cause, LayerReport& r) {
+  const Layer& l = net.layers[i];
+  r.index = i;
+  r.name = l.name;
+  r.type = l.type;
+  r.input = r.arriving.empty() ? std::nullopt : r.arriving[0];
+  r.status = Status::skipped;
+  r.blocked_by = cause;
+  r.message = "not analysed: its input is unknown because layer " + to_string(cause) + " (" +
+              net.layers[cause].name + ") fails";
+}
+
 }  // namespace
+
+bool is_chain(const Network& net) {
+  for (size_t i = 0; i < net.layers.size(); ++i)
+    if (!has_default_inputs(net, i) || is_multi_input(net.layers[i].type)) return false;
+  return true;
+}
 
 Report analyze(const Network& net, const AnalyzeOptions& options) {
   Report rep;
   rep.framework = net.framework;
   rep.layers.resize(net.layers.size());
-  // Points at the previous layer's output (rep.layers is sized up front, so
-  // the address stays put): no copy per layer.
-  const Shape* current = &net.input;
   const size_t sr = net.spatial_rank();
-  std::optional<ReceptiveField> rf = ReceptiveField{ReceptiveField::Axes(sr, 1),
-                                                    ReceptiveField::Axes(sr, 1),
-                                                    ReceptiveField::Axes(sr, 0)};
+  const std::optional<ReceptiveField> input_rf = ReceptiveField{
+      ReceptiveField::Axes(sr, 1), ReceptiveField::Axes(sr, 1), ReceptiveField::Axes(sr, 0)};
   for (size_t i = 0; i < net.layers.size(); ++i) {
     LayerReport& r = rep.layers[i];
-    if (rep.first_error) {
-      const Layer& l = net.layers[i];
-      r.index = i;
-      r.name = l.name;
-      r.type = l.type;
-      r.status = Status::skipped;
-      r.message = "not analysed: its input is unknown because layer " +
-                  to_string(*rep.first_error) + " (" + net.layers[*rep.first_error].name +
-                  ") fails";
+    r.inputs = inputs_of(net, i);
+    r.arriving.reserve(r.inputs.size());
+    std::optional<size_t> blocked;
+    for (int32_t k : r.inputs) {
+      if (k == kNetworkInput) {
+        r.arriving.push_back(net.input);
+        continue;
+      }
+      const LayerReport& from = rep.layers[static_cast<size_t>(k)];
+      r.arriving.push_back(from.output);
+      if (!from.output && !blocked) blocked = from.blocked_by.value_or(static_cast<size_t>(k));
+    }
+    if (blocked) {
+      skip(net, i, *blocked, r);
       continue;
     }
-    apply_layer({net, i, *current, rf, i == 0 ? std::nullopt : std::optional<size_t>(i - 1)}, r);
-    if (r.status == Status::error) {
-      rep.first_error = i;
-      continue;
+    const int32_t first = r.inputs[0];
+    const std::optional<ReceptiveField>& rf = first == kNetworkInput ? input_rf : rep.layers[static_cast<size_t>(first)].receptive_field;
+    if (is_multi_input(net.layers[i].type)) {
+      std::vector<const std::optional<ReceptiveField>*> rfs;
+      for (int32_t k : r.inputs)
+        rfs.push_back(k == kNetworkInput ? &input_rf : &rep.layers[static_cast<size_t>(k)].receptive_field);
+      apply_merge({net, i, rfs}, r);
+    } else {
+      apply_layer({net, i, *r.arriving[0], rf, first == kNetworkInput ? std::nullopt : std::optional<size_t>(static_cast<size_t>(first))}, r);
     }
-    current = &*r.output;
-    rf = r.receptive_field;
+    if (r.status == Status::error) rep.errors.push_back(i);
   }
+  if (!rep.errors.empty()) rep.first_error = rep.errors[0];
   warn_early_collapse(net, rep);
 
   rep.ok = !rep.first_error;
-  if (rep.ok) rep.output = *current;
+  if (rep.ok) rep.output = net.layers.empty() ? net.input : *rep.layers.back().output;
   int64_t params = 0, macs = 0;
   bool params_known = true, macs_known = true;
   checked::clear_overflow();
@@ -112,7 +141,12 @@ Report analyze(const Network& net, const AnalyzeOptions& options) {
   }
   checked::clear_overflow();
 
-  if (options.min_input) find_min_input(net, rep);
+  if (options.min_input) {
+    find_valid_input(net, rep);
+    find_min_input(net, rep);
+  }
+  for (size_t e : rep.errors)
+    if (rep.layers[e].failure && is_merge(net.layers[e].type)) trace_branches(net, rep, e);
   if (options.fixes && rep.first_error) propose_fixes(net, rep, options.max_fixes);
   return rep;
 }

@@ -38,11 +38,37 @@ struct Fix {
   std::optional<Shape> output;  // the fixed layer's output in the new network
 };
 
+// Why two inputs of a merge disagree: the layer where their paths part and
+// what each path does to the size on the axis that differs, in order.
+struct TraceStep {
+  size_t layer = 0;
+  int64_t in = 0, out = 0;
+};
+struct BranchTrace {
+  size_t axis = 0;        // index in the full shape
+  std::string axis_label; // "H", "W", "C", "L", ...
+  int32_t split = kNetworkInput;  // where the paths part (a layer, or the network input)
+  int64_t split_size = 0;  // its size on that axis
+  struct Branch {
+    size_t input = 0;       // position among the merge's inputs
+    std::vector<TraceStep> steps;  // layers on the path that change the size
+    int64_t size = 0;       // the size arriving at the merge
+  };
+  std::vector<Branch> branches;  // the reference input and the one that differs
+  std::string text;        // "enc3 is 25x25; pool3 floors it to 12, up3 doubles it to 24: 24 != 25"
+};
+
 struct LayerReport {
   size_t index = 0;
   std::string name;
   LayerType type = LayerType::relu;
+  // `input` is the first input's shape (the only one for most layers);
+  // `arriving` has one entry per input, nullopt where that input failed.
   std::optional<Shape> input, output;
+  InputList inputs;
+  std::vector<std::optional<Shape>> arriving;
+  std::optional<size_t> blocked_by;  // skipped: the failing layer it depends on
+  std::optional<BranchTrace> trace;  // a failing merge: where its inputs part
   Status status = Status::ok;
   std::string message;
   // The size computation per spatial axis, as numbers (rendered by
@@ -59,10 +85,32 @@ struct LayerReport {
   std::optional<conventions::Failure> failure;
 };
 
+// The input sizes along one spatial axis for which every layer is valid
+// (the other axes at the network's sizes), as a set found by analysing every
+// size up to `checked_up_to`: an arithmetic progression from `smallest` with
+// `period` (0 = no period: `listed` is the whole set in the window).
+struct AxisSizes {
+  std::string label;            // "H"
+  std::optional<int64_t> smallest;
+  int64_t period = 0;
+  std::vector<int64_t> residues;  // n mod period for valid n >= smallest
+  std::vector<int64_t> listed;    // the valid sizes found, up to a few dozen
+  int64_t checked_up_to = 0;
+  std::string text;              // "16, 32, 48, ... (multiples of 16)"
+};
+struct ValidInput {
+  std::vector<AxisSizes> axes;
+  std::string text;  // "valid H and W: 16, 32, 48, ... (multiples of 16)"
+  std::string note;  // why no statement, or what it does not cover
+  std::vector<int64_t> nearest_below, nearest_above;  // spatial sizes, when the input is invalid
+};
+
 struct Report {
   Framework framework = Framework::pytorch;
   bool ok = true;
   std::optional<size_t> first_error;
+  std::vector<size_t> errors;  // every failing layer, in order (first_error is errors[0])
+  ValidInput valid_input;
   std::optional<Shape> min_input;  // spatial sizes only
   std::string min_input_note;
   std::vector<LayerReport> layers;
@@ -72,11 +120,14 @@ struct Report {
 
 struct AnalyzeOptions {
   bool fixes = true;      // propose and verify fixes for the first error
-  bool min_input = true;  // search the smallest valid input
+  bool min_input = true;  // search the smallest and the valid inputs
   size_t max_fixes = 8;
 };
 
 Report analyze(const Network& net, const AnalyzeOptions& options = {});
+
+// Every layer reads the one before it (no `inputs`, no merges).
+bool is_chain(const Network& net);
 
 // The layer's formula with numbers substituted: one axis' text when all axes
 // read alike, else "H: ...; W: ..."; empty when the layer has none.

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 
+#include "convscope/layer_types.hpp"
+
 namespace convscope::conventions {
 
 // ---- Layout ---------------------------------------------------------------
@@ -35,41 +37,6 @@ std::string layout_string(Framework f, size_t rank) {
 
 namespace {
 
-struct TypeNames {
-  LayerType type;
-  const char* pytorch;     // nn.Module class, {d} = 1/2/3
-  const char* keras;       // Keras layer class
-  const char* keras_auto;  // Keras automatic name stem
-  const char* onnx;        // ONNX op type
-};
-
-// {d} is replaced by the spatial rank.
-constexpr std::array<TypeNames, 17> kTypeNames = {{
-    {LayerType::conv, "Conv{d}d", "Conv{d}D", "conv{d}d", "Conv"},
-    {LayerType::conv_transpose, "ConvTranspose{d}d", "Conv{d}DTranspose", "conv{d}d_transpose",
-     "ConvTranspose"},
-    {LayerType::depthwise_conv, "Conv{d}d", "DepthwiseConv{d}D", "depthwise_conv{d}d", "Conv"},
-    {LayerType::max_pool, "MaxPool{d}d", "MaxPooling{d}D", "max_pooling{d}d", "MaxPool"},
-    {LayerType::avg_pool, "AvgPool{d}d", "AveragePooling{d}D", "average_pooling{d}d",
-     "AveragePool"},
-    {LayerType::global_avg_pool, "AdaptiveAvgPool{d}d", "GlobalAveragePooling{d}D",
-     "global_average_pooling{d}d", "GlobalAveragePool"},
-    {LayerType::global_max_pool, "AdaptiveMaxPool{d}d", "GlobalMaxPooling{d}D",
-     "global_max_pooling{d}d", "GlobalMaxPool"},
-    {LayerType::adaptive_avg_pool, "AdaptiveAvgPool{d}d", "AdaptiveAveragePooling{d}D",
-     "adaptive_average_pooling{d}d", "AdaptiveAvgPool"},
-    {LayerType::zero_pad, "ZeroPad{d}d", "ZeroPadding{d}D", "zero_padding{d}d", "Pad"},
-    {LayerType::crop, "Crop{d}d", "Cropping{d}D", "cropping{d}d", "Slice"},
-    {LayerType::upsample, "Upsample", "UpSampling{d}D", "up_sampling{d}d", "Resize"},
-    {LayerType::flatten, "Flatten", "Flatten", "flatten", "Flatten"},
-    {LayerType::dense, "Linear", "Dense", "dense", "Gemm"},
-    {LayerType::relu, "ReLU", "ReLU", "re_lu", "Relu"},
-    {LayerType::activation, "Activation", "Activation", "activation", "Activation"},
-    {LayerType::batch_norm, "BatchNorm{d}d", "BatchNormalization", "batch_normalization",
-     "BatchNormalization"},
-    {LayerType::dropout, "Dropout", "Dropout", "dropout", "Dropout"},
-}};
-
 std::string with_rank(const char* pattern, size_t spatial_rank) {
   std::string s = pattern;
   const auto pos = s.find("{d}");
@@ -77,12 +44,10 @@ std::string with_rank(const char* pattern, size_t spatial_rank) {
   return s;
 }
 
-const TypeNames& names_of(LayerType t) { return kTypeNames[static_cast<size_t>(t)]; }
-
 }  // namespace
 
 std::string framework_layer_name(Framework f, LayerType t, size_t spatial_rank) {
-  const TypeNames& n = names_of(t);
+  const LayerTypeInfo& n = type_info(t);
   switch (f) {
     case Framework::pytorch: return with_rank(n.pytorch, spatial_rank);
     case Framework::tensorflow: return with_rank(n.keras, spatial_rank);
@@ -93,14 +58,11 @@ std::string framework_layer_name(Framework f, LayerType t, size_t spatial_rank) 
 
 std::string auto_layer_name(Framework f, LayerType t, size_t spatial_rank, size_t index,
                             size_t ordinal) {
-  const TypeNames& n = names_of(t);
+  const LayerTypeInfo& n = type_info(t);
   switch (f) {
     case Framework::tensorflow: {
       // Keras: conv2d, conv2d_1, conv2d_2, ... per layer class.
-      std::string base = with_rank(n.keras_auto, spatial_rank);
-      if (t == LayerType::batch_norm || t == LayerType::dense || t == LayerType::flatten ||
-          t == LayerType::dropout || t == LayerType::activation || t == LayerType::relu)
-        base = n.keras_auto;
+      const std::string base = with_rank(n.keras_auto, spatial_rank);
       return ordinal == 0 ? base : base + "_" + std::to_string(ordinal);
     }
     case Framework::pytorch:
@@ -133,6 +95,7 @@ std::string field_name(Framework f, const std::string& field) {
       {"cropping", "-", "cropping", "starts / ends"},
       {"keepdims", "-", "keepdims", "-"},
       {"bias", "bias", "use_bias", "B"},
+      {"axis", "dim", "axis", "axis"},
   };
   for (const Row& r : kRows) {
     if (field != r.field) continue;
@@ -264,6 +227,64 @@ const Template kTemplates[] = {
      "to have value {declared}, but received input with shape {keras_shape}"},
     {Framework::onnx, Failure::dense_mismatch, "ONNX Runtime (Gemm, transB=1 as exported by PyTorch)",
      "GEMM: Dimension mismatch, W: {{units},{declared}} K: {arriving} N:{units}"},
+    // -- concat. Each framework's own reference and numbering (verified by
+    //    running PyTorch 1.13 and ONNX Runtime 1.31; Keras and TF from source):
+    //    PyTorch aten/src/ATen/native/TensorShape.h check_cat_shape_except_dim:
+    //      the first tensor is the reference, dims left to right, the CONCAT dim printed;
+    //    Keras keras/src/layers/merging/concatenate.py build(): raises before any TF op;
+    //    TF eager tensorflow/core/kernels/concat_op.cc: input 0 the reference, full dim index;
+    //    ONNX Runtime: with fixed input shapes ONNX shape inference fails at load
+    //      ("Inferred" = the later input, "Declared" = input 0); with dynamic shapes
+    //      the kernel (concatbase.h PrepareForComputeImpl) fails at run.
+    {Framework::pytorch, Failure::concat_mismatch, "PyTorch",
+     "Sizes of tensors must match except in dimension {dim}. Expected size {ref_size} but got size "
+     "{other_size} for tensor number {tensor} in the list."},
+    {Framework::tensorflow, Failure::concat_mismatch, "Keras (tf.keras 2.9+ and Keras 3)",
+     "A `Concatenate` layer requires inputs with matching shapes except for the concatenation "
+     "axis. Received: input_shape={keras_shapes}"},
+    {Framework::tensorflow, Failure::concat_mismatch, "TensorFlow eager mode (tf.concat)",
+     "{{function_node __wrapped__ConcatV2_N_{count}_device_/job:localhost/replica:0/task:0/device:CPU:0}} "
+     "ConcatOp : Dimension {axis_index} in both shapes must be equal: shape[0] = {tf_shape0} vs. "
+     "shape[{tensor}] = {tf_shape_other} [Op:ConcatV2] name: concat"},
+    {Framework::onnx, Failure::concat_mismatch, "ONNX Runtime (loading a model with fixed input shapes)",
+     "Node ({name}) Op (Concat) [ShapeInferenceError] Can't merge shape info. Both inferred and "
+     "declared dimension have values but they differ. Inferred={other_size} Declared={ref_size} "
+     "Dimension={axis_index}"},
+    {Framework::onnx, Failure::concat_mismatch, "ONNX Runtime 1.31 (running, dynamic input shapes)",
+     "Non-zero status code returned while running Concat node. Name:'{name}' Status Message: "
+     "concatbase.h:133 PrepareForComputeImpl Non concat axis dimensions must match: Axis "
+     "{axis_index} has mismatched dimensions of {other_size} and {ref_size}"},
+    {Framework::pytorch, Failure::concat_rank, "PyTorch",
+     "Tensors must have same number of dimensions: got {ref_rank} and {other_rank}"},
+    {Framework::tensorflow, Failure::concat_rank, "Keras (tf.keras 2.9+ and Keras 3)",
+     "A `Concatenate` layer requires inputs with matching shapes except for the concatenation "
+     "axis. Received: input_shape={keras_shapes}"},
+    {Framework::onnx, Failure::concat_rank, "ONNX Runtime (loading)",
+     "Node ({name}) Op (Concat) [ShapeInferenceError] All inputs to Concat must have same rank. "
+     "Input {tensor} has rank {other_rank} != {ref_rank}"},
+    {Framework::pytorch, Failure::concat_axis, "PyTorch",
+     "Dimension out of range (expected to be in range of [-{rank}, {rank_max}], but got {axis})"},
+    // -- element-wise: PyTorch aten/src/ATen/ExpandUtils.cpp infer_size_impl (the
+    //    LAST mismatching dim, counted in the broadcast result; a = the left operand);
+    //    Keras base_merge.py _compute_elemwise_op_output_shape (batch removed, the
+    //    longer shape first); TF eager cwise_ops_common.cc BinaryOpState; ONNX
+    //    Runtime: ONNX inference at load with fixed shapes (no numbers), or
+    //    element_wise_ops.h BroadcastIterator::Append at run (smaller by larger).
+    {Framework::pytorch, Failure::broadcast_mismatch, "PyTorch",
+     "The size of tensor a ({size_a}) must match the size of tensor b ({size_b}) at non-singleton "
+     "dimension {dim}"},
+    {Framework::tensorflow, Failure::broadcast_mismatch, "Keras (tf.keras 2.9+ and Keras 3)",
+     "Inputs have incompatible shapes. Received shapes {keras_a} and {keras_b}"},
+    {Framework::tensorflow, Failure::broadcast_mismatch, "TensorFlow eager mode (tf.math ops)",
+     "{{function_node __wrapped__{tf_op}_device_/job:localhost/replica:0/task:0/device:CPU:0}} "
+     "Incompatible shapes: {tf_a} vs. {tf_b} [Op:{tf_op}] name: "},
+    {Framework::onnx, Failure::broadcast_mismatch, "ONNX Runtime (loading a model with fixed input shapes)",
+     "Node ({name}) Op ({onnx_op}) [ShapeInferenceError] Incompatible dimensions"},
+    {Framework::onnx, Failure::broadcast_mismatch, "ONNX Runtime 1.31 (running, dynamic input shapes)",
+     "Non-zero status code returned while running {onnx_op} node. Name:'{name}' Status Message: "
+     "/onnxruntime_src/onnxruntime/core/providers/cpu/math/element_wise_ops.h:583 void "
+     "onnxruntime::BroadcastIterator::Append(ptrdiff_t, ptrdiff_t) axis == 1 || axis == largest was "
+     "false. Attempting to broadcast an axis by a dimension other than 1. {smaller} by {larger}"},
 };
 
 bool has_all_vars(const std::string& tmpl, const Vars& vars) {
@@ -344,5 +365,12 @@ std::string keras_shape(const std::vector<int64_t>& shape) {
 }
 
 std::string ort_shape(const std::vector<int64_t>& shape) { return "{" + joined(shape, ",") + "}"; }
+
+std::string python_tuple(const std::vector<int64_t>& shape, size_t from) {
+  std::string s = "(";
+  for (size_t i = from; i < shape.size(); ++i) s += (i > from ? ", " : "") + std::to_string(shape[i]);
+  if (shape.size() == from + 1) s += ",";
+  return s + ")";
+}
 
 }  // namespace convscope::conventions

@@ -51,6 +51,13 @@ enum class Failure {
   crop_too_large,
   rank_mismatch,            // spatial op after flatten/dense, or wrong rank
   too_large,                // a size beyond 2^31 - 1 or 64-bit overflow
+  // merges
+  concat_mismatch,          // a non-concat axis differs between inputs
+  concat_rank,              // inputs of different rank
+  concat_axis,              // the axis is outside the inputs' rank
+  broadcast_mismatch,       // element-wise inputs that do not broadcast
+  match_too_small,          // crop_to: the reference is larger than the tensor
+  match_rank,               // crop_to / pad_to / resize_to without spatial axes
 };
 
 struct Text {
@@ -77,5 +84,7 @@ std::string keras_shape(const std::vector<int64_t>& shape);
 std::string joined(const std::vector<int64_t>& v, const std::string& sep);
 // "{1,3,4,4}": ONNX Runtime's TensorShape.
 std::string ort_shape(const std::vector<int64_t>& shape);
+// "(24, 24, 64)": a Python tuple of the sizes after the batch (Keras merges).
+std::string python_tuple(const std::vector<int64_t>& shape, size_t from);
 
 }  // namespace convscope::conventions

@@ -5,6 +5,7 @@
 
 #include "convscope/checked.hpp"
 #include "convscope/layer_rules.hpp"
+#include "convscope/layer_types.hpp"
 #include "convscope/limits.hpp"
 
 namespace convscope {
@@ -128,6 +129,12 @@ class Generator {
         remove_layer(index_, "remove " + layer_.name + " (it needs spatial axes that an earlier flatten removed)");
         break;
       case Failure::too_large: break;
+      case Failure::concat_mismatch:
+      case Failure::broadcast_mismatch: fix_merge(); break;
+      case Failure::concat_rank:
+      case Failure::concat_axis:
+      case Failure::match_too_small:
+      case Failure::match_rank: fix_nearest_inputs(); break;
     }
     return std::move(out_);
   }
@@ -147,9 +154,173 @@ class Generator {
 
   void remove_layer(size_t i, std::string summary) {
     Candidate c{std::move(summary), net_, std::nullopt};
-    c.net.layers.erase(c.net.layers.begin() + static_cast<std::ptrdiff_t>(i));
+    convscope::remove_layer(c.net, i);
     if (i < index_) c.fixed_index = index_ - 1;
     out_.push_back(std::move(c));
+  }
+
+  // Inserts `chain` (each reading the one before; the first reads
+  // `first_inputs`) just before the failing layer, whose input `k` then
+  // reads the chain's last layer.
+  void insert_before(std::string summary, std::vector<Layer> chain, InputList first_inputs, size_t k) {
+    Candidate c{std::move(summary), net_, index_ + chain.size()};
+    for (size_t j = 0; j < chain.size(); ++j) {
+      Layer l = std::move(chain[j]);
+      l.inputs = j == 0 ? first_inputs : InputList{static_cast<int32_t>(index_ + j - 1)};
+      insert_layer(c.net, index_ + j, std::move(l));
+    }
+    const size_t merge = index_ + chain.size();
+    InputList in = inputs_of(c.net, merge);
+    in[k] = static_cast<int32_t>(merge - 1);
+    c.net.layers[merge].inputs = in;
+    compact_inputs(c.net);
+    out_.push_back(std::move(c));
+  }
+
+  std::string source_name(int32_t k) const {
+    return k == kNetworkInput ? std::string("the input") : net_.layers[static_cast<size_t>(k)].name;
+  }
+
+  // A layer name no other layer has: base, base_2, ...
+  std::string fresh_name(const std::string& base) const {
+    auto taken = [&](const std::string& n) {
+      return n == "input" || std::any_of(net_.layers.begin(), net_.layers.end(), [&](const Layer& l) { return l.name == n; });
+    };
+    if (!taken(base)) return base;
+    for (int i = 2;; ++i)
+      if (!taken(base + "_" + to_string(i))) return base + "_" + to_string(i);
+  }
+
+  // The nearest valid input sizes below and above the current one.
+  void fix_nearest_inputs() {
+    const ValidInput& v = rep_.valid_input;
+    const size_t sr = net_.spatial_rank();
+    for (const auto* sizes : {&v.nearest_below, &v.nearest_above}) {
+      if (sizes->size() != sr) continue;
+      Network n = net_;
+      bool usable = true;
+      for (size_t a = 0; a < sr; ++a) {
+        usable = usable && (*sizes)[a] > 0;
+        n.input[conventions::spatial_axis(net_.framework, a)] = (*sizes)[a];
+      }
+      if (!usable || n.input == net_.input) continue;
+      out_.push_back({"input " + conventions::joined(n.input, "x") + " (was " + conventions::joined(net_.input, "x") +
+                          "): the nearest valid size " + (sizes == &v.nearest_below ? "below" : "above"),
+                      std::move(n), index_});
+    }
+  }
+
+  // Two inputs of a merge disagree: change the input size, the layer where
+  // the sizes part, or bring one input to the other's size.
+  void fix_merge() {
+    fix_nearest_inputs();
+    if (!failing_.trace) return;
+    const BranchTrace& t = *failing_.trace;
+    const Framework fw = net_.framework;
+    const InputList merge_inputs = inputs_of(net_, index_);
+    const bool channels = t.axis_label == "C";
+    const BranchTrace::Branch& b0 = t.branches[0];
+    const BranchTrace::Branch& b1 = t.branches[1];
+    if (!channels) {
+      // On the path(s) that changed the size: the steps that lost or gained cells.
+      for (const BranchTrace::Branch* br : {&b0, &b1}) {
+        const BranchTrace::Branch& other = br == &b0 ? b1 : b0;
+        for (const TraceStep& st : br->steps) {
+          const Layer& l = net_.layers[st.layer];
+          const bool strided = std::any_of(l.stride.begin(), l.stride.end(), [](int64_t x) { return x > 1; });
+          if (is_pool(l.type) && strided && fw != Framework::tensorflow && !l.ceil_mode)
+            change_layer(st.layer, "ceil_mode=True on " + l.name + " (was False): keeps the odd last row",
+                         [](Layer& x) { x.ceil_mode = true; });
+          if (is_window(l.type) && !strided && l.padding.mode != PadMode::same && st.out < st.in) {
+            if (fw == Framework::pytorch && is_pool(l.type)) continue;
+            change_layer(st.layer, field(net_, "padding") + "='same' on " + l.name + " (was " + padding_value(l.padding) + ")",
+                         [](Layer& x) { x.padding = Padding{}; x.padding.mode = PadMode::same; });
+          }
+          if (l.type == LayerType::conv_transpose && other.size > br->size) {
+            const int64_t need = other.size - br->size;
+            const size_t sr = net_.spatial_rank();
+            std::vector<int64_t> op = l.output_padding.empty() ? std::vector<int64_t>(sr, 0) : l.output_padding;
+            for (int64_t& x : op) x += need;
+            change_layer(st.layer, field(net_, "output_padding") + "=" + axes_value(op) + " on " + l.name,
+                         [op](Layer& x) { x.output_padding = op; });
+          }
+        }
+      }
+      // Bring one input to the other's size just before the merge.
+      const bool first_smaller = b0.size < b1.size;
+      const size_t small_k = first_smaller ? b0.input : b1.input;
+      const size_t large_k = first_smaller ? b1.input : b0.input;
+      const int32_t small = merge_inputs[small_k], large = merge_inputs[large_k];
+      const std::string how_pad = fw == Framework::pytorch ? " (F.pad(x, [diff // 2, diff - diff // 2]) per axis)" : "";
+      const std::string how_resize = fw == Framework::pytorch ? " (F.interpolate(x, size=...))"
+                                     : fw == Framework::tensorflow ? " (tf.image.resize)" : " (Resize)";
+      {
+        Layer l;
+        l.type = LayerType::pad_to;
+        l.name = fresh_name(source_name(small) + "_padded");
+        insert_before("pad " + source_name(small) + " to " + source_name(large) + "'s size before " + layer_.name + how_pad,
+                      {l}, {small, large}, small_k);
+      }
+      {
+        Layer l;
+        l.type = LayerType::crop_to;
+        l.name = fresh_name(source_name(large) + "_cropped");
+        insert_before("centre-crop " + source_name(large) + " to " + source_name(small) + "'s size before " + layer_.name +
+                          " (as the original U-Net does)",
+                      {l}, {large, small}, large_k);
+      }
+      {
+        Layer l;
+        l.type = LayerType::resize_to;
+        l.name = fresh_name(source_name(small) + "_resized");
+        insert_before("resize " + source_name(small) + " to " + source_name(large) + "'s size before " + layer_.name + how_resize,
+                      {l}, {small, large}, small_k);
+      }
+    }
+    if (layer_.type != LayerType::concat) fix_projection_shortcut(t);
+  }
+
+  // A residual add whose shortcut does not match the main path: a 1x1
+  // convolution with the main path's stride and channels, then batch norm
+  // (torchvision ResNet's `downsample`).
+  void fix_projection_shortcut(const BranchTrace& t) {
+    const BranchTrace::Branch& b0 = t.branches[0];
+    const BranchTrace::Branch& b1 = t.branches[1];
+    const BranchTrace::Branch& shortcut = b0.steps.size() <= b1.steps.size() ? b0 : b1;
+    const BranchTrace::Branch& main = &shortcut == &b0 ? b1 : b0;
+    const Shape& from = *failing_.arriving[shortcut.input];
+    const Shape& to = *failing_.arriving[main.input];
+    if (from.size() != to.size() || from.size() != net_.spatial_rank() + 2) return;
+    const size_t sr = net_.spatial_rank();
+    std::vector<int64_t> stride(sr, 1);
+    for (size_t a = 0; a < sr; ++a) {
+      const size_t ax = conventions::spatial_axis(net_.framework, a);
+      if (to[ax] < 1 || from[ax] < to[ax]) return;
+      stride[a] = from[ax] / to[ax];
+      // 1x1 windows with this stride must land on the main path's size.
+      if ((from[ax] - 1) / stride[a] + 1 != to[ax]) return;
+    }
+    const int64_t channels = to[conventions::channel_axis(net_.framework, to.size())];
+    Layer conv;
+    conv.type = LayerType::conv;
+    const int32_t src = inputs_of(net_, index_)[shortcut.input];
+    conv.name = fresh_name(layer_.name + "_downsample");
+    conv.filters = channels;
+    conv.kernel.assign(sr, 1);
+    conv.stride = stride;
+    conv.dilation.assign(sr, 1);
+    conv.padding.mode = net_.framework == Framework::tensorflow ? PadMode::valid : PadMode::explicit_pads;
+    if (conv.padding.mode == PadMode::explicit_pads) conv.padding.pairs.assign(sr, {0, 0});
+    conv.cropping.pairs.assign(sr, {0, 0});
+    conv.bias = false;
+    Layer bn;
+    bn.type = LayerType::batch_norm;
+    bn.name = fresh_name(layer_.name + "_downsample_bn");
+    bn.cropping.pairs.assign(sr, {0, 0});
+    bn.padding.pairs.assign(sr, {0, 0});
+    insert_before("projection shortcut on " + source_name(src) + ": 1x1 conv, " + to_string(channels) + " filters, " +
+                      field(net_, "stride") + " " + axes_value(stride) + ", no bias, then batch norm (ResNet's downsample)",
+                  {conv, bn}, {src}, shortcut.input);
   }
 
   // The padded size along axis a, and the effective kernel, at the failing layer.
@@ -220,10 +391,12 @@ class Generator {
     if (is_pool(layer_.type)) remove_layer(index_, "remove " + layer_.name);
   }
 
-  // Changes to the nearest earlier layers that shrink the map.
+  // Changes to the nearest layers upstream (along each layer's first input)
+  // that shrink the map.
   void fix_earlier_layers() {
     size_t tried = 0;
-    for (size_t j = index_; j-- > 0 && tried < 4;) {
+    for (int32_t up = inputs_of(net_, index_)[0]; up != kNetworkInput && tried < 4; up = inputs_of(net_, static_cast<size_t>(up))[0]) {
+      const size_t j = static_cast<size_t>(up);
       const Layer& l = net_.layers[j];
       if (!is_window(l.type)) continue;
       const bool strided = std::any_of(l.stride.begin(), l.stride.end(), [](int64_t s) { return s > 1; });
@@ -335,11 +508,12 @@ void propose_fixes(const Network& net, Report& rep, size_t max_fixes) {
       complete.push_back(std::move(fix));
       continue;
     }
-    // Partial: the failing layer now works and the first error moved later.
+    // Partial: the failing layer now works, and so does everything before it.
     const size_t moved_to = *after.first_error;
     const size_t original_position = c.fixed_index ? *c.fixed_index : failing;
     const bool past = c.fixed_index ? moved_to > *c.fixed_index : moved_to >= original_position;
     if (!past) continue;
+    if (c.fixed_index && after.layers[*c.fixed_index].status == Status::skipped) continue;
     fix.summary += " (then " + after.layers[moved_to].name + " fails: " + after.layers[moved_to].message + ")";
     partial.push_back(std::move(fix));
   }

@@ -858,6 +858,16 @@ void apply_layer(const LayerInput& in, LayerReport& r) {
       case LayerType::activation:
       case LayerType::batch_norm:
       case LayerType::dropout: elementwise_op(c, r); break;
+      case LayerType::add:
+      case LayerType::subtract:
+      case LayerType::multiply:
+      case LayerType::average:
+      case LayerType::maximum:
+      case LayerType::minimum:
+      case LayerType::concat:
+      case LayerType::crop_to:
+      case LayerType::pad_to:
+      case LayerType::resize_to: break;  // several inputs: merge_rules.cpp
     }
     if (checked::overflowed()) {
       fail(r, Failure::too_large,

@@ -113,6 +113,17 @@ void find_min_input(const Network& net, Report& rep) {
     rep.min_input_note = "the input has no spatial axes";
     return;
   }
+  // A graph's sizes need not grow with the input (two paths must agree), so
+  // the backward walk below does not apply: the smallest size of the scan.
+  if (!is_chain(net)) {
+    const ValidInput& v = rep.valid_input;
+    Shape min;
+    for (const AxisSizes& ax : v.axes)
+      if (ax.smallest) min.push_back(*ax.smallest);
+    if (min.size() == sr && !v.axes.empty()) rep.min_input = min;
+    else rep.min_input_note = v.note.empty() ? "no input size up to the scanned window makes every layer valid" : v.note;
+    return;
+  }
   // Failures no input size can fix: say so with the layer's own diagnosis.
   if (rep.first_error) {
     const LayerReport& failing = rep.layers[*rep.first_error];

@@ -2,19 +2,16 @@
 
 #include <array>
 
+#include "convscope/layer_types.hpp"
+
 namespace convscope {
 
 namespace {
 constexpr std::array<const char*, 3> kFrameworkNames = {"pytorch", "tensorflow", "onnx"};
-constexpr std::array<const char*, 17> kLayerTypeNames = {
-    "conv",       "conv_transpose",  "depthwise_conv",    "max_pool", "avg_pool",
-    "global_avg_pool", "global_max_pool", "adaptive_avg_pool", "zero_pad", "crop",
-    "upsample",   "flatten",         "dense",             "relu",     "activation",
-    "batch_norm", "dropout"};
 }  // namespace
 
 const char* to_string(Framework f) { return kFrameworkNames[static_cast<size_t>(f)]; }
-const char* to_string(LayerType t) { return kLayerTypeNames[static_cast<size_t>(t)]; }
+const char* to_string(LayerType t) { return type_info(t).id; }
 
 std::optional<Framework> framework_from_string(const std::string& s) {
   for (size_t i = 0; i < kFrameworkNames.size(); ++i)
@@ -23,9 +20,60 @@ std::optional<Framework> framework_from_string(const std::string& s) {
 }
 
 std::optional<LayerType> layer_type_from_string(const std::string& s) {
-  for (size_t i = 0; i < kLayerTypeNames.size(); ++i)
-    if (s == kLayerTypeNames[i]) return static_cast<LayerType>(i);
+  for (const LayerTypeInfo& info : layer_types())
+    if (s == info.id) return info.type;
   return std::nullopt;
+}
+
+InputList inputs_of(const Network& net, size_t i) {
+  const Layer& l = net.layers[i];
+  if (!l.inputs.empty()) return InputList(l.inputs.begin(), l.inputs.end());
+  return InputList(1, i == 0 ? kNetworkInput : static_cast<int32_t>(i - 1));
+}
+
+bool has_default_inputs(const Network& net, size_t i) {
+  const Layer& l = net.layers[i];
+  return l.inputs.empty() ||
+         (l.inputs.size() == 1 && l.inputs[0] == (i == 0 ? kNetworkInput : static_cast<int32_t>(i - 1)));
+}
+
+namespace {
+// Spells every layer's inputs out, so shifting positions keeps who feeds whom.
+void make_inputs_explicit(Network& net) {
+  for (size_t i = 0; i < net.layers.size(); ++i)
+    if (net.layers[i].inputs.empty()) {
+      const InputList in = inputs_of(net, i);
+      net.layers[i].inputs.assign(in.begin(), in.end());
+    }
+}
+}  // namespace
+
+void insert_layer(Network& net, size_t at, Layer layer) {
+  make_inputs_explicit(net);
+  for (size_t i = at; i < net.layers.size(); ++i)
+    for (int32_t& k : net.layers[i].inputs)
+      if (k >= static_cast<int32_t>(at)) ++k;
+  if (layer.inputs.empty()) layer.inputs.push_back(at == 0 ? kNetworkInput : static_cast<int32_t>(at - 1));
+  net.layers.insert(net.layers.begin() + static_cast<std::ptrdiff_t>(at), std::move(layer));
+  compact_inputs(net);
+}
+
+void remove_layer(Network& net, size_t at) {
+  make_inputs_explicit(net);
+  const int32_t removed = static_cast<int32_t>(at);
+  const int32_t replacement = net.layers[at].inputs.empty() ? kNetworkInput : net.layers[at].inputs[0];
+  for (size_t i = at + 1; i < net.layers.size(); ++i)
+    for (int32_t& k : net.layers[i].inputs) {
+      if (k == removed) k = replacement;
+      else if (k > removed) --k;
+    }
+  net.layers.erase(net.layers.begin() + static_cast<std::ptrdiff_t>(at));
+  compact_inputs(net);
+}
+
+void compact_inputs(Network& net) {
+  for (size_t i = 0; i < net.layers.size(); ++i)
+    if (has_default_inputs(net, i)) net.layers[i].inputs.clear();
 }
 
 }  // namespace convscope

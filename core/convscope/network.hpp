@@ -1,5 +1,7 @@
-// The network as the engine sees it: a framework, an input shape and a chain
-// of layers whose per-axis fields are already expanded to the input's rank.
+// The network as the engine sees it: a framework, an input shape and layers
+// in order, each reading the outputs of earlier layers (a chain when every
+// layer reads the one before; a graph with branches and merges otherwise),
+// with per-axis fields already expanded to the input's rank.
 // A Network built by network_json::parse() is always well-formed (positive
 // sizes, right list lengths, fields allowed for the framework); whether its
 // shapes work out is the analysis' question, not the parser's.
@@ -33,6 +35,18 @@ enum class LayerType {
   activation,
   batch_norm,
   dropout,
+  // merges (two or more inputs)
+  add,
+  subtract,
+  multiply,
+  average,
+  maximum,
+  minimum,
+  concat,
+  // [tensor, reference]: the tensor brought to the reference's spatial size
+  crop_to,
+  pad_to,
+  resize_to,
 };
 
 // How padding was written. `explicit_pads` holds the [begin, end] pair per
@@ -47,9 +61,17 @@ struct Padding {
   int written_as = 0;
 };
 
+// A layer input: the index of an earlier layer, or the network input.
+constexpr int32_t kNetworkInput = -1;
+
 struct Layer {
   LayerType type = LayerType::relu;
   std::string name;
+  // Indices of the earlier layers (or kNetworkInput) this layer reads, in
+  // order; empty = the previous layer (the network input for the first), so
+  // a chain needs none.
+  std::vector<int32_t> inputs;
+  std::optional<int64_t> axis;  // concat, as written (negative from the end)
   // Per spatial axis (size = rank - 2); empty where the type has no such field.
   std::vector<int64_t> kernel, stride, dilation, output_padding, output_size, scale;
   Padding padding;   // conv/pool padding; zero_pad's padding
@@ -75,6 +97,19 @@ struct Network {
 
   size_t spatial_rank() const { return input.size() >= 2 ? input.size() - 2 : 0; }
 };
+
+using InputList = std::vector<int32_t>;
+// The inputs of layer i, with the implicit "previous layer" spelled out.
+InputList inputs_of(const Network& net, size_t i);
+// Whether layer i reads just the layer before it (or the input, for the first).
+bool has_default_inputs(const Network& net, size_t i);
+// Insert `layer` at position `at` (its `inputs` given in the new positions;
+// empty = the layer before it); every later reference keeps its target.
+void insert_layer(Network& net, size_t at, Layer layer);
+// Remove layer `at`; the layers reading it read its first input instead.
+void remove_layer(Network& net, size_t at);
+// Drops `inputs` lists that only say "the previous layer".
+void compact_inputs(Network& net);
 
 const char* to_string(Framework f);
 const char* to_string(LayerType t);

@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <array>
 #include <optional>
+#include <unordered_map>
 
 #include "convscope/conventions.hpp"
+#include "convscope/layer_types.hpp"
 #include "convscope/limits.hpp"
 
 namespace convscope::network_json {
@@ -16,7 +18,7 @@ namespace {
 
 // ---- Which fields each layer type takes --------------------------------------
 
-enum class FieldKind { count, axes, axes_or_zero, padding, boolean, rate, text };
+enum class FieldKind { count, axes, axes_or_zero, padding, boolean, rate, text, axis_index };
 
 struct FieldSpec {
   const char* name;
@@ -34,6 +36,7 @@ constexpr FieldSpec kFields[] = {
     {"cropping", FieldKind::padding},     {"in_features", FieldKind::count},
     {"keepdims", FieldKind::boolean},     {"bias", FieldKind::boolean},
     {"rate", FieldKind::rate},            {"function", FieldKind::text},
+    {"axis", FieldKind::axis_index},
 };
 
 const FieldSpec* field_spec(const std::string& name) {
@@ -42,40 +45,9 @@ const FieldSpec* field_spec(const std::string& name) {
   return nullptr;
 }
 
-struct TypeSpec {
-  LayerType type;
-  const char* label;
-  std::vector<const char*> required;
-  std::vector<const char*> optional;
-};
-
-const std::vector<TypeSpec>& type_specs() {
-  static const std::vector<TypeSpec> specs = {
-      {LayerType::conv, "Convolution", {"filters", "kernel"}, {"stride", "dilation", "padding", "groups", "bias"}},
-      {LayerType::conv_transpose, "Transposed convolution", {"filters", "kernel"},
-       {"stride", "dilation", "padding", "output_padding", "groups", "bias"}},
-      {LayerType::depthwise_conv, "Depthwise convolution", {"kernel"},
-       {"depth_multiplier", "stride", "dilation", "padding", "bias"}},
-      {LayerType::max_pool, "Max pooling", {"kernel"}, {"stride", "dilation", "padding", "ceil_mode"}},
-      {LayerType::avg_pool, "Average pooling", {"kernel"},
-       {"stride", "dilation", "padding", "ceil_mode", "count_include_pad"}},
-      {LayerType::global_avg_pool, "Global average pooling", {}, {"keepdims"}},
-      {LayerType::global_max_pool, "Global max pooling", {}, {"keepdims"}},
-      {LayerType::adaptive_avg_pool, "Adaptive average pooling", {"output_size"}, {}},
-      {LayerType::zero_pad, "Zero padding", {"padding"}, {}},
-      {LayerType::crop, "Cropping", {"cropping"}, {}},
-      {LayerType::upsample, "Upsampling (nearest)", {"scale"}, {}},
-      {LayerType::flatten, "Flatten", {}, {}},
-      {LayerType::dense, "Dense / Linear", {"units"}, {"in_features", "bias"}},
-      {LayerType::relu, "ReLU", {}, {}},
-      {LayerType::activation, "Activation", {}, {"function"}},
-      {LayerType::batch_norm, "Batch normalisation", {}, {}},
-      {LayerType::dropout, "Dropout", {}, {"rate"}},
-  };
-  return specs;
-}
-
-const TypeSpec& type_spec(LayerType t) { return type_specs()[static_cast<size_t>(t)]; }
+using TypeSpec = LayerTypeInfo;
+const std::vector<LayerTypeInfo>& type_specs() { return layer_types(); }
+const TypeSpec& type_spec(LayerType t) { return type_info(t); }
 
 bool is_pool(LayerType t) { return t == LayerType::max_pool || t == LayerType::avg_pool; }
 
@@ -275,7 +247,8 @@ Layer default_layer(Framework fw, LayerType t) {
 namespace {
 
 // Reads one layer object into `l`; false (with rd.error set) when malformed.
-bool read_layer(Reader& rd, const Value& lv, const std::string& at, Framework fw, size_t sr, Layer& l) {
+bool read_layer(Reader& rd, const Value& lv, const std::string& at, Framework fw, size_t sr, Layer& l,
+                std::vector<std::string>& input_names) {
   if (!lv.is_object()) return rd.fail(at, "expected a layer object, got " + shown(lv)).has_value();
   const Value* tv = lv.find("type");
   if (!tv) return rd.fail(at + ".type", "missing").has_value();
@@ -297,7 +270,23 @@ bool read_layer(Reader& rd, const Value& lv, const std::string& at, Framework fw
     if (key == "name") {
       const auto name = string_at(rd, v, path, limits::max_name_chars);
       if (!name) return false;
+      if (*name == "input")
+        return rd.fail(path, "\"input\" names the network input in `inputs`; give the layer another name").has_value();
       l.name = *name;
+      continue;
+    }
+    if (key == "inputs") {
+      if (!v.is_array() || v.as_array().empty())
+        return rd.fail(path, "expected a list of names of earlier layers (or \"input\"), got " + shown(v)).has_value();
+      if (v.as_array().size() > spec.max_inputs)
+        return rd.fail(path, std::string(to_string(type)) + " takes " +
+                                 (spec.max_inputs == 1 ? std::string("one input") : "at most " + to_string(spec.max_inputs) + " inputs") +
+                                 ", got " + to_string(v.as_array().size())).has_value();
+      for (size_t k = 0; k < v.as_array().size(); ++k) {
+        const auto name = string_at(rd, v.as_array()[k], path + "[" + to_string(k) + "]", limits::max_name_chars);
+        if (!name) return false;
+        input_names.push_back(*name);
+      }
       continue;
     }
     const auto listed = [&](const std::vector<const char*>& fields) {
@@ -307,6 +296,7 @@ bool read_layer(Reader& rd, const Value& lv, const std::string& at, Framework fw
       std::string list = "name";
       for (const char* f : spec.required) list += std::string(", ") + f;
       for (const char* f : spec.optional) list += std::string(", ") + f;
+      list += ", inputs";
       return rd.fail(path, "unknown field for " + std::string(to_string(type)) + " (expected " + list + ")").has_value();
     }
     if (const std::string why = unavailable(fw, type, key); !why.empty()) return rd.fail(path, why).has_value();
@@ -362,11 +352,56 @@ bool read_layer(Reader& rd, const Value& lv, const std::string& at, Framework fw
         l.function = *f;
         break;
       }
+      case FieldKind::axis_index: {
+        if (!v.is_integer() || v.as_int() < -6 || v.as_int() > 5)
+          return rd.fail(path, "expected an axis index in the framework's layout (e.g. 1, or -1 for the last), got " +
+                                   shown(v)).has_value();
+        l.axis = v.as_int();
+        break;
+      }
     }
   }
+  if (spec.min_inputs > 1 && input_names.size() < spec.min_inputs)
+    return rd.fail(at + ".inputs", std::string(input_names.empty() ? "missing (" : "too few (") + to_string(type) +
+                                       (spec.max_inputs == 2 && spec.min_inputs == 2
+                                            ? " takes two inputs: " + std::string(spec.rule == RuleKind::match ? "the tensor and the layer whose size it takes" : "the left and right operands")
+                                            : " takes two or more inputs") +
+                                       ", named in order)").has_value();
   for (const char* f : spec.required)
     if (!lv.find(f)) return rd.fail(at + "." + f, std::string("missing (") + to_string(type) + " needs " + f + ")").has_value();
   apply_defaults(fw, sr, l);
+  return true;
+}
+
+// Turns `inputs` names into positions. Names are references once a network
+// uses `inputs`, so they must be unique then; a chain never needs them to be.
+bool resolve_inputs(Reader& rd, Network& net, const std::vector<std::vector<std::string>>& input_names) {
+  std::unordered_map<std::string, size_t> position;
+  for (size_t i = 0; i < net.layers.size(); ++i) {
+    const auto [it, fresh] = position.emplace(net.layers[i].name, i);
+    if (!fresh)
+      return rd.fail("layers[" + to_string(i) + "].name",
+                     "\"" + net.layers[i].name + "\" is also the name of layers[" + to_string(it->second) +
+                         "]; layer names must be unique when `inputs` refer to them").has_value();
+  }
+  for (size_t i = 0; i < net.layers.size(); ++i) {
+    for (size_t k = 0; k < input_names[i].size(); ++k) {
+      const std::string& name = input_names[i][k];
+      const std::string path = "layers[" + to_string(i) + "].inputs[" + to_string(k) + "]";
+      if (name == "input") {
+        net.layers[i].inputs.push_back(kNetworkInput);
+        continue;
+      }
+      const auto it = position.find(name);
+      if (it == position.end())
+        return rd.fail(path, "no layer is named \"" + name + "\" (inputs name earlier layers or \"input\")").has_value();
+      if (it->second >= i)
+        return rd.fail(path, "\"" + name + "\" is " + (it->second == i ? std::string("this layer itself") : "layers[" + to_string(it->second) + "], which comes later") +
+                                 "; a layer can only read earlier layers (list layers in the order they run)").has_value();
+      net.layers[i].inputs.push_back(static_cast<int32_t>(it->second));
+    }
+  }
+  compact_inputs(net);
   return true;
 }
 
@@ -410,15 +445,20 @@ bool read_network(Reader& rd, const Value& root, Network& net) {
     return rd.fail("layers", "more than " + to_string(limits::max_layers) + " layers").has_value();
 
   std::vector<size_t> ordinals(type_specs().size(), 0);
-  for (size_t i = 0; i < layers->as_array().size(); ++i) {
+  const size_t count = layers->as_array().size();
+  std::vector<std::vector<std::string>> input_names(count);
+  bool graph = false;
+  for (size_t i = 0; i < count; ++i) {
     Layer l;
-    if (!read_layer(rd, layers->as_array()[i], "layers[" + to_string(i) + "]", net.framework, sr, l)) return false;
+    if (!read_layer(rd, layers->as_array()[i], "layers[" + to_string(i) + "]", net.framework, sr, l, input_names[i]))
+      return false;
     if (l.name.empty())
       l.name = conventions::auto_layer_name(net.framework, l.type, sr, i, ordinals[static_cast<size_t>(l.type)]);
     ++ordinals[static_cast<size_t>(l.type)];
+    graph = graph || !input_names[i].empty();
     net.layers.push_back(std::move(l));
   }
-  return true;
+  return !graph || resolve_inputs(rd, net, input_names);
 }
 
 }  // namespace
@@ -506,6 +546,11 @@ Value to_json(const Network& net) {
     o.push_back({"type", Value(to_string(l.type))});
     const std::string auto_name = conventions::auto_layer_name(net.framework, l.type, sr, i, ordinals[static_cast<size_t>(l.type)]++);
     if (l.name != auto_name) o.push_back({"name", Value(l.name)});
+    if (!has_default_inputs(net, i)) {
+      json::Array in;
+      for (int32_t k : inputs_of(net, i)) in.push_back(Value(k == kNetworkInput ? std::string("input") : net.layers[static_cast<size_t>(k)].name));
+      o.push_back({"inputs", Value(std::move(in))});
+    }
     const TypeSpec& spec = type_spec(l.type);
     auto emit = [&](const char* f, bool required) {
       const std::string key = f;
@@ -533,6 +578,7 @@ Value to_json(const Network& net) {
       else if (key == "bias") { v = Value(l.bias); differs = l.bias != d.bias; }
       else if (key == "rate") { v = Value(l.rate); differs = l.rate != d.rate; }
       else if (key == "function") { v = Value(l.function); differs = l.function != d.function; }
+      else if (key == "axis") { if (!l.axis) return; v = Value(*l.axis); differs = true; }
       if (differs) o.push_back({key, std::move(v)});
     };
     for (const char* f : spec.required) emit(f, true);
@@ -553,7 +599,7 @@ std::string layer_schema_json() {
     frameworks.push_back(Value(json::Object{{"id", Value(to_string(fw))},
                                             {"label", Value(labels[static_cast<size_t>(fw)])},
                                             {"layout", Value(conventions::channels_last(fw) ? "NHWC" : "NCHW")}}));
-  const char* kind_names[] = {"count", "axes", "axes", "padding", "bool", "number", "string"};
+  const char* kind_names[] = {"count", "axes", "axes", "padding", "bool", "number", "string", "integer"};
   json::Array types;
   for (const TypeSpec& spec : type_specs()) {
     json::Array fields;
@@ -577,6 +623,7 @@ std::string layer_schema_json() {
         else if (key == "bias") defaults.push_back({to_string(fw), Value(true)});
         else if (key == "rate") defaults.push_back({to_string(fw), Value(0.5)});
         else if (key == "function") defaults.push_back({to_string(fw), Value("relu")});
+        else if (key == "axis") defaults.push_back({to_string(fw), Value(fw == Framework::tensorflow ? -1 : 1)});
         if (key == "padding") {
           json::Array c;
           if (spec.type != LayerType::zero_pad)
@@ -598,6 +645,8 @@ std::string layer_schema_json() {
     for (Framework fw : all) names.push_back({to_string(fw), Value(conventions::framework_layer_name(fw, spec.type, 2))});
     types.push_back(Value(json::Object{{"type", Value(to_string(spec.type))},
                                        {"label", Value(spec.label)},
+                                       {"inputs", Value(json::Object{{"min", Value(static_cast<int64_t>(spec.min_inputs))},
+                                                                     {"max", Value(static_cast<int64_t>(spec.max_inputs))}})},
                                        {"names", Value(std::move(names))},
                                        {"frameworks", Value(std::move(fws))},
                                        {"fields", Value(std::move(fields))}}));

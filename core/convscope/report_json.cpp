@@ -39,11 +39,40 @@ Value receptive_field_value(const std::optional<ReceptiveField>& rf) {
                             {"start", Value(std::move(start))}});
 }
 
-Value layer_value(const LayerReport& r, size_t spatial_rank) {
+std::string source_name(const Network& net, int32_t k) {
+  return k == kNetworkInput ? std::string("input") : net.layers[static_cast<size_t>(k)].name;
+}
+
+Value trace_value(const BranchTrace& t, const Network& net) {
+  json::Array branches;
+  for (const BranchTrace::Branch& b : t.branches) {
+    json::Array steps;
+    for (const TraceStep& s : b.steps)
+      steps.push_back(Value(json::Object{{"layer", Value(net.layers[s.layer].name)},
+                                         {"in", Value(s.in)},
+                                         {"out", Value(s.out)}}));
+    branches.push_back(Value(json::Object{{"input", Value(static_cast<int64_t>(b.input))},
+                                          {"steps", Value(std::move(steps))},
+                                          {"size", Value(b.size)}}));
+  }
+  return Value(json::Object{{"axis", Value(t.axis_label)},
+                            {"split", Value(source_name(net, t.split))},
+                            {"split_size", Value(t.split_size)},
+                            {"branches", Value(std::move(branches))},
+                            {"text", Value(t.text)}});
+}
+
+Value layer_value(const LayerReport& r, const Network& net) {
+  const size_t spatial_rank = net.spatial_rank();
   json::Object o;
   o.push_back({"index", Value(static_cast<int64_t>(r.index))});
   o.push_back({"name", Value(r.name)});
   o.push_back({"type", Value(to_string(r.type))});
+  json::Array inputs, arriving;
+  for (int32_t k : r.inputs) inputs.push_back(Value(source_name(net, k)));
+  for (const auto& s : r.arriving) arriving.push_back(shape_value(s));
+  o.push_back({"inputs", Value(std::move(inputs))});
+  o.push_back({"arriving", Value(std::move(arriving))});
   o.push_back({"input", shape_value(r.input)});
   o.push_back({"output", shape_value(r.output)});
   o.push_back({"status", Value(to_string(r.status))});
@@ -75,7 +104,35 @@ Value layer_value(const LayerReport& r, size_t spatial_rank) {
   o.push_back({"params", optional_int(r.params)});
   o.push_back({"macs", optional_int(r.macs)});
   o.push_back({"receptive_field", receptive_field_value(r.receptive_field)});
+  o.push_back({"trace", r.trace ? trace_value(*r.trace, net) : Value()});
   return Value(std::move(o));
+}
+
+Value sizes_value(const std::vector<int64_t>& v) {
+  if (v.empty()) return Value();
+  json::Array a;
+  for (int64_t x : v) a.push_back(Value(x));
+  return Value(std::move(a));
+}
+
+Value valid_input_value(const ValidInput& v) {
+  json::Array axes;
+  for (const AxisSizes& ax : v.axes) {
+    json::Array residues;
+    for (int64_t x : ax.residues) residues.push_back(Value(x));
+    axes.push_back(Value(json::Object{{"axis", Value(ax.label)},
+                                      {"smallest", optional_int(ax.smallest)},
+                                      {"period", ax.period ? Value(ax.period) : Value()},
+                                      {"residues", Value(std::move(residues))},
+                                      {"sizes", sizes_value(ax.listed)},
+                                      {"checked_up_to", Value(ax.checked_up_to)},
+                                      {"text", Value(ax.text)}}));
+  }
+  return Value(json::Object{{"text", Value(v.text)},
+                            {"note", Value(v.note)},
+                            {"axes", Value(std::move(axes))},
+                            {"nearest_below", sizes_value(v.nearest_below)},
+                            {"nearest_above", sizes_value(v.nearest_above)}});
 }
 
 }  // namespace
@@ -85,10 +142,14 @@ json::Value report_to_json(const Report& report, const Network& net) {
   o.push_back({"framework", Value(to_string(report.framework))});
   o.push_back({"ok", Value(report.ok)});
   o.push_back({"first_error", report.first_error ? Value(static_cast<int64_t>(*report.first_error)) : Value()});
+  json::Array errors;
+  for (size_t e : report.errors) errors.push_back(Value(static_cast<int64_t>(e)));
+  o.push_back({"errors", Value(std::move(errors))});
   o.push_back({"min_input", shape_value(report.min_input)});
   o.push_back({"min_input_note", Value(report.min_input_note)});
+  o.push_back({"valid_input", valid_input_value(report.valid_input)});
   json::Array layers;
-  for (const LayerReport& r : report.layers) layers.push_back(layer_value(r, net.spatial_rank()));
+  for (const LayerReport& r : report.layers) layers.push_back(layer_value(r, net));
   o.push_back({"layers", Value(std::move(layers))});
   o.push_back({"totals", Value(json::Object{{"params", optional_int(report.total_params)},
                                             {"macs", optional_int(report.total_macs)},
@@ -149,11 +210,19 @@ std::string status_mark(Status s) {
 std::string report_table(const Report& report, const Network& net) {
   const size_t sr = net.spatial_rank();
   std::vector<std::vector<std::string>> rows;
+  const bool graph = !is_chain(net);
   rows.push_back({"#", "Layer (type)", "Input", "Output", "Params", "MACs", "RF", "Status"});
-  for (const LayerReport& r : report.layers)
+  if (graph) rows[0].insert(rows[0].begin() + 2, "Inputs");
+  for (const LayerReport& r : report.layers) {
     rows.push_back({to_string(r.index), r.name + " (" + conventions::framework_layer_name(net.framework, r.type, sr) + ")",
                     shape_text(r.input), shape_text(r.output), optional_text(r.params), optional_text(r.macs),
                     rf_text(r.receptive_field), status_mark(r.status)});
+    if (graph) {
+      std::string from;
+      for (int32_t k : r.inputs) from += (from.empty() ? "" : ", ") + source_name(net, k);
+      rows.back().insert(rows.back().begin() + 2, from);
+    }
+  }
   std::vector<size_t> width(rows[0].size(), 0);
   for (const auto& row : rows)
     for (size_t c = 0; c < row.size(); ++c) {
@@ -169,6 +238,7 @@ std::string report_table(const Report& report, const Network& net) {
   std::string out;
   out += "ConvScope report: " + std::string(to_string(net.framework)) + ", input [" +
          conventions::joined(net.input, ", ") + "] (" + conventions::layout_string(net.framework, net.input.size()) + ")\n";
+  if (!report.valid_input.text.empty()) out += "Input sizes: " + report.valid_input.text + "\n";
   if (report.min_input)
     out += "Minimum valid input (spatial): " + conventions::joined(*report.min_input, "x") + "\n";
   if (!report.min_input_note.empty()) out += "Note: " + report.min_input_note + "\n";
@@ -185,8 +255,12 @@ std::string report_table(const Report& report, const Network& net) {
     const LayerReport& r = report.layers[i];
     out += line(rows[i + 1]);
     const std::string indent = "      ";
+    if (r.arriving.size() > 1)
+      for (size_t k = 0; k < r.arriving.size(); ++k)
+        out += indent + "input " + to_string(k) + ":  " + source_name(net, r.inputs[k]) + " " + shape_text(r.arriving[k]) + "\n";
     if (r.status == Status::error) {
       out += indent + "error:   " + r.message + "\n";
+      if (r.trace) out += indent + "why:     " + r.trace->text + "\n";
       const std::string formula = formula_text(r, sr);
       if (!formula.empty()) out += indent + "formula: " + formula + "\n";
       for (size_t t = 0; t < r.framework_errors.size(); ++t)
@@ -209,6 +283,11 @@ std::string report_table(const Report& report, const Network& net) {
   if (report.first_error)
     out += "First error:  layer " + to_string(*report.first_error) + " (" +
            report.layers[*report.first_error].name + ")\n";
+  if (report.errors.size() > 1) {
+    out += "All errors:  ";
+    for (size_t e : report.errors) out += " " + to_string(e) + " (" + report.layers[e].name + ")";
+    out += "\n";
+  }
   return out;
 }
 

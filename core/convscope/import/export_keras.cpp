@@ -164,6 +164,16 @@ std::string keras_code(const Network& net) {
         break;
       }
       case LayerType::batch_norm: lines.push_back({l.name, "BatchNormalization", "", ""}); break;
+      case LayerType::add:
+      case LayerType::subtract:
+      case LayerType::multiply:
+      case LayerType::average:
+      case LayerType::maximum:
+      case LayerType::minimum:
+      case LayerType::concat:
+      case LayerType::crop_to:
+      case LayerType::pad_to:
+      case LayerType::resize_to: break;  // graphs are refused before (api_import.cpp export_code)
       case LayerType::dropout: lines.push_back({l.name, "Dropout", "rate=" + json::write(json::Value(l.rate), -1), ""}); break;
     }
   }

@@ -245,6 +245,16 @@ std::string pytorch_code(const Network& net) {
                                                   : "nn.LazyBatchNorm" + bd + "()", ""});
         break;
       }
+      case LayerType::add:
+      case LayerType::subtract:
+      case LayerType::multiply:
+      case LayerType::average:
+      case LayerType::maximum:
+      case LayerType::minimum:
+      case LayerType::concat:
+      case LayerType::crop_to:
+      case LayerType::pad_to:
+      case LayerType::resize_to: break;  // graphs are refused before (api_import.cpp export_code)
       case LayerType::dropout: {
         modules.push_back({l.name, "nn.Dropout(p=" + json::write(json::Value(l.rate), -1) + ")", ""});
         break;

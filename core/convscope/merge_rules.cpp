@@ -1,0 +1,275 @@
+#include "convscope/merge_rules.hpp"
+
+#include <algorithm>
+
+#include "convscope/checked.hpp"
+#include "convscope/conventions.hpp"
+#include "convscope/layer_types.hpp"
+
+namespace convscope {
+
+using conventions::Failure;
+using conventions::Vars;
+using std::to_string;
+
+namespace {
+
+// The framework's name for axis d of a full shape: N, C or a spatial label.
+std::string axis_label(Framework fw, size_t rank, size_t d) {
+  if (d == 0) return "N";
+  if (rank < 3) return "axis " + to_string(d);
+  if (d == conventions::channel_axis(fw, rank)) return "C";
+  const size_t first_spatial = conventions::spatial_axis(fw, 0);
+  return conventions::spatial_axis_label(rank - 2, d - first_spatial);
+}
+
+std::string shape_text(const Shape& s) { return "[" + conventions::joined(s, ", ") + "]"; }
+
+std::string input_name(const Network& net, const LayerReport& r, size_t k) {
+  const int32_t from = r.inputs[k];
+  return from == kNetworkInput ? std::string("the input") : net.layers[static_cast<size_t>(from)].name;
+}
+
+void fail(const Network& net, LayerReport& r, Failure f, std::string message, const Vars& vars) {
+  r.status = Status::error;
+  r.failure = f;
+  r.message = std::move(message);
+  r.framework_errors = conventions::error_texts(net.framework, f, vars);
+  r.output.reset();
+}
+
+std::string keras_shape_list(const LayerReport& r) {
+  std::string s = "[";
+  for (size_t k = 0; k < r.arriving.size(); ++k) s += (k ? ", " : "") + conventions::keras_shape(*r.arriving[k]);
+  return s + "]";
+}
+
+// ---- concat ---------------------------------------------------------------------
+
+void concat_rule(const MergeInput& in, LayerReport& r) {
+  const Network& net = in.net;
+  const Layer& l = net.layers[in.index];
+  const Shape& ref = *r.arriving[0];
+  const size_t rank = ref.size();
+  for (size_t k = 1; k < r.arriving.size(); ++k) {
+    const Shape& other = *r.arriving[k];
+    if (other.size() != rank)
+      return fail(net, r, Failure::concat_rank,
+                  "the inputs have different ranks: " + input_name(net, r, 0) + " is " + shape_text(ref) + " (" +
+                      to_string(rank) + "-D), " + input_name(net, r, k) + " is " + shape_text(other) + " (" +
+                      to_string(other.size()) + "-D)",
+                  {{"ref_rank", to_string(rank)}, {"other_rank", to_string(other.size())},
+                   {"keras_shapes", keras_shape_list(r)}, {"name", l.name}, {"tensor", to_string(k)}});
+  }
+  const int64_t written = l.axis.value_or(net.framework == Framework::tensorflow ? -1 : 1);
+  const int64_t r64 = static_cast<int64_t>(rank);
+  if (written < -r64 || written >= r64)
+    return fail(net, r, Failure::concat_axis,
+                "axis " + to_string(written) + " is outside the inputs' " + to_string(rank) + " axes (" +
+                    conventions::layout_string(net.framework, rank) + ")",
+                {{"rank", to_string(r64)}, {"rank_max", to_string(r64 - 1)}, {"axis", to_string(written)}});
+  const size_t axis = static_cast<size_t>(written < 0 ? written + r64 : written);
+  const std::string along = axis_label(net.framework, rank, axis);
+  Shape out = ref;
+  checked::clear_overflow();
+  // PyTorch and ONNX Runtime compare every tensor with the first, axis by
+  // axis in order, and report the first difference.
+  for (size_t k = 1; k < r.arriving.size(); ++k) {
+    const Shape& other = *r.arriving[k];
+    for (size_t d = 0; d < rank; ++d) {
+      if (d == axis || other[d] == ref[d]) continue;
+      const std::string label = axis_label(net.framework, rank, d);
+      Vars v = {{"dim", to_string(axis)},
+                {"ref_size", to_string(ref[d])},
+                {"other_size", to_string(other[d])},
+                {"tensor", to_string(k)},
+                {"axis_index", to_string(d)},
+                {"name", l.name},
+                {"keras_shapes", keras_shape_list(r)},
+                {"tf_shape0", conventions::tf_shape(ref, false)},
+                {"tf_shape_other", conventions::tf_shape(other, false)},
+                {"count", to_string(r.arriving.size())}};
+      return fail(net, r, Failure::concat_mismatch,
+                  label + " differs: " + input_name(net, r, k) + " arrives with " + to_string(other[d]) + ", " +
+                      input_name(net, r, 0) + " with " + to_string(ref[d]) + " (" + shape_text(other) + " vs " +
+                      shape_text(ref) + "); concatenating along " + along +
+                      " needs every other axis to agree",
+                  v);
+    }
+    out[axis] = checked::add(out[axis], other[axis]);
+  }
+  r.output = out;
+}
+
+// ---- element-wise -------------------------------------------------------------
+
+const char* tf_op(LayerType t) {
+  switch (t) {
+    case LayerType::add: return "AddV2";
+    case LayerType::subtract: return "Sub";
+    case LayerType::multiply: return "Mul";
+    case LayerType::maximum: return "Maximum";
+    case LayerType::minimum: return "Minimum";
+    default: return "AddV2";  // average: Keras adds, then divides
+  }
+}
+
+void elementwise_rule(const MergeInput& in, LayerReport& r) {
+  const Network& net = in.net;
+  const Layer& l = net.layers[in.index];
+  Shape acc = *r.arriving[0];
+  // Every framework folds from the left: ((a + b) + c), each step numpy
+  // broadcasting; the texts name the running result as the first operand.
+  for (size_t k = 1; k < r.arriving.size(); ++k) {
+    const Shape& other = *r.arriving[k];
+    const Broadcast b = broadcast(acc, other);
+    if (b.shape) {
+      acc = *b.shape;
+      continue;
+    }
+    const size_t rank = std::max(acc.size(), other.size());
+    const std::string label = axis_label(net.framework, rank, b.bad_dim);
+    // Keras puts the longer shape first.
+    const bool swap = acc.size() < other.size();
+    Vars v = {{"size_a", to_string(b.size_a)},
+              {"size_b", to_string(b.size_b)},
+              {"smaller", to_string(std::min(b.size_a, b.size_b))},
+              {"larger", to_string(std::max(b.size_a, b.size_b))},
+              {"dim", to_string(b.bad_dim)},
+              {"name", l.name},
+              {"keras_a", conventions::python_tuple(swap ? other : acc, 1)},
+              {"keras_b", conventions::python_tuple(swap ? acc : other, 1)},
+              {"tf_a", conventions::tf_shape(acc, false)},
+              {"tf_b", conventions::tf_shape(other, false)},
+              {"tf_op", tf_op(l.type)},
+              {"onnx_op", type_info(l.type).onnx}};
+    const std::string left = k == 1 ? input_name(net, r, 0) : "the sum of the inputs before it";
+    return fail(net, r, Failure::broadcast_mismatch,
+                label + " differs: " + left + " has " + to_string(b.size_a) + ", " + input_name(net, r, k) +
+                    " has " + to_string(b.size_b) + " (" + shape_text(acc) + " vs " + shape_text(other) +
+                    "); element-wise inputs must agree on every axis, or be 1 there to broadcast",
+                v);
+  }
+  r.output = acc;
+}
+
+// ---- crop_to / pad_to / resize_to -----------------------------------------------
+
+void match_rule(const MergeInput& in, LayerReport& r) {
+  const Network& net = in.net;
+  const Layer& l = net.layers[in.index];
+  const size_t sr = net.spatial_rank();
+  const Shape& tensor = *r.arriving[0];
+  const Shape& reference = *r.arriving[1];
+  if (tensor.size() != sr + 2 || reference.size() != sr + 2)
+    return fail(net, r, Failure::match_rank,
+                std::string(to_string(l.type)) + " needs two " + to_string(sr + 2) + "-D inputs (" +
+                    conventions::layout_string(net.framework, sr + 2) + ") but receives " + shape_text(tensor) +
+                    " and " + shape_text(reference),
+                {});
+  Shape out = tensor;
+  r.axes.resize(l.type == LayerType::resize_to ? 0 : sr);
+  for (size_t a = 0; a < sr; ++a) {
+    const size_t ax = conventions::spatial_axis(net.framework, a);
+    const int64_t from = tensor[ax], to = reference[ax];
+    out[ax] = to;
+    if (l.type == LayerType::resize_to) continue;
+    const int64_t diff = to - from;
+    if (l.type == LayerType::crop_to && diff > 0)
+      return fail(net, r, Failure::match_too_small,
+                  conventions::spatial_axis_label(sr, a) + ": cannot crop " + to_string(from) + " to " +
+                      to_string(to) + " (" + input_name(net, r, 1) + " is larger than " + input_name(net, r, 0) +
+                      "); torchvision's center_crop would pad instead, and slicing would silently give " +
+                      to_string(from),
+                  {});
+    // F.pad(x, [diff // 2, diff - diff // 2]): Python floors, and a negative
+    // difference crops; crop_to centres the same way.
+    const int64_t half = checked::floor_div(diff, 2);
+    r.axes[a] = diff >= 0 ? shape::zero_pad_size(from, {half, diff - half})
+                          : shape::crop_size(from, {-half, -(diff - half)});
+  }
+  if (l.type == LayerType::resize_to)
+    r.formula_other = "resized to " + input_name(net, r, 1) + "'s size " +
+                      conventions::joined(std::vector<int64_t>(out.begin() + static_cast<std::ptrdiff_t>(conventions::spatial_axis(net.framework, 0)),
+                                                               out.begin() + static_cast<std::ptrdiff_t>(conventions::spatial_axis(net.framework, 0) + sr)),
+                                          "x");
+  r.output = out;
+}
+
+// The largest receptive field over the inputs; a warning when the paths'
+// windows are not centred alike (the merge then mixes shifted windows).
+void merge_receptive_field(const MergeInput& in, LayerReport& r) {
+  const size_t sr = in.net.spatial_rank();
+  const ReceptiveField* best = nullptr;
+  bool all_known = true;
+  for (const auto* rf : in.receptive_fields) {
+    if (!*rf) {
+      all_known = false;
+      continue;
+    }
+    if (!best || (*rf)->size[0] > best->size[0]) best = &**rf;
+  }
+  if (!best || !all_known || r.output->size() != sr + 2) return;
+  r.receptive_field = *best;
+  if (in.net.layers[in.index].type == LayerType::resize_to) {
+    r.receptive_field.reset();
+    return;
+  }
+  if (is_merge(in.net.layers[in.index].type)) {
+    for (const auto* rf : in.receptive_fields)
+      for (size_t a = 0; a < sr; ++a)
+        if ((*rf)->start_x2[a] != best->start_x2[a] || (*rf)->jump[a] != best->jump[a]) {
+          auto half = [](int64_t x2) { return x2 % 2 == 0 ? to_string(x2 / 2) : to_string(x2 / 2) + ".5"; };
+          r.warnings.push_back(conventions::spatial_axis_label(sr, a) +
+                               ": the inputs' windows are not aligned (first output centred at input pixel " +
+                               half(best->start_x2[a]) + " on one path and " + half((*rf)->start_x2[a]) +
+                               " on another, steps " + to_string(best->jump[a]) + " and " +
+                               to_string((*rf)->jump[a]) + "): the merge mixes shifted positions");
+          return;
+        }
+  }
+}
+
+}  // namespace
+
+Broadcast broadcast(const Shape& a, const Shape& b) {
+  const size_t rank = std::max(a.size(), b.size());
+  Shape out(rank, 1);
+  for (size_t i = rank; i-- > 0;) {
+    const size_t offset = rank - 1 - i;
+    const int64_t sa = offset < a.size() ? a[a.size() - 1 - offset] : 1;
+    const int64_t sb = offset < b.size() ? b[b.size() - 1 - offset] : 1;
+    if (sa != sb && sa != 1 && sb != 1) return {std::nullopt, i, sa, sb};
+    out[i] = sa == 1 ? sb : sa;
+  }
+  return {out, 0, 0, 0};
+}
+
+void apply_merge(const MergeInput& in, LayerReport& r) {
+  const Layer& l = in.net.layers[in.index];
+  r.index = in.index;
+  r.name = l.name;
+  r.type = l.type;
+  r.input = r.arriving[0];
+  r.status = Status::ok;
+  switch (type_info(l.type).rule) {
+    case RuleKind::concat: concat_rule(in, r); break;
+    case RuleKind::match: match_rule(in, r); break;
+    default: elementwise_rule(in, r); break;
+  }
+  if (r.status == Status::error) return;
+  if (checked::overflowed()) {
+    checked::clear_overflow();
+    r.status = Status::error;
+    r.failure = Failure::too_large;
+    r.message = "the merged size overflows 64-bit integers";
+    r.output.reset();
+    return;
+  }
+  r.params = 0;
+  r.macs = 0;
+  merge_receptive_field(in, r);
+  if (!r.warnings.empty()) r.status = Status::warning;
+}
+
+}  // namespace convscope

@@ -1,0 +1,19 @@
+// Which input sizes make every layer valid, not only the smallest: merges
+// make validity periodic (a padded U-Net of depth d needs multiples of 2^d;
+// the original valid U-Net of depth 4 takes 16k + 124). Found by analysing
+// every size in a window and reading off the period, so the statement is
+// exact inside the window by construction.
+#pragma once
+
+#include "convscope/analyze.hpp"
+
+namespace convscope {
+
+// Fills rep.valid_input. `rep` holds the analysis of `net`.
+void find_valid_input(const Network& net, Report& rep);
+
+// The statement for one axis from the verdicts valid[n] for n = 0..window
+// (valid[0] unused); exposed for tests.
+AxisSizes describe_valid_sizes(const std::vector<bool>& valid, const std::string& label);
+
+}  // namespace convscope
