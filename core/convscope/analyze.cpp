@@ -123,7 +123,7 @@ Report analyze(const Network& net, const AnalyzeOptions& options) {
     if (r.status == Status::error) rep.errors.push_back(i);
   }
   if (!rep.errors.empty()) rep.first_error = rep.errors[0];
-  warn_early_collapse(net, rep);
+  if (options.explain) warn_early_collapse(net, rep);
 
   rep.ok = !rep.first_error;
   if (rep.ok) rep.output = net.layers.empty() ? net.input : *rep.layers.back().output;
@@ -145,8 +145,9 @@ Report analyze(const Network& net, const AnalyzeOptions& options) {
     find_valid_input(net, rep);
     find_min_input(net, rep);
   }
-  for (size_t e : rep.errors)
-    if (rep.layers[e].failure && is_merge(net.layers[e].type)) trace_branches(net, rep, e);
+  if (options.explain)
+    for (size_t e : rep.errors)
+      if (rep.layers[e].failure && is_merge(net.layers[e].type)) trace_branches(net, rep, e);
   if (options.fixes && rep.first_error) propose_fixes(net, rep, options.max_fixes);
   return rep;
 }

@@ -122,6 +122,9 @@ struct AnalyzeOptions {
   bool fixes = true;      // propose and verify fixes for the first error
   bool min_input = true;  // search the smallest and the valid inputs
   size_t max_fixes = 8;
+  // Warnings that look across layers and the branch trace of failing merges;
+  // off where only the verdict counts (verifying fixes, scanning sizes).
+  bool explain = true;
 };
 
 Report analyze(const Network& net, const AnalyzeOptions& options = {});

@@ -499,7 +499,7 @@ void propose_fixes(const Network& net, Report& rep, size_t max_fixes) {
   std::vector<Candidate> candidates = Generator(net, rep).run();
 
   std::vector<Fix> complete, partial;
-  const AnalyzeOptions quick{false, false, 0};
+  const AnalyzeOptions quick{false, false, 0, false};
   for (Candidate& c : candidates) {
     const Report after = analyze(c.net, quick);
     Fix fix{c.summary, after.ok, c.net, std::nullopt};

@@ -76,7 +76,7 @@ std::optional<Shape> search_for_dense(const Network& net, const Shape& start) {
   const size_t sr = start.size();
   const size_t layers = std::max<size_t>(net.layers.size(), 1);
   size_t evaluations = std::max<size_t>(64, 300000 / layers);
-  AnalyzeOptions quick{false, false, 0};
+  AnalyzeOptions quick{false, false, 0, false};
   for (int64_t total = 1; evaluations > 0 && total < 4096; ++total) {
     // Every split of `total` extra cells over the axes.
     std::vector<int64_t> extra(sr, 0);
@@ -177,7 +177,7 @@ void find_min_input(const Network& net, Report& rep) {
     rep.min_input = min;
     return;
   }
-  const AnalyzeOptions quick{false, false, 0};
+  const AnalyzeOptions quick{false, false, 0, false};
   const Report check = analyze(with_spatial_input(net, min), quick);
   if (check.ok) {
     rep.min_input = min;

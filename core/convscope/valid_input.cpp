@@ -15,15 +15,11 @@ namespace {
 constexpr int64_t kWorkBudget = 3'000'000;
 constexpr int64_t kMinWindow = 256, kMaxWindow = 4096;
 
-Network with_spatial(const Network& net, const std::vector<int64_t>& spatial) {
-  Network n = net;
-  for (size_t a = 0; a < spatial.size(); ++a) n.input[conventions::spatial_axis(net.framework, a)] = spatial[a];
-  return n;
-}
-
-bool valid_at(const Network& net, const std::vector<int64_t>& spatial) {
-  static const AnalyzeOptions quick{false, false, 0};
-  return analyze(with_spatial(net, spatial), quick).ok;
+// `probe` is a copy of the network whose input the scan rewrites in place.
+bool valid_at(Network& probe, const std::vector<int64_t>& spatial) {
+  static const AnalyzeOptions quick{false, false, 0, false};
+  for (size_t a = 0; a < spatial.size(); ++a) probe.input[conventions::spatial_axis(probe.framework, a)] = spatial[a];
+  return analyze(probe, quick).ok;
 }
 
 // Every per-axis field reads alike on every axis, so each axis has the same
@@ -43,75 +39,97 @@ bool symmetric(const Network& net) {
   return true;
 }
 
-std::string list_text(const std::vector<int64_t>& v, size_t count) {
-  std::string s;
-  for (size_t i = 0; i < v.size() && i < count; ++i) s += (i ? ", " : "") + to_string(v[i]);
-  return s;
-}
-
-// The first valid size >= n (or <= n) under the axis' statement; nullopt if none.
-std::optional<int64_t> nearest(const AxisSizes& ax, int64_t n, bool above) {
-  if (!ax.smallest) return std::nullopt;
-  if (ax.period > 0) {
-    if (n <= *ax.smallest) return above ? ax.smallest : (n == *ax.smallest ? ax.smallest : std::nullopt);
-    for (int64_t d = 0; d < ax.period; ++d) {
-      const int64_t c = above ? n + d : n - d;
-      if (c < *ax.smallest) break;
-      if (std::find(ax.residues.begin(), ax.residues.end(), c % ax.period) != ax.residues.end()) return c;
-    }
-    return std::nullopt;
-  }
-  std::optional<int64_t> best;
-  for (int64_t c : ax.listed)
-    if (above ? c >= n && (!best || c < *best) : c <= n && (!best || c > *best)) best = c;
-  return best;
+// The valid size nearest n from below or above, within the scanned window.
+std::optional<int64_t> nearest(const std::vector<bool>& valid, int64_t n, bool above) {
+  const int64_t window = static_cast<int64_t>(valid.size()) - 1;
+  for (int64_t c = std::clamp<int64_t>(n, 1, window); c >= 1 && c <= window; c += above ? 1 : -1)
+    if (valid[static_cast<size_t>(c)]) return c;
+  return std::nullopt;
 }
 
 }  // namespace
+
+// "29–32, 61–64": runs of consecutive sizes.
+std::string ranges_text(const std::vector<int64_t>& v, size_t max_runs) {
+  std::string s;
+  size_t runs = 0;
+  for (size_t i = 0; i < v.size() && runs < max_runs; ++runs) {
+    size_t j = i;
+    while (j + 1 < v.size() && v[j + 1] == v[j] + 1) ++j;
+    s += (s.empty() ? "" : ", ") + to_string(v[i]);
+    if (j == i + 1) s += ", " + to_string(v[j]);
+    else if (j > i) s += "\u2013" + to_string(v[j]);
+    i = j + 1;
+  }
+  return s;
+}
 
 AxisSizes describe_valid_sizes(const std::vector<bool>& valid, const std::string& label) {
   AxisSizes ax;
   ax.label = label;
   const int64_t window = static_cast<int64_t>(valid.size()) - 1;
   ax.checked_up_to = window;
+  auto ok = [&](int64_t n) { return valid[static_cast<size_t>(n)]; };
+  std::vector<int64_t> all;
   for (int64_t n = 1; n <= window; ++n)
-    if (valid[static_cast<size_t>(n)]) ax.listed.push_back(n);
-  if (ax.listed.empty()) {
-    ax.text = "no size up to " + to_string(window);
+    if (ok(n)) all.push_back(n);
+  if (all.empty()) {
+    ax.text = "none up to " + to_string(window);
     return ax;
   }
-  const int64_t first = ax.listed[0];
-  ax.smallest = first;
-  // The smallest period that holds from the first valid size to the end of
-  // the window, seen at least three times over.
-  for (int64_t p = 1; first + 3 * p <= window; ++p) {
-    bool holds = true;
-    for (int64_t n = first; n + p <= window && holds; ++n)
-      holds = valid[static_cast<size_t>(n)] == valid[static_cast<size_t>(n + p)];
-    if (!holds) continue;
+  ax.smallest = all[0];
+  // A finite set: nothing valid in the last half of the window.
+  if (all.back() <= window / 2) {
+    ax.listed = all;
+    ax.text = "only " + ranges_text(all, 12) + " (none larger up to " + to_string(window) + ")";
+    return ax;
+  }
+  // The smallest period p that holds from some start n0 to the end of the
+  // window and is seen at least three times; sizes below n0 are listed.
+  int64_t n0 = 1;
+  for (int64_t p = 1; 3 * p <= window; ++p) {
+    int64_t last_bad = 0;
+    for (int64_t n = window - p; n >= 1; --n)
+      if (ok(n) != ok(n + p)) {
+        last_bad = n;
+        break;
+      }
+    // The pattern must hold over most of the window, three periods at least.
+    if (window - last_bad < 3 * p || last_bad > window / 2) continue;
     ax.period = p;
-    for (int64_t n = first; n < first + p; ++n)
-      if (valid[static_cast<size_t>(n)]) ax.residues.push_back(n % p);
+    n0 = last_bad + 1;
     break;
   }
-  if (ax.listed.size() > 40) ax.listed.resize(40);
   const int64_t p = ax.period;
-  if (p == 1) {
-    ax.text = first == 1 ? "every size" : "every size from " + to_string(first);
-  } else if (p > 1 && ax.residues.size() == 1) {
-    const int64_t r = ax.residues[0];
-    const std::string start = list_text({first, first + p, first + 2 * p}, 3) + ", \u2026";
-    if (r == 0 && first == p) ax.text = start + " (multiples of " + to_string(p) + ")";
-    else if (r == 0) ax.text = start + " (multiples of " + to_string(p) + " from " + to_string(first) + ")";
-    else ax.text = start + " (" + to_string(p) + "k + " + to_string(r) + ", from " + to_string(first) + ")";
-  } else if (p > 1) {
-    std::vector<int64_t> r = ax.residues;
-    ax.text = list_text(ax.listed, 6) + ", \u2026 (sizes n \u2265 " + to_string(first) + " with n mod " +
-              to_string(p) + " in {" + list_text(r, r.size()) + "})";
-  } else {
-    ax.text = list_text(ax.listed, 12) + (ax.listed.size() > 12 ? ", \u2026" : "") +
-              " (no regular pattern up to " + to_string(window) + ")";
+  std::vector<int64_t> before, periodic;
+  for (int64_t n : all) (p && n < n0 ? before : periodic).push_back(n);
+  ax.listed = all;
+  if (ax.listed.size() > 40) ax.listed.resize(40);
+  if (!p) {
+    ax.text = ranges_text(all, 8) + ", \u2026 (no regular pattern up to " + to_string(window) + ")";
+    return ax;
   }
+  for (int64_t n = n0; n < n0 + p; ++n)
+    if (ok(n)) ax.residues.push_back(n % p);
+  std::sort(ax.residues.begin(), ax.residues.end());
+  const int64_t first = periodic[0];
+  std::string text;
+  if (p == 1) {
+    text = first == 1 ? "every size" : "every size from " + to_string(first);
+  } else if (ax.residues.size() == 1) {
+    const int64_t r = ax.residues[0];
+    text = to_string(first) + ", " + to_string(first + p) + ", " + to_string(first + 2 * p) + ", \u2026";
+    if (r == 0 && first == p) text += " (multiples of " + to_string(p) + ")";
+    else if (r == 0) text += " (multiples of " + to_string(p) + " from " + to_string(first) + ")";
+    else text += " (" + to_string(p) + "k + " + to_string(r) + " from " + to_string(first) + ")";
+  } else {
+    std::vector<int64_t> shown;
+    for (int64_t n : periodic)
+      if (n < first + 3 * p) shown.push_back(n);
+    text = ranges_text(shown, 6) + ", \u2026 (repeating every " + to_string(p) + ")";
+  }
+  if (!before.empty()) text = ranges_text(before, 4) + ", then " + text;
+  ax.text = text;
   return ax;
 }
 
@@ -134,19 +152,17 @@ void find_valid_input(const Network& net, Report& rep) {
     out.note = "the network is too large to scan input sizes";
     return;
   }
+  Network probe = net;
   // The diagonal: every spatial axis at n.
   std::vector<bool> diagonal(static_cast<size_t>(window) + 1, false);
-  for (int64_t n = 1; n <= window; ++n) diagonal[static_cast<size_t>(n)] = valid_at(net, std::vector<int64_t>(sr, n));
+  for (int64_t n = 1; n <= window; ++n) diagonal[static_cast<size_t>(n)] = valid_at(probe, std::vector<int64_t>(sr, n));
+  std::vector<std::vector<bool>> per_axis;
   if (diagonal_only) {
-    AxisSizes ax = describe_valid_sizes(diagonal, "");
-    for (size_t a = 0; a < sr; ++a) {
-      out.axes.push_back(ax);
-      out.axes.back().label = conventions::spatial_axis_label(sr, a);
-    }
+    per_axis.assign(sr, diagonal);
   } else {
     // Each axis with the others at the valid diagonal size nearest the input.
-    const AxisSizes diag = describe_valid_sizes(diagonal, "");
-    const auto anchor = nearest(diag, largest, true) ? nearest(diag, largest, true) : nearest(diag, largest, false);
+    auto anchor = nearest(diagonal, largest, true);
+    if (!anchor) anchor = nearest(diagonal, largest, false);
     if (!anchor) {
       out.note = "no input up to " + to_string(window) + " on every axis makes every layer valid";
       return;
@@ -156,11 +172,21 @@ void find_valid_input(const Network& net, Report& rep) {
       std::vector<int64_t> at(sr, *anchor);
       for (int64_t n = 1; n <= window; ++n) {
         at[a] = n;
-        valid[static_cast<size_t>(n)] = valid_at(net, at);
+        valid[static_cast<size_t>(n)] = valid_at(probe, at);
       }
-      out.axes.push_back(describe_valid_sizes(valid, conventions::spatial_axis_label(sr, a)));
-      if (sr > 1) out.note = "each axis with the others at " + to_string(*anchor);
+      per_axis.push_back(std::move(valid));
     }
+    if (sr > 1) out.note = "each axis scanned with the others at " + to_string(*anchor);
+  }
+  for (size_t a = 0; a < sr; ++a)
+    out.axes.push_back(describe_valid_sizes(per_axis[a], conventions::spatial_axis_label(sr, a)));
+  if (std::none_of(out.axes.begin(), out.axes.end(), [](const AxisSizes& ax) { return ax.smallest.has_value(); })) {
+    out.note = "no input size up to " + to_string(window) + " makes every layer valid";
+    if (rep.first_error)
+      out.note += ": layer " + to_string(*rep.first_error) + " (" + rep.layers[*rep.first_error].name +
+                  ") fails whatever the size";
+    out.axes.clear();
+    return;
   }
   // One line for people: axes that read alike are named together.
   std::string text;
@@ -177,9 +203,9 @@ void find_valid_input(const Network& net, Report& rep) {
     out.note += std::string(out.note.empty() ? "" : "; ") +
                 "a dense layer's declared in_features couples the axes: other shapes with the same flattened size may work too";
   if (!rep.ok) {
-    for (size_t a = 0; a < out.axes.size(); ++a) {
-      out.nearest_below.push_back(nearest(out.axes[a], current[a], false).value_or(0));
-      out.nearest_above.push_back(nearest(out.axes[a], current[a], true).value_or(0));
+    for (size_t a = 0; a < sr; ++a) {
+      out.nearest_below.push_back(nearest(per_axis[a], current[a], false).value_or(0));
+      out.nearest_above.push_back(nearest(per_axis[a], current[a], true).value_or(0));
     }
   }
 }
