@@ -14,7 +14,9 @@
 #include <sstream>
 #include <string_view>
 
+#include "convscope/layer_types.hpp"
 #include "convscope/limits.hpp"
+#include "convscope/network.hpp"
 
 namespace convscope::share_link {
 namespace {
@@ -29,11 +31,6 @@ const char* const kFrameworks[][2] = {
     {"pytorch", "pytorch"}, {"torch", "pytorch"},    {"tensorflow", "tensorflow"},
     {"tf", "tensorflow"},   {"keras", "tensorflow"}, {"onnx", "onnx"}};
 
-const char* const kLayerTypes[] = {
-    "conv",           "conv_transpose",  "depthwise_conv",    "max_pool", "avg_pool",
-    "global_avg_pool", "global_max_pool", "adaptive_avg_pool", "zero_pad", "crop",
-    "upsample",       "flatten",         "dense",             "relu",     "activation",
-    "batch_norm",     "dropout"};
 
 enum class Form {
   sizes,       // k3, k3x5                -> 3, [3, 5]
@@ -43,6 +40,7 @@ enum class Form {
   clear_flag,  // nobias                  -> false (true is the default: omitted)
   bit,         // keep0, keep1            -> false, true
   rate,        // r0.5                    -> 0.5 (the one fractional field)
+  integer,     // ax1, ax-1               -> 1, -1 (v2: concat's axis, may be negative)
 };
 
 struct Key {
@@ -62,11 +60,23 @@ const Key kKeys[] = {
     {"g", "groups", Form::sizes},          {"m", "depth_multiplier", Form::sizes},
     {"o", "output_size", Form::sizes},     {"p", "padding", Form::padding},
     {"c", "cropping", Form::cropping},     {"r", "rate", Form::rate},
+    {"ax", "axis", Form::integer},
 };
-const char kKeyList[] = "k s d g m op o sc in p c r ceil cip0/1 keep0/1 nobias n= fn=";
+const char kKeyList[] = "k s d g m op o sc in p c r ax ceil cip0/1 keep0/1 nobias n= fn= i=";
 
-// key=value arguments hold free text, percent-encoded.
-const char* const kTextKeys[][2] = {{"n", "name"}, {"fn", "function"}};
+// key=value arguments hold free text, percent-encoded. i= (v2) lists a
+// layer's inputs: names joined by ',', each percent-encoded.
+const char* const kTextKeys[][2] = {{"n", "name"}, {"fn", "function"}, {"i", "inputs"}};
+
+// A link is v=1 unless it needs what v2 added (inputs, the axis of concat,
+// the graph layer types), so a chain's link reads as it always did.
+bool needs_v2(const Value& layer) {
+  const Value* type = layer.find("type");
+  if (layer.find("inputs") || layer.find("axis")) return true;
+  if (!type || !type->is_string()) return false;
+  const auto t = layer_type_from_string(type->as_string());
+  return t && is_multi_input(*t);
+}
 
 const char* const kReservedParams[] = {"v", "fw", "in", "l"};
 
@@ -77,15 +87,11 @@ const char* principal_field(std::string_view type) {
   return nullptr;
 }
 
-bool known_type(std::string_view type) {
-  for (const char* t : kLayerTypes)
-    if (type == t) return true;
-  return false;
-}
+bool known_type(std::string_view type) { return layer_type_from_string(std::string(type)).has_value(); }
 
 std::string type_list() {
   std::string out;
-  for (const char* t : kLayerTypes) out += (out.empty() ? "" : ", ") + std::string(t);
+  for (const LayerTypeInfo& t : layer_types()) out += (out.empty() ? "" : ", ") + std::string(t.id);
   return out;
 }
 
@@ -395,6 +401,16 @@ class LayerDecoder {
       return unknown(key);
     }
     const Where kw = w_.sub(std::string(key));
+    if (key == "i") {
+      Array names;
+      for (const std::string_view part : split(arg.substr(eq + 1), ',')) {
+        std::string name;
+        if (part.empty()) return kw.fail("empty name (two ',' in a row, or one at the start or end)");
+        if (!percent_decode(part, kw, name) || !check_text(name, kw, true)) return false;
+        names.push_back(Value(std::move(name)));
+      }
+      return add(field, Value(std::move(names)), "key \"i=\"");
+    }
     std::string value;
     if (!percent_decode(arg.substr(eq + 1), kw, value) || !check_text(value, kw, true)) return false;
     if (key != "n") return add(field, Value(std::move(value)), "key \"fn=\"");
@@ -447,6 +463,14 @@ class LayerDecoder {
       case Form::rate: {
         Value rate;
         return read_rate(value, kw, rate) && add(key->field, std::move(rate), spelled);
+      }
+      case Form::integer: {
+        const bool negative = !value.empty() && value[0] == '-';
+        const std::string_view digits = negative ? value.substr(1) : value;
+        if (digits.empty() || digits.size() > 2 || !std::all_of(digits.begin(), digits.end(), is_digit))
+          return kw.fail("expected an axis like ax1 or ax-1, got " + excerpt(value));
+        const int64_t x = std::stoll(std::string(digits));
+        return add(key->field, Value(negative ? -x : x), spelled);
       }
     }
     return true;  // unreachable: the switch covers every Form
@@ -603,6 +627,22 @@ class LayerDecoder {
       out += ":fn=" + percent_encode(value.as_string());
       continue;
     }
+    if (field == "inputs") {
+      if (!value.is_array() || value.as_array().empty()) return w.sub(field).fail("expected a list of names");
+      out += ":i=";
+      for (size_t k = 0; k < value.as_array().size(); ++k) {
+        const Value& name = value.as_array()[k];
+        if (!name.is_string()) return w.sub(field).fail("expected names (strings)");
+        if (!check_text(name.as_string(), w.sub(field), true)) return false;
+        out += (k ? "," : "") + percent_encode(name.as_string());
+      }
+      continue;
+    }
+    if (field == "axis") {
+      if (!value.is_integer() || value.as_int() < -9 || value.as_int() > 9) return w.sub(field).fail("expected a small integer");
+      out += ":ax" + std::to_string(value.as_int());
+      continue;
+    }
     const Key* key = nullptr;
     for (const Key& k : kKeys)
       if (field == k.field) key = &k;
@@ -672,12 +712,12 @@ bool decode(const std::string& hash, Decoded& out, ShareLinkError& error) {
 
   const auto& [version, fw, in, layers] = reserved;
   if (!version) return fail(error, "v: missing v=1 (the link version)", "v");
-  if (*version != "1") {
+  if (*version != "1" && *version != "2") {
     const bool short_number = version->size() <= 10 && !version->empty() &&
                               std::all_of(version->begin(), version->end(), is_digit);
     return fail(error,
                 "v: unsupported link version " + (short_number ? std::string(*version) : excerpt(*version)) +
-                    "; this page reads v=1",
+                    "; this page reads v=1 and v=2",
                 "v");
   }
   if (!fw) return fail(error, "fw: missing fw= (pytorch, tensorflow or onnx)", "fw");
@@ -720,7 +760,10 @@ bool encode(const json::Value& network, const Extras& extras, std::string& out, 
   if (!fw || !fw->is_string()) return fw_where.fail("the network has no framework");
   std::string framework;
   if (!canonical_framework(fw->as_string(), fw_where, framework)) return false;
-  std::string text = "v=1&fw=" + framework;
+  const Value* layer_list = network.find("layers");
+  const bool v2 = layer_list && layer_list->is_array() &&
+                  std::any_of(layer_list->as_array().begin(), layer_list->as_array().end(), needs_v2);
+  std::string text = std::string(v2 ? "v=2" : "v=1") + "&fw=" + framework;
 
   const Value* input = network.find("input");
   const Where in_where{&error, "in", "in: ", -1, ""};
