@@ -73,6 +73,37 @@ TEST_CASE("--text names the failing layer, shows 4 - 5, the TensorFlow message a
   CHECK(contains(r.out, "First error:  layer 5 (conv2d_3)"));
 }
 
+TEST_CASE("--text on the padded U-Net at 100x100 names the concat, both shapes, PyTorch's text, the trace, the valid sizes and verified fixes") {
+  const CliRun r = test_support::run_cli("analyze --text " + shell_quote(test_support::example_path("unet_padded.json").string()));
+  CHECK(r.exit_code == 1);
+  CHECK(contains(r.out, "cat3 (torch.cat)"));
+  CHECK(contains(r.out, "input 0:  enc3.relu2 [1, 256, 25, 25]"));
+  CHECK(contains(r.out, "input 1:  up3 [1, 256, 24, 24]"));
+  CHECK(contains(r.out, "Sizes of tensors must match except in dimension 1. Expected size 25 but got size 24 for tensor number 1 in the list."));
+  CHECK(contains(r.out, "why:     enc3.relu2 is 25x25; pool3 floors it to 12, up3 doubles it to 24: 24 \u2260 25 (H)"));
+  CHECK(contains(r.out, "(multiples of 16)"));
+  CHECK(contains(r.out, "1. input 1x3x96x96 (was 1x3x100x100): the nearest valid size below"));
+  size_t verified = 0;
+  for (size_t at = r.out.find("; every layer valid"); at != std::string::npos; at = r.out.find("; every layer valid", at + 1)) ++verified;
+  CHECK(verified >= 3);
+  CHECK(contains(r.out, "First error:  layer 31 (cat3)"));
+}
+
+TEST_CASE("the padded U-Net in Keras and in ONNX prints Keras's and ONNX Runtime's texts") {
+  const auto fixture = [](const char* name) {
+    return shell_quote((test_support::example_path("conv2d_3.json").parent_path().parent_path() / "tests/fixtures/networks" / name).string());
+  };
+  const CliRun keras = test_support::run_cli("analyze --text " + fixture("unet_padded_tensorflow.json"));
+  CHECK(keras.exit_code == 1);
+  CHECK(contains(keras.out, "A `Concatenate` layer requires inputs with matching shapes except for the concatenation axis. "
+                            "Received: input_shape=[(None, 25, 25, 256), (None, 24, 24, 256)]"));
+  const CliRun onnx = test_support::run_cli("analyze --text " + fixture("unet_padded_onnx.json"));
+  CHECK(onnx.exit_code == 1);
+  CHECK(contains(onnx.out, "Node (cat3) Op (Concat) [ShapeInferenceError] Can't merge shape info. Both inferred and declared "
+                           "dimension have values but they differ. Inferred=24 Declared=25 Dimension=2"));
+  CHECK(contains(onnx.out, "Non concat axis dimensions must match: Axis 2 has mismatched dimensions of 24 and 25"));
+}
+
 TEST_CASE("groups that do not divide the channels are an analysis error: exit 1 with a report") {
   const CliRun r = analyze_with_cli(R"({"framework": "pytorch", "input": [1, 6, 8, 8], "layers": [
       {"type": "conv", "name": "grouped", "filters": 8, "kernel": 3, "groups": 4}]})");
