@@ -128,6 +128,7 @@ std::string field_name(Framework f, const std::string& field) {
       {"count_include_pad", "count_include_pad", "-", "count_include_pad"},
       {"units", "out_features", "units", "N (weight dim)"},
       {"in_features", "in_features", "input_dim", "K (weight dim)"},
+      {"in_channels", "in_channels", "- (Keras builds from the input)", "C (weight dim 1 * group)"},
       {"output_size", "output_size", "output_size", "-"},
       {"scale", "scale_factor", "size", "scales"},
       {"cropping", "-", "cropping", "starts / ends"},
@@ -264,6 +265,33 @@ const Template kTemplates[] = {
      "to have value {declared}, but received input with shape {keras_shape}"},
     {Framework::onnx, Failure::dense_mismatch, "ONNX Runtime (Gemm, transB=1 as exported by PyTorch)",
      "GEMM: Dimension mismatch, W: {{units},{declared}} K: {arriving} N:{units}"},
+    // -- declared in_channels (Convolution.cpp check_shape_forward; Normalization.cpp)
+    {Framework::pytorch, Failure::channels_mismatch, "PyTorch",
+     "Given groups={groups}, weight of size {conv_weight}, expected input{torch_input} to have {declared} "
+     "channels, but got {channels} channels instead"},
+    {Framework::pytorch, Failure::channels_mismatch, "PyTorch",
+     "Given transposed=1, weight of size {transposed_weight}, expected input{torch_input} to have "
+     "{declared} channels, but got {channels} channels instead"},
+    {Framework::pytorch, Failure::channels_mismatch, "PyTorch",
+     "running_mean should contain {bn_channels} elements not {bn_declared}"},
+    {Framework::onnx, Failure::channels_mismatch, "ONNX Runtime",
+     "Input channels C is not equal to kernel channels * group. C: {channels} kernel channels: "
+     "{kernel_channels} group: {groups}"},
+    {Framework::onnx, Failure::channels_mismatch, "ONNX Runtime",
+     "filter number not equal to input channel number. filter_number: {ort_filter_number} "
+     "num_input_channels: {channels}"},
+    // batch_norm_helper.h at run time; a model with static channels fails at load in shape inference.
+    {Framework::onnx, Failure::channels_mismatch, "ONNX Runtime",
+     "Invalid input scale: 0th dimension != {bn_channels}"},
+    {Framework::onnx, Failure::channels_mismatch, "ONNX Runtime (at load, static channels)",
+     "Node ({name}) Op (BatchNormalization) [ShapeInferenceError] Dimension mismatch in unification "
+     "between {bn_declared} and {channels}"},
+    // -- BatchNorm in training mode (torch/nn/functional.py, _verify_batch_size)
+    {Framework::pytorch, Failure::batch_norm_single_value, "PyTorch",
+     "Expected more than 1 value per channel when training, got input size torch.Size({torch_input})"},
+    // -- avg_pool3d (aten/src/ATen/native/Pool.h pool3d_shape_check, check_input_size=true)
+    {Framework::pytorch, Failure::pool_input_smaller_than_kernel, "PyTorch",
+     "input image (T: {in_t} H: {in_h} W: {in_w}) smaller than kernel size (kT: {k_t} kH: {k_h} kW: {k_w})"},
 };
 
 bool has_all_vars(const std::string& tmpl, const Vars& vars) {

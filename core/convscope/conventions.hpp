@@ -51,6 +51,9 @@ enum class Failure {
   crop_too_large,
   rank_mismatch,            // spatial op after flatten/dense, or wrong rank
   too_large,                // a size beyond 2^31 - 1 or 64-bit overflow
+  channels_mismatch,        // declared in_channels != arriving channels
+  batch_norm_single_value,  // PyTorch BatchNorm in training mode with one value per channel
+  pool_input_smaller_than_kernel,  // PyTorch avg_pool3d: unpadded input smaller than the kernel
 };
 
 struct Text {
