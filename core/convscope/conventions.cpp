@@ -212,8 +212,9 @@ const Template kTemplates[] = {
     {Framework::pytorch, Failure::transposed_too_small, "PyTorch",
      "Given input size per channel: ({per_channel_in}). Calculated output size per channel: "
      "({per_channel_out}). Output size is too small"},
+    // conv_transpose_attributes.h: the first spatial axis (0-based) whose output is not positive.
     {Framework::onnx, Failure::transposed_too_small, "ONNX Runtime",
-     "Invalid input shape: {ort_spatial}"},
+     "Computed output dimension is <= 0 for dim {ort_dim}. Input shape: {ort_spatial}"},
     // -- PyTorch pooling padding
     {Framework::pytorch, Failure::pool_padding_too_large, "PyTorch",
      "pad should be at most half of effective kernel size, but got pad={pad}, kernel_size={kernel} "
@@ -242,11 +243,16 @@ const Template kTemplates[] = {
     {Framework::onnx, Failure::groups_in_channels, "ONNX Runtime",
      "Input channels C is not equal to kernel channels * group. C: {channels} kernel channels: "
      "{kernel_channels} group: {groups}"},
+    {Framework::onnx, Failure::groups_in_channels, "ONNX Runtime",
+     "Input channels is not divisible by group. num_input_channels: {channels} group: {transposed_groups}"},
     {Framework::onnx, Failure::groups_out_channels, "ONNX Runtime",
      "Output channels M is not divisible by group. M: {filters} group: {groups}"},
     // -- transposed output padding
     {Framework::pytorch, Failure::output_padding_too_large, "PyTorch",
      "output padding must be smaller than either stride or dilation, but got {op_details}"},
+    {Framework::onnx, Failure::output_padding_too_large, "ONNX Runtime",
+     "output_padding[{ort_axis}] ({ort_op}) must be less than max(stride, dilation) ({ort_bound}) for "
+     "spatial dimension {ort_axis}."},
     {Framework::tensorflow, Failure::output_padding_too_large, "Keras 3",
      "`output_padding` must be < `strides`. output_padding={keras_output_padding}, "
      "strides={keras_strides}"},

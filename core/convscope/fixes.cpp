@@ -332,7 +332,7 @@ class Generator {
   void fix_output_padding() {
     std::vector<int64_t> op = layer_.output_padding;
     for (size_t a = 0; a < op.size(); ++a) {
-      const int64_t bound = net_.framework == Framework::pytorch ? std::max(layer_.stride[a], layer_.dilation[a])
+      const int64_t bound = net_.framework != Framework::tensorflow ? std::max(layer_.stride[a], layer_.dilation[a])
                                                                  : layer_.stride[a];
       op[a] = std::min(op[a], bound - 1);
     }

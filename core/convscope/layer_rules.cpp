@@ -262,7 +262,9 @@ bool groups_divide(const Ctx& c, LayerReport& r) {
   const int64_t in_channels = weight_channels(c);
   if (in_channels % l.groups != 0) {
     Vars base = base_vars(c);
-    base.push_back({"kernel_channels", to_string(in_channels / l.groups)});
+    // ONNX Runtime words it differently for ConvTranspose (conv_transpose_attributes.h).
+    if (l.type == LayerType::conv_transpose) base.push_back({"transposed_groups", to_string(l.groups)});
+    else base.push_back({"kernel_channels", to_string(in_channels / l.groups)});
     fail_framework(c, r, Failure::groups_in_channels,
                    "groups = " + to_string(l.groups) + " does not divide the " + to_string(in_channels) +
                        (l.in_channels && in_channels != c.channels ? " declared" : "") + " input channels", base);
@@ -593,8 +595,9 @@ void transposed_op(const Ctx& c, LayerReport& r) {
   const bool op_given = !l.output_padding.empty();
   for (size_t i = 0; i < c.sr && op_given; ++i) {
     const int64_t op = l.output_padding[i];
-    // PyTorch: smaller than either stride or dilation; Keras and ONNX: smaller than stride.
-    const int64_t bound = c.fw == Framework::pytorch ? std::max(l.stride[i], l.dilation[i]) : l.stride[i];
+    // PyTorch and ONNX Runtime (conv_transpose_attributes.h): smaller than
+    // either stride or dilation; Keras: smaller than the stride.
+    const int64_t bound = c.fw != Framework::tensorflow ? std::max(l.stride[i], l.dilation[i]) : l.stride[i];
     if (op >= bound) {
       Vars v = base_vars(c);
       // PyTorch prints every axis: "output_padding_height: 2 output_padding_width: 0
@@ -616,9 +619,12 @@ void transposed_op(const Ctx& c, LayerReport& r) {
       v.push_back({"op_details", details});
       v.push_back({"keras_strides", tuple(l.stride)});
       v.push_back({"keras_output_padding", tuple(l.output_padding)});
+      v.push_back({"ort_axis", to_string(i)});
+      v.push_back({"ort_op", to_string(op)});
+      v.push_back({"ort_bound", to_string(bound)});
       return fail_framework(c, r, Failure::output_padding_too_large,
                             c.axis(i) + ": output_padding " + to_string(op) + " must be smaller than " +
-                                (c.fw == Framework::pytorch ? "max(stride, dilation) = " : "the stride ") +
+                                (c.fw != Framework::tensorflow ? "max(stride, dilation) = " : "the stride ") +
                                 to_string(bound),
                             v);
     }
@@ -655,6 +661,7 @@ void transposed_op(const Ctx& c, LayerReport& r) {
     v.push_back({"per_channel_in", unit_height + conventions::joined(in_sizes, " x ")});
     v.push_back({"per_channel_out", unit_height + conventions::joined(to_vector(out), " x ")});
     v.push_back({"ort_spatial", conventions::ort_shape(in_sizes)});
+    v.push_back({"ort_dim", to_string(failed[0])});
     std::string message;
     for (size_t i : failed)
       message += (message.empty() ? "" : "; ") + c.axis(i) + ": output size " + to_string(out[i]) + " < 1";

@@ -51,21 +51,32 @@ function groupsAgree(a, b) {
   return true;
 }
 
-// The version-table entry that explains a difference, or null.
-function versionEntry(versions, framework, kind, ctx) {
+const AXES = { 1: ['L'], 2: ['H', 'W'], 3: ['D', 'H', 'W'] };
+
+// The version-table entry that explains a difference, or null. `ctx.at` says
+// where the two first part: 'text' (same failing layer, other words),
+// 'convscope_fails' (the framework ran the layer ConvScope rejects),
+// 'framework_fails' (ConvScope accepts the layer the framework rejects) or
+// 'shape_differs'. Every pattern must match, with equal numbers on both sides.
+function versionEntry(versions, framework, ctx) {
   for (const entry of versions) {
-    if (entry.framework !== framework || entry.kind !== kind) continue;
-    if (kind === 'text') {
-      const observed = new RegExp(entry.observed.text).exec(ctx.frameworkText);
-      const current = new RegExp(entry.current.text).exec(ctx.convscopeText);
-      if (observed && current && groupsAgree(observed, current)) return entry;
-    } else if (kind === 'zero_size_output') {
-      // The old version computes an empty output where the current one raises.
-      if (entry.observed.layer_type !== ctx.layerType || entry.observed.rank !== ctx.rank) continue;
-      if (!ctx.frameworkOutput || !ctx.frameworkOutput.some((d) => d === 0)) continue;
-      const current = new RegExp(entry.current.text).exec(ctx.convscopeText ?? '');
-      if (current && Number(current.groups?.out) === 0) return entry;
+    if (entry.framework !== framework || entry.at !== ctx.at) continue;
+    if (entry.layer_type && entry.layer_type !== ctx.layerType) continue;
+    if (entry.rank && entry.rank !== ctx.rank) continue;
+    const observed = entry.observed.text ? new RegExp(entry.observed.text).exec(ctx.frameworkText ?? '') : { groups: {} };
+    const current = entry.current.text ? new RegExp(entry.current.text).exec(ctx.convscopeText ?? '') : { groups: {} };
+    if (!observed || !current || !groupsAgree(observed, current)) continue;
+    if (entry.current.warning && !(ctx.convscopeWarnings ?? []).some((w) => new RegExp(entry.current.warning).test(w))) continue;
+    if (entry.observed.output === 'has_zero' && !(ctx.frameworkOutput ?? []).some((d) => d === 0)) continue;
+    if (entry.observed.output === 'axis_size') {
+      // The framework ran the layer and produced the size ConvScope names on the axis it names.
+      const axis = AXES[ctx.rank]?.indexOf(current.groups?.axis);
+      const channelsLast = framework === 'tensorflow';
+      const size = ctx.frameworkOutput?.[(channelsLast ? 1 : 2) + axis];
+      if (axis === undefined || axis < 0 || size !== Number(current.groups.out)) continue;
     }
+    if (entry.current.output_zero && Number(current.groups?.out) !== 0) continue;
+    return entry;
   }
   return null;
 }
@@ -76,36 +87,46 @@ export function compareCase(framework, kase, result, report, versions, { texts }
   if (result.error && result.error.stage === 'builder')
     return { verdict: 'differ', why: `the runner could not build layer ${result.error.index}: ${result.error.text}` };
   const layers = kase.network.layers;
+  const rank = kase.network.input.length - 2;
   const fwFail = result.error ? result.error.index : null;
   const csFail = report.first_error ?? null;
+  const ctxAt = (i, at) => ({
+    at, rank, layerType: layers[i]?.type, frameworkOutput: result.layers[i]?.output,
+    frameworkText: result.error?.index === i ? result.error.text : null,
+    convscopeText: report.layers[i]?.framework_error ?? '', convscopeWarnings: report.layers[i]?.warnings,
+  });
   const upto = Math.min(fwFail ?? layers.length, csFail ?? layers.length);
   for (let i = 0; i < upto; ++i) {
     const got = result.layers[i]?.output, want = report.layers[i].output;
-    if (!sameShape(got, want))
-      return { verdict: 'differ', why: `layer ${i} (${layers[i].type}): ${kase.framework ?? framework} gives ${JSON.stringify(got)}, ConvScope ${JSON.stringify(want)}` };
+    if (!sameShape(got, want)) {
+      const entry = versionEntry(versions, framework, ctxAt(i, 'shape_differs'));
+      if (entry) return { verdict: 'version', entry: entry.id, text: null };
+      return { verdict: 'differ', why: `layer ${i} (${layers[i].type}): ${framework} gives ${JSON.stringify(got)}, ConvScope ${JSON.stringify(want)}` };
+    }
   }
   const csText = csFail !== null ? report.layers[csFail].framework_error ?? '' : null;
   if (fwFail !== csFail) {
-    if (fwFail === null || csFail < fwFail) {
-      const entry = versionEntry(versions, framework, 'zero_size_output', {
-        layerType: layers[csFail]?.type, rank: kase.network.input.length - 2,
-        frameworkOutput: result.layers[csFail]?.output, convscopeText: csText,
-      });
-      if (entry) return { verdict: 'version', entry: entry.id, text: null };
-    }
+    const at = fwFail === null || (csFail !== null && csFail < fwFail) ? csFail : fwFail;
+    const entry = versionEntry(versions, framework, ctxAt(at, at === csFail ? 'convscope_fails' : 'framework_fails'));
+    if (entry) return { verdict: 'version', entry: entry.id, text: null };
     const fwSays = fwFail === null ? 'runs every layer' : `fails at layer ${fwFail} (${layers[fwFail].type}): ${result.error.text}`;
     const csSays = csFail === null ? 'says every layer is valid' : `says layer ${csFail} (${layers[csFail].type}) fails: ${csText}`;
     return { verdict: 'differ', why: `${framework} ${fwSays}; ConvScope ${csSays}` };
   }
   if (fwFail === null || !texts) return { verdict: 'agree', text: null };
   const fwText = result.error.text;
-  if (csText === fwText) return { verdict: 'agree', text: 'exact' };
-  const entry = versionEntry(versions, framework, 'text', { frameworkText: fwText, convscopeText: csText });
+  // A model that fails while loading (ONNX Runtime's shape inference) is
+  // compared with the load-time text ConvScope gives, not the run-time one.
+  const candidates = result.error.stage === 'load'
+    ? (report.layers[csFail].framework_error_others ?? []).filter((o) => /at load/.test(o.source)).map((o) => o.text)
+    : [csText];
+  if (candidates.includes(fwText)) return { verdict: 'agree', text: 'exact' };
+  const entry = versionEntry(versions, framework, { ...ctxAt(fwFail, 'text'), frameworkText: fwText });
   if (entry) return { verdict: 'version', entry: entry.id, text: 'version' };
   return {
     verdict: 'differ',
-    text: template(csText) === template(fwText) ? 'template' : 'differs',
-    why: `layer ${fwFail} (${layers[fwFail].type}) text: ${framework} says ${JSON.stringify(fwText)}; ConvScope says ${JSON.stringify(csText)}`,
+    text: candidates.some((t) => template(t) === template(fwText)) ? 'template' : 'differs',
+    why: `layer ${fwFail} (${layers[fwFail].type}) text (${result.error.stage}): ${framework} says ${JSON.stringify(fwText)}; ConvScope says ${JSON.stringify(candidates[0] ?? csText)}`,
   };
 }
 

@@ -129,12 +129,20 @@ function windowParams(r, fw, type, sp, trap) {
   return L;
 }
 
-function convFields(r, fw, channels, { allowGroups = true } = {}) {
+// Groups: mostly a divisor of the channels that arrive, sometimes not (an
+// error in PyTorch and ONNX). An ONNX model cannot hold fewer than one kernel
+// channel per group, nor (ConvTranspose) output channels not divisible by
+// the group: its weight shapes say so.
+function convFields(r, fw, channels, { allowGroups = true, transposed = false } = {}) {
   const L = { filters: r.int(1, 8) };
   if (allowGroups && fw !== 'tensorflow' && r.chance(0.3)) {
-    const g = r.pick([2, 3, 4]);
-    L.groups = g;
-    L.filters = g * r.int(1, 3) + (r.chance(0.15) ? 1 : 0);
+    const divisors = [2, 3, 4].filter((g) => channels % g === 0);
+    let g = divisors.length && r.chance(0.75) ? r.pick(divisors) : r.pick([2, 3, 4]);
+    if (fw === 'onnx' && g > channels) g = Math.max(1, channels);
+    if (g > 1) {
+      L.groups = g;
+      L.filters = g * r.int(1, 3) + (r.chance(0.15) && !(fw === 'onnx' && transposed) ? 1 : 0);
+    }
   }
   if (r.chance(0.1)) L.bias = false;
   return L;
@@ -184,7 +192,7 @@ function transposedCase(r, fw) {
   const rank = r.pick(ranks);
   const sp = spatialInput(r, rank).map((x) => Math.min(x, 8));
   const channels = r.int(1, 6);
-  const L = { type: 'conv_transpose', ...convFields(r, fw, channels, { allowGroups: fw !== 'tensorflow' }) };
+  const L = { type: 'conv_transpose', ...convFields(r, fw, channels, { allowGroups: fw !== 'tensorflow', transposed: true }) };
   L.kernel = axes(r, rank, () => r.int(1, 4));
   if (r.chance(0.7)) L.stride = axes(r, rank, () => r.int(1, 3));
   if (fw !== 'tensorflow' && r.chance(0.25)) L.dilation = axes(r, rank, () => r.int(1, 2));
@@ -248,7 +256,13 @@ function chainCase(r, fw) {
   const n = r.int(2, 6);
   const layers = [];
   let declareChannels = fw !== 'tensorflow' && r.chance(0.4);
-  for (let i = 0; i < n - (r.chance(0.5) ? 2 : 0); ++i) layers.push(randomSpatialLayer(r, fw, sp, channels));
+  let c = channels;
+  for (let i = 0; i < n - (r.chance(0.5) ? 2 : 0); ++i) {
+    const L = randomSpatialLayer(r, fw, sp, c);
+    layers.push(L);
+    if (L.type === 'conv' || L.type === 'conv_transpose') c = L.filters;
+    if (L.type === 'depthwise_conv') c *= L.depth_multiplier ?? 1;
+  }
   while (layers.length < n) {
     if (!layers.some((l) => l.type === 'flatten')) layers.push({ type: 'flatten' });
     else layers.push({ type: 'dense', units: r.int(1, 10) });
@@ -257,13 +271,17 @@ function chainCase(r, fw) {
   // from a guess, right or off by a little, so both outcomes occur.
   let guessC = channels;
   for (const L of layers) {
-    if (declareChannels && ['conv', 'conv_transpose', 'depthwise_conv', 'batch_norm'].includes(L.type)) {
+    // ONNX: a BatchNorm's declared channels clash with the static channels of
+    // the weights before it already at load (shape inference), which the
+    // chain cases leave to the pool_head cases.
+    const declarable = fw === 'onnx' ? ['conv', 'conv_transpose', 'depthwise_conv'] : ['conv', 'conv_transpose', 'depthwise_conv', 'batch_norm'];
+    if (declareChannels && declarable.includes(L.type)) {
       L.in_channels = r.chance(0.6) ? guessC : Math.max(1, guessC + r.pick([-2, -1, 1, 2, guessC]));
       if (L.type === 'depthwise_conv' && fw === 'pytorch') delete L.in_channels;
     }
     if (L.type === 'conv' || L.type === 'conv_transpose') guessC = L.filters;
     if (L.type === 'depthwise_conv') guessC *= L.depth_multiplier ?? 1;
-    if (L.type === 'dense' && r.chance(0.5)) L.in_features = r.int(1, 400);
+    if (L.type === 'dense' && r.chance(0.3)) L.in_features = r.int(1, 400);
   }
   if (fw !== 'pytorch') for (const L of layers) if (L.type === 'dropout') L.type = 'relu';
   return { input: inputShape(fw, r.int(1, 2), channels, sp), layers };
