@@ -1,15 +1,18 @@
 // The conformance suite: generated cases run through the real frameworks
 // installed here and compared with `convscope analyze`.
 //
-//   node tests/conformance/run.mjs [--count 1100] [--seed 11] [--only pytorch,onnx,tensorflow]
+//   node tests/conformance/run.mjs [--count 1100] [--seed 11] [--only pytorch,onnx] [--report-only onnx]
 //
 // PyTorch: Debian's python3-torch, run by /usr/bin/python3 (run_pytorch.py).
 // ONNX Runtime: npm onnxruntime-node, on models built by Debian's python3-onnx
 //   (build_onnx.py, run_onnxruntime.mjs).
-// TensorFlow: npm @tensorflow/tfjs-core on the CPU backend (run_tfjs.mjs); the
-//   Keras rules tfjs lacks are listed there and in the README.
+// TensorFlow: npm @tensorflow/tfjs-core and tfjs-backend-cpu are pinned for a
+//   tfjs runner (run_tfjs.mjs) that is not written yet; see the README.
 // Exit status 1 when any framework agrees on less than 100 % of its cases
 // (differences recorded in versions.json excepted), 2 when a runner fails.
+// --report-only names frameworks whose differences are printed but do not
+// fail the run (ONNX Runtime while its open differences, listed in the
+// README, are being fixed); their figures are printed all the same.
 
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -27,7 +30,8 @@ const arg = (name, dflt) => {
 };
 const count = Number(arg('count', '1100'));
 const seed = Number(arg('seed', '11'));
-const only = arg('only', 'pytorch,onnx,tensorflow').split(',');
+const only = arg('only', 'pytorch,onnx').split(',');
+const reportOnly = arg('report-only', '').split(',').filter(Boolean);
 const cli = arg('cli', join(root, 'build', 'convscope'));
 const out = join(root, 'test-output', 'conformance');
 mkdirSync(out, { recursive: true });
@@ -75,7 +79,12 @@ for (const framework of only) {
   for (const note of ran.notes ?? []) s.lines.push(`  note: ${note}`);
   console.log(s.lines.join('\n'));
   summary.push(s.lines[0]);
-  ok = ok && s.ok;
+  if (reportOnly.includes(framework)) {
+    if (!s.ok) console.log(`  ${framework}: REPORT ONLY — these differences do not fail the run (--report-only)`);
+  } else {
+    ok = ok && s.ok;
+  }
 }
-console.log(ok ? '\nconformance: every framework agrees on every case' : '\nconformance: FAILED (see DIFFER lines above)');
+console.log(ok ? `\nconformance: passed (${only.filter((f) => !reportOnly.includes(f)).join(', ')} agree on every case)`
+              : '\nconformance: FAILED (see DIFFER lines above)');
 process.exit(ok ? 0 : 1);
