@@ -19,6 +19,7 @@ step "native tests"
 ctest --test-dir build --output-on-failure -j"$jobs"
 
 step "conformance: generated cases in real PyTorch and ONNX Runtime, compared with the CLI"
+node --test tests/conformance/
 node tests/conformance/run.mjs --only pytorch,onnx --report-only onnx
 
 step "native tests under AddressSanitizer + UndefinedBehaviorSanitizer"
