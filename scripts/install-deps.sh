@@ -8,7 +8,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 build_packages=(cmake g++ make emscripten python3 libsimde-dev)
-test_packages=(doctest-dev chromium clang-14 libclang-rt-14-dev)
+# python3-torch and python3-onnx: the real frameworks of the conformance suite
+# (tests/conformance), run with /usr/bin/python3.
+test_packages=(doctest-dev chromium clang-14 libclang-rt-14-dev python3-torch python3-torchvision python3-onnx python3-numpy)
 packages=("${build_packages[@]}")
 [ "${1:-all}" = build ] || packages+=("${test_packages[@]}")
 
@@ -32,7 +34,9 @@ fi
 # Exactly the locked versions (esbuild minifies the page at build time; the
 # tests use playwright-core and axe-core); never a browser download
 # (playwright-core has none).
+# onnxruntime-node's install script would fetch CUDA libraries from NuGet
+# (offline here, and unused: the suite runs on the CPU); skip it.
 if [ ! -d node_modules ] || ! npm ls --silent >/dev/null 2>&1; then
   echo "install-deps: npm ci"
-  npm ci --no-audit --no-fund --loglevel=error
+  ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund --loglevel=error
 fi

@@ -18,6 +18,10 @@ CONVSCOPE_WERROR=ON scripts/build.sh
 step "native tests"
 ctest --test-dir build --output-on-failure -j"$jobs"
 
+step "conformance: generated cases in real PyTorch and ONNX Runtime, compared with the CLI"
+node --test tests/conformance/
+node tests/conformance/run.mjs --only pytorch,onnx --report-only onnx
+
 step "native tests under AddressSanitizer + UndefinedBehaviorSanitizer"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DCONVSCOPE_WERROR=ON -DCONVSCOPE_SANITIZE=ON >/dev/null
 cmake --build build-asan -j"$jobs" --target convscope convscope_tests

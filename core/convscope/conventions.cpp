@@ -90,6 +90,7 @@ std::string field_name(Framework f, const std::string& field) {
       {"count_include_pad", "count_include_pad", "-", "count_include_pad"},
       {"units", "out_features", "units", "N (weight dim)"},
       {"in_features", "in_features", "input_dim", "K (weight dim)"},
+      {"in_channels", "in_channels", "- (Keras builds from the input)", "C (weight dim 1 * group)"},
       {"output_size", "output_size", "output_size", "-"},
       {"scale", "scale_factor", "size", "scales"},
       {"cropping", "-", "cropping", "starts / ends"},
@@ -174,8 +175,9 @@ const Template kTemplates[] = {
     {Framework::pytorch, Failure::transposed_too_small, "PyTorch",
      "Given input size per channel: ({per_channel_in}). Calculated output size per channel: "
      "({per_channel_out}). Output size is too small"},
+    // conv_transpose_attributes.h: the first spatial axis (0-based) whose output is not positive.
     {Framework::onnx, Failure::transposed_too_small, "ONNX Runtime",
-     "Invalid input shape: {ort_spatial}"},
+     "Computed output dimension is <= 0 for dim {ort_dim}. Input shape: {ort_spatial}"},
     // -- PyTorch pooling padding
     {Framework::pytorch, Failure::pool_padding_too_large, "PyTorch",
      "pad should be at most half of effective kernel size, but got pad={pad}, kernel_size={kernel} "
@@ -204,11 +206,16 @@ const Template kTemplates[] = {
     {Framework::onnx, Failure::groups_in_channels, "ONNX Runtime",
      "Input channels C is not equal to kernel channels * group. C: {channels} kernel channels: "
      "{kernel_channels} group: {groups}"},
+    {Framework::onnx, Failure::groups_in_channels, "ONNX Runtime",
+     "Input channels is not divisible by group. num_input_channels: {channels} group: {transposed_groups}"},
     {Framework::onnx, Failure::groups_out_channels, "ONNX Runtime",
      "Output channels M is not divisible by group. M: {filters} group: {groups}"},
     // -- transposed output padding
     {Framework::pytorch, Failure::output_padding_too_large, "PyTorch",
      "output padding must be smaller than either stride or dilation, but got {op_details}"},
+    {Framework::onnx, Failure::output_padding_too_large, "ONNX Runtime",
+     "output_padding[{ort_axis}] ({ort_op}) must be less than max(stride, dilation) ({ort_bound}) for "
+     "spatial dimension {ort_axis}."},
     {Framework::tensorflow, Failure::output_padding_too_large, "Keras 3",
      "`output_padding` must be < `strides`. output_padding={keras_output_padding}, "
      "strides={keras_strides}"},
@@ -285,6 +292,33 @@ const Template kTemplates[] = {
      "/onnxruntime_src/onnxruntime/core/providers/cpu/math/element_wise_ops.h:583 void "
      "onnxruntime::BroadcastIterator::Append(ptrdiff_t, ptrdiff_t) axis == 1 || axis == largest was "
      "false. Attempting to broadcast an axis by a dimension other than 1. {smaller} by {larger}"},
+    // -- declared in_channels (Convolution.cpp check_shape_forward; Normalization.cpp)
+    {Framework::pytorch, Failure::channels_mismatch, "PyTorch",
+     "Given groups={groups}, weight of size {conv_weight}, expected input{torch_input} to have {declared} "
+     "channels, but got {channels} channels instead"},
+    {Framework::pytorch, Failure::channels_mismatch, "PyTorch",
+     "Given transposed=1, weight of size {transposed_weight}, expected input{torch_input} to have "
+     "{declared} channels, but got {channels} channels instead"},
+    {Framework::pytorch, Failure::channels_mismatch, "PyTorch",
+     "running_mean should contain {bn_channels} elements not {bn_declared}"},
+    {Framework::onnx, Failure::channels_mismatch, "ONNX Runtime",
+     "Input channels C is not equal to kernel channels * group. C: {channels} kernel channels: "
+     "{kernel_channels} group: {groups}"},
+    {Framework::onnx, Failure::channels_mismatch, "ONNX Runtime",
+     "filter number not equal to input channel number. filter_number: {ort_filter_number} "
+     "num_input_channels: {channels}"},
+    // batch_norm_helper.h at run time; a model with static channels fails at load in shape inference.
+    {Framework::onnx, Failure::channels_mismatch, "ONNX Runtime",
+     "Invalid input scale: 0th dimension != {bn_channels}"},
+    {Framework::onnx, Failure::channels_mismatch, "ONNX Runtime (at load, static channels)",
+     "Node ({name}) Op (BatchNormalization) [ShapeInferenceError] Dimension mismatch in unification "
+     "between {bn_declared} and {channels}"},
+    // -- BatchNorm in training mode (torch/nn/functional.py, _verify_batch_size)
+    {Framework::pytorch, Failure::batch_norm_single_value, "PyTorch",
+     "Expected more than 1 value per channel when training, got input size torch.Size({torch_input})"},
+    // -- avg_pool3d (aten/src/ATen/native/Pool.h pool3d_shape_check, check_input_size=true)
+    {Framework::pytorch, Failure::pool_input_smaller_than_kernel, "PyTorch",
+     "input image (T: {in_t} H: {in_h} W: {in_w}) smaller than kernel size (kT: {k_t} kH: {k_h} kW: {k_w})"},
 };
 
 bool has_all_vars(const std::string& tmpl, const Vars& vars) {

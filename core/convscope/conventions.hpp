@@ -58,6 +58,9 @@ enum class Failure {
   broadcast_mismatch,       // element-wise inputs that do not broadcast
   match_too_small,          // crop_to: the reference is larger than the tensor
   match_rank,               // crop_to / pad_to / resize_to without spatial axes
+  channels_mismatch,        // declared in_channels != arriving channels
+  batch_norm_single_value,  // PyTorch BatchNorm in training mode with one value per channel
+  pool_input_smaller_than_kernel,  // PyTorch avg_pool3d: unpadded input smaller than the kernel
 };
 
 struct Text {

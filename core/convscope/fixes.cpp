@@ -135,6 +135,36 @@ class Generator {
       case Failure::concat_axis:
       case Failure::match_too_small:
       case Failure::match_rank: fix_nearest_inputs(); break;
+      case Failure::channels_mismatch: {
+        const int64_t arriving = (*failing_.input)[conventions::channel_axis(net_.framework, failing_.input->size())];
+        set_layer("in_channels=" + to_string(arriving) + " (was " + to_string(*layer_.in_channels) + ")",
+                  [arriving](Layer& l) { l.in_channels = arriving; });
+        break;
+      }
+      case Failure::batch_norm_single_value: {
+        Candidate eval{"model.eval() (mode 'eval': BatchNorm uses its running statistics)", net_, index_};
+        eval.net.mode = Mode::eval;
+        out_.push_back(std::move(eval));
+        Candidate batch{"batch 2 (was " + to_string(net_.input[0]) + ")", net_, index_};
+        batch.net.input[0] = 2;
+        out_.push_back(std::move(batch));
+        break;
+      }
+      case Failure::pool_input_smaller_than_kernel: {
+        std::vector<int64_t> k = layer_.kernel;
+        for (size_t a = 0; a < k.size(); ++a)
+          k[a] = std::min(k[a], (*failing_.input)[conventions::spatial_axis(net_.framework, a)]);
+        set_layer(kernel_field(net_, layer_.type) + "=" + axes_value(k) + " (was " + axes_value(layer_.kernel) + ")",
+                  [k](Layer& l) {
+                    l.kernel = k;
+                    for (size_t a = 0; a < k.size(); ++a) {  // keep the padding within half the kernel
+                      l.padding.pairs[a].first = std::min(l.padding.pairs[a].first, k[a] / 2);
+                      l.padding.pairs[a].second = std::min(l.padding.pairs[a].second, k[a] / 2);
+                    }
+                  });
+        fix_input();
+        break;
+      }
     }
     return std::move(out_);
   }
@@ -475,7 +505,7 @@ class Generator {
   void fix_output_padding() {
     std::vector<int64_t> op = layer_.output_padding;
     for (size_t a = 0; a < op.size(); ++a) {
-      const int64_t bound = net_.framework == Framework::pytorch ? std::max(layer_.stride[a], layer_.dilation[a])
+      const int64_t bound = net_.framework != Framework::tensorflow ? std::max(layer_.stride[a], layer_.dilation[a])
                                                                  : layer_.stride[a];
       op[a] = std::min(op[a], bound - 1);
     }

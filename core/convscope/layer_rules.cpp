@@ -252,16 +252,22 @@ Vars base_vars(const Ctx& c) {
           {"filters", to_string(l.filters)}};
 }
 
+int64_t weight_channels(const Ctx& c);
+std::string torch_list(const std::vector<int64_t>& v);
+
 // Groups must divide both channel counts (conv and transposed conv); false
 // after failing the layer.
 bool groups_divide(const Ctx& c, LayerReport& r) {
   const Layer& l = c.layer;
-  if (c.channels % l.groups != 0) {
+  const int64_t in_channels = weight_channels(c);
+  if (in_channels % l.groups != 0) {
     Vars base = base_vars(c);
-    base.push_back({"kernel_channels", to_string(c.channels / l.groups)});
+    // ONNX Runtime words it differently for ConvTranspose (conv_transpose_attributes.h).
+    if (l.type == LayerType::conv_transpose) base.push_back({"transposed_groups", to_string(l.groups)});
+    else base.push_back({"kernel_channels", to_string(in_channels / l.groups)});
     fail_framework(c, r, Failure::groups_in_channels,
-                   "groups = " + to_string(l.groups) + " does not divide the " + to_string(c.channels) +
-                       " input channels", base);
+                   "groups = " + to_string(l.groups) + " does not divide the " + to_string(in_channels) +
+                       (l.in_channels && in_channels != c.channels ? " declared" : "") + " input channels", base);
     return false;
   }
   if (l.filters % l.groups != 0) {
@@ -271,6 +277,85 @@ bool groups_divide(const Ctx& c, LayerReport& r) {
     return false;
   }
   return true;
+}
+
+// PyTorch's IntArrayRef print: "[1, 16, 32, 32]".
+std::string torch_list(const std::vector<int64_t>& v) {
+  std::string s = "[";
+  for (size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + to_string(v[i]);
+  return s + "]";
+}
+
+// The input channels the layer's weights were built for: declared, or (Keras,
+// or nothing declared) whatever arrives.
+int64_t weight_channels(const Ctx& c) {
+  return c.layer.in_channels && c.fw != Framework::tensorflow ? *c.layer.in_channels : c.channels;
+}
+
+// A declared in_channels must match what arrives (PyTorch's
+// check_shape_forward and batch_norm, ONNX Runtime's Conv, ConvTranspose and
+// BatchNormalization kernels); Keras has no such argument and builds the
+// kernel from the input, so a declaration there is only noted. False after
+// failing the layer.
+bool channels_match(const Ctx& c, LayerReport& r) {
+  const Layer& l = c.layer;
+  if (!l.in_channels || *l.in_channels == c.channels) return true;
+  const int64_t declared = *l.in_channels;
+  if (c.fw == Framework::tensorflow) {
+    r.warnings.push_back("in_channels " + to_string(declared) + " is declared but " + to_string(c.channels) +
+                         " channels arrive; Keras has no in_channels and builds the layer from what arrives, "
+                         "so the declaration changes nothing here (PyTorch would refuse it)");
+    return true;
+  }
+  std::vector<int64_t> weight;
+  Vars v = base_vars(c);
+  v.push_back({"declared", to_string(declared)});
+  v.push_back({"torch_input", torch_list(c.in.shape)});
+  const int64_t kernel_volume = product(l.kernel);
+  switch (l.type) {
+    case LayerType::conv:
+      weight = {l.filters, declared / l.groups};
+      weight.insert(weight.end(), l.kernel.begin(), l.kernel.end());
+      v.push_back({"conv_weight", torch_list(weight)});
+      v.push_back({"kernel_channels", to_string(declared / l.groups)});
+      r.params = checked::add(checked::mul(checked::mul(kernel_volume, declared / l.groups), l.filters),
+                              l.bias ? l.filters : 0);
+      break;
+    case LayerType::depthwise_conv: {
+      // nn.Conv2d(C, C * m, k, groups=C) / ONNX Conv with group = C.
+      const int64_t out = checked::mul(declared, l.depth_multiplier);
+      weight = {out, 1};
+      weight.insert(weight.end(), l.kernel.begin(), l.kernel.end());
+      for (auto& kv : v)
+        if (kv.first == "groups") kv.second = to_string(declared);
+      v.push_back({"conv_weight", torch_list(weight)});
+      v.push_back({"kernel_channels", "1"});
+      r.params = checked::add(checked::mul(kernel_volume, out), l.bias ? out : 0);
+      break;
+    }
+    case LayerType::conv_transpose:
+      weight = {declared, l.filters / l.groups};
+      weight.insert(weight.end(), l.kernel.begin(), l.kernel.end());
+      v.push_back({"transposed_weight", torch_list(weight)});
+      v.push_back({"ort_filter_number", to_string(declared)});
+      r.params = checked::add(checked::mul(checked::mul(kernel_volume, declared), l.filters / l.groups),
+                              l.bias ? l.filters : 0);
+      break;
+    default:  // batch_norm
+      v.push_back({"bn_declared", to_string(declared)});
+      v.push_back({"bn_channels", to_string(c.channels)});
+      r.params = checked::mul(c.fw == Framework::pytorch ? 2 : 4, declared);
+      break;
+  }
+  const auto params = r.params;
+  fail_framework(c, r, Failure::channels_mismatch,
+                 "declares in_channels = " + to_string(declared) + " but receives " + to_string(c.channels) +
+                     " channels (input " + conventions::tf_shape(c.in.shape, false) + "); set in_channels to " +
+                     to_string(c.channels) + " or change the layer before it",
+                 v);
+  r.params = params;
+  r.formula_other = "in_channels " + to_string(declared) + " != " + to_string(c.channels) + " arriving";
+  return false;
 }
 
 void window_op(const Ctx& c, LayerReport& r) {
@@ -294,6 +379,8 @@ void window_op(const Ctx& c, LayerReport& r) {
                           "(strides " + tuple(l.stride) + ", dilation_rate " + tuple(l.dilation) + ")",
                           base);
   }
+  // check_shape_forward (Convolution.cpp) compares channels before any size.
+  if (conv_like && !channels_match(c, r)) return;
   if (c.fw == Framework::pytorch && is_pool(l.type)) {
     for (size_t i = 0; i < c.sr; ++i) {
       const int64_t pad = std::max(l.padding.pairs[i].first, l.padding.pairs[i].second);
@@ -341,6 +428,29 @@ void window_op(const Ctx& c, LayerReport& r) {
         Vars base = base_vars(c);
         base.push_back({"pad_shape_check", details});
         return fail_framework(c, r, Failure::pool_padding_too_large, by_axes(c, items), base);
+      }
+    }
+    // avg_pool3d alone calls pool3d_shape_check with check_input_size=true
+    // (AveragePool3d.cpp): the unpadded input must hold the kernel on every
+    // axis, whatever the padding, before the output size is looked at.
+    if (c.sr == 3 && l.type == LayerType::avg_pool) {
+      std::vector<std::pair<size_t, std::string>> items;
+      for (size_t i = 0; i < c.sr; ++i)
+        if (c.spatial(i) < l.kernel[i])
+          items.push_back({i, "the input " + to_string(c.spatial(i)) + " is smaller than the kernel " +
+                                  to_string(l.kernel[i])});
+      if (!items.empty()) {
+        Vars v = base_vars(c);
+        const char* in_keys[] = {"in_t", "in_h", "in_w"};
+        const char* k_keys[] = {"k_t", "k_h", "k_w"};
+        for (size_t i = 0; i < 3; ++i) {
+          v.push_back({in_keys[i], to_string(c.spatial(i))});
+          v.push_back({k_keys[i], to_string(l.kernel[i])});
+        }
+        return fail_framework(c, r, Failure::pool_input_smaller_than_kernel,
+                              by_axes(c, items) + "; PyTorch's 3-D average pooling checks the unpadded "
+                                                  "input against the kernel, whatever the padding",
+                              v);
       }
     }
   }
@@ -481,11 +591,13 @@ void window_op(const Ctx& c, LayerReport& r) {
 void transposed_op(const Ctx& c, LayerReport& r) {
   const Layer& l = c.layer;
   if (!groups_divide(c, r)) return;
+  if (!channels_match(c, r)) return;
   const bool op_given = !l.output_padding.empty();
   for (size_t i = 0; i < c.sr && op_given; ++i) {
     const int64_t op = l.output_padding[i];
-    // PyTorch: smaller than either stride or dilation; Keras and ONNX: smaller than stride.
-    const int64_t bound = c.fw == Framework::pytorch ? std::max(l.stride[i], l.dilation[i]) : l.stride[i];
+    // PyTorch and ONNX Runtime (conv_transpose_attributes.h): smaller than
+    // either stride or dilation; Keras: smaller than the stride.
+    const int64_t bound = c.fw != Framework::tensorflow ? std::max(l.stride[i], l.dilation[i]) : l.stride[i];
     if (op >= bound) {
       Vars v = base_vars(c);
       // PyTorch prints every axis: "output_padding_height: 2 output_padding_width: 0
@@ -507,9 +619,12 @@ void transposed_op(const Ctx& c, LayerReport& r) {
       v.push_back({"op_details", details});
       v.push_back({"keras_strides", tuple(l.stride)});
       v.push_back({"keras_output_padding", tuple(l.output_padding)});
+      v.push_back({"ort_axis", to_string(i)});
+      v.push_back({"ort_op", to_string(op)});
+      v.push_back({"ort_bound", to_string(bound)});
       return fail_framework(c, r, Failure::output_padding_too_large,
                             c.axis(i) + ": output_padding " + to_string(op) + " must be smaller than " +
-                                (c.fw == Framework::pytorch ? "max(stride, dilation) = " : "the stride ") +
+                                (c.fw != Framework::tensorflow ? "max(stride, dilation) = " : "the stride ") +
                                 to_string(bound),
                             v);
     }
@@ -541,9 +656,12 @@ void transposed_op(const Ctx& c, LayerReport& r) {
     std::vector<int64_t> in_sizes;
     for (size_t i = 0; i < c.sr; ++i) in_sizes.push_back(c.spatial(i));
     Vars v = base_vars(c);
-    v.push_back({"per_channel_in", conventions::joined(in_sizes, " x ")});
-    v.push_back({"per_channel_out", conventions::joined(to_vector(out), " x ")});
+    // PyTorch runs a 1-D transposed conv as 2-D on a unit height, and says so: "(1 x 12)".
+    const std::string unit_height = c.sr == 1 ? "1 x " : "";
+    v.push_back({"per_channel_in", unit_height + conventions::joined(in_sizes, " x ")});
+    v.push_back({"per_channel_out", unit_height + conventions::joined(to_vector(out), " x ")});
     v.push_back({"ort_spatial", conventions::ort_shape(in_sizes)});
+    v.push_back({"ort_dim", to_string(failed[0])});
     std::string message;
     for (size_t i : failed)
       message += (message.empty() ? "" : "; ") + c.axis(i) + ": output size " + to_string(out[i]) + " < 1";
@@ -683,7 +801,34 @@ void dense_op(const Ctx& c, LayerReport& r) {
   r.macs = checked::mul(checked::mul(product(c.in.shape) / std::max<int64_t>(arriving, 1), arriving), l.units);
 }
 
+// PyTorch's BatchNorm in training mode needs more than one value per channel
+// to estimate a variance (functional.py, _verify_batch_size: batch times the
+// spatial sizes); it checks this before the running statistics' size.
+void batch_norm_op(const Ctx& c, LayerReport& r) {
+  if (c.fw == Framework::pytorch && c.in.net.mode == Mode::train) {
+    int64_t values = c.batch;
+    for (size_t i = 2; i < c.in.shape.size(); ++i) values = checked::mul(values, c.in.shape[i]);
+    if (values == 1) {
+      Vars v = base_vars(c);
+      v.push_back({"torch_input", torch_list(c.in.shape)});
+      fail_framework(c, r, Failure::batch_norm_single_value,
+                     "in training mode BatchNorm needs more than 1 value per channel to compute a variance, "
+                     "and gets 1 (batch " + to_string(c.batch) + ", input " +
+                         conventions::tf_shape(c.in.shape, false) +
+                         "); call model.eval() for inference, or use a batch of 2 or more",
+                     v);
+      r.params = checked::mul(2, c.channels);
+      return;
+    }
+  }
+  if (!channels_match(c, r)) return;
+}
+
 void elementwise_op(const Ctx& c, LayerReport& r) {
+  if (c.layer.type == LayerType::batch_norm) {
+    batch_norm_op(c, r);
+    if (r.status == Status::error) return;
+  }
   r.output = c.in.shape;
   r.macs = 0;
   if (c.layer.type == LayerType::batch_norm) {

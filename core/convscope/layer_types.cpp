@@ -10,13 +10,13 @@ const std::vector<LayerTypeInfo>& layer_types() {
   // Order = the LayerType enum's order.
   static const std::vector<LayerTypeInfo> kTypes = {
       {LayerType::conv, "conv", "Convolution", "Conv{d}d", "Conv{d}D", "conv{d}d", "Conv",
-       RuleKind::window, 1, 1, {"filters", "kernel"}, {"stride", "dilation", "padding", "groups", "bias"}},
+       RuleKind::window, 1, 1, {"filters", "kernel"}, {"stride", "dilation", "padding", "groups", "bias", "in_channels"}},
       {LayerType::conv_transpose, "conv_transpose", "Transposed convolution", "ConvTranspose{d}d",
        "Conv{d}DTranspose", "conv{d}d_transpose", "ConvTranspose", RuleKind::transposed, 1, 1,
-       {"filters", "kernel"}, {"stride", "dilation", "padding", "output_padding", "groups", "bias"}},
+       {"filters", "kernel"}, {"stride", "dilation", "padding", "output_padding", "groups", "bias", "in_channels"}},
       {LayerType::depthwise_conv, "depthwise_conv", "Depthwise convolution", "Conv{d}d",
        "DepthwiseConv{d}D", "depthwise_conv{d}d", "Conv", RuleKind::window, 1, 1, {"kernel"},
-       {"depth_multiplier", "stride", "dilation", "padding", "bias"}},
+       {"depth_multiplier", "stride", "dilation", "padding", "bias", "in_channels"}},
       {LayerType::max_pool, "max_pool", "Max pooling", "MaxPool{d}d", "MaxPooling{d}D", "max_pooling{d}d",
        "MaxPool", RuleKind::window, 1, 1, {"kernel"}, {"stride", "dilation", "padding", "ceil_mode"}},
       {LayerType::avg_pool, "avg_pool", "Average pooling", "AvgPool{d}d", "AveragePooling{d}D",
@@ -45,7 +45,7 @@ const std::vector<LayerTypeInfo>& layer_types() {
       {LayerType::activation, "activation", "Activation", "Activation", "Activation", "activation",
        "Activation", RuleKind::pointwise, 1, 1, {}, {"function"}},
       {LayerType::batch_norm, "batch_norm", "Batch normalisation", "BatchNorm{d}d", "BatchNormalization",
-       "batch_normalization", "BatchNormalization", RuleKind::pointwise, 1, 1, {}, {}},
+       "batch_normalization", "BatchNormalization", RuleKind::pointwise, 1, 1, {}, {"in_channels"}},
       {LayerType::dropout, "dropout", "Dropout", "Dropout", "Dropout", "dropout", "Dropout",
        RuleKind::pointwise, 1, 1, {}, {"rate"}},
       // Merges: PyTorch writes them in forward() as operators and functions.

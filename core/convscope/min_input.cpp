@@ -137,6 +137,7 @@ void find_min_input(const Network& net, Report& rep) {
       case Failure::output_padding_too_large:
       case Failure::transposed_inconsistent:
       case Failure::rank_mismatch:
+      case Failure::channels_mismatch:
         rep.min_input_note = "no input size makes every layer valid: layer " + to_string(failing.index) +
                              " (" + failing.name + ") fails for any input: " + failing.message;
         return;
@@ -165,6 +166,9 @@ void find_min_input(const Network& net, Report& rep) {
         return;
       }
       need = *in;
+      // PyTorch's avg_pool3d also needs the unpadded input to hold the kernel.
+      if (net.framework == Framework::pytorch && sr == 3 && l.type == LayerType::avg_pool)
+        need = std::max(need, l.kernel[a]);
     }
     min[a] = need;
   }

@@ -13,6 +13,16 @@ constexpr std::array<const char*, 3> kFrameworkNames = {"pytorch", "tensorflow",
 const char* to_string(Framework f) { return kFrameworkNames[static_cast<size_t>(f)]; }
 const char* to_string(LayerType t) { return type_info(t).id; }
 
+const char* to_string(Mode m) { return m == Mode::train ? "train" : "eval"; }
+
+std::optional<Mode> mode_from_string(const std::string& s) {
+  if (s == "train") return Mode::train;
+  if (s == "eval") return Mode::eval;
+  return std::nullopt;
+}
+
+Mode default_mode(Framework f) { return f == Framework::pytorch ? Mode::train : Mode::eval; }
+
 std::optional<Framework> framework_from_string(const std::string& s) {
   for (size_t i = 0; i < kFrameworkNames.size(); ++i)
     if (s == kFrameworkNames[i]) return static_cast<Framework>(i);

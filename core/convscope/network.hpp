@@ -79,6 +79,10 @@ struct Layer {
   int64_t filters = 0;  // conv, conv_transpose: output channels
   int64_t units = 0;    // dense
   std::optional<int64_t> in_features;  // dense, as declared in the user's code
+  // conv, conv_transpose, depthwise_conv, batch_norm: the input channels as
+  // declared in the user's code (nn.Conv2d(32, ...)), checked against what
+  // arrives; absent = whatever arrives (Keras builds from the input).
+  std::optional<int64_t> in_channels;
   int64_t groups = 1;
   int64_t depth_multiplier = 1;
   bool ceil_mode = false;
@@ -89,8 +93,15 @@ struct Layer {
   std::string function;    // activation
 };
 
+// How the network runs: a PyTorch module starts in training mode (until
+// model.eval()), which changes BatchNorm's rules; Keras' model(x) and ONNX
+// Runtime run for inference.
+enum class Mode { train, eval };
+Mode default_mode(Framework f);
+
 struct Network {
   Framework framework = Framework::pytorch;
+  Mode mode = Mode::train;
   std::vector<int64_t> input;  // full shape in the framework's layout
   std::vector<Layer> layers;
   std::string description;  // optional free text, kept through round trips
@@ -113,6 +124,8 @@ void compact_inputs(Network& net);
 
 const char* to_string(Framework f);
 const char* to_string(LayerType t);
+const char* to_string(Mode m);
+std::optional<Mode> mode_from_string(const std::string& s);
 std::optional<Framework> framework_from_string(const std::string& s);
 std::optional<LayerType> layer_type_from_string(const std::string& s);
 

@@ -34,6 +34,7 @@ constexpr FieldSpec kFields[] = {
     {"ceil_mode", FieldKind::boolean},    {"count_include_pad", FieldKind::boolean},
     {"output_size", FieldKind::axes},     {"scale", FieldKind::axes},
     {"cropping", FieldKind::padding},     {"in_features", FieldKind::count},
+    {"in_channels", FieldKind::count},
     {"keepdims", FieldKind::boolean},     {"bias", FieldKind::boolean},
     {"rate", FieldKind::rate},            {"function", FieldKind::text},
     {"axis", FieldKind::axis_index},
@@ -48,6 +49,7 @@ const FieldSpec* field_spec(const std::string& name) {
 using TypeSpec = LayerTypeInfo;
 const std::vector<LayerTypeInfo>& type_specs() { return layer_types(); }
 const TypeSpec& type_spec(LayerType t) { return type_info(t); }
+
 
 bool is_pool(LayerType t) { return t == LayerType::max_pool || t == LayerType::avg_pool; }
 
@@ -309,6 +311,7 @@ bool read_layer(Reader& rd, const Value& lv, const std::string& at, Framework fw
         else if (key == "groups") l.groups = *x;
         else if (key == "depth_multiplier") l.depth_multiplier = *x;
         else if (key == "in_features") l.in_features = *x;
+        else if (key == "in_channels") l.in_channels = *x;
         break;
       }
       case FieldKind::axes:
@@ -409,13 +412,20 @@ bool read_network(Reader& rd, const Value& root, Network& net) {
   if (!root.is_object())
     return rd.fail("(root)", "expected an object with \"framework\", \"input\" and \"layers\", got " + shown(root)).has_value();
   for (const auto& kv : root.as_object())
-    if (kv.first != "framework" && kv.first != "input" && kv.first != "layers" && kv.first != "description")
-      return rd.fail(kv.first, "unknown field (expected framework, input, layers, description)").has_value();
+    if (kv.first != "framework" && kv.first != "input" && kv.first != "layers" && kv.first != "description" &&
+        kv.first != "mode")
+      return rd.fail(kv.first, "unknown field (expected framework, input, layers, mode, description)").has_value();
   const Value* fw = root.find("framework");
   if (!fw) return rd.fail("framework", "missing (expected \"pytorch\", \"tensorflow\" or \"onnx\")").has_value();
   if (!fw->is_string() || !framework_from_string(fw->as_string()))
     return rd.fail("framework", "expected \"pytorch\", \"tensorflow\" or \"onnx\", got " + shown(*fw)).has_value();
   net.framework = *framework_from_string(fw->as_string());
+  net.mode = default_mode(net.framework);
+  if (const Value* m = root.find("mode")) {
+    if (!m->is_string() || !mode_from_string(m->as_string()))
+      return rd.fail("mode", "expected \"train\" or \"eval\", got " + shown(*m)).has_value();
+    net.mode = *mode_from_string(m->as_string());
+  }
   if (const Value* d = root.find("description")) {
     const auto text = string_at(rd, *d, "description", 2000);
     if (!text) return false;
@@ -531,6 +541,7 @@ Value to_json(const Network& net) {
   json::Object root;
   root.push_back({"framework", Value(to_string(net.framework))});
   if (!net.description.empty()) root.push_back({"description", Value(net.description)});
+  if (net.mode != default_mode(net.framework)) root.push_back({"mode", Value(to_string(net.mode))});
   json::Array input;
   for (int64_t d : net.input) input.push_back(Value(d));
   root.push_back({"input", Value(std::move(input))});
@@ -561,6 +572,7 @@ Value to_json(const Network& net) {
       else if (key == "groups") { v = Value(l.groups); differs = differs || l.groups != 1; }
       else if (key == "depth_multiplier") { v = Value(l.depth_multiplier); differs = differs || l.depth_multiplier != 1; }
       else if (key == "in_features") { if (!l.in_features) return; v = Value(*l.in_features); differs = true; }
+      else if (key == "in_channels") { if (!l.in_channels) return; v = Value(*l.in_channels); differs = true; }
       else if (key == "kernel") v = axes_value(l.kernel);
       else if (key == "stride") { v = axes_value(l.stride); differs = differs || l.stride != d.stride; }
       else if (key == "dilation") { v = axes_value(l.dilation); differs = differs || l.dilation != d.dilation; }

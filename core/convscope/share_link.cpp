@@ -55,14 +55,15 @@ const Key kKeys[] = {
     {"nobias", "bias", Form::clear_flag},  {"ceil", "ceil_mode", Form::set_flag},
     {"keep", "keepdims", Form::bit},       {"cip", "count_include_pad", Form::bit},
     {"op", "output_padding", Form::sizes}, {"sc", "scale", Form::sizes},
-    {"in", "in_features", Form::sizes},    {"k", "kernel", Form::sizes},
+    {"in", "in_features", Form::sizes},    {"ic", "in_channels", Form::sizes},
+    {"k", "kernel", Form::sizes},
     {"s", "stride", Form::sizes},          {"d", "dilation", Form::sizes},
     {"g", "groups", Form::sizes},          {"m", "depth_multiplier", Form::sizes},
     {"o", "output_size", Form::sizes},     {"p", "padding", Form::padding},
     {"c", "cropping", Form::cropping},     {"r", "rate", Form::rate},
     {"ax", "axis", Form::integer},
 };
-const char kKeyList[] = "k s d g m op o sc in p c r ax ceil cip0/1 keep0/1 nobias n= fn= i=";
+const char kKeyList[] = "k s d g m op o sc in ic p c r ax ceil cip0/1 keep0/1 nobias n= fn= i=";
 
 // key=value arguments hold free text, percent-encoded. i= (v2) lists a
 // layer's inputs: names joined by ',', each percent-encoded.
@@ -78,7 +79,7 @@ bool needs_v2(const Value& layer) {
   return t && is_multi_input(*t);
 }
 
-const char* const kReservedParams[] = {"v", "fw", "in", "l"};
+const char* const kReservedParams[] = {"v", "fw", "in", "l", "mode"};
 
 // The bare integer argument, for the types that have one.
 const char* principal_field(std::string_view type) {
@@ -688,7 +689,7 @@ bool decode(const std::string& hash, Decoded& out, ShareLinkError& error) {
                 "");
   // Split first, so the version is checked before anything else is read:
   // a future v=2 may spell everything differently.
-  std::optional<std::string_view> reserved[4];  // v, fw, in, l
+  std::optional<std::string_view> reserved[5];  // v, fw, in, l, mode
   std::vector<std::pair<std::string, std::string_view>> raw_extras;
   std::set<std::string> seen;
   for (const std::string_view param : split(text, '&')) {
@@ -702,7 +703,7 @@ bool decode(const std::string& hash, Decoded& out, ShareLinkError& error) {
     if (!seen.insert(key).second) return fail(error, "duplicate parameter " + excerpt(key), key);
     const std::string_view value = eq == std::string_view::npos ? "" : param.substr(eq + 1);
     bool is_reserved = false;
-    for (size_t r = 0; r < 4; ++r) {
+    for (size_t r = 0; r < 5; ++r) {
       if (key != kReservedParams[r]) continue;
       reserved[r] = value;
       is_reserved = true;
@@ -710,7 +711,7 @@ bool decode(const std::string& hash, Decoded& out, ShareLinkError& error) {
     if (!is_reserved) raw_extras.emplace_back(std::move(key), value);
   }
 
-  const auto& [version, fw, in, layers] = reserved;
+  const auto& [version, fw, in, layers, mode] = reserved;
   if (!version) return fail(error, "v: missing v=1 (the link version)", "v");
   if (*version != "1" && *version != "2") {
     const bool short_number = version->size() <= 10 && !version->empty() &&
@@ -733,12 +734,17 @@ bool decode(const std::string& hash, Decoded& out, ShareLinkError& error) {
       !read_axes(*in, false, in_where, input) ||
       !decode_layers(layers ? *layers : std::string_view(), error, layer_list))
     return false;
+  // mode= (train or eval) is checked by the network validator like any field.
+  std::string mode_text;
+  if (mode && (!percent_decode(*mode, Where{&error, "mode", "mode: ", -1, ""}, mode_text) ||
+               !check_text(mode_text, Where{&error, "mode", "mode: ", -1, ""}, false)))
+    return false;
   Decoded decoded;
-  decoded.network = Value(Object{
-      {"framework", std::move(framework)},
-      {"input", Value(std::move(input))},
-      {"layers", Value(std::move(layer_list))},
-  });
+  Object fields{{"framework", std::move(framework)}};
+  if (mode) fields.push_back({"mode", Value(std::move(mode_text))});
+  fields.push_back({"input", Value(std::move(input))});
+  fields.push_back({"layers", Value(std::move(layer_list))});
+  decoded.network = Value(std::move(fields));
   for (auto& [key, raw] : raw_extras) {
     const Where w{&error, key, excerpt(key) + ": ", -1, ""};
     std::string value;
@@ -752,7 +758,7 @@ bool decode(const std::string& hash, Decoded& out, ShareLinkError& error) {
 bool encode(const json::Value& network, const Extras& extras, std::string& out, ShareLinkError& error) {
   if (!network.is_object()) return fail(error, "the network must be a JSON object", "");
   for (const auto& field : network.as_object())
-    if (field.first != "framework" && field.first != "input" && field.first != "layers")
+    if (field.first != "framework" && field.first != "input" && field.first != "layers" && field.first != "mode")
       return fail(error, "unknown field " + excerpt(field.first) + " cannot be written in a link", "");
 
   const Value* fw = network.find("framework");
@@ -764,6 +770,11 @@ bool encode(const json::Value& network, const Extras& extras, std::string& out, 
   const bool v2 = layer_list && layer_list->is_array() &&
                   std::any_of(layer_list->as_array().begin(), layer_list->as_array().end(), needs_v2);
   std::string text = std::string(v2 ? "v=2" : "v=1") + "&fw=" + framework;
+  if (const Value* mode = network.find("mode")) {
+    if (!mode->is_string() || (mode->as_string() != "train" && mode->as_string() != "eval"))
+      return fail(error, "mode: expected \"train\" or \"eval\"", "mode");
+    text += "&mode=" + mode->as_string();
+  }
 
   const Value* input = network.find("input");
   const Where in_where{&error, "in", "in: ", -1, ""};

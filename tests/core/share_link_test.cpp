@@ -206,7 +206,7 @@ TEST_CASE("share link returns extras in order, percent-decoded") {
 }
 
 TEST_CASE("share link errors name the part, the layer and the problem") {
-  const std::string keys = " (keys: k s d g m op o sc in p c r ax ceil cip0/1 keep0/1 nobias n= fn= i=)";
+  const std::string keys = " (keys: k s d g m op o sc in ic p c r ax ceil cip0/1 keep0/1 nobias n= fn= i=)";
   struct Case {
     std::string hash;
     Failure expected;

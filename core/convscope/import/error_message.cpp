@@ -45,6 +45,7 @@ const Anchor kAnchors[] = {
     {"padding='same' is not supported for strided convolutions", "PyTorch (padding='same')",
      errors::torch_same_strided},
     {"Invalid input shape: ", "ONNX Runtime", errors::ort_invalid_input},
+    {"Computed output dimension is <= 0 for dim ", "ONNX Runtime (ConvTranspose)", errors::ort_transposed_too_small},
     {"Dilation not supported for AutoPadType::SAME_UPPER or AutoPadType::SAME_LOWER", "ONNX Runtime",
      errors::ort_same_dilation},
     {"Calculated output dimension is negative", "ONNX Runtime (pooling)", errors::ort_pool_negative},

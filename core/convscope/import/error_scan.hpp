@@ -67,6 +67,7 @@ bool torch_pool_padding_raw(Scan& s, size_t at, Draft& d);
 bool torch_output_padding(Scan& s, size_t at, Draft& d);
 bool torch_same_strided(Scan& s, size_t at, Draft& d);
 bool ort_invalid_input(Scan& s, size_t at, Draft& d);
+bool ort_transposed_too_small(Scan& s, size_t at, Draft& d);
 bool ort_same_dilation(Scan& s, size_t at, Draft& d);
 bool ort_pool_negative(Scan& s, size_t at, Draft& d);
 

@@ -293,8 +293,11 @@ bool torch_same_strided(Scan& s, size_t at, Draft& d) {
   return true;
 }
 
-bool ort_invalid_input(Scan& s, size_t at, Draft& d) {
-  size_t p = at + std::strlen("Invalid input shape: ");
+namespace {
+
+// The spatial sizes ONNX Runtime printed at `p` ({3,5}) for a Conv or
+// ConvTranspose node; the node's name and type from the log line before `at`.
+bool ort_spatial_failure(Scan& s, size_t at, size_t p, bool transposed, Draft& d) {
   Dims spatial;
   if (!s.dims(p, spatial)) return false;
   if (spatial.empty() || spatial.size() > 3) return s.fail(at, "expected 1 to 3 spatial sizes, got " + dims_text(spatial));
@@ -302,7 +305,7 @@ bool ort_invalid_input(Scan& s, size_t at, Draft& d) {
   // The log line before says which node: "... while running Conv node. Name:'/conv3/Conv' Status Message: ..."
   const size_t running = s.text.rfind("while running ", at);
   const bool near = running != std::string::npos && at - running < 400;
-  if (near && s.starts(running + 14, "ConvTranspose ")) l.type = LayerType::conv_transpose;
+  if (transposed || (near && s.starts(running + 14, "ConvTranspose "))) l.type = LayerType::conv_transpose;
   const size_t name_at = near ? s.find("Name:'", running) : std::string::npos;
   if (name_at != std::string::npos && name_at < at) {
     size_t q = name_at + 6;
@@ -339,6 +342,21 @@ bool ort_invalid_input(Scan& s, size_t at, Draft& d) {
     d.note("assumed: kernel_shape 1, strides 1 and begin pads equal to the input, 1 channel in and out, batch 1");
   add_layer(d, l, text::position(s.text, at));
   return true;
+}
+
+}  // namespace
+
+bool ort_invalid_input(Scan& s, size_t at, Draft& d) {
+  return ort_spatial_failure(s, at, at + std::strlen("Invalid input shape: "), false, d);
+}
+
+// ConvTranspose (conv_transpose_attributes.h): "Computed output dimension is
+// <= 0 for dim 0. Input shape: {3,5}".
+bool ort_transposed_too_small(Scan& s, size_t at, Draft& d) {
+  const size_t shape_at = s.text.find("Input shape: ", at);
+  if (shape_at == std::string::npos || shape_at - at > 80)
+    return s.fail(at, "expected 'Input shape: {...}' after the dimension");
+  return ort_spatial_failure(s, at, shape_at + std::strlen("Input shape: "), true, d);
 }
 
 bool ort_same_dilation(Scan& s, size_t at, Draft& d) {

@@ -97,16 +97,19 @@ void conv(const Plan& p, const Step& s, std::vector<Module>& out) {
   const Padding pad = padding_for(p, s, true);
   if (!pad.before.empty()) out.push_back({l.name + "_pad", pad.before, pad.comment});
   const bool depthwise = l.type == LayerType::depthwise_conv;
-  const int64_t filters = depthwise ? (s.channels > 0 ? s.channels * l.depth_multiplier : -1) : l.filters;
-  const int64_t groups = depthwise ? s.channels : l.groups;
-  std::string code = s.channels > 0 ? "nn.Conv" + d + "(" + to_string(s.channels) + ", " + to_string(filters)
+  // The declared in_channels, as the user wrote it: running the code then
+  // raises PyTorch's own channel error where ConvScope reports one.
+  const int64_t channels = l.in_channels ? *l.in_channels : s.channels;
+  const int64_t filters = depthwise ? (channels > 0 ? channels * l.depth_multiplier : -1) : l.filters;
+  const int64_t groups = depthwise ? channels : l.groups;
+  std::string code = channels > 0 ? "nn.Conv" + d + "(" + to_string(channels) + ", " + to_string(filters)
                                     : "nn.LazyConv" + d + "(" + to_string(l.filters);
   code += ", kernel_size=" + tuple(l.kernel) + ", stride=" + tuple(l.stride) + pad.argument +
           keyword_axes("dilation", l.dilation, 1);
   if (groups > 1) code += ", groups=" + to_string(groups);
   if (!l.bias) code += ", bias=False";
   std::string comment = pad.before.empty() ? pad.comment : "";
-  if (s.channels <= 0) comment = "the input channels are unknown here (after the first error): a lazy module infers them";
+  if (channels <= 0) comment = "the input channels are unknown here (after the first error): a lazy module infers them";
   out.push_back({l.name, code + ")", comment});
 }
 
@@ -132,7 +135,8 @@ void transposed(const Plan& p, const Step& s, std::vector<Module>& out) {
   } else {
     comment = "the padding of this layer depends on sizes ConvScope could not compute (after the first error)";
   }
-  std::string code = "nn.ConvTranspose" + d_of(sr) + "(" + to_string(std::max<int64_t>(s.channels, 1)) + ", " +
+  const int64_t channels = l.in_channels ? *l.in_channels : s.channels;
+  std::string code = "nn.ConvTranspose" + d_of(sr) + "(" + to_string(std::max<int64_t>(channels, 1)) + ", " +
                      to_string(l.filters) + ", kernel_size=" + tuple(l.kernel) + ", stride=" + tuple(l.stride) +
                      keyword_axes("padding", padding, 0) + keyword_axes("output_padding", output_padding, 0);
   if (l.groups > 1) code += ", groups=" + to_string(l.groups);
@@ -241,7 +245,8 @@ std::string pytorch_code(const Network& net) {
       }
       case LayerType::batch_norm: {
         const std::string bd = s.rank <= 3 ? "1d" : d_of(s.rank - 2);
-        modules.push_back({l.name, s.channels > 0 ? "nn.BatchNorm" + bd + "(" + to_string(s.channels) + ")"
+        const int64_t features = l.in_channels ? *l.in_channels : s.channels;
+        modules.push_back({l.name, features > 0 ? "nn.BatchNorm" + bd + "(" + to_string(features) + ")"
                                                   : "nn.LazyBatchNorm" + bd + "()", ""});
         break;
       }
@@ -284,6 +289,9 @@ std::string pytorch_code(const Network& net) {
   input.insert(input.end(), p.spatial.begin(), p.spatial.end());
   std::string shape;
   for (size_t i = 0; i < input.size(); ++i) shape += (i ? ", " : "") + to_string(input[i]);
+  // A module starts in training mode, which changes BatchNorm's rules: say which one the analysis used.
+  code += net.mode == Mode::train ? "model.train()  # as a module starts: BatchNorm uses the batch's statistics\n"
+                                  : "model.eval()  # inference: BatchNorm uses its running statistics\n";
   code += "x = torch.zeros(" + shape + ")\nprint(model(x).shape)\n";
   return code;
 }

@@ -208,6 +208,11 @@ struct Converter {
       return fail(i, "attribute group: expected a positive value up to 2^31 - 1, got " + to_string(group));
     json::Object o = layer_object(transposed ? "conv_transpose" : "conv", name_of(i));
     o.push_back({"filters", Value(transposed ? w->dims[1] * group : w->dims[0])});
+    // The weight's input channels, checked against what arrives (ONNX Runtime's
+    // "Input channels C is not equal to kernel channels * group"): a channel
+    // count that differs is the mark of a branch the main path left out.
+    const int64_t in_channels = transposed ? w->dims[0] : w->dims[1] * group;
+    if (in_channels >= 1 && in_channels <= onnx::kMaxDimension) o.push_back({"in_channels", Value(in_channels)});
     o.push_back({"kernel", axes_json(kernel)});
     if (!strides.empty()) o.push_back({"stride", axes_json(strides)});
     if (!dilations.empty()) o.push_back({"dilation", axes_json(dilations)});
@@ -356,7 +361,11 @@ struct Converter {
       return true;
     }
     if (op == "BatchNormalization") {
-      d.add(layer_object("batch_norm", name_of(i)), label(g.m, i));
+      json::Object o = layer_object("batch_norm", name_of(i));
+      const onnx::Tensor* scale = n.inputs.size() >= 2 ? g.constant(n.inputs[1]) : nullptr;
+      if (scale && scale->dims.size() == 1 && scale->dims[0] >= 1 && scale->dims[0] <= onnx::kMaxDimension)
+        o.push_back({"in_channels", Value(scale->dims[0])});
+      d.add(std::move(o), label(g.m, i));
       return true;
     }
     if (op == "Dropout") {

@@ -81,6 +81,7 @@ bool conv(State& st, const PyCall& c, size_t sr, bool transposed, const std::str
     return false;
   json::Object o = layer_object(transposed ? "conv_transpose" : "conv", name);
   o.push_back({"filters", Value(out)});
+  o.push_back({"in_channels", Value(in)});  // checked against what arrives, as PyTorch does
   o.push_back({"kernel", axes_json(kernel)});
   if (!stride.empty()) o.push_back({"stride", axes_json(stride)});
   if (!dilation.empty()) o.push_back({"dilation", axes_json(dilation)});
@@ -191,8 +192,11 @@ bool leaf(State& st, const PyCall& c, const std::string& name, const std::string
   }
   if (rank_suffix(cls, "BatchNorm") || cls == "SyncBatchNorm") {
     if (size_t sr = rank_suffix(cls, "BatchNorm"); sr > 1) st.see_rank(sr);
-    st.see_channels(int_arg(c, 0, "num_features", 0));
-    add(st, layer_object("batch_norm", name), at);
+    const int64_t features = int_arg(c, 0, "num_features", 0);
+    st.see_channels(features);
+    json::Object o = layer_object("batch_norm", name);
+    if (features > 0) o.push_back({"in_channels", Value(features)});
+    add(st, std::move(o), at);
     return true;
   }
   if (cls == "Linear" || cls == "LazyLinear") {

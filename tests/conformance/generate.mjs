@@ -1,0 +1,327 @@
+// Seeded generator of conformance cases: ConvScope networks (the JSON
+// contract of the README) aimed at the traps where shape rules differ —
+// kernels, dilated kernels and strides larger than the input, outputs of
+// exactly 0 and 1, negative numerators with a stride, ceil-mode last
+// windows, pool padding beyond half the kernel, `same` with strides, even
+// kernels and dilation, groups, transposed output_padding, adaptive pools,
+// BatchNorm after a global pool, and chains of 2-6 layers with a wrong
+// in_features or in_channels. 1-D, 2-D and 3-D throughout.
+//
+//   node tests/conformance/generate.mjs --framework pytorch --count 1200 --seed 11 > cases.json
+//
+// The cases say nothing about the expected result: the runners ask the real
+// framework, and compare.mjs compares its answer with ConvScope's.
+
+// mulberry32: small, seedable, the same sequence on every machine.
+export function rng(seed) {
+  let a = seed >>> 0;
+  const next = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const int = (lo, hi) => lo + Math.floor(next() * (hi - lo + 1));
+  const pick = (xs) => xs[Math.floor(next() * xs.length)];
+  const chance = (p) => next() < p;
+  return { next, int, pick, chance };
+}
+
+// What each framework's runner can build. TensorFlow runs on tfjs ops, which
+// have no grouped conv, no 1-D depthwise conv, no 1-D transposed conv and no
+// explicit conv padding pairs in every op; the cases stay inside that.
+const FRAMEWORKS = {
+  pytorch: { ranks: [1, 2, 3], channelsLast: false },
+  onnx: { ranks: [1, 2, 3], channelsLast: false },
+  tensorflow: { ranks: [1, 2, 3], channelsLast: true },
+};
+
+const MAX_SIDE = { 1: 40, 2: 20, 3: 9 };
+
+function inputShape(fw, batch, channels, spatial) {
+  return FRAMEWORKS[fw].channelsLast ? [batch, ...spatial, channels] : [batch, channels, ...spatial];
+}
+
+// One value for every axis, or one per axis (both are the contract's forms).
+function axes(r, rank, f) {
+  const v = Array.from({ length: rank }, (_, i) => f(i));
+  if (v.every((x) => x === v[0]) && r.chance(0.7)) return v[0];
+  return v;
+}
+const at = (v, i) => (Array.isArray(v) ? v[i] : v);
+
+// ---- Single window layers aimed at one trap ----------------------------------
+
+// Params of a conv or pool on a given spatial input, steered by `trap`.
+function windowParams(r, fw, type, sp, trap) {
+  const rank = sp.length;
+  const isPool = type === 'max_pool' || type === 'avg_pool';
+  const dilOk = fw === 'onnx' ? type !== 'avg_pool' : fw === 'pytorch' ? type !== 'avg_pool' : !isPool;
+  const L = {};
+  let kernel, stride, dilation, pad;
+  switch (trap) {
+    case 'kernel_gt_input':
+      kernel = axes(r, rank, (i) => Math.max(1, sp[i] + r.int(-1, 2)));
+      break;
+    case 'dilated_gt_input':
+      dilation = dilOk ? axes(r, rank, () => r.int(2, 3)) : undefined;
+      kernel = axes(r, rank, (i) => Math.max(2, Math.min(sp[i], r.int(2, 4))));
+      break;
+    case 'stride_gt_input':
+      kernel = axes(r, rank, (i) => r.int(1, Math.max(1, Math.min(3, sp[i]))));
+      stride = axes(r, rank, (i) => sp[i] + r.int(0, 3));
+      break;
+    case 'out_zero_one': {
+      // padded input = k_eff - 1 (out 0) or k_eff (out 1), sometimes with a stride.
+      kernel = axes(r, rank, () => r.int(1, 5));
+      stride = r.chance(0.5) ? axes(r, rank, () => r.int(1, 3)) : undefined;
+      break;
+    }
+    case 'neg_numerator':
+      kernel = axes(r, rank, (i) => sp[i] + r.int(2, 4));
+      stride = axes(r, rank, () => r.int(2, 4));
+      break;
+    case 'ceil_last_window':
+      kernel = axes(r, rank, () => r.int(2, 4));
+      stride = axes(r, rank, () => r.int(2, 3));
+      break;
+    case 'pool_pad_gt_half':
+      kernel = axes(r, rank, () => r.int(1, 4));
+      pad = axes(r, rank, (i) => Math.floor(at(kernel, i) / 2) + r.int(0, 1));
+      break;
+    case 'same':
+      kernel = axes(r, rank, () => r.int(1, 4));
+      stride = r.chance(0.5) ? axes(r, rank, () => r.int(1, 3)) : undefined;
+      dilation = r.chance(0.4) && dilOk ? axes(r, rank, () => r.int(1, 3)) : undefined;
+      break;
+    default:
+      kernel = axes(r, rank, (i) => r.int(1, Math.max(1, Math.min(5, sp[i] + 1))));
+      stride = r.chance(0.5) ? axes(r, rank, () => r.int(1, 3)) : undefined;
+      dilation = r.chance(0.2) && dilOk ? axes(r, rank, () => r.int(1, 2)) : undefined;
+  }
+  L.kernel = kernel;
+  if (stride !== undefined) L.stride = stride;
+  if (dilation !== undefined && dilOk) L.dilation = dilation;
+  if (trap === 'same') {
+    L.padding = fw === 'onnx' && r.chance(0.3) ? 'same_lower' : 'same';
+    if (fw === 'pytorch' && isPool) L.padding = 0;  // PyTorch pools take numbers only
+  } else if (pad !== undefined) {
+    L.padding = fw === 'tensorflow' ? 'valid' : pad;
+  } else if (fw === 'tensorflow') {
+    if (r.chance(0.4)) L.padding = r.pick(['valid', 'same']);
+  } else if (r.chance(0.5)) {
+    L.padding = axes(r, rank, (i) => r.int(0, Math.max(0, Math.floor(at(kernel, i) / 2))));
+  } else if (r.chance(0.2) && !isPool) {
+    L.padding = r.pick(['valid', 'same']);
+  }
+  if (trap === 'out_zero_one' && fw !== 'tensorflow' && !(typeof L.padding === 'string')) {
+    // Choose the input so that the output is exactly 0 or 1 on one axis: returned as an override.
+    L.__fit = true;
+  }
+  if (isPool && fw !== 'tensorflow') {
+    if (trap === 'ceil_last_window' || r.chance(0.25)) L.ceil_mode = true;
+    if (type === 'avg_pool' && r.chance(0.3)) L.count_include_pad = r.chance(0.5);
+  }
+  if (trap === 'ceil_last_window' && fw !== 'tensorflow') {
+    L.padding = axes(r, rank, (i) => r.int(0, Math.floor(at(kernel, i) / 2)));
+  }
+  return L;
+}
+
+// Groups: mostly a divisor of the channels that arrive, sometimes not (an
+// error in PyTorch and ONNX). An ONNX model cannot hold fewer than one kernel
+// channel per group, nor (ConvTranspose) output channels not divisible by
+// the group: its weight shapes say so.
+function convFields(r, fw, channels, { allowGroups = true, transposed = false } = {}) {
+  const L = { filters: r.int(1, 8) };
+  if (allowGroups && fw !== 'tensorflow' && r.chance(0.3)) {
+    const divisors = [2, 3, 4].filter((g) => channels % g === 0);
+    let g = divisors.length && r.chance(0.75) ? r.pick(divisors) : r.pick([2, 3, 4]);
+    if (fw === 'onnx' && g > channels) g = Math.max(1, channels);
+    if (g > 1) {
+      L.groups = g;
+      L.filters = g * r.int(1, 3) + (r.chance(0.15) && !(fw === 'onnx' && transposed) ? 1 : 0);
+    }
+  }
+  if (r.chance(0.1)) L.bias = false;
+  return L;
+}
+
+// ---- Network building ---------------------------------------------------------
+
+const TRAPS = ['kernel_gt_input', 'dilated_gt_input', 'stride_gt_input', 'out_zero_one', 'neg_numerator',
+  'ceil_last_window', 'pool_pad_gt_half', 'same', 'plain'];
+
+function spatialInput(r, rank) {
+  return Array.from({ length: rank }, () => r.int(1, MAX_SIDE[rank]));
+}
+
+// Fits the input to a window layer so one axis' output is exactly 0 or 1.
+function fitZeroOne(r, L, sp) {
+  const rank = sp.length;
+  const i = r.int(0, rank - 1);
+  const k = at(L.kernel, i), d = at(L.dilation ?? 1, i), p = at(typeof L.padding === 'number' || Array.isArray(L.padding) ? L.padding : 0, i);
+  const kEff = d * (k - 1) + 1;
+  const target = kEff - 2 * p - (r.chance(0.5) ? 1 : 0);
+  sp[i] = Math.max(1, target);
+  delete L.__fit;
+}
+
+function windowCase(r, fw, trap) {
+  const rank = r.pick(FRAMEWORKS[fw].ranks);
+  const sp = spatialInput(r, rank);
+  const channels = r.int(1, 6);
+  let types = ['conv', 'max_pool', 'avg_pool'];
+  if (fw === 'pytorch' || fw === 'onnx' || rank === 2) types.push('depthwise_conv');
+  if (trap === 'pool_pad_gt_half' || trap === 'ceil_last_window') types = ['max_pool', 'avg_pool'];
+  if (trap === 'same' && fw === 'pytorch') types = ['conv', 'depthwise_conv'];
+  const type = r.pick(types);
+  const L = { type, ...windowParams(r, fw, type, sp, trap) };
+  if (type === 'conv') Object.assign(L, convFields(r, fw, channels));
+  if (type === 'depthwise_conv' && r.chance(0.4)) L.depth_multiplier = r.int(2, 3);
+  if (L.__fit) fitZeroOne(r, L, sp);
+  delete L.__fit;
+  const layers = [L];
+  if (r.chance(0.3)) layers.push({ type: 'relu' });
+  return { input: inputShape(fw, r.int(1, 2), channels, sp), layers };
+}
+
+function transposedCase(r, fw) {
+  const ranks = fw === 'tensorflow' ? [2, 3] : FRAMEWORKS[fw].ranks;
+  const rank = r.pick(ranks);
+  const sp = spatialInput(r, rank).map((x) => Math.min(x, 8));
+  const channels = r.int(1, 6);
+  const L = { type: 'conv_transpose', ...convFields(r, fw, channels, { allowGroups: fw !== 'tensorflow', transposed: true }) };
+  L.kernel = axes(r, rank, () => r.int(1, 4));
+  if (r.chance(0.7)) L.stride = axes(r, rank, () => r.int(1, 3));
+  if (fw !== 'tensorflow' && r.chance(0.25)) L.dilation = axes(r, rank, () => r.int(1, 2));
+  if (fw === 'tensorflow') {
+    if (r.chance(0.5)) L.padding = r.pick(['valid', 'same']);
+  } else if (r.chance(0.6)) {
+    // Large paddings make the output 0 or negative.
+    L.padding = axes(r, rank, () => r.int(0, 4));
+  }
+  if (r.chance(0.6)) L.output_padding = axes(r, rank, () => r.int(0, 2));
+  return { input: inputShape(fw, r.int(1, 2), channels, sp), layers: [L] };
+}
+
+function poolingHeadCase(r, fw) {
+  // Global / adaptive pools, then BatchNorm or flatten + dense (batch 1 is the page's default).
+  const rank = r.pick(FRAMEWORKS[fw].ranks);
+  const sp = spatialInput(r, rank);
+  const channels = r.int(1, 8);
+  const layers = [];
+  if (fw === 'pytorch' && r.chance(0.5)) {
+    layers.push({ type: 'adaptive_avg_pool', output_size: axes(r, rank, () => r.int(1, 4)) });
+  } else {
+    layers.push({ type: r.pick(['global_avg_pool', 'global_max_pool']) });
+    if (fw !== 'pytorch' && r.chance(0.5)) layers[0].keepdims = true;
+  }
+  const bn = { type: 'batch_norm' };
+  if (fw !== 'tensorflow' && r.chance(0.3)) bn.in_channels = r.chance(0.5) ? channels : channels + r.int(1, 4);
+  if (r.chance(0.7)) layers.push(bn);
+  return { input: inputShape(fw, r.pick([1, 1, 2]), channels, sp), layers, mode: r.pick(['train', 'eval', undefined]) };
+}
+
+// A random layer that keeps the tensor spatial, sized loosely to the input.
+function randomSpatialLayer(r, fw, sp, channels) {
+  const rank = sp.length;
+  const kinds = ['conv', 'conv', 'conv', 'max_pool', 'avg_pool', 'relu', 'batch_norm', 'zero_pad'];
+  if (fw !== 'tensorflow' || rank === 2) kinds.push('depthwise_conv');
+  if (fw !== 'tensorflow' || rank > 1) kinds.push('conv_transpose');
+  if (fw === 'pytorch') kinds.push('dropout');
+  const type = r.pick(kinds);
+  if (type === 'relu' || type === 'dropout') return { type };
+  if (type === 'batch_norm') return { type };
+  if (type === 'zero_pad') return { type, padding: axes(r, rank, () => r.int(0, 2)) };
+  if (type === 'conv_transpose') {
+    const L = { type, filters: r.int(1, 8), kernel: axes(r, rank, () => r.int(1, 3)) };
+    if (r.chance(0.5)) L.stride = axes(r, rank, () => r.int(1, 2));
+    if (fw !== 'tensorflow' && r.chance(0.3)) L.padding = axes(r, rank, () => r.int(0, 1));
+    return L;
+  }
+  const L = { type, ...windowParams(r, fw, type, sp, r.chance(0.15) ? r.pick(TRAPS) : 'plain') };
+  delete L.__fit;
+  if (type === 'conv') Object.assign(L, convFields(r, fw, channels));
+  if (type === 'depthwise_conv' && r.chance(0.3)) L.depth_multiplier = 2;
+  return L;
+}
+
+// Chains of 2-6 layers, some with a declared in_features / in_channels that may be wrong.
+function chainCase(r, fw) {
+  const rank = r.pick(FRAMEWORKS[fw].ranks);
+  const sp = spatialInput(r, rank).map((x) => Math.max(x, rank === 3 ? 4 : 8));
+  const channels = r.int(1, 6);
+  const n = r.int(2, 6);
+  const layers = [];
+  let declareChannels = fw !== 'tensorflow' && r.chance(0.4);
+  let c = channels;
+  for (let i = 0; i < n - (r.chance(0.5) ? 2 : 0); ++i) {
+    const L = randomSpatialLayer(r, fw, sp, c);
+    layers.push(L);
+    if (L.type === 'conv' || L.type === 'conv_transpose') c = L.filters;
+    if (L.type === 'depthwise_conv') c *= L.depth_multiplier ?? 1;
+  }
+  while (layers.length < n) {
+    if (!layers.some((l) => l.type === 'flatten')) layers.push({ type: 'flatten' });
+    else layers.push({ type: 'dense', units: r.int(1, 10) });
+  }
+  // Declared sizes: filled by the caller from the real framework's shapes? No:
+  // from a guess, right or off by a little, so both outcomes occur.
+  let guessC = channels;
+  for (const L of layers) {
+    // ONNX: a BatchNorm's declared channels clash with the static channels of
+    // the weights before it already at load (shape inference), which the
+    // chain cases leave to the pool_head cases.
+    const declarable = fw === 'onnx' ? ['conv', 'conv_transpose', 'depthwise_conv'] : ['conv', 'conv_transpose', 'depthwise_conv', 'batch_norm'];
+    if (declareChannels && declarable.includes(L.type)) {
+      L.in_channels = r.chance(0.6) ? guessC : Math.max(1, guessC + r.pick([-2, -1, 1, 2, guessC]));
+      if (L.type === 'depthwise_conv' && fw === 'pytorch') delete L.in_channels;
+    }
+    if (L.type === 'conv' || L.type === 'conv_transpose') guessC = L.filters;
+    if (L.type === 'depthwise_conv') guessC *= L.depth_multiplier ?? 1;
+    if (L.type === 'dense' && r.chance(0.3)) L.in_features = r.int(1, 400);
+  }
+  if (fw !== 'pytorch') for (const L of layers) if (L.type === 'dropout') L.type = 'relu';
+  return { input: inputShape(fw, r.int(1, 2), channels, sp), layers };
+}
+
+export function generate(fw, count, seed) {
+  if (!FRAMEWORKS[fw]) throw new Error(`generate: unknown framework '${fw}'`);
+  const r = rng(seed ^ { pytorch: 0x1111, onnx: 0x2222, tensorflow: 0x3333 }[fw]);
+  const cases = [];
+  const chains = Math.max(200, Math.ceil(count * 0.22));
+  for (let i = 0; i < count; ++i) {
+    let category, net;
+    if (i < chains) {
+      category = 'chain';
+      net = chainCase(r, fw);
+    } else {
+      const roll = r.next();
+      if (roll < 0.12) { category = 'transposed'; net = transposedCase(r, fw); }
+      else if (roll < 0.22) { category = 'pool_head'; net = poolingHeadCase(r, fw); }
+      else { category = r.pick(TRAPS); net = windowCase(r, fw, category); }
+    }
+    const network = { framework: fw, input: net.input, layers: net.layers };
+    if (net.mode) network.mode = net.mode;
+    if (fw !== 'pytorch') for (const L of network.layers) if (L.type === 'batch_norm' && fw === 'tensorflow') delete L.in_channels;
+    cases.push({ id: `${fw}-${i}`, category, rank: network.input.length - 2, network });
+  }
+  return cases;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const arg = (name, dflt) => {
+    const i = process.argv.indexOf(`--${name}`);
+    return i > 0 ? process.argv[i + 1] : dflt;
+  };
+  const fw = arg('framework', 'pytorch');
+  const count = Number(arg('count', '1200'));
+  const seed = Number(arg('seed', '11'));
+  if (!Number.isInteger(count) || count < 1 || !Number.isInteger(seed)) {
+    console.error('generate: --count and --seed must be integers');
+    process.exit(2);
+  }
+  process.stdout.write(JSON.stringify(generate(fw, count, seed)) + '\n');
+}
