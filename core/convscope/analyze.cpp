@@ -123,6 +123,14 @@ Report analyze(const Network& net, const AnalyzeOptions& options) {
     if (r.status == Status::error) rep.errors.push_back(i);
   }
   if (!rep.errors.empty()) rep.first_error = rep.errors[0];
+  {
+    std::vector<bool> read(net.layers.size(), false);
+    for (const LayerReport& r : rep.layers)
+      for (int32_t k : r.inputs)
+        if (k != kNetworkInput) read[static_cast<size_t>(k)] = true;
+    for (size_t i = 0; i < read.size(); ++i)
+      if (!read[i]) rep.outputs.push_back(i);
+  }
   if (options.explain) warn_early_collapse(net, rep);
 
   rep.ok = !rep.first_error;

@@ -110,6 +110,7 @@ struct Report {
   bool ok = true;
   std::optional<size_t> first_error;
   std::vector<size_t> errors;  // every failing layer, in order (first_error is errors[0])
+  std::vector<size_t> outputs;  // the layers no other layer reads: the network's outputs, in order
   ValidInput valid_input;
   std::optional<Shape> min_input;  // spatial sizes only
   std::string min_input_note;
