@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "convscope/geometry.hpp"
 #include "convscope/network_json.hpp"
 
 namespace convscope {
@@ -39,7 +40,7 @@ Value receptive_field_value(const std::optional<ReceptiveField>& rf) {
                             {"start", Value(std::move(start))}});
 }
 
-Value layer_value(const LayerReport& r, size_t spatial_rank) {
+Value layer_value(const LayerReport& r, const Layer& layer, size_t spatial_rank) {
   json::Object o;
   o.push_back({"index", Value(static_cast<int64_t>(r.index))});
   o.push_back({"name", Value(r.name)});
@@ -75,6 +76,7 @@ Value layer_value(const LayerReport& r, size_t spatial_rank) {
   o.push_back({"params", optional_int(r.params)});
   o.push_back({"macs", optional_int(r.macs)});
   o.push_back({"receptive_field", receptive_field_value(r.receptive_field)});
+  o.push_back({"geometry", geometry::to_json(geometry::resolve(layer, r))});
   return Value(std::move(o));
 }
 
@@ -88,7 +90,8 @@ json::Value report_to_json(const Report& report, const Network& net) {
   o.push_back({"min_input", shape_value(report.min_input)});
   o.push_back({"min_input_note", Value(report.min_input_note)});
   json::Array layers;
-  for (const LayerReport& r : report.layers) layers.push_back(layer_value(r, net.spatial_rank()));
+  for (const LayerReport& r : report.layers)
+    layers.push_back(layer_value(r, net.layers[r.index], net.spatial_rank()));
   o.push_back({"layers", Value(std::move(layers))});
   o.push_back({"totals", Value(json::Object{{"params", optional_int(report.total_params)},
                                             {"macs", optional_int(report.total_macs)},
