@@ -208,9 +208,10 @@ export function createPreviews({ root, windowRoot, getSchema, onUi, endTyping, a
       custom ? h('option', { value: 'custom' }, 'Typed values') : null);
     filterSelect.value = custom ? 'custom' : ui.w0;
     const step = firstConvStep();
-    filterSelect.disabled = !step;
-    if (!step) {
-      filterNote.textContent = 'No convolution in this network.';
+    filterSelect.disabled = !step?.kernel;
+    if (!step?.kernel) {
+      // No kernel: the first convolution was refused before its sizes (the table says why).
+      filterNote.textContent = step ? `Layer ${step.index + 1} (${step.name}) is not computed: see the table.` : 'No convolution in this network.';
       gridDetails.hidden = true;
       return;
     }

@@ -142,33 +142,31 @@ std::optional<Geometry> resolve(const Layer& layer, const LayerReport& report) {
 
 json::Value to_json(const std::optional<Geometry>& geometry) {
   if (!geometry) return Value();
+  // The members in the order they are written (a table keeps the module small).
+  struct Number { const char* key; int64_t Axis::*member; };
+  static const Number head[] = {{"in", &Axis::in},         {"out", &Axis::out},
+                                {"kernel", &Axis::kernel}, {"k_eff", &Axis::k_eff},
+                                {"stride", &Axis::stride}, {"dilation", &Axis::dilation},
+                                {"pad_begin", &Axis::pad_begin}, {"pad_end", &Axis::pad_end}};
+  static const Number tail[] = {{"overhang", &Axis::overhang}, {"dropped", &Axis::dropped},
+                                {"output_padding", &Axis::output_padding}, {"scale", &Axis::scale}};
   json::Array axes;
   for (size_t i = 0; i < geometry->size(); ++i) {
     const Axis& a = (*geometry)[i];
+    json::Object o;
+    o.push_back({"axis", Value(conventions::spatial_axis_label(geometry->size(), i))});
+    o.push_back({"rule", Value(rule_name(a.rule))});
+    for (const Number& n : head) o.push_back({n.key, Value(a.*n.member)});
+    o.push_back({"ceil_mode", Value(a.ceil_mode)});
+    o.push_back({"last_window_dropped", Value(a.last_window_dropped)});
+    for (const Number& n : tail) o.push_back({n.key, Value(a.*n.member)});
     Value stretched;
     if (a.stretched)
       stretched = Value(json::Object{{"in", Value(a.stretched->in)},
                                      {"pad_begin", Value(a.stretched->pad_begin)},
                                      {"pad_end", Value(a.stretched->pad_end)}});
-    axes.push_back(Value(json::Object{
-        {"axis", Value(conventions::spatial_axis_label(geometry->size(), i))},
-        {"rule", Value(rule_name(a.rule))},
-        {"in", Value(a.in)},
-        {"out", Value(a.out)},
-        {"kernel", Value(a.kernel)},
-        {"k_eff", Value(a.k_eff)},
-        {"stride", Value(a.stride)},
-        {"dilation", Value(a.dilation)},
-        {"pad_begin", Value(a.pad_begin)},
-        {"pad_end", Value(a.pad_end)},
-        {"ceil_mode", Value(a.ceil_mode)},
-        {"last_window_dropped", Value(a.last_window_dropped)},
-        {"overhang", Value(a.overhang)},
-        {"dropped", Value(a.dropped)},
-        {"output_padding", Value(a.output_padding)},
-        {"scale", Value(a.scale)},
-        {"stretched", std::move(stretched)},
-    }));
+    o.push_back({"stretched", std::move(stretched)});
+    axes.push_back(Value(std::move(o)));
   }
   return Value(json::Object{{"axes", Value(std::move(axes))}});
 }
