@@ -518,6 +518,8 @@ export function createPreviews({ root, windowRoot, getSchema, onUi, endTyping, a
     const card = cardFor(msg.index);
     const [H, W, C] = msg.shape;
     card.el.classList.remove('is-stale');
+    // Where the map was computed ('simd' kernels or 'js'), for the tests and developer tools.
+    if (msg.index >= 0) card.el.dataset.engine = msg.engine || 'js';
     const time = card.head.querySelector('[data-role="time"]');
     if (time && typeof msg.ms === 'number' && msg.index >= 0) time.textContent = ms(msg.ms);
     const name = msg.index < 0 ? 'input' : plan.steps[msg.index]?.name || `layer ${msg.index + 1}`;
