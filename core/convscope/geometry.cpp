@@ -10,15 +10,6 @@ namespace convscope::geometry {
 using json::Value;
 using shape::Rule;
 
-bool Axis::operator==(const Axis& o) const {
-  return rule == o.rule && in == o.in && out == o.out && kernel == o.kernel && k_eff == o.k_eff &&
-         stride == o.stride && dilation == o.dilation && pad_begin == o.pad_begin &&
-         pad_end == o.pad_end && ceil_mode == o.ceil_mode &&
-         last_window_dropped == o.last_window_dropped && overhang == o.overhang &&
-         dropped == o.dropped && output_padding == o.output_padding && scale == o.scale &&
-         stretched == o.stretched;
-}
-
 const char* rule_name(Rule rule) {
   switch (rule) {
     case Rule::window: return "window";

@@ -25,9 +25,6 @@ struct Stretched {
   int64_t in = 0;
   int64_t pad_begin = 0;
   int64_t pad_end = 0;
-  bool operator==(const Stretched& o) const {
-    return in == o.in && pad_begin == o.pad_begin && pad_end == o.pad_end;
-  }
 };
 
 // One spatial axis. Layers without a window (zero_pad, crop, upsample) read
@@ -53,8 +50,6 @@ struct Axis {
   int64_t output_padding = 0;  // transposed: cells added at the end of the output
   int64_t scale = 1;           // upsample
   std::optional<Stretched> stretched;  // transposed rules only
-
-  bool operator==(const Axis& o) const;
 };
 
 using Geometry = SmallVec<Axis, 3>;
