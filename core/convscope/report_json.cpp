@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "convscope/geometry.hpp"
 #include "convscope/network_json.hpp"
 
 namespace convscope {
@@ -105,6 +106,7 @@ Value layer_value(const LayerReport& r, const Network& net) {
   o.push_back({"macs", optional_int(r.macs)});
   o.push_back({"receptive_field", receptive_field_value(r.receptive_field)});
   o.push_back({"trace", r.trace ? trace_value(*r.trace, net) : Value()});
+  o.push_back({"geometry", geometry::to_json(geometry::resolve(net.layers[r.index], r))});
   return Value(std::move(o));
 }
 
