@@ -131,6 +131,15 @@ void elementwise_rule(const MergeInput& in, LayerReport& r) {
     const std::string label = axis_label(net.framework, rank, b.bad_dim);
     // Keras puts the longer shape first.
     const bool swap = acc.size() < other.size();
+    // ONNX Runtime's Broadcaster: the first axis from the end where a size
+    // exceeds 1 goes through BroadcastIterator::Init, later ones through Append.
+    bool first_set_up = true;
+    for (size_t d = b.bad_dim + 1; d < rank; ++d) {
+      const size_t from_end = rank - 1 - d;
+      const int64_t sa = from_end < acc.size() ? acc[acc.size() - 1 - from_end] : 1;
+      const int64_t sb = from_end < other.size() ? other[other.size() - 1 - from_end] : 1;
+      if (sa > 1 || sb > 1) first_set_up = false;
+    }
     Vars v = {{"size_a", to_string(b.size_a)},
               {"size_b", to_string(b.size_b)},
               {"smaller", to_string(std::min(b.size_a, b.size_b))},
@@ -142,7 +151,9 @@ void elementwise_rule(const MergeInput& in, LayerReport& r) {
               {"tf_a", conventions::tf_shape(acc, false)},
               {"tf_b", conventions::tf_shape(other, false)},
               {"tf_op", tf_op(l.type)},
-              {"onnx_op", type_info(l.type).onnx}};
+              {"onnx_op", type_info(l.type).onnx},
+              {"ort_where", first_set_up ? "563 void onnxruntime::BroadcastIterator::Init"
+                                         : "583 void onnxruntime::BroadcastIterator::Append"}};
     const std::string left = k == 1 ? input_name(net, r, 0) : "the sum of the inputs before it";
     return fail(net, r, Failure::broadcast_mismatch,
                 label + " differs: " + left + " has " + to_string(b.size_a) + ", " + input_name(net, r, k) +
