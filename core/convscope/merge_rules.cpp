@@ -51,16 +51,8 @@ void concat_rule(const MergeInput& in, LayerReport& r) {
   const Layer& l = net.layers[in.index];
   const Shape& ref = *r.arriving[0];
   const size_t rank = ref.size();
-  for (size_t k = 1; k < r.arriving.size(); ++k) {
-    const Shape& other = *r.arriving[k];
-    if (other.size() != rank)
-      return fail(net, r, Failure::concat_rank,
-                  "the inputs have different ranks: " + input_name(net, r, 0) + " is " + shape_text(ref) + " (" +
-                      to_string(rank) + "-D), " + input_name(net, r, k) + " is " + shape_text(other) + " (" +
-                      to_string(other.size()) + "-D)",
-                  {{"ref_rank", to_string(rank)}, {"other_rank", to_string(other.size())},
-                   {"keras_shapes", keras_shape_list(r)}, {"name", l.name}, {"tensor", to_string(k)}});
-  }
+  // The axis is checked against the first tensor, then each tensor in turn,
+  // its rank and then its sizes (PyTorch's cat and ONNX's Concat inference).
   const int64_t written = l.axis.value_or(net.framework == Framework::tensorflow ? -1 : 1);
   const int64_t r64 = static_cast<int64_t>(rank);
   if (written < -r64 || written >= r64)
@@ -76,6 +68,13 @@ void concat_rule(const MergeInput& in, LayerReport& r) {
   // axis in order, and report the first difference.
   for (size_t k = 1; k < r.arriving.size(); ++k) {
     const Shape& other = *r.arriving[k];
+    if (other.size() != rank)
+      return fail(net, r, Failure::concat_rank,
+                  "the inputs have different ranks: " + input_name(net, r, 0) + " is " + shape_text(ref) + " (" +
+                      to_string(rank) + "-D), " + input_name(net, r, k) + " is " + shape_text(other) + " (" +
+                      to_string(other.size()) + "-D)",
+                  {{"ref_rank", to_string(rank)}, {"other_rank", to_string(other.size())},
+                   {"keras_shapes", keras_shape_list(r)}, {"name", l.name}, {"tensor", to_string(k)}});
     for (size_t d = 0; d < rank; ++d) {
       if (d == axis || other[d] == ref[d]) continue;
       const std::string label = axis_label(net.framework, rank, d);
