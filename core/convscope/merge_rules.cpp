@@ -192,8 +192,15 @@ void match_rule(const MergeInput& in, LayerReport& r) {
                       "); torchvision's center_crop would pad instead, and slicing would silently give " +
                       to_string(from),
                   {});
-    // F.pad(x, [diff // 2, diff - diff // 2]): Python floors, and a negative
-    // difference crops; crop_to centres the same way.
+    // pad_to: F.pad(x, [diff // 2, diff - diff // 2]); Python floors, so a
+    // negative odd difference crops its extra cell at the beginning.
+    // crop_to (the contract; the original U-Net's crops): (in - ref) // 2 at
+    // the beginning, the rest at the end.
+    if (l.type == LayerType::crop_to) {
+      const int64_t begin = (from - to) / 2;
+      r.axes[a] = shape::crop_size(from, {begin, from - to - begin});
+      continue;
+    }
     const int64_t half = checked::floor_div(diff, 2);
     r.axes[a] = diff >= 0 ? shape::zero_pad_size(from, {half, diff - half})
                           : shape::crop_size(from, {-half, -(diff - half)});
