@@ -944,6 +944,19 @@ TEST_CASE("the original U-Net (valid convolutions, centre crops) takes every siz
   CHECK_FALSE(convscope::analyze(net, kQuick).ok);
 }
 
+TEST_CASE("the statement does not depend on the input being analysed: the original U-Net at 100x100") {
+  // 100x100 fails; the scan must still reach far enough past 188 to see the pattern.
+  auto a = analyse(test_support::example_text("unet_original.json"));
+  a.net.input = {1, 1, 100, 100};
+  const auto r = convscope::analyze(a.net);
+  CHECK_FALSE(r.ok);
+  REQUIRE(r.valid_input.axes.size() == 2u);
+  CHECK(r.valid_input.axes[0].text == "every size from 188");
+  CHECK(r.valid_input.axes[0].period == 1);
+  CHECK(r.valid_input.nearest_above == std::vector<int64_t>{188, 188});
+  CHECK(r.valid_input.nearest_below == std::vector<int64_t>{0, 0});
+}
+
 TEST_CASE("an asymmetric network states each axis on its own") {
   // H pooled twice (multiples of 4), W not at all.
   const auto a = analyse(graph(R"(
