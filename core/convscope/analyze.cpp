@@ -122,7 +122,14 @@ Report analyze(const Network& net, const AnalyzeOptions& options) {
     } else {
       apply_layer({net, i, *r.arriving[0], rf, first == kNetworkInput ? std::nullopt : std::optional<size_t>(static_cast<size_t>(first))}, r);
     }
-    if (r.status == Status::error) rep.errors.push_back(i);
+    if (r.status == Status::error) {
+      rep.errors.push_back(i);
+      if (options.verdict_only) {
+        rep.first_error = i;
+        rep.ok = false;
+        return rep;
+      }
+    }
   }
   if (!rep.errors.empty()) rep.first_error = rep.errors[0];
   if (options.explain) warn_early_collapse(net, rep);

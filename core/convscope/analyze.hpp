@@ -125,6 +125,9 @@ struct AnalyzeOptions {
   // Warnings that look across layers and the branch trace of failing merges;
   // off where only the verdict counts (verifying fixes, scanning sizes).
   bool explain = true;
+  // Stop at the first failing layer (scanning input sizes): then only `ok`
+  // and `first_error` are meaningful, the layers after it are left blank.
+  bool verdict_only = false;
 };
 
 Report analyze(const Network& net, const AnalyzeOptions& options = {});
