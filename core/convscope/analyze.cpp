@@ -120,7 +120,9 @@ Report analyze(const Network& net, const AnalyzeOptions& options) {
         rfs.push_back(k == kNetworkInput ? &input_rf : &rep.layers[static_cast<size_t>(k)].receptive_field);
       apply_merge({net, i, rfs}, r);
     } else {
-      apply_layer({net, i, *r.arriving[0], rf, first == kNetworkInput ? std::nullopt : std::optional<size_t>(static_cast<size_t>(first))}, r);
+      apply_layer({net, i, *r.arriving[0], rf, first == kNetworkInput ? std::nullopt : std::optional<size_t>(static_cast<size_t>(first)),
+                   options.explain},
+                  r);
     }
     if (r.status == Status::error) {
       rep.errors.push_back(i);
