@@ -393,6 +393,41 @@ TEST_CASE("element-wise merges of three inputs fold from the left") {
   }
 }
 
+TEST_CASE("Keras merges expand a lower-rank input after the batch axis, so the batch never meets a spatial axis") {
+  // tf.keras merge.py / Keras 3 base_merge.py: build() compares the shapes
+  // without the batch, right-aligned; call() expand_dims(x, axis=1) until the
+  // ranks agree. A squeeze-excitation gate from GlobalAveragePooling2D (no
+  // keepdims) and Dense layers is (N, C): Multiply takes it at any batch size.
+  SUBCASE("batch 2: valid, the gate broadcast over H and W") {
+    const LayerReport r = merge(Framework::tensorflow, LayerType::multiply, {{2, 14, 14, 64}, {2, 64}}, {}, "excite");
+    CHECK(r.status == Status::ok);
+    CHECK(r.output == Shape{2, 14, 14, 64});
+    const LayerReport swapped = merge(Framework::tensorflow, LayerType::multiply, {{2, 64}, {2, 14, 14, 64}}, {}, "excite");
+    CHECK(swapped.output == Shape{2, 14, 14, 64});
+  }
+  SUBCASE("a real mismatch still fails with Keras' text on the shapes without the batch") {
+    const LayerReport r = merge(Framework::tensorflow, LayerType::multiply, {{2, 14, 14, 64}, {2, 32}}, {}, "excite");
+    CHECK(r.status == Status::error);
+    CHECK(text_from(r, kKeras) == "Inputs have incompatible shapes. Received shapes (14, 14, 64) and (32,)");
+  }
+  SUBCASE("end to end, from the JSON contract") {
+    const auto a = analyse(R"({"framework": "tensorflow", "input": [2, 14, 14, 64], "layers": [
+        {"type": "conv", "name": "c", "filters": 64, "kernel": 3, "padding": "same"},
+        {"type": "global_avg_pool", "name": "squeeze"},
+        {"type": "dense", "name": "fc1", "units": 16},
+        {"type": "relu", "name": "r"},
+        {"type": "dense", "name": "fc2", "units": 64},
+        {"type": "activation", "name": "gate", "function": "sigmoid"},
+        {"type": "multiply", "name": "excite", "inputs": ["c", "gate"]}]})");
+    CHECK(a.report.ok);
+    CHECK(a.report.output == Shape{2, 14, 14, 64});
+  }
+  SUBCASE("PyTorch and ONNX broadcast numpy-style: (N, C) meets W") {
+    const LayerReport r = merge(Framework::pytorch, LayerType::multiply, {{2, 64, 14, 14}, {2, 64}}, {}, "mul");
+    CHECK(text_from(r, kPyTorch) == bcast_pt(14, 64, 3));
+  }
+}
+
 TEST_CASE("the engine's broadcast agrees with numpy's rule on small shapes") {
   // Independent oracle: right-aligned, equal or 1; PyTorch reports the last bad axis.
   const std::vector<std::pair<Shape, Shape>> pairs = {
