@@ -113,6 +113,13 @@ const char* tf_op(LayerType t) {
   }
 }
 
+// `s` with 1s inserted after the batch axis up to `rank` (Keras' expand_dims(x, axis=1)).
+Shape after_batch(const Shape& s, size_t rank) {
+  Shape out = s;
+  if (out.size() < rank) out.insert(out.begin() + 1, rank - out.size(), 1);
+  return out;
+}
+
 void elementwise_rule(const MergeInput& in, LayerReport& r) {
   const Network& net = in.net;
   const Layer& l = net.layers[in.index];
@@ -121,7 +128,13 @@ void elementwise_rule(const MergeInput& in, LayerReport& r) {
   // broadcasting; the texts name the running result as the first operand.
   for (size_t k = 1; k < r.arriving.size(); ++k) {
     const Shape& other = *r.arriving[k];
-    const Broadcast b = broadcast(acc, other);
+    // Keras merge layers expand a lower-rank input at axis 1 until the ranks
+    // agree (tf.keras layers/merge.py, Keras 3 base_merge.py call()): the
+    // batch meets the batch, so a (N, C) gate multiplies a (N, H, W, C) map.
+    const bool keras_ranks = net.framework == Framework::tensorflow && acc.size() != other.size() &&
+                             !acc.empty() && !other.empty();
+    const Broadcast b = keras_ranks ? broadcast(after_batch(acc, other.size()), after_batch(other, acc.size()))
+                                    : broadcast(acc, other);
     if (b.shape) {
       acc = *b.shape;
       continue;
