@@ -802,6 +802,24 @@ TEST_CASE("a channel mismatch is traced in channels") {
   CHECK(a.report.layers[2].trace->text == "stem has 8 channels; wide takes it to 24: 24 \u2260 8");
 }
 
+TEST_CASE("a concat whose input is 1 on a spatial axis is traced too: 1 does not broadcast in a concat") {
+  const auto a = analyse(graph(R"(
+      {"type": "conv", "name": "c", "filters": 8, "kernel": 3, "padding": 1},
+      {"type": "global_avg_pool", "name": "g"},
+      {"type": "concat", "name": "cat", "inputs": ["c", "g"]})",
+                               "pytorch", "[1, 3, 16, 16]"));
+  REQUIRE(a.report.first_error == 2u);
+  const auto& cat = a.report.layers[2];
+  CHECK(text_from(cat, kPyTorch) == cat_pt(1, 16, 1, 1));
+  REQUIRE(cat.trace.has_value());
+  CHECK(cat.trace->axis_label == "H");
+  CHECK(a.net.layers[static_cast<size_t>(cat.trace->split)].name == "c");
+  CHECK(cat.trace->branches[1].size == 1);
+  bool resize = false;
+  for (const auto& f : cat.fixes) resize = resize || contains(f.summary, "resize g to c's size before cat");
+  CHECK(resize);
+}
+
 // ---- fixes ---------------------------------------------------------------------------
 
 namespace {
