@@ -1139,3 +1139,34 @@ TEST_CASE("merges have no parameters and the totals add every branch") {
   CHECK(a.report.total_params == 2 * (3 * 4 + 4));
   CHECK(a.report.output == Shape{1, 8, 8, 8});
 }
+
+// ---- quick analyses used by the scans ------------------------------------------------
+
+TEST_CASE("verdict_only stops at the first error and gives the same verdict") {
+  const auto a = analyse(test_support::example_text("unet_padded.json"));
+  convscope::AnalyzeOptions verdict = kQuick;
+  verdict.verdict_only = true;
+  for (int64_t n : {96, 100, 104, 112, 120, 128}) {
+    CAPTURE(n);
+    Network net = a.net;
+    net.input = {1, 3, n, n};
+    const auto full = convscope::analyze(net, kQuick);
+    const auto fast = convscope::analyze(net, verdict);
+    CHECK(fast.ok == full.ok);
+    CHECK(fast.first_error == full.first_error);
+    if (!full.ok) CHECK(fast.errors == std::vector<size_t>{*full.first_error});
+  }
+}
+
+TEST_CASE("explain off leaves out the window warnings, not the verdict or the shapes") {
+  // pool3 drops a row at 100x100 and says so when explaining.
+  const auto a = analyse(test_support::example_text("unet_padded.json"));
+  const auto quick = convscope::analyze(a.net, kQuick);
+  REQUIRE(a.report.layers[14].name == "pool3");
+  CHECK_FALSE(a.report.layers[14].warnings.empty());
+  CHECK(a.report.layers[14].status == Status::warning);
+  CHECK(quick.layers[14].warnings.empty());
+  CHECK(quick.layers[14].status == Status::ok);
+  CHECK(quick.first_error == a.report.first_error);
+  for (size_t i = 0; i < quick.layers.size(); ++i) CHECK(quick.layers[i].output == a.report.layers[i].output);
+}
