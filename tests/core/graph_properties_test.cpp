@@ -46,6 +46,7 @@ struct Node {
   int64_t kernel = 1, stride = 1, pad = 0;
   bool same = false;    // TensorFlow padding='same'
   int64_t filters = 0;
+  bool h_only = false;  // pool / up on H only (W: kernel, stride, scale 1)
 };
 
 class GraphGenerator {
@@ -134,25 +135,33 @@ class GraphGenerator {
     return add(json::Object{{"type", json::Value(types[pick(0, 2)])}}, Node{Kind::pointwise, {from}}, channels_of(from));
   }
 
-  int pool(int from) {
+  // 2 on every axis, or [2, 1] when the block works on H only.
+  json::Value two(bool h_only) const {
+    return h_only ? json::Value(json::Array{json::Value(int64_t{2}), json::Value(int64_t{1})}) : json::Value(int64_t{2});
+  }
+
+  int pool(int from, bool h_only = false) {
     Node n{Kind::pool, {from}, 2, 2, 0};
-    json::Object o{{"type", json::Value(chance(70) ? "max_pool" : "avg_pool")}, {"kernel", json::Value(int64_t{2})}};
+    n.h_only = h_only;
+    json::Object o{{"type", json::Value(chance(70) ? "max_pool" : "avg_pool")}, {"kernel", two(h_only)}};
     // ONNX pools step 1 unless told; PyTorch and Keras step by the kernel.
-    if (fw_ == Framework::onnx || chance(40)) o.push_back({"stride", json::Value(int64_t{2})});
+    if (fw_ == Framework::onnx || chance(40)) o.push_back({"stride", two(h_only)});
     return add(std::move(o), n, channels_of(from));
   }
 
-  int up(int from, int64_t filters) {
+  int up(int from, int64_t filters, bool h_only = false) {
     if (chance(60)) {
       Node n{Kind::conv_transpose, {from}, 2, 2, 0, false, filters};
+      n.h_only = h_only;
       return add(json::Object{{"type", json::Value("conv_transpose")},
                               {"filters", json::Value(filters)},
-                              {"kernel", json::Value(int64_t{2})},
-                              {"stride", json::Value(int64_t{2})}},
+                              {"kernel", two(h_only)},
+                              {"stride", two(h_only)}},
                  n, filters);
     }
-    return add(json::Object{{"type", json::Value("upsample")}, {"scale", json::Value(int64_t{2})}},
-               Node{Kind::upsample, {from}, 1, 2}, channels_of(from));
+    Node n{Kind::upsample, {from}, 1, 2};
+    n.h_only = h_only;
+    return add(json::Object{{"type", json::Value("upsample")}, {"scale", two(h_only)}}, n, channels_of(from));
   }
 
   int merge(Kind kind, const char* type, std::vector<int> in, std::optional<int64_t> axis = std::nullopt) {
@@ -214,18 +223,19 @@ class GraphGenerator {
   void unet() {
     const int depth = static_cast<int>(pick(1, 3));
     const bool valid_convs = chance(25);  // the original U-Net: unpadded convs, crops
+    const bool h_only = chance(15);       // down and up along H only: the axes differ
     std::vector<int> skips;
     int64_t f = pick(2, 8);
     for (int d = 0; d < depth; ++d) {
       conv(cur_, f, 3, 1, valid_convs ? 0 : 1);
       skips.push_back(pointwise(cur_));
-      pool(cur_);
+      pool(cur_, h_only);
       f *= 2;
     }
     conv(cur_, f, 3, 1, valid_convs ? 0 : 1);
     for (int d = depth; d-- > 0;) {
       f /= 2;
-      const int u = up(cur_, f);
+      const int u = up(cur_, f, h_only);
       const int skip = skips[static_cast<size_t>(d)];
       const int64_t how = valid_convs ? 2 : pick(0, 5);
       if (how <= 1) {
@@ -337,22 +347,24 @@ std::vector<Verdict> oracle(Framework fw, const Shape& input, const std::vector<
       case Kind::pool:
         for (size_t a = 0; a + 2 < rank; ++a) {
           const int64_t x = in[0][spatial(a)];
+          const bool one = n.h_only && a > 0;
+          const int64_t kernel = one ? 1 : n.kernel, stride = one ? 1 : n.stride;
           if (n.same) {
-            out[spatial(a)] = (x + n.stride - 1) / n.stride;
+            out[spatial(a)] = (x + stride - 1) / stride;
             continue;
           }
           const int64_t padded = x + 2 * n.pad;
-          if (padded < n.kernel) {
+          if (padded < kernel) {
             fail();
             break;
           }
-          out[spatial(a)] = floor_div(padded - n.kernel, n.stride) + 1;
+          out[spatial(a)] = floor_div(padded - kernel, stride) + 1;
         }
         if (n.kind == Kind::conv) out[c_axis] = n.filters;
         break;
       case Kind::conv_transpose:
       case Kind::upsample:
-        for (size_t a = 0; a + 2 < rank; ++a) out[spatial(a)] = in[0][spatial(a)] * 2;
+        for (size_t a = 0; a + 2 < rank; ++a) out[spatial(a)] = in[0][spatial(a)] * (n.h_only && a > 0 ? 1 : 2);
         if (n.kind == Kind::conv_transpose) out[c_axis] = n.filters;
         break;
       case Kind::pointwise: break;
@@ -473,7 +485,7 @@ std::optional<size_t> index_of(const convscope::Network& net, const std::string&
 
 struct Tally {
   int graphs = 0, invalid = 0, merge_errors = 0, several_errors = 0, fixes = 0, resolving = 0, periodic = 0;
-  int sizes_checked = 0, unstated = 0;
+  int sizes_checked = 0, unstated = 0, anchored = 0;
 };
 
 void check_fixes(const convscope::Network& net, const convscope::Report& rep, Tally& tally) {
@@ -514,44 +526,71 @@ std::optional<bool> stated_valid(const convscope::AxisSizes& ax, int64_t n) {
   return std::find(ax.residues.begin(), ax.residues.end(), n % ax.period) != ax.residues.end();
 }
 
+// The sizes along one axis the statement is about: every axis at n when the
+// network reads alike on every axis (one scan along the diagonal), else this
+// axis at n and the others at the anchor the note names.
+Shape probe_sizes(const convscope::ValidInput& v, size_t axes, size_t a, int64_t n) {
+  const std::string lead = "each axis scanned with the others at ";
+  const size_t at = v.note.find(lead);
+  if (at == std::string::npos) return Shape(axes, n);
+  Shape s(axes, std::stoll(v.note.substr(at + lead.size())));
+  s[a] = n;
+  return s;
+}
+
+convscope::Network with_sizes(convscope::Network net, const Shape& spatial) {
+  for (size_t a = 0; a < spatial.size(); ++a) net.input[convscope::conventions::spatial_axis(net.framework, a)] = spatial[a];
+  return net;
+}
+
 void check_valid_input(const convscope::Network& net, const convscope::Report& rep, std::mt19937& rng, Tally& tally) {
   const auto& v = rep.valid_input;
   if (v.axes.empty()) {
     CHECK_FALSE(v.note.empty());
+    CHECK_FALSE(rep.min_input.has_value());
     return;
   }
-  REQUIRE(v.axes.size() == net.spatial_rank());
-  // The generator writes one value for every axis, so the scan runs along the
-  // diagonal (every axis at n) and the axes read alike.
-  const auto& ax = v.axes[0];
-  for (const auto& other : v.axes) CHECK(other.text == ax.text);
-  if (ax.period) ++tally.periodic;
-  const int64_t top = ax.checked_up_to;
-  REQUIRE(top >= 8);
-  if (ax.smallest) CHECK(stated_valid(ax, *ax.smallest) == true);
-  // The current input: ok exactly when the statement includes it (square inputs only).
+  const size_t sr = net.spatial_rank();
+  REQUIRE(v.axes.size() == sr);
+  const bool anchored = test_support::contains(v.note, "each axis scanned with the others at ");
+  if (anchored) ++tally.anchored;
+  // A graph's minimum input is the smallest size of each axis' statement, and valid.
+  if (rep.min_input) {
+    for (size_t a = 0; a < sr; ++a) CHECK((*rep.min_input)[a] == v.axes[a].smallest);
+    CHECK(convscope::analyze(with_sizes(net, *rep.min_input), kQuick).ok);
+  }
   const Shape spatial = test_support::spatial_of(net.framework, net.input);
-  if (spatial[0] == spatial[1] && spatial[0] <= top) {
-    const auto says = stated_valid(ax, spatial[0]);
-    if (says) CHECK(rep.ok == *says);
-  }
-  // Stated valid and excluded sizes, between the smallest and the window's end.
-  std::vector<int64_t> probes;
-  const int64_t lo = ax.smallest.value_or(1);
-  for (int t = 0; t < 12; ++t) probes.push_back(std::uniform_int_distribution<int64_t>(lo, top)(rng));
-  for (size_t k = 0; k < std::min<size_t>(ax.listed.size(), 4); ++k) probes.push_back(ax.listed[k]);
-  probes.push_back(top);
-  for (int64_t n : probes) {
-    CAPTURE(n);
-    const auto says = stated_valid(ax, n);
-    if (!says) {
-      ++tally.unstated;
-      continue;
+  for (size_t a = 0; a < sr; ++a) {
+    CAPTURE(a);
+    const auto& ax = v.axes[a];
+    if (!anchored) CHECK(ax.text == v.axes[0].text);
+    if (ax.period) ++tally.periodic;
+    const int64_t top = ax.checked_up_to;
+    REQUIRE(top >= 8);
+    if (ax.smallest) CHECK(stated_valid(ax, *ax.smallest) == true);
+    // The current input: ok exactly when the statement includes it.
+    if (!anchored && spatial[0] == spatial[1] && spatial[0] <= top) {
+      const auto says = stated_valid(ax, spatial[0]);
+      if (says) CHECK(rep.ok == *says);
     }
-    ++tally.sizes_checked;
-    CHECK(convscope::analyze(with_spatial(net, n), kQuick).ok == *says);
+    // Stated valid and excluded sizes, between the smallest and the window's end.
+    std::vector<int64_t> probes;
+    const int64_t lo = ax.smallest.value_or(1);
+    for (int t = 0; t < 10; ++t) probes.push_back(std::uniform_int_distribution<int64_t>(lo, top)(rng));
+    for (size_t k = 0; k < std::min<size_t>(ax.listed.size(), 3); ++k) probes.push_back(ax.listed[k]);
+    probes.push_back(top);
+    for (int64_t n : probes) {
+      CAPTURE(n);
+      const auto says = stated_valid(ax, n);
+      if (!says) {
+        ++tally.unstated;
+        continue;
+      }
+      ++tally.sizes_checked;
+      CHECK(convscope::analyze(with_sizes(net, probe_sizes(v, sr, a, n)), kQuick).ok == *says);
+    }
   }
-  if (!rep.ok && spatial[0] == spatial[1]) {
+  if (!rep.ok && !anchored && spatial[0] == spatial[1]) {
     REQUIRE(v.nearest_below.size() == 2u);
     for (int64_t n : {v.nearest_below[0], v.nearest_above[0]})
       if (n > 0) CHECK(convscope::analyze(with_spatial(net, n), kQuick).ok);
@@ -625,7 +664,7 @@ void check_graphs(uint32_t first_seed, uint32_t last_seed) {
                 << " (first error a merge " << tally.merge_errors << ", several errors " << tally.several_errors
                 << "), fixes " << tally.fixes << " (" << tally.resolving << " resolving all), periodic statements "
                 << tally.periodic << ", sizes re-analysed " << tally.sizes_checked << " (" << tally.unstated
-                << " past a cut-off list)");
+                << " past a cut-off list), anchored statements " << tally.anchored);
   // The mix is meant to break merges often, not only to produce valid graphs.
   CHECK(tally.invalid >= tally.graphs / 4);
   CHECK(tally.invalid <= tally.graphs * 9 / 10);
@@ -633,6 +672,7 @@ void check_graphs(uint32_t first_seed, uint32_t last_seed) {
   CHECK(tally.several_errors >= tally.graphs / 20);
   CHECK(tally.fixes >= tally.invalid);
   CHECK(tally.periodic >= tally.graphs / 10);
+  CHECK(tally.anchored > 0);
 }
 
 }  // namespace
