@@ -272,6 +272,11 @@ TEST_CASE("concat: each framework's text, reference tensor and numbering") {
          {{kOrtLoad,
            "Node (concat) Op (Concat) [ShapeInferenceError] All inputs to Concat must have same rank. Input 1 has rank 3 != 4"}}},
         {"axis 3 adds the widths", LayerType::concat, {{1, 64, 24, 24}, {1, 64, 24, 10}}, 3, Shape{1, 64, 24, 34}, {}, {}},
+        {"axis 4 on 4-D inputs (RUN: no numbers in the text)", LayerType::concat, {{1, 64, 24, 24}, {1, 64, 24, 24}}, 4,
+         {}, Failure::concat_axis,
+         {{kOrtLoad, "Node (concat) Op (Concat) [ShapeInferenceError] axis must be in [-rank, rank-1]."}}},
+        {"axis -5 on 4-D inputs", LayerType::concat, {{1, 64, 24, 24}, {1, 64, 24, 24}}, -5, {}, Failure::concat_axis,
+         {{kOrtLoad, "Node (concat) Op (Concat) [ShapeInferenceError] axis must be in [-rank, rank-1]."}}},
     };
     for (const auto& c : cases) check_case(Framework::onnx, c, "concat");
   }
