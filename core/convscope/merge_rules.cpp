@@ -59,7 +59,8 @@ void concat_rule(const MergeInput& in, LayerReport& r) {
     return fail(net, r, Failure::concat_axis,
                 "axis " + to_string(written) + " is outside the inputs' " + to_string(rank) + " axes (" +
                     conventions::layout_string(net.framework, rank) + ")",
-                {{"rank", to_string(r64)}, {"rank_max", to_string(r64 - 1)}, {"axis", to_string(written)}});
+                {{"rank", to_string(r64)}, {"rank_max", to_string(r64 - 1)}, {"axis", to_string(written)},
+                 {"name", l.name}});
   const size_t axis = static_cast<size_t>(written < 0 ? written + r64 : written);
   const std::string along = axis_label(net.framework, rank, axis);
   Shape out = ref;
