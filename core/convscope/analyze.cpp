@@ -30,17 +30,19 @@ namespace {
 void warn_early_collapse(const Network& net, Report& rep) {
   const size_t sr = net.spatial_rank();
   const size_t n = net.layers.size();
-  // Per layer and axis: the nearest downstream window with a kernel > 1
-  // (its kernel and index; kernel 0 = none).
-  std::vector<std::vector<std::pair<int64_t, size_t>>> downstream(n, std::vector<std::pair<int64_t, size_t>>(sr, {0, 0}));
+  // Per layer and axis (one flat array: this runs on every analysis): the
+  // nearest downstream window with a kernel > 1 (its kernel and index;
+  // kernel 0 = none).
+  std::vector<std::pair<int64_t, size_t>> downstream(n * sr, {0, 0});
+  auto at = [&](size_t layer, size_t a) -> std::pair<int64_t, size_t>& { return downstream[layer * sr + a]; };
   for (size_t c = n; c-- > 0;) {
     const Layer& l = net.layers[c];
     const bool window = is_window_type(l.type) && l.kernel.size() == sr;
-    for (int32_t k : inputs_of(net, c)) {
+    for (int32_t k : rep.layers[c].inputs) {
       if (k == kNetworkInput) continue;
       for (size_t a = 0; a < sr; ++a) {
-        const auto candidate = window && l.kernel[a] > 1 ? std::make_pair(l.kernel[a], c) : downstream[c][a];
-        auto& slot = downstream[static_cast<size_t>(k)][a];
+        const auto candidate = window && l.kernel[a] > 1 ? std::make_pair(l.kernel[a], c) : at(c, a);
+        auto& slot = at(static_cast<size_t>(k), a);
         if (candidate.first > 1 && (slot.first <= 1 || candidate.second < slot.second)) slot = candidate;
       }
     }
@@ -51,7 +53,7 @@ void warn_early_collapse(const Network& net, Report& rep) {
     if (r.input->size() != sr + 2) continue;
     for (size_t a = 0; a < sr; ++a) {
       const size_t ax = conventions::spatial_axis(net.framework, a);
-      const auto [kernel, next] = downstream[i][a];
+      const auto [kernel, next] = at(i, a);
       if ((*r.output)[ax] == 1 && (*r.input)[ax] > 1 && kernel > 1) {
         r.warnings.push_back(conventions::spatial_axis_label(sr, a) + " shrinks to 1 here, but " +
                              net.layers[next].name + " (kernel " + to_string(kernel) +
@@ -82,7 +84,7 @@ bool is_chain(const Network& net) {
   return true;
 }
 
-Report propagate(const Network& net, bool explain) {
+Report propagate(const Network& net, bool explain, bool verdict_only) {
   Report rep;
   rep.framework = net.framework;
   rep.layers.resize(net.layers.size());
@@ -115,9 +117,18 @@ Report propagate(const Network& net, bool explain) {
         rfs.push_back(k == kNetworkInput ? &input_rf : &rep.layers[static_cast<size_t>(k)].receptive_field);
       apply_merge({net, i, rfs}, r);
     } else {
-      apply_layer({net, i, *r.arriving[0], rf, first == kNetworkInput ? std::nullopt : std::optional<size_t>(static_cast<size_t>(first))}, r);
+      apply_layer({net, i, *r.arriving[0], rf, first == kNetworkInput ? std::nullopt : std::optional<size_t>(static_cast<size_t>(first)),
+                   explain},
+                  r);
     }
-    if (r.status == Status::error) rep.errors.push_back(i);
+    if (r.status == Status::error) {
+      rep.errors.push_back(i);
+      if (verdict_only) {
+        rep.first_error = i;
+        rep.ok = false;
+        return rep;
+      }
+    }
   }
   if (!rep.errors.empty()) rep.first_error = rep.errors[0];
   {

@@ -126,6 +126,9 @@ struct AnalyzeOptions {
   // Warnings that look across layers and the branch trace of failing merges;
   // off where only the verdict counts (verifying fixes, scanning sizes).
   bool explain = true;
+  // Stop at the first failing layer (scanning input sizes): then only `ok`
+  // and `first_error` are meaningful, the layers after it are left blank.
+  bool verdict_only = false;
 };
 
 // Everything: propagation, then valid and minimum inputs and verified fixes
@@ -136,7 +139,9 @@ Report analyze(const Network& net, const AnalyzeOptions& options = {});
 // framework texts, params, MACs, receptive fields; with `explain`, also the
 // warnings that look across layers and the branch trace of failing merges.
 // What the advisers call to verify a proposal.
-Report propagate(const Network& net, bool explain);
+// With `verdict_only` it stops at the first failing layer: then only `ok`
+// and `first_error` are meaningful.
+Report propagate(const Network& net, bool explain, bool verdict_only = false);
 
 // Every layer reads the one before it (no `inputs`, no merges).
 bool is_chain(const Network& net);

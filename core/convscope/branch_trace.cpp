@@ -96,9 +96,11 @@ void trace_branches(const Network& net, Report& rep, size_t merge) {
   for (size_t k = 1; k < m.arriving.size() && !other; ++k) {
     const Shape& s = *m.arriving[k];
     if (s.size() != ref.size()) return;
-    // Element-wise: the last axis that differs, as PyTorch reports it.
+    // Element-wise: the last axis that differs, as PyTorch reports it (a 1
+    // broadcasts there); concat: the first, and a 1 is a difference like any.
+    const bool concat = m.type == LayerType::concat;
     for (size_t d = s.size(); d-- > 0;)
-      if (s[d] != ref[d] && static_cast<int64_t>(d) != concat_axis && s[d] != 1 && ref[d] != 1) {
+      if (s[d] != ref[d] && static_cast<int64_t>(d) != concat_axis && (concat || (s[d] != 1 && ref[d] != 1))) {
         other = k;
         axis = d;
         if (m.type != LayerType::concat) break;

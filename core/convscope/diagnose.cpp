@@ -11,7 +11,7 @@
 namespace convscope {
 
 Report analyze(const Network& net, const AnalyzeOptions& options) {
-  Report rep = propagate(net, options.explain);
+  Report rep = propagate(net, options.explain, options.verdict_only);
   if (options.min_input) {
     find_valid_input(net, rep);
     find_min_input(net, rep);

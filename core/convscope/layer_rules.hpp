@@ -19,6 +19,9 @@ struct LayerInput {
   // The layer feeding this one, if any (its TensorFlow graph node is quoted by
   // TF's "Negative dimension size" text).
   std::optional<size_t> previous;
+  // Off where only the verdict counts (AnalyzeOptions::explain): no warnings
+  // about dropped cells or uneven padding.
+  bool explain = true;
 };
 
 // Fills r.output, status, message, axes, framework_errors, warnings, failure,

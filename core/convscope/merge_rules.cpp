@@ -52,6 +52,22 @@ void concat_rule(const MergeInput& in, LayerReport& r) {
   const Layer& l = net.layers[in.index];
   const Shape& ref = *r.arriving[0];
   const size_t rank = ref.size();
+  // The axis is checked against the first tensor, then each tensor in turn,
+  // its rank and then its sizes (PyTorch's cat and ONNX's Concat inference).
+  const int64_t written = l.axis.value_or(net.framework == Framework::tensorflow ? -1 : 1);
+  const int64_t r64 = static_cast<int64_t>(rank);
+  if (written < -r64 || written >= r64)
+    return fail(net, r, Failure::concat_axis,
+                "axis " + to_string(written) + " is outside the inputs' " + to_string(rank) + " axes (" +
+                    conventions::layout_string(net.framework, rank) + ")",
+                {{"rank", to_string(r64)}, {"rank_max", to_string(r64 - 1)}, {"axis", to_string(written)},
+                 {"name", l.name}});
+  const size_t axis = static_cast<size_t>(written < 0 ? written + r64 : written);
+  const std::string along = axis_label(net.framework, rank, axis);
+  Shape out = ref;
+  checked::clear_overflow();
+  // PyTorch and ONNX Runtime compare every tensor with the first, axis by
+  // axis in order, and report the first difference.
   for (size_t k = 1; k < r.arriving.size(); ++k) {
     const Shape& other = *r.arriving[k];
     if (other.size() != rank)
@@ -61,22 +77,6 @@ void concat_rule(const MergeInput& in, LayerReport& r) {
                       to_string(other.size()) + "-D)",
                   {{"ref_rank", to_string(rank)}, {"other_rank", to_string(other.size())},
                    {"keras_shapes", keras_shape_list(r)}, {"name", l.name}, {"tensor", to_string(k)}});
-  }
-  const int64_t written = l.axis.value_or(net.framework == Framework::tensorflow ? -1 : 1);
-  const int64_t r64 = static_cast<int64_t>(rank);
-  if (written < -r64 || written >= r64)
-    return fail(net, r, Failure::concat_axis,
-                "axis " + to_string(written) + " is outside the inputs' " + to_string(rank) + " axes (" +
-                    conventions::layout_string(net.framework, rank) + ")",
-                {{"rank", to_string(r64)}, {"rank_max", to_string(r64 - 1)}, {"axis", to_string(written)}});
-  const size_t axis = static_cast<size_t>(written < 0 ? written + r64 : written);
-  const std::string along = axis_label(net.framework, rank, axis);
-  Shape out = ref;
-  checked::clear_overflow();
-  // PyTorch and ONNX Runtime compare every tensor with the first, axis by
-  // axis in order, and report the first difference.
-  for (size_t k = 1; k < r.arriving.size(); ++k) {
-    const Shape& other = *r.arriving[k];
     for (size_t d = 0; d < rank; ++d) {
       if (d == axis || other[d] == ref[d]) continue;
       const std::string label = axis_label(net.framework, rank, d);
@@ -115,6 +115,13 @@ const char* tf_op(LayerType t) {
   }
 }
 
+// `s` with 1s inserted after the batch axis up to `rank` (Keras' expand_dims(x, axis=1)).
+Shape after_batch(const Shape& s, size_t rank) {
+  Shape out = s;
+  if (out.size() < rank) out.insert(out.begin() + 1, rank - out.size(), 1);
+  return out;
+}
+
 void elementwise_rule(const MergeInput& in, LayerReport& r) {
   const Network& net = in.net;
   const Layer& l = net.layers[in.index];
@@ -123,7 +130,13 @@ void elementwise_rule(const MergeInput& in, LayerReport& r) {
   // broadcasting; the texts name the running result as the first operand.
   for (size_t k = 1; k < r.arriving.size(); ++k) {
     const Shape& other = *r.arriving[k];
-    const Broadcast b = broadcast(acc, other);
+    // Keras merge layers expand a lower-rank input at axis 1 until the ranks
+    // agree (tf.keras layers/merge.py, Keras 3 base_merge.py call()): the
+    // batch meets the batch, so a (N, C) gate multiplies a (N, H, W, C) map.
+    const bool keras_ranks = net.framework == Framework::tensorflow && acc.size() != other.size() &&
+                             !acc.empty() && !other.empty();
+    const Broadcast b = keras_ranks ? broadcast(after_batch(acc, other.size()), after_batch(other, acc.size()))
+                                    : broadcast(acc, other);
     if (b.shape) {
       acc = *b.shape;
       continue;
@@ -132,6 +145,15 @@ void elementwise_rule(const MergeInput& in, LayerReport& r) {
     const std::string label = axis_label(net.framework, rank, b.bad_dim);
     // Keras puts the longer shape first.
     const bool swap = acc.size() < other.size();
+    // ONNX Runtime's Broadcaster: the first axis from the end where a size
+    // exceeds 1 goes through BroadcastIterator::Init, later ones through Append.
+    bool first_set_up = true;
+    for (size_t d = b.bad_dim + 1; d < rank; ++d) {
+      const size_t from_end = rank - 1 - d;
+      const int64_t sa = from_end < acc.size() ? acc[acc.size() - 1 - from_end] : 1;
+      const int64_t sb = from_end < other.size() ? other[other.size() - 1 - from_end] : 1;
+      if (sa > 1 || sb > 1) first_set_up = false;
+    }
     Vars v = {{"size_a", to_string(b.size_a)},
               {"size_b", to_string(b.size_b)},
               {"smaller", to_string(std::min(b.size_a, b.size_b))},
@@ -143,7 +165,9 @@ void elementwise_rule(const MergeInput& in, LayerReport& r) {
               {"tf_a", conventions::tf_shape(acc, false)},
               {"tf_b", conventions::tf_shape(other, false)},
               {"tf_op", tf_op(l.type)},
-              {"onnx_op", type_info(l.type).onnx}};
+              {"onnx_op", type_info(l.type).onnx},
+              {"ort_where", first_set_up ? "563 void onnxruntime::BroadcastIterator::Init"
+                                         : "583 void onnxruntime::BroadcastIterator::Append"}};
     const std::string left = k == 1 ? input_name(net, r, 0) : "the sum of the inputs before it";
     return fail(net, r, Failure::broadcast_mismatch,
                 label + " differs: " + left + " has " + to_string(b.size_a) + ", " + input_name(net, r, k) +
@@ -183,8 +207,15 @@ void match_rule(const MergeInput& in, LayerReport& r) {
                       "); torchvision's center_crop would pad instead, and slicing would silently give " +
                       to_string(from),
                   {});
-    // F.pad(x, [diff // 2, diff - diff // 2]): Python floors, and a negative
-    // difference crops; crop_to centres the same way.
+    // pad_to: F.pad(x, [diff // 2, diff - diff // 2]); Python floors, so a
+    // negative odd difference crops its extra cell at the beginning.
+    // crop_to (the contract; the original U-Net's crops): (in - ref) // 2 at
+    // the beginning, the rest at the end.
+    if (l.type == LayerType::crop_to) {
+      const int64_t begin = (from - to) / 2;
+      r.axes[a] = shape::crop_size(from, {begin, from - to - begin});
+      continue;
+    }
     const int64_t half = checked::floor_div(diff, 2);
     r.axes[a] = diff >= 0 ? shape::zero_pad_size(from, {half, diff - half})
                           : shape::crop_size(from, {-half, -(diff - half)});

@@ -18,7 +18,7 @@ constexpr int64_t kMinWindow = 256, kMaxWindow = 4096;
 // `probe` is a copy of the network whose input the scan rewrites in place.
 bool valid_at(Network& probe, const std::vector<int64_t>& spatial) {
   for (size_t a = 0; a < spatial.size(); ++a) probe.input[conventions::spatial_axis(probe.framework, a)] = spatial[a];
-  return propagate(probe, false).ok;
+  return propagate(probe, false, true).ok;
 }
 
 // Every per-axis field reads alike on every axis, so each axis has the same
@@ -145,16 +145,29 @@ void find_valid_input(const Network& net, Report& rep) {
   const int64_t per_scan = std::max<int64_t>(1, static_cast<int64_t>(net.layers.size()));
   const bool diagonal_only = symmetric(net);
   const int64_t scans = diagonal_only ? 1 : static_cast<int64_t>(sr) + 1;
-  int64_t window = std::clamp<int64_t>(2 * largest, kMinWindow, kMaxWindow);
-  window = std::min<int64_t>(window, kWorkBudget / (per_scan * scans));
+  const int64_t affordable = kWorkBudget / (per_scan * scans);
+  int64_t window = std::min<int64_t>(std::clamp<int64_t>(2 * largest, kMinWindow, kMaxWindow), affordable);
   if (window < 8) {
     out.note = "the network is too large to scan input sizes";
     return;
   }
   Network probe = net;
   // The diagonal: every spatial axis at n.
-  std::vector<bool> diagonal(static_cast<size_t>(window) + 1, false);
-  for (int64_t n = 1; n <= window; ++n) diagonal[static_cast<size_t>(n)] = valid_at(probe, std::vector<int64_t>(sr, n));
+  std::vector<bool> diagonal(1, false);
+  auto scan_diagonal_to = [&](int64_t end) {
+    for (int64_t n = static_cast<int64_t>(diagonal.size()); n <= end; ++n)
+      diagonal.push_back(valid_at(probe, std::vector<int64_t>(sr, n)));
+  };
+  scan_diagonal_to(window);
+  // A pattern is read off the window's second half, so the window reaches
+  // twice the smallest valid size whatever input is being analysed (the
+  // original U-Net at 100x100 first works at 188).
+  const auto first_valid = std::find(diagonal.begin() + 1, diagonal.end(), true);
+  if (first_valid != diagonal.end()) {
+    const int64_t smallest = first_valid - diagonal.begin();
+    window = std::max(window, std::min({2 * smallest + kMinWindow / 2, kMaxWindow, affordable}));
+    scan_diagonal_to(window);
+  }
   std::vector<std::vector<bool>> per_axis;
   if (diagonal_only) {
     per_axis.assign(sr, diagonal);
