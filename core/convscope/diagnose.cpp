@@ -13,8 +13,13 @@ namespace convscope {
 Report analyze(const Network& net, const AnalyzeOptions& options) {
   Report rep = propagate(net, options.explain, options.verdict_only);
   if (options.min_input) {
-    find_valid_input(net, rep);
-    find_min_input(net, rep);
+    if (grows_with_input(net)) {  // the closed forms say it all; no scan
+      find_min_input(net, rep);
+      valid_input_from_min(net, rep);
+    } else {
+      find_valid_input(net, rep);
+      find_min_input(net, rep);
+    }
   }
   if (options.fixes && rep.first_error) propose_fixes(net, rep, options.max_fixes);
   return rep;

@@ -173,10 +173,15 @@ void find_min_input(const Network& net, Report& rep) {
   }
 
   // The closed forms are exact, so a valid network needs no second look
-  // unless a dense layer's declared in_features couples the axes.
+  // unless a dense layer's declared in_features couples the axes, or a
+  // training-mode BatchNorm needs more than one value per channel (N x H x W
+  // at that layer > 1), which couples them too.
   const bool pins_features = std::any_of(net.layers.begin(), net.layers.end(),
                                          [](const Layer& l) { return l.in_features.has_value(); });
-  if (rep.ok && !pins_features) {
+  const bool counts_values = net.mode == Mode::train &&
+                             std::any_of(net.layers.begin(), net.layers.end(),
+                                         [](const Layer& l) { return l.type == LayerType::batch_norm; });
+  if (rep.ok && !pins_features && !counts_values) {
     rep.min_input = min;
     return;
   }
@@ -208,6 +213,21 @@ void find_min_input(const Network& net, Report& rep) {
     }
     rep.min_input_note = "inputs of " + spatial_text(min) + " and a little larger do not give " +
                          failing.name + " the in_features it declares; change in_features instead";
+    return;
+  }
+  if (failing.failure == conventions::Failure::batch_norm_single_value) {
+    // More input gives BatchNorm more values unless a global pool or dense
+    // layer sits before it; the search stops within its budget either way.
+    if (auto found = search_for_dense(net, min)) {
+      rep.min_input = *found;
+      rep.min_input_note = "the smallest input valid for every convolution is " + spatial_text(min) +
+                           "; training-mode BatchNorm " + failing.name +
+                           " needs more than one value per channel: " + spatial_text(*found);
+      return;
+    }
+    rep.min_input_note = "no input size gives " + failing.name +
+                         " more than one value per channel (what reaches it does not grow with the input); "
+                         "call model.eval() or use a batch of 2 or more";
     return;
   }
   rep.min_input_note = "no input size makes every layer valid: layer " +

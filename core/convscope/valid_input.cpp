@@ -38,6 +38,17 @@ bool symmetric(const Network& net) {
   return true;
 }
 
+// Per-axis statements cannot say what couples the axes; say so.
+void add_coupling_notes(const Network& net, ValidInput& out) {
+  auto note = [&](const std::string& text) { out.note += (out.note.empty() ? "" : "; ") + text; };
+  if (std::any_of(net.layers.begin(), net.layers.end(), [](const Layer& l) { return l.in_features.has_value(); }))
+    note("a dense layer's declared in_features couples the axes: other shapes with the same flattened size may work too");
+  if (net.mode == Mode::train &&
+      std::any_of(net.layers.begin(), net.layers.end(), [](const Layer& l) { return l.type == LayerType::batch_norm; }))
+    note("training-mode BatchNorm needs N x H x W > 1 where it runs, which couples the axes: a size below the "
+         "smallest can work when another axis is larger");
+}
+
 // The valid size nearest n from below or above, within the scanned window.
 std::optional<int64_t> nearest(const std::vector<bool>& valid, int64_t n, bool above) {
   const int64_t window = static_cast<int64_t>(valid.size()) - 1;
@@ -211,15 +222,69 @@ void find_valid_input(const Network& net, Report& rep) {
     a = b;
   }
   out.text = "valid " + text + " (checked up to " + to_string(window) + ")";
-  if (std::any_of(net.layers.begin(), net.layers.end(), [](const Layer& l) { return l.in_features.has_value(); }))
-    out.note += std::string(out.note.empty() ? "" : "; ") +
-                "a dense layer's declared in_features couples the axes: other shapes with the same flattened size may work too";
+  add_coupling_notes(net, out);
   if (!rep.ok) {
     for (size_t a = 0; a < sr; ++a) {
       out.nearest_below.push_back(nearest(per_axis[a], current[a], false).value_or(0));
       out.nearest_above.push_back(nearest(per_axis[a], current[a], true).value_or(0));
     }
   }
+}
+
+bool grows_with_input(const Network& net) {
+  if (!is_chain(net)) return false;
+  for (const Layer& l : net.layers) {
+    if (l.in_features) return false;
+    if (l.type == LayerType::conv_transpose && net.framework == Framework::tensorflow) return false;
+  }
+  return true;
+}
+
+void valid_input_from_min(const Network& net, Report& rep) {
+  ValidInput& out = rep.valid_input;
+  const size_t sr = net.spatial_rank();
+  if (!rep.min_input || rep.min_input->size() != sr) {
+    out.note = rep.min_input_note;
+    return;
+  }
+  // The closed forms hold for every size; the statement stops where the
+  // scan would, since far larger inputs meet the 2^31 - 1 size limit.
+  int64_t largest = 1;
+  for (size_t a = 0; a < sr; ++a) largest = std::max(largest, net.input[conventions::spatial_axis(net.framework, a)]);
+  const int64_t window = std::clamp<int64_t>(2 * largest, kMinWindow, kMaxWindow);
+  for (size_t a = 0; a < sr; ++a) {
+    AxisSizes ax;
+    ax.label = conventions::spatial_axis_label(sr, a);
+    const int64_t smallest = (*rep.min_input)[a];
+    ax.smallest = smallest;
+    ax.period = 1;
+    ax.residues = {0};
+    ax.checked_up_to = std::max(window, smallest);
+    for (int64_t n = smallest; n < smallest + 40 && n <= ax.checked_up_to; ++n) ax.listed.push_back(n);
+    ax.text = smallest == 1 ? "every size" : "every size from " + to_string(smallest);
+    out.axes.push_back(std::move(ax));
+  }
+  if (!rep.ok) {
+    for (size_t a = 0; a < sr; ++a) {
+      const int64_t current = net.input[conventions::spatial_axis(net.framework, a)];
+      const int64_t smallest = *out.axes[a].smallest;
+      // Below the smallest only larger sizes work; at or above it the
+      // failure does not depend on the size and no size helps.
+      out.nearest_below.push_back(0);
+      out.nearest_above.push_back(current < smallest ? smallest : 0);
+    }
+  }
+  std::string text;
+  for (size_t a = 0; a < out.axes.size();) {
+    size_t b = a + 1;
+    while (b < out.axes.size() && out.axes[b].text == out.axes[a].text) ++b;
+    std::string names;
+    for (size_t i = a; i < b; ++i) names += (i == a ? "" : i + 1 == b ? " and " : ", ") + out.axes[i].label;
+    text += (text.empty() ? "" : "; ") + names + ": " + out.axes[a].text;
+    a = b;
+  }
+  out.text = "valid " + text + " (a chain whose sizes only grow with its input)";
+  add_coupling_notes(net, out);
 }
 
 }  // namespace convscope
