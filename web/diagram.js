@@ -15,7 +15,7 @@ const CHAR_PX = 6.8; // monospace advance at 11 px, for label widths
 const GAP = 30;
 const PAD = 12;
 const MAX_LABEL_CHARS = 16;
-const ARC_LANE = 34; // room above a row for the arcs of skip connections
+const ARC_LANE = 44; // room above a row for the arcs of skip connections
 const LINE_PX = 13;
 
 const clamp = (v, lo, hi) => Math.max(lo, Math.min(hi, v));
@@ -116,7 +116,7 @@ function edge(a, b, taken, maxHeight) {
   }
   if (a.row === b.row) {
     const y = a.mid - maxHeight / 2 - 8 - LABEL_FONT_PX - 2;
-    const rise = clamp(10 + 6 * Math.log2(span), 12, ARC_LANE - 4);
+    const rise = clamp(8 + 5 * Math.log2(span), 12, ARC_LANE - 4);
     return svg('path', { class: `${cls} skip`, d: `M${a.cx},${y} C${a.cx},${y - rise} ${b.cx},${y - rise} ${b.cx},${y - 2}`, 'marker-end': marker });
   }
   // Between rows: run along whichever row is free between the two columns, then bend.

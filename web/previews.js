@@ -500,6 +500,7 @@ export function createPreviews({ root, windowRoot, getSchema, onUi, endTyping, a
 
   /** Why a layer that is not failing has no map: never a silent blank card. */
   function whyNoMap(step) {
+    if (step.status === 'skipped') return `Not computed: ${step.message || 'its input does not exist (an earlier layer failed)'}.`;
     if (step.note) return step.note;
     const stop = plan.stop;
     if (stop && step.index === stop.index) {
@@ -508,7 +509,6 @@ export function createPreviews({ root, windowRoot, getSchema, onUi, endTyping, a
       return `Not previewed: its output holds ${countText(stop.elements)} values, over the cap of ${countText(plan.caps.elements)} per map.`;
     }
     if (stop && step.index > stop.index) return 'Not previewed (after the cap).';
-    if (step.status === 'skipped') return `Not computed: ${step.message || 'its input does not exist (an earlier layer failed)'}.`;
     if (step.blockedBy !== undefined) {
       const from = plan.steps[step.blockedBy];
       return `Not previewed: its input ${from.name} (layer ${from.index + 1}) has no map${from.status === 'error' ? ' (it fails)' : ''}.`;
