@@ -66,6 +66,19 @@ for (const colorScheme of ['light', 'dark']) {
   });
 }
 
+test('a graph preset (the padded U-Net, failing) has no serious accessibility violations, light and dark', { timeout: TEST_TIMEOUT }, async () => {
+  for (const colorScheme of ['light', 'dark']) {
+    const { page, close } = await newPage(env, { colorScheme, bypassCSP: true });
+    await openApp(env, page);
+    await page.locator('#preset').selectOption('unet_padded');
+    await page.waitForFunction(() => document.querySelector('#shape-table tr.row.is-error .layer-name')?.textContent === 'cat3');
+    await page.waitForFunction(() => document.querySelector('#previews')?.dataset.state === 'done', null, { timeout: 120_000 });
+    const bad = serious(await axe(page));
+    assert.deepEqual(bad, [], `${colorScheme}: ${JSON.stringify(bad, null, 2)}`);
+    await close();
+  }
+});
+
 test('a banner page (broken link) has no serious accessibility violations', { timeout: TEST_TIMEOUT }, async () => {
   const { page, close } = await newPage(env, { bypassCSP: true });
   await openApp(env, page, 'v=1&fw=nope&in=1&l=');
