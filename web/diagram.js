@@ -139,7 +139,7 @@ function describe(items, layers, graph) {
   if (!failing) return shape;
   const arriving = (failing.inputs || []).length > 1
     ? ` ${failing.inputs.map((n, k) => `${n} brings ${shapeText(failing.arriving?.[k])}`).join(', ')}.` : '';
-  return `${graph ? shape : 'Data flow:'} The map collapses at layer ${failing.index + 1} (${failing.name || failing.type}).${arriving}`;
+  return `${graph ? `${shape} The` : 'Data flow: the'} map collapses at layer ${failing.index + 1} (${failing.name || failing.type}).${arriving}`;
 }
 
 /** Draw the network's data flow from a report into `root` (an <svg>). */

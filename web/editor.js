@@ -39,6 +39,7 @@ export function createEditor(root, schema, actions) {
   const frameworks = new Map(schema.frameworks.map((f) => [f.id, f]));
   let network = null;
   let reportNames = []; // the engine's name of every layer (automatic ones included), from the last report
+  let graphMode = false; // some layer has inputs (or takes several): every card shows its inputs field
 
   const frameworkSelect = h('select', { id: 'framework', name: 'framework', 'aria-describedby': 'framework-error' },
     schema.frameworks.map((f) => h('option', { value: f.id }, f.label)));
@@ -243,7 +244,7 @@ export function createEditor(root, schema, actions) {
       }
     });
     const fields = fieldsOf(layer.type).map((f) => fieldControl(layer, i, f));
-    if (isGraphNetwork()) fields.unshift(inputsControl(layer, i));
+    if (graphMode) fields.unshift(inputsControl(layer, i));
     return h('li', { class: 'layer-card', dataset: { index: i } },
       h('div', { class: 'layer-head' },
         handle,
@@ -314,8 +315,9 @@ export function createEditor(root, schema, actions) {
       fill(addType, schema.types.filter((t) => !t.frameworks || t.frameworks.includes(fw()))
         .map((t) => h('option', { value: t.type }, t.label || t.type)));
       if (types.has('conv')) addType.value = 'conv';
+      graphMode = isGraphNetwork();
       fill(list, network.layers.map((l, i) => layerCard(l, i, network.layers.length)));
-      graphHint.hidden = !isGraphNetwork();
+      graphHint.hidden = !graphMode;
       clearEngineErrors();
       focusControl(focus);
     },
