@@ -191,3 +191,65 @@ test('a v2 link keeps its inputs and mode through edits and a reload; renames an
   await assertClean(page, problems);
   await close();
 });
+
+test('every graph op previews on the worker\'s maps: pad_to, crop_to, resize_to, a gate, element-wise merges, concat along W and C', { timeout: TEST_TIMEOUT }, async () => {
+  const network = {
+    framework: 'tensorflow', input: [1, 12, 12, 3],
+    layers: [
+      { type: 'conv', name: 'a', filters: 4, kernel: 3 },
+      { type: 'conv', name: 'b', filters: 4, kernel: 3, padding: 'same', inputs: ['input'] },
+      { type: 'pad_to', name: 'pa', inputs: ['a', 'b'] },
+      { type: 'crop_to', name: 'cr', inputs: ['b', 'a'] },
+      { type: 'resize_to', name: 'rs', inputs: ['a', 'b'] },
+      { type: 'global_avg_pool', name: 'sq', inputs: ['b'] },
+      { type: 'activation', name: 'g', function: 'sigmoid' },
+      { type: 'multiply', name: 'm', inputs: ['g', 'b'] },
+      { type: 'subtract', name: 's', inputs: ['pa', 'rs'] },
+      { type: 'average', name: 'av', inputs: ['pa', 'rs', 'm'] },
+      { type: 'maximum', name: 'mx', inputs: ['pa', 'b'] },
+      { type: 'minimum', name: 'mn', inputs: ['pa', 'b'] },
+      { type: 'concat', name: 'cw', inputs: ['pa', 'b'], axis: 2 },
+      { type: 'concat', name: 'ch', inputs: ['a', 'cr'] },
+    ],
+  };
+  const { page, problems, close } = await newPage(env);
+  await openApp(env, page);
+  await openApp(env, page, await encodeLink(page, network));
+  await page.waitForFunction(() => document.querySelector('#previews')?.dataset.state === 'done', null, { timeout: PREVIEW_WAIT });
+  const thumbs = await page.$$eval('#fm-list .fm-layer', (lis) => lis.map((li) => li.querySelectorAll('.fm-cell:not(.is-composite) canvas').length));
+  assert.deepEqual(thumbs, [3, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 8], 'every layer has its maps');
+  const v = await page.evaluate(() => {
+    const el = document.querySelector('#previews');
+    return Object.fromEntries(Array.from({ length: 14 }, (_, i) => [i, Array.from(el.previewValues(i))]));
+  });
+  const at = (x, W, C) => (y, xx, c) => x[(y * W + xx) * C + c];
+  const [a, b, pa, cr, rs, , g, m, s, av, mx, mn, cw, ch] = Array.from({ length: 14 }, (_, i) => v[i]);
+  const A = at(a, 10, 4); const B = at(b, 12, 4); const PA = at(pa, 12, 4); const CR = at(cr, 10, 4);
+  const RS = at(rs, 12, 4); const M = at(m, 12, 4); const CW = at(cw, 24, 4); const CH = at(ch, 10, 8);
+  const f = Math.fround;
+  for (let y = 0; y < 12; y += 1) {
+    for (let x = 0; x < 12; x += 1) {
+      for (let c = 0; c < 4; c += 1) {
+        const inside = y >= 1 && y <= 10 && x >= 1 && x <= 10;
+        assert.equal(PA(y, x, c), inside ? A(y - 1, x - 1, c) : 0, 'pad_to: one zero cell each side');
+        if (y < 10 && x < 10) {
+          assert.equal(CR(y, x, c), B(y + 1, x + 1, c), 'crop_to: the centre');
+          assert.equal(CH(y, x, c), A(y, x, c), 'concat along C: a first');
+          assert.equal(CH(y, x, 4 + c), CR(y, x, c), 'then cr');
+        }
+        assert.equal(RS(y, x, c), A(Math.floor((y * 10) / 12), Math.floor((x * 10) / 12), c), 'resize_to: nearest');
+        assert.equal(M(y, x, c), f(g[c] * B(y, x, c)), 'the gate broadcasts over H and W');
+        const i = (y * 12 + x) * 4 + c;
+        assert.equal(s[i], f(pa[i] - rs[i]));
+        assert.equal(av[i], f(f(f(pa[i] + rs[i]) + m[i]) / 3));
+        assert.equal(mx[i], Math.max(pa[i], b[i]));
+        assert.equal(mn[i], Math.min(pa[i], b[i]));
+        assert.equal(CW(y, x, c), PA(y, x, c), 'concat along W: pa on the left');
+        assert.equal(CW(y, 12 + x, c), B(y, x, c), 'b on the right');
+      }
+    }
+  }
+  assert.ok(g.every((x) => x > 0 && x < 1), 'the gate is a sigmoid of the pooled map');
+  await assertClean(page, problems);
+  await close();
+});
