@@ -105,7 +105,8 @@ export function createEditor(root, schema, actions) {
   function newLayer(type, keep = {}) {
     const layer = { type };
     if (keep.name) layer.name = keep.name;
-    if (Array.isArray(keep.inputs)) layer.inputs = keep.inputs;
+    // A type that takes fewer inputs keeps the first ones.
+    if (Array.isArray(keep.inputs)) layer.inputs = keep.inputs.slice(0, types.get(type)?.inputs?.max || 1);
     for (const f of types.get(type)?.fields || []) {
       if (keep[f.field] !== undefined && f.names?.[fw()] !== undefined) layer[f.field] = keep[f.field];
       else if (f.required) layer[f.field] = NEW_LAYER_VALUES[type]?.[f.field] ?? FALLBACK_BY_KIND[f.kind] ?? 1;
