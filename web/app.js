@@ -96,11 +96,13 @@ function renderVerdict(report) {
   const layers = report.layers || [];
   const failing = layers.find((l) => l.status === 'error');
   const warnings = layers.filter((l) => l.status === 'warning').length;
+  const more = layers.filter((l) => l.status === 'error').length - 1;
   if (failing) {
     fill(els.verdict,
       h('span', { class: 'verdict-icon', 'aria-hidden': 'true' }, '✕'),
       h('span', null, 'Layer ', h('strong', { class: 'mono' }, failing.name || `#${failing.index + 1}`),
-        ` (${failing.index + 1} of ${layers.length}) fails: `, failing.message || 'no valid output'),
+        ` (${failing.index + 1} of ${layers.length}) fails: `, failing.message || 'no valid output',
+        more ? ` · ${more} more layer${more > 1 ? 's fail' : ' fails'} on another branch` : ''),
       EMBED && state.ui.hide.includes('table') ? null
         : h('button', { type: 'button', class: 'link-btn verdict-link', onclick: jumpToDiagnosis(failing.index) }, 'See diagnosis'));
   } else {

@@ -6,6 +6,11 @@
 // Rebuilding the list on every keystroke would lose the caret, so the list
 // is rebuilt only for structural changes (add, remove, move, type, framework,
 // preset, history); field edits just commit and leave the DOM alone.
+//
+// Graphs: a layer's `inputs` (names of earlier layers, or `input`) is one
+// text field, shown once the network has any (or the layer type takes
+// several); renaming a layer renames the references to it, and removing one
+// rewires its readers to what it read. The engine judges the names.
 import { h, fill } from './dom.js';
 import { parseField, formatField, defaultText, parseShape, formatShape } from './fields.js';
 import { layoutLabel, shapeText } from './format.js';
@@ -33,6 +38,8 @@ export function createEditor(root, schema, actions) {
   const types = new Map(schema.types.map((t) => [t.type, t]));
   const frameworks = new Map(schema.frameworks.map((f) => [f.id, f]));
   let network = null;
+  let reportNames = []; // the engine's name of every layer (automatic ones included), from the last report
+  let graphMode = false; // some layer has inputs (or takes several): every card shows its inputs field
 
   const frameworkSelect = h('select', { id: 'framework', name: 'framework', 'aria-describedby': 'framework-error' },
     schema.frameworks.map((f) => h('option', { value: f.id }, f.label)));
@@ -45,6 +52,8 @@ export function createEditor(root, schema, actions) {
   const addType = h('select', { id: 'add-type', 'aria-label': 'Type of layer to add' });
   const addButton = h('button', { type: 'button', class: 'btn', id: 'add-layer' }, icon('plus'), 'Add layer');
   const generalError = h('p', { class: 'field-error', id: 'editor-error', hidden: true });
+  const graphHint = h('p', { class: 'hint', id: 'inputs-hint', hidden: true },
+    'A graph: each layer reads the layers named in its inputs field (comma-separated, “input” for the network input; empty: the layer above). Renaming a layer renames its references; removing one connects its readers to what it read.');
 
   fill(root,
     h('div', { class: 'net-controls' },
@@ -55,6 +64,7 @@ export function createEditor(root, schema, actions) {
         h('label', { for: 'input-shape' }, 'Input shape'), inputField, inputLayout,
         h('span', { class: 'field-error', id: 'input-shape-error', hidden: true }))),
     generalError,
+    graphHint,
     list,
     h('div', { class: 'add-row' }, addType, addButton));
 
@@ -67,7 +77,8 @@ export function createEditor(root, schema, actions) {
   inputField.addEventListener('blur', () => actions.endTyping());
   addButton.addEventListener('click', () => {
     const type = addType.value;
-    actions.commit((n) => { n.layers.push(newLayer(type)); }, { rebuild: true, focus: { index: network.layers.length, control: 'type' } });
+    actions.commit((n) => { n.layers.push(withInputs(newLayer(type), n.layers.length)); },
+      { rebuild: true, focus: { index: network.layers.length, control: 'type' } });
   });
 
   attachDrag(list, (from, to) => move(from, to, 'handle'));
@@ -78,9 +89,24 @@ export function createEditor(root, schema, actions) {
     return (types.get(type)?.fields || []).filter((f) => f.field !== 'name' && f.names && f.names[fw()] !== undefined);
   }
 
+  const minInputs = (type) => types.get(type)?.inputs?.min || 1;
+  const nameOf = (i) => (i < 0 ? 'input' : network.layers[i]?.name || reportNames[i] || String(i));
+  const isGraphNetwork = () => network.layers.some((l) => Array.isArray(l.inputs) || minInputs(l.type) > 1);
+
+  /** A layer that needs several inputs and has none reads the layers just above it (UI convenience). */
+  function withInputs(layer, at) {
+    const need = minInputs(layer.type);
+    if (need > 1 && !Array.isArray(layer.inputs)) {
+      layer.inputs = Array.from({ length: need }, (_, k) => nameOf(at - need + k)).map((n, k, all) => (all.indexOf(n) === k ? n : 'input'));
+    }
+    return layer;
+  }
+
   function newLayer(type, keep = {}) {
     const layer = { type };
     if (keep.name) layer.name = keep.name;
+    // A type that takes fewer inputs keeps the first ones.
+    if (Array.isArray(keep.inputs)) layer.inputs = keep.inputs.slice(0, types.get(type)?.inputs?.max || 1);
     for (const f of types.get(type)?.fields || []) {
       if (keep[f.field] !== undefined && f.names?.[fw()] !== undefined) layer[f.field] = keep[f.field];
       else if (f.required) layer[f.field] = NEW_LAYER_VALUES[type]?.[f.field] ?? FALLBACK_BY_KIND[f.kind] ?? 1;
@@ -107,7 +133,7 @@ export function createEditor(root, schema, actions) {
     const select = h('select', { class: 'layer-type', 'aria-label': `Type of ${layerLabel(layer, i)}`, dataset: { control: 'type' } }, options);
     select.value = layer.type;
     select.addEventListener('change', () => {
-      actions.commit((n) => { n.layers[i] = newLayer(select.value, n.layers[i]); },
+      actions.commit((n) => { n.layers[i] = withInputs(newLayer(select.value, n.layers[i]), i); },
         { rebuild: true, focus: { index: i, control: 'type' } });
     });
     return select;
@@ -118,8 +144,17 @@ export function createEditor(root, schema, actions) {
       type: 'text', class: 'layer-name-input mono', value: layer.name || '', placeholder: 'name', autocomplete: 'off',
       spellcheck: 'false', 'aria-label': `Name of layer ${i + 1}`, dataset: { control: 'name' },
     });
+    // References follow the name as it is typed; while the field is empty they keep the last name.
+    let referred = null;
+    input.addEventListener('focus', () => { referred = nameOf(i); });
     input.addEventListener('input', () => actions.commit((n) => {
+      const from = referred ?? nameOf(i);
       if (input.value) n.layers[i].name = input.value; else delete n.layers[i].name;
+      if (!input.value || from === input.value) return;
+      for (const other of n.layers.slice(i + 1)) {
+        if (Array.isArray(other.inputs)) other.inputs = other.inputs.map((r) => (r === from ? input.value : r));
+      }
+      referred = input.value;
     }, { typing: `name:${i}` }));
     input.addEventListener('blur', () => actions.endTyping());
     return input;
@@ -173,6 +208,25 @@ export function createEditor(root, schema, actions) {
       h('span', { class: 'field-error', id: errorId, hidden: true }));
   }
 
+  function inputsControl(layer, i) {
+    const id = `layer-${i}-inputs`;
+    const errorId = `${id}-error`;
+    const input = h('input', {
+      type: 'text', id, class: 'mono', value: (layer.inputs || []).join(', '), autocomplete: 'off', spellcheck: 'false',
+      placeholder: nameOf(i - 1), 'aria-describedby': `inputs-hint ${errorId}`, dataset: { control: 'inputs' },
+    });
+    input.addEventListener('input', () => {
+      const names = input.value.split(',').map((t) => t.trim()).filter(Boolean);
+      actions.commit((n) => {
+        if (names.length) n.layers[i].inputs = names; else delete n.layers[i].inputs;
+      }, { typing: `inputs:${i}` });
+    });
+    input.addEventListener('blur', () => actions.endTyping());
+    return h('div', { class: 'field field-inputs' },
+      h('label', { for: id, class: 'mono' }, 'inputs'), input,
+      h('span', { class: 'field-error', id: errorId, hidden: true }));
+  }
+
   function iconButton(control, glyph, label, onclick, disabled) {
     return h('button', { type: 'button', class: 'icon-btn', 'aria-label': label, title: label, disabled, dataset: { control }, onclick }, glyph);
   }
@@ -191,6 +245,7 @@ export function createEditor(root, schema, actions) {
       }
     });
     const fields = fieldsOf(layer.type).map((f) => fieldControl(layer, i, f));
+    if (graphMode) fields.unshift(inputsControl(layer, i));
     return h('li', { class: 'layer-card', dataset: { index: i } },
       h('div', { class: 'layer-head' },
         handle,
@@ -208,8 +263,22 @@ export function createEditor(root, schema, actions) {
           if (copy.name) copy.name = `${copy.name}_copy`;
           n.layers.splice(i + 1, 0, copy);
         }, { rebuild: true, focus: { index: i + 1, control: 'dup' }, announce: `Duplicated ${label}` })),
-        iconButton('remove', icon('remove'), `Remove ${label}`, () => actions.commit((n) => { n.layers.splice(i, 1); },
-          { rebuild: true, focus: { index: Math.min(i, count - 2), control: 'remove' }, announce: `Removed ${label}` })))));
+        iconButton('remove', icon('remove'), `Remove ${label}`, () => remove(i, label, count)))));
+  }
+
+  /** Remove layer i; layers that read it by name read what it read instead (its first input). */
+  function remove(i, label, count) {
+    const name = nameOf(i);
+    const source = network.layers[i].inputs?.[0] ?? nameOf(i - 1);
+    const readers = network.layers.map((l, k) => (k > i && l.inputs?.includes(name) ? k : -1)).filter((k) => k >= 0);
+    const rewired = readers.map(nameOf);
+    actions.commit((n) => {
+      for (const k of readers) n.layers[k].inputs = n.layers[k].inputs.map((r) => (r === name ? source : r));
+      n.layers.splice(i, 1);
+    }, {
+      rebuild: true, focus: { index: Math.min(i, count - 2), control: 'remove' },
+      announce: `Removed ${label}${rewired.length ? `; ${rewired.join(', ')} now read${rewired.length === 1 ? 's' : ''} ${source}` : ''}`,
+    });
   }
 
   function showFieldError(input, message) {
@@ -247,7 +316,9 @@ export function createEditor(root, schema, actions) {
       fill(addType, schema.types.filter((t) => !t.frameworks || t.frameworks.includes(fw()))
         .map((t) => h('option', { value: t.type }, t.label || t.type)));
       if (types.has('conv')) addType.value = 'conv';
+      graphMode = isGraphNetwork();
       fill(list, network.layers.map((l, i) => layerCard(l, i, network.layers.length)));
+      graphHint.hidden = !graphMode;
       clearEngineErrors();
       focusControl(focus);
     },
@@ -280,6 +351,7 @@ export function createEditor(root, schema, actions) {
     /** Per-card status and output shape from the latest report. */
     showReport(report) {
       const rows = report?.layers || [];
+      reportNames = rows.map((r) => r.name);
       [...list.children].forEach((card, i) => {
         const row = rows[i];
         card.classList.remove('is-error', 'is-warning', 'is-skipped');
@@ -287,6 +359,8 @@ export function createEditor(root, schema, actions) {
         // The engine names unnamed layers the framework's way (conv2d_3, ...): show that as the hint.
         const name = card.querySelector('[data-control="name"]');
         if (name && row?.name) name.placeholder = row.name;
+        const inputs = card.querySelector('[data-control="inputs"]');
+        if (inputs) inputs.placeholder = i ? rows[i - 1]?.name || '' : 'input';
         const out = card.querySelector('[data-role="out"]');
         if (out) out.textContent = row ? `→ ${row.output ? shapeText(row.output) : row.status === 'error' ? 'no output' : '—'}` : '';
       });

@@ -58,6 +58,31 @@ export function compactCount(n) {
   return String(n);
 }
 
+/**
+ * True when some layer of the report reads anything but the layer before it
+ * (the first: the input), i.e. the network is a graph, not a chain.
+ */
+export function isGraph(report) {
+  const layers = report?.layers || [];
+  return layers.some((l, i) => Array.isArray(l.inputs)
+    && (l.inputs.length !== 1 || l.inputs[0] !== (i ? layers[i - 1].name : 'input')));
+}
+
+/**
+ * Per layer of the report, the indexes of the layers it reads (-1: the
+ * network input), from the report's `inputs` names; a name means the latest
+ * earlier layer of that name. Without `inputs`, the layer before.
+ */
+export function inputIndexes(report) {
+  const latest = new Map([['input', -1]]);
+  return (report?.layers || []).map((l, i) => {
+    const names = Array.isArray(l.inputs) ? l.inputs : [i ? report.layers[i - 1].name : 'input'];
+    const found = names.map((n) => (latest.has(n) ? latest.get(n) : i - 1));
+    latest.set(l.name, i);
+    return found;
+  });
+}
+
 /** Receptive field summary, e.g. '5×5' and 'jump 1×1, start 2×2'. */
 export function receptiveFieldText(rf) {
   if (!rf || !Array.isArray(rf.size)) return null;

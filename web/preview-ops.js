@@ -4,9 +4,10 @@
 // else — pooling (max / average, dilation, ceil_mode through the reported
 // output size, count_include_pad), global and adaptive pooling, nearest
 // upsampling, zero padding and cropping, batch norm, ReLU and the other
-// activations — plus convJs, a direct scalar convolution used only when the
-// module has no kernels (an older build). Each is a straight loop: these
-// layers are memory-bound and cost little next to the convolutions.
+// activations, the merges of a graph (element-wise with broadcasting, concat)
+// — plus convJs, a direct scalar convolution used only when the module has
+// no kernels (an older build). Each is a straight loop: these layers are
+// memory-bound and cost little next to the convolutions.
 
 const at = (w, c) => (y, x) => (y * w + x) * c;
 
@@ -125,7 +126,11 @@ export function padOrCrop(step, input) {
   return out;
 }
 
-/** Nearest-neighbour upsampling by the integer factors outShape / inShape. */
+/**
+ * Nearest-neighbour resampling to outShape (upsampling by an integer factor,
+ * or resize_to's any size): source cell floor(o * in / out), as PyTorch's
+ * 'nearest' mode.
+ */
 export function upsampleNearest(step, input) {
   const [H, W, C] = step.inShape;
   const [OH, OW] = step.outShape;
@@ -135,6 +140,74 @@ export function upsampleNearest(step, input) {
     for (let ox = 0; ox < OW; ox += 1) {
       const x = Math.min(W - 1, Math.floor((ox * W) / OW));
       out.set(input.subarray((y * W + x) * C, (y * W + x + 1) * C), (oy * OW + ox) * C);
+    }
+  }
+  return out;
+}
+
+const FOLD = {
+  add: (a, b) => a + b,
+  subtract: (a, b) => a - b,
+  multiply: (a, b) => a * b,
+  average: (a, b) => a + b,
+  maximum: (a, b) => (a > b ? a : b),
+  minimum: (a, b) => (a < b ? a : b),
+};
+
+/**
+ * An element-wise merge of maps (step.inShapes, each [H, W, C] equal to
+ * step.outShape or 1 on an axis: numpy broadcasting, e.g. a squeeze-excitation
+ * gate [1, 1, C] times a map [H, W, C]), folded from the left in float32 as
+ * the frameworks do; `average` divides the sum by the count.
+ */
+export function elementwise(step, inputs, kind) {
+  const [H, W, C] = step.outShape;
+  const out = output(H * W * C);
+  const f = FOLD[kind];
+  inputs.forEach((x, k) => {
+    const [h, w, c] = step.inShapes[k];
+    if (h === H && w === W && c === C) {
+      if (k === 0) out.set(x);
+      else for (let i = 0; i < out.length; i += 1) out[i] = f(out[i], x[i]);
+      return;
+    }
+    // A size-1 axis is read again for every output index along it (stride 0).
+    const sy = h === 1 ? 0 : w * c;
+    const sx = w === 1 ? 0 : c;
+    const sc = c === 1 ? 0 : 1;
+    for (let y = 0, i = 0; y < H; y += 1) {
+      for (let xx = 0; xx < W; xx += 1) {
+        const base = y * sy + xx * sx;
+        for (let ch = 0; ch < C; ch += 1, i += 1) {
+          const v = x[base + ch * sc];
+          out[i] = k === 0 ? v : f(out[i], v);
+        }
+      }
+    }
+  });
+  if (kind === 'average') for (let i = 0; i < out.length; i += 1) out[i] /= inputs.length;
+  return out;
+}
+
+/**
+ * Concatenation of maps along step.axis of [H, W, C] (0: H, 1: W, 2: C):
+ * for every index before the axis, each input's block in turn.
+ */
+export function concat(step, inputs) {
+  const a = step.axis;
+  const [H, W, C] = step.outShape;
+  const out = output(H * W * C);
+  const outer = a === 0 ? 1 : a === 1 ? H : H * W;
+  const blocks = step.inShapes.map((shape) => shape.slice(a).reduce((p, d) => p * d, 1));
+  let o = 0;
+  for (let p = 0; p < outer; p += 1) {
+    for (let k = 0; k < inputs.length; k += 1) {
+      const x = inputs[k];
+      const n = blocks[k];
+      const base = p * n;
+      if (n >= 64) out.set(x.subarray(base, base + n), o);
+      else for (let j = 0; j < n; j += 1) out[o + j] = x[base + j];
+      o += n;
     }
   }
   return out;

@@ -13,14 +13,31 @@
 // multiplier, count_include_pad, the activation) from the layer or the
 // engine's layer schema.
 // Everything runs in NHWC for one image: a batch N > 1 previews image 0.
-import { splitShape } from './format.js';
+//
+// A graph runs in the report's order (inputs always name earlier layers);
+// each step names the maps it reads (`reads`: layer indexes, -1 = the
+// image) from the report's `inputs`. crop_to / pad_to / resize_to read only
+// their tensor: the reference gives its size, which the report already has.
+import { splitShape, inputIndexes } from './format.js';
 import { activationName } from './preview-ops.js';
 
 export const CAPS = {
   macs: 2e9, // total multiply-accumulates of one refresh (a pooling tap counts as one)
   channels: 32, // channel thumbnails shown per layer
   elements: 1 << 24, // floats in one tensor (the SIMD kernels refuse more: 64 MiB)
+  held: 1 << 26, // floats of every map one refresh keeps (the page holds each for hover; 256 MiB)
 };
+
+/** What the worker computes; every other type gets a card saying it is not previewed. */
+const COMPUTED = new Set([
+  'conv', 'depthwise_conv', 'conv_transpose', 'max_pool', 'avg_pool', 'global_avg_pool', 'global_max_pool',
+  'adaptive_avg_pool', 'zero_pad', 'crop', 'upsample', 'batch_norm', 'relu', 'activation', 'dropout',
+  'add', 'subtract', 'multiply', 'average', 'maximum', 'minimum', 'concat', 'crop_to', 'pad_to', 'resize_to',
+]);
+export const ELEMENTWISE = new Set(['add', 'subtract', 'multiply', 'average', 'maximum', 'minimum']);
+// Element-wise layers also run on a vector [N, F] (after global pooling), as a row of F 1×1 maps.
+const ON_VECTORS = new Set(['relu', 'activation', 'dropout', ...ELEMENTWISE]);
+const TO_REFERENCE = new Set(['crop_to', 'pad_to', 'resize_to']);
 
 export const WINDOWED = new Set(['conv', 'depthwise_conv', 'conv_transpose', 'max_pool', 'avg_pool']);
 const CONV_LIKE = new Set(['conv', 'depthwise_conv', 'conv_transpose']);
@@ -64,8 +81,23 @@ function noteFor(layer, step) {
   switch (layer.type) {
     case 'flatten': return 'Flattened to a vector: no spatial map from here on.';
     case 'dense': return 'Dense layer: not previewed (a vector in, a vector out).';
-    default: return step.inShape ? null : 'No spatial map here (the input is a vector).';
+    default:
+      if (!COMPUTED.has(layer.type)) return `Not previewed: the previews cannot compute a ${layer.type} layer yet (its shape above is exact).`;
+      if (!step.inShape || step.inShapes.some((x) => !x)) return 'No spatial map here (an input is a vector).';
+      if (step.axis === -1) return 'Not previewed: a concatenation along the batch axis (the previews run one image).';
+      return null;
   }
+}
+
+/** A shape right-aligned to `rank` with 1s in front, as numpy broadcasting reads it. */
+const aligned = (shape, rank) => (shape && shape.length < rank ? [...new Array(rank - shape.length).fill(1), ...shape] : shape);
+
+/** A concat's axis in the worker's [H, W, C] (-1: the batch axis), from the framework-layout axis. */
+function concatAxis(axis, rank, layout) {
+  const a = axis < 0 ? axis + rank : axis;
+  if (a === 0) return -1;
+  if (layout === 'NHWC') return a - 1;
+  return a === 1 ? 2 : a - 2;
 }
 
 /**
@@ -88,20 +120,29 @@ export function buildPlan(network, report, layout, schema, caps = CAPS) {
   }
   const steps = [];
   let spent = 0;
-  let stop = null; // {index, reason: 'macs' | 'elements', ...}
+  let held = inHWC[0] * inHWC[1] * inHWC[2];
+  let stop = null; // {index, reason: 'macs' | 'elements' | 'held', ...}
   let firstConv = -1;
   const layers = report.layers || [];
+  const sources = inputIndexes(report);
   layers.forEach((row, i) => {
     const layer = network.layers[i] || { type: row.type };
-    const inShape = row.input ? hwc(row.input, layout) : null;
-    const outShape = row.output ? hwc(row.output, layout) : null;
+    const asMap = (shape) => hwc(shape, layout) || (ON_VECTORS.has(row.type) && shape?.length === 2 ? [1, 1, shape[1]] : null);
+    const outShape = row.output ? asMap(row.output) : null;
+    const inputs = sources[i];
+    const reads = TO_REFERENCE.has(row.type) ? inputs.slice(0, 1) : inputs;
+    // Element-wise merges broadcast numpy's way: shapes right-aligned in the framework's layout.
+    const rank = row.output ? row.output.length : 4;
+    const arriving = (row.arriving || [row.input]).slice(0, reads.length);
+    const inShapes = arriving.map((a) => (a ? asMap(ELEMENTWISE.has(row.type) ? aligned(a, rank) : a) : null));
+    const inShape = inShapes[0] || null;
     const step = {
       index: i, name: row.name || `#${i + 1}`, type: row.type, status: row.status,
       message: row.message || '', formula: row.formula || '', frameworkError: row.framework_error || '',
-      inShape, outShape, vectorIn: Boolean(row.input && row.input.length === 2),
-      vectorOut: Boolean(row.output && row.output.length === 2),
-      compute: false, windowed: false, note: null, macs: 0,
+      inShape, outShape, inShapes, inputs, reads, inputNames: row.inputs || [], arriving: row.arriving || [],
+      trace: row.trace?.text || '', compute: false, windowed: false, note: null, macs: 0,
     };
+    if (row.type === 'concat') step.axis = concatAxis(Number(field(schema, layer, 'axis', fw) ?? 1), rank, layout);
     if (CONV_LIKE.has(row.type) && firstConv < 0) firstConv = i;
     if (row.type === 'global_avg_pool' || row.type === 'global_max_pool') {
       // Keras drops the 1x1 axes by default; the preview keeps them (a row of 1x1 maps).
@@ -121,26 +162,29 @@ export function buildPlan(network, report, layout, schema, caps = CAPS) {
     }
     step.note = noteFor(layer, step);
     const ok = row.status === 'ok' || row.status === 'warning';
+    // A map is computed only from computed maps: the first input without one says why this has none.
+    const missing = reads.find((r) => r >= 0 && !steps[r].compute);
+    if (missing !== undefined) step.blockedBy = missing;
     if (ok && inShape && step.outShape && !step.note) {
-      step.compute = true;
       const outElems = step.outShape[0] * step.outShape[1] * step.outShape[2];
       const taps = (step.kernel ? step.kernel[0] * step.kernel[1] : 1);
       const macs = typeof row.macs === 'number' && row.macs > 0 ? row.macs / Math.max(1, batch)
         : row.type === 'adaptive_avg_pool' || row.type.startsWith('global')
-          ? inShape[0] * inShape[1] * inShape[2] : outElems * taps;
+          ? inShape[0] * inShape[1] * inShape[2] : outElems * taps * Math.max(1, reads.length - 1);
       step.macs = macs;
-      if (!stop && outElems > caps.elements) {
-        stop = { index: i, reason: 'elements', elements: outElems };
-      } else if (!stop && spent + macs > caps.macs) {
-        stop = { index: i, reason: 'macs', needed: spent + macs };
+      if (missing === undefined && !stop) {
+        if (outElems > caps.elements) stop = { index: i, reason: 'elements', elements: outElems };
+        else if (spent + macs > caps.macs) stop = { index: i, reason: 'macs', needed: spent + macs };
+        else if (held + outElems > caps.held) stop = { index: i, reason: 'held', held: held + outElems };
+        step.compute = !stop;
+        if (!stop) { spent += macs; held += outElems; }
       }
-      if (stop) step.compute = false; else spent += macs;
     }
     steps.push(step);
   });
   // The whole network's MACs (for the notice), whether previewed or not.
   const total = steps.reduce((sum, s) => sum + (s.macs || 0), 0);
-  return { supported: true, batch, input: inHWC, steps, firstConv, stop, spent, total, caps };
+  return { supported: true, batch, input: inHWC, steps, firstConv, stop, spent, held, total, caps };
 }
 
 // ---- the sliding window ---------------------------------------------------

@@ -16,7 +16,7 @@
 //               | {type: 'cancel', gen} | {type: 'recycle', buffers}
 // Messages out: {type: 'layer', gen, index, shape, shown, lo, hi, exact, bitmaps, …}
 //               | {type: 'values', gen, index, values} | {type: 'done', gen, …}
-//               | {type: 'error', gen, index, message}
+//               | {type: 'error', gen, index, message, skipped}  (skipped: an input's preview failed)
 // A newer 'run' (or a 'cancel') makes older runs stop at their next layer boundary.
 import createConvScope from './convscope.js';
 import { createConvOp, createPoolOp } from './kernels.js';
@@ -511,8 +511,9 @@ function poolStep(mod, step, x, js) {
   return y ? { y, engine: 'simd', conv: false } : { y: js(), engine: 'js', conv: false };
 }
 
-function runStep(mod, step, x, msg, plan) {
+function runStep(mod, step, xs, msg, plan) {
   const useFilter = step.index === plan.firstConv;
+  const x = xs[0];
   switch (step.type) {
     case 'conv':
     case 'depthwise_conv':
@@ -532,6 +533,17 @@ function runStep(mod, step, x, msg, plan) {
     case 'relu': return { y: ops.activation(step, x, 'relu') };
     case 'activation': return { y: ops.activation(step, x, step.fn) };
     case 'dropout': return { y: x }; // inference: identity
+    case 'add':
+    case 'subtract':
+    case 'multiply':
+    case 'average':
+    case 'maximum':
+    case 'minimum': return { y: ops.elementwise(step, xs, step.type) };
+    case 'concat': return { y: ops.concat(step, xs) };
+    // The reference input gave only its size (the report's): pads or the output shape.
+    case 'crop_to':
+    case 'pad_to': return { y: ops.padOrCrop(step, x) };
+    case 'resize_to': return { y: ops.upsampleNearest(step, x) };
     default: throw new Error(`no preview for ${step.type}`);
   }
 }
@@ -545,6 +557,14 @@ function yieldToMessages() {
   });
 }
 
+/**
+ * Run the plan's steps from `first` on. Each step reads its inputs by index
+ * (the report's `inputs`); a map stays in `maps` while later steps of this
+ * run still read it, and the moment its last reader is done its values go to
+ * the page (transferred when no other live map shares the buffer). So the
+ * worker holds only the maps some later step needs: the skips of a U-Net,
+ * the shortcut of a residual block.
+ */
 async function run(msg) {
   const { gen, plan, caps } = msg;
   const started = performance.now();
@@ -559,12 +579,31 @@ async function run(msg) {
   if (mod && typeof mod.ConvOpHost !== 'function') engineNote = 'this build of the engine has no SIMD kernels; convolutions ran in plain JS';
   // Ops of every layer this plan computes stay packed, whether or not this run reaches them.
   const live = new Set(plan.steps.filter((s) => s.compute).map((s) => s.index));
-  let x;
-  let held = null; // the map whose thumbnails are posted and whose values are not yet
+  const first = msg.resume ? msg.resume.index + 1 : 0;
+  const todo = plan.steps.filter((s) => s.index >= first && s.compute);
+  const readers = new Map(); // map index -> steps of this run still to read it
+  for (const step of todo) for (const r of step.reads) readers.set(r, (readers.get(r) || 0) + 1);
+  const maps = new Map(); // map index -> Float32Array (-1: the image)
+  const owned = new Set(); // maps computed by this run: their values go to the page
   let input = null;
+  let liveFloats = 0;
+  let peakFloats = 0;
+  const hold = (index, data) => {
+    if (![...maps.values()].includes(data)) liveFloats += data.length;
+    maps.set(index, data);
+    peakFloats = Math.max(peakFloats, liveFloats);
+  };
+  const finish = (index) => {
+    const data = maps.get(index);
+    if (!data) return;
+    maps.delete(index);
+    const shared = [...maps.values()].includes(data);
+    if (!shared) liveFloats -= data.length;
+    if (owned.has(index)) sendValues(gen, index, data, !shared && data !== input?.data);
+  };
   if (msg.resume) {
-    // The page still shows layers 0 .. resume.index unchanged: start after them, from its copy of that map.
-    x = msg.resume.values;
+    // The page still shows layers 0 .. resume.index unchanged: it sends the maps later steps read.
+    for (const [index, values] of msg.resume.maps) hold(index, values);
   } else {
     const img = await decode(msg.image);
     if (gen !== latest) return;
@@ -574,42 +613,51 @@ async function run(msg) {
     const [H, W, C] = plan.input;
     const composite = await compositeBitmap(input.rgb, H, W, C);
     if (!(await publish(gen, -1, input.data, plan.input, caps, { composite, ms: performance.now() - started }))) return;
-    x = input.data;
-    held = { index: -1, data: x };
+    hold(-1, input.data);
+    owned.add(-1);
+    if (!readers.get(-1)) finish(-1);
   }
-  const first = msg.resume ? msg.resume.index + 1 : 0;
   let computeMs = 0;
   const engines = new Set();
-  for (const step of plan.steps) {
-    if (step.index < first) continue;
-    if (!step.compute) break;
+  for (const step of todo) {
     await yieldToMessages();
     if (gen !== latest) return;
-    const t0 = performance.now();
-    let result;
-    try {
-      result = runStep(mod, step, x, msg, plan);
-    } catch (err) {
-      self.postMessage({ type: 'error', gen, index: step.index, message: String(err?.message || err) });
-      break;
+    const xs = step.reads.map((r) => maps.get(r));
+    const lost = step.reads.find((r) => !maps.has(r));
+    let result = null;
+    if (lost !== undefined) {
+      const name = lost < 0 ? 'the input' : `layer ${lost + 1} (${plan.steps[lost].name})`;
+      self.postMessage({ type: 'error', gen, index: step.index, skipped: true, message: `Not previewed: the preview of its input ${name} failed.` });
+    } else {
+      const t0 = performance.now();
+      try {
+        result = runStep(mod, step, xs, msg, plan);
+      } catch (err) {
+        self.postMessage({ type: 'error', gen, index: step.index, message: String(err?.message || err) });
+      }
+      if (result) {
+        const ms = performance.now() - t0;
+        computeMs += ms;
+        if (result.conv) engines.add(result.engine); // the 'done' message's convEngine: convolutions only
+        if (!(await publish(gen, step.index, result.y, step.outShape, caps, { ms, engine: result.engine || 'js' }))) return;
+        hold(step.index, result.y);
+        owned.add(step.index);
+      }
     }
-    const ms = performance.now() - t0;
-    computeMs += ms;
-    if (result.conv) engines.add(result.engine); // the 'done' message's convEngine: convolutions only
-    const y = result.y;
-    if (!(await publish(gen, step.index, y, step.outShape, caps, { ms, engine: result.engine || 'js' }))) return;
-    // The previous map has been read: hand it over (a copy if it is also y, e.g. dropout, or the cached input).
-    if (held) sendValues(gen, held.index, held.data, held.data !== y && held.data !== input?.data);
-    held = { index: step.index, data: y };
-    x = y;
+    // The inputs this step has read: a map with no reader left goes to the page.
+    for (const r of step.reads) {
+      readers.set(r, readers.get(r) - 1);
+      if (readers.get(r) === 0) finish(r);
+    }
+    if (result && !readers.get(step.index)) finish(step.index);
   }
-  if (held) sendValues(gen, held.index, held.data, held.data !== input?.data);
+  for (const index of [...maps.keys()]) finish(index);
   // Ops of layers that no longer exist (or are no longer computed) free their memory.
   for (const [index, cached] of opCache) {
     if (!live.has(index)) { cached.op?.delete(); opCache.delete(index); }
   }
   self.postMessage({
-    type: 'done', gen, totalMs: performance.now() - started, computeMs,
+    type: 'done', gen, totalMs: performance.now() - started, computeMs, peakFloats,
     convEngine: engines.has('js') ? 'js' : engines.has('simd') ? 'simd' : null, engineNote,
   });
 }

@@ -47,21 +47,19 @@ const CONV_TYPES = new Set(['conv', 'depthwise_conv', 'conv_transpose']);
 
 /**
  * One key per computed layer (and -1 for the input) that changes exactly when
- * that layer's pixels can: it chains the image, the input shape, every step
- * up to it (without names and messages), the seed for conv layers and the
- * first layer's filter. Equal keys let a run resume after the unchanged
- * layers instead of recomputing the whole network.
+ * that layer's pixels can: it chains the keys of the maps it reads, the step
+ * itself (without names and messages), the seed for conv layers and the
+ * first layer's filter; the input's key is the image and the input shape.
+ * Equal keys let a run resume after the unchanged layers instead of
+ * recomputing the whole network.
  */
 function pixelKeys(plan, image, seed, filter) {
-  const keys = new Map();
-  let prev = String(hash53(JSON.stringify([image.kind, image.name, image.id, plan.input])));
-  keys.set(-1, prev);
+  const keys = new Map([[-1, String(hash53(JSON.stringify([image.kind, image.name, image.id, plan.input])))]]);
   for (const step of plan.steps) {
-    if (!step.compute) break;
-    const { name, message, formula, frameworkError, status, note, caveat, ...rest } = step;
+    if (!step.compute) continue;
+    const { name, message, formula, frameworkError, status, note, caveat, inputNames, arriving, trace, ...rest } = step;
     const weights = CONV_TYPES.has(step.type) ? [seed, step.index === plan.firstConv ? filter : 'he'] : null;
-    prev = String(hash53(JSON.stringify([prev, rest, weights])));
-    keys.set(step.index, prev);
+    keys.set(step.index, String(hash53(JSON.stringify([step.reads.map((r) => keys.get(r)), rest, weights]))));
   }
   return keys;
 }
@@ -123,6 +121,8 @@ export function createPreviews({ root, windowRoot, getSchema, onUi, endTyping, a
         filterSelect, filterNote, gridDetails)),
     notices, legend, list, footer);
   root.dataset.state = 'idle';
+  // For tests and developer tools: a layer's values (NHWC, image 1) as the page holds them (-1: the input).
+  root.previewValues = (index) => results.get(index)?.values || null;
 
   const view = createWindowView(windowRoot, {
     onSelect: (win) => onUi({ win }),
@@ -310,6 +310,16 @@ export function createPreviews({ root, windowRoot, getSchema, onUi, endTyping, a
     return last;
   }
 
+  /**
+   * The maps up to `last` that later steps read, as [index, values] pairs:
+   * copied to the worker (structured clone), never transferred, since the
+   * page keeps showing them.
+   */
+  function resumeMaps(last) {
+    const needed = new Set(plan.steps.filter((s) => s.compute && s.index > last).flatMap((s) => s.reads));
+    return [...needed].filter((r) => r <= last).map((r) => [r, results.get(r).values]);
+  }
+
   function rerun({ force = true } = {}) {
     if (!plan?.supported) return;
     const image = imageSource();
@@ -333,8 +343,7 @@ export function createPreviews({ root, windowRoot, getSchema, onUi, endTyping, a
     for (const [index, card] of cards) if (last === null || index > last) card.el.classList.add('is-stale');
     // Thumbnails are drawn at most ~72 CSS px wide: no bitmap needs more device pixels than that.
     const caps = { ...plan.caps, thumbPx: Math.ceil(72 * Math.min(3, window.devicePixelRatio || 1)) };
-    // The resume map is copied (structured clone), never transferred: the page keeps showing it.
-    const resume = last === null ? null : { index: last, values: results.get(last).values };
+    const resume = last === null ? null : { index: last, maps: resumeMaps(last) };
     root.dataset.resumed = String(last === null ? -2 : last);
     w.postMessage({ type: 'run', gen, plan, image, seed: ctx.ui.seed, filter: ctx.ui.w0, caps, resume });
   }
@@ -361,6 +370,7 @@ export function createPreviews({ root, windowRoot, getSchema, onUi, endTyping, a
     } else if (msg.type === 'done') {
       inFlight = false;
       root.dataset.state = 'done';
+      root.dataset.peakFloats = String(msg.peakFloats ?? '');
       const total = performance.now() - runStarted;
       performance.measure('convscope:preview', { start: runStarted, end: performance.now() });
       root.dataset.ms = total.toFixed(2);
@@ -389,7 +399,9 @@ export function createPreviews({ root, windowRoot, getSchema, onUi, endTyping, a
         const card = cards.get(msg.index);
         if (card) {
           card.el.classList.remove('is-stale');
-          fill(card.body, h('div', { class: 'fm-void' }, h('p', { class: 'fm-void-title' }, 'Preview failed'), h('p', null, msg.message)));
+          drop(msg.index);
+          fill(card.body, msg.skipped ? h('p', { class: 'fm-note' }, msg.message)
+            : h('div', { class: 'fm-void' }, h('p', { class: 'fm-void-title' }, 'Preview failed'), h('p', null, msg.message)));
         }
       }
     }
@@ -455,8 +467,6 @@ export function createPreviews({ root, windowRoot, getSchema, onUi, endTyping, a
     if (results.get(-1) && results.get(-1).shape.join() !== plan.input.join()) drop(-1);
     if (!results.has(-1)) fill(input.body, h('p', { class: 'fm-wait muted' }, 'Loading the image…'));
     order.push(input.el);
-    const stopAt = plan.stop ? plan.stop.index : Infinity;
-    let blocked = null; // why later layers have no map
     for (const step of plan.steps) {
       const card = cardFor(step.index);
       const typeText = ctx.typeLabel(step.type);
@@ -467,8 +477,7 @@ export function createPreviews({ root, windowRoot, getSchema, onUi, endTyping, a
         card.grid = null;
         fill(card.body, voidCard(step));
         fill(card.readout);
-        blocked = blocked || 'after the failing layer';
-      } else if (step.compute && !blocked) {
+      } else if (step.compute) {
         // Old maps stay (dimmed) until the new ones arrive, unless they are another shape.
         const old = results.get(step.index);
         if (old && old.shape.join() !== step.outShape.join()) drop(step.index);
@@ -479,20 +488,8 @@ export function createPreviews({ root, windowRoot, getSchema, onUi, endTyping, a
         }
       } else {
         card.grid = null;
-        let text = step.note;
-        if (!text && step.index >= stopAt) {
-          text = step.index === stopAt
-            ? (plan.stop.reason === 'macs'
-              ? `Not previewed: with this layer one refresh needs ${compactCount(plan.stop.needed)} MACs, over the ${compactCount(plan.caps.macs)} cap.`
-              : `Not previewed: its output holds ${countText(plan.stop.elements)} values, over the cap of ${countText(plan.caps.elements)} per map.`)
-            : 'Not previewed (after the cap).';
-        }
-        if (!text && step.status === 'skipped') text = 'Not computed: its input does not exist (an earlier layer failed).';
-        if (!text && blocked) text = `Not previewed (${blocked}).`;
-        fill(card.body, h('p', { class: 'fm-note' }, text || 'Not previewed.'));
+        fill(card.body, h('p', { class: 'fm-note' }, whyNoMap(step)));
         fill(card.readout);
-        if (step.note && step.inShape) blocked = blocked || 'no spatial map';
-        else if (!step.compute) blocked = blocked || 'not previewed above';
         drop(step.index);
       }
       order.push(card.el);
@@ -501,12 +498,33 @@ export function createPreviews({ root, windowRoot, getSchema, onUi, endTyping, a
     list.replaceChildren(...order);
   }
 
+  /** Why a layer that is not failing has no map: never a silent blank card. */
+  function whyNoMap(step) {
+    if (step.status === 'skipped') return `Not computed: ${step.message || 'its input does not exist (an earlier layer failed)'}.`;
+    if (step.note) return step.note;
+    const stop = plan.stop;
+    if (stop && step.index === stop.index) {
+      if (stop.reason === 'macs') return `Not previewed: with this layer one refresh needs ${compactCount(stop.needed)} MACs, over the ${compactCount(plan.caps.macs)} cap.`;
+      if (stop.reason === 'held') return `Not previewed: the maps up to here would hold ${countText(stop.held)} values, over the cap of ${countText(plan.caps.held)} per refresh.`;
+      return `Not previewed: its output holds ${countText(stop.elements)} values, over the cap of ${countText(plan.caps.elements)} per map.`;
+    }
+    if (stop && step.index > stop.index) return 'Not previewed (after the cap).';
+    if (step.blockedBy !== undefined) {
+      const from = plan.steps[step.blockedBy];
+      return `Not previewed: its input ${from.name} (layer ${from.index + 1}) has no map${from.status === 'error' ? ' (it fails)' : ''}.`;
+    }
+    return 'Not previewed.';
+  }
+
   function voidCard(step) {
     // The map vanishes here: the report's own words and formula, not a blank.
     const title = step.formula ? `No output: ${step.formula}` : 'No output';
+    const merge = step.inputNames.length > 1;
     return h('div', { class: 'fm-void', role: 'note' },
       h('p', { class: 'fm-void-title' }, h('span', { 'aria-hidden': 'true' }, '✕ '), title),
       step.message ? h('p', null, step.message) : null,
+      merge ? h('ul', { class: 'fm-arriving mono' }, step.inputNames.map((n, k) => h('li', null, `${n}: ${step.arriving[k] ? shapeText(step.arriving[k]) : 'no shape'}`))) : null,
+      step.trace ? h('p', null, step.trace) : null,
       step.frameworkError ? h('pre', { class: 'fw-error' }, step.frameworkError) : null,
       step.windowed && step.inShape ? h('button', {
         type: 'button', class: 'btn',
@@ -677,6 +695,11 @@ export function createPreviews({ root, windowRoot, getSchema, onUi, endTyping, a
         items.push(h('p', { class: 'preview-notice is-warning', id: 'preview-cap-notice' },
           h('strong', null, 'MAC cap: '),
           `this network needs ${compactCount(plan.total)} multiply-accumulates for one image; previews stop before layer ${step.index + 1} (${step.name}) to stay under ${compactCount(plan.caps.macs)}. Shapes above are still exact.`));
+      } else if (plan.stop?.reason === 'held') {
+        const step = plan.steps[plan.stop.index];
+        items.push(h('p', { class: 'preview-notice is-warning', id: 'preview-cap-notice' },
+          h('strong', null, 'Memory cap: '),
+          `the maps up to layer ${step.index + 1} (${step.name}) would hold ${countText(plan.stop.held)} values, over the ${countText(plan.caps.held)} one refresh keeps; previews stop there. Shapes above are still exact.`));
       } else if (plan.stop?.reason === 'elements') {
         const step = plan.steps[plan.stop.index];
         items.push(h('p', { class: 'preview-notice is-warning', id: 'preview-cap-notice' },

@@ -131,8 +131,9 @@ export function readLink(hashText) {
 
 /**
  * Network + UI -> hash text without '#', or null when the engine cannot encode it.
- * Only framework, input and layers travel in a link; prose such as a preset's
- * `description` stays behind (the encoder refuses fields it cannot spell).
+ * Framework, mode, input and layers (with their `inputs`: a graph is a v=2
+ * link) travel in a link; prose such as a preset's `description` stays
+ * behind (the encoder refuses fields it cannot spell).
  */
 export function writeLink(network, ui) {
   const result = encodeNetworkLink(network, ui);
@@ -141,8 +142,8 @@ export function writeLink(network, ui) {
 
 /** Same as writeLink, but {hash} or {error} so the page can say why a link could not be written. */
 export function encodeNetworkLink(network, ui) {
-  const { framework, input, layers } = network;
-  return encodeLink({ framework, input, layers }, uiToExtras(ui || defaultUi()));
+  const { framework, mode, input, layers } = network;
+  return encodeLink(mode === undefined ? { framework, input, layers } : { framework, mode, input, layers }, uiToExtras(ui || defaultUi()));
 }
 
 /** How the browser will spell a hash we write, so own writes can be told from navigation. */

@@ -1,8 +1,11 @@
 // The shape table: one row per layer of the engine's report. A failing or
 // warning row gets a detail row right under it with the diagnosis, the
-// formula, the framework's own error text and the verified fixes.
+// formula, the framework's own error text and the verified fixes. A graph
+// gets an inputs column; a merge row lists every arriving shape, and a
+// failing merge the report's branch trace (where the paths part and what
+// each does to the size).
 import { h, fill } from './dom.js';
-import { axisLetters, layoutLabel, shapeText, countText, compactCount, receptiveFieldText } from './format.js';
+import { axisLetters, layoutLabel, shapeText, countText, compactCount, receptiveFieldText, isGraph } from './format.js';
 
 const STATUS = {
   ok: { icon: '✓', text: 'valid' },
@@ -38,16 +41,36 @@ function fixButton(fix, onFix) {
     fix.resolves_all ? h('span', { class: 'badge ok' }, 'fixes every layer') : h('span', { class: 'badge' }, 'fixes this layer'));
 }
 
-function detailRow(layer, columns, frameworkLabel, onFix) {
+/** Which error of the report this is, when there are several (the first is the verdict's). */
+function errorRank(layer, errors) {
+  const at = errors.indexOf(layer.index);
+  if (layer.status !== 'error' || errors.length < 2 || at < 0) return null;
+  return h('p', { class: 'error-rank' }, at === 0
+    ? `Error 1 of ${errors.length}: the first in order.`
+    : `Error ${at + 1} of ${errors.length}: this layer does not depend on the earlier failure${at > 1 ? 's' : ''}, so it fails on its own.`);
+}
+
+function kv(key, value) {
+  return h('div', { class: 'kv' }, h('span', { class: 'kv-key' }, key), value);
+}
+
+/** Every input of a multi-input layer with the shape it brings (null: that input has none). */
+function arrivingList(layer) {
+  const arriving = layer.arriving || [];
+  return h('ul', { class: 'arriving mono' }, (layer.inputs || []).map((name, k) => h('li', null,
+    h('span', { class: 'arr-name' }, name), ' ', h('span', { class: 'arr-shape' }, arriving[k] ? shapeText(arriving[k]) : 'no shape'))));
+}
+
+function detailRow(layer, columns, frameworkLabel, onFix, errors) {
   const body = h('div', { class: 'detail-body' });
+  const rank = errorRank(layer, errors);
+  if (rank) body.append(rank);
   if (layer.message) body.append(h('p', { class: 'diagnosis' }, layer.message));
-  if (layer.formula) {
-    body.append(h('div', { class: 'kv' }, h('span', { class: 'kv-key' }, 'Formula'), h('code', { class: 'formula' }, layer.formula)));
-  }
+  if ((layer.inputs || []).length > 1) body.append(kv('Arriving', arrivingList(layer)));
+  if (layer.trace?.text) body.append(kv('Why', h('p', { class: 'trace' }, layer.trace.text)));
+  if (layer.formula) body.append(kv('Formula', h('code', { class: 'formula' }, layer.formula)));
   if (layer.framework_error) {
-    body.append(h('div', { class: 'kv' },
-      h('span', { class: 'kv-key' }, `${layer.framework_error_source || frameworkLabel} says`),
-      h('pre', { class: 'fw-error' }, layer.framework_error)));
+    body.append(kv(`${layer.framework_error_source || frameworkLabel} says`, h('pre', { class: 'fw-error' }, layer.framework_error)));
   }
   const others = layer.framework_error_others || [];
   if (others.length) {
@@ -73,7 +96,18 @@ function detailRow(layer, columns, frameworkLabel, onFix) {
     h('td', { colspan: columns }, body));
 }
 
-function layerRow(layer, typeLabel) {
+/** One line per input: the names (inputs column) or the arriving shapes (input column). */
+function lines(items) {
+  return items.map((text) => h('span', { class: 'line' }, text));
+}
+
+function inputCell(layer) {
+  const arriving = layer.arriving || [];
+  if (arriving.length < 2) return h('td', { class: 'mono shape' }, shapeText(layer.input));
+  return h('td', { class: 'mono shape multi' }, lines(arriving.map((s) => (s ? shapeText(s) : '—'))));
+}
+
+function layerRow(layer, typeLabel, graph) {
   const status = STATUS[layer.status] || STATUS.error;
   return h('tr', { class: `row is-${layer.status}`, dataset: { index: layer.index } },
     h('td', { class: 'st mono' },
@@ -83,7 +117,8 @@ function layerRow(layer, typeLabel) {
     h('th', { scope: 'row', class: 'layer' },
       h('span', { class: 'mono layer-name' }, layer.name || `#${layer.index + 1}`),
       h('span', { class: 'layer-type' }, typeLabel(layer.type))),
-    h('td', { class: 'mono shape' }, shapeText(layer.input)),
+    graph ? h('td', { class: 'mono inputs' }, lines(layer.inputs || [])) : null,
+    inputCell(layer),
     h('td', { class: 'mono shape out' }, layer.output ? shapeText(layer.output) : layer.status === 'error' ? '✕ none' : '—'),
     countCell(layer.params),
     countCell(layer.macs),
@@ -101,16 +136,32 @@ export function renderMinInput(root, report, layout, rank) {
     parts.push(h('span', { class: 'muted' }, 'none'));
   }
   if (report.min_input_note) parts.push(h('span', { class: 'note' }, report.min_input_note));
+  // Every valid size, not only the smallest: merges make validity periodic.
+  const valid = report.valid_input;
+  if (valid?.text) {
+    parts.push(h('span', { class: 'valid-sizes', id: 'valid-input' },
+      h('span', { class: 'kv-key' }, 'Valid sizes'), ' ', h('span', null, valid.text)));
+    if (valid.note) parts.push(h('span', { class: 'note' }, valid.note));
+  }
   fill(root, ...parts);
+}
+
+/** The network's output; a graph may have several (layers nobody reads), each named. */
+function outputsCell(outputs, last) {
+  if (!Array.isArray(outputs) || outputs.length < 2) return h('td', { class: 'mono shape out' }, last ? shapeText(last) : '—');
+  return h('td', { class: 'mono shape out multi' }, lines(outputs.map((o) => `${o.name} ${o.shape ? shapeText(o.shape) : '—'}`)));
 }
 
 /** Rebuild the table from a report. */
 export function renderTable(table, report, { layout, rank, frameworkLabel, typeLabel, onFix }) {
-  const COLUMNS = 7;
+  const graph = isGraph(report);
+  const COLUMNS = graph ? 8 : 7;
+  const errors = report.errors || [];
   const letters = layoutLabel(layout, rank);
   const head = h('thead', null, h('tr', null,
     h('th', { scope: 'col' }, h('span', { class: 'sr-only' }, 'Status and '), '#'),
     h('th', { scope: 'col' }, 'Layer'),
+    graph ? h('th', { scope: 'col' }, 'Inputs') : null,
     h('th', { scope: 'col' }, 'Input ', h('span', { class: 'layout' }, letters)),
     h('th', { scope: 'col' }, 'Output'),
     h('th', { scope: 'col', class: 'num' }, 'Params'),
@@ -118,8 +169,8 @@ export function renderTable(table, report, { layout, rank, frameworkLabel, typeL
     h('th', { scope: 'col' }, 'Receptive field')));
   const body = h('tbody');
   for (const layer of report.layers || []) {
-    body.append(layerRow(layer, typeLabel));
-    if (layer.status === 'error' || layer.status === 'warning') body.append(detailRow(layer, COLUMNS, frameworkLabel, onFix));
+    body.append(layerRow(layer, typeLabel, graph));
+    if (layer.status === 'error' || layer.status === 'warning') body.append(detailRow(layer, COLUMNS, frameworkLabel, onFix, errors));
   }
   if (!(report.layers || []).length) {
     body.append(h('tr', null, h('td', { colspan: COLUMNS, class: 'muted' }, 'No layers yet — add one in the editor.')));
@@ -128,8 +179,9 @@ export function renderTable(table, report, { layout, rank, frameworkLabel, typeL
   const foot = h('tfoot', null, h('tr', null,
     h('td'),
     h('th', { scope: 'row' }, 'Total'),
+    graph ? h('td') : null,
     h('td', { class: 'mono muted' }, shapeText(report.layers?.[0]?.input)),
-    h('td', { class: 'mono shape out' }, totals.output ? shapeText(totals.output) : '—'),
+    outputsCell(report.outputs, totals.output),
     countCell(totals.params),
     countCell(totals.macs),
     h('td')));

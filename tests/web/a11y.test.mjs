@@ -66,6 +66,28 @@ for (const colorScheme of ['light', 'dark']) {
   });
 }
 
+test('a graph preset (the padded U-Net, failing) has no serious accessibility violations, light and dark', { timeout: TEST_TIMEOUT }, async () => {
+  for (const colorScheme of ['light', 'dark']) {
+    const { page, close } = await newPage(env, { colorScheme, bypassCSP: true });
+    await openApp(env, page);
+    await page.locator('#preset').selectOption('unet_padded');
+    await page.waitForFunction(() => document.querySelector('#shape-table tr.row.is-error .layer-name')?.textContent === 'cat3');
+    await page.waitForFunction(() => document.querySelector('#previews')?.dataset.state === 'done', null, { timeout: 120_000 });
+    const bad = serious(await axe(page));
+    assert.deepEqual(bad, [], `${colorScheme}: ${JSON.stringify(bad, null, 2)}`);
+    await close();
+  }
+  // 360 px wide: the inputs column and the layered diagram scroll inside their panels, not the page.
+  const { page, close } = await newPage(env, { width: 360, height: 740 });
+  await openApp(env, page);
+  await page.locator('#preset').selectOption('unet_padded');
+  await page.waitForFunction(() => document.querySelector('#shape-table tr.row.is-error .layer-name')?.textContent === 'cat3');
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  assert.ok(overflow <= 0, `page scrolls sideways by ${overflow}px`);
+  await page.screenshot({ path: path.join(ensureOutputDir(), 'graph-360.png'), fullPage: false });
+  await close();
+});
+
 test('a banner page (broken link) has no serious accessibility violations', { timeout: TEST_TIMEOUT }, async () => {
   const { page, close } = await newPage(env, { bypassCSP: true });
   await openApp(env, page, 'v=1&fw=nope&in=1&l=');
