@@ -271,12 +271,16 @@ const Template kTemplates[] = {
      "Input {tensor} has rank {other_rank} != {ref_rank}"},
     {Framework::pytorch, Failure::concat_axis, "PyTorch",
      "Dimension out of range (expected to be in range of [-{rank}, {rank_max}], but got {axis})"},
+    // onnx/defs/tensor/defs.cc Concat's shape inference (ranks are known at load, even with dynamic sizes).
+    {Framework::onnx, Failure::concat_axis, "ONNX Runtime (loading)",
+     "Node ({name}) Op (Concat) [ShapeInferenceError] axis must be in [-rank, rank-1]."},
     // -- element-wise: PyTorch aten/src/ATen/ExpandUtils.cpp infer_size_impl (the
     //    LAST mismatching dim, counted in the broadcast result; a = the left operand);
     //    Keras base_merge.py _compute_elemwise_op_output_shape (batch removed, the
     //    longer shape first); TF eager cwise_ops_common.cc BinaryOpState; ONNX
     //    Runtime: ONNX inference at load with fixed shapes (no numbers), or
-    //    element_wise_ops.h BroadcastIterator::Append at run (smaller by larger).
+    //    element_wise_ops.h BroadcastIterator::Init or ::Append at run (smaller by
+    //    larger; Init where the mismatch is the last axis with a size above 1).
     {Framework::pytorch, Failure::broadcast_mismatch, "PyTorch",
      "The size of tensor a ({size_a}) must match the size of tensor b ({size_b}) at non-singleton "
      "dimension {dim}"},
@@ -289,8 +293,8 @@ const Template kTemplates[] = {
      "Node ({name}) Op ({onnx_op}) [ShapeInferenceError] Incompatible dimensions"},
     {Framework::onnx, Failure::broadcast_mismatch, "ONNX Runtime 1.31 (running, dynamic input shapes)",
      "Non-zero status code returned while running {onnx_op} node. Name:'{name}' Status Message: "
-     "/onnxruntime_src/onnxruntime/core/providers/cpu/math/element_wise_ops.h:583 void "
-     "onnxruntime::BroadcastIterator::Append(ptrdiff_t, ptrdiff_t) axis == 1 || axis == largest was "
+     "/onnxruntime_src/onnxruntime/core/providers/cpu/math/element_wise_ops.h:{ort_broadcast_at}"
+     "(ptrdiff_t, ptrdiff_t) axis == 1 || axis == largest was "
      "false. Attempting to broadcast an axis by a dimension other than 1. {smaller} by {larger}"},
     // -- declared in_channels (Convolution.cpp check_shape_forward; Normalization.cpp)
     {Framework::pytorch, Failure::channels_mismatch, "PyTorch",

@@ -51,6 +51,26 @@ void concat_rule(const MergeInput& in, LayerReport& r) {
   const Layer& l = net.layers[in.index];
   const Shape& ref = *r.arriving[0];
   const size_t rank = ref.size();
+  // The order of the checks is PyTorch's (TensorShape.cpp cat: the axis is
+  // wrapped with the first tensor's rank, then each tensor in turn has its
+  // rank and then its sizes checked) and ONNX's (Concat's shape inference:
+  // the axis against input 0's rank, then per input the rank, then the
+  // sizes), so a wrong axis is named before a wrong rank, and a tensor's
+  // size mismatch before a later tensor's rank.
+  const int64_t written = l.axis.value_or(net.framework == Framework::tensorflow ? -1 : 1);
+  const int64_t r64 = static_cast<int64_t>(rank);
+  if (written < -r64 || written >= r64)
+    return fail(net, r, Failure::concat_axis,
+                "axis " + to_string(written) + " is outside the inputs' " + to_string(rank) + " axes (" +
+                    conventions::layout_string(net.framework, rank) + ")",
+                {{"rank", to_string(r64)}, {"rank_max", to_string(r64 - 1)}, {"axis", to_string(written)},
+                 {"name", l.name}});
+  const size_t axis = static_cast<size_t>(written < 0 ? written + r64 : written);
+  const std::string along = axis_label(net.framework, rank, axis);
+  Shape out = ref;
+  checked::clear_overflow();
+  // PyTorch and ONNX Runtime compare every tensor with the first, axis by
+  // axis in order, and report the first difference.
   for (size_t k = 1; k < r.arriving.size(); ++k) {
     const Shape& other = *r.arriving[k];
     if (other.size() != rank)
@@ -60,22 +80,6 @@ void concat_rule(const MergeInput& in, LayerReport& r) {
                       to_string(other.size()) + "-D)",
                   {{"ref_rank", to_string(rank)}, {"other_rank", to_string(other.size())},
                    {"keras_shapes", keras_shape_list(r)}, {"name", l.name}, {"tensor", to_string(k)}});
-  }
-  const int64_t written = l.axis.value_or(net.framework == Framework::tensorflow ? -1 : 1);
-  const int64_t r64 = static_cast<int64_t>(rank);
-  if (written < -r64 || written >= r64)
-    return fail(net, r, Failure::concat_axis,
-                "axis " + to_string(written) + " is outside the inputs' " + to_string(rank) + " axes (" +
-                    conventions::layout_string(net.framework, rank) + ")",
-                {{"rank", to_string(r64)}, {"rank_max", to_string(r64 - 1)}, {"axis", to_string(written)}});
-  const size_t axis = static_cast<size_t>(written < 0 ? written + r64 : written);
-  const std::string along = axis_label(net.framework, rank, axis);
-  Shape out = ref;
-  checked::clear_overflow();
-  // PyTorch and ONNX Runtime compare every tensor with the first, axis by
-  // axis in order, and report the first difference.
-  for (size_t k = 1; k < r.arriving.size(); ++k) {
-    const Shape& other = *r.arriving[k];
     for (size_t d = 0; d < rank; ++d) {
       if (d == axis || other[d] == ref[d]) continue;
       const std::string label = axis_label(net.framework, rank, d);
@@ -131,6 +135,18 @@ void elementwise_rule(const MergeInput& in, LayerReport& r) {
     const std::string label = axis_label(net.framework, rank, b.bad_dim);
     // Keras puts the longer shape first.
     const bool swap = acc.size() < other.size();
+    // ONNX Runtime's Broadcaster walks the axes from the last: the first axis
+    // where either size is above 1 starts the iterators (BroadcastIterator::
+    // Init), every later one extends them (Append); the check that fails is
+    // in whichever call meets the mismatch, and its location is in the text.
+    bool later_axis_above_one = false;
+    for (size_t d = b.bad_dim + 1; d < rank; ++d) {
+      const size_t offset = rank - 1 - d;
+      const int64_t sa = acc[acc.size() - 1 - offset], sb = other[other.size() - 1 - offset];
+      if (std::max(sa, sb) != 1) later_axis_above_one = true;
+    }
+    // ONNX's Add takes two inputs: an add of more is the variadic Sum.
+    const std::string onnx_op = l.type == LayerType::add && r.arriving.size() > 2 ? "Sum" : type_info(l.type).onnx;
     Vars v = {{"size_a", to_string(b.size_a)},
               {"size_b", to_string(b.size_b)},
               {"smaller", to_string(std::min(b.size_a, b.size_b))},
@@ -142,7 +158,10 @@ void elementwise_rule(const MergeInput& in, LayerReport& r) {
               {"tf_a", conventions::tf_shape(acc, false)},
               {"tf_b", conventions::tf_shape(other, false)},
               {"tf_op", tf_op(l.type)},
-              {"onnx_op", type_info(l.type).onnx}};
+              {"onnx_op", onnx_op},
+              // element_wise_ops.h of ONNX Runtime 1.31: Init at line 563, Append at 583.
+              {"ort_broadcast_at", later_axis_above_one ? "583 void onnxruntime::BroadcastIterator::Append"
+                                                        : "563 void onnxruntime::BroadcastIterator::Init"}};
     const std::string left = k == 1 ? input_name(net, r, 0) : "the sum of the inputs before it";
     return fail(net, r, Failure::broadcast_mismatch,
                 label + " differs: " + left + " has " + to_string(b.size_a) + ", " + input_name(net, r, k) +
@@ -175,13 +194,15 @@ void match_rule(const MergeInput& in, LayerReport& r) {
     out[ax] = to;
     if (l.type == LayerType::resize_to) continue;
     const int64_t diff = to - from;
-    if (l.type == LayerType::crop_to && diff > 0)
+    if (l.type == LayerType::crop_to && diff > 0) {
+      r.axes.clear();  // no formula: nothing was computed
       return fail(net, r, Failure::match_too_small,
                   conventions::spatial_axis_label(sr, a) + ": cannot crop " + to_string(from) + " to " +
                       to_string(to) + " (" + input_name(net, r, 1) + " is larger than " + input_name(net, r, 0) +
                       "); torchvision's center_crop would pad instead, and slicing would silently give " +
                       to_string(from),
                   {});
+    }
     // F.pad(x, [diff // 2, diff - diff // 2]): Python floors, and a negative
     // difference crops; crop_to centres the same way.
     const int64_t half = checked::floor_div(diff, 2);

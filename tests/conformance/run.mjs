@@ -1,7 +1,13 @@
 // The conformance suite: generated cases run through the real frameworks
 // installed here and compared with `convscope analyze`.
 //
-//   node tests/conformance/run.mjs [--count 1100] [--seed 11] [--only pytorch,onnx] [--report-only onnx]
+//   node tests/conformance/run.mjs [--count 1100] [--graphs 330] [--seed 11] [--only pytorch,onnx]
+//                                  [--report-only onnx] [--category residual,unet] [--cli build/convscope]
+//
+// --count: chain and single-layer cases; --graphs: graph cases after them
+// (generate_graphs.mjs; default 30 % of --count, at least 300); --category
+// keeps only the cases of the categories named (for a look at one kind; the
+// minimum counts are then not enforced).
 //
 // PyTorch: Debian's python3-torch, run by /usr/bin/python3 (run_pytorch.py).
 // ONNX Runtime: npm onnxruntime-node, on models built by Debian's python3-onnx
@@ -28,7 +34,14 @@ const arg = (name, dflt) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? process.argv[i + 1] : dflt;
 };
+if (process.argv.includes('--help')) {
+  const lines = readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n');
+  console.log(lines.slice(0, lines.findIndex((l) => !l.startsWith('//'))).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
+  process.exit(0);
+}
 const count = Number(arg('count', '1100'));
+const graphs = arg('graphs', undefined);
+const categories = arg('category', '').split(',').filter(Boolean);
 const seed = Number(arg('seed', '11'));
 const only = arg('only', 'pytorch,onnx').split(',');
 const reportOnly = arg('report-only', '').split(',').filter(Boolean);
@@ -65,7 +78,8 @@ for (const framework of only) {
     process.exit(2);
   }
   const started = Date.now();
-  const cases = generate(framework, count, seed);
+  let cases = generate(framework, count, seed, graphs === undefined ? {} : { graphs: Number(graphs) });
+  if (categories.length) cases = cases.filter((c) => categories.includes(c.category));
   const casesFile = join(out, `cases-${framework}.json`);
   writeFileSync(casesFile, JSON.stringify(cases));
   const ran = runners[framework](casesFile);
@@ -74,7 +88,8 @@ for (const framework of only) {
   const outcomes = cases.map((c, i) => compareCase(framework, c, results.get(c.id), reports[i], versions, { texts: ran.texts !== false }));
   writeFileSync(join(out, `outcomes-${framework}.json`),
     JSON.stringify(cases.map((c, i) => ({ id: c.id, category: c.category, ...outcomes[i] })), null, 1));
-  const s = summarise(framework, ran.version, cases, outcomes, { minCases: 1000, minChains: 200, texts: ran.texts !== false });
+  const minimum = categories.length ? {} : { minCases: 1000, minChains: 200, minGraphs: 300 };
+  const s = summarise(framework, ran.version, cases, outcomes, { minCases: 0, minChains: 0, ...minimum, texts: ran.texts !== false });
   s.lines[0] += ` [${((Date.now() - started) / 1000).toFixed(1)} s]`;
   for (const note of ran.notes ?? []) s.lines.push(`  note: ${note}`);
   console.log(s.lines.join('\n'));
