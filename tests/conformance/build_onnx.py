@@ -78,13 +78,13 @@ class Graph:
         self.inits.append(numpy_helper.from_array(np.array(values, np.int64), name))
         return name
 
-    def model(self, symbolic):
+    def model(self, symbolic, declare=False):
         rank = len(self.input_shape)
         dims = (["N", "C"] + ["D%d" % i for i in range(rank - 2)]) if symbolic else self.input_shape
         # Only the model for sizing weights declares what the make-them-fit
         # layers give (their sizes are computed at run time, which ONNX's
         # shape inference does not follow); the saved models declare nothing.
-        declared = {} if symbolic else self.declared
+        declared = self.declared if declare else {}
         graph = helper.make_graph(
             self.nodes, "case", [helper.make_tensor_value_info("input", TensorProto.FLOAT, dims)],
             [helper.make_tensor_value_info(o, TensorProto.FLOAT, declared.get(o)) for o in self.outputs], self.inits)
@@ -99,7 +99,7 @@ class Graph:
         if name == "input":
             return list(self.input_shape)
         try:
-            inferred = shape_inference.infer_shapes(self.model(symbolic=False))
+            inferred = shape_inference.infer_shapes(self.model(symbolic=False, declare=True))
         except Exception:
             return None
         for vi in list(inferred.graph.value_info) + list(inferred.graph.output):
@@ -268,7 +268,8 @@ def add_layer(g, i, layer, xs, rank):
 def build(case, path):
     """Saves the model and, for each layer k > 0, the model cut before it
     (path.k.onnx): ONNX Runtime runs every node whatever outputs are asked
-    for, so the shapes before a failing node come from the cut model."""
+    for, so the shapes before a failing node come from the cut model. A
+    graph case is also saved with fixed input sizes (path.static.onnx)."""
     net = case["network"]
     rank = len(net["input"]) - 2
     g = Graph(net["input"])
@@ -285,10 +286,18 @@ def build(case, path):
         except BuilderError as e:
             # Layers after one ONNX shape inference cannot size are left out:
             # the comparison stops at the first failure anyway.
-            onnx.save(g.model(symbolic=True), path + ".onnx")
-            return {"built": i, "note": str(e), "nodes": nodes}
+            return save(case, g, path, {"built": i, "note": str(e), "nodes": nodes})
+    return save(case, g, path, {"built": len(net["layers"]), "nodes": nodes})
+
+
+def save(case, g, path, info):
     onnx.save(g.model(symbolic=True), path + ".onnx")
-    return {"built": len(net["layers"]), "nodes": nodes}
+    if case.get("graph"):
+        # Graphs also with the input's sizes fixed, as torch.onnx.export writes
+        # a model by default: ONNX shape inference then checks the merges
+        # while the model loads.
+        onnx.save(g.model(symbolic=False), path + ".static.onnx")
+    return dict(info, static=bool(case.get("graph")))
 
 
 def main():

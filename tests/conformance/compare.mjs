@@ -155,7 +155,7 @@ function compareText(framework, kase, i, fwErr, csLayer, versions, ctx) {
 // Where the two first part, the version table may explain it (then nothing
 // after it is compared); every error text of a layer failing in both is
 // compared.
-export function compareCase(framework, kase, result, report, versions, { texts }) {
+function compareRun(framework, kase, result, report, versions, { texts }) {
   if (report.malformed) return { verdict: 'differ', why: `ConvScope refused the network: ${report.malformed}` };
   const builder = (result.errors ?? (result.error ? [result.error] : [])).find((e) => e.stage === 'builder');
   if (result.error && result.error.stage === 'builder')
@@ -205,6 +205,44 @@ export function compareCase(framework, kase, result, report, versions, { texts }
   return { verdict: 'agree', text: first.kind, texts: kinds };
 }
 
+const MERGES = new Set(['add', 'subtract', 'multiply', 'average', 'maximum', 'minimum', 'concat', 'crop_to', 'pad_to',
+  'resize_to']);
+
+// The same graph with the input's sizes fixed (ONNX Runtime: `static`):
+// where the model first fails at a merge, ConvScope must fail there too with
+// the text it lists for that situation (load: "loading a model with fixed
+// input shapes"). A first failure elsewhere, or at a merge whose input
+// ConvScope already finds failing, is not compared: ConvScope quotes ONNX
+// Runtime's kernels, not ONNX shape inference, for the other layers.
+function compareFixed(kase, fixed, report) {
+  if (fixed.ok) return { kind: 'clean' };
+  // ONNX Runtime refuses a model whose inferred sizes go negative (a window
+  // larger than its input) without naming a node: not a merge's failure.
+  if (fixed.unparsed !== undefined && /^Invalid dimension: -\d+/.test(fixed.unparsed.replace(/^.*failed:\s*/s, '')))
+    return { kind: 'not_merge' };
+  if (fixed.unparsed !== undefined || fixed.index === undefined)
+    return { kind: 'differs', why: `with fixed input sizes the runner could not read the failure (${fixed.stage}): ${fixed.unparsed ?? fixed.text}` };
+  const k = fixed.index;
+  const layer = kase.network.layers[k];
+  if (!MERGES.has(layer.type)) return { kind: 'not_merge' };
+  const state = convscopeState(report, k);
+  if (state === 'skipped') return { kind: 'skipped' };
+  const says = fixed.message ?? fixed.text;
+  if (state === 'output')
+    return { kind: 'differs', why: `with fixed input sizes ONNX Runtime refuses layer ${k} (${layer.type}) (${fixed.stage}): ${says}; ConvScope says it gives ${JSON.stringify(report.layers[k].output)}` };
+  const candidates = candidateTexts(report.layers[k], fixed.stage);
+  if (candidates.some((t) => t === fixed.text || t === fixed.message)) return { kind: 'exact' };
+  return { kind: 'differs', why: `layer ${k} (${layer.type}) text with fixed input sizes (${fixed.stage}): ONNX Runtime says ${JSON.stringify(says)}; ConvScope says ${JSON.stringify(candidates[0] ?? report.layers[k].framework_error ?? null)}` };
+}
+
+export function compareCase(framework, kase, result, report, versions, options) {
+  const o = compareRun(framework, kase, result, report, versions, options);
+  if (!result.static || o.verdict === 'differ' || report.malformed) return o;
+  const f = compareFixed(kase, result.static, report);
+  if (f.kind === 'differs') return { ...o, verdict: 'differ', fixed: f.kind, why: f.why };
+  return { ...o, fixed: f.kind };
+}
+
 export function loadVersions(path) {
   const table = JSON.parse(readFileSync(path, 'utf8'));
   if (!Array.isArray(table.differences)) throw new Error(`${path}: expected {"differences": [...]}`);
@@ -248,6 +286,12 @@ export function summarise(framework, version, cases, outcomes, { minCases, minCh
     if (texts)
       lines.push(`    failing layers compared: ${failingLayers} (${exactLayers} texts exact, ${contract} refused by the contract with no framework text), ` +
         `${several} cases with more than one error compared`);
+    const fixed = go.filter((o) => o.fixed !== undefined);
+    if (fixed.length) {
+      const count = (k) => fixed.filter((o) => o.fixed === k).length;
+      lines.push(`    with fixed input sizes: ${fixed.length} models, ${count('exact')} refused at a merge with ConvScope's text exactly, ` +
+        `${count('clean')} run clean, ${count('not_merge') + count('skipped')} fail first at a layer not compared this way`);
+    }
   }
   const byEntry = {};
   for (const o of version_) byEntry[o.entry] = (byEntry[o.entry] ?? 0) + 1;
