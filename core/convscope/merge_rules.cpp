@@ -46,6 +46,28 @@ std::string keras_shape_list(const LayerReport& r) {
 
 // ---- concat ---------------------------------------------------------------------
 
+// ONNX with dynamic input sizes: ONNX shape inference knows every rank while
+// the model loads but not the spatial sizes, so a later input of another
+// rank is refused at load before ONNX Runtime's kernel could meet the size
+// mismatch of input k on spatial axis d: that text replaces the kernel's.
+void dynamic_rank_text(const Network& net, LayerReport& r, size_t k, size_t d) {
+  const size_t rank = r.arriving[0]->size();
+  if (net.framework != Framework::onnx || d == 0 || d == conventions::channel_axis(net.framework, rank)) return;
+  for (size_t k2 = k + 1; k2 < r.arriving.size(); ++k2) {
+    if (r.arriving[k2]->size() == rank) continue;
+    const auto rank_texts = conventions::error_texts(
+        net.framework, Failure::concat_rank,
+        {{"ref_rank", to_string(rank)}, {"other_rank", to_string(r.arriving[k2]->size())},
+         {"keras_shapes", keras_shape_list(r)}, {"name", net.layers[r.index].name}, {"tensor", to_string(k2)}});
+    for (auto& t : r.framework_errors)
+      if (t.source.find("running") != std::string::npos && !rank_texts.empty())
+        t = {"ONNX Runtime (loading a model with dynamic input shapes: the ranks are known, input " + to_string(k2) +
+                 "'s differs)",
+             rank_texts[0].text};
+    return;
+  }
+}
+
 void concat_rule(const MergeInput& in, LayerReport& r) {
   const Network& net = in.net;
   const Layer& l = net.layers[in.index];
@@ -93,12 +115,13 @@ void concat_rule(const MergeInput& in, LayerReport& r) {
                 {"tf_shape0", conventions::tf_shape(ref, false)},
                 {"tf_shape_other", conventions::tf_shape(other, false)},
                 {"count", to_string(r.arriving.size())}};
-      return fail(net, r, Failure::concat_mismatch,
-                  label + " differs: " + input_name(net, r, k) + " arrives with " + to_string(other[d]) + ", " +
-                      input_name(net, r, 0) + " with " + to_string(ref[d]) + " (" + shape_text(other) + " vs " +
-                      shape_text(ref) + "); concatenating along " + along +
-                      " needs every other axis to agree",
-                  v);
+      fail(net, r, Failure::concat_mismatch,
+           label + " differs: " + input_name(net, r, k) + " arrives with " + to_string(other[d]) + ", " +
+               input_name(net, r, 0) + " with " + to_string(ref[d]) + " (" + shape_text(other) + " vs " +
+               shape_text(ref) + "); concatenating along " + along + " needs every other axis to agree",
+           v);
+      dynamic_rank_text(net, r, k, d);
+      return;
     }
     out[axis] = checked::add(out[axis], other[axis]);
   }

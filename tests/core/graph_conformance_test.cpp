@@ -70,6 +70,22 @@ TEST_CASE("concat checks the axis first, then each tensor's rank and sizes in tu
   }
 }
 
+TEST_CASE("ONNX with dynamic sizes: a later input of another rank is refused at load before a size mismatch") {
+  // Shape inference knows the ranks while loading, not the spatial sizes:
+  // ONNX Runtime names input 2's rank; with fixed sizes it names input 1's D.
+  const auto a = analyse(R"({"framework": "onnx", "input": [1, 3, 7, 4, 6], "layers": [
+    {"type": "conv", "name": "branch0", "filters": 5, "kernel": 1, "inputs": ["input"]},
+    {"type": "conv", "name": "branch1", "filters": 5, "kernel": [2, 1, 1], "inputs": ["input"]},
+    {"type": "global_avg_pool", "name": "flat", "keepdims": false, "inputs": ["branch0"]},
+    {"type": "concat", "name": "cat4", "axis": -1, "inputs": ["branch0", "branch1", "flat"]}]})");
+  const auto& r = failing(a);
+  CHECK(text_for(r, "fixed input shapes") ==
+        "Node (cat4) Op (Concat) [ShapeInferenceError] Can't merge shape info. Both inferred and declared dimension "
+        "have values but they differ. Inferred=6 Declared=7 Dimension=2");
+  CHECK(text_for(r, "dynamic input shapes") ==
+        "Node (cat4) Op (Concat) [ShapeInferenceError] All inputs to Concat must have same rank. Input 2 has rank 2 != 5");
+}
+
 TEST_CASE("ONNX Runtime's broadcast text names the Broadcaster step that meets the mismatch") {
   // element_wise_ops.h: from the last axis, the first with a size above 1
   // starts the iterators (Init, line 563), every later one extends them
