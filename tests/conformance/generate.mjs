@@ -293,8 +293,10 @@ function chainCase(r, fw) {
 }
 
 // `count` chain and single-layer cases, then `graphs` graph cases (by
-// default 30 % of count, at least 300).
-export function generate(fw, count, seed, { graphs = Math.max(300, Math.ceil(count * 0.3)) } = {}) {
+// default 30 % of count, at least 300, for the frameworks whose runner
+// builds merges: not yet the tfjs one).
+export const defaultGraphs = (fw, count) => (fw === 'tensorflow' ? 0 : Math.max(300, Math.ceil(count * 0.3)));
+export function generate(fw, count, seed, { graphs = defaultGraphs(fw, count) } = {}) {
   if (!FRAMEWORKS[fw]) throw new Error(`generate: unknown framework '${fw}'`);
   const r = rng(seed ^ { pytorch: 0x1111, onnx: 0x2222, tensorflow: 0x3333 }[fw]);
   const cases = [];

@@ -225,7 +225,7 @@ function inception(r, fw) {
     switch (kind) {
       case '1x1': y = net.conv(x, r.int(1, 6), 1, { stride: wrong ? 2 : 1, prefix: 'b1x1_' }); break;
       case '3x3': y = net.conv(x, r.int(1, 6), 3, { padding: wrong ? (net.valid() ?? 0) : net.same(3), prefix: 'b3x3_' }); break;
-      case '5x5': y = net.conv(x, r.int(1, 6), 5, { padding: wrong ? 1 : (fw === 'tensorflow' ? 'same' : 2), prefix: 'b5x5_' }); break;
+      case '5x5': y = net.conv(x, r.int(1, 6), 5, { padding: fw === 'tensorflow' ? (wrong ? 'valid' : 'same') : wrong ? 1 : 2, prefix: 'b5x5_' }); break;
       case 'pool':
         y = wrong ? net.pool(x, 'max_pool', 2) : net.pool(x, 'max_pool', 3, 1, fw === 'tensorflow' ? 'same' : 1);
         if (r.chance(0.5)) y = net.conv(y, r.int(1, 4), 1, { prefix: 'bpool_' });

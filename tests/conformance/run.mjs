@@ -5,7 +5,8 @@
 //                                  [--report-only onnx] [--category residual,unet] [--cli build/convscope]
 //
 // --count: chain and single-layer cases; --graphs: graph cases after them
-// (generate_graphs.mjs; default 30 % of --count, at least 300); --category
+// (generate_graphs.mjs; default 30 % of --count, at least 300; none yet for
+// tensorflow, whose tfjs runner builds no merges); --category
 // keeps only the cases of the categories named (for a look at one kind; the
 // minimum counts are then not enforced).
 //
@@ -26,7 +27,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { analyze, compareCase, loadVersions, pool, summarise } from './compare.mjs';
-import { generate } from './generate.mjs';
+import { defaultGraphs, generate } from './generate.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
@@ -88,7 +89,7 @@ for (const framework of only) {
   const outcomes = cases.map((c, i) => compareCase(framework, c, results.get(c.id), reports[i], versions, { texts: ran.texts !== false }));
   writeFileSync(join(out, `outcomes-${framework}.json`),
     JSON.stringify(cases.map((c, i) => ({ id: c.id, category: c.category, ...outcomes[i] })), null, 1));
-  const minimum = categories.length ? {} : { minCases: 1000, minChains: 200, minGraphs: 300 };
+  const minimum = categories.length ? {} : { minCases: 1000, minChains: 200, minGraphs: Math.min(300, defaultGraphs(framework, count)) };
   const s = summarise(framework, ran.version, cases, outcomes, { minCases: 0, minChains: 0, ...minimum, texts: ran.texts !== false });
   s.lines[0] += ` [${((Date.now() - started) / 1000).toFixed(1)} s]`;
   for (const note of ran.notes ?? []) s.lines.push(`  note: ${note}`);
