@@ -2,13 +2,15 @@
 // installed here and compared with `convscope analyze`.
 //
 //   node tests/conformance/run.mjs [--count 1100] [--graphs 330] [--seed 11] [--only pytorch,onnx]
-//                                  [--report-only onnx] [--category residual,unet] [--cli build/convscope]
+//                                  [--report-only onnx] [--category residual,unet] [--fixes 3] [--cli build/convscope]
 //
 // --count: chain and single-layer cases; --graphs: graph cases after them
 // (generate_graphs.mjs; default 30 % of --count, at least 300; none yet for
 // tensorflow, whose tfjs runner builds no merges); --category
 // keeps only the cases of the categories named (for a look at one kind; the
-// minimum counts are then not enforced).
+// minimum counts are then not enforced); --fixes: how many of ConvScope's
+// fixes for each failing graph case run in the framework too (default 3; 0
+// for none).
 //
 // PyTorch: Debian's python3-torch, run by /usr/bin/python3 (run_pytorch.py).
 // ONNX Runtime: npm onnxruntime-node, on models built by Debian's python3-onnx
@@ -43,6 +45,7 @@ if (process.argv.includes('--help')) {
 const count = Number(arg('count', '1100'));
 const graphs = arg('graphs', undefined);
 const categories = arg('category', '').split(',').filter(Boolean);
+const fixesPerCase = Number(arg('fixes', '3'));
 const seed = Number(arg('seed', '11'));
 const only = arg('only', 'pytorch,onnx').split(',');
 const reportOnly = arg('report-only', '').split(',').filter(Boolean);
@@ -71,6 +74,39 @@ const runners = {
   tensorflow: (casesFile) => JSON.parse(run(process.execPath, [join(here, 'run_tfjs.mjs'), casesFile], 'the tfjs runner')),
 };
 
+// The fixes ConvScope proposes for a failing graph (each verified by its own
+// re-analysis) are networks a user would run next: up to --fixes of them per
+// failing graph case run in the same framework and are compared like the
+// cases themselves.
+async function checkFixes(framework, cases, reports) {
+  const fixCases = [];
+  cases.forEach((c, i) => {
+    const r = reports[i];
+    if (!c.graph || r.malformed || r.ok || r.first_error === null) return;
+    (r.layers[r.first_error].fixes ?? []).slice(0, fixesPerCase).forEach((f, j) =>
+      fixCases.push({ id: `${c.id}-fix${j}`, category: c.category, graph: true, rank: c.rank, fix: f.summary,
+                      resolves_all: f.resolves_all, network: f.network }));
+  });
+  if (!fixCases.length) return { ok: true, lines: [] };
+  const file = join(out, `fixes-${framework}.json`);
+  writeFileSync(file, JSON.stringify(fixCases));
+  const ran = runners[framework](file);
+  const results = new Map(ran.results.map((r) => [r.id, r]));
+  const fixReports = await pool(fixCases, 2, (c) => analyze(cli, c.network));
+  const outcomes = fixCases.map((c, i) => compareCase(framework, c, results.get(c.id), fixReports[i], versions, { texts: ran.texts !== false }));
+  writeFileSync(join(out, `outcomes-fixes-${framework}.json`),
+    JSON.stringify(fixCases.map((c, i) => ({ id: c.id, fix: c.fix, ...outcomes[i] })), null, 1));
+  const resolving = fixCases.map((c, i) => i).filter((i) => fixCases[i].resolves_all);
+  const clean = resolving.filter((i) => !results.get(fixCases[i].id).error).length;
+  const agree = outcomes.filter((o) => o.verdict !== 'differ').length;
+  const lines = [`  fixes of the failing graphs: ${fixCases.length} fixed networks run, agreement ${(100 * agree / fixCases.length).toFixed(1)} % ` +
+    `(${agree} agree or under the version table, ${fixCases.length - agree} differ); ${framework} runs ${clean} of the ${resolving.length} that resolve everything without an error`];
+  outcomes.forEach((o, i) => {
+    if (o.verdict === 'differ') lines.push(`  DIFFER ${fixCases[i].id} [fix: ${fixCases[i].fix}]: ${o.why}`);
+  });
+  return { ok: agree === fixCases.length, lines: lines.slice(0, 26) };
+}
+
 let ok = true;
 const summary = [];
 for (const framework of only) {
@@ -91,6 +127,11 @@ for (const framework of only) {
     JSON.stringify(cases.map((c, i) => ({ id: c.id, category: c.category, ...outcomes[i] })), null, 1));
   const minimum = categories.length ? {} : { minCases: 1000, minChains: 200, minGraphs: Math.min(300, defaultGraphs(framework, count)) };
   const s = summarise(framework, ran.version, cases, outcomes, { minCases: 0, minChains: 0, ...minimum, texts: ran.texts !== false });
+  if (fixesPerCase > 0) {
+    const f = await checkFixes(framework, cases, reports);
+    s.lines.push(...f.lines);
+    s.ok = s.ok && f.ok;
+  }
   s.lines[0] += ` [${((Date.now() - started) / 1000).toFixed(1)} s]`;
   for (const note of ran.notes ?? []) s.lines.push(`  note: ${note}`);
   console.log(s.lines.join('\n'));
