@@ -386,7 +386,6 @@ function elementwise(r, fw) {
 
 function fitCase(r, fw) {
   const net = setup(r, fw, { lo: { 1: 6, 2: 5, 3: 4 } });
-  const c = channelsOf(net);
   // Two paths from the input whose sizes differ by positive, negative and odd amounts.
   const path = (prefix) => {
     const roll = r.next();
@@ -404,7 +403,6 @@ function fitCase(r, fw) {
   if (then < 0.45) net.add('concat', {}, r.chance(0.5) ? [ref, fitted] : [fitted, ref], 'cat');
   else if (then < 0.75) net.add('add', {}, [fitted, ref], 'add');
   else net.conv(fitted, r.int(1, 4), 1, { prefix: 'after' });
-  void c;
   return net.network();
 }
 
