@@ -103,12 +103,15 @@ export function adaptiveAvgPool(step, input) {
   return out;
 }
 
-/** Zero padding (sign +1) or cropping (sign -1) by [[top, bottom], [left, right]]. */
-export function padOrCrop(step, input, sign) {
+/**
+ * Zero padding or cropping by the report's pads [[top, bottom], [left, right]]:
+ * cells added before / after, negative for cells removed (as F.pad spells a crop).
+ */
+export function padOrCrop(step, input) {
   const [H, W, C] = step.inShape;
   const [OH, OW] = step.outShape;
-  const top = sign * step.pads[0][0];
-  const left = sign * step.pads[1][0];
+  const top = step.pads[0][0];
+  const left = step.pads[1][0];
   const out = output(OH * OW * C, true);
   for (let oy = 0; oy < OH; oy += 1) {
     const y = oy - top;

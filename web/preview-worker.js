@@ -373,6 +373,16 @@ function convOptions(step) {
   return o;
 }
 
+/**
+ * The kernels take padding >= 0 only. ONNX ConvTranspose's SAME padding is
+ * negative by the spec when the kernel is smaller than the stride (the
+ * output begins with a cell no input reaches): the JS convolution computes
+ * that one, from the report's pads as they are.
+ */
+function kernelPads(step) {
+  return step.pads.every(([begin, end]) => begin >= 0 && end >= 0);
+}
+
 function convSimd(mod, step, input, msg, useFilter) {
   const options = convOptions(step);
   const key = JSON.stringify([options, msg.seed, useFilter ? msg.filter : 'he']);
@@ -507,15 +517,15 @@ function runStep(mod, step, x, msg, plan) {
     case 'conv':
     case 'depthwise_conv':
     case 'conv_transpose':
-      if (mod && typeof mod.ConvOpHost === 'function') return { y: convSimd(mod, step, x, msg, useFilter), engine: 'simd', conv: true };
+      if (mod && typeof mod.ConvOpHost === 'function' && kernelPads(step)) return { y: convSimd(mod, step, x, msg, useFilter), engine: 'simd', conv: true };
       return { y: ops.convJs(step, x, convWeights(step, msg.seed, msg.filter, useFilter).weights), engine: 'js', conv: true };
     case 'max_pool': return poolStep(mod, step, x, () => ops.pool(step, x, 'max'));
     case 'avg_pool': return poolStep(mod, step, x, () => ops.pool(step, x, 'avg'));
     case 'global_max_pool': return poolStep(mod, step, x, () => ops.globalPool(step, x, 'max'));
     case 'global_avg_pool': return poolStep(mod, step, x, () => ops.globalPool(step, x, 'avg'));
     case 'adaptive_avg_pool': return { y: ops.adaptiveAvgPool(step, x) };
-    case 'zero_pad': return { y: ops.padOrCrop(step, x, 1) };
-    case 'crop': return { y: ops.padOrCrop(step, x, -1) };
+    case 'zero_pad':
+    case 'crop': return { y: ops.padOrCrop(step, x) };
     case 'upsample': return poolStep(mod, step, x, () => ops.upsampleNearest(step, x));
     case 'batch_norm': return { y: ops.batchNorm(step, x) };
     // Never in place: x is posted to the page (transferred) once this layer has read it.

@@ -208,9 +208,10 @@ export function createPreviews({ root, windowRoot, getSchema, onUi, endTyping, a
       custom ? h('option', { value: 'custom' }, 'Typed values') : null);
     filterSelect.value = custom ? 'custom' : ui.w0;
     const step = firstConvStep();
-    filterSelect.disabled = !step;
-    if (!step) {
-      filterNote.textContent = 'No convolution in this network.';
+    filterSelect.disabled = !step?.kernel;
+    if (!step?.kernel) {
+      // No kernel: the first convolution was refused before its sizes (the table says why).
+      filterNote.textContent = step ? `Layer ${step.index + 1} (${step.name}) is not computed: see the table.` : 'No convolution in this network.';
       gridDetails.hidden = true;
       return;
     }
@@ -517,6 +518,8 @@ export function createPreviews({ root, windowRoot, getSchema, onUi, endTyping, a
     const card = cardFor(msg.index);
     const [H, W, C] = msg.shape;
     card.el.classList.remove('is-stale');
+    // Where the map was computed ('simd' kernels or 'js'), for the tests and developer tools.
+    if (msg.index >= 0) card.el.dataset.engine = msg.engine || 'js';
     const time = card.head.querySelector('[data-role="time"]');
     if (time && typeof msg.ms === 'number' && msg.index >= 0) time.textContent = ms(msg.ms);
     const name = msg.index < 0 ? 'input' : plan.steps[msg.index]?.name || `layer ${msg.index + 1}`;

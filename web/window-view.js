@@ -5,8 +5,9 @@
 // drawn as in Dumoulin & Visin's conv_arithmetic animations and ezyang's
 // convolution visualizer. A layer with no output (size 0 or negative) shows
 // its one attempted window hanging over the edge of the padded input.
-// All geometry comes from windowAxis() in preview-plan.js; values from the
-// preview worker's results. Canvas only (a 224x224 map is 50k cells).
+// All geometry comes from the report (each layer's `geometry`), through
+// windowAxis() in preview-plan.js; values from the preview worker's results.
+// Canvas only (a 224x224 map is 50k cells).
 import { h, fill } from './dom.js';
 import { windowAxis } from './preview-plan.js';
 import { viridisRgb } from './colormap.js';
@@ -460,8 +461,8 @@ export function createWindowView(root, { onSelect }) {
       ctx.strokeRect(x0 + 0.75, y0 + 0.75, x1 - x0 - 1.5, y1 - y0 - 1.5);
       ctx.setLineDash([]);
     };
-    const spanY = ay.transposed ? [0, (step.inShape[0] - 1) * step.stride[0] + 1] : [0, step.inShape[0]];
-    const spanX = ax.transposed ? [0, (step.inShape[1] - 1) * step.stride[1] + 1] : [0, step.inShape[1]];
+    const spanY = [0, ay.span];
+    const spanX = [0, ax.span];
     edge(spanY[0] - ay.padBefore, spanY[1] + ay.padAfter, spanX[0] - ax.padBefore, spanX[1] + ax.padAfter, [4, 3], colors.muted);
     edge(spanY[0], spanY[1], spanX[0], spanX[1], [], colors.text);
     const fy0 = (clamp(taps[0][0], r0, r0 + nr) - r0) * cell;
@@ -513,8 +514,7 @@ export function createWindowView(root, { onSelect }) {
       outputVoid.hidden = false;
       const need = axes.map((a, i) => ({ a, i })).filter(({ a }) => a.out <= 0).map(({ a, i }) => {
         const have = a.transposed ? a.inSize : a.inSize + a.padBefore + a.padAfter;
-        const ke = (a.k - 1) * a.d + 1;
-        return `${i === 0 ? 'H' : 'W'}: the window spans ${ke} cell${ke === 1 ? '' : 's'}, the padded input has ${have} → ${minus(a.out)} output${a.out === 1 ? '' : 's'}`;
+        return `${i === 0 ? 'H' : 'W'}: the window spans ${a.ke} cell${a.ke === 1 ? '' : 's'}, the padded input has ${have} → ${minus(a.out)} output${a.out === 1 ? '' : 's'}`;
       });
       fill(outputVoid,
         h('p', { class: 'fm-void-title' }, h('span', { 'aria-hidden': 'true' }, '✕ '), step.formula ? `No output: ${step.formula}` : 'No output'),

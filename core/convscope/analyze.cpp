@@ -3,13 +3,10 @@
 #include <algorithm>
 
 #include "convscope/checked.hpp"
-#include "convscope/fixes.hpp"
 #include "convscope/layer_rules.hpp"
 #include "convscope/layer_types.hpp"
 #include "convscope/merge_rules.hpp"
 #include "convscope/branch_trace.hpp"
-#include "convscope/valid_input.hpp"
-#include "convscope/min_input.hpp"
 
 namespace convscope {
 
@@ -85,7 +82,7 @@ bool is_chain(const Network& net) {
   return true;
 }
 
-Report analyze(const Network& net, const AnalyzeOptions& options) {
+Report propagate(const Network& net, bool explain) {
   Report rep;
   rep.framework = net.framework;
   rep.layers.resize(net.layers.size());
@@ -123,7 +120,15 @@ Report analyze(const Network& net, const AnalyzeOptions& options) {
     if (r.status == Status::error) rep.errors.push_back(i);
   }
   if (!rep.errors.empty()) rep.first_error = rep.errors[0];
-  if (options.explain) warn_early_collapse(net, rep);
+  {
+    std::vector<bool> read(net.layers.size(), false);
+    for (const LayerReport& r : rep.layers)
+      for (int32_t k : r.inputs)
+        if (k != kNetworkInput) read[static_cast<size_t>(k)] = true;
+    for (size_t i = 0; i < read.size(); ++i)
+      if (!read[i]) rep.outputs.push_back(i);
+  }
+  if (explain) warn_early_collapse(net, rep);
 
   rep.ok = !rep.first_error;
   if (rep.ok) rep.output = net.layers.empty() ? net.input : *rep.layers.back().output;
@@ -140,15 +145,9 @@ Report analyze(const Network& net, const AnalyzeOptions& options) {
     if (macs_known) rep.total_macs = macs;
   }
   checked::clear_overflow();
-
-  if (options.min_input) {
-    find_valid_input(net, rep);
-    find_min_input(net, rep);
-  }
-  if (options.explain)
+  if (explain)
     for (size_t e : rep.errors)
       if (rep.layers[e].failure && is_merge(net.layers[e].type)) trace_branches(net, rep, e);
-  if (options.fixes && rep.first_error) propose_fixes(net, rep, options.max_fixes);
   return rep;
 }
 

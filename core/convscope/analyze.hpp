@@ -110,6 +110,7 @@ struct Report {
   bool ok = true;
   std::optional<size_t> first_error;
   std::vector<size_t> errors;  // every failing layer, in order (first_error is errors[0])
+  std::vector<size_t> outputs;  // the layers no other layer reads: the network's outputs, in order
   ValidInput valid_input;
   std::optional<Shape> min_input;  // spatial sizes only
   std::string min_input_note;
@@ -127,7 +128,15 @@ struct AnalyzeOptions {
   bool explain = true;
 };
 
+// Everything: propagation, then valid and minimum inputs and verified fixes
+// as the options ask (diagnose.cpp).
 Report analyze(const Network& net, const AnalyzeOptions& options = {});
+
+// Propagation alone (analyze.cpp): every layer's shapes, diagnosis and
+// framework texts, params, MACs, receptive fields; with `explain`, also the
+// warnings that look across layers and the branch trace of failing merges.
+// What the advisers call to verify a proposal.
+Report propagate(const Network& net, bool explain);
 
 // Every layer reads the one before it (no `inputs`, no merges).
 bool is_chain(const Network& net);

@@ -529,9 +529,8 @@ void propose_fixes(const Network& net, Report& rep, size_t max_fixes) {
   std::vector<Candidate> candidates = Generator(net, rep).run();
 
   std::vector<Fix> complete, partial;
-  const AnalyzeOptions quick{false, false, 0, false};
   for (Candidate& c : candidates) {
-    const Report after = analyze(c.net, quick);
+    const Report after = propagate(c.net, false);
     Fix fix{c.summary, after.ok, c.net, std::nullopt};
     if (c.fixed_index) fix.output = after.layers[*c.fixed_index].output;
     if (after.ok) {

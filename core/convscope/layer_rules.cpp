@@ -5,6 +5,8 @@
 
 #include "convscope/checked.hpp"
 #include "convscope/limits.hpp"
+#include "convscope/receptive_field.hpp"
+#include "convscope/tf_text.hpp"
 
 namespace convscope {
 
@@ -14,10 +16,6 @@ using std::to_string;
 
 namespace {
 
-bool is_window_op(LayerType t) {
-  return t == LayerType::conv || t == LayerType::depthwise_conv || t == LayerType::max_pool ||
-         t == LayerType::avg_pool;
-}
 bool is_pool(LayerType t) { return t == LayerType::max_pool || t == LayerType::avg_pool; }
 bool is_spatial(LayerType t) {
   return t != LayerType::flatten && t != LayerType::dense && t != LayerType::relu &&
@@ -117,92 +115,6 @@ int64_t product(const Sizes& v, size_t from = 0) {
 }
 
 std::vector<int64_t> to_vector(const AxisSizes& v) { return {v.begin(), v.end()}; }
-
-// ---- TensorFlow graph-mode node summaries ----------------------------------
-
-std::string tf_list4(const Ctx& c, const std::vector<int64_t>& v) {
-  std::string s = "[1";
-  for (int64_t x : v) s += ", " + to_string(x);
-  (void)c;
-  return s + ", 1]";
-}
-
-// "Placeholder" for the model input, else the node the previous layer ends in.
-std::string tf_input_node(const Ctx& c) {
-  if (!c.in.previous) return "Placeholder";
-  return tf_output_node(c.in.net.layers[*c.in.previous], c.sr);
-}
-
-std::string tf_data_format(size_t sr) { return sr == 3 ? "NDHWC" : "NHWC"; }
-
-// The quoted node of TF's "Negative dimension size ... for '{node}'" text, as
-// tf.keras 2 builds it (Conv1D runs as a Conv2D on an expanded axis).
-std::string tf_node(const Ctx& c, const std::vector<int64_t>& pads_flat) {
-  const Layer& l = c.layer;
-  const bool d3 = c.sr == 3;
-  std::vector<int64_t> stride = l.stride, dilation = l.dilation, kernel = l.kernel;
-  if (c.sr == 1) {  // Keras Conv1D / pooling1d expand to 2-D with a leading 1
-    stride.insert(stride.begin(), 1);
-    dilation.insert(dilation.begin(), 1);
-    kernel.insert(kernel.begin(), 1);
-  }
-  std::string padding = l.padding.mode == PadMode::same ? "SAME"
-                        : l.padding.mode == PadMode::explicit_pads && !pads_flat.empty() ? "EXPLICIT"
-                                                                                       : "VALID";
-  std::string explicit_paddings = "[]";
-  if (padding == "EXPLICIT") {
-    explicit_paddings = "[0, 0";
-    for (int64_t p : pads_flat) explicit_paddings += ", " + to_string(p);
-    explicit_paddings += ", 0, 0]";
-  }
-  const std::string df = "data_format=\"" + tf_data_format(c.sr) + "\"";
-  const std::string strides = "strides=" + tf_list4(c, stride);
-  const std::string pad = "padding=\"" + padding + "\"";
-  std::string op, node, inputs;
-  if (l.type == LayerType::conv) {
-    op = d3 ? "Conv3D" : "Conv2D";
-    node = l.name + (c.sr == 1 ? "/conv1d" : d3 ? "/Conv3D" : "/Conv2D");
-    std::string attrs = "T=DT_FLOAT, " + df + ", dilations=" + tf_list4(c, dilation) +
-                        (d3 ? "" : ", explicit_paddings=" + explicit_paddings) + ", " + pad +
-                        ", " + strides + (d3 ? "" : ", use_cudnn_on_gpu=true");
-    return "{{node " + node + "}} = " + op + "[" + attrs + "](" + tf_input_node(c) + ", " +
-           node + "/ReadVariableOp)";
-  }
-  if (l.type == LayerType::depthwise_conv) {
-    node = l.name + "/depthwise";
-    std::string attrs = "T=DT_FLOAT, " + df + ", dilations=" + tf_list4(c, dilation) +
-                        ", explicit_paddings=" + explicit_paddings + ", " + pad + ", " + strides;
-    return "{{node " + node + "}} = DepthwiseConv2dNative[" + attrs + "](" +
-           tf_input_node(c) + ", " + node + "/ReadVariableOp)";
-  }
-  const bool max = l.type == LayerType::max_pool;
-  op = std::string(max ? "MaxPool" : "AvgPool") + (d3 ? "3D" : "");
-  node = l.name + "/" + op;
-  std::string attrs = "T=DT_FLOAT, " + df + (max && !d3 ? ", explicit_paddings=[]" : "") +
-                      ", ksize=" + tf_list4(c, kernel) + ", " + pad + ", " + strides;
-  return "{{node " + node + "}} = " + op + "[" + attrs + "](" + tf_input_node(c) + ")";
-}
-
-// The shapes TF lists after the node: input (batch unknown) and filter.
-std::string tf_shapes(const Ctx& c) {
-  Shape input = c.in.shape;
-  const Layer& l = c.layer;
-  if (c.sr == 1) input.insert(input.begin() + 1, 1);
-  std::string s = conventions::tf_shape(input, true);
-  if (l.type == LayerType::conv || l.type == LayerType::depthwise_conv) {
-    Shape filter = l.kernel;
-    if (c.sr == 1) filter.insert(filter.begin(), 1);
-    if (l.type == LayerType::conv) {
-      filter.push_back(c.channels / std::max<int64_t>(l.groups, 1));
-      filter.push_back(l.filters);
-    } else {
-      filter.push_back(c.channels);
-      filter.push_back(l.depth_multiplier);
-    }
-    s += ", " + conventions::tf_shape(filter, false);
-  }
-  return s;
-}
 
 // ---- Window ops: conv, depthwise conv, pooling ------------------------------
 
@@ -512,8 +424,8 @@ void window_op(const Ctx& c, LayerReport& r) {
     v.push_back({"in", to_string(w.padded)});
     v.push_back({"stride", to_string(w.stride)});
     if (c.fw == Framework::tensorflow) {
-      v.push_back({"node", tf_node(c, l.padding.mode == PadMode::explicit_pads ? flat : std::vector<int64_t>{})});
-      v.push_back({"shapes", tf_shapes(c)});
+      v.push_back({"node", tf_text::node_summary(c.in.net, l, c.in.previous, l.padding.mode == PadMode::explicit_pads ? flat : std::vector<int64_t>{})});
+      v.push_back({"shapes", tf_text::input_shapes(l, c.in.shape, c.channels, c.sr)});
       std::vector<int64_t> kernel_shape = l.kernel;
       kernel_shape.push_back(l.type == LayerType::depthwise_conv ? c.channels : c.channels / l.groups);
       kernel_shape.push_back(l.type == LayerType::depthwise_conv ? l.depth_multiplier : l.filters);
@@ -841,44 +753,6 @@ void elementwise_op(const Ctx& c, LayerReport& r) {
   }
 }
 
-// ---- Receptive field (Araujo et al., Distill 2019) ----------------------------
-
-std::optional<ReceptiveField> receptive_field(const Ctx& c, const LayerReport& r) {
-  const Layer& l = c.layer;
-  const auto& rf = c.in.receptive_field;
-  if (!rf) return std::nullopt;
-  switch (l.type) {
-    case LayerType::relu:
-    case LayerType::activation:
-    case LayerType::batch_norm:
-    case LayerType::dropout:
-      return rf;
-    case LayerType::zero_pad:
-    case LayerType::crop: {
-      ReceptiveField out = *rf;
-      for (size_t i = 0; i < c.sr; ++i) {
-        const int64_t shift = l.type == LayerType::zero_pad ? -l.padding.pairs[i].first
-                                                            : l.cropping.pairs[i].first;
-        out.start_x2[i] = checked::add(out.start_x2[i], checked::mul(2 * shift, rf->jump[i]));
-      }
-      return out;
-    }
-    default:
-      break;
-  }
-  if (!is_window_op(l.type) || r.axes.size() != c.sr) return std::nullopt;
-  ReceptiveField out = *rf;
-  for (size_t i = 0; i < c.sr; ++i) {
-    const shape::WindowSize& w = r.axes[i];
-    out.size[i] = checked::add(rf->size[i], checked::mul(w.k_eff - 1, rf->jump[i]));
-    out.jump[i] = checked::mul(rf->jump[i], w.stride);
-    // centre of the first window: (k_eff - 1) / 2 - pad_begin, in input units.
-    out.start_x2[i] = checked::add(rf->start_x2[i],
-                                   checked::mul(w.k_eff - 1 - 2 * w.pads.begin, rf->jump[i]));
-  }
-  return out;
-}
-
 void check_dimension_limit(const Ctx& c, LayerReport& r) {
   if (!r.output) return;
   for (int64_t d : *r.output) {
@@ -947,23 +821,6 @@ shape::WindowSize axis_size(Framework fw, const Layer& l, size_t i, int64_t in) 
   return fw == Framework::tensorflow ? shape::tensorflow_window_size(w) : shape::window_size(w);
 }
 
-std::string tf_output_node(const Layer& layer, size_t spatial_rank) {
-  const bool d3 = spatial_rank == 3;
-  switch (layer.type) {
-    case LayerType::conv:
-    case LayerType::depthwise_conv:
-    case LayerType::conv_transpose:
-    case LayerType::dense:
-      return layer.name + (layer.bias ? "/BiasAdd" : layer.type == LayerType::dense ? "/MatMul" : "/Conv2D");
-    case LayerType::max_pool: return layer.name + (d3 ? "/MaxPool3D" : "/MaxPool");
-    case LayerType::avg_pool: return layer.name + (d3 ? "/AvgPool3D" : "/AvgPool");
-    case LayerType::relu: return layer.name + "/Relu";
-    case LayerType::batch_norm: return layer.name + "/FusedBatchNormV3";
-    case LayerType::flatten: return layer.name + "/Reshape";
-    default: return layer.name + "/Identity";
-  }
-}
-
 void apply_layer(const LayerInput& in, LayerReport& r) {
   const Layer& l = in.net.layers[in.index];
   Ctx c{in, l, in.net.framework, in.shape.size(), in.net.spatial_rank(), 0, 0};
@@ -1021,7 +878,7 @@ void apply_layer(const LayerInput& in, LayerReport& r) {
     }
     check_dimension_limit(c, r);
     if (r.status != Status::error) {
-      r.receptive_field = receptive_field(c, r);
+      r.receptive_field = receptive_field_after(l, c.in.receptive_field, r, c.sr);
       if (checked::overflowed()) r.receptive_field.reset();  // too large to be meaningful
       if (!r.warnings.empty()) r.status = Status::warning;
     }

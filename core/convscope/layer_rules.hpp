@@ -31,7 +31,4 @@ void apply_layer(const LayerInput& in, LayerReport& r);
 // raises checked::overflowed().
 shape::WindowSize axis_size(Framework fw, const Layer& layer, size_t i, int64_t in);
 
-// The TensorFlow graph node that a layer's output comes from.
-std::string tf_output_node(const Layer& layer, size_t spatial_rank);
-
 }  // namespace convscope

@@ -5,6 +5,7 @@
 #include "convscope/checked.hpp"
 #include "convscope/conventions.hpp"
 #include "convscope/layer_types.hpp"
+#include "convscope/receptive_field.hpp"
 
 namespace convscope {
 
@@ -253,12 +254,14 @@ void merge_receptive_field(const MergeInput& in, LayerReport& r) {
     }
     if (!best || (*rf)->size[0] > best->size[0]) best = &**rf;
   }
-  if (!best || !all_known || r.output->size() != sr + 2) return;
-  r.receptive_field = *best;
-  if (in.net.layers[in.index].type == LayerType::resize_to) {
-    r.receptive_field.reset();
+  const Layer& l = in.net.layers[in.index];
+  if (type_info(l.type).rule == RuleKind::match) {
+    // The tensor's field, shifted by the crop or pad (none through a resize).
+    r.receptive_field = receptive_field_after(l, *in.receptive_fields[0], r, sr);
     return;
   }
+  if (!best || !all_known || r.output->size() != sr + 2) return;
+  r.receptive_field = *best;
   if (is_merge(in.net.layers[in.index].type)) {
     for (const auto* rf : in.receptive_fields)
       for (size_t a = 0; a < sr; ++a)

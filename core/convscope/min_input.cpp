@@ -76,7 +76,6 @@ std::optional<Shape> search_for_dense(const Network& net, const Shape& start) {
   const size_t sr = start.size();
   const size_t layers = std::max<size_t>(net.layers.size(), 1);
   size_t evaluations = std::max<size_t>(64, 300000 / layers);
-  AnalyzeOptions quick{false, false, 0, false};
   for (int64_t total = 1; evaluations > 0 && total < 4096; ++total) {
     // Every split of `total` extra cells over the axes.
     std::vector<int64_t> extra(sr, 0);
@@ -91,7 +90,7 @@ std::optional<Shape> search_for_dense(const Network& net, const Shape& start) {
       // Every candidate counts against the budget, in range or not, so the
       // search is bounded even when the start is near the dimension limit.
       if (evaluations-- == 0) return std::nullopt;
-      if (in_range && analyze(with_spatial_input(net, candidate), quick).ok) return candidate;
+      if (in_range && propagate(with_spatial_input(net, candidate), false).ok) return candidate;
       // next composition of `total` into sr parts
       size_t k = sr - 1;
       while (k > 0 && extra[k - 1] == 0) --k;
@@ -181,8 +180,7 @@ void find_min_input(const Network& net, Report& rep) {
     rep.min_input = min;
     return;
   }
-  const AnalyzeOptions quick{false, false, 0, false};
-  const Report check = analyze(with_spatial_input(net, min), quick);
+  const Report check = propagate(with_spatial_input(net, min), false);
   if (check.ok) {
     rep.min_input = min;
     return;
@@ -194,7 +192,7 @@ void find_min_input(const Network& net, Report& rep) {
     // (Much larger: striding and pooling floor away a few extra cells.)
     Shape larger = min;
     for (int64_t& d : larger) d = std::min<int64_t>(d * 4 + 64, limits::max_dimension);
-    const Report bigger = analyze(with_spatial_input(net, larger), quick);
+    const Report bigger = propagate(with_spatial_input(net, larger), false);
     const LayerReport& same_layer = bigger.layers[failing.index];
     if (same_layer.input && failing.input && same_layer.input->back() == failing.input->back()) {
       rep.min_input_note = "no input size gives " + failing.name + " the in_features it declares (what reaches it "

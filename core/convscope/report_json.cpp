@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "convscope/geometry.hpp"
 #include "convscope/network_json.hpp"
 
 namespace convscope {
@@ -105,6 +106,7 @@ Value layer_value(const LayerReport& r, const Network& net) {
   o.push_back({"macs", optional_int(r.macs)});
   o.push_back({"receptive_field", receptive_field_value(r.receptive_field)});
   o.push_back({"trace", r.trace ? trace_value(*r.trace, net) : Value()});
+  o.push_back({"geometry", geometry::to_json(geometry::resolve(net.layers[r.index], r))});
   return Value(std::move(o));
 }
 
@@ -151,6 +153,10 @@ json::Value report_to_json(const Report& report, const Network& net) {
   json::Array layers;
   for (const LayerReport& r : report.layers) layers.push_back(layer_value(r, net));
   o.push_back({"layers", Value(std::move(layers))});
+  json::Array outputs;
+  for (size_t k : report.outputs)
+    outputs.push_back(Value(json::Object{{"name", Value(net.layers[k].name)}, {"shape", shape_value(report.layers[k].output)}}));
+  o.push_back({"outputs", Value(std::move(outputs))});
   o.push_back({"totals", Value(json::Object{{"params", optional_int(report.total_params)},
                                             {"macs", optional_int(report.total_macs)},
                                             {"output", shape_value(report.output)}})});
@@ -280,6 +286,11 @@ std::string report_table(const Report& report, const Network& net) {
   out += "Total params: " + optional_text(report.total_params) + "\n";
   out += "Total MACs:   " + optional_text(report.total_macs) + "\n";
   out += "Output:       " + shape_text(report.output) + "\n";
+  if (report.outputs.size() > 1) {
+    out += "Outputs:     ";
+    for (size_t k : report.outputs) out += " " + report.layers[k].name + " " + shape_text(report.layers[k].output);
+    out += "\n";
+  }
   if (report.first_error)
     out += "First error:  layer " + to_string(*report.first_error) + " (" +
            report.layers[*report.first_error].name + ")\n";

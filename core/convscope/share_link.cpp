@@ -7,11 +7,9 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
-#include <iomanip>
-#include <locale>
+#include <cstdio>
 #include <optional>
 #include <set>
-#include <sstream>
 #include <string_view>
 
 #include "convscope/layer_types.hpp"
@@ -309,13 +307,24 @@ Value axes_value(Array axes) {
   return axes.size() == 1 && !axes[0].is_array() ? axes[0] : Value(std::move(axes));
 }
 
-// Locale-independent: a host that called setlocale() must not turn "0.5" into 0.
+// Locale-independent (a host that called setlocale() must not turn "0.5"
+// into 0): the JSON reader's number parsing, which handles the C locale's
+// decimal point. Not iostreams: they pull ~40 KB of locale code into the
+// first-view module.
 double decimal_to_double(std::string_view s) {
-  std::istringstream in{std::string(s)};
-  in.imbue(std::locale::classic());
-  double d = 0;
-  in >> d;
-  return d;
+  json::Value v;
+  json::ParseError e;
+  return json::parse(std::string(s), v, e) && v.is_number() ? v.as_double() : 0.0;
+}
+
+// printf's %.*f with '.' whatever LC_NUMERIC says.
+std::string fixed_decimal(double x, int places) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", places, x);
+  std::string text = buf;
+  for (char& c : text)
+    if (!is_digit(c) && c != '-') c = '.';
+  return text;
 }
 
 // Plenty for a rate, and a bound the encoder can always meet (see encode_rate).
@@ -590,11 +599,9 @@ class LayerDecoder {
     return true;
   }
   for (int places = 1; places <= static_cast<int>(kMaxRateDecimals); ++places) {
-    std::ostringstream text;
-    text.imbue(std::locale::classic());
-    text << std::fixed << std::setprecision(places) << x;
-    if (decimal_to_double(text.str()) == x) {
-      out += text.str();
+    const std::string text = fixed_decimal(x, places);
+    if (decimal_to_double(text) == x) {
+      out += text;
       return true;
     }
   }

@@ -48,7 +48,7 @@ const CATALOGUE = [
   { hash: `${base}&l=conv:4:k-1`, expect: 'banner' },
   { hash: `${base}&l=conv:4:k3;;relu`, expect: 'banner' },
   { hash: `${base}&l=conv:4:k1e5`, expect: 'banner' },
-  { hash: 'v=2&fw=pytorch&in=1x3x8x8&l=relu', expect: 'banner' },
+  { hash: 'v=3&fw=pytorch&in=1x3x8x8&l=relu', expect: 'banner' },
   { hash: '%', expect: 'banner' },
   { hash: '&&&&&&', expect: 'banner' },
   { hash: `${base}&l=relu&__proto__=1&constructor=x&prototype=y`, expect: 'banner' },

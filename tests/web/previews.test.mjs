@@ -255,6 +255,78 @@ test('the sliding window shows dilation gaps and a transposed conv\'s inserted z
   await close();
 });
 
+test('a ceil-mode pool and a TensorFlow \'same\' stride-2 conv: the kernels compute the report\'s shapes from its geometry', { timeout: TEST_TIMEOUT }, async () => {
+  const cardOf = (page, index) => page.locator(`#fm-list .fm-layer[data-index="${index}"]`);
+  const endOfOutput = async (page) => {
+    const out = page.locator('#window-output');
+    await out.focus();
+    await page.keyboard.press('End');
+  };
+  // PyTorch: 14 -> ceil((14 - 3) / 2) + 1 = 7 (the last window overhangs the input by one cell);
+  // 7 + 1 + 1 -> ceil((9 - 2) / 2) + 1 = 5, whose last window would start at 8 >= 7 + 1: dropped, 4.
+  const pools = {
+    framework: 'pytorch', input: [1, 3, 14, 14],
+    layers: [
+      { type: 'max_pool', name: 'ceil_max', kernel: 3, stride: 2, ceil_mode: true },
+      { type: 'avg_pool', name: 'ceil_avg', kernel: 2, stride: 2, padding: 1, ceil_mode: true, count_include_pad: true },
+    ],
+  };
+  const first = await newPage(env);
+  await openApp(env, first.page, await linkFor(pools, [['win', '1']]));
+  await previewsDone(first.page);
+  assert.equal(await cardOf(first.page, 0).locator('.fm-shape').innerText(), '7×7×3');
+  assert.equal(await cardOf(first.page, 1).locator('.fm-shape').innerText(), '4×4×3');
+  for (const i of [0, 1]) {
+    assert.equal(await cardOf(first.page, i).getAttribute('data-engine'), 'simd', `layer ${i + 1}: the SIMD pooling kernel agreed with the report`);
+    assert.equal(await cardOf(first.page, i).locator('canvas.fm-thumb').count(), 3, `layer ${i + 1}: three maps`);
+  }
+  const figure = first.page.locator('#window-figure');
+  await endOfOutput(first.page);
+  assert.equal(await figure.getAttribute('data-out'), '6,6');
+  assert.equal(await figure.getAttribute('data-rows'), '12,13,14', 'ceil mode\'s extra window');
+  assert.match(await first.page.locator('#window-readout').innerText(), /rows 12…14 \(14 outside the padded input\)/);
+  assert.match(await first.page.locator('#window-desc').innerText(), /ceil mode/);
+  await first.page.locator('#window-layer').selectOption('1');
+  await first.page.waitForFunction(() => document.querySelector('#window-figure').dataset.layer === '1');
+  await endOfOutput(first.page);
+  assert.equal(await figure.getAttribute('data-out'), '3,3');
+  assert.equal(await figure.getAttribute('data-rows'), '5,6', 'the last kept window; the one starting in the padding is gone');
+
+  // TensorFlow SAME, stride 2: 15 -> 8 with padding 1 + 1; 16 -> 8 with 0 + 1 (the odd cell at the end).
+  const same = {
+    framework: 'tensorflow', input: [1, 15, 16, 3],
+    layers: [{ type: 'conv', name: 'down', filters: 4, kernel: 3, stride: 2, padding: 'same' }, { type: 'relu' }],
+  };
+  const second = await newPage(env);
+  await openApp(env, second.page, await linkFor(same, [['w0', 'identity']]));
+  await previewsDone(second.page);
+  assert.equal(await cardOf(second.page, 0).locator('.fm-shape').innerText(), '8×8×4');
+  // The identity filter copies input channel 0 from the window's centre, (2 * oy - 1 + 1, 2 * ox - 0 + 1):
+  // output column 0 is input column 1 (no padding before W), output row 0 is input row 0 (one before H).
+  const input = (y, x) => hoverValue(second.page, -1, 0, (x + 0.5) / 16, (y + 0.5) / 15);
+  const output = (y, x) => hoverValue(second.page, 0, 0, (x + 0.5) / 8, (y + 0.5) / 8);
+  const [in00, in01, in014, in015] = [await input(0, 0), await input(0, 1), await input(0, 14), await input(0, 15)];
+  assert.notEqual(in00, in01, 'neighbouring input cells differ, so a shifted window would show');
+  assert.notEqual(in014, in015);
+  assert.equal(await output(0, 0), in01, 'output (0, 0) is input (0, 1)');
+  assert.equal(await output(0, 7), in015, 'output (0, 7) is input (0, 15): the odd padding cell is at the end');
+  assert.equal(await cardOf(second.page, 0).getAttribute('data-engine'), 'simd', 'the conv kernel computed the reported 8×8');
+  assert.equal(await cardOf(second.page, 0).locator('canvas.fm-thumb').count(), 4);
+  const figure2 = second.page.locator('#window-figure');
+  assert.equal(await figure2.getAttribute('data-layer'), '0');
+  const out = second.page.locator('#window-output');
+  await out.focus();
+  await second.page.keyboard.press('Home');
+  assert.equal(await figure2.getAttribute('data-rows'), '-1,0,1', 'H: one padding cell before');
+  assert.equal(await figure2.getAttribute('data-cols'), '0,1,2', 'W: none before');
+  await second.page.keyboard.press('End');
+  assert.equal(await figure2.getAttribute('data-rows'), '13,14,15');
+  assert.equal(await figure2.getAttribute('data-cols'), '14,15,16');
+  assert.match(await second.page.locator('#window-readout').innerText(), /rows 13…15 \(15 padding\) · columns 14…16 \(16 padding\)/);
+  for (const p of [first, second]) await assertClean(p.page, p.problems);
+  await Promise.all([first.close(), second.close()]);
+});
+
 test('weights are reproduced from the link: same seed and filter give the same pixels after a reload', { timeout: TEST_TIMEOUT }, async () => {
   const network = {
     framework: 'tensorflow', input: [1, 24, 24, 3],
