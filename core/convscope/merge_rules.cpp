@@ -186,7 +186,10 @@ void elementwise_rule(const MergeInput& in, LayerReport& r) {
               // element_wise_ops.h of ONNX Runtime 1.31: Init at line 563, Append at 583.
               {"ort_broadcast_at", later_axis_above_one ? "583 void onnxruntime::BroadcastIterator::Append"
                                                         : "563 void onnxruntime::BroadcastIterator::Init"}};
-    const std::string left = k == 1 ? input_name(net, r, 0) : "the sum of the inputs before it";
+    const std::string left = k == 1 ? input_name(net, r, 0)
+                                    : std::string(l.type == LayerType::add || l.type == LayerType::average
+                                                      ? "the sum of the inputs before it"
+                                                      : "the result of the inputs before it");
     return fail(net, r, Failure::broadcast_mismatch,
                 label + " differs: " + left + " has " + to_string(b.size_a) + ", " + input_name(net, r, k) +
                     " has " + to_string(b.size_b) + " (" + shape_text(acc) + " vs " + shape_text(other) +
