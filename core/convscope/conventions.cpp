@@ -271,7 +271,7 @@ const Template kTemplates[] = {
      "Input {tensor} has rank {other_rank} != {ref_rank}"},
     {Framework::pytorch, Failure::concat_axis, "PyTorch",
      "Dimension out of range (expected to be in range of [-{rank}, {rank_max}], but got {axis})"},
-    // ONNX Concat inference (RUN, ONNX Runtime 1.31.1 at load): no numbers.
+    // onnx/defs/tensor/defs.cc Concat's shape inference (ranks are known at load, even with dynamic sizes).
     {Framework::onnx, Failure::concat_axis, "ONNX Runtime (loading)",
      "Node ({name}) Op (Concat) [ShapeInferenceError] axis must be in [-rank, rank-1]."},
     // -- element-wise: PyTorch aten/src/ATen/ExpandUtils.cpp infer_size_impl (the

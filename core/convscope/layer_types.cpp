@@ -55,7 +55,9 @@ const std::vector<LayerTypeInfo>& layer_types() {
        RuleKind::elementwise, 2, 2, {}, {}},
       {LayerType::multiply, "multiply", "Multiply (gate)", "torch.mul", "Multiply", "multiply", "Mul",
        RuleKind::elementwise, 2, kMany, {}, {}},
-      {LayerType::average, "average", "Average", "torch.mean(torch.stack)", "Average", "average", "Mean",
+      // PyTorch: the broadcasting fold (a + b + ...) / n that the rule and its texts
+      // follow; torch.stack(...).mean(0) would need equal sizes and word it otherwise.
+      {LayerType::average, "average", "Average", "sum(xs) / len(xs)", "Average", "average", "Mean",
        RuleKind::elementwise, 2, kMany, {}, {}},
       {LayerType::maximum, "maximum", "Maximum", "torch.maximum", "Maximum", "maximum", "Max",
        RuleKind::elementwise, 2, kMany, {}, {}},

@@ -47,13 +47,39 @@ std::string keras_shape_list(const LayerReport& r) {
 
 // ---- concat ---------------------------------------------------------------------
 
+// ONNX with dynamic input sizes: ONNX shape inference knows every rank while
+// the model loads but not the spatial sizes, so a later input of another
+// rank is refused at load before ONNX Runtime's kernel could meet the size
+// mismatch of input k on spatial axis d: that text replaces the kernel's.
+void dynamic_rank_text(const Network& net, LayerReport& r, size_t k, size_t d) {
+  const size_t rank = r.arriving[0]->size();
+  if (net.framework != Framework::onnx || d == 0 || d == conventions::channel_axis(net.framework, rank)) return;
+  for (size_t k2 = k + 1; k2 < r.arriving.size(); ++k2) {
+    if (r.arriving[k2]->size() == rank) continue;
+    const auto rank_texts = conventions::error_texts(
+        net.framework, Failure::concat_rank,
+        {{"ref_rank", to_string(rank)}, {"other_rank", to_string(r.arriving[k2]->size())},
+         {"keras_shapes", keras_shape_list(r)}, {"name", net.layers[r.index].name}, {"tensor", to_string(k2)}});
+    for (auto& t : r.framework_errors)
+      if (t.source.find("running") != std::string::npos && !rank_texts.empty())
+        t = {"ONNX Runtime (loading a model with dynamic input shapes: the ranks are known, input " + to_string(k2) +
+                 "'s differs)",
+             rank_texts[0].text};
+    return;
+  }
+}
+
 void concat_rule(const MergeInput& in, LayerReport& r) {
   const Network& net = in.net;
   const Layer& l = net.layers[in.index];
   const Shape& ref = *r.arriving[0];
   const size_t rank = ref.size();
-  // The axis is checked against the first tensor, then each tensor in turn,
-  // its rank and then its sizes (PyTorch's cat and ONNX's Concat inference).
+  // The order of the checks is PyTorch's (TensorShape.cpp cat: the axis is
+  // wrapped with the first tensor's rank, then each tensor in turn has its
+  // rank and then its sizes checked) and ONNX's (Concat's shape inference:
+  // the axis against input 0's rank, then per input the rank, then the
+  // sizes), so a wrong axis is named before a wrong rank, and a tensor's
+  // size mismatch before a later tensor's rank.
   const int64_t written = l.axis.value_or(net.framework == Framework::tensorflow ? -1 : 1);
   const int64_t r64 = static_cast<int64_t>(rank);
   if (written < -r64 || written >= r64)
@@ -90,12 +116,13 @@ void concat_rule(const MergeInput& in, LayerReport& r) {
                 {"tf_shape0", conventions::tf_shape(ref, false)},
                 {"tf_shape_other", conventions::tf_shape(other, false)},
                 {"count", to_string(r.arriving.size())}};
-      return fail(net, r, Failure::concat_mismatch,
-                  label + " differs: " + input_name(net, r, k) + " arrives with " + to_string(other[d]) + ", " +
-                      input_name(net, r, 0) + " with " + to_string(ref[d]) + " (" + shape_text(other) + " vs " +
-                      shape_text(ref) + "); concatenating along " + along +
-                      " needs every other axis to agree",
-                  v);
+      fail(net, r, Failure::concat_mismatch,
+           label + " differs: " + input_name(net, r, k) + " arrives with " + to_string(other[d]) + ", " +
+               input_name(net, r, 0) + " with " + to_string(ref[d]) + " (" + shape_text(other) + " vs " +
+               shape_text(ref) + "); concatenating along " + along + " needs every other axis to agree",
+           v);
+      dynamic_rank_text(net, r, k, d);
+      return;
     }
     out[axis] = checked::add(out[axis], other[axis]);
   }
@@ -154,6 +181,8 @@ void elementwise_rule(const MergeInput& in, LayerReport& r) {
       const int64_t sb = from_end < other.size() ? other[other.size() - 1 - from_end] : 1;
       if (sa > 1 || sb > 1) first_set_up = false;
     }
+    // ONNX's Add takes two inputs: an add of more is the variadic Sum.
+    const std::string onnx_op = l.type == LayerType::add && r.arriving.size() > 2 ? "Sum" : type_info(l.type).onnx;
     Vars v = {{"size_a", to_string(b.size_a)},
               {"size_b", to_string(b.size_b)},
               {"smaller", to_string(std::min(b.size_a, b.size_b))},
@@ -165,10 +194,13 @@ void elementwise_rule(const MergeInput& in, LayerReport& r) {
               {"tf_a", conventions::tf_shape(acc, false)},
               {"tf_b", conventions::tf_shape(other, false)},
               {"tf_op", tf_op(l.type)},
-              {"onnx_op", type_info(l.type).onnx},
+              {"onnx_op", onnx_op},
               {"ort_where", first_set_up ? "563 void onnxruntime::BroadcastIterator::Init"
                                          : "583 void onnxruntime::BroadcastIterator::Append"}};
-    const std::string left = k == 1 ? input_name(net, r, 0) : "the sum of the inputs before it";
+    const std::string left = k == 1 ? input_name(net, r, 0)
+                                    : std::string(l.type == LayerType::add || l.type == LayerType::average
+                                                      ? "the sum of the inputs before it"
+                                                      : "the result of the inputs before it");
     return fail(net, r, Failure::broadcast_mismatch,
                 label + " differs: " + left + " has " + to_string(b.size_a) + ", " + input_name(net, r, k) +
                     " has " + to_string(b.size_b) + " (" + shape_text(acc) + " vs " + shape_text(other) +
@@ -200,13 +232,15 @@ void match_rule(const MergeInput& in, LayerReport& r) {
     out[ax] = to;
     if (l.type == LayerType::resize_to) continue;
     const int64_t diff = to - from;
-    if (l.type == LayerType::crop_to && diff > 0)
+    if (l.type == LayerType::crop_to && diff > 0) {
+      r.axes.clear();  // no formula: nothing was computed
       return fail(net, r, Failure::match_too_small,
                   conventions::spatial_axis_label(sr, a) + ": cannot crop " + to_string(from) + " to " +
                       to_string(to) + " (" + input_name(net, r, 1) + " is larger than " + input_name(net, r, 0) +
                       "); torchvision's center_crop would pad instead, and slicing would silently give " +
                       to_string(from),
                   {});
+    }
     // pad_to: F.pad(x, [diff // 2, diff - diff // 2]); Python floors, so a
     // negative odd difference crops its extra cell at the beginning.
     // crop_to (the contract; the original U-Net's crops): (in - ref) // 2 at

@@ -4,8 +4,16 @@
     /usr/bin/python3 tests/conformance/build_onnx.py cases.json OUTDIR
 
 Writes OUTDIR/<id>.onnx (opset 17) and OUTDIR/index.json. Every layer becomes
-one node named n<index> (two for a global pool without keepdims), whose
-output is also a graph output, so ONNX Runtime reports every layer's shape.
+one node named as the layer (n<index> when the case names none), whose
+output l<index> is also a graph output, so ONNX Runtime reports every
+layer's shape. Helper nodes a layer needs are named <node>__<what>, and the
+layer's own node comes last: a global pool without keepdims is the pool and
+a Flatten; crop_to, pad_to and resize_to compute their sizes at run time
+from the tensors' shapes (Shape, Slice, Sub, ...) and end in Slice, Pad and
+Resize (nearest, with sizes); upsample is Resize with scales; an add of
+more than two inputs is Sum (ONNX's Add takes two); multiply takes two
+(there is no variadic product in ONNX); average, maximum and minimum are
+Mean, Max and Min. index.json maps node names to layer indices.
 
 Weights need the channels that arrive where the case declares none (an ONNX
 model always declares them: they are its weights' shapes). They are taken
@@ -47,6 +55,7 @@ class Graph:
     def __init__(self, input_shape):
         self.input_shape = input_shape
         self.nodes, self.inits, self.outputs = [], [], []
+        self.declared = {}
         self.counter = 0
 
     def weight(self, shape, prefix):
@@ -57,56 +66,84 @@ class Graph:
         self.inits.append(numpy_helper.from_array(np.full(shape, 0.01, np.float32), name))
         return name
 
+    def floats(self, values, prefix):
+        self.counter += 1
+        name = "%s_%d" % (prefix, self.counter)
+        self.inits.append(numpy_helper.from_array(np.array(values, np.float32), name))
+        return name
+
     def ints(self, values, prefix):
         self.counter += 1
         name = "%s_%d" % (prefix, self.counter)
         self.inits.append(numpy_helper.from_array(np.array(values, np.int64), name))
         return name
 
-    def model(self, symbolic):
+    def model(self, symbolic, declare=False):
         rank = len(self.input_shape)
         dims = (["N", "C"] + ["D%d" % i for i in range(rank - 2)]) if symbolic else self.input_shape
+        # Only the model for sizing weights declares what the make-them-fit
+        # layers give (their sizes are computed at run time, which ONNX's
+        # shape inference does not follow); the saved models declare nothing.
+        declared = self.declared if declare else {}
         graph = helper.make_graph(
             self.nodes, "case", [helper.make_tensor_value_info("input", TensorProto.FLOAT, dims)],
-            [helper.make_tensor_value_info(o, TensorProto.FLOAT, None) for o in self.outputs], self.inits)
+            [helper.make_tensor_value_info(o, TensorProto.FLOAT, declared.get(o)) for o in self.outputs], self.inits)
         m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="convscope-conformance")
         m.ir_version = 8
         return m
 
     def arriving_shape(self, name):
-        """The shape ONNX's shape inference gives tensor `name` with static input sizes, or None."""
+        """The shape ONNX's shape inference gives tensor `name` with static
+        input sizes: a list with None for a size it leaves unknown (or gives
+        as < 1, as after a failure upstream), or None when it gives no shape."""
         if name == "input":
             return list(self.input_shape)
         try:
-            inferred = shape_inference.infer_shapes(self.model(symbolic=False))
+            inferred = shape_inference.infer_shapes(self.model(symbolic=False, declare=True))
         except Exception:
             return None
         for vi in list(inferred.graph.value_info) + list(inferred.graph.output):
             if vi.name == name:
+                if not vi.type.tensor_type.HasField("shape"):
+                    return None
                 dims = vi.type.tensor_type.shape.dim
-                if not dims or any(not d.HasField("dim_value") or d.dim_value < 1 for d in dims):
-                    return None  # unknown, or a failure upstream (inference writes negative sizes)
-                return [d.dim_value for d in dims]
+                return [d.dim_value if d.HasField("dim_value") and d.dim_value >= 1 else None for d in dims] or None
         return None
 
 
-def add_layer(g, i, layer, x, rank):
-    """Adds layer i reading tensor x; returns the name of its output."""
+ELEMENTWISE = {"add": "Add", "subtract": "Sub", "multiply": "Mul", "average": "Mean", "maximum": "Max",
+               "minimum": "Min"}
+ACTIVATIONS = {"relu": "Relu", "sigmoid": "Sigmoid", "tanh": "Tanh", "linear": "Identity", "softplus": "Softplus",
+               "elu": "Elu", "selu": "Selu"}
+
+
+def node_name(layer, i):
+    return layer.get("name", "n%d" % i)
+
+
+def add_layer(g, i, layer, xs, rank):
+    """Adds layer i reading tensors xs; returns the name of its output."""
     t = layer["type"]
     out = "l%d" % i
-    node = "n%d" % i
+    node = node_name(layer, i)
+    x = xs[0]
     shape = None
 
-    def arriving():
+    def aux(op, inputs, what, **attrs):
+        name = "%s__%s" % (node, what)
+        g.nodes.append(helper.make_node(op, inputs, [out + "__" + what], name=name, **attrs))
+        return out + "__" + what
+
+    def arriving(axis):
         nonlocal shape
         if shape is None:
             shape = g.arriving_shape(x)
-            if shape is None:
-                raise BuilderError("ONNX shape inference gives no shape for the input of layer %d" % i)
-        return shape
+        if shape is None or shape[axis] is None:
+            raise BuilderError("ONNX shape inference gives no size for axis %d of the input of layer %d" % (axis, i))
+        return shape[axis]
 
     def channels():
-        return layer["in_channels"] if "in_channels" in layer else arriving()[1]
+        return layer["in_channels"] if "in_channels" in layer else arriving(1)
 
     if t in ("conv", "depthwise_conv"):
         k = per_axis(layer["kernel"], rank)
@@ -154,8 +191,8 @@ def add_layer(g, i, layer, x, rank):
         if layer.get("keepdims", True):
             g.nodes.append(helper.make_node(op, [x], [out], name=node))
         else:
-            g.nodes.append(helper.make_node(op, [x], [out + "_pooled"], name=node))
-            g.nodes.append(helper.make_node("Flatten", [out + "_pooled"], [out], name=node + "_flatten", axis=1))
+            g.nodes.append(helper.make_node(op, [x], [out + "__pooled"], name=node + "__pool"))
+            g.nodes.append(helper.make_node("Flatten", [out + "__pooled"], [out], name=node, axis=1))
     elif t == "zero_pad":
         pads = layer["padding"]
         pairs = pads if isinstance(pads, list) and pads and isinstance(pads[0], list) else [(p, p) for p in per_axis(pads, rank)]
@@ -164,12 +201,60 @@ def add_layer(g, i, layer, x, rank):
     elif t == "flatten":
         g.nodes.append(helper.make_node("Flatten", [x], [out], name=node, axis=1))
     elif t == "dense":
-        k = layer["in_features"] if "in_features" in layer else arriving()[-1]
+        k = layer["in_features"] if "in_features" in layer else arriving(-1)
         # As torch.onnx exports nn.Linear: Gemm with transB=1, W of shape [units, in_features].
         inputs = [x, g.weight([layer["units"], k], "W")] + ([g.weight([layer["units"]], "B")] if layer.get("bias", True) else [])
         g.nodes.append(helper.make_node("Gemm", inputs, [out], name=node, transB=1))
     elif t in ("relu", "dropout"):
         g.nodes.append(helper.make_node("Relu", [x], [out], name=node))
+    elif t == "activation":
+        fn = layer.get("function", "relu")
+        if fn not in ACTIVATIONS:
+            raise BuilderError("activation %r has no ONNX node here" % fn)
+        g.nodes.append(helper.make_node(ACTIVATIONS[fn], [x], [out], name=node))
+    elif t == "upsample":
+        scales = g.floats([1.0, 1.0] + [float(s) for s in per_axis(layer["scale"], rank)], "scales")
+        g.nodes.append(helper.make_node("Resize", [x, "", scales], [out], name=node, mode="nearest"))
+    elif t in ELEMENTWISE:
+        op = ELEMENTWISE[t]
+        if t == "add" and len(xs) > 2:
+            op = "Sum"
+        elif t == "multiply" and len(xs) > 2:
+            raise BuilderError("ONNX's Mul takes two inputs (there is no variadic product)")
+        g.nodes.append(helper.make_node(op, xs, [out], name=node))
+    elif t == "concat":
+        g.nodes.append(helper.make_node("Concat", xs, [out], name=node, axis=layer.get("axis", 1)))
+    elif t in ("crop_to", "pad_to", "resize_to"):
+        # Sizes from the tensors at run time (the input's sizes are symbolic).
+        n = rank + 2
+        ref = xs[1]
+        tx, tr = g.arriving_shape(x), g.arriving_shape(ref)
+        if tx is not None and tr is not None and len(tx) == n and len(tr) == n:
+            g.declared[out] = tx[:2] + tr[2:]
+        sx = aux("Shape", [x], "shape")
+        sr = aux("Shape", [ref], "ref_shape")
+        two, first, end = g.ints([2], "two"), g.ints([0], "zero"), g.ints([n], "n")
+        sr_sp = aux("Slice", [sr, two, end], "ref_spatial")
+        if t == "resize_to":
+            sizes = aux("Concat", [aux("Slice", [sx, first, two], "batch_channels"), sr_sp], "sizes", axis=0)
+            g.nodes.append(helper.make_node("Resize", [x, "", "", sizes], [out], name=node, mode="nearest"))
+        else:
+            sx_sp = aux("Slice", [sx, two, end], "spatial")
+            if t == "crop_to":
+                # centre crop: begin = diff // 2 (the contract refuses a larger reference)
+                begin = aux("Div", [aux("Sub", [sx_sp, sr_sp], "diff"), g.ints([2] * rank, "twos")], "begin")
+                stop = aux("Add", [begin, sr_sp], "end")
+                g.nodes.append(helper.make_node("Slice", [x, begin, stop, g.ints(list(range(2, n)), "axes")], [out],
+                                                name=node))
+            else:
+                # F.pad(x, [diff // 2, diff - diff // 2]) per axis: floor division (Mod takes the divisor's sign)
+                twos = g.ints([2] * rank, "twos")
+                diff = aux("Sub", [sr_sp, sx_sp], "diff")
+                half = aux("Div", [aux("Sub", [diff, aux("Mod", [diff, twos], "odd")], "even"), twos], "begin")
+                rest = aux("Sub", [diff, half], "end")
+                zeros = g.ints([0, 0], "zeros")
+                pads = aux("Concat", [zeros, half, zeros, rest], "pads", axis=0)
+                g.nodes.append(helper.make_node("Pad", [x, pads], [out], name=node, mode="constant"))
     elif t == "batch_norm":
         c = channels()
         inputs = [x] + [g.weight([c], n) for n in ("scale", "bias", "mean", "var")]
@@ -183,23 +268,36 @@ def add_layer(g, i, layer, x, rank):
 def build(case, path):
     """Saves the model and, for each layer k > 0, the model cut before it
     (path.k.onnx): ONNX Runtime runs every node whatever outputs are asked
-    for, so the shapes before a failing node come from the cut model."""
+    for, so the shapes before a failing node come from the cut model. A
+    graph case is also saved with fixed input sizes (path.static.onnx)."""
     net = case["network"]
     rank = len(net["input"]) - 2
     g = Graph(net["input"])
-    x = "input"
+    tensors = {"input": "input"}
+    previous = "input"
+    nodes = {node_name(layer, i): i for i, layer in enumerate(net["layers"])}
     for i, layer in enumerate(net["layers"]):
         if i > 0:
             onnx.save(g.model(symbolic=True), "%s.%d.onnx" % (path, i))
+        xs = [tensors[s] for s in layer.get("inputs", [previous])]
+        previous = layer.get("name", "#%d" % i)
         try:
-            x = add_layer(g, i, layer, x, rank)
+            tensors[previous] = add_layer(g, i, layer, xs, rank)
         except BuilderError as e:
             # Layers after one ONNX shape inference cannot size are left out:
             # the comparison stops at the first failure anyway.
-            onnx.save(g.model(symbolic=True), path + ".onnx")
-            return {"built": i, "note": str(e)}
+            return save(case, g, path, {"built": i, "note": str(e), "nodes": nodes})
+    return save(case, g, path, {"built": len(net["layers"]), "nodes": nodes})
+
+
+def save(case, g, path, info):
     onnx.save(g.model(symbolic=True), path + ".onnx")
-    return {"built": len(net["layers"])}
+    if case.get("graph"):
+        # Graphs also with the input's sizes fixed, as torch.onnx.export writes
+        # a model by default: ONNX shape inference then checks the merges
+        # while the model loads.
+        onnx.save(g.model(symbolic=False), path + ".static.onnx")
+    return dict(info, static=bool(case.get("graph")))
 
 
 def main():

@@ -35,3 +35,71 @@ test('a shape or a failing layer that differs is a difference', () => {
   assert.equal(compareCase('pytorch', two, { layers: [{ output: [1, 1, 7] }, { output: [1, 1, 8] }], error: null }, report, versions, { texts: true }).verdict, 'differ');
   assert.equal(compareCase('pytorch', two, { layers: [{ output: [1, 1, 8] }], error: { index: 1, stage: 'forward', text: 'x' } }, report, versions, { texts: true }).verdict, 'differ');
 });
+
+// ---- graphs ----------------------------------------------------------------------
+
+const graph = {
+  id: 'g', graph: true, network: {
+    framework: 'pytorch', input: [1, 3, 8, 8], layers: [
+      { type: 'conv', name: 'a', filters: 4, kernel: 9, inputs: ['input'] },
+      { type: 'relu', name: 'b', inputs: ['a'] },
+      { type: 'conv', name: 'c', filters: 4, kernel: 3, inputs: ['input'] },
+      { type: 'concat', name: 'd', inputs: ['input', 'c'] },
+    ],
+  },
+};
+const graphReport = (lastText) => ({
+  first_error: 0, errors: [0, 3],
+  layers: [
+    { status: 'error', output: null, framework_error: 'too small' },
+    { status: 'skipped', output: null },
+    { status: 'ok', output: [1, 4, 6, 6] },
+    { status: 'error', output: null, framework_error: lastText },
+  ],
+});
+const graphRun = (cShape, lastText) => ({
+  layers: [{ failed: true }, { skipped: true }, { output: cShape }, { failed: true }],
+  error: { index: 0, stage: 'forward', text: 'too small' },
+  errors: [{ index: 0, stage: 'forward', text: 'too small' }, { index: 3, stage: 'forward', text: lastText }],
+});
+
+test('graphs: every error and the shapes of independent branches after a failure are compared', () => {
+  const ok = compareCase('pytorch', graph, graphRun([1, 4, 6, 6], 'cat 8 vs 6'), graphReport('cat 8 vs 6'), versions, { texts: true });
+  assert.equal(ok.verdict, 'agree');
+  assert.deepEqual(ok.texts, ['exact', 'exact']);
+  // a later, independent error with other words
+  assert.equal(compareCase('pytorch', graph, graphRun([1, 4, 6, 6], 'cat 8 vs 6'), graphReport('cat 8 vs 7'), versions, { texts: true }).verdict, 'differ');
+  // a layer after the first failure, on another branch, with another shape
+  assert.equal(compareCase('pytorch', graph, graphRun([1, 4, 7, 7], 'cat 8 vs 6'), graphReport('cat 8 vs 6'), versions, { texts: true }).verdict, 'differ');
+  // a layer the framework runs where ConvScope skips it
+  const skipped = graphRun([1, 4, 6, 6], 'cat 8 vs 6');
+  skipped.layers[1] = { output: [1, 4, 1, 1] };
+  assert.equal(compareCase('pytorch', graph, skipped, graphReport('cat 8 vs 6'), versions, { texts: true }).verdict, 'differ');
+});
+
+test('graphs: the contract refuses what the framework has no text for; ConvScope must quote none', () => {
+  const kase = { id: 'c', network: { framework: 'pytorch', input: [1, 1, 4, 4], layers: [{ type: 'crop_to', name: 'c', inputs: ['input', 'input'] }] } };
+  const run = { layers: [{ failed: true }], error: { index: 0, stage: 'contract', text: 'larger' }, errors: [{ index: 0, stage: 'contract', text: 'larger' }] };
+  assert.equal(compareCase('pytorch', kase, run, { first_error: 0, errors: [0], layers: [{ status: 'error', output: null, framework_error: null }] }, versions, { texts: true }).verdict, 'agree');
+  assert.equal(compareCase('pytorch', kase, run, { first_error: 0, errors: [0], layers: [{ status: 'error', output: null, framework_error: 'x' }] }, versions, { texts: true }).verdict, 'differ');
+});
+
+test('ONNX Runtime: a failure is compared with the text ConvScope lists for its situation (load or run)', () => {
+  const kase = { id: 'o', network: { framework: 'onnx', input: [1, 1, 4, 4], layers: [{ type: 'add', name: 's', inputs: ['input', 'input'] }] } };
+  const layer = {
+    status: 'error', output: null, framework_error: 'LOAD TEXT', framework_error_source: 'ONNX Runtime (loading a model with fixed input shapes)',
+    framework_error_others: [{ source: 'ONNX Runtime 1.31 (running, dynamic input shapes)', text: 'Non-zero status code ... RUN TEXT' }],
+  };
+  const report = { first_error: 0, errors: [0], layers: [layer] };
+  const failed = (stage, text, message) => ({ layers: [], error: { index: 0, stage, text, message } });
+  assert.equal(compareCase('onnx', kase, failed('run', 'RUN TEXT', 'Non-zero status code ... RUN TEXT'), report, [], { texts: true }).verdict, 'agree');
+  assert.equal(compareCase('onnx', kase, failed('load', 'x', 'LOAD TEXT'), report, [], { texts: true }).verdict, 'agree');
+  // each situation only with its own text
+  assert.equal(compareCase('onnx', kase, failed('run', 'LOAD TEXT', 'LOAD TEXT'), report, [], { texts: true }).verdict, 'differ');
+  assert.equal(compareCase('onnx', kase, failed('load', 'x', 'Non-zero status code ... RUN TEXT'), report, [], { texts: true }).verdict, 'differ');
+  // with fixed input sizes: a merge refused at load must be refused by ConvScope with the load text
+  const fixed = (text) => ({ layers: [], error: { index: 0, stage: 'run', text: 'RUN TEXT', message: 'Non-zero status code ... RUN TEXT' },
+    static: { index: 0, stage: 'load', text: 'x', message: text } });
+  assert.equal(compareCase('onnx', kase, fixed('LOAD TEXT'), report, [], { texts: true }).fixed, 'exact');
+  assert.equal(compareCase('onnx', kase, fixed('OTHER'), report, [], { texts: true }).verdict, 'differ');
+});

@@ -11,6 +11,11 @@
 //
 // The cases say nothing about the expected result: the runners ask the real
 // framework, and compare.mjs compares its answer with ConvScope's.
+//
+// Graph cases (merges, skips, make-them-fit layers) come from
+// generate_graphs.mjs and follow the others, from their own seeded stream.
+
+import { generateGraphs } from './generate_graphs.mjs';
 
 // mulberry32: small, seedable, the same sequence on every machine.
 export function rng(seed) {
@@ -287,7 +292,11 @@ function chainCase(r, fw) {
   return { input: inputShape(fw, r.int(1, 2), channels, sp), layers };
 }
 
-export function generate(fw, count, seed) {
+// `count` chain and single-layer cases, then `graphs` graph cases (by
+// default 30 % of count, at least 300, for the frameworks whose runner
+// builds merges: not yet the tfjs one).
+export const defaultGraphs = (fw, count) => (fw === 'tensorflow' ? 0 : Math.max(300, Math.ceil(count * 0.3)));
+export function generate(fw, count, seed, { graphs = defaultGraphs(fw, count) } = {}) {
   if (!FRAMEWORKS[fw]) throw new Error(`generate: unknown framework '${fw}'`);
   const r = rng(seed ^ { pytorch: 0x1111, onnx: 0x2222, tensorflow: 0x3333 }[fw]);
   const cases = [];
@@ -308,6 +317,7 @@ export function generate(fw, count, seed) {
     if (fw !== 'pytorch') for (const L of network.layers) if (L.type === 'batch_norm' && fw === 'tensorflow') delete L.in_channels;
     cases.push({ id: `${fw}-${i}`, category, rank: network.input.length - 2, network });
   }
+  if (graphs > 0) cases.push(...generateGraphs(fw, graphs, seed));
   return cases;
 }
 
@@ -319,9 +329,10 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const fw = arg('framework', 'pytorch');
   const count = Number(arg('count', '1200'));
   const seed = Number(arg('seed', '11'));
-  if (!Number.isInteger(count) || count < 1 || !Number.isInteger(seed)) {
-    console.error('generate: --count and --seed must be integers');
+  const graphs = arg('graphs', undefined);
+  if (!Number.isInteger(count) || count < 1 || !Number.isInteger(seed) || (graphs !== undefined && !(Number(graphs) >= 0))) {
+    console.error('generate: --count, --graphs and --seed must be integers');
     process.exit(2);
   }
-  process.stdout.write(JSON.stringify(generate(fw, count, seed)) + '\n');
+  process.stdout.write(JSON.stringify(generate(fw, count, seed, graphs === undefined ? {} : { graphs: Number(graphs) })) + '\n');
 }

@@ -1,7 +1,16 @@
 // The conformance suite: generated cases run through the real frameworks
 // installed here and compared with `convscope analyze`.
 //
-//   node tests/conformance/run.mjs [--count 1100] [--seed 11] [--only pytorch,onnx] [--report-only onnx]
+//   node tests/conformance/run.mjs [--count 1100] [--graphs 330] [--seed 11] [--only pytorch,onnx]
+//                                  [--report-only onnx] [--category residual,unet] [--fixes 3] [--cli build/convscope]
+//
+// --count: chain and single-layer cases; --graphs: graph cases after them
+// (generate_graphs.mjs; default 30 % of --count, at least 300; none yet for
+// tensorflow, whose tfjs runner builds no merges); --category
+// keeps only the cases of the categories named (for a look at one kind; the
+// minimum counts are then not enforced); --fixes: how many of ConvScope's
+// fixes for each failing graph case run in the framework too (default 3; 0
+// for none).
 //
 // PyTorch: Debian's python3-torch, run by /usr/bin/python3 (run_pytorch.py).
 // ONNX Runtime: npm onnxruntime-node, on models built by Debian's python3-onnx
@@ -12,7 +21,9 @@
 // (differences recorded in versions.json excepted), 2 when a runner fails.
 // --report-only names frameworks whose differences are printed but do not
 // fail the run (ONNX Runtime while its open differences, listed in the
-// README, are being fixed); their figures are printed all the same.
+// README, are being fixed); their figures are printed all the same. It
+// excuses the chain and single-layer cases only: a graph case or a fix of
+// one that differs fails the run all the same.
 
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -20,7 +31,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { analyze, compareCase, loadVersions, pool, summarise } from './compare.mjs';
-import { generate } from './generate.mjs';
+import { defaultGraphs, generate } from './generate.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
@@ -28,7 +39,15 @@ const arg = (name, dflt) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? process.argv[i + 1] : dflt;
 };
+if (process.argv.includes('--help')) {
+  const lines = readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n');
+  console.log(lines.slice(0, lines.findIndex((l) => !l.startsWith('//'))).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
+  process.exit(0);
+}
 const count = Number(arg('count', '1100'));
+const graphs = arg('graphs', undefined);
+const categories = arg('category', '').split(',').filter(Boolean);
+const fixesPerCase = Number(arg('fixes', '3'));
 const seed = Number(arg('seed', '11'));
 const only = arg('only', 'pytorch,onnx').split(',');
 const reportOnly = arg('report-only', '').split(',').filter(Boolean);
@@ -57,6 +76,39 @@ const runners = {
   tensorflow: (casesFile) => JSON.parse(run(process.execPath, [join(here, 'run_tfjs.mjs'), casesFile], 'the tfjs runner')),
 };
 
+// The fixes ConvScope proposes for a failing graph (each verified by its own
+// re-analysis) are networks a user would run next: up to --fixes of them per
+// failing graph case run in the same framework and are compared like the
+// cases themselves.
+async function checkFixes(framework, cases, reports) {
+  const fixCases = [];
+  cases.forEach((c, i) => {
+    const r = reports[i];
+    if (!c.graph || r.malformed || r.ok || r.first_error === null) return;
+    (r.layers[r.first_error].fixes ?? []).slice(0, fixesPerCase).forEach((f, j) =>
+      fixCases.push({ id: `${c.id}-fix${j}`, category: c.category, graph: true, rank: c.rank, fix: f.summary,
+                      resolves_all: f.resolves_all, network: f.network }));
+  });
+  if (!fixCases.length) return { ok: true, lines: [] };
+  const file = join(out, `fixes-${framework}.json`);
+  writeFileSync(file, JSON.stringify(fixCases));
+  const ran = runners[framework](file);
+  const results = new Map(ran.results.map((r) => [r.id, r]));
+  const fixReports = await pool(fixCases, 2, (c) => analyze(cli, c.network));
+  const outcomes = fixCases.map((c, i) => compareCase(framework, c, results.get(c.id), fixReports[i], versions, { texts: ran.texts !== false }));
+  writeFileSync(join(out, `outcomes-fixes-${framework}.json`),
+    JSON.stringify(fixCases.map((c, i) => ({ id: c.id, fix: c.fix, ...outcomes[i] })), null, 1));
+  const resolving = fixCases.map((c, i) => i).filter((i) => fixCases[i].resolves_all);
+  const clean = resolving.filter((i) => !results.get(fixCases[i].id).error).length;
+  const agree = outcomes.filter((o) => o.verdict !== 'differ').length;
+  const lines = [`  fixes of the failing graphs: ${fixCases.length} fixed networks run, agreement ${(100 * agree / fixCases.length).toFixed(1)} % ` +
+    `(${agree} agree or under the version table, ${fixCases.length - agree} differ); ${framework} runs ${clean} of the ${resolving.length} that resolve everything without an error`];
+  outcomes.forEach((o, i) => {
+    if (o.verdict === 'differ') lines.push(`  DIFFER ${fixCases[i].id} [fix: ${fixCases[i].fix}]: ${o.why}`);
+  });
+  return { ok: agree === fixCases.length, lines: lines.slice(0, 26) };
+}
+
 let ok = true;
 const summary = [];
 for (const framework of only) {
@@ -65,7 +117,8 @@ for (const framework of only) {
     process.exit(2);
   }
   const started = Date.now();
-  const cases = generate(framework, count, seed);
+  let cases = generate(framework, count, seed, graphs === undefined ? {} : { graphs: Number(graphs) });
+  if (categories.length) cases = cases.filter((c) => categories.includes(c.category));
   const casesFile = join(out, `cases-${framework}.json`);
   writeFileSync(casesFile, JSON.stringify(cases));
   const ran = runners[framework](casesFile);
@@ -74,17 +127,27 @@ for (const framework of only) {
   const outcomes = cases.map((c, i) => compareCase(framework, c, results.get(c.id), reports[i], versions, { texts: ran.texts !== false }));
   writeFileSync(join(out, `outcomes-${framework}.json`),
     JSON.stringify(cases.map((c, i) => ({ id: c.id, category: c.category, ...outcomes[i] })), null, 1));
-  const s = summarise(framework, ran.version, cases, outcomes, { minCases: 1000, minChains: 200, texts: ran.texts !== false });
+  const minimum = categories.length ? { everyRank: false } : { minCases: 1000, minChains: 200, minGraphs: Math.min(300, defaultGraphs(framework, count)) };
+  const s = summarise(framework, ran.version, cases, outcomes, { minCases: 0, minChains: 0, ...minimum, texts: ran.texts !== false });
+  if (fixesPerCase > 0) {
+    const f = await checkFixes(framework, cases, reports);
+    s.lines.push(...f.lines);
+    s.ok = s.ok && f.ok;
+    s.graphsOk = s.graphsOk && f.ok;
+  }
   s.lines[0] += ` [${((Date.now() - started) / 1000).toFixed(1)} s]`;
   for (const note of ran.notes ?? []) s.lines.push(`  note: ${note}`);
   console.log(s.lines.join('\n'));
   summary.push(s.lines[0]);
   if (reportOnly.includes(framework)) {
-    if (!s.ok) console.log(`  ${framework}: REPORT ONLY — these differences do not fail the run (--report-only)`);
+    if (!s.ok) console.log(`  ${framework}: REPORT ONLY — differences outside the graph cases do not fail the run (--report-only)`);
+    if (!s.graphsOk) console.log(`  ${framework}: the graph cases or their fixes differ, which fails the run even with --report-only`);
+    ok = ok && s.graphsOk;
   } else {
     ok = ok && s.ok;
   }
 }
-console.log(ok ? `\nconformance: passed (${only.filter((f) => !reportOnly.includes(f)).join(', ')} agree on every case)`
+console.log(ok ? `\nconformance: passed (${only.filter((f) => !reportOnly.includes(f)).join(', ')} agree on every case` +
+                   `${only.some((f) => reportOnly.includes(f)) ? `; ${only.filter((f) => reportOnly.includes(f)).join(', ')} on every graph case` : ''})`
               : '\nconformance: FAILED (see DIFFER lines above)');
 process.exit(ok ? 0 : 1);

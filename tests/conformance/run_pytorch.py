@@ -14,7 +14,20 @@ process: importing torch costs seconds, a case milliseconds.
 
 The builder is a table, one entry per layer type; merge types (add, concat,
 ...) and the "make them fit" types (crop_to, pad_to, resize_to) of the graph
-contract are built too, so graph cases need no change here.
+contract are built too.
+
+Graphs: layers run in list order (each reads the tensors its `inputs` name).
+`error` is the first layer that raises, which is where a forward() written
+in that order stops. The run then goes on, as ConvScope's analysis does:
+a layer whose input failed is skipped, every other layer still runs on
+what PyTorch computed, so `errors` lists every layer that raises with the
+inputs it really gets, and `layers[i]` is {"output"}, {"failed"} or
+{"skipped"} for every layer.
+
+A crop_to whose reference is larger than the tensor is refused by the
+contract (a centre crop cannot grow; torchvision's center_crop would pad,
+slicing would silently keep the smaller size): that is recorded as an
+error of stage "contract", with no framework text.
 """
 import json
 import sys
@@ -30,6 +43,10 @@ torch.set_num_threads(1)
 
 class BuilderError(Exception):
     """A network this builder cannot express in PyTorch (not a PyTorch failure)."""
+
+
+class ContractError(Exception):
+    """What the contract refuses where PyTorch has no error of its own."""
 
 
 def per_axis(value, rank):
@@ -136,8 +153,10 @@ def avg_pool(layer, xs, rank):
 
 def global_pool(kind):
     def build(layer, xs, rank):
-        return [[nn.AdaptiveAvgPool1d, nn.AdaptiveAvgPool2d, nn.AdaptiveAvgPool3d],
+        pool = [[nn.AdaptiveAvgPool1d, nn.AdaptiveAvgPool2d, nn.AdaptiveAvgPool3d],
                 [nn.AdaptiveMaxPool1d, nn.AdaptiveMaxPool2d, nn.AdaptiveMaxPool3d]][kind][rank - 1](1)
+        # keepdims false (Keras' default): the spatial axes dropped, as ConvScope's export writes it.
+        return pool if layer.get("keepdims", True) else nn.Sequential(pool, nn.Flatten())
     return build
 
 
@@ -221,7 +240,7 @@ def crop_to(layer, xs, rank):
         for i in range(2, x.dim()):
             diff = x.shape[i] - ref.shape[i]
             if diff < 0:
-                raise BuilderError("crop_to: the reference is larger on axis %d" % i)
+                raise ContractError("crop_to: the reference is larger on axis %d" % i)
             index.append(slice(diff // 2, diff // 2 + ref.shape[i]))
         return x[tuple(index)]
     return Lambda(fn, "crop_to")
@@ -277,11 +296,17 @@ def run_case(net):
     rank = len(net["input"]) - 2
     training = net.get("mode", "train") == "train"
     tensors = {"input": torch.zeros(net["input"])}
+    failed = set()  # names of layers that raised or were skipped
     previous = "input"
-    layers = []
+    layers, errors = [], []
     for i, layer in enumerate(net["layers"]):
         name = layer.get("name", str(i))  # nn.Sequential names children by position
         sources = layer.get("inputs", [previous])
+        previous = name
+        if any(s in failed for s in sources):
+            failed.add(name)
+            layers.append({"skipped": True})
+            continue
         xs = [tensors[s] for s in sources]
         stage = "build"
         try:
@@ -291,14 +316,20 @@ def run_case(net):
             with torch.no_grad():
                 y = module(*xs)
         except BuilderError as e:
-            return {"layers": layers, "error": {"index": i, "stage": "builder", "type": "BuilderError", "text": str(e)}}
+            error = {"index": i, "stage": "builder", "type": "BuilderError", "text": str(e)}
+            return {"layers": layers, "error": errors[0] if errors else error, "errors": errors + [error]}
+        except ContractError as e:
+            errors.append({"index": i, "stage": "contract", "type": "ContractError", "text": str(e)})
         except Exception as e:  # the framework's own failure: what we came for
             text = str(e).split("\n")[0] if isinstance(e, RuntimeError) else str(e)
-            return {"layers": layers, "error": {"index": i, "stage": stage, "type": type(e).__name__, "text": text}}
-        layers.append({"output": list(y.shape)})
-        tensors[name] = y
-        previous = name
-    return {"layers": layers, "error": None}
+            errors.append({"index": i, "stage": stage, "type": type(e).__name__, "text": text})
+        else:
+            layers.append({"output": list(y.shape)})
+            tensors[name] = y
+            continue
+        failed.add(name)
+        layers.append({"failed": True})
+    return {"layers": layers, "error": errors[0] if errors else None, "errors": errors}
 
 
 def main():
