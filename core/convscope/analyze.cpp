@@ -89,21 +89,23 @@ Report propagate(const Network& net, bool explain, bool verdict_only) {
   rep.framework = net.framework;
   rep.layers.resize(net.layers.size());
   const size_t sr = net.spatial_rank();
+  const std::optional<Shape> input_shape = net.input;
   const std::optional<ReceptiveField> input_rf = ReceptiveField{
       ReceptiveField::Axes(sr, 1), ReceptiveField::Axes(sr, 1), ReceptiveField::Axes(sr, 0)};
   for (size_t i = 0; i < net.layers.size(); ++i) {
     LayerReport& r = rep.layers[i];
     r.inputs = inputs_of(net, i);
-    r.arriving.reserve(r.inputs.size());
+    // Only a layer with several inputs keeps a copy of each (`arriving`); a
+    // single input is `input`, set by apply_layer, and read in place here.
+    const bool several = r.inputs.size() > 1;
+    if (several) r.arriving.reserve(r.inputs.size());
+    const Shape* single = nullptr;
     std::optional<size_t> blocked;
     for (int32_t k : r.inputs) {
-      if (k == kNetworkInput) {
-        r.arriving.push_back(net.input);
-        continue;
-      }
-      const LayerReport& from = rep.layers[static_cast<size_t>(k)];
-      r.arriving.push_back(from.output);
-      if (!from.output && !blocked) blocked = from.blocked_by.value_or(static_cast<size_t>(k));
+      const std::optional<Shape>& shape = k == kNetworkInput ? input_shape : rep.layers[static_cast<size_t>(k)].output;
+      if (several) r.arriving.push_back(shape);
+      else if (shape) single = &*shape;
+      if (!shape && !blocked) blocked = rep.layers[static_cast<size_t>(k)].blocked_by.value_or(static_cast<size_t>(k));
     }
     if (blocked) {
       skip(net, i, *blocked, r);
@@ -117,7 +119,7 @@ Report propagate(const Network& net, bool explain, bool verdict_only) {
         rfs.push_back(k == kNetworkInput ? &input_rf : &rep.layers[static_cast<size_t>(k)].receptive_field);
       apply_merge({net, i, rfs}, r);
     } else {
-      apply_layer({net, i, *r.arriving[0], rf, first == kNetworkInput ? std::nullopt : std::optional<size_t>(static_cast<size_t>(first)),
+      apply_layer({net, i, *single, rf, first == kNetworkInput ? std::nullopt : std::optional<size_t>(static_cast<size_t>(first)),
                    explain},
                   r);
     }

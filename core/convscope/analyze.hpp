@@ -62,8 +62,9 @@ struct LayerReport {
   size_t index = 0;
   std::string name;
   LayerType type = LayerType::relu;
-  // `input` is the first input's shape (the only one for most layers);
-  // `arriving` has one entry per input, nullopt where that input failed.
+  // `input` is the first input's shape (the only one for most layers); a
+  // layer with several inputs also has `arriving`, one entry per input,
+  // nullopt where that input failed (empty for a single input: see `input`).
   std::optional<Shape> input, output;
   InputList inputs;
   std::vector<std::optional<Shape>> arriving;

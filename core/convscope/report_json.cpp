@@ -71,6 +71,7 @@ Value layer_value(const LayerReport& r, const Network& net) {
   o.push_back({"type", Value(to_string(r.type))});
   json::Array inputs, arriving;
   for (int32_t k : r.inputs) inputs.push_back(Value(source_name(net, k)));
+  if (r.arriving.empty()) arriving.push_back(shape_value(r.input));
   for (const auto& s : r.arriving) arriving.push_back(shape_value(s));
   o.push_back({"inputs", Value(std::move(inputs))});
   o.push_back({"arriving", Value(std::move(arriving))});
@@ -261,7 +262,7 @@ std::string report_table(const Report& report, const Network& net) {
     const LayerReport& r = report.layers[i];
     out += line(rows[i + 1]);
     const std::string indent = "      ";
-    if (r.arriving.size() > 1)
+    if (r.arriving.size() > 1)  // several inputs
       for (size_t k = 0; k < r.arriving.size(); ++k)
         out += indent + "input " + to_string(k) + ":  " + source_name(net, r.inputs[k]) + " " + shape_text(r.arriving[k]) + "\n";
     if (r.status == Status::error) {
