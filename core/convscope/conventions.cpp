@@ -176,6 +176,11 @@ const Template kTemplates[] = {
      "Given input size per channel: ({per_channel_in}). Calculated output size per channel: "
      "({per_channel_out}). Output size is too small"},
     // conv_transpose_attributes.h: the first spatial axis (0-based) whose output is not positive.
+    // Per axis, its check that the output maps back to the input comes first
+    // (only one of these two is given its variables).
+    {Framework::onnx, Failure::transposed_too_small, "ONNX Runtime",
+     "Computed output shape is inconsistent with input spatial dimensions. output_padding ({ort_inc_op}) may be "
+     "too large for stride ({ort_inc_stride}). Expected input size {ort_inc_expected} but got {ort_inc_in}."},
     {Framework::onnx, Failure::transposed_too_small, "ONNX Runtime",
      "Computed output dimension is <= 0 for dim {ort_dim}. Input shape: {ort_spatial}"},
     // -- PyTorch pooling padding
@@ -366,6 +371,14 @@ std::vector<Text> error_texts(Framework f, Failure failure, const Vars& vars) {
     texts.push_back({t.source, fill(t.text, vars)});
   }
   return texts;
+}
+
+std::string onnxruntime_transposed_inconsistent(int64_t output_padding, int64_t stride, int64_t expected,
+                                                int64_t in) {
+  return fill("Computed output shape is inconsistent with input spatial dimensions. output_padding ({op}) may be "
+              "too large for stride ({stride}). Expected input size {expected} but got {in}.",
+              {{"op", std::to_string(output_padding)}, {"stride", std::to_string(stride)},
+               {"expected", std::to_string(expected)}, {"in", std::to_string(in)}});
 }
 
 // ---- Formatting helpers ----------------------------------------------------

@@ -3,14 +3,24 @@
 
     /usr/bin/python3 tests/conformance/build_onnx.py cases.json OUTDIR
 
+    /usr/bin/python3 tests/conformance/build_onnx.py cases.json OUTDIR --cuts CUTS.json
+
 Writes OUTDIR/<id>.onnx (opset 17) and OUTDIR/index.json. Every layer becomes
 one node named n<index> (two for a global pool without keepdims), whose
 output is also a graph output, so ONNX Runtime reports every layer's shape.
+With --cuts ({"<id>": [k, ...]}, written by run_onnxruntime.mjs for the cases
+that fail), it writes only the models cut before layer k, OUTDIR/<id>.<k>.onnx,
+that ONNX Runtime needs for the shapes before a failing node and to place an
+error that names no node.
 
 Weights need the channels that arrive where the case declares none (an ONNX
 model always declares them: they are its weights' shapes). They are taken
 from ONNX's own shape inference (onnx.shape_inference, the spec's reference)
-on the model built so far. The saved model's input has symbolic sizes
+on the model built so far; only the channel count is read, which no spatial
+rule changes. A dense layer with no declared in_features gets a weight made
+from the shape that arrives (ConstantOfShape of [K, units]), since K depends
+on every spatial size before it, which the onnx shape inference here (1.12)
+computes by its own, older rules. The saved model's input has symbolic sizes
 (N, C, D0, ...), as exported with dynamic axes, so the sizes are checked by
 ONNX Runtime's kernels at run time, whose texts ConvScope quotes.
 """
@@ -73,6 +83,22 @@ class Graph:
         m.ir_version = 8
         return m
 
+    def arriving_channels(self, name):
+        """Dim 1 of tensor `name` by ONNX's shape inference, or None."""
+        if name == "input":
+            return self.input_shape[1]
+        try:
+            inferred = shape_inference.infer_shapes(self.model(symbolic=False))
+        except Exception:
+            return None
+        for vi in list(inferred.graph.value_info) + list(inferred.graph.output):
+            if vi.name == name:
+                dims = vi.type.tensor_type.shape.dim
+                if len(dims) < 2 or not dims[1].HasField("dim_value") or dims[1].dim_value < 1:
+                    return None
+                return dims[1].dim_value
+        return None
+
     def arriving_shape(self, name):
         """The shape ONNX's shape inference gives tensor `name` with static input sizes, or None."""
         if name == "input":
@@ -106,7 +132,12 @@ def add_layer(g, i, layer, x, rank):
         return shape
 
     def channels():
-        return layer["in_channels"] if "in_channels" in layer else arriving()[1]
+        if "in_channels" in layer:
+            return layer["in_channels"]
+        c = g.arriving_channels(x)
+        if c is None:
+            raise BuilderError("ONNX shape inference gives no channel count for the input of layer %d" % i)
+        return c
 
     if t in ("conv", "depthwise_conv"):
         k = per_axis(layer["kernel"], rank)
@@ -163,11 +194,20 @@ def add_layer(g, i, layer, x, rank):
         g.nodes.append(helper.make_node("Pad", [x, g.ints(flat, "pads")], [out], name=node, mode="constant"))
     elif t == "flatten":
         g.nodes.append(helper.make_node("Flatten", [x], [out], name=node, axis=1))
-    elif t == "dense":
-        k = layer["in_features"] if "in_features" in layer else arriving()[-1]
+    elif t == "dense" and "in_features" in layer:
         # As torch.onnx exports nn.Linear: Gemm with transB=1, W of shape [units, in_features].
+        k = layer["in_features"]
         inputs = [x, g.weight([layer["units"], k], "W")] + ([g.weight([layer["units"]], "B")] if layer.get("bias", True) else [])
         g.nodes.append(helper.make_node("Gemm", inputs, [out], name=node, transB=1))
+    elif t == "dense":
+        # No declared in_features: W of shape [K, units] from the K that arrives.
+        units = g.ints([layer["units"]], "units")
+        g.nodes.append(helper.make_node("Shape", [x], [out + "_shape"], name=node + "_shape", start=-1))
+        g.nodes.append(helper.make_node("Concat", [out + "_shape", units], [out + "_wshape"], name=node + "_wshape", axis=0))
+        g.nodes.append(helper.make_node("ConstantOfShape", [out + "_wshape"], [out + "_w"], name=node + "_w",
+                                        value=numpy_helper.from_array(np.array([0.01], np.float32))))
+        inputs = [x, out + "_w"] + ([g.weight([layer["units"]], "B")] if layer.get("bias", True) else [])
+        g.nodes.append(helper.make_node("Gemm", inputs, [out], name=node))
     elif t in ("relu", "dropout"):
         g.nodes.append(helper.make_node("Relu", [x], [out], name=node))
     elif t == "batch_norm":
@@ -180,35 +220,44 @@ def add_layer(g, i, layer, x, rank):
     return out
 
 
-def build(case, path):
-    """Saves the model and, for each layer k > 0, the model cut before it
-    (path.k.onnx): ONNX Runtime runs every node whatever outputs are asked
-    for, so the shapes before a failing node come from the cut model."""
+def build(case, path, cuts=None):
+    """Saves the model or, given `cuts`, only the models cut before each layer
+    k in it (path.k.onnx): ONNX Runtime runs every node whatever outputs are
+    asked for, so the shapes before a failing node come from a cut model."""
     net = case["network"]
     rank = len(net["input"]) - 2
     g = Graph(net["input"])
     x = "input"
     for i, layer in enumerate(net["layers"]):
-        if i > 0:
+        if cuts is not None and i in cuts:
             onnx.save(g.model(symbolic=True), "%s.%d.onnx" % (path, i))
         try:
             x = add_layer(g, i, layer, x, rank)
         except BuilderError as e:
             # Layers after one ONNX shape inference cannot size are left out:
             # the comparison stops at the first failure anyway.
-            onnx.save(g.model(symbolic=True), path + ".onnx")
+            if cuts is None:
+                onnx.save(g.model(symbolic=True), path + ".onnx")
             return {"built": i, "note": str(e)}
-    onnx.save(g.model(symbolic=True), path + ".onnx")
+    if cuts is None:
+        onnx.save(g.model(symbolic=True), path + ".onnx")
     return {"built": len(net["layers"])}
 
 
 def main():
-    if len(sys.argv) != 3:
-        sys.stderr.write("usage: build_onnx.py cases.json OUTDIR\n")
+    if len(sys.argv) not in (3, 5) or (len(sys.argv) == 5 and sys.argv[3] != "--cuts"):
+        sys.stderr.write("usage: build_onnx.py cases.json OUTDIR [--cuts CUTS.json]\n")
         return 2
     with open(sys.argv[1]) as f:
         cases = json.load(f)
     os.makedirs(sys.argv[2], exist_ok=True)
+    if len(sys.argv) == 5:
+        with open(sys.argv[4]) as f:
+            cuts = json.load(f)
+        for case in cases:
+            if case["id"] in cuts:
+                build(case, os.path.join(sys.argv[2], case["id"]), set(cuts[case["id"]]))
+        return 0
     index = {}
     for case in cases:
         path = os.path.join(sys.argv[2], case["id"])

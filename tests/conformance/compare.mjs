@@ -64,10 +64,18 @@ function versionEntry(versions, framework, ctx) {
     if (entry.layer_type && entry.layer_type !== ctx.layerType) continue;
     if (entry.rank && entry.rank !== ctx.rank) continue;
     const observed = entry.observed.text ? new RegExp(entry.observed.text).exec(ctx.frameworkText ?? '') : { groups: {} };
-    const current = entry.current.text ? new RegExp(entry.current.text).exec(ctx.convscopeText ?? '') : { groups: {} };
+    let current = entry.current.text ? new RegExp(entry.current.text).exec(ctx.convscopeText ?? '') : { groups: {} };
+    if (current && entry.current.warning) {
+      // ConvScope's warning, whose numbers (and, with quotes_observed, the
+      // framework's whole text) must be the framework's.
+      const w = (ctx.convscopeWarnings ?? []).map((x) => ({ x, m: new RegExp(entry.current.warning).exec(x) }))
+        .find(({ x, m }) => m && (!entry.current.quotes_observed || x.includes(`"${ctx.frameworkText}"`)));
+      current = w ? { groups: { ...current.groups, ...w.m.groups } } : null;
+    }
     if (!observed || !current || !groupsAgree(observed, current)) continue;
-    if (entry.current.warning && !(ctx.convscopeWarnings ?? []).some((w) => new RegExp(entry.current.warning).test(w))) continue;
     if (entry.observed.output === 'has_zero' && !(ctx.frameworkOutput ?? []).some((d) => d === 0)) continue;
+    // The framework ran the layer and produced exactly the shape ConvScope names.
+    if (entry.observed.output === 'shape' && !sameShape(JSON.parse(current.groups?.shape ?? 'null'), ctx.frameworkOutput)) continue;
     if (entry.observed.output === 'axis_size') {
       // The framework ran the layer and produced the size ConvScope names on the axis it names.
       const axis = AXES[ctx.rank]?.indexOf(current.groups?.axis);

@@ -198,6 +198,8 @@ function transposedCase(r, fw) {
   if (fw !== 'tensorflow' && r.chance(0.25)) L.dilation = axes(r, rank, () => r.int(1, 2));
   if (fw === 'tensorflow') {
     if (r.chance(0.5)) L.padding = r.pick(['valid', 'same']);
+  } else if (fw === 'onnx' && r.chance(0.2)) {
+    L.padding = r.pick(['same', 'same_lower', 'valid']);  // auto_pad (ONNX Runtime clamps SAME)
   } else if (r.chance(0.6)) {
     // Large paddings make the output 0 or negative.
     L.padding = axes(r, rank, () => r.int(0, 4));
@@ -278,6 +280,8 @@ function chainCase(r, fw) {
     if (declareChannels && declarable.includes(L.type)) {
       L.in_channels = r.chance(0.6) ? guessC : Math.max(1, guessC + r.pick([-2, -1, 1, 2, guessC]));
       if (L.type === 'depthwise_conv' && fw === 'pytorch') delete L.in_channels;
+      // An ONNX Conv weight holds in_channels / group per group: a multiple of the group.
+      if (fw === 'onnx' && L.type === 'conv' && L.groups) L.in_channels = Math.max(1, Math.floor(L.in_channels / L.groups)) * L.groups;
     }
     if (L.type === 'conv' || L.type === 'conv_transpose') guessC = L.filters;
     if (L.type === 'depthwise_conv') guessC *= L.depth_multiplier ?? 1;
