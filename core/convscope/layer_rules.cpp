@@ -407,8 +407,8 @@ OrtPool onnxruntime_pool(const Ctx& c) {
   const bool mlas = l.type == LayerType::avg_pool ? !(l.ceil_mode && l.count_include_pad) : !dilated;
   for (size_t i = 0; i < c.sr && mlas; ++i)
     if (o.axes[i].pads.begin < 0 || o.axes[i].pads.end < 0)
-      o.negative_pads.push_back({i, "padding " + to_string(o.axes[i].pads.begin) + " + " +
-                                        to_string(o.axes[i].pads.end)});
+      o.negative_pads.push_back({i, "padding " + to_string(o.axes[i].pads.begin) + " before and " +
+                                        to_string(o.axes[i].pads.end) + " after"});
   o.output = c.in.shape;
   for (size_t i = 0; i < c.sr; ++i) o.output[conventions::spatial_axis(c.fw, i)] = o.axes[i].out;
   return o;

@@ -195,7 +195,7 @@ function transposedCase(r, fw) {
   const L = { type: 'conv_transpose', ...convFields(r, fw, channels, { allowGroups: fw !== 'tensorflow', transposed: true }) };
   L.kernel = axes(r, rank, () => r.int(1, 4));
   if (r.chance(0.7)) L.stride = axes(r, rank, () => r.int(1, 3));
-  if (fw !== 'tensorflow' && r.chance(0.25)) L.dilation = axes(r, rank, () => r.int(1, 2));
+  if (fw !== 'tensorflow' && r.chance(0.25)) L.dilation = axes(r, rank, () => r.int(1, fw === 'onnx' ? 3 : 2));
   if (fw === 'tensorflow') {
     if (r.chance(0.5)) L.padding = r.pick(['valid', 'same']);
   } else if (fw === 'onnx' && r.chance(0.2)) {
