@@ -231,6 +231,18 @@ const Template kTemplates[] = {
      "Conv2DCustomBackpropInput: Size of out_backprop doesn't match computed: actual = {in}, "
      "computed = {forward} spatial_dim: {spatial_dim} input: {out} filter: {kernel} output: {in} "
      "stride: {stride} dilation: {dilation}"},
+    // -- cropping more than the input (Keras 3 keras/src/layers/reshaping/
+    //    cropping1d.py, cropping2d.py, cropping3d.py compute_output_shape;
+    //    tfjs-layers has only Cropping2D, refused by Sequential.checkShape
+    //    (models.ts) where a size is negative)
+    {Framework::tensorflow, Failure::crop_too_large, "Keras 3",
+     "`cropping` parameter of `Cropping1D` layer must be smaller than the input length. Received: "
+     "input_shape={keras_shape}, cropping={keras_cropping1d}"},
+    {Framework::tensorflow, Failure::crop_too_large, "Keras 3",
+     "Values in `cropping` argument should be smaller than the corresponding spatial dimension of the "
+     "input. Received: input_shape={keras_shape}, cropping={keras_cropping_pairs}"},
+    {Framework::tensorflow, Failure::crop_too_large, "TensorFlow.js layers",
+     "Negative dimension size caused by adding layer {name} with input shape [{tfjs_shape}]"},
     // -- dense / linear
     {Framework::pytorch, Failure::dense_mismatch, "PyTorch",
      "mat1 and mat2 shapes cannot be multiplied ({rows}x{arriving} and {declared}x{units})"},

@@ -637,9 +637,14 @@ void window_op(const Ctx& c, LayerReport& r) {
         v.push_back({"eager_stride", to_string(e.stride)});
         break;
       }
-      // tf.keras 2 and tfjs-layers: ((in - k_eff + 1) + stride - 1) // stride, rejected when < 0.
-      const int64_t keras2 = checked::floor_div(w.padded - w.k_eff + w.stride, w.stride);
-      if (keras2 < 0) {
+      // tf.keras 2 (a TensorShape refuses a negative size) and tfjs-layers
+      // (Sequential.checkShape): ((in - k_eff + 1) + stride - 1) // stride on
+      // every axis, the layer refused when any is < 0 (the conformance suite
+      // found an axis of 0 before a negative one).
+      const bool keras2_negative = std::any_of(r.axes.begin(), r.axes.end(), [](const shape::WindowSize& e) {
+        return checked::floor_div(e.padded - e.k_eff + e.stride, e.stride) < 0;
+      });
+      if (keras2_negative) {
         v.push_back({"keras2_shape", python_list(c.in.shape)});
         std::string tfjs = "";
         for (size_t i = 1; i < c.in.shape.size(); ++i) tfjs += "," + to_string(c.in.shape[i]);
@@ -904,6 +909,23 @@ void pad_crop_upsample(const Ctx& c, LayerReport& r) {
     }
     Vars v = {{"name", l.name}, {"keras_shape", conventions::keras_shape(c.in.shape)},
               {"keras_cropping", tuple(crops)}};
+    if (c.fw == Framework::tensorflow && l.type == LayerType::crop) {
+      // Keras 3 prints Cropping1D's (begin, end), Cropping2D/3D's pairs.
+      if (c.sr == 1) {
+        v.push_back({"keras_cropping1d", tuple(crops)});
+      } else {
+        std::string pairs_text = "(";
+        for (size_t i = 0; i < l.cropping.pairs.size(); ++i)
+          pairs_text += (i ? ", " : "") + tuple({l.cropping.pairs[i].first, l.cropping.pairs[i].second});
+        v.push_back({"keras_cropping_pairs", pairs_text + ")"});
+      }
+      const bool negative = std::any_of(failed.begin(), failed.end(), [&](size_t i) { return out[i] < 0; });
+      if (c.sr == 2 && negative) {  // tfjs-layers has only Cropping2D
+        std::string tfjs;
+        for (size_t i = 1; i < c.in.shape.size(); ++i) tfjs += "," + to_string(c.in.shape[i]);
+        v.push_back({"tfjs_shape", tfjs});
+      }
+    }
     const size_t a = failed[0];
     return fail_framework(c, r, Failure::crop_too_large,
                           c.axis(a) + ": cropping " + to_string(r.axes[a].pads.begin) + " + " +

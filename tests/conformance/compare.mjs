@@ -121,13 +121,19 @@ export function compareCase(framework, kase, result, report, versions, { texts }
     const csSays = csFail === null ? 'says every layer is valid' : `says layer ${csFail} (${layers[csFail].type}) fails: ${csText}`;
     return { verdict: 'differ', why: `${framework} ${fwSays}; ConvScope ${csSays}` };
   }
-  if (fwFail === null || !texts) return { verdict: 'agree', text: null };
+  // A runner may give no text for a failure it cannot word as the framework does (tfjs for Keras).
+  if (fwFail === null || !texts || result.error.text == null) return { verdict: 'agree', text: null };
   const fwText = result.error.text;
   // A model that fails while loading (ONNX Runtime's shape inference) is
-  // compared with the load-time text ConvScope gives, not the run-time one.
+  // compared with the load-time text ConvScope gives, not the run-time one;
+  // a text the runner names the source of, with ConvScope's text from it.
+  const others = report.layers[csFail].framework_error_others ?? [];
   const candidates = result.error.stage === 'load'
-    ? (report.layers[csFail].framework_error_others ?? []).filter((o) => /at load/.test(o.source)).map((o) => o.text)
-    : [csText];
+    ? others.filter((o) => /at load/.test(o.source)).map((o) => o.text)
+    : result.error.source
+      ? [{ source: report.layers[csFail].framework_error_source, text: csText }, ...others]
+        .filter((o) => o.source === result.error.source).map((o) => o.text)
+      : [csText];
   if (candidates.includes(fwText)) return { verdict: 'agree', text: 'exact' };
   const entry = versionEntry(versions, framework, { ...ctxAt(fwFail, 'text'), frameworkText: fwText });
   if (entry) return { verdict: 'version', entry: entry.id, text: 'version' };

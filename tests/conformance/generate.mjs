@@ -173,7 +173,7 @@ function windowCase(r, fw, trap) {
   const sp = spatialInput(r, rank);
   const channels = r.int(1, 6);
   let types = ['conv', 'max_pool', 'avg_pool'];
-  if (fw === 'pytorch' || fw === 'onnx' || rank === 2) types.push('depthwise_conv');
+  if (fw === 'pytorch' || fw === 'onnx' || rank <= 2) types.push('depthwise_conv');  // Keras: DepthwiseConv1D/2D
   if (trap === 'pool_pad_gt_half' || trap === 'ceil_last_window') types = ['max_pool', 'avg_pool'];
   if (trap === 'same' && fw === 'pytorch') types = ['conv', 'depthwise_conv'];
   const type = r.pick(types);
@@ -188,7 +188,7 @@ function windowCase(r, fw, trap) {
 }
 
 function transposedCase(r, fw) {
-  const ranks = fw === 'tensorflow' ? [2, 3] : FRAMEWORKS[fw].ranks;
+  const ranks = FRAMEWORKS[fw].ranks;
   const rank = r.pick(ranks);
   const sp = spatialInput(r, rank).map((x) => Math.min(x, 8));
   const channels = r.int(1, 6);
@@ -230,13 +230,16 @@ function poolingHeadCase(r, fw) {
 function randomSpatialLayer(r, fw, sp, channels) {
   const rank = sp.length;
   const kinds = ['conv', 'conv', 'conv', 'max_pool', 'avg_pool', 'relu', 'batch_norm', 'zero_pad'];
-  if (fw !== 'tensorflow' || rank === 2) kinds.push('depthwise_conv');
-  if (fw !== 'tensorflow' || rank > 1) kinds.push('conv_transpose');
+  if (fw !== 'tensorflow' || rank <= 2) kinds.push('depthwise_conv');
+  kinds.push('conv_transpose');
   if (fw === 'pytorch') kinds.push('dropout');
+  if (fw === 'tensorflow') kinds.push('crop', 'upsample');  // Keras Cropping*D, UpSampling*D
   const type = r.pick(kinds);
   if (type === 'relu' || type === 'dropout') return { type };
   if (type === 'batch_norm') return { type };
   if (type === 'zero_pad') return { type, padding: axes(r, rank, () => r.int(0, 2)) };
+  if (type === 'crop') return { type, cropping: axes(r, rank, (i) => r.int(0, Math.max(1, Math.ceil(sp[i] / 3)))) };
+  if (type === 'upsample') return { type, scale: axes(r, rank, () => r.int(1, 3)) };
   if (type === 'conv_transpose') {
     const L = { type, filters: r.int(1, 8), kernel: axes(r, rank, () => r.int(1, 3)) };
     if (r.chance(0.5)) L.stride = axes(r, rank, () => r.int(1, 2));

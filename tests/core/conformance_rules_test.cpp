@@ -307,6 +307,43 @@ TEST_CASE("ONNX Runtime compares channels with the weight before the group count
   CHECK(contains(r.message, "in_channels = 3 is not a multiple of group = 2"));
 }
 
+// What the TensorFlow.js runner (tests/conformance/run_tfjs.mjs) found: the
+// tfjs-layers text below is what it wrote from tfjs-core 4.22.0's sizes for
+// the same layer; the Keras 3 texts are from keras/src/layers/reshaping.
+namespace {
+
+std::string text_from(const convscope::LayerReport& r, const std::string& source) {
+  for (const auto& t : r.framework_errors)
+    if (t.source == source) return t.text;
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("tfjs-layers and tf.keras 2 refuse a window layer when any axis is negative, not only the first failing one") {
+  // H: (19 - 22 + 3) // 3 = 0, W: (6 - 24 + 3) // 3 = -5.
+  const auto a = analyse(R"({"framework": "tensorflow", "input": [1, 19, 6, 4],
+    "layers": [{"type": "conv", "filters": 2, "kernel": [22, 24], "stride": 3}]})");
+  const auto& r = failing(a);
+  CHECK(text_from(r, "TensorFlow.js layers") ==
+        "Negative dimension size caused by adding layer conv2d with input shape [,19,6,4]");
+  CHECK(text_from(r, "tf.keras 2 (compute_output_shape)").rfind("One of the dimensions in the output is <= 0", 0) == 0);
+}
+
+TEST_CASE("Keras cropping more than the input: Keras 3's texts, and tfjs-layers' for Cropping2D") {
+  const auto a = analyse(R"({"framework": "tensorflow", "input": [1, 4, 13, 2],
+    "layers": [{"type": "crop", "cropping": [[2, 3], [0, 0]]}]})");
+  const auto& r = failing(a);
+  CHECK(first_text(r) == "Values in `cropping` argument should be smaller than the corresponding spatial dimension of "
+                         "the input. Received: input_shape=(None, 4, 13, 2), cropping=((2, 3), (0, 0))");
+  CHECK(text_from(r, "TensorFlow.js layers") ==
+        "Negative dimension size caused by adding layer cropping2d with input shape [,4,13,2]");
+  CHECK(first_text(failing(analyse(R"({"framework": "tensorflow", "input": [1, 5, 3],
+    "layers": [{"type": "crop", "cropping": [[0, 39]]}]})"))) ==
+        "`cropping` parameter of `Cropping1D` layer must be smaller than the input length. Received: "
+        "input_shape=(None, 5, 3), cropping=(0, 39)");
+}
+
 TEST_CASE("mode and in_channels go through JSON, share links and the schema") {
   const std::string text = R"({"framework": "pytorch", "mode": "eval", "input": [1, 3, 8, 8],
     "layers": [{"type": "conv", "filters": 4, "kernel": 3, "in_channels": 3}, {"type": "batch_norm", "in_channels": 4}]})";
