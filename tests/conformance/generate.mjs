@@ -29,8 +29,9 @@ export function rng(seed) {
 }
 
 // What each framework's runner can build. TensorFlow runs on tfjs ops, which
-// have no grouped conv, no 1-D depthwise conv, no 1-D transposed conv and no
-// explicit conv padding pairs in every op; the cases stay inside that.
+// have no grouped conv (a few are made all the same: the runner skips them,
+// counted), and Keras takes only 'valid' / 'same'; 1-D depthwise and
+// transposed convs run as Keras runs them, on a unit height.
 const FRAMEWORKS = {
   pytorch: { ranks: [1, 2, 3], channelsLast: false },
   onnx: { ranks: [1, 2, 3], channelsLast: false },
@@ -135,7 +136,9 @@ function windowParams(r, fw, type, sp, trap) {
 // the group: its weight shapes say so.
 function convFields(r, fw, channels, { allowGroups = true, transposed = false } = {}) {
   const L = { filters: r.int(1, 8) };
-  if (allowGroups && fw !== 'tensorflow' && r.chance(0.3)) {
+  // Keras has groups too, but tfjs has no grouped convolution: a few, which
+  // the tfjs runner skips by category and counts.
+  if (allowGroups && (fw !== 'tensorflow' || r.chance(0.15)) && r.chance(0.3)) {
     const divisors = [2, 3, 4].filter((g) => channels % g === 0);
     let g = divisors.length && r.chance(0.75) ? r.pick(divisors) : r.pick([2, 3, 4]);
     if (fw === 'onnx' && g > channels) g = Math.max(1, channels);
