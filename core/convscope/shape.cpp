@@ -142,8 +142,11 @@ OrtPoolAxis onnxruntime_pool_size(int64_t in, int64_t kernel, int64_t dilation, 
     r.out = checked::add(checked::trunc_div(numerator, stride), 1);
     return r;
   }
-  const float quotient = static_cast<float>(numerator) / static_cast<float>(stride);
-  r.out = checked::add(static_cast<int64_t>(std::ceil(quotient)), 1);
+  // In float, as ONNX Runtime computes it (exact below 2^24); beyond what an
+  // int64 holds (no real size), the exact integer ceiling instead.
+  const float quotient = std::ceil(static_cast<float>(numerator) / static_cast<float>(stride));
+  const bool representable = quotient > -9.0e18f && quotient < 9.0e18f;
+  r.out = checked::add(representable ? static_cast<int64_t>(quotient) : checked::ceil_div(numerator, stride), 1);
   if (checked::mul(r.out - 1, stride) >= checked::add(in, r.pads.begin)) r.out -= 1;
   return r;
 }
