@@ -15,7 +15,7 @@
 // fail the run; their figures are printed all the same.
 
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -51,6 +51,7 @@ const runners = {
   pytorch: (casesFile) => JSON.parse(run(python, [join(here, 'run_pytorch.py'), casesFile], 'the PyTorch runner')),
   onnx: (casesFile) => {
     const models = join(out, 'onnx-models');
+    rmSync(models, { recursive: true, force: true });  // no cut model of an earlier run is read by mistake
     run(python, [join(here, 'build_onnx.py'), casesFile, models], 'building the ONNX models');
     return JSON.parse(run(process.execPath, [join(here, 'run_onnxruntime.mjs'), casesFile, models], 'the ONNX Runtime runner'));
   },
