@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds everything with warnings as errors and runs
-# every test: native doctest (plain and under ASan+UBSan), bounded fuzzing,
+# every test: native doctest (plain and under ASan+UBSan), the conformance
+# suite against real PyTorch, ONNX Runtime and TensorFlow.js, bounded fuzzing,
 # the WASM module in Node, and the page in headless Chromium. .ci/run calls
 # exactly this.
 set -euo pipefail
@@ -18,9 +19,9 @@ CONVSCOPE_WERROR=ON scripts/build.sh
 step "native tests"
 ctest --test-dir build --output-on-failure -j"$jobs"
 
-step "conformance: generated cases in real PyTorch and ONNX Runtime, compared with the CLI"
+step "conformance: generated cases in real PyTorch, ONNX Runtime and TensorFlow.js, compared with the CLI"
 node --test tests/conformance/
-node tests/conformance/run.mjs --only pytorch,onnx --report-only onnx
+node tests/conformance/run.mjs --only pytorch,onnx,tensorflow
 
 step "native tests under AddressSanitizer + UndefinedBehaviorSanitizer"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DCONVSCOPE_WERROR=ON -DCONVSCOPE_SANITIZE=ON >/dev/null

@@ -176,6 +176,11 @@ const Template kTemplates[] = {
      "Given input size per channel: ({per_channel_in}). Calculated output size per channel: "
      "({per_channel_out}). Output size is too small"},
     // conv_transpose_attributes.h: the first spatial axis (0-based) whose output is not positive.
+    // Per axis, its check that the output maps back to the input comes first
+    // (only one of these two is given its variables).
+    {Framework::onnx, Failure::transposed_too_small, "ONNX Runtime",
+     "Computed output shape is inconsistent with input spatial dimensions. output_padding ({ort_inc_op}) may be "
+     "too large for stride ({ort_inc_stride}). Expected input size {ort_inc_expected} but got {ort_inc_in}."},
     {Framework::onnx, Failure::transposed_too_small, "ONNX Runtime",
      "Computed output dimension is <= 0 for dim {ort_dim}. Input shape: {ort_spatial}"},
     // -- PyTorch pooling padding
@@ -226,6 +231,18 @@ const Template kTemplates[] = {
      "Conv2DCustomBackpropInput: Size of out_backprop doesn't match computed: actual = {in}, "
      "computed = {forward} spatial_dim: {spatial_dim} input: {out} filter: {kernel} output: {in} "
      "stride: {stride} dilation: {dilation}"},
+    // -- cropping more than the input (Keras 3 keras/src/layers/reshaping/
+    //    cropping1d.py, cropping2d.py, cropping3d.py compute_output_shape;
+    //    tfjs-layers has only Cropping2D, refused by Sequential.checkShape
+    //    (models.ts) where a size is negative)
+    {Framework::tensorflow, Failure::crop_too_large, "Keras 3",
+     "`cropping` parameter of `Cropping1D` layer must be smaller than the input length. Received: "
+     "input_shape={keras_shape}, cropping={keras_cropping1d}"},
+    {Framework::tensorflow, Failure::crop_too_large, "Keras 3",
+     "Values in `cropping` argument should be smaller than the corresponding spatial dimension of the "
+     "input. Received: input_shape={keras_shape}, cropping={keras_cropping_pairs}"},
+    {Framework::tensorflow, Failure::crop_too_large, "TensorFlow.js layers",
+     "Negative dimension size caused by adding layer {name} with input shape [{tfjs_shape}]"},
     // -- dense / linear
     {Framework::pytorch, Failure::dense_mismatch, "PyTorch",
      "mat1 and mat2 shapes cannot be multiplied ({rows}x{arriving} and {declared}x{units})"},
@@ -372,6 +389,14 @@ std::vector<Text> error_texts(Framework f, Failure failure, const Vars& vars) {
     texts.push_back({t.source, fill(t.text, vars)});
   }
   return texts;
+}
+
+std::string onnxruntime_transposed_inconsistent(int64_t output_padding, int64_t stride, int64_t expected,
+                                                int64_t in) {
+  return fill("Computed output shape is inconsistent with input spatial dimensions. output_padding ({op}) may be "
+              "too large for stride ({stride}). Expected input size {expected} but got {in}.",
+              {{"op", std::to_string(output_padding)}, {"stride", std::to_string(stride)},
+               {"expected", std::to_string(expected)}, {"in", std::to_string(in)}});
 }
 
 // ---- Formatting helpers ----------------------------------------------------

@@ -78,6 +78,24 @@ std::vector<Text> error_texts(Framework f, Failure failure, const Vars& vars);
 // Replaces every {key} in a template.
 std::string fill(const std::string& tmpl, const Vars& vars);
 
+// ---- ONNX Runtime's texts where it departs from the ONNX spec ---------------
+// ConvScope follows the spec and quotes these (in a warning where the spec
+// gives an output, as the error text where the spec fails too). Printed by
+// onnxruntime-node 1.31.1; sources in tests/conformance/versions.json.
+namespace onnxruntime_text {
+// pool_attributes.h, PoolAttributes::PoolAttributes (creating the session).
+inline constexpr const char* pool_pad_refused = "Pad should be smaller than kernel.";
+// pool_attributes.h, PoolAttributes::ComputeOutputSize (running).
+inline constexpr const char* pool_negative_output =
+    "Calculated output dimension is negative. Check kernel_shape, pads, strides and dilations.";
+// The MLAS pooling kernel (MaxPool without dilation, AveragePool unless
+// ceil_mode with count_include_pad) on negative SAME padding (running).
+inline constexpr const char* pool_negative_padding = "padding values must be non-negative";
+}  // namespace onnxruntime_text
+// conv_transpose_attributes.h: the output does not map back to the input.
+std::string onnxruntime_transposed_inconsistent(int64_t output_padding, int64_t stride, int64_t expected,
+                                                int64_t in);
+
 // ---- Formatting helpers for the texts --------------------------------------
 // "[?,4,4,3]": TensorFlow graph-mode shape, unknown batch as '?'.
 std::string tf_shape(const std::vector<int64_t>& shape, bool unknown_batch);

@@ -149,10 +149,6 @@ void add_window_warnings(const Ctx& c, LayerReport& r) {
       r.warnings.push_back("ONNX Runtime departs from the ONNX spec here: it rejects dilation with "
                            "SAME auto_pad (\"Dilation not supported for AutoPadType::SAME_UPPER or "
                            "AutoPadType::SAME_LOWER.\"); write explicit pads instead");
-    if (dilated && is_pool(l.type))
-      r.warnings.push_back("ONNX Runtime departs from the ONNX spec here: its pooling computes SAME "
-                           "padding from the undilated kernel, so its padding (and values) differ; "
-                           "write explicit pads to get the same result everywhere");
   }
 }
 
@@ -166,6 +162,21 @@ Vars base_vars(const Ctx& c) {
 
 int64_t weight_channels(const Ctx& c);
 std::string torch_list(const std::vector<int64_t>& v);
+
+// An ONNX Conv weight holds in_channels / group channels per group (its dim 1;
+// a ConvTranspose weight's dim 0 is in_channels itself): no ONNX model
+// declares an in_channels that is not a multiple of the group, so ONNX
+// Runtime has nothing to say about it. False after failing the layer.
+bool onnx_declared_channels_representable(const Ctx& c, LayerReport& r) {
+  const Layer& l = c.layer;
+  if (c.fw != Framework::onnx || l.type != LayerType::conv || !l.in_channels || *l.in_channels % l.groups == 0)
+    return true;
+  fail(r, Failure::groups_in_channels,
+       "in_channels = " + to_string(*l.in_channels) + " is not a multiple of group = " + to_string(l.groups) +
+           ", so no ONNX weight declares it (a Conv weight holds in_channels / group channels per group)",
+       {});
+  return false;
+}
 
 // Groups must divide both channel counts (conv and transposed conv); false
 // after failing the layer.
@@ -270,11 +281,102 @@ bool channels_match(const Ctx& c, LayerReport& r) {
   return false;
 }
 
+// ---- ONNX Runtime's pooling, where it departs from the ONNX spec -------------
+// ConvScope follows the spec; this is what ONNX Runtime 1.31 does instead
+// (pool_attributes.h PoolAttributes, ComputeSizePadDilations,
+// ComputeOutputSize; the MLAS pooling kernel), found by the conformance suite
+// and recorded in tests/conformance/versions.json.
+struct OrtPool {
+  // Creating the session: every pad must be smaller than the kernel.
+  std::vector<std::pair<size_t, std::string>> pad_refused;
+  // Running: the first axis whose size is negative (refused), else the output.
+  std::optional<size_t> negative_axis;
+  // Then the MLAS kernel refuses negative (SAME) padding.
+  std::vector<std::pair<size_t, std::string>> negative_pads;
+  SmallVec<shape::OrtPoolAxis, 3> axes;
+  Shape output;
+};
+
+OrtPool onnxruntime_pool(const Ctx& c) {
+  const Layer& l = c.layer;
+  OrtPool o;
+  const shape::OrtAutoPad mode = l.padding.mode == PadMode::same         ? shape::OrtAutoPad::same_upper
+                                 : l.padding.mode == PadMode::same_lower ? shape::OrtAutoPad::same_lower
+                                 : l.padding.mode == PadMode::valid      ? shape::OrtAutoPad::valid
+                                                                         : shape::OrtAutoPad::notset;
+  for (size_t i = 0; i < c.sr; ++i) {
+    const shape::Pads pads = mode == shape::OrtAutoPad::notset
+                                 ? shape::Pads{l.padding.pairs[i].first, l.padding.pairs[i].second}
+                                 : shape::Pads{};
+    if (pads.begin >= l.kernel[i] || pads.end >= l.kernel[i])
+      o.pad_refused.push_back({i, "padding " + to_string(pads.begin) + " + " + to_string(pads.end) +
+                                      " with a kernel of " + to_string(l.kernel[i])});
+    o.axes.push_back(shape::onnxruntime_pool_size(c.spatial(i), l.kernel[i], l.dilation[i], l.stride[i], mode, pads,
+                                                  l.ceil_mode));
+    if (!o.negative_axis && o.axes.back().out < 0) o.negative_axis = i;
+  }
+  const bool dilated = std::any_of(l.dilation.begin(), l.dilation.end(), [](int64_t d) { return d > 1; });
+  const bool mlas = l.type == LayerType::avg_pool ? !(l.ceil_mode && l.count_include_pad) : !dilated;
+  for (size_t i = 0; i < c.sr && mlas; ++i)
+    if (o.axes[i].pads.begin < 0 || o.axes[i].pads.end < 0)
+      o.negative_pads.push_back({i, "padding " + to_string(o.axes[i].pads.begin) + " before and " +
+                                        to_string(o.axes[i].pads.end) + " after"});
+  o.output = c.in.shape;
+  for (size_t i = 0; i < c.sr; ++i) o.output[conventions::spatial_axis(c.fw, i)] = o.axes[i].out;
+  return o;
+}
+
+std::string quoted(const std::string& text) { return "\"" + text + "\""; }
+
+// Where the spec gives an output, what ONNX Runtime does instead, as a warning.
+void add_onnxruntime_pool_warnings(const Ctx& c, LayerReport& r, const OrtPool& o) {
+  const std::string departs = "ONNX Runtime departs from the ONNX spec here: ";
+  if (!o.pad_refused.empty()) {
+    r.warnings.push_back(departs + "it refuses a pooling node whose pads are not smaller than its kernel (" +
+                         by_axes(c, o.pad_refused) + ") when the session is created: " +
+                         quoted(conventions::onnxruntime_text::pool_pad_refused) +
+                         " (the spec allows any padding); use pads smaller than the kernel");
+    return;
+  }
+  if (o.negative_axis) {
+    const size_t a = *o.negative_axis;
+    r.warnings.push_back(departs + "its pooling computes SAME padding from the undilated kernel, which leaves " +
+                         c.axis(a) + " a negative size (" + to_string(o.axes[a].out) + ", padding " +
+                         to_string(o.axes[a].pads.begin) + " + " + to_string(o.axes[a].pads.end) +
+                         "), so it fails at run time: " + quoted(conventions::onnxruntime_text::pool_negative_output) +
+                         "; write explicit pads instead");
+    return;
+  }
+  if (!o.negative_pads.empty()) {
+    r.warnings.push_back(departs + "its SAME padding comes out negative where the spec's is 0 (" +
+                         by_axes(c, o.negative_pads) + "), and its pooling kernel refuses that at run time: " +
+                         quoted(conventions::onnxruntime_text::pool_negative_padding) +
+                         "; explicit pads of 0 give the spec's output");
+    return;
+  }
+  if (r.output && o.output != *r.output) {
+    r.warnings.push_back(departs + "its pooling computes SAME padding from the undilated kernel and outputs " +
+                         torch_list(o.output) + " instead of " + torch_list(*r.output) +
+                         "; write explicit pads to get the same result everywhere");
+    return;
+  }
+  const bool same_mode = c.layer.padding.mode == PadMode::same || c.layer.padding.mode == PadMode::same_lower;
+  const bool dilated = std::any_of(c.layer.dilation.begin(), c.layer.dilation.end(), [](int64_t d) { return d > 1; });
+  if (same_mode && dilated)
+    r.warnings.push_back(departs + "its pooling computes SAME padding from the undilated kernel, so its padding "
+                         "(and values) differ; write explicit pads to get the same result everywhere");
+}
+
 void window_op(const Ctx& c, LayerReport& r) {
   const Layer& l = c.layer;
   const bool conv_like = !is_pool(l.type);
 
-  // Input-independent checks first: no input size can fix these.
+  // Input-independent checks first: no input size can fix these. ONNX
+  // Runtime (conv_attributes.h, ValidateInputShape) compares the channels with
+  // the weight's before it checks that the group divides the filters.
+  if (l.type == LayerType::conv && c.fw == Framework::onnx &&
+      !(onnx_declared_channels_representable(c, r) && channels_match(c, r)))
+    return;
   if (l.type == LayerType::conv && !groups_divide(c, r)) return;
   const bool strided = std::any_of(l.stride.begin(), l.stride.end(), [](int64_t s) { return s > 1; });
   const bool dilated = std::any_of(l.dilation.begin(), l.dilation.end(), [](int64_t d) { return d > 1; });
@@ -447,9 +549,14 @@ void window_op(const Ctx& c, LayerReport& r) {
         v.push_back({"eager_stride", to_string(e.stride)});
         break;
       }
-      // tf.keras 2 and tfjs-layers: ((in - k_eff + 1) + stride - 1) // stride, rejected when < 0.
-      const int64_t keras2 = checked::floor_div(w.padded - w.k_eff + w.stride, w.stride);
-      if (keras2 < 0) {
+      // tf.keras 2 (a TensorShape refuses a negative size) and tfjs-layers
+      // (Sequential.checkShape): ((in - k_eff + 1) + stride - 1) // stride on
+      // every axis, the layer refused when any is < 0 (the conformance suite
+      // found an axis of 0 before a negative one).
+      const bool keras2_negative = std::any_of(r.axes.begin(), r.axes.end(), [](const shape::WindowSize& e) {
+        return checked::floor_div(e.padded - e.k_eff + e.stride, e.stride) < 0;
+      });
+      if (keras2_negative) {
         v.push_back({"keras2_shape", python_list(c.in.shape)});
         std::string tfjs = "";
         for (size_t i = 1; i < c.in.shape.size(); ++i) tfjs += "," + to_string(c.in.shape[i]);
@@ -477,15 +584,30 @@ void window_op(const Ctx& c, LayerReport& r) {
     for (size_t i = 0; i < c.sr; ++i) spatial_in.push_back(c.spatial(i));
     v.push_back({"ort_spatial", conventions::ort_shape(spatial_in)});
     const Failure failure = conv_like ? Failure::window_too_small : Failure::pool_too_small;
-    if (c.fw == Framework::onnx && failure == Failure::pool_too_small && w.out_truncated >= 0) {
-      // ONNX Runtime's pooling divides with truncation and rejects only
-      // negative sizes: it runs where the spec's floor says there is no output.
-      fail(r, failure, std::move(message),
-           {{"ONNX Runtime (departs from the ONNX spec)",
-             "no error: ONNX Runtime divides with truncation toward zero and computes " +
-                 to_string(w.out_truncated) + " along " + c.axis(a) + " where the ONNX spec's floor gives " +
-                 to_string(w.out)}});
-      return;
+    if (c.fw == Framework::onnx && failure == Failure::pool_too_small) {
+      const OrtPool o = onnxruntime_pool(c);
+      if (!o.pad_refused.empty()) {
+        // Refused before any size is looked at, when the session is created.
+        fail(r, failure, std::move(message),
+             {{"ONNX Runtime (creating the session)", conventions::onnxruntime_text::pool_pad_refused}});
+        return;
+      }
+      if (!o.negative_axis) {
+        // ONNX Runtime refuses only negative sizes (and floor mode divides
+        // with truncation toward zero): it runs where the spec has no output.
+        const shape::OrtPoolAxis& ort = o.axes[a];
+        const bool truncated = !l.ceil_mode && ort.out != w.out;
+        fail(r, failure, std::move(message),
+             {{"ONNX Runtime (departs from the ONNX spec)",
+               "no error: ONNX Runtime runs this node and outputs " + torch_list(o.output) + " (along " +
+                   c.axis(a) +
+                   (truncated ? " it divides with truncation toward zero: " + to_string(ort.out) +
+                                    " where the ONNX spec's floor gives " + to_string(w.out)
+                              : " it computes " + to_string(ort.out) +
+                                    " as the ONNX spec does, and accepts a size of 0: it refuses only negative sizes") +
+                   ")"}});
+        return;
+      }
     }
     fail_framework(c, r, failure, std::move(message), v);
     return;
@@ -493,6 +615,7 @@ void window_op(const Ctx& c, LayerReport& r) {
 
   r.output = with_spatial(c, out, out_channels);
   if (c.in.explain) add_window_warnings(c, r);
+  if (c.in.explain && c.fw == Framework::onnx && is_pool(l.type)) add_onnxruntime_pool_warnings(c, r, onnxruntime_pool(c));
   r.macs = conv_like ? checked::mul(checked::mul(checked::mul(c.batch, product(out)), out_channels),
                                    checked::mul(kernel_volume, in_per_group))
                      : 0;
@@ -502,6 +625,9 @@ void window_op(const Ctx& c, LayerReport& r) {
 
 void transposed_op(const Ctx& c, LayerReport& r) {
   const Layer& l = c.layer;
+  // ONNX Runtime (conv_transpose_attributes.h, PrepareForCompute) compares the
+  // weight's filter number with the channels before the group divides them.
+  if (c.fw == Framework::onnx && !channels_match(c, r)) return;
   if (!groups_divide(c, r)) return;
   if (!channels_match(c, r)) return;
   const bool op_given = !l.output_padding.empty();
@@ -550,20 +676,43 @@ void transposed_op(const Ctx& c, LayerReport& r) {
   AxisSizes out(c.sr, 0);
   SmallVec<size_t, 3> failed;
   r.axes.resize(c.sr);
+  // ONNX Runtime (conv_transpose_attributes.h) clamps a negative SAME padding
+  // at 0, and checks per axis, before the size, that the output maps back to
+  // the input, which refuses an output_padding of at least the stride.
+  AxisSizes ort_out(c.sr, 0);
+  std::vector<std::pair<size_t, std::string>> clamped;
+  std::optional<size_t> ort_inconsistent;  // the first axis ONNX Runtime refuses so
+  int64_t ort_expected = 0;
   for (size_t i = 0; i < c.sr; ++i) {
     r.axes[i] = axis_size(c.fw, l, i, c.spatial(i));
-    if (c.fw == Framework::onnx && r.axes[i].pads.begin + r.axes[i].pads.end < 0) {
-      shape::TransposedAxis clamped{r.axes[i].in, r.axes[i].k_eff, r.axes[i].stride, {0, 0}, r.axes[i].output_padding};
-      r.warnings.push_back(c.axis(i) + ": the ONNX spec's SAME padding is negative here (" +
-                           to_string(r.axes[i].pads.begin + r.axes[i].pads.end) +
-                           "); ONNX Runtime clamps it at 0 and outputs " +
-                           to_string(shape::transposed_size(clamped).out) + " instead of " +
-                           to_string(r.axes[i].out));
-    }
-    out[i] = r.axes[i].out;
+    out[i] = ort_out[i] = r.axes[i].out;
     if (out[i] < 1) failed.push_back(i);
+    if (c.fw != Framework::onnx) continue;
+    shape::WindowSize ort = r.axes[i];
+    if (ort.pads.begin + ort.pads.end < 0) {
+      ort = shape::transposed_size({ort.in, ort.k_eff, ort.stride, {0, 0}, ort.output_padding});
+      ort_out[i] = ort.out;
+      clamped.push_back({i, "padding " + to_string(r.axes[i].pads.begin + r.axes[i].pads.end) + " clamped at 0"});
+    }
+    const int64_t expected = shape::onnxruntime_transposed_input(ort);
+    if (!ort_inconsistent && expected != ort.in) {
+      // Refused only if no earlier axis' size already was.
+      bool earlier_too_small = false;
+      for (size_t j = 0; j < i; ++j) earlier_too_small = earlier_too_small || ort_out[j] < 1;
+      if (!earlier_too_small) {
+        ort_inconsistent = i;
+        ort_expected = expected;
+      }
+    }
   }
   if (checked::overflowed()) return;  // reported by apply_layer
+  auto inconsistent_vars = [&](Vars& v) {
+    const size_t i = *ort_inconsistent;
+    v.push_back({"ort_inc_op", to_string(r.axes[i].output_padding)});
+    v.push_back({"ort_inc_stride", to_string(l.stride[i])});
+    v.push_back({"ort_inc_expected", to_string(ort_expected)});
+    v.push_back({"ort_inc_in", to_string(c.spatial(i))});
+  };
   if (!failed.empty()) {
     std::vector<int64_t> in_sizes;
     for (size_t i = 0; i < c.sr; ++i) in_sizes.push_back(c.spatial(i));
@@ -573,7 +722,8 @@ void transposed_op(const Ctx& c, LayerReport& r) {
     v.push_back({"per_channel_in", unit_height + conventions::joined(in_sizes, " x ")});
     v.push_back({"per_channel_out", unit_height + conventions::joined(to_vector(out), " x ")});
     v.push_back({"ort_spatial", conventions::ort_shape(in_sizes)});
-    v.push_back({"ort_dim", to_string(failed[0])});
+    if (ort_inconsistent && *ort_inconsistent <= failed[0]) inconsistent_vars(v);
+    else v.push_back({"ort_dim", to_string(failed[0])});
     std::string message;
     for (size_t i : failed)
       message += (message.empty() ? "" : "; ") + c.axis(i) + ": output size " + to_string(out[i]) + " < 1";
@@ -607,6 +757,21 @@ void transposed_op(const Ctx& c, LayerReport& r) {
     }
   }
   r.output = with_spatial(c, out, l.filters);
+  if (ort_inconsistent) {
+    const size_t i = *ort_inconsistent;
+    r.warnings.push_back(
+        "ONNX Runtime departs from the ONNX spec here: it refuses an output_padding of at least the stride (" +
+        c.axis(i) + ": output_padding " + to_string(r.axes[i].output_padding) + ", stride " + to_string(l.stride[i]) +
+        "), checking that the output maps back to the input: " +
+        quoted(conventions::onnxruntime_transposed_inconsistent(r.axes[i].output_padding, l.stride[i], ort_expected,
+                                                                c.spatial(i))) +
+        " (the spec bounds output_padding by the stride or dilation, read as max(stride, dilation) as PyTorch "
+        "does); use an output_padding smaller than the stride");
+  } else if (!clamped.empty()) {
+    r.warnings.push_back("ONNX Runtime departs from the ONNX spec here: the spec's SAME padding is negative (" +
+                         by_axes(c, clamped) + "); ONNX Runtime clamps it at 0 and outputs " +
+                         torch_list(with_spatial(c, ort_out, l.filters)) + " instead of " + torch_list(*r.output));
+  }
   std::vector<int64_t> in_sizes;
   for (size_t i = 0; i < c.sr; ++i) in_sizes.push_back(c.spatial(i));
   r.macs = checked::mul(checked::mul(checked::mul(c.batch, product(in_sizes)), c.channels),
@@ -656,6 +821,23 @@ void pad_crop_upsample(const Ctx& c, LayerReport& r) {
     }
     Vars v = {{"name", l.name}, {"keras_shape", conventions::keras_shape(c.in.shape)},
               {"keras_cropping", tuple(crops)}};
+    if (c.fw == Framework::tensorflow && l.type == LayerType::crop) {
+      // Keras 3 prints Cropping1D's (begin, end), Cropping2D/3D's pairs.
+      if (c.sr == 1) {
+        v.push_back({"keras_cropping1d", tuple(crops)});
+      } else {
+        std::string pairs_text = "(";
+        for (size_t i = 0; i < l.cropping.pairs.size(); ++i)
+          pairs_text += (i ? ", " : "") + tuple({l.cropping.pairs[i].first, l.cropping.pairs[i].second});
+        v.push_back({"keras_cropping_pairs", pairs_text + ")"});
+      }
+      const bool negative = std::any_of(failed.begin(), failed.end(), [&](size_t i) { return out[i] < 0; });
+      if (c.sr == 2 && negative) {  // tfjs-layers has only Cropping2D
+        std::string tfjs;
+        for (size_t i = 1; i < c.in.shape.size(); ++i) tfjs += "," + to_string(c.in.shape[i]);
+        v.push_back({"tfjs_shape", tfjs});
+      }
+    }
     const size_t a = failed[0];
     return fail_framework(c, r, Failure::crop_too_large,
                           c.axis(a) + ": cropping " + to_string(r.axes[a].pads.begin) + " + " +

@@ -1,6 +1,7 @@
 #include "convscope/shape.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 #include "convscope/checked.hpp"
 
@@ -120,6 +121,39 @@ int64_t onnx_transposed_same_total_pad(int64_t in, int64_t k_eff, int64_t stride
   const int64_t full = checked::add(
       checked::add(checked::mul(stride, checked::sub(in, 1)), output_padding), k_eff);
   return checked::sub(full, checked::mul(in, stride));
+}
+
+OrtPoolAxis onnxruntime_pool_size(int64_t in, int64_t kernel, int64_t dilation, int64_t stride,
+                                  OrtAutoPad mode, Pads pads, bool ceil_mode) {
+  OrtPoolAxis r;
+  r.pads = pads;
+  if (mode == OrtAutoPad::valid) {
+    r.pads = {0, 0};
+  } else if (mode == OrtAutoPad::same_upper || mode == OrtAutoPad::same_lower) {
+    const int64_t target = checked::trunc_div(checked::add(in, stride - 1), stride);
+    const int64_t needed = checked::sub(checked::add(checked::mul(target - 1, stride), kernel), in);
+    const int64_t head = mode == OrtAutoPad::same_upper ? checked::trunc_div(needed, 2)
+                                                        : checked::trunc_div(checked::add(needed, 1), 2);
+    r.pads = {head, checked::sub(needed, head)};
+  }
+  const int64_t numerator = checked::sub(
+      checked::sub(checked::add(checked::add(in, r.pads.begin), r.pads.end), checked::mul(dilation, kernel - 1)), 1);
+  if (!ceil_mode) {
+    r.out = checked::add(checked::trunc_div(numerator, stride), 1);
+    return r;
+  }
+  // In float, as ONNX Runtime computes it (exact below 2^24); beyond what an
+  // int64 holds (no real size), the exact integer ceiling instead.
+  const float quotient = std::ceil(static_cast<float>(numerator) / static_cast<float>(stride));
+  const bool representable = quotient > -9.0e18f && quotient < 9.0e18f;
+  r.out = checked::add(representable ? static_cast<int64_t>(quotient) : checked::ceil_div(numerator, stride), 1);
+  if (checked::mul(r.out - 1, stride) >= checked::add(in, r.pads.begin)) r.out -= 1;
+  return r;
+}
+
+int64_t onnxruntime_transposed_input(const WindowSize& t) {
+  const int64_t span = checked::sub(checked::add(checked::add(t.out, t.pads.begin), t.pads.end), t.k_eff);
+  return checked::add(checked::floor_div(span, t.stride), 1);
 }
 
 WindowSize zero_pad_size(int64_t in, Pads pads) {

@@ -127,6 +127,39 @@ WindowSize keras_transposed_size(int64_t in, int64_t k_eff, int64_t stride, bool
 int64_t onnx_transposed_same_total_pad(int64_t in, int64_t k_eff, int64_t stride,
                                        int64_t output_padding);
 
+// ---- ONNX Runtime's own arithmetic (where it departs from the ONNX spec) ----
+// The analysis follows the spec (window_size, same_size, transposed_size) and
+// uses these only to say what ONNX Runtime does instead.
+
+enum class OrtAutoPad { notset, valid, same_upper, same_lower };
+
+struct OrtPoolAxis {
+  Pads pads;         // as ONNX Runtime resolves them; may be negative for SAME
+  int64_t out = 0;   // may be 0 (accepted) or negative (refused)
+};
+
+// ONNX Runtime's pooling size along one axis
+// (onnxruntime/core/providers/cpu/nn/pool_attributes.h,
+// PoolAttributes::ComputeSizePadDilations and ComputeOutputSize):
+//   SAME_*: target (in + s - 1) / s, pad_needed = (target - 1) * s + kernel - in
+//     from the UNDILATED kernel and not clamped at 0; SAME_UPPER head
+//     pad_needed / 2, SAME_LOWER head (pad_needed + 1) / 2, both truncating;
+//   numerator = in + head + tail - dilation * (kernel - 1) - 1;
+//   floor mode: numerator / s + 1 with C++ truncation toward zero;
+//   ceil mode: ceil((float)numerator / s) + 1 (float, as ONNX Runtime
+//     computes it), then one less when the last window would start at or
+//     beyond in + head (onnx PR 5741).
+OrtPoolAxis onnxruntime_pool_size(int64_t in, int64_t kernel, int64_t dilation, int64_t stride,
+                                  OrtAutoPad mode, Pads pads, bool ceil_mode);
+
+// ONNX Runtime's check that a ConvTranspose output maps back to its input
+// (onnxruntime/core/providers/cpu/nn/conv_transpose_attributes.h, checked per
+// axis before the output size itself): the input a forward convolution of the
+// output gives, floor((out + begin + end - k_eff) / stride) + 1, with ONNX
+// Runtime's pads (SAME's clamped at 0). Equal to `in` exactly when
+// output_padding < stride.
+int64_t onnxruntime_transposed_input(const WindowSize& transposed);
+
 // The smallest input whose output along this axis is >= need, under the same
 // rule and parameters as `probe` (the padding of SAME modes depends on the
 // input, their output does not). nullopt where the rule has no closed form

@@ -3,6 +3,8 @@
 
     /usr/bin/python3 tests/conformance/build_onnx.py cases.json OUTDIR
 
+    /usr/bin/python3 tests/conformance/build_onnx.py cases.json OUTDIR --cuts CUTS.json
+
 Writes OUTDIR/<id>.onnx (opset 17) and OUTDIR/index.json. Every layer becomes
 one node named as the layer (n<index> when the case names none), whose
 output l<index> is also a graph output, so ONNX Runtime reports every
@@ -13,12 +15,22 @@ from the tensors' shapes (Shape, Slice, Sub, ...) and end in Slice, Pad and
 Resize (nearest, with sizes); upsample is Resize with scales; an add of
 more than two inputs is Sum (ONNX's Add takes two); multiply takes two
 (there is no variadic product in ONNX); average, maximum and minimum are
-Mean, Max and Min. index.json maps node names to layer indices.
+Mean, Max and Min. index.json maps node names to layer indices. A graph
+case is also saved with its input's sizes fixed (OUTDIR/<id>.static.onnx).
+
+With --cuts ({"<id>": [k, ...]}, written by run_onnxruntime.mjs for the cases
+that fail), it writes only the models cut before layer k, OUTDIR/<id>.<k>.onnx,
+that ONNX Runtime needs for the shapes before a failing node, to find the
+first failure in list order and to place an error that names no node.
 
 Weights need the channels that arrive where the case declares none (an ONNX
 model always declares them: they are its weights' shapes). They are taken
 from ONNX's own shape inference (onnx.shape_inference, the spec's reference)
-on the model built so far. The saved model's input has symbolic sizes
+on the model built so far; only the channel count is read, which no spatial
+rule changes. A dense layer with no declared in_features gets a weight made
+from the shape that arrives (ConstantOfShape of [K, units]), since K depends
+on every spatial size before it, which the onnx shape inference here (1.12)
+computes by its own, older rules. The saved model's input has symbolic sizes
 (N, C, D0, ...), as exported with dynamic axes, so the sizes are checked by
 ONNX Runtime's kernels at run time, whose texts ConvScope quotes.
 """
@@ -56,6 +68,7 @@ class Graph:
         self.input_shape = input_shape
         self.nodes, self.inits, self.outputs = [], [], []
         self.declared = {}
+        self.fixed = {}
         self.counter = 0
 
     def weight(self, shape, prefix):
@@ -83,8 +96,11 @@ class Graph:
         dims = (["N", "C"] + ["D%d" % i for i in range(rank - 2)]) if symbolic else self.input_shape
         # Only the model for sizing weights declares what the make-them-fit
         # layers give (their sizes are computed at run time, which ONNX's
-        # shape inference does not follow); the saved models declare nothing.
-        declared = self.declared if declare else {}
+        # shape inference does not follow). Every model declares what a dense
+        # layer with a weight made at run time gives (see add_layer).
+        declared = dict(self.declared) if declare else {}
+        for o, (batch, units) in self.fixed.items():
+            declared[o] = [None if symbolic else batch, units]
         graph = helper.make_graph(
             self.nodes, "case", [helper.make_tensor_value_info("input", TensorProto.FLOAT, dims)],
             [helper.make_tensor_value_info(o, TensorProto.FLOAT, declared.get(o)) for o in self.outputs], self.inits)
@@ -200,11 +216,23 @@ def add_layer(g, i, layer, xs, rank):
         g.nodes.append(helper.make_node("Pad", [x, g.ints(flat, "pads")], [out], name=node, mode="constant"))
     elif t == "flatten":
         g.nodes.append(helper.make_node("Flatten", [x], [out], name=node, axis=1))
-    elif t == "dense":
-        k = layer["in_features"] if "in_features" in layer else arriving(-1)
+    elif t == "dense" and "in_features" in layer:
         # As torch.onnx exports nn.Linear: Gemm with transB=1, W of shape [units, in_features].
+        k = layer["in_features"]
         inputs = [x, g.weight([layer["units"], k], "W")] + ([g.weight([layer["units"]], "B")] if layer.get("bias", True) else [])
         g.nodes.append(helper.make_node("Gemm", inputs, [out], name=node, transB=1))
+    elif t == "dense":
+        # No declared in_features: W of shape [K, units] from the K that arrives.
+        units = g.ints([layer["units"]], "units")
+        wshape = aux("Concat", [aux("Shape", [x], "shape", start=-1), units], "wshape", axis=0)
+        w = aux("ConstantOfShape", [wshape], "w", value=numpy_helper.from_array(np.array([0.01], np.float32)))
+        inputs = [x, w] + ([g.weight([layer["units"]], "B")] if layer.get("bias", True) else [])
+        g.nodes.append(helper.make_node("Gemm", inputs, [out], name=node))
+        # A fixed weight tells shape inference the units while the model
+        # loads (and, with fixed input sizes, the batch), which merges after
+        # it are checked against: the output declares what it would give.
+        shape = g.arriving_shape(x)
+        g.fixed[out] = (shape[0] if shape else None, layer["units"])
     elif t in ("relu", "dropout"):
         g.nodes.append(helper.make_node("Relu", [x], [out], name=node))
     elif t == "activation":
@@ -265,11 +293,11 @@ def add_layer(g, i, layer, xs, rank):
     return out
 
 
-def build(case, path):
-    """Saves the model and, for each layer k > 0, the model cut before it
-    (path.k.onnx): ONNX Runtime runs every node whatever outputs are asked
-    for, so the shapes before a failing node come from the cut model. A
-    graph case is also saved with fixed input sizes (path.static.onnx)."""
+def build(case, path, cuts=None):
+    """Saves the model (and a graph case's with fixed input sizes,
+    path.static.onnx) or, given `cuts`, only the models cut before each layer
+    k in it (path.k.onnx): ONNX Runtime runs every node whatever outputs are
+    asked for, so the shapes before a failing node come from a cut model."""
     net = case["network"]
     rank = len(net["input"]) - 2
     g = Graph(net["input"])
@@ -277,8 +305,10 @@ def build(case, path):
     previous = "input"
     nodes = {node_name(layer, i): i for i, layer in enumerate(net["layers"])}
     for i, layer in enumerate(net["layers"]):
-        if i > 0:
+        if cuts is not None and i in cuts:
             onnx.save(g.model(symbolic=True), "%s.%d.onnx" % (path, i))
+            if i == max(cuts):
+                return None  # every cut asked for is written
         xs = [tensors[s] for s in layer.get("inputs", [previous])]
         previous = layer.get("name", "#%d" % i)
         try:
@@ -286,11 +316,13 @@ def build(case, path):
         except BuilderError as e:
             # Layers after one ONNX shape inference cannot size are left out:
             # the comparison stops at the first failure anyway.
-            return save(case, g, path, {"built": i, "note": str(e), "nodes": nodes})
-    return save(case, g, path, {"built": len(net["layers"]), "nodes": nodes})
+            return save(case, g, path, cuts, {"built": i, "note": str(e), "nodes": nodes})
+    return save(case, g, path, cuts, {"built": len(net["layers"]), "nodes": nodes})
 
 
-def save(case, g, path, info):
+def save(case, g, path, cuts, info):
+    if cuts is not None:
+        return None
     onnx.save(g.model(symbolic=True), path + ".onnx")
     if case.get("graph"):
         # Graphs also with the input's sizes fixed, as torch.onnx.export writes
@@ -301,12 +333,19 @@ def save(case, g, path, info):
 
 
 def main():
-    if len(sys.argv) != 3:
-        sys.stderr.write("usage: build_onnx.py cases.json OUTDIR\n")
+    if len(sys.argv) not in (3, 5) or (len(sys.argv) == 5 and sys.argv[3] != "--cuts"):
+        sys.stderr.write("usage: build_onnx.py cases.json OUTDIR [--cuts CUTS.json]\n")
         return 2
     with open(sys.argv[1]) as f:
         cases = json.load(f)
     os.makedirs(sys.argv[2], exist_ok=True)
+    if len(sys.argv) == 5:
+        with open(sys.argv[4]) as f:
+            cuts = json.load(f)
+        for case in cases:
+            if case["id"] in cuts:
+                build(case, os.path.join(sys.argv[2], case["id"]), set(cuts[case["id"]]))
+        return 0
     index = {}
     for case in cases:
         path = os.path.join(sys.argv[2], case["id"])

@@ -103,3 +103,14 @@ test('ONNX Runtime: a failure is compared with the text ConvScope lists for its 
   assert.equal(compareCase('onnx', kase, fixed('LOAD TEXT'), report, [], { texts: true }).fixed, 'exact');
   assert.equal(compareCase('onnx', kase, fixed('OTHER'), report, [], { texts: true }).verdict, 'differ');
 });
+
+test('ONNX Runtime with fixed input sizes: an error that names no node must be the one the symbolic model met', () => {
+  // The session is refused (a pooling node's pads) after loading, where the merges are checked.
+  const kase = { id: 'u', network: { framework: 'onnx', input: [1, 1, 4, 4], layers: [{ type: 'max_pool', kernel: 2, padding: 2 }] } };
+  const report = { first_error: 0, layers: [{ output: null, framework_error: 'Pad should be smaller than kernel.' }] };
+  const session = { stage: 'session', type: 'session', text: 'Pad should be smaller than kernel.' };
+  const run = (staticError) => ({ layers: [], error: { index: 0, ...session }, static: { unplaced: true, ...staticError } });
+  assert.equal(compareCase('onnx', kase, run(session), report, [], { texts: true }).fixed, 'not_merge');
+  const crash = { stage: 'crash', type: 'crash', text: 'ONNX Runtime crashed (SIGSEGV)' };
+  assert.equal(compareCase('onnx', kase, run(crash), report, [], { texts: true }).verdict, 'differ');
+});

@@ -34,8 +34,9 @@ export function rng(seed) {
 }
 
 // What each framework's runner can build. TensorFlow runs on tfjs ops, which
-// have no grouped conv, no 1-D depthwise conv, no 1-D transposed conv and no
-// explicit conv padding pairs in every op; the cases stay inside that.
+// have no grouped conv (a few are made all the same: the runner skips them,
+// counted), and Keras takes only 'valid' / 'same'; 1-D depthwise and
+// transposed convs run as Keras runs them, on a unit height.
 const FRAMEWORKS = {
   pytorch: { ranks: [1, 2, 3], channelsLast: false },
   onnx: { ranks: [1, 2, 3], channelsLast: false },
@@ -140,7 +141,9 @@ function windowParams(r, fw, type, sp, trap) {
 // the group: its weight shapes say so.
 function convFields(r, fw, channels, { allowGroups = true, transposed = false } = {}) {
   const L = { filters: r.int(1, 8) };
-  if (allowGroups && fw !== 'tensorflow' && r.chance(0.3)) {
+  // Keras has groups too, but tfjs has no grouped convolution: a few, which
+  // the tfjs runner skips by category and counts.
+  if (allowGroups && (fw !== 'tensorflow' || r.chance(0.15)) && r.chance(0.3)) {
     const divisors = [2, 3, 4].filter((g) => channels % g === 0);
     let g = divisors.length && r.chance(0.75) ? r.pick(divisors) : r.pick([2, 3, 4]);
     if (fw === 'onnx' && g > channels) g = Math.max(1, channels);
@@ -178,7 +181,7 @@ function windowCase(r, fw, trap) {
   const sp = spatialInput(r, rank);
   const channels = r.int(1, 6);
   let types = ['conv', 'max_pool', 'avg_pool'];
-  if (fw === 'pytorch' || fw === 'onnx' || rank === 2) types.push('depthwise_conv');
+  if (fw === 'pytorch' || fw === 'onnx' || rank <= 2) types.push('depthwise_conv');  // Keras: DepthwiseConv1D/2D
   if (trap === 'pool_pad_gt_half' || trap === 'ceil_last_window') types = ['max_pool', 'avg_pool'];
   if (trap === 'same' && fw === 'pytorch') types = ['conv', 'depthwise_conv'];
   const type = r.pick(types);
@@ -193,16 +196,18 @@ function windowCase(r, fw, trap) {
 }
 
 function transposedCase(r, fw) {
-  const ranks = fw === 'tensorflow' ? [2, 3] : FRAMEWORKS[fw].ranks;
+  const ranks = FRAMEWORKS[fw].ranks;
   const rank = r.pick(ranks);
   const sp = spatialInput(r, rank).map((x) => Math.min(x, 8));
   const channels = r.int(1, 6);
   const L = { type: 'conv_transpose', ...convFields(r, fw, channels, { allowGroups: fw !== 'tensorflow', transposed: true }) };
   L.kernel = axes(r, rank, () => r.int(1, 4));
   if (r.chance(0.7)) L.stride = axes(r, rank, () => r.int(1, 3));
-  if (fw !== 'tensorflow' && r.chance(0.25)) L.dilation = axes(r, rank, () => r.int(1, 2));
+  if (fw !== 'tensorflow' && r.chance(0.25)) L.dilation = axes(r, rank, () => r.int(1, fw === 'onnx' ? 3 : 2));
   if (fw === 'tensorflow') {
     if (r.chance(0.5)) L.padding = r.pick(['valid', 'same']);
+  } else if (fw === 'onnx' && r.chance(0.2)) {
+    L.padding = r.pick(['same', 'same_lower', 'valid']);  // auto_pad (ONNX Runtime clamps SAME)
   } else if (r.chance(0.6)) {
     // Large paddings make the output 0 or negative.
     L.padding = axes(r, rank, () => r.int(0, 4));
@@ -233,13 +238,16 @@ function poolingHeadCase(r, fw) {
 function randomSpatialLayer(r, fw, sp, channels) {
   const rank = sp.length;
   const kinds = ['conv', 'conv', 'conv', 'max_pool', 'avg_pool', 'relu', 'batch_norm', 'zero_pad'];
-  if (fw !== 'tensorflow' || rank === 2) kinds.push('depthwise_conv');
-  if (fw !== 'tensorflow' || rank > 1) kinds.push('conv_transpose');
+  if (fw !== 'tensorflow' || rank <= 2) kinds.push('depthwise_conv');
+  kinds.push('conv_transpose');
   if (fw === 'pytorch') kinds.push('dropout');
+  if (fw === 'tensorflow') kinds.push('crop', 'upsample');  // Keras Cropping*D, UpSampling*D
   const type = r.pick(kinds);
   if (type === 'relu' || type === 'dropout') return { type };
   if (type === 'batch_norm') return { type };
   if (type === 'zero_pad') return { type, padding: axes(r, rank, () => r.int(0, 2)) };
+  if (type === 'crop') return { type, cropping: axes(r, rank, (i) => r.int(0, Math.max(1, Math.ceil(sp[i] / 3)))) };
+  if (type === 'upsample') return { type, scale: axes(r, rank, () => r.int(1, 3)) };
   if (type === 'conv_transpose') {
     const L = { type, filters: r.int(1, 8), kernel: axes(r, rank, () => r.int(1, 3)) };
     if (r.chance(0.5)) L.stride = axes(r, rank, () => r.int(1, 2));
@@ -283,6 +291,8 @@ function chainCase(r, fw) {
     if (declareChannels && declarable.includes(L.type)) {
       L.in_channels = r.chance(0.6) ? guessC : Math.max(1, guessC + r.pick([-2, -1, 1, 2, guessC]));
       if (L.type === 'depthwise_conv' && fw === 'pytorch') delete L.in_channels;
+      // An ONNX Conv weight holds in_channels / group per group: a multiple of the group.
+      if (fw === 'onnx' && L.type === 'conv' && L.groups) L.in_channels = Math.max(1, Math.floor(L.in_channels / L.groups)) * L.groups;
     }
     if (L.type === 'conv' || L.type === 'conv_transpose') guessC = L.filters;
     if (L.type === 'depthwise_conv') guessC *= L.depth_multiplier ?? 1;

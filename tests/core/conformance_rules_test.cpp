@@ -177,6 +177,214 @@ TEST_CASE("ONNX Runtime's ConvTranspose texts") {
         "output_padding[0] (2) must be less than max(stride, dilation) (1) for spatial dimension 0.");
 }
 
+// Where ONNX Runtime departs from the ONNX spec, ConvScope follows the spec and
+// says what ONNX Runtime does, quoting its text (tests/conformance/versions.json
+// has each rule's source). Every quoted text and shape below is what
+// onnxruntime-node 1.31.1 printed or output for the same node.
+namespace {
+
+// A copy: callers bind it to a reference straight from analyse()'s temporary.
+convscope::LayerReport only_layer(const test_support::Analysed& a) {
+  REQUIRE(a.report.layers.size() == 1);
+  return a.report.layers[0];
+}
+
+// The warning that says where ONNX Runtime departs from the spec, or "".
+std::string departure(const convscope::LayerReport& r) {
+  for (const auto& w : r.warnings)
+    if (w.rfind("ONNX Runtime departs from the ONNX spec here: ", 0) == 0) return w;
+  return "";
+}
+
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+}  // namespace
+
+TEST_CASE("ONNX Runtime refuses pooling pads not smaller than the kernel when the session is created") {
+  SUBCASE("the spec gives an output: ConvScope computes it and warns") {
+    const auto& r = only_layer(analyse(R"({"framework": "onnx", "input": [1, 1, 5, 5],
+      "layers": [{"type": "max_pool", "kernel": 2, "stride": 2, "padding": 2}]})"));
+    CHECK(r.status == Status::warning);
+    CHECK(*r.output == Shape{1, 1, 4, 4});
+    CHECK(contains(departure(r), "(H and W: padding 2 + 2 with a kernel of 2) when the session is created: "
+                                 "\"Pad should be smaller than kernel.\""));
+  }
+  SUBCASE("no output by the spec either: ONNX Runtime's first word is the pad") {
+    CHECK(first_text(failing(analyse(R"({"framework": "onnx", "input": [1, 1, 1, 1],
+      "layers": [{"type": "avg_pool", "kernel": 3, "padding": [[0, 3], [0, 0]]}]})"))) ==
+          "Pad should be smaller than kernel.");
+  }
+}
+
+TEST_CASE("ONNX Runtime's SAME pooling padding: from the undilated kernel, and not clamped at 0") {
+  SUBCASE("negative padding, refused by its MLAS pooling kernel") {
+    const auto& r = only_layer(analyse(R"({"framework": "onnx", "input": [2, 6, 20, 1],
+      "layers": [{"type": "max_pool", "kernel": [1, 4], "stride": [2, 1], "padding": "same"}]})"));
+    CHECK(*r.output == Shape{2, 6, 10, 1});
+    CHECK(contains(departure(r), "(H: padding 0 before and -1 after)"));
+    CHECK(contains(departure(r), "\"padding values must be non-negative\""));
+    // AveragePool with ceil_mode and count_include_pad takes another path and runs.
+    const auto& avg = only_layer(analyse(R"({"framework": "onnx", "input": [2, 6, 20, 1],
+      "layers": [{"type": "avg_pool", "kernel": [1, 4], "stride": [2, 1], "padding": "same",
+                  "ceil_mode": true, "count_include_pad": true}]})"));
+    CHECK(*avg.output == Shape{2, 6, 10, 1});
+    CHECK(departure(avg).empty());
+  }
+  SUBCASE("a dilated max pool: a negative size, or another output") {
+    const auto& r = only_layer(analyse(R"({"framework": "onnx", "input": [2, 3, 2, 4, 4],
+      "layers": [{"type": "max_pool", "kernel": [3, 1, 3], "stride": [2, 3, 1], "dilation": [3, 1, 1],
+                  "padding": "same_lower"}]})"));
+    CHECK(*r.output == Shape{2, 3, 1, 2, 4});
+    CHECK(contains(departure(r), "leaves D a negative size (-1, padding 1 + 0), so it fails at run time: "
+                                 "\"Calculated output dimension is negative. Check kernel_shape, pads, strides "
+                                 "and dilations.\""));
+    const auto& other = only_layer(analyse(R"({"framework": "onnx", "input": [1, 1, 9],
+      "layers": [{"type": "max_pool", "kernel": 3, "stride": 2, "dilation": 2, "padding": "same"}]})"));
+    CHECK(*other.output == Shape{1, 1, 5});
+    CHECK(contains(departure(other), "outputs [1, 1, 4] instead of [1, 1, 5]"));
+  }
+}
+
+TEST_CASE("ONNX Runtime's pooling runs where the spec has no output, and refuses only negative sizes") {
+  SUBCASE("ceil mode: the spec's size 0, which ONNX Runtime accepts (an empty output)") {
+    CHECK(first_text(failing(analyse(R"({"framework": "onnx", "input": [2, 2, 1, 12],
+      "layers": [{"type": "max_pool", "kernel": [4, 4], "stride": [3, 2], "ceil_mode": true, "padding": [0, 0]}]})"))) ==
+          "no error: ONNX Runtime runs this node and outputs [2, 2, 0, 5] (along H it computes 0 as the ONNX spec "
+          "does, and accepts a size of 0: it refuses only negative sizes)");
+  }
+  SUBCASE("floor mode: truncation toward zero") {
+    CHECK(first_text(failing(analyse(R"({"framework": "onnx", "input": [1, 1, 3],
+      "layers": [{"type": "avg_pool", "kernel": 5, "stride": 3}]})"))) ==
+          "no error: ONNX Runtime runs this node and outputs [1, 1, 1] (along L it divides with truncation toward "
+          "zero: 1 where the ONNX spec's floor gives 0)");
+  }
+  SUBCASE("one axis truncates to 0, another is negative: ONNX Runtime fails") {
+    CHECK(first_text(failing(analyse(R"({"framework": "onnx", "input": [1, 6, 2, 1, 4],
+      "layers": [{"type": "avg_pool", "kernel": [11, 7, 13], "stride": [3, 2, 4], "padding": [3, 0, 3],
+                  "count_include_pad": true}]})"))) ==
+          "Calculated output dimension is negative. Check kernel_shape, pads, strides and dilations.");
+  }
+}
+
+TEST_CASE("ONNX Runtime's ConvTranspose: the output must map back to the input; SAME padding clamped") {
+  SUBCASE("output_padding at least the stride (allowed by max(stride, dilation)): a warning") {
+    const auto& r = only_layer(analyse(R"({"framework": "onnx", "input": [2, 3, 8, 2],
+      "layers": [{"type": "conv_transpose", "filters": 2, "kernel": [1, 4], "stride": [1, 2], "dilation": [2, 2],
+                  "output_padding": [1, 0]}]})"));
+    CHECK(*r.output == Shape{2, 2, 9, 9});
+    CHECK(contains(departure(r), "\"Computed output shape is inconsistent with input spatial dimensions. "
+                                 "output_padding (1) may be too large for stride (1). Expected input size 9 but got 8.\""));
+  }
+  SUBCASE("no output by the spec either: the consistency check comes first on its axis") {
+    CHECK(first_text(failing(analyse(R"({"framework": "onnx", "input": [1, 2, 2],
+      "layers": [{"type": "conv_transpose", "filters": 1, "kernel": 1, "dilation": 3, "output_padding": 2,
+                  "padding": [[0, 5]]}]})"))) ==
+          "Computed output shape is inconsistent with input spatial dimensions. output_padding (2) may be too large "
+          "for stride (1). Expected input size 4 but got 2.");
+  }
+  SUBCASE("SAME with the spec's padding negative: ONNX Runtime clamps it and outputs less") {
+    const auto& r = only_layer(analyse(R"({"framework": "onnx", "input": [1, 2, 4, 3],
+      "layers": [{"type": "conv_transpose", "filters": 1, "kernel": 1, "stride": 3, "padding": "same"}]})"));
+    CHECK(*r.output == Shape{1, 1, 12, 9});
+    CHECK(contains(r.warnings.back(), "ONNX Runtime clamps it at 0 and outputs [1, 1, 10, 7] instead of [1, 1, 12, 9]"));
+  }
+}
+
+TEST_CASE("ONNX Runtime's pooling departures are warnings: with explain off the verdict and shapes are the same") {
+  // Where only the verdict counts (verifying fixes, scanning sizes) the
+  // warnings are left out; the pooling departures must not change a verdict.
+  const convscope::AnalyzeOptions quick{false, false, 0, false};
+  for (const char* json : {
+           // pads not smaller than the kernel, then a merge that fits and one that does not
+           R"({"framework": "onnx", "input": [1, 2, 8, 8], "layers": [
+             {"type": "conv", "name": "a", "filters": 2, "kernel": 2, "padding": 2, "inputs": ["input"]},
+             {"type": "max_pool", "name": "p", "kernel": 2, "padding": 2, "inputs": ["input"]},
+             {"type": "add", "name": "m", "inputs": ["a", "p"]},
+             {"type": "max_pool", "name": "q", "kernel": 3, "inputs": ["input"]},
+             {"type": "concat", "name": "c", "inputs": ["m", "q"]}]})",
+           // SAME padding negative for ONNX Runtime, then a dilated SAME max pool with another output
+           R"({"framework": "onnx", "input": [2, 6, 20, 9], "layers": [
+             {"type": "max_pool", "kernel": [1, 4], "stride": [2, 1], "padding": "same"},
+             {"type": "max_pool", "kernel": 3, "stride": 2, "dilation": 2, "padding": "same"},
+             {"type": "conv", "filters": 4, "kernel": 3}]})",
+           // a negative size for ONNX Runtime's dilated SAME pool
+           R"({"framework": "onnx", "input": [2, 3, 2, 4, 4], "layers": [
+             {"type": "max_pool", "kernel": [3, 1, 3], "stride": [2, 3, 1], "dilation": [3, 1, 1],
+              "padding": "same_lower"},
+             {"type": "avg_pool", "kernel": 5}]})"}) {
+    CAPTURE(json);
+    const auto a = analyse(json);
+    bool departs = false;
+    for (const auto& l : a.report.layers) departs = departs || !departure(l).empty();
+    CHECK(departs);
+    const auto quick_report = convscope::analyze(a.net, quick);
+    CHECK(quick_report.ok == a.report.ok);
+    CHECK(quick_report.first_error == a.report.first_error);
+    CHECK(quick_report.errors == a.report.errors);
+    REQUIRE(quick_report.layers.size() == a.report.layers.size());
+    for (size_t i = 0; i < a.report.layers.size(); ++i) {
+      CAPTURE(i);
+      CHECK(quick_report.layers[i].output == a.report.layers[i].output);
+      CHECK(departure(quick_report.layers[i]).empty());
+      CHECK((quick_report.layers[i].status == Status::error) == (a.report.layers[i].status == Status::error));
+    }
+  }
+}
+
+TEST_CASE("ONNX Runtime compares channels with the weight before the group count") {
+  // conv_attributes.h ValidateInputShape: C before M % group.
+  CHECK(first_text(failing(analyse(R"({"framework": "onnx", "input": [2, 6, 20, 8],
+    "layers": [{"type": "conv", "kernel": 4, "padding": [0, 1], "filters": 5, "groups": 4, "in_channels": 4}]})"))) ==
+        "Input channels C is not equal to kernel channels * group. C: 6 kernel channels: 1 group: 4");
+  // conv_transpose_attributes.h: the filter number before C % group.
+  CHECK(first_text(failing(analyse(R"({"framework": "onnx", "input": [1, 4, 5, 5],
+    "layers": [{"type": "conv_transpose", "filters": 2, "kernel": 3, "groups": 2, "in_channels": 3}]})"))) ==
+        "filter number not equal to input channel number. filter_number: 3 num_input_channels: 4");
+  // No ONNX Conv weight declares in_channels 3 with group 2: no ONNX Runtime text.
+  const auto a = analyse(R"({"framework": "onnx", "input": [1, 2, 29],
+    "layers": [{"type": "conv", "kernel": 5, "filters": 6, "groups": 2, "in_channels": 3}]})");
+  const auto& r = failing(a);
+  CHECK(r.framework_errors.empty());
+  CHECK(contains(r.message, "in_channels = 3 is not a multiple of group = 2"));
+}
+
+// What the TensorFlow.js runner (tests/conformance/run_tfjs.mjs) found: the
+// tfjs-layers text below is what it wrote from tfjs-core 4.22.0's sizes for
+// the same layer; the Keras 3 texts are from keras/src/layers/reshaping.
+namespace {
+
+std::string text_from(const convscope::LayerReport& r, const std::string& source) {
+  for (const auto& t : r.framework_errors)
+    if (t.source == source) return t.text;
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("tfjs-layers and tf.keras 2 refuse a window layer when any axis is negative, not only the first failing one") {
+  // H: (19 - 22 + 3) // 3 = 0, W: (6 - 24 + 3) // 3 = -5.
+  const auto a = analyse(R"({"framework": "tensorflow", "input": [1, 19, 6, 4],
+    "layers": [{"type": "conv", "filters": 2, "kernel": [22, 24], "stride": 3}]})");
+  const auto& r = failing(a);
+  CHECK(text_from(r, "TensorFlow.js layers") ==
+        "Negative dimension size caused by adding layer conv2d with input shape [,19,6,4]");
+  CHECK(text_from(r, "tf.keras 2 (compute_output_shape)").rfind("One of the dimensions in the output is <= 0", 0) == 0);
+}
+
+TEST_CASE("Keras cropping more than the input: Keras 3's texts, and tfjs-layers' for Cropping2D") {
+  const auto a = analyse(R"({"framework": "tensorflow", "input": [1, 4, 13, 2],
+    "layers": [{"type": "crop", "cropping": [[2, 3], [0, 0]]}]})");
+  const auto& r = failing(a);
+  CHECK(first_text(r) == "Values in `cropping` argument should be smaller than the corresponding spatial dimension of "
+                         "the input. Received: input_shape=(None, 4, 13, 2), cropping=((2, 3), (0, 0))");
+  CHECK(text_from(r, "TensorFlow.js layers") ==
+        "Negative dimension size caused by adding layer cropping2d with input shape [,4,13,2]");
+  CHECK(first_text(failing(analyse(R"({"framework": "tensorflow", "input": [1, 5, 3],
+    "layers": [{"type": "crop", "cropping": [[0, 39]]}]})"))) ==
+        "`cropping` parameter of `Cropping1D` layer must be smaller than the input length. Received: "
+        "input_shape=(None, 5, 3), cropping=(0, 39)");
+}
+
 TEST_CASE("mode and in_channels go through JSON, share links and the schema") {
   const std::string text = R"({"framework": "pytorch", "mode": "eval", "input": [1, 3, 8, 8],
     "layers": [{"type": "conv", "filters": 4, "kernel": 3, "in_channels": 3}, {"type": "batch_norm", "in_channels": 4}]})";
