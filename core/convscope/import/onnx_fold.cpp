@@ -138,7 +138,8 @@ bool shape_op(Walk& w, size_t i) {
     layer = v.layer;
     s = w.shape_of(layer);
     if (!s) {
-      w.set_unknown(i, "the shape of " + text::quoted(n.inputs[0]) + " is unknown (an earlier layer fails)");
+      w.set_unknown(i, "the shape of " + text::quoted(n.inputs[0]) + " is unknown" +
+                           (w.limit_hit ? " (past ConvScope's limit of shape look-ups)" : " (an earlier layer fails)"));
       return true;
     }
   } else if (v.kind == Val::constant) {

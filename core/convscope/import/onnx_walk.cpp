@@ -65,6 +65,11 @@ std::optional<Shape> Walk::shape_of(int32_t layer) {
   if (layer < 0) return std::nullopt;
   const size_t index = static_cast<size_t>(layer);
   if (!cache_ || index >= cached_layers_) {
+    if (propagations_ >= kMaxPropagations) {
+      limit_hit = true;
+      return std::nullopt;
+    }
+    ++propagations_;
     Network net;
     std::string why;
     if (!d.network(net, why)) return std::nullopt;  // finish() names the layer the contract refuses
@@ -150,7 +155,9 @@ void Walk::count_param(size_t i, size_t k) {
 bool Walk::stop(size_t i, const std::string& why) {
   if (!stopped_at) {
     stopped_at = i;
-    stop_reason = why;
+    stop_reason = limit_hit ? "it needs a shape, and the graph asks for shapes between new layers more than " +
+                                  to_string(kMaxPropagations) + " times (ConvScope's limit for one import)"
+                            : why;
   }
   return true;
 }

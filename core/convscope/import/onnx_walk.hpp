@@ -26,6 +26,10 @@
 namespace convscope::import::onnx {
 
 constexpr int32_t kNoLayer = -2;
+// Shape look-ups that need the network re-analysed (a Shape node after new
+// layers): each costs a parse and a propagation of the layers so far, so a
+// hostile file interleaving thousands of them is stopped, not slowed down.
+constexpr size_t kMaxPropagations = 512;
 
 // Where an integer of a folded shape came from: dimension `axis` of the data
 // made by `layer` (kNetworkInput for the input).
@@ -80,8 +84,11 @@ struct Walk {
   std::set<std::string> resize_modes;         // interpolation other than nearest (same sizes)
   std::set<int32_t> biasless_dense;           // dense layers from MatMul: a bias Add may follow
 
-  // Shapes of the data so far, from the core's own propagation (cached).
+  // Shapes of the data so far, from the core's own propagation (cached);
+  // nullopt when unknown (an earlier layer fails) or past kMaxPropagations
+  // (then `limit_hit` is set and the caller's stop names it).
   std::optional<Shape> shape_of(int32_t layer);
+  bool limit_hit = false;
 
   // ---- building -------------------------------------------------------------
   const Node& node(size_t i) const { return m.nodes[i]; }
@@ -119,6 +126,7 @@ struct Walk {
  private:
   std::optional<Report> cache_;
   size_t cached_layers_ = 0;
+  size_t propagations_ = 0;
   std::string unique_name(size_t i);
 };
 
