@@ -192,6 +192,39 @@ std::string Walk::string_attr(size_t i, const char* key, const std::string& fall
   return a && a->has_s ? a->s : fallback;
 }
 
+json::Object typed(const char* type) { return json::Object{{"type", json::Value(type)}}; }
+
+std::string shape_str(const std::vector<int64_t>& s) {
+  std::string out = "[";
+  for (size_t k = 0; k < s.size(); ++k) out += (k ? ", " : "") + to_string(s[k]);
+  return out + "]";
+}
+
+bool data_input(Walk& w, size_t i, int32_t& layer) {
+  const Node& n = w.node(i);
+  if (!n.inputs.empty() && w.value(n.inputs[0]).kind == Val::data) {
+    layer = w.value(n.inputs[0]).layer;
+    return true;
+  }
+  w.stop(i, "its data arrives at input " + to_string(1) + " or later; ConvScope models it at input 0 only");
+  return false;
+}
+
+std::optional<Shape> known_shape(Walk& w, size_t i, int32_t layer, const char* why) {
+  std::optional<Shape> s = w.shape_of(layer);
+  if (!s) w.stop(i, std::string("its input's shape is unknown (an earlier layer fails), and ") + why);
+  return s;
+}
+
+const Const* values_of(Walk& w, size_t i, size_t k, const char* what) {
+  const Const* c = w.constant(i, k);
+  if (c && c->has_values) return c;
+  const std::string why = c ? "its values are not in the file" : w.not_constant(i, k);
+  w.stop(i, std::string(what) + " must be known, and " + why);
+  return nullptr;
+}
+
+
 namespace {
 
 // Ops that only pass their data input on, shape and all.
@@ -266,6 +299,7 @@ bool Walk::run() {
     } else {
       h = merge_handler(n.op_type);
       if (!h) h = layer_handler(n.op_type);
+      if (!h) h = layout_handler(n.op_type);
       if (!h) {
         stop(i, "ConvScope has no layer for " + n.op_type);
         continue;

@@ -130,11 +130,25 @@ struct Walk {
   std::string unique_name(size_t i);
 };
 
+// Helpers of the node handlers.
+json::Object typed(const char* type);  // {"type": type}
+std::string shape_str(const std::vector<int64_t>& s);  // "[1, 3, 224, 224]"
+// Input 0 must be the data: true with its layer, else the walk stops there.
+bool data_input(Walk& w, size_t i, int32_t& layer);
+// The input's shape, or the walk stops saying why it was needed.
+std::optional<Shape> known_shape(Walk& w, size_t i, int32_t layer, const char* why);
+// Every value of constant input k, or the walk stops saying why not.
+const Const* values_of(Walk& w, size_t i, size_t k, const char* what);
+
 // Node handlers. Each returns false only for a malformed file (w.error set);
 // a node it cannot model calls w.stop().
 using Handler = bool (*)(Walk& w, size_t i);
-// Ops that work on data: layers (onnx_layers.cpp), merges (onnx_merges.cpp).
+// Ops on data that make one layer: convolutions, pooling, dense,
+// activations, normalisation (onnx_layers.cpp), and layout ops: flatten,
+// reshape, squeeze, transpose, pad, resize (onnx_layout.cpp).
 Handler layer_handler(const std::string& op);
+Handler layout_handler(const std::string& op);
+// Element-wise ops and Concat (onnx_merges.cpp).
 Handler merge_handler(const std::string& op);
 // Ops whose inputs are all constants, and Shape / Size of data (onnx_fold.cpp).
 Handler fold_handler(const std::string& op);
