@@ -37,12 +37,6 @@ const Op* op_of(const std::string& op) {
   return nullptr;
 }
 
-std::string shape_str(const std::vector<int64_t>& s) {
-  std::string out = "[";
-  for (size_t k = 0; k < s.size(); ++k) out += (k ? ", " : "") + to_string(s[k]);
-  return out + "]";
-}
-
 // Removes the "bias": false a MatMul's dense layer was given.
 void give_bias(json::Value& layer) {
   json::Object& o = layer.as_object();
