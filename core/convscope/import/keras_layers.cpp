@@ -113,7 +113,6 @@ std::string Walk::emit(json::Object layer, const std::string& origin, const std:
     json::Array a;
     for (const std::string& in : inputs) a.push_back(Value(in));
     layer.insert(layer.begin() + 1, {"inputs", Value(std::move(a))});
-    graph = true;
   }
   d.add(std::move(layer), origin);
   last_name = unique;

@@ -42,7 +42,6 @@ struct Walk {
   bool upsample_note = false;
   std::set<std::string> used_names;  // contract names given so far
   std::string last_name;             // of the layer emitted last
-  bool graph = false;                // some layer reads other than the one before it
   // Concatenate layers of a channels_first model: their axis is converted to
   // the channels-last layout once the whole model is read.
   std::vector<std::pair<size_t, int64_t>> concat_axes;
