@@ -16,7 +16,7 @@ for target in json_fuzz share_link_fuzz analyze_fuzz import_fuzz; do
   seeds=(fuzz/corpus/$target)
   case $target in
     json_fuzz|analyze_fuzz) seeds+=(examples tests/fixtures/networks tests/fixtures/malformed) ;;
-    import_fuzz) seeds+=(tests/fixtures/import) ;;
+    import_fuzz) seeds+=(tests/fixtures/import tests/fixtures/models) ;;
   esac
   echo "== $target for ${seconds}s"
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \

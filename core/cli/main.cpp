@@ -35,7 +35,8 @@ const char* const kUsage =
     "       convscope schema                     print the layer schema used by the editor\n"
     "       convscope --version\n"
     "SHAPE is written like 1x3x224x224 (the framework's layout); F is pytorch, tensorflow, keras or onnx\n"
-    "exit status: 0 every layer valid, 1 some layer invalid (report still printed), 2 malformed input;\n"
+    "exit status: 0 every layer valid, 1 some layer invalid (report still printed) or an import that stopped\n"
+    "             before the model's end (the notes name where), 2 malformed input;\n"
     "             check-summary: 0 every row matches, 1 some row differs (table still printed), 2 malformed\n";
 
 // Reads at most `cap` + 1 bytes, so a huge file or an endless pipe is
@@ -190,14 +191,22 @@ int main(int argc, char** argv) {
     std::cerr << "convscope: " << path << ": larger than " << convscope::limits::max_json_bytes << " bytes\n";
     return 2;
   }
+  bool partial = false;
   if (command == "analyze" && (!contract || !input_shape.empty() || !framework.empty())) {
     // Not the contract: import first, then analyse what was imported.
     const convscope::api::Result imported = convscope::api::import_text(text, input_shape, framework);
     if (imported.exit_code != 0) return finish(imported);
     print_notes(imported);
     text = imported.output;
+    partial = imported.partial;
   }
   if (command == "link") return finish(convscope::api::encode_link(text, "[]"));
   if (command == "normalize") return finish(convscope::api::normalize(text));
-  return finish(table ? convscope::api::analyze_table(text) : convscope::api::analyze_json(text));
+  const int status = finish(table ? convscope::api::analyze_table(text) : convscope::api::analyze_json(text));
+  if (status != 0 || !partial) return status;
+  // Every imported layer is valid, but the import stopped before the end:
+  // that is no verdict on the model.
+  std::cerr << "convscope: the import stopped before the end of the model (see the notes): every imported layer "
+               "is valid, the rest is not analysed\n";
+  return 1;
 }

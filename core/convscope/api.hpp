@@ -11,6 +11,10 @@ struct Result {
   std::string output;  // the report (JSON or table) when exit_code < 2
   std::string error;   // one line naming the JSON path or position when exit_code == 2
   std::string extras;  // decode_link only: the page's own params, JSON [[key, value], ...]
+  // import_text only: the importer stopped at something it cannot model
+  // (the notes name it); the network is the part before it, so "every
+  // layer valid" would not be the model's verdict.
+  bool partial = false;
 };
 
 // Network JSON text -> report JSON (pretty, trailing newline).

@@ -234,10 +234,15 @@ TEST_CASE("functional models that are chains: Keras 2 and Keras 3 inbound_nodes"
   CHECK(analysed(k3).output == cs::Shape{1, 1});
 }
 
-TEST_CASE("a functional model that is not a chain is refused naming the JSON path") {
-  CHECK(import_error(fixture("keras2_residual.json")) ==
-        "config.layers[4].inbound_nodes: layer \"add\" takes 2 inputs (\"conv2d_1\", \"max_pooling2d\"); ConvScope "
-        "imports linear chains only");
+TEST_CASE("a functional model with an Add imports as a graph, and the add fails as Keras says") {
+  const auto r = import_ok(fixture("keras2_residual.json"));
+  CHECK(types_of(r.network) == std::vector<std::string>{"conv", "max_pool", "conv", "add", "flatten", "dense"});
+  CHECK(r.network.layers[3].inputs == std::vector<int32_t>{2, 1});
+  const cs::Report report = analysed(r);
+  REQUIRE(report.first_error);
+  CHECK(*report.first_error == 3);
+  CHECK(report.layers[3].framework_errors[0].text ==
+        "Inputs have incompatible shapes. Received shapes (12, 12, 16) and (14, 14, 8)");
 }
 
 TEST_CASE("get_config() output, channels_first, and the input from --input") {

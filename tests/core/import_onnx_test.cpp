@@ -16,18 +16,6 @@ using test_support::contains;
 
 namespace {
 
-Pb float_tensor(const std::string& name, const std::vector<float>& values) {
-  Pb t;
-  std::string raw;
-  for (float f : values) {
-    uint32_t bits = 0;
-    std::memcpy(&bits, &f, sizeof bits);
-    for (int b = 0; b < 4; ++b) raw += static_cast<char>((bits >> (8 * b)) & 0xff);
-  }
-  t.packed(1, {static_cast<int64_t>(values.size())}).varint(2, 1).bytes(8, name).bytes(9, raw);
-  return t;
-}
-
 // A small CNN as torch.onnx.export writes it: Conv, Relu, MaxPool, a strided
 // SAME_UPPER Conv, BatchNormalization, GlobalAveragePool, Flatten, Gemm.
 std::string small_cnn(const std::vector<int64_t>& input = {-1, 3, 32, 32}) {
@@ -77,7 +65,7 @@ TEST_CASE("an ONNX CNN imports node by node with attributes and weight shapes") 
   CHECK(report.layers[3].output == cs::Shape{1, 32, 8, 8});
 }
 
-TEST_CASE("a residual ONNX graph is read along its main path; the branch is listed") {
+TEST_CASE("a residual ONNX graph is read whole: the projection shortcut and the add with both inputs") {
   const std::vector<Pb> nodes = {
       node("Conv", {"x", "wa"}, {"a"}, "a", {ints("pads", {1, 1, 1, 1})}),
       node("Relu", {"a"}, {"ra"}, "relu_a"),
@@ -92,13 +80,20 @@ TEST_CASE("a residual ONNX graph is read along its main path; the branch is list
   const std::vector<Pb> inits = {tensor("wa", {8, 8, 3, 3}), tensor("wb", {8, 8, 3, 3}), tensor("wp", {8, 8, 1, 1}),
                                  int64_tensor("flat_shape", {1, -1}), tensor("wm", {2048, 10})};
   const auto r = import_ok(model(nodes, inits, value_info("x", {1, 8, 16, 16}), value_info("o", {1, 10})));
-  CHECK(types_of(r.network) == std::vector<std::string>{"conv", "relu", "conv", "relu", "flatten", "dense"});
+  CHECK(types_of(r.network) == std::vector<std::string>{"conv", "relu", "conv", "conv", "add", "relu", "flatten", "dense"});
+  const auto& L = r.network.layers;
+  CHECK(L[3].inputs == std::vector<int32_t>{cs::kNetworkInput});  // proj reads the input
+  CHECK(L[4].inputs == std::vector<int32_t>{2, 3});
   const std::string notes = all_notes(r);
-  CHECK(contains(notes, "off the main path (branches, not analysed): \"proj\" (Conv)"));
-  CHECK(contains(notes, "merges with other branches skipped (an elementwise op keeps the shape): \"add\" (Add)"));
+  CHECK(contains(notes, "read 9 of 9 nodes from \"x\" (opset 13): 8 layers"));
+  CHECK(r.stopped_at.empty());
+  REQUIRE(r.initializers);
+  CHECK(r.initializers->file == 8 * 8 * 9 * 2 + 64 + 2 + 20480);
+  CHECK(r.initializers->not_params == 2);  // the reshape target
   const cs::Report report = cs::analyze(r.network);
   CHECK(report.ok);
   CHECK(report.output == cs::Shape{1, 10});
+  CHECK(*report.total_params == r.initializers->file + r.initializers->shared - r.initializers->not_params);
 }
 
 TEST_CASE("Pad with pads as an input, ConvTranspose, Resize with constant scales") {

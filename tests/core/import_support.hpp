@@ -182,6 +182,20 @@ inline Pb int64_tensor(const std::string& name, const std::vector<int64_t>& valu
   return t;
 }
 
+// A float tensor with its values (Resize's scales, Clip's bounds).
+inline Pb float_tensor(const std::string& name, const std::vector<float>& values, std::vector<int64_t> dims = {}) {
+  Pb t;
+  std::string raw;
+  for (float f : values) {
+    uint32_t bits = 0;
+    std::memcpy(&bits, &f, sizeof bits);
+    for (int b = 0; b < 4; ++b) raw += static_cast<char>((bits >> (8 * b)) & 0xff);
+  }
+  if (dims.empty()) dims = {static_cast<int64_t>(values.size())};
+  t.packed(1, dims).varint(2, 1).bytes(8, name).bytes(9, raw);
+  return t;
+}
+
 // ValueInfoProto with a tensor type; a negative size is written as dim_param "N".
 inline Pb value_info(const std::string& name, const std::vector<int64_t>& dims) {
   Pb shape;

@@ -41,6 +41,7 @@ Result import_text(const std::string& input, const std::string& input_shape, con
   json::Array notes;
   for (const std::string& n : imported_network.notes) notes.push_back(json::Value(n));
   r.extras = json::write(json::Value(std::move(notes)), -1);
+  r.partial = !imported_network.stopped_at.empty();
   return r;
 }
 

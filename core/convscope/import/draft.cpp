@@ -69,6 +69,26 @@ bool layer_index_of(const std::string& error, size_t& index, std::string& rest) 
 
 }  // namespace
 
+bool Draft::network(Network& out, std::string& error) const {
+  json::Array dims;
+  for (int64_t x : input) dims.push_back(Value(x));
+  json::Object root{{"framework", Value(to_string(framework))}};
+  if (!description.empty()) root.push_back({"description", Value(description.substr(0, 2000))});
+  root.push_back({"input", Value(std::move(dims))});
+  root.push_back({"layers", Value(layers)});
+  std::string why;
+  if (network_json::from_json(Value(std::move(root)), out, why)) return true;
+  size_t index = 0;
+  std::string rest;
+  if (layer_index_of(why, index, rest) && index < origins.size())
+    error = origins[index] + ": " + rest;
+  else if (why.compare(0, 5, "input") == 0)
+    error = "input shape " + shape_text(input) + why.substr(why.find(':') == std::string::npos ? 0 : why.find(':'));
+  else
+    error = why;
+  return false;
+}
+
 bool finish(Draft& d, Format format, ImportResult& out, std::string& error) {
   if (d.layers.size() > limits::max_layers) {
     error = d.origins[limits::max_layers] + ": more than " + std::to_string(limits::max_layers) +
@@ -80,25 +100,8 @@ bool finish(Draft& d, Format format, ImportResult& out, std::string& error) {
     if (!d.notes.empty()) error += " (" + d.notes.back() + ")";
     return false;
   }
-  json::Array input;
-  for (int64_t x : d.input) input.push_back(Value(x));
-  json::Object root{{"framework", Value(to_string(d.framework))}};
-  if (!d.description.empty()) root.push_back({"description", Value(d.description.substr(0, 2000))});
-  root.push_back({"input", Value(std::move(input))});
-  root.push_back({"layers", Value(std::move(d.layers))});
   Network net;
-  std::string why;
-  if (!network_json::from_json(Value(std::move(root)), net, why)) {
-    size_t index = 0;
-    std::string rest;
-    if (layer_index_of(why, index, rest) && index < d.origins.size())
-      error = d.origins[index] + ": " + rest;
-    else if (why.compare(0, 5, "input") == 0)
-      error = "input shape " + shape_text(d.input) + why.substr(why.find(':') == std::string::npos ? 0 : why.find(':'));
-    else
-      error = why;
-    return false;
-  }
+  if (!d.network(net, error)) return false;
   out.format = format;
   out.network = std::move(net);
   out.notes = std::move(d.notes);

@@ -25,6 +25,9 @@ struct Draft {
 
   void add(json::Object layer, std::string origin);
   void note(std::string text) { notes.push_back(std::move(text)); }
+  // The network the layers so far make, validated like a contract file;
+  // false with `error` naming the origin of a refused value.
+  bool network(Network& out, std::string& error) const;
 };
 
 // A layer object with its type and (cleaned) name.

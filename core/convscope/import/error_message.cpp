@@ -49,6 +49,25 @@ const Anchor kAnchors[] = {
     {"Dilation not supported for AutoPadType::SAME_UPPER or AutoPadType::SAME_LOWER", "ONNX Runtime",
      errors::ort_same_dilation},
     {"Calculated output dimension is negative", "ONNX Runtime (pooling)", errors::ort_pool_negative},
+    // Branches: declared channels and merges (error_branch.cpp).
+    {"Given groups=", "PyTorch (declared input channels)", errors::torch_channels},
+    {"Given transposed=1, weight of size ", "PyTorch (transposed, declared input channels)", errors::torch_channels},
+    {"Sizes of tensors must match except in dimension ", "PyTorch (torch.cat)", errors::torch_cat},
+    {"The size of tensor a (", "PyTorch (element-wise)", errors::torch_broadcast},
+    {"ConcatOp : Dimension ", "TensorFlow eager mode (tf.concat)", errors::tf_concat_eager},
+    {"Incompatible shapes: ", "TensorFlow eager mode (element-wise)", errors::tf_eager_binary},
+    {"Dimensions must be equal, but are ", "TensorFlow graph mode (element-wise)", errors::tf_graph_binary},
+    {" in both shapes must be equal, but are ", "TensorFlow graph mode (ConcatV2)", errors::tf_graph_concat},
+    {"A `Concatenate` layer requires inputs with matching shapes except for the concatenation axis",
+     "Keras (Concatenate)", errors::keras_concat},
+    {"`Concatenate` layer requires inputs with matching shapes except for the concat axis",
+     "Keras 2.7 and earlier (Concatenate)", errors::keras_concat},
+    {"Inputs have incompatible shapes. Received shapes ", "Keras (merge layer)", errors::keras_merge},
+    {"Operands could not be broadcast together with shapes ", "Keras 2.7 and earlier (merge layer)", errors::keras_merge},
+    {"Non concat axis dimensions must match: Axis ", "ONNX Runtime (Concat)", errors::ort_concat_run},
+    {"[ShapeInferenceError] Can't merge shape info.", "ONNX Runtime (loading a Concat)", errors::ort_concat_load},
+    {"Attempting to broadcast an axis by a dimension other than 1. ", "ONNX Runtime (element-wise)",
+     errors::ort_broadcast_run},
 };
 
 }  // namespace

@@ -4,7 +4,10 @@
 // (conventions.cpp) and those listed in FRAMEWORK-NOTES.md: TensorFlow graph
 // mode (TF2 `{{node ...}}` and TF1 `(op: ...)`), TF eager, tf.keras 2,
 // Keras 3 conv and pool, tfjs-layers, PyTorch conv / pool / transposed /
-// linear / pooling padding / output padding, ONNX Runtime.
+// linear / pooling padding / output padding, ONNX Runtime; and the errors of
+// branches (declared channels, concatenation, broadcasting in every
+// framework), rebuilt as the failing merge with stand-in branches
+// (error_branch.hpp).
 #pragma once
 
 #include <string>

@@ -70,6 +70,19 @@ bool ort_invalid_input(Scan& s, size_t at, Draft& d);
 bool ort_transposed_too_small(Scan& s, size_t at, Draft& d);
 bool ort_same_dilation(Scan& s, size_t at, Draft& d);
 bool ort_pool_negative(Scan& s, size_t at, Draft& d);
+// Branches and merges (error_branch.cpp).
+bool torch_channels(Scan& s, size_t at, Draft& d);
+bool torch_cat(Scan& s, size_t at, Draft& d);
+bool torch_broadcast(Scan& s, size_t at, Draft& d);
+bool tf_concat_eager(Scan& s, size_t at, Draft& d);
+bool tf_eager_binary(Scan& s, size_t at, Draft& d);
+bool tf_graph_binary(Scan& s, size_t at, Draft& d);
+bool tf_graph_concat(Scan& s, size_t at, Draft& d);
+bool keras_concat(Scan& s, size_t at, Draft& d);
+bool keras_merge(Scan& s, size_t at, Draft& d);
+bool ort_concat_run(Scan& s, size_t at, Draft& d);
+bool ort_concat_load(Scan& s, size_t at, Draft& d);
+bool ort_broadcast_run(Scan& s, size_t at, Draft& d);
 
 // "[1, 4, 4, 3]" for notes.
 std::string dims_text(const Dims& v);

@@ -36,10 +36,23 @@ struct ImportOptions {
   std::optional<Framework> framework;
 };
 
+// ONNX: the values the graph's initializers hold, against the parameters
+// ConvScope counts for the imported layers: file + shared - not_params.
+struct InitializerCount {
+  int64_t file = 0;        // every value of every initializer
+  int64_t shared = 0;      // counted again for each further layer that uses a shared initializer
+  int64_t not_params = 0;  // in initializers no layer counts (shape constants, clip bounds, unreached nodes)
+};
+
 struct ImportResult {
   Format format = Format::contract_json;
   Network network;                 // validated exactly like a contract file
   std::vector<std::string> notes;  // what was read, assumed, inserted or skipped
+  // Set when the import stopped at something it cannot model ("node 57
+  // (...): why"): the network is the part before it, so its verdict is not
+  // the whole model's.
+  std::string stopped_at;
+  std::optional<InitializerCount> initializers;
 };
 
 // The network of the contract as JSON (canonical, with the description).

@@ -1,132 +1,27 @@
 #include "convscope/import/keras_json.hpp"
 
-#include <cstring>
+#include <map>
 
 #include "convscope/import/draft.hpp"
-#include "convscope/import/names.hpp"
+#include "convscope/import/keras_walk.hpp"
 #include "convscope/import/text.hpp"
 #include "convscope/limits.hpp"
 
 namespace convscope::import {
 
 using json::Value;
+using keras::shown;
+using keras::string_at;
+using keras::unwrap;
+using keras::Walk;
 using std::to_string;
 
 namespace {
 
 constexpr size_t kMaxModelNesting = 4;  // models inside models
 constexpr size_t kMaxListed = 20;
+constexpr size_t kMaxInbound = 64;      // inputs of one layer (the contract's merges take up to 64)
 constexpr size_t kMaxKerasJsonBytes = max_keras_json_bytes;
-
-std::string shown(const Value& v) {
-  std::string s = json::write(v, -1);
-  return s.size() > 40 ? s.substr(0, 37) + "..." : s;
-}
-
-// Keras' SavedModel metadata wraps tuples: {"class_name": "__tuple__", "items": [...]}.
-const Value& unwrap(const Value& v) {
-  if (const Value* items = v.find("items"))
-    if (items->is_array()) return *items;
-  return v;
-}
-
-struct Reader {
-  std::string error;
-  bool fail(const std::string& path, const std::string& problem) {
-    if (error.empty()) error = path + ": " + problem;
-    return false;
-  }
-
-  bool integer(const Value& v, const std::string& path, int64_t& out) {
-    if (!v.is_integer()) return fail(path, "expected an integer, got " + shown(v));
-    out = v.as_int();
-    // Bounded here so that padding arithmetic (causal: d * (k - 1)) cannot overflow.
-    if (out > limits::max_dimension || out < -limits::max_dimension)
-      return fail(path, "got " + shown(v) + ", beyond the limit " + to_string(limits::max_dimension) + " (2^31 - 1)");
-    return true;
-  }
-  // An integer (every axis) or a list of `n` integers.
-  bool axes(const Value& raw, const std::string& path, size_t n, std::vector<int64_t>& out) {
-    const Value& v = unwrap(raw);
-    out.clear();
-    if (v.is_integer()) {
-      int64_t x = 0;
-      if (!integer(v, path, x)) return false;
-      out.assign(n, x);
-      return true;
-    }
-    if (!v.is_array() || v.as_array().size() != n)
-      return fail(path, "expected an integer or a list of " + to_string(n) + ", got " + shown(raw));
-    for (size_t i = 0; i < n; ++i) {
-      int64_t x = 0;
-      if (!integer(v.as_array()[i], path + "[" + to_string(i) + "]", x)) return false;
-      out.push_back(x);
-    }
-    return true;
-  }
-  // ZeroPadding / Cropping: an integer, one per axis (symmetric), or pairs;
-  // the 1-D layers take one (left, right) pair.
-  bool pairs(const Value& raw, const std::string& path, size_t n, std::vector<std::pair<int64_t, int64_t>>& out) {
-    const Value& v = unwrap(raw);
-    out.clear();
-    if (v.is_integer()) {
-      int64_t x = 0;
-      if (!integer(v, path, x)) return false;
-      out.assign(n, {x, x});
-      return true;
-    }
-    if (!v.is_array()) return fail(path, "expected an integer or a list, got " + shown(raw));
-    const auto& a = v.as_array();
-    if (n == 1 && a.size() == 2 && a[0].is_integer() && a[1].is_integer()) {
-      int64_t b = 0, e = 0;
-      if (!integer(a[0], path + "[0]", b) || !integer(a[1], path + "[1]", e)) return false;
-      out.push_back({b, e});
-      return true;
-    }
-    if (a.size() != n) return fail(path, "expected one entry per spatial axis (" + to_string(n) + "), got " + shown(raw));
-    for (size_t i = 0; i < n; ++i) {
-      const std::string at = path + "[" + to_string(i) + "]";
-      const Value& e = unwrap(a[i]);
-      if (e.is_integer()) {
-        int64_t x = 0;
-        if (!integer(e, at, x)) return false;
-        out.push_back({x, x});
-        continue;
-      }
-      if (!e.is_array() || e.as_array().size() != 2) return fail(at, "expected a (begin, end) pair, got " + shown(a[i]));
-      int64_t b = 0, f = 0;
-      if (!integer(e.as_array()[0], at + "[0]", b) || !integer(e.as_array()[1], at + "[1]", f)) return false;
-      out.push_back({b, f});
-    }
-    return true;
-  }
-};
-
-const std::string* string_at(const Value& obj, const char* key) {
-  const Value* v = obj.find(key);
-  return v && v->is_string() ? &v->as_string() : nullptr;
-}
-
-// "Conv2DTranspose" -> 2; 0 when the class names no rank.
-size_t keras_rank(const std::string& cls) {
-  for (size_t i = 0; i + 1 < cls.size(); ++i)
-    if (cls[i] >= '1' && cls[i] <= '3' && cls[i + 1] == 'D') return static_cast<size_t>(cls[i] - '0');
-  return 0;
-}
-
-bool starts_with(const std::string& s, const char* prefix) { return s.rfind(prefix, 0) == 0; }
-
-// The walk over the layer list, across nested models.
-struct Walk {
-  Reader rd;
-  Draft& d;
-  std::vector<int64_t> input;      // full shape as written (may hold -1 for null)
-  std::string input_path;
-  bool channels_first = false, channels_last = false;
-  std::string previous;            // name of the last layer in the chain
-  std::vector<std::string> unknown;
-  bool upsample_note = false;
-};
 
 bool shape_value(Walk& w, const Value& raw, const std::string& path) {
   const Value& v = unwrap(raw);
@@ -156,71 +51,120 @@ bool find_input(Walk& w, const Value& layer, const std::string& path) {
   return true;
 }
 
-// Names of the layers feeding a functional layer (Keras 2 lists, Keras 3
-// __keras_tensor__ objects with keras_history), depth-limited.
-void inbound_names(const Value& v, std::vector<std::string>& out, int depth) {
-  if (depth > 8 || out.size() > 16) return;
+// Names of the layers feeding a functional layer, in order: Keras 2 lists
+// [name, node_index, tensor_index, kwargs], Keras 3 {"args": [...]} with
+// __keras_tensor__ objects carrying keras_history. Depth-limited; false when
+// there are more than kMaxInbound.
+bool inbound_names(const Value& v, std::vector<std::string>& out, int depth) {
+  if (depth > 8) return true;
+  if (out.size() > kMaxInbound) return false;
   if (v.is_object()) {
-    if (const Value* h = v.find("keras_history"))
-      if (h->is_array() && !h->as_array().empty() && h->as_array()[0].is_string()) {
+    if (const Value* h = v.find("keras_history")) {
+      if (h->is_array() && !h->as_array().empty() && h->as_array()[0].is_string())
         out.push_back(h->as_array()[0].as_string());
-        return;
-      }
-    for (const auto& kv : v.as_object()) inbound_names(kv.second, out, depth + 1);
-    return;
+      return out.size() <= kMaxInbound;
+    }
+    // Keras 3 call records: the tensors are the args; kwargs hold options.
+    if (const Value* args = v.find("args")) return inbound_names(*args, out, depth + 1);
+    for (const auto& kv : v.as_object())
+      if (!inbound_names(kv.second, out, depth + 1)) return false;
+    return true;
   }
-  if (!v.is_array()) return;
+  if (!v.is_array()) return true;
   const auto& a = v.as_array();
-  // Keras 2: [name, node_index, tensor_index, kwargs]
   if (a.size() >= 3 && a[0].is_string() && a[1].is_integer()) {
     out.push_back(a[0].as_string());
-    return;
+    return out.size() <= kMaxInbound;
   }
-  for (const Value& e : a) inbound_names(e, out, depth + 1);
-}
-
-bool check_chain(Walk& w, const Value& layer, const std::string& path, const std::string& name) {
-  const Value* nodes = layer.find("inbound_nodes");
-  if (!nodes || !nodes->is_array() || nodes->as_array().empty()) return true;  // Sequential
-  if (nodes->as_array().size() > 1)
-    return w.rd.fail(path + ".inbound_nodes", "layer " + text::quoted(name) +
-                                                  " is called more than once; ConvScope imports linear chains only");
-  std::vector<std::string> from;
-  inbound_names(*nodes, from, 0);
-  if (from.size() != 1) {
-    std::string list;
-    for (const auto& f : from) list += (list.empty() ? "" : ", ") + text::quoted(f);
-    return w.rd.fail(path + ".inbound_nodes", "layer " + text::quoted(name) + " takes " + to_string(from.size()) +
-                                                  " inputs (" + list + "); ConvScope imports linear chains only");
-  }
-  if (!w.previous.empty() && from[0] != w.previous)
-    return w.rd.fail(path + ".inbound_nodes", "layer " + text::quoted(name) + " takes its input from " +
-                                                  text::quoted(from[0]) + ", not from the layer before it (" +
-                                                  text::quoted(w.previous) + "); ConvScope imports linear chains only");
+  for (const Value& e : a)
+    if (!inbound_names(e, out, depth + 1)) return false;
   return true;
 }
 
-bool padding_of(Walk& w, const Value& cfg, const std::string& path, const std::vector<int64_t>& kernel,
-                const std::vector<int64_t>& dilation, json::Object& o) {
-  const std::string* p = string_at(cfg, "padding");
-  if (!p) return true;
-  if (*p == "valid" || *p == "same") {
-    o.push_back({"padding", Value(*p)});
-    return true;
-  }
-  if (*p == "causal" && kernel.size() == 1) {  // Conv1D: k_eff - 1 zeros on the left
-    const int64_t d = dilation.empty() ? 1 : dilation[0];
-    o.push_back({"padding", pairs_json({{d * (kernel[0] - 1), 0}})});
-    w.d.note("causal padding read as " + to_string(d * (kernel[0] - 1)) + " zeros on the left");
-    return true;
-  }
-  return w.rd.fail(path + ".config.padding", "unknown padding " + text::quoted(*p));
+// Keras merge layer class -> the contract's merge.
+const char* merge_type(const std::string& cls) {
+  static const std::pair<const char*, const char*> kMerges[] = {
+      {"Add", "add"},         {"Subtract", "subtract"}, {"Multiply", "multiply"}, {"Average", "average"},
+      {"Maximum", "maximum"}, {"Minimum", "minimum"},   {"Concatenate", "concat"}};
+  for (const auto& m : kMerges)
+    if (cls == m.first) return m.second;
+  return nullptr;
 }
 
-bool read_layers(Walk& w, const Value& layers, const std::string& path, size_t nesting);
+// Keras names -> the contract names that hold their outputs, per model
+// (a nested model has its own, its InputLayer bound to what the call reads).
+struct Scope {
+  std::map<std::string, std::string> refs;
+  std::string input_ref = "input";  // what the model's InputLayer stands for
+  std::string current = "input";    // the layer a Sequential's next layer reads
+  size_t input_layers = 0;
+  bool nested = false;
+};
 
-// One layer; unknown classes are listed, not silently dropped.
-bool read_layer(Walk& w, const Value& layer, const std::string& path, size_t nesting) {
+bool read_layers(Walk& w, const Value& layers, const std::string& path, size_t nesting, Scope& scope);
+
+// The contract names a layer reads: its inbound_nodes (functional), or the
+// layer before it (Sequential).
+bool inputs_of(Walk& w, const Value& layer, const std::string& path, const std::string& name, const Scope& scope,
+               std::vector<std::string>& out) {
+  const Value* nodes = layer.find("inbound_nodes");
+  if (!nodes || !nodes->is_array() || nodes->as_array().empty()) {
+    out = {scope.current};
+    return true;
+  }
+  if (nodes->as_array().size() > 1)
+    return w.rd.fail(path + ".inbound_nodes", "layer " + text::quoted(name) + " is called " +
+                                                  to_string(nodes->as_array().size()) +
+                                                  " times; ConvScope reads each layer once (shared layers are not modelled)");
+  std::vector<std::string> names;
+  if (!inbound_names(*nodes, names, 0))
+    return w.rd.fail(path + ".inbound_nodes", "layer " + text::quoted(name) + " reads more than " +
+                                                  to_string(kMaxInbound) + " tensors");
+  if (names.empty()) return w.rd.fail(path + ".inbound_nodes", "layer " + text::quoted(name) + " names no input");
+  out.clear();
+  for (const std::string& n : names) {
+    const auto it = scope.refs.find(n);
+    if (it == scope.refs.end())
+      return w.rd.fail(path + ".inbound_nodes", "layer " + text::quoted(name) + " reads " + text::quoted(n) +
+                                                    ", which is not an earlier layer of the model");
+    out.push_back(it->second);
+  }
+  return true;
+}
+
+// A model inside the model: read in its own scope, its input bound to what
+// the call reads, its output the one layer it names (or its last).
+bool nested_model(Walk& w, const Value& cfg, const std::string& path, const std::string& name, size_t nesting,
+                  const std::vector<std::string>& in, std::string& out) {
+  const std::string cpath = path + ".config";
+  if (nesting >= kMaxModelNesting) return w.rd.fail(path, "models nested more than " + to_string(kMaxModelNesting) + " deep");
+  if (in.size() != 1)
+    return w.rd.fail(path, "nested model " + text::quoted(name) + " takes " + to_string(in.size()) +
+                               " inputs; ConvScope reads nested models with one input and one output");
+  const Value* inner = cfg.find("layers");
+  if (!inner) return w.rd.fail(cpath + ".layers", "missing");
+  Scope scope;
+  scope.input_ref = scope.current = in[0];
+  scope.nested = true;
+  if (!read_layers(w, *inner, cpath + ".layers", nesting + 1, scope)) return false;
+  out = scope.current;
+  if (const Value* outputs = cfg.find("output_layers")) {
+    std::vector<std::string> names;
+    inbound_names(*outputs, names, 0);
+    if (names.size() != 1)
+      return w.rd.fail(cpath + ".output_layers", "nested model " + text::quoted(name) + " has " +
+                                                     to_string(names.size()) +
+                                                     " outputs; ConvScope reads nested models with one input and one output");
+    const auto it = scope.refs.find(names[0]);
+    if (it == scope.refs.end())
+      return w.rd.fail(cpath + ".output_layers", "names " + text::quoted(names[0]) + ", which is no layer of the model");
+    out = it->second;
+  }
+  w.d.note("nested model " + text::quoted(name) + " read layer by layer");
+  return true;
+}
+
+bool read_layer(Walk& w, const Value& layer, const std::string& path, size_t nesting, Scope& scope) {
   if (!layer.is_object()) return w.rd.fail(path, "expected a layer object, got " + shown(layer));
   const std::string* cls_p = string_at(layer, "class_name");
   if (!cls_p) return w.rd.fail(path + ".class_name", "missing");
@@ -228,177 +172,47 @@ bool read_layer(Walk& w, const Value& layer, const std::string& path, size_t nes
   const Value* cfg_p = layer.find("config");
   if (!cfg_p || !cfg_p->is_object()) return w.rd.fail(path + ".config", "expected the layer's config object");
   const Value& cfg = *cfg_p;
-  const std::string cpath = path + ".config";
-  std::string name = string_at(cfg, "name") ? *string_at(cfg, "name") : string_at(layer, "name") ? *string_at(layer, "name") : "";
+  const std::string name = string_at(cfg, "name") ? *string_at(cfg, "name") : string_at(layer, "name") ? *string_at(layer, "name") : "";
   if (!find_input(w, layer, path)) return false;
   if (cls == "InputLayer") {
-    w.previous = name;
+    if (++scope.input_layers > 1)
+      return w.rd.fail(path, "a second input, " + text::quoted(name) + "; ConvScope's network has one input" +
+                                 (scope.nested ? " (and a nested model one)" : ""));
+    scope.refs[name] = scope.input_ref;
+    scope.current = scope.input_ref;
     return true;
   }
-  if (!check_chain(w, layer, path, name)) return false;
-  w.previous = name;
+  std::vector<std::string> in;
+  if (!inputs_of(w, layer, path, name, scope, in)) return false;
+  std::string out;
   if (cls == "Sequential" || cls == "Functional" || cls == "Model") {
-    if (nesting >= kMaxModelNesting) return w.rd.fail(path, "models nested more than " + to_string(kMaxModelNesting) + " deep");
-    const Value* inner = cfg.find("layers");
-    if (!inner) return w.rd.fail(cpath + ".layers", "missing");
-    const std::string outer_previous = w.previous;
-    w.previous.clear();
-    if (!read_layers(w, *inner, cpath + ".layers", nesting + 1)) return false;
-    w.previous = outer_previous;
-    w.d.note("nested model " + text::quoted(name) + " read layer by layer");
-    return true;
-  }
-  if (const std::string* df = string_at(cfg, "data_format")) {
-    if (*df == "channels_first") w.channels_first = true;
-    if (*df == "channels_last") w.channels_last = true;
-    if (w.channels_first && w.channels_last)
-      return w.rd.fail(cpath + ".data_format", "layers mix channels_first and channels_last");
-  }
-  const size_t sr = keras_rank(cls);
-  std::vector<int64_t> kernel, stride, dilation;
-  auto read_axes = [&](const char* key, std::vector<int64_t>& out, bool required) {
-    const Value* v = cfg.find(key);
-    if (!v || v->is_null()) return !required || w.rd.fail(cpath + "." + key, "missing");
-    return w.rd.axes(*v, cpath + "." + key, sr, out);
-  };
-  const bool use_bias = !(cfg.find("use_bias") && cfg.find("use_bias")->is_bool() && !cfg.find("use_bias")->as_bool());
-  const std::string at = path + " (" + text::quoted(name) + ")";
-
-  const bool transposed = cls.find("Transpose") != std::string::npos;
-  const bool depthwise = starts_with(cls, "DepthwiseConv");
-  const bool separable = starts_with(cls, "SeparableConv") || starts_with(cls, "SeparableConvolution");
-  if ((starts_with(cls, "Conv") || depthwise || separable) && sr > 0) {
-    if (!read_axes("kernel_size", kernel, true) || !read_axes("strides", stride, false) ||
-        !read_axes("dilation_rate", dilation, false))
-      return false;
-    json::Object o = layer_object(depthwise || separable ? "depthwise_conv" : transposed ? "conv_transpose" : "conv",
-                                  separable ? name + "_depthwise" : name);
-    int64_t filters = 0;
-    if (!depthwise && !separable) {
-      if (!cfg.find("filters")) return w.rd.fail(cpath + ".filters", "missing");
-      if (!w.rd.integer(*cfg.find("filters"), cpath + ".filters", filters)) return false;
-      o.push_back({"filters", Value(filters)});
+    if (!nested_model(w, cfg, path, name, nesting, in, out)) return false;
+  } else if (const char* merge = merge_type(cls)) {
+    if (in.size() == 1) {
+      out = in[0];  // Keras merges accept one input and return it
+    } else {
+      json::Object o = layer_object(merge, name);
+      if (cls == "Concatenate") {
+        int64_t axis = -1;
+        if (const Value* a = cfg.find("axis"))
+          if (!w.rd.integer(*a, path + ".config.axis", axis)) return false;
+        o.push_back({"axis", Value(axis)});
+        w.concat_axes.push_back({w.d.layers.size(), axis});
+      }
+      out = w.emit(std::move(o), path + " (" + text::quoted(name) + ")", in);
     }
-    o.push_back({"kernel", axes_json(kernel)});
-    if (depthwise || separable) {
-      int64_t m = 1;
-      if (const Value* v = cfg.find("depth_multiplier"))
-        if (!w.rd.integer(*v, cpath + ".depth_multiplier", m)) return false;
-      if (m != 1) o.push_back({"depth_multiplier", Value(m)});
-    }
-    if (!stride.empty()) o.push_back({"stride", axes_json(stride)});
-    if (!dilation.empty()) o.push_back({"dilation", axes_json(dilation)});
-    if (!padding_of(w, cfg, path, kernel, dilation, o)) return false;
-    if (transposed) {
-      std::vector<int64_t> op;
-      if (!read_axes("output_padding", op, false)) return false;
-      if (!op.empty()) o.push_back({"output_padding", axes_json(op)});
-    }
-    if (!transposed && !depthwise && !separable)
-      if (const Value* g = cfg.find("groups"))
-        if (g->is_integer() && g->as_int() != 1) o.push_back({"groups", Value(g->as_int())});
-    if (!use_bias || separable) o.push_back({"bias", Value(false)});
-    w.d.add(std::move(o), at);
-    if (separable) {
-      if (!cfg.find("filters")) return w.rd.fail(cpath + ".filters", "missing");
-      if (!w.rd.integer(*cfg.find("filters"), cpath + ".filters", filters)) return false;
-      json::Object p = layer_object("conv", name + "_pointwise");
-      p.push_back({"filters", Value(filters)});
-      p.push_back({"kernel", Value(1)});
-      if (!use_bias) p.push_back({"bias", Value(false)});
-      w.d.add(std::move(p), at);
-      w.d.note(text::quoted(name) + " (" + cls + ") read as a depthwise and a 1x1 convolution, as Keras computes it");
-    }
-    return true;
+  } else {
+    if (in.size() != 1)
+      return w.rd.fail(path + ".inbound_nodes", "layer " + text::quoted(name) + " (" + cls + ") takes " +
+                                                    to_string(in.size()) + " inputs; ConvScope reads it with one");
+    if (!keras::convert_layer(w, cls, cfg, path, name, in[0], out)) return false;
   }
-  const bool max = starts_with(cls, "MaxPool"), avg = starts_with(cls, "AveragePooling") || starts_with(cls, "AvgPool");
-  if ((max || avg) && sr > 0) {
-    if (!read_axes("pool_size", kernel, true) || !read_axes("strides", stride, false)) return false;
-    json::Object o = layer_object(max ? "max_pool" : "avg_pool", name);
-    o.push_back({"kernel", axes_json(kernel)});
-    if (!stride.empty()) o.push_back({"stride", axes_json(stride)});
-    if (!padding_of(w, cfg, path, kernel, dilation, o)) return false;
-    w.d.add(std::move(o), at);
-    return true;
-  }
-  if (starts_with(cls, "GlobalAveragePooling") || starts_with(cls, "GlobalAvgPool") ||
-      starts_with(cls, "GlobalMaxPool")) {
-    json::Object o = layer_object(starts_with(cls, "GlobalMax") ? "global_max_pool" : "global_avg_pool", name);
-    if (const Value* k = cfg.find("keepdims"))
-      if (k->is_bool() && k->as_bool()) o.push_back({"keepdims", Value(true)});
-    w.d.add(std::move(o), at);
-    return true;
-  }
-  if ((starts_with(cls, "ZeroPadding") || starts_with(cls, "Cropping")) && sr > 0) {
-    const bool pad = starts_with(cls, "ZeroPadding");
-    const char* key = pad ? "padding" : "cropping";
-    std::vector<std::pair<int64_t, int64_t>> pairs;
-    if (!cfg.find(key)) return w.rd.fail(cpath + "." + key, "missing");
-    if (!w.rd.pairs(*cfg.find(key), cpath + "." + key, sr, pairs)) return false;
-    json::Object o = layer_object(pad ? "zero_pad" : "crop", name);
-    o.push_back({key, pairs_json(pairs)});
-    w.d.add(std::move(o), at);
-    return true;
-  }
-  if (starts_with(cls, "UpSampling") && sr > 0) {
-    std::vector<int64_t> size;
-    if (!read_axes("size", size, true)) return false;
-    json::Object o = layer_object("upsample", name);
-    o.push_back({"scale", axes_json(size)});
-    w.d.add(std::move(o), at);
-    const std::string* mode = string_at(cfg, "interpolation");
-    if (mode && *mode != "nearest" && !w.upsample_note) {
-      w.upsample_note = true;
-      w.d.note(text::quoted(name) + " upsamples with " + *mode + " interpolation: the same sizes as nearest");
-    }
-    return true;
-  }
-  if (cls == "Flatten") {
-    w.d.add(layer_object("flatten", name), at);
-    return true;
-  }
-  if (cls == "Dense") {
-    int64_t units = 0;
-    if (!cfg.find("units")) return w.rd.fail(cpath + ".units", "missing");
-    if (!w.rd.integer(*cfg.find("units"), cpath + ".units", units)) return false;
-    json::Object o = layer_object("dense", name);
-    o.push_back({"units", Value(units)});
-    if (!use_bias) o.push_back({"bias", Value(false)});
-    w.d.add(std::move(o), at);
-    return true;
-  }
-  if (cls == "BatchNormalization" || cls == "SyncBatchNormalization") {
-    w.d.add(layer_object("batch_norm", name), at);
-    return true;
-  }
-  if (cls == "ReLU") {
-    w.d.add(layer_object("relu", name), at);
-    return true;
-  }
-  if (cls == "Activation" || cls == "LeakyReLU" || cls == "ELU" || cls == "PReLU" || cls == "Softmax") {
-    std::string fn = cls == "Activation" ? (string_at(cfg, "activation") ? *string_at(cfg, "activation") : "linear")
-                     : cls == "LeakyReLU"  ? "leaky_relu"
-                     : cls == "ELU"        ? "elu"
-                     : cls == "PReLU"      ? "prelu"
-                                           : "softmax";
-    if (const names::Activation* a = names::activation_by_function(fn)) fn = a->function;
-    json::Object o = layer_object("activation", name);
-    o.push_back({"function", Value(fn.substr(0, 64))});
-    w.d.add(std::move(o), at);
-    return true;
-  }
-  if (cls == "Dropout" || starts_with(cls, "SpatialDropout") || cls == "AlphaDropout" || cls == "GaussianDropout") {
-    json::Object o = layer_object("dropout", name);
-    if (const Value* r = cfg.find("rate"))
-      if (r->is_number() && r->as_double() != 0.5) o.push_back({"rate", Value(r->as_double())});
-    w.d.add(std::move(o), at);
-    return true;
-  }
-  w.unknown.push_back(text::quoted(name) + " (" + cls + ")");
+  scope.refs[name] = out;
+  scope.current = out;
   return true;
 }
 
-bool read_layers(Walk& w, const Value& layers, const std::string& path, size_t nesting) {
+bool read_layers(Walk& w, const Value& layers, const std::string& path, size_t nesting, Scope& scope) {
   if (!layers.is_array()) return w.rd.fail(path, "expected a list of layers, got " + shown(layers));
   if (layers.as_array().size() > limits::max_layers)
     return w.rd.fail(path, "more than " + to_string(limits::max_layers) + " layers");
@@ -406,9 +220,21 @@ bool read_layers(Walk& w, const Value& layers, const std::string& path, size_t n
     // Nested models multiply; stop as soon as the network is too long.
     if (w.d.layers.size() > limits::max_layers)
       return w.rd.fail(path + "[" + to_string(i) + "]", "more than " + to_string(limits::max_layers) + " layers");
-    if (!read_layer(w, layers.as_array()[i], path + "[" + to_string(i) + "]", nesting)) return false;
+    if (!read_layer(w, layers.as_array()[i], path + "[" + to_string(i) + "]", nesting, scope)) return false;
   }
   return true;
+}
+
+// channels_first: ConvScope's TensorFlow layout is channels last, so a
+// Concatenate's axis moves with the channels (1 -> last, k -> k - 1).
+void convert_concat_axes(Walk& w) {
+  const int64_t rank = static_cast<int64_t>(w.input.size());
+  for (const auto& [index, written] : w.concat_axes) {
+    const int64_t a = written < 0 ? written + rank : written;
+    const int64_t moved = a == 1 ? rank - 1 : a >= 2 ? a - 1 : a;
+    for (auto& kv : w.d.layers[index].as_object())
+      if (kv.first == "axis") kv.second = Value(moved);
+  }
 }
 
 // The model object and the path to its layer list: to_json()'s
@@ -465,8 +291,9 @@ bool import_keras_value(const Value& root, const ImportOptions& options, ImportR
     error = "(root): expected a Keras model: {\"class_name\": \"Sequential\", \"config\": {\"layers\": [...]}}";
     return false;
   }
-  Walk w{Reader{}, d, {}, "", false, false, "", {}, false};
-  if (!read_layers(w, *layers, path, 0)) {
+  Walk w(d);
+  Scope scope;
+  if (!read_layers(w, *layers, path, 0, scope)) {
     error = w.rd.error;
     return false;
   }
@@ -503,6 +330,10 @@ bool import_keras_value(const Value& root, const ImportOptions& options, ImportR
       d.note("data_format channels_first: the input was converted to ConvScope's TensorFlow layout (channels last); "
              "every shape is reported channels last");
     }
+  }
+  if (w.channels_first && !w.concat_axes.empty()) {
+    convert_concat_axes(w);
+    d.note("Concatenate axes converted to the channels-last layout");
   }
   if (!w.unknown.empty()) d.note("not modelled, skipped as if they kept the shape: " + listing(w.unknown));
   const std::string* cls = string_at(root, "class_name");

@@ -1,9 +1,11 @@
-// An ONNX model file -> a network of the contract, read along the graph's
-// main path (the longest chain of data dependencies from the input to the
-// output), with nodes off that path (residual branches, shape computations)
-// listed in the notes. Errors name the node: `node 3 ("/features/Conv_1",
-// Conv): ...`. The file is read by a small bounds-checked protobuf reader
-// (protobuf.hpp says why) and capped at 64 MiB and 100 000 nodes.
+// An ONNX model file -> a network of the contract: the whole graph, every
+// node on the data a layer (or an alias of its input) and every merge with
+// all its inputs, shape computations folded (onnx_walk.hpp). A node ConvScope
+// cannot model stops the import there, named in the notes and in
+// ImportResult::stopped_at. Errors name the node: `node 3
+// ("/features/Conv_1", Conv): ...`. The file is read by a small
+// bounds-checked protobuf reader (protobuf.hpp says why) and capped at
+// 64 MiB and 100 000 nodes.
 #pragma once
 
 #include <string>

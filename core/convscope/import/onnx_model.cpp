@@ -10,6 +10,14 @@ const Attribute* Node::attribute(const char* key) const {
   return nullptr;
 }
 
+int64_t Tensor::count() const {
+  int64_t n = 1;
+  for (int64_t d : dims) n = d == 0 ? 0 : (n > (int64_t{1} << 62) / d ? int64_t{1} << 62 : n * d);
+  return n;
+}
+
+bool Tensor::is_float() const { return data_type == 1 || data_type == 10 || data_type == 11 || data_type == 16; }
+
 namespace {
 
 using std::to_string;
@@ -17,10 +25,10 @@ using std::to_string;
 // Field numbers from onnx/onnx.proto3.
 namespace model_f { constexpr uint32_t ir_version = 1, producer = 2, graph = 7, opset_import = 8; }
 namespace opset_f { constexpr uint32_t domain = 1, version = 2; }
-namespace graph_f { constexpr uint32_t node = 1, initializer = 5, input = 11, output = 12; }
+namespace graph_f { constexpr uint32_t node = 1, initializer = 5, input = 11, output = 12, value_info = 13; }
 namespace node_f { constexpr uint32_t input = 1, output = 2, name = 3, op_type = 4, attribute = 5, domain = 7; }
-namespace attr_f { constexpr uint32_t name = 1, f = 2, i = 3, s = 4, t = 5, ints = 8; }
-namespace tensor_f { constexpr uint32_t dims = 1, data_type = 2, float_data = 4, int64_data = 7, raw_data = 9; }
+namespace attr_f { constexpr uint32_t name = 1, f = 2, i = 3, s = 4, t = 5, floats = 7, ints = 8; }
+namespace tensor_f { constexpr uint32_t dims = 1, data_type = 2, float_data = 4, int32_data = 5, int64_data = 7, raw_data = 9; }
 namespace value_info_f { constexpr uint32_t name = 1, type = 2; }
 namespace type_f { constexpr uint32_t tensor_type = 1; }
 namespace tensor_type_f { constexpr uint32_t shape = 2; }
@@ -28,6 +36,7 @@ namespace shape_f { constexpr uint32_t dim = 1; }
 namespace dim_f { constexpr uint32_t value = 1, param = 2; }
 
 constexpr int32_t kFloat = 1;  // TensorProto.DataType.FLOAT
+constexpr int32_t kInt32 = 6;  // TensorProto.DataType.INT32
 constexpr int32_t kInt64 = 7;  // TensorProto.DataType.INT64
 
 float float_of(uint32_t bits) {
@@ -85,7 +94,7 @@ bool read_tensor(Ctx& c, pb::Span s, Tensor& t, const std::string& where) {
     } else if (f.number == tensor_f::data_type) {
       if (!c.wire(f, pb::varint, where)) return false;
       t.data_type = static_cast<int32_t>(f.value);
-    } else if (f.number == tensor_f::int64_data) {
+    } else if (f.number == tensor_f::int64_data || f.number == tensor_f::int32_data) {
       std::string why;
       if (!int64_overflow && !pb::append_ints(f, int64_data, kMaxInts, why)) int64_overflow = true;  // large: not needed
     } else if (f.number == tensor_f::float_data) {
@@ -109,16 +118,32 @@ bool read_tensor(Ctx& c, pb::Span s, Tensor& t, const std::string& where) {
   if (t.data_type == kInt64 && has_raw && raw.size() % 8 == 0 && raw.size() / 8 <= kMaxInts) {
     for (size_t i = raw.begin; i < raw.end; i += 8) t.values.push_back(static_cast<int64_t>(little_endian(raw, i, 8)));
     t.has_values = true;
-  } else if (t.data_type == kInt64 && !has_raw && !int64_overflow) {
+  } else if (t.data_type == kInt32 && has_raw && raw.size() % 4 == 0 && raw.size() / 4 <= kMaxInts) {
+    for (size_t i = raw.begin; i < raw.end; i += 4)
+      t.values.push_back(static_cast<int32_t>(static_cast<uint32_t>(little_endian(raw, i, 4))));
+    t.has_values = true;
+  } else if ((t.data_type == kInt64 || t.data_type == kInt32) && !has_raw && !int64_overflow) {
     t.values = int64_data;
     t.has_values = true;
   }
+  if (t.data_type == kInt32)
+    for (int64_t& v : t.values) v = static_cast<int32_t>(static_cast<uint32_t>(v));  // varints hold the sign-extended value
   if (t.data_type == kFloat && has_raw && raw.size() % 4 == 0 && raw.size() / 4 <= kMaxInts) {
     for (size_t i = raw.begin; i < raw.end; i += 4) t.floats.push_back(float_of(static_cast<uint32_t>(little_endian(raw, i, 4))));
     t.has_floats = true;
   } else if (t.data_type == kFloat && !has_raw && !float_overflow) {
     t.floats = float_data;
     t.has_floats = true;
+  }
+  // Values are only values when there is one per element (a stripped
+  // tensor, as in graph-only exports, has dims and no data).
+  if (t.has_values && static_cast<int64_t>(t.values.size()) != t.count()) {
+    t.values.clear();
+    t.has_values = false;
+  }
+  if (t.has_floats && static_cast<int64_t>(t.floats.size()) != t.count()) {
+    t.floats.clear();
+    t.has_floats = false;
   }
   return true;
 }
@@ -152,6 +177,16 @@ bool read_attribute(Ctx& c, pb::Span s, Attribute& a, const std::string& where) 
         break;
       case attr_f::ints:
         if (!c.ints(f, a.ints, where + (a.name.empty() ? "" : " " + a.name))) return false;
+        break;
+      case attr_f::floats:
+        if (f.wire == pb::fixed32 && a.floats.size() < kMaxInts) {
+          a.floats.push_back(float_of(static_cast<uint32_t>(f.value)));
+        } else if (f.wire == pb::bytes && f.data.size() % 4 == 0 && f.data.size() / 4 + a.floats.size() <= kMaxInts) {
+          for (size_t i = f.data.begin; i < f.data.end; i += 4)
+            a.floats.push_back(float_of(static_cast<uint32_t>(little_endian(f.data, i, 4))));
+        } else {
+          return c.fail(where, "byte " + to_string(f.offset) + ": more than " + to_string(kMaxInts) + " floats");
+        }
         break;
       default:
         break;
@@ -270,16 +305,20 @@ bool read_graph(Ctx& c, pb::Span s, Model& m) {
         std::string name;
         while (names.next(nf))
           if (nf.number == 8 && !c.string(nf, name, where)) return false;
+        t.name = name;
         m.initializers[name] = std::move(t);
         break;
       }
       case graph_f::input:
-      case graph_f::output: {
-        auto& list = f.number == graph_f::input ? m.inputs : m.outputs;
+      case graph_f::output:
+      case graph_f::value_info: {
+        auto& list = f.number == graph_f::input ? m.inputs : f.number == graph_f::output ? m.outputs : m.value_infos;
+        // value_info is optional help: past the cap it is left out, not refused.
+        if (f.number == graph_f::value_info && list.size() >= kMaxValueInfos) break;
         if (list.size() >= kMaxValueInfos)
-          return c.fail("graph", "more than " + to_string(kMaxValueInfos) + " inputs or outputs");
-        const std::string where = std::string("graph.") + (f.number == graph_f::input ? "input[" : "output[") +
-                                  to_string(list.size()) + "]";
+          return c.fail("graph", "more than " + to_string(kMaxValueInfos) + " inputs, outputs or value_info entries");
+        const char* field = f.number == graph_f::input ? "input[" : f.number == graph_f::output ? "output[" : "value_info[";
+        const std::string where = std::string("graph.") + field + to_string(list.size()) + "]";
         ValueInfo v;
         if (!c.wire(f, pb::bytes, where) || !read_value_info(c, f.data, v, where)) return false;
         list.push_back(std::move(v));

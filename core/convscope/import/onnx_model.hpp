@@ -27,10 +27,15 @@ constexpr int64_t kMaxDimension = 2147483647;  // tensor dims and attribute valu
 struct Tensor {
   std::vector<int64_t> dims;
   int32_t data_type = 0;
+  std::string name;  // initializers only
   std::vector<int64_t> values;  // int64 contents when small (Reshape's shape, Pad's pads)
   bool has_values = false;
   std::vector<double> floats;   // float contents when small (Resize's scales)
   bool has_floats = false;
+
+  // The number of values the dims hold (1 for a scalar), capped at 2^62.
+  int64_t count() const;
+  bool is_float() const;  // FLOAT, DOUBLE, FLOAT16, BFLOAT16
 };
 
 struct Attribute {
@@ -40,6 +45,7 @@ struct Attribute {
   float f = 0;
   std::string s;
   std::vector<int64_t> ints;
+  std::vector<double> floats;
   Tensor t;
 };
 
@@ -66,6 +72,7 @@ struct Model {
   std::vector<Node> nodes;
   std::map<std::string, Tensor> initializers;
   std::vector<ValueInfo> inputs, outputs;
+  std::vector<ValueInfo> value_infos;  // shapes of intermediate values, when the exporter wrote them
 };
 
 // Parses `bytes`; false with `error` naming the message and byte offset.
