@@ -38,9 +38,17 @@ void warn_early_collapse(const Network& net, Report& rep) {
   for (size_t c = n; c-- > 0;) {
     const Layer& l = net.layers[c];
     const bool window = is_window_type(l.type) && l.kernel.size() == sr;
-    for (int32_t k : rep.layers[c].inputs) {
+    const LayerReport& rc = rep.layers[c];
+    for (size_t slot_k = 0; slot_k < rc.inputs.size(); ++slot_k) {
+      const int32_t k = rc.inputs[slot_k];
       if (k == kNetworkInput) continue;
       for (size_t a = 0; a < sr; ++a) {
+        // A merge that broadcasts this input back up (a squeeze-excitation
+        // gate) restores the size: what follows it does not see the 1.
+        const size_t ax = conventions::spatial_axis(net.framework, a);
+        if (!rc.arriving.empty() && rc.output && rc.arriving[slot_k] && rc.arriving[slot_k]->size() == rc.output->size() &&
+            (*rc.arriving[slot_k])[ax] != (*rc.output)[ax])
+          continue;
         const auto candidate = window && l.kernel[a] > 1 ? std::make_pair(l.kernel[a], c) : at(c, a);
         auto& slot = at(static_cast<size_t>(k), a);
         if (candidate.first > 1 && (slot.first <= 1 || candidate.second < slot.second)) slot = candidate;

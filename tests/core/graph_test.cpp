@@ -1176,3 +1176,19 @@ TEST_CASE("explain off leaves out the window warnings, not the verdict or the sh
   CHECK(quick.first_error == a.report.first_error);
   for (size_t i = 0; i < quick.layers.size(); ++i) CHECK(quick.layers[i].output == a.report.layers[i].output);
 }
+
+TEST_CASE("a squeeze-excitation pool is not warned about a window after the gate that broadcasts it back up") {
+  const auto a = analyse(R"({"framework": "pytorch", "mode": "eval", "input": [1, 16, 32, 32], "layers": [
+      {"type": "conv", "name": "c", "filters": 16, "kernel": 3, "padding": 1},
+      {"type": "global_avg_pool", "name": "squeeze"},
+      {"type": "conv", "name": "excite", "filters": 16, "kernel": 1},
+      {"type": "multiply", "name": "gate", "inputs": ["c", "excite"]},
+      {"type": "max_pool", "name": "pool", "kernel": 2}]})");
+  REQUIRE(a.report.ok);
+  CHECK(a.report.layers[1].warnings.empty());
+  // A chain that reaches 1 before a window still gets the warning.
+  const auto b = analyse(R"({"framework": "pytorch", "mode": "eval", "input": [1, 16, 32, 32], "layers": [
+      {"type": "global_avg_pool", "name": "squeeze"}, {"type": "max_pool", "name": "pool", "kernel": 2, "padding": 1}]})");
+  REQUIRE(b.report.layers[0].warnings.size() == 2u);
+  CHECK(contains(b.report.layers[0].warnings[0], "H shrinks to 1 here, but pool (kernel 2) still follows"));
+}
