@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <optional>
-#include <unordered_map>
+#include <string_view>
 
 #include "convscope/conventions.hpp"
 #include "convscope/layer_types.hpp"
@@ -379,14 +379,26 @@ bool read_layer(Reader& rd, const Value& lv, const std::string& at, Framework fw
 // Turns `inputs` names into positions. Names are references once a network
 // uses `inputs`, so they must be unique then; a chain never needs them to be.
 bool resolve_inputs(Reader& rd, Network& net, const std::vector<std::vector<std::string>>& input_names) {
-  std::unordered_map<std::string, size_t> position;
-  for (size_t i = 0; i < net.layers.size(); ++i) {
-    const auto [it, fresh] = position.emplace(net.layers[i].name, i);
-    if (!fresh)
-      return rd.fail("layers[" + to_string(i) + "].name",
-                     "\"" + net.layers[i].name + "\" is also the name of layers[" + to_string(it->second) +
-                         "]; layer names must be unique when `inputs` refer to them").has_value();
-  }
+  // Names sorted, for look-ups by binary search (a sorted vector, not a hash
+  // map: the first-view WASM module is smaller without one).
+  std::vector<std::pair<std::string_view, size_t>> sorted;
+  for (size_t i = 0; i < net.layers.size(); ++i) sorted.push_back({net.layers[i].name, i});
+  std::sort(sorted.begin(), sorted.end());
+  // The first repeated name in layer order.
+  std::optional<std::pair<size_t, size_t>> repeat;  // (later, earlier)
+  for (size_t j = 1; j < sorted.size(); ++j)
+    if (sorted[j].first == sorted[j - 1].first && (j < 2 || sorted[j - 2].first != sorted[j].first) &&
+        (!repeat || sorted[j].second < repeat->first))
+      repeat = std::make_pair(sorted[j].second, sorted[j - 1].second);
+  if (repeat)
+    return rd.fail("layers[" + to_string(repeat->first) + "].name",
+                   "\"" + net.layers[repeat->first].name + "\" is also the name of layers[" + to_string(repeat->second) +
+                       "]; layer names must be unique when `inputs` refer to them").has_value();
+  auto position_of = [&](const std::string& name) -> std::optional<size_t> {
+    const auto it = std::lower_bound(sorted.begin(), sorted.end(), std::make_pair(std::string_view(name), size_t{0}));
+    if (it == sorted.end() || it->first != name) return std::nullopt;
+    return it->second;
+  };
   for (size_t i = 0; i < net.layers.size(); ++i) {
     for (size_t k = 0; k < input_names[i].size(); ++k) {
       const std::string& name = input_names[i][k];
@@ -395,13 +407,13 @@ bool resolve_inputs(Reader& rd, Network& net, const std::vector<std::vector<std:
         net.layers[i].inputs.push_back(kNetworkInput);
         continue;
       }
-      const auto it = position.find(name);
-      if (it == position.end())
+      const std::optional<size_t> at = position_of(name);
+      if (!at)
         return rd.fail(path, "no layer is named \"" + name + "\" (inputs name earlier layers or \"input\")").has_value();
-      if (it->second >= i)
-        return rd.fail(path, "\"" + name + "\" is " + (it->second == i ? std::string("this layer itself") : "layers[" + to_string(it->second) + "], which comes later") +
+      if (*at >= i)
+        return rd.fail(path, "\"" + name + "\" is " + (*at == i ? std::string("this layer itself") : "layers[" + to_string(*at) + "], which comes later") +
                                  "; a layer can only read earlier layers (list layers in the order they run)").has_value();
-      net.layers[i].inputs.push_back(static_cast<int32_t>(it->second));
+      net.layers[i].inputs.push_back(static_cast<int32_t>(*at));
     }
   }
   compact_inputs(net);
