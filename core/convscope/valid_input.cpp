@@ -38,6 +38,21 @@ bool symmetric(const Network& net) {
   return true;
 }
 
+// One line for people: "H and W: multiples of 16" (axes that read alike
+// are named together).
+std::string axes_text(const std::vector<AxisSizes>& axes) {
+  std::string text;
+  for (size_t a = 0; a < axes.size();) {
+    size_t b = a + 1;
+    while (b < axes.size() && axes[b].text == axes[a].text) ++b;
+    std::string names;
+    for (size_t i = a; i < b; ++i) names += (i == a ? "" : i + 1 == b ? " and " : ", ") + axes[i].label;
+    text += (text.empty() ? "" : "; ") + names + ": " + axes[a].text;
+    a = b;
+  }
+  return text;
+}
+
 // Per-axis statements cannot say what couples the axes; say so.
 void add_coupling_notes(const Network& net, ValidInput& out) {
   auto note = [&](const std::string& text) { out.note += (out.note.empty() ? "" : "; ") + text; };
@@ -211,17 +226,7 @@ void find_valid_input(const Network& net, Report& rep) {
     out.axes.clear();
     return;
   }
-  // One line for people: axes that read alike are named together.
-  std::string text;
-  for (size_t a = 0; a < out.axes.size();) {
-    size_t b = a + 1;
-    while (b < out.axes.size() && out.axes[b].text == out.axes[a].text) ++b;
-    std::string names;
-    for (size_t i = a; i < b; ++i) names += (i == a ? "" : i + 1 == b ? " and " : ", ") + out.axes[i].label;
-    text += (text.empty() ? "" : "; ") + names + ": " + out.axes[a].text;
-    a = b;
-  }
-  out.text = "valid " + text + " (checked up to " + to_string(window) + ")";
+  out.text = "valid " + axes_text(out.axes) + " (checked up to " + to_string(window) + ")";
   add_coupling_notes(net, out);
   if (!rep.ok) {
     for (size_t a = 0; a < sr; ++a) {
@@ -274,16 +279,7 @@ void valid_input_from_min(const Network& net, Report& rep) {
       out.nearest_above.push_back(current < smallest ? smallest : 0);
     }
   }
-  std::string text;
-  for (size_t a = 0; a < out.axes.size();) {
-    size_t b = a + 1;
-    while (b < out.axes.size() && out.axes[b].text == out.axes[a].text) ++b;
-    std::string names;
-    for (size_t i = a; i < b; ++i) names += (i == a ? "" : i + 1 == b ? " and " : ", ") + out.axes[i].label;
-    text += (text.empty() ? "" : "; ") + names + ": " + out.axes[a].text;
-    a = b;
-  }
-  out.text = "valid " + text + " (a chain whose sizes only grow with its input)";
+  out.text = "valid " + axes_text(out.axes) + " (a chain whose sizes only grow with its input)";
   add_coupling_notes(net, out);
 }
 
