@@ -172,8 +172,8 @@ test('dropping an ONNX file imports it; a truncated one is refused and the edito
     && document.querySelector('#shape-table').textContent.includes('/conv2/Conv'), report.layers.length);
   assert.equal(await page.locator('#import-dialog').evaluate((d) => d.open), false);
   assert.deepEqual(await rowStatuses(page), report.layers.map((l) => l.status));
-  assert.match(await page.locator('#banner').innerText(), /read 7 of 7 nodes along the main path/);
-  assert.match(await hashOf(page), /^v=1&fw=onnx&in=1x3x16x16/);
+  assert.match(await page.locator('#banner').innerText(), /read 7 of 7 nodes from "x" \(opset 13\): 7 layers/);
+  assert.match(await hashOf(page), /^v=2&fw=onnx&in=1x3x16x16/, 'its Add(x, x) makes it a graph: a v2 link');
 
   const hash = await hashOf(page);
   const rows = await tableText(page);
