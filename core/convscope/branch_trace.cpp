@@ -51,11 +51,6 @@ std::string verb(const Layer& l, int64_t in, int64_t out) {
   return "takes it to";
 }
 
-std::string input_name_of(const Network& net, const LayerReport& m, size_t k) {
-  const int32_t from = m.inputs[k];
-  return from == kNetworkInput ? std::string("the input") : net.layers[static_cast<size_t>(from)].name;
-}
-
 std::string spatial_text(const Network& net, const Shape& s) {
   const size_t sr = net.spatial_rank();
   if (s.size() != sr + 2) return "[" + conventions::joined(s, ", ") + "]";
@@ -145,7 +140,7 @@ void trace_branches(const Network& net, Report& rep, size_t merge) {
     t.branches.push_back(std::move(br));
   }
   // Plain words: the split, then each path that changes the size.
-  const std::string split_name = split == kNetworkInput ? "the input" : net.layers[static_cast<size_t>(split)].name;
+  const std::string split_name = input_label(net, split);
   const bool channels = t.axis_label == "C";
   std::string text = split_name + (channels ? " has " + to_string(t.split_size) + " channels"
                                             : " is " + spatial_text(net, *split_shape));
@@ -160,7 +155,7 @@ void trace_branches(const Network& net, Report& rep, size_t merge) {
       const Layer& l = net.layers[s.layer];
       part += (part.empty() ? "" : ", ") + l.name + " " + verb(l, s.in, s.out) + " " + to_string(s.out);
     }
-    text += "; " + (both ? "on the way to " + input_name_of(net, m, br->input) + ", " : std::string()) + part;
+    text += "; " + (both ? "on the way to " + input_label(net, m.inputs[br->input]) + ", " : std::string()) + part;
   }
   text += ": " + to_string(order[0]->size) + " \u2260 " + to_string(order[1]->size);
   if (t.axis_label != "C" && !channels) text += " (" + t.axis_label + ")";

@@ -207,9 +207,7 @@ class Generator {
     out_.push_back(std::move(c));
   }
 
-  std::string source_name(int32_t k) const {
-    return k == kNetworkInput ? std::string("the input") : net_.layers[static_cast<size_t>(k)].name;
-  }
+  std::string source_name(int32_t k) const { return input_label(net_, k); }
 
   // A layer name no other layer has: base, base_2, ...
   std::string fresh_name(const std::string& base) const {

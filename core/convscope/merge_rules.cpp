@@ -26,10 +26,7 @@ std::string axis_label(Framework fw, size_t rank, size_t d) {
 
 std::string shape_text(const Shape& s) { return "[" + conventions::joined(s, ", ") + "]"; }
 
-std::string input_name(const Network& net, const LayerReport& r, size_t k) {
-  const int32_t from = r.inputs[k];
-  return from == kNetworkInput ? std::string("the input") : net.layers[static_cast<size_t>(from)].name;
-}
+std::string input_name(const Network& net, const LayerReport& r, size_t k) { return input_label(net, r.inputs[k]); }
 
 void fail(const Network& net, LayerReport& r, Failure f, std::string message, const Vars& vars) {
   r.status = Status::error;

@@ -81,6 +81,10 @@ void remove_layer(Network& net, size_t at) {
   compact_inputs(net);
 }
 
+std::string input_label(const Network& net, int32_t k) {
+  return k == kNetworkInput ? std::string("the input") : net.layers[static_cast<size_t>(k)].name;
+}
+
 void compact_inputs(Network& net) {
   for (size_t i = 0; i < net.layers.size(); ++i)
     if (has_default_inputs(net, i)) net.layers[i].inputs.clear();

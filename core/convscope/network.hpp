@@ -119,6 +119,8 @@ bool has_default_inputs(const Network& net, size_t i);
 void insert_layer(Network& net, size_t at, Layer layer);
 // Remove layer `at`; the layers reading it read its first input instead.
 void remove_layer(Network& net, size_t at);
+// How messages name an input: "the input" or the layer's name.
+std::string input_label(const Network& net, int32_t k);
 // Drops `inputs` lists that only say "the previous layer".
 void compact_inputs(Network& net);
 

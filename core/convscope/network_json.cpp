@@ -46,11 +46,6 @@ const FieldSpec* field_spec(const std::string& name) {
   return nullptr;
 }
 
-using TypeSpec = LayerTypeInfo;
-const std::vector<LayerTypeInfo>& type_specs() { return layer_types(); }
-const TypeSpec& type_spec(LayerType t) { return type_info(t); }
-
-
 bool is_pool(LayerType t) { return t == LayerType::max_pool || t == LayerType::avg_pool; }
 
 // Why a field the type has does not exist in a framework; empty if it does.
@@ -256,11 +251,11 @@ bool read_layer(Reader& rd, const Value& lv, const std::string& at, Framework fw
   if (!tv) return rd.fail(at + ".type", "missing").has_value();
   if (!tv->is_string() || !layer_type_from_string(tv->as_string())) {
     std::string list;
-    for (const auto& spec : type_specs()) list += (list.empty() ? "" : ", ") + std::string(to_string(spec.type));
+    for (const auto& spec : layer_types()) list += (list.empty() ? "" : ", ") + std::string(to_string(spec.type));
     return rd.fail(at + ".type", "unknown layer type " + shown(*tv) + " (expected one of " + list + ")").has_value();
   }
   const LayerType type = *layer_type_from_string(tv->as_string());
-  const TypeSpec& spec = type_spec(type);
+  const LayerTypeInfo& spec = type_info(type);
   if (const std::string why = unavailable(fw, type, ""); !why.empty()) return rd.fail(at + ".type", why).has_value();
   l = default_layer(fw, type);
 
@@ -466,7 +461,7 @@ bool read_network(Reader& rd, const Value& root, Network& net) {
   if (layers->as_array().size() > limits::max_layers)
     return rd.fail("layers", "more than " + to_string(limits::max_layers) + " layers").has_value();
 
-  std::vector<size_t> ordinals(type_specs().size(), 0);
+  std::vector<size_t> ordinals(layer_types().size(), 0);
   const size_t count = layers->as_array().size();
   std::vector<std::vector<std::string>> input_names(count);
   bool graph = false;
@@ -559,7 +554,7 @@ Value to_json(const Network& net) {
   root.push_back({"input", Value(std::move(input))});
   json::Array layers;
   const size_t sr = net.spatial_rank();
-  std::vector<size_t> ordinals(type_specs().size(), 0);
+  std::vector<size_t> ordinals(layer_types().size(), 0);
   for (size_t i = 0; i < net.layers.size(); ++i) {
     const Layer& l = net.layers[i];
     Layer d = default_layer(net.framework, l.type);
@@ -574,7 +569,7 @@ Value to_json(const Network& net) {
       for (int32_t k : inputs_of(net, i)) in.push_back(Value(k == kNetworkInput ? std::string("input") : net.layers[static_cast<size_t>(k)].name));
       o.push_back({"inputs", Value(std::move(in))});
     }
-    const TypeSpec& spec = type_spec(l.type);
+    const LayerTypeInfo& spec = type_info(l.type);
     auto emit = [&](const char* f, bool required) {
       const std::string key = f;
       Value v;
@@ -625,7 +620,7 @@ std::string layer_schema_json() {
                                             {"layout", Value(conventions::channels_last(fw) ? "NHWC" : "NCHW")}}));
   const char* kind_names[] = {"count", "axes", "axes", "padding", "bool", "number", "string", "integer"};
   json::Array types;
-  for (const TypeSpec& spec : type_specs()) {
+  for (const LayerTypeInfo& spec : layer_types()) {
     json::Array fields;
     json::Array fws;
     for (Framework fw : all)
