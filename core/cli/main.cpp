@@ -20,6 +20,9 @@ namespace {
 const char* const kUsage =
     "usage: convscope analyze [--text] [--input SHAPE] [--framework F] FILE|-\n"
     "                                            analyse a network (any format import reads); report JSON or a table\n"
+    "       convscope compare [--text] [--input SHAPE] [--framework F] FILE|-\n"
+    "                                            the network under PyTorch, TensorFlow/Keras and ONNX side by side:\n"
+    "                                            each framework's shapes and verdict, the rows that differ and why\n"
     "       convscope import [--input SHAPE] [--framework F] FILE|-\n"
     "                                            a pasted error message, PyTorch print(model), Keras JSON, an ONNX\n"
     "                                            file or a share link -> the network JSON; notes on stderr\n"
@@ -37,6 +40,7 @@ const char* const kUsage =
     "SHAPE is written like 1x3x224x224 (the framework's layout); F is pytorch, tensorflow, keras or onnx\n"
     "exit status: 0 every layer valid, 1 some layer invalid (report still printed) or an import that stopped\n"
     "             before the model's end (the notes name where), 2 malformed input;\n"
+    "             compare: 0 the three agree on every layer, 1 some row differs, 2 malformed;\n"
     "             check-summary: 0 every row matches, 1 some row differs (table still printed), 2 malformed\n";
 
 // Reads at most `cap` + 1 bytes, so a huge file or an endless pipe is
@@ -148,8 +152,9 @@ int main(int argc, char** argv) {
   std::string path, input_shape, framework, target;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
-    const bool takes_options = command == "analyze" || command == "import" || command == "export";
-    if (a == "--text" && command == "analyze") table = true;
+    const bool takes_options = command == "analyze" || command == "import" || command == "export" ||
+                               command == "compare";
+    if (a == "--text" && (command == "analyze" || command == "compare")) table = true;
     else if ((a == "--input" || a == "--framework") && takes_options && i + 1 < args.size())
       (a == "--input" ? input_shape : framework) = args[++i];
     else if (command == "export" && target.empty() &&
@@ -161,7 +166,8 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  const bool known = command == "analyze" || command == "link" || command == "normalize" || command == "import" ||
+  const bool known = command == "analyze" || command == "compare" || command == "link" || command == "normalize" ||
+                     command == "import" ||
                      command == "export";
   if (path.empty() || !known || (command == "export" && target.empty())) {
     std::cerr << kUsage;
@@ -192,7 +198,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   bool partial = false;
-  if (command == "analyze" && (!contract || !input_shape.empty() || !framework.empty())) {
+  const bool analyses = command == "analyze" || command == "compare";
+  if (analyses && (!contract || !input_shape.empty() || !framework.empty())) {
     // Not the contract: import first, then analyse what was imported.
     const convscope::api::Result imported = convscope::api::import_text(text, input_shape, framework);
     if (imported.exit_code != 0) return finish(imported);
@@ -202,7 +209,10 @@ int main(int argc, char** argv) {
   }
   if (command == "link") return finish(convscope::api::encode_link(text, "[]"));
   if (command == "normalize") return finish(convscope::api::normalize(text));
-  const int status = finish(table ? convscope::api::analyze_table(text) : convscope::api::analyze_json(text));
+  const int status =
+      command == "compare"
+          ? finish(table ? convscope::api::compare_table(text) : convscope::api::compare_json(text))
+          : finish(table ? convscope::api::analyze_table(text) : convscope::api::analyze_json(text));
   if (status != 0 || !partial) return status;
   // Every imported layer is valid, but the import stopped before the end:
   // that is no verdict on the model.

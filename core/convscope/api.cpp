@@ -1,6 +1,7 @@
 #include "convscope/api.hpp"
 
 #include "convscope/analyze.hpp"
+#include "convscope/compare.hpp"
 #include "convscope/network_json.hpp"
 #include "convscope/report_json.hpp"
 #include "convscope/share_link.hpp"
@@ -27,7 +28,22 @@ Result analysed(const std::string& network_json, bool table) {
   return r;
 }
 
+Result compared(const std::string& network_json, bool table) {
+  Network net;
+  std::string error;
+  if (!network_json::parse(network_json, net, error)) return malformed(error);
+  const Comparison c = compare(net);
+  Result r;
+  r.exit_code = c.differing == 0 ? 0 : 1;
+  r.output = table ? comparison_table(c, net) : json::write(comparison_to_json(c, net), 2) + "\n";
+  return r;
+}
+
 }  // namespace
+
+Result compare_json(const std::string& network_json) { return compared(network_json, false); }
+
+Result compare_table(const std::string& network_json) { return compared(network_json, true); }
 
 Result analyze_json(const std::string& network_json) { return analysed(network_json, false); }
 

@@ -28,6 +28,11 @@ Result decode_link(const std::string& hash);
 Result encode_link(const std::string& network_json, const std::string& extras_json);
 // Network JSON text -> canonical network JSON (defaults dropped).
 Result normalize(const std::string& network_json);
+// Network JSON text -> the network under PyTorch, TensorFlow/Keras and ONNX
+// side by side (compare.hpp): JSON (pretty) or the table. exit_code 0 when
+// the three agree on every layer, 1 when some row differs, 2 malformed.
+Result compare_json(const std::string& network_json);
+Result compare_table(const std::string& network_json);
 
 // Bring your own model. Defined in core/convscope/import/api_import.cpp, so
 // they are in convscope_core (the CLI, the tests, the full WASM module) and

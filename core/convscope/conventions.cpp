@@ -35,6 +35,15 @@ std::string layout_string(Framework f, size_t rank) {
 
 // ---- Names ----------------------------------------------------------------
 
+std::string display_name(Framework f) {
+  switch (f) {
+    case Framework::pytorch: return "PyTorch";
+    case Framework::tensorflow: return "TensorFlow/Keras";
+    case Framework::onnx: return "ONNX";
+  }
+  return "";
+}
+
 namespace {
 
 std::string with_rank(const char* pattern, size_t spatial_rank) {

@@ -24,6 +24,8 @@ std::string spatial_axis_label(size_t spatial_rank, size_t i);
 std::string layout_string(Framework f, size_t rank);
 
 // ---- Names ----------------------------------------------------------------
+// "PyTorch", "TensorFlow/Keras", "ONNX": the framework in a sentence.
+std::string display_name(Framework f);
 // The class or op the user wrote: "Conv2d", "Conv2D", "Conv".
 std::string framework_layer_name(Framework f, LayerType t, size_t spatial_rank);
 // Automatic layer name, as the framework would pick it, for layer `index`
@@ -83,6 +85,9 @@ std::string fill(const std::string& tmpl, const Vars& vars);
 // gives an output, as the error text where the spec fails too). Printed by
 // onnxruntime-node 1.31.1; sources in tests/conformance/versions.json.
 namespace onnxruntime_text {
+// The source of a text that says ONNX Runtime runs a node the spec rejects
+// ("no error: ONNX Runtime runs this node and outputs ...").
+inline constexpr const char* runs_anyway_source = "ONNX Runtime (departs from the ONNX spec)";
 // pool_attributes.h, PoolAttributes::PoolAttributes (creating the session).
 inline constexpr const char* pool_pad_refused = "Pad should be smaller than kernel.";
 // pool_attributes.h, PoolAttributes::ComputeOutputSize (running).

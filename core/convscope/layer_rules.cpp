@@ -598,7 +598,7 @@ void window_op(const Ctx& c, LayerReport& r) {
         const shape::OrtPoolAxis& ort = o.axes[a];
         const bool truncated = !l.ceil_mode && ort.out != w.out;
         fail(r, failure, std::move(message),
-             {{"ONNX Runtime (departs from the ONNX spec)",
+             {{conventions::onnxruntime_text::runs_anyway_source,
                "no error: ONNX Runtime runs this node and outputs " + torch_list(o.output) + " (along " +
                    c.axis(a) +
                    (truncated ? " it divides with truncation toward zero: " + to_string(ort.out) +

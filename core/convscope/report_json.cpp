@@ -172,11 +172,6 @@ std::string report_text_json(const Report& report, const Network& net) {
 
 namespace {
 
-std::string shape_text(const std::optional<Shape>& s) {
-  if (!s) return "-";
-  return "[" + conventions::joined(*s, ", ") + "]";
-}
-
 // 1,234,567
 std::string grouped(int64_t v) {
   std::string digits = to_string(v < 0 ? -v : v), out;
@@ -194,15 +189,21 @@ std::string rf_text(const std::optional<ReceptiveField>& rf) {
   return conventions::joined(std::vector<int64_t>(rf->size.begin(), rf->size.end()), "x");
 }
 
-std::string pad(std::string s, size_t width) {
-  // Pad by code points so names in any script line up roughly.
+// Code points, so names in any script line up roughly.
+size_t text_width(const std::string& s) {
   size_t points = 0;
   for (unsigned char c : s) points += (c & 0xC0) != 0x80;
-  if (points < width) s.append(width - points, ' ');
-  return s;
+  return points;
 }
 
-std::string status_mark(Status s) {
+}  // namespace
+
+std::string table_shape_text(const std::optional<Shape>& s) {
+  if (!s) return "-";
+  return "[" + conventions::joined(*s, ", ") + "]";
+}
+
+std::string table_status_mark(Status s) {
   switch (s) {
     case Status::ok: return "ok";
     case Status::warning: return "WARN";
@@ -212,7 +213,35 @@ std::string status_mark(Status s) {
   return "";
 }
 
-}  // namespace
+std::vector<size_t> table_widths(const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> width(rows.empty() ? 0 : rows[0].size(), 0);
+  for (const auto& row : rows)
+    for (size_t c = 0; c < row.size() && c < width.size(); ++c) width[c] = std::max(width[c], text_width(row[c]));
+  return width;
+}
+
+std::string table_line(const std::vector<std::string>& row, const std::vector<size_t>& width) {
+  std::string s;
+  for (size_t c = 0; c < row.size(); ++c) {
+    s += row[c];
+    const size_t w = text_width(row[c]);
+    if (c < width.size() && w < width[c] + 2) s.append(width[c] + 2 - w, ' ');
+  }
+  while (!s.empty() && s.back() == ' ') s.pop_back();
+  return s + "\n";
+}
+
+std::string table_text(const std::vector<std::vector<std::string>>& rows) {
+  const std::vector<size_t> width = table_widths(rows);
+  size_t total = 0;
+  for (size_t w : width) total += w + 2;
+  std::string out = std::string(total, '=') + "\n";
+  for (size_t i = 0; i < rows.size(); ++i) {
+    out += table_line(rows[i], width);
+    if (i == 0) out += std::string(total, '-') + "\n";
+  }
+  return out + std::string(total, '=') + "\n";
+}
 
 std::string report_table(const Report& report, const Network& net) {
   const size_t sr = net.spatial_rank();
@@ -222,21 +251,15 @@ std::string report_table(const Report& report, const Network& net) {
   if (graph) rows[0].insert(rows[0].begin() + 2, "Inputs");
   for (const LayerReport& r : report.layers) {
     rows.push_back({to_string(r.index), r.name + " (" + conventions::framework_layer_name(net.framework, r.type, sr) + ")",
-                    shape_text(r.input), shape_text(r.output), optional_text(r.params), optional_text(r.macs),
-                    rf_text(r.receptive_field), status_mark(r.status)});
+                    table_shape_text(r.input), table_shape_text(r.output), optional_text(r.params), optional_text(r.macs),
+                    rf_text(r.receptive_field), table_status_mark(r.status)});
     if (graph) {
       std::string from;
       for (int32_t k : r.inputs) from += (from.empty() ? "" : ", ") + source_name(net, k);
       rows.back().insert(rows.back().begin() + 2, from);
     }
   }
-  std::vector<size_t> width(rows[0].size(), 0);
-  for (const auto& row : rows)
-    for (size_t c = 0; c < row.size(); ++c) {
-      size_t points = 0;
-      for (unsigned char ch : row[c]) points += (ch & 0xC0) != 0x80;
-      width[c] = std::max(width[c], points);
-    }
+  const std::vector<size_t> width = table_widths(rows);
   size_t total_width = 0;
   for (size_t w : width) total_width += w + 2;
   const std::string rule(total_width, '=');
@@ -250,12 +273,7 @@ std::string report_table(const Report& report, const Network& net) {
     out += "Minimum valid input (spatial): " + conventions::joined(*report.min_input, "x") + "\n";
   if (!report.min_input_note.empty()) out += "Note: " + report.min_input_note + "\n";
   out += rule + "\n";
-  auto line = [&](const std::vector<std::string>& row) {
-    std::string s;
-    for (size_t c = 0; c < row.size(); ++c) s += pad(row[c], width[c] + 2);
-    while (!s.empty() && s.back() == ' ') s.pop_back();
-    return s + "\n";
-  };
+  auto line = [&](const std::vector<std::string>& row) { return table_line(row, width); };
   out += line(rows[0]);
   out += thin + "\n";
   for (size_t i = 0; i < report.layers.size(); ++i) {
@@ -264,7 +282,7 @@ std::string report_table(const Report& report, const Network& net) {
     const std::string indent = "      ";
     if (r.arriving.size() > 1)  // several inputs
       for (size_t k = 0; k < r.arriving.size(); ++k)
-        out += indent + "input " + to_string(k) + ":  " + source_name(net, r.inputs[k]) + " " + shape_text(r.arriving[k]) + "\n";
+        out += indent + "input " + to_string(k) + ":  " + source_name(net, r.inputs[k]) + " " + table_shape_text(r.arriving[k]) + "\n";
     if (r.status == Status::error) {
       out += indent + "error:   " + r.message + "\n";
       if (r.trace) out += indent + "why:     " + r.trace->text + "\n";
@@ -277,7 +295,7 @@ std::string report_table(const Report& report, const Network& net) {
         out += indent + "fixes (each verified by re-running the analysis):\n";
         for (size_t f = 0; f < r.fixes.size(); ++f)
           out += indent + "  " + to_string(f + 1) + ". " + r.fixes[f].summary +
-                 (r.fixes[f].output ? " -> output " + shape_text(r.fixes[f].output) : std::string()) +
+                 (r.fixes[f].output ? " -> output " + table_shape_text(r.fixes[f].output) : std::string()) +
                  (r.fixes[f].resolves_all ? "; every layer valid" : "") + "\n";
       }
     }
@@ -286,10 +304,10 @@ std::string report_table(const Report& report, const Network& net) {
   out += rule + "\n";
   out += "Total params: " + optional_text(report.total_params) + "\n";
   out += "Total MACs:   " + optional_text(report.total_macs) + "\n";
-  out += "Output:       " + shape_text(report.output) + "\n";
+  out += "Output:       " + table_shape_text(report.output) + "\n";
   if (report.outputs.size() > 1) {
     out += "Outputs:     ";
-    for (size_t k : report.outputs) out += " " + report.layers[k].name + " " + shape_text(report.layers[k].output);
+    for (size_t k : report.outputs) out += " " + report.layers[k].name + " " + table_shape_text(report.layers[k].output);
     out += "\n";
   }
   if (report.first_error)
