@@ -82,6 +82,9 @@ struct LayerReport {
   std::vector<Fix> fixes;
   std::optional<int64_t> params, macs;
   std::optional<ReceptiveField> receptive_field;
+  // ONNX: the spec accepts the layer but ONNX Runtime refuses it (a warning
+  // quotes its text).
+  bool runtime_refuses = false;
   // Where the layer failed: which failure, and on which spatial axes.
   std::optional<conventions::Failure> failure;
 };

@@ -24,6 +24,8 @@ struct CompareCell {
   std::string error_text;       // the framework's own text where it fails
   // ONNX: the spec rejects the layer but ONNX Runtime runs it (error_text says how).
   bool runtime_runs = false;
+  // ONNX: the spec accepts the layer but ONNX Runtime refuses it (message says how).
+  bool runtime_refuses = false;
   std::vector<size_t> layers;   // the port's layers for it (more than one where the port added one)
   std::vector<std::string> warnings;
   // The port put a padding layer before it: its input then counts the padding

@@ -145,10 +145,12 @@ void add_window_warnings(const Ctx& c, LayerReport& r) {
     if (!group->empty()) r.warnings.push_back(by_axes(c, *group));
   if (c.fw == Framework::onnx && (l.padding.mode == PadMode::same || l.padding.mode == PadMode::same_lower)) {
     const bool dilated = std::any_of(l.dilation.begin(), l.dilation.end(), [](int64_t d) { return d > 1; });
-    if (dilated && !is_pool(l.type))
+    if (dilated && !is_pool(l.type)) {
+      r.runtime_refuses = true;
       r.warnings.push_back("ONNX Runtime departs from the ONNX spec here: it rejects dilation with "
                            "SAME auto_pad (\"Dilation not supported for AutoPadType::SAME_UPPER or "
                            "AutoPadType::SAME_LOWER.\"); write explicit pads instead");
+    }
   }
 }
 
@@ -759,6 +761,7 @@ void transposed_op(const Ctx& c, LayerReport& r) {
   r.output = with_spatial(c, out, l.filters);
   if (ort_inconsistent) {
     const size_t i = *ort_inconsistent;
+    r.runtime_refuses = true;
     r.warnings.push_back(
         "ONNX Runtime departs from the ONNX spec here: it refuses an output_padding of at least the stride (" +
         c.axis(i) + ": output_padding " + to_string(r.axes[i].output_padding) + ", stride " + to_string(l.stride[i]) +
