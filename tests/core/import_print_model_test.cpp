@@ -9,6 +9,7 @@
 // must fail where PyTorch fails, with PyTorch's text.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
@@ -264,4 +265,29 @@ TEST_CASE("print(model) names with a dash that are no collapsed range (RegNet's 
   const auto r = import_ok(text, with_input({1, 3, 8, 8}));
   REQUIRE(r.network.layers.size() == 1);
   CHECK(r.network.layers[0].name == "block1-0");
+}
+
+TEST_CASE("PyTorch 2's collapsed repeats (\"(1-2): 2 x BasicBlock(\") read as the same graph as the blocks written out") {
+  const auto block = [](const std::string& head, const std::string& pad) {
+    return pad + head + "\n" + pad + "  (conv1): Conv2d(8, 8, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1), bias=False)\n" +
+           pad + "  (bn1): BatchNorm2d(8, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)\n" + pad +
+           "  (relu): ReLU(inplace=True)\n" + pad +
+           "  (conv2): Conv2d(8, 8, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1), bias=False)\n" + pad +
+           "  (bn2): BatchNorm2d(8, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)\n" + pad + ")\n";
+  };
+  const std::string head = "Net(\n  (stem): Conv2d(3, 8, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1))\n  (layer1): Sequential(\n";
+  const std::string tail = "  )\n  (head): Conv2d(8, 2, kernel_size=(1, 1), stride=(1, 1))\n)\n";
+  const std::string written = head + block("(0): BasicBlock(", "    ") + block("(1): BasicBlock(", "    ") +
+                              block("(2): BasicBlock(", "    ") + tail;
+  const std::string collapsed =
+      head + block("(0): BasicBlock(", "    ") + block("(1-2): 2 x BasicBlock(", "    ") + tail;
+  const auto a = import_ok(written, with_input({1, 3, 16, 16}));
+  const auto b = import_ok(collapsed, with_input({1, 3, 16, 16}));
+  const std::vector<std::string> types = types_of(a.network);
+  CHECK(types.size() == 23);  // stem, 3 x (7 with the add and relu_1), head
+  CHECK(std::count(types.begin(), types.end(), "add") == 3);
+  CHECK(layers_json(b.network) == layers_json(a.network));
+  const cs::Report report = cs::analyze(b.network, {false, false, 0, false});
+  CHECK(report.ok);
+  CHECK(report.output == cs::Shape{1, 2, 16, 16});
 }

@@ -170,10 +170,12 @@ void flatten_before_linear(State& st, const std::string& name, int64_t in_featur
   size_t at_index = st.d.layers.size();
   while (at_index > 0) {
     const json::Value& l = st.d.layers[at_index - 1];
-    if (l.find("type")->as_string() != "dropout" || l.find("inputs")) break;
+    const json::Value* type = l.find("type");
+    if (!type || type->as_string() != "dropout" || l.find("inputs")) break;
     --at_index;
   }
-  const std::string before = at_index < st.d.layers.size() ? st.d.layers[at_index].find("name")->as_string() : name;
+  const json::Value* next = at_index < st.d.layers.size() ? st.d.layers[at_index].find("name") : nullptr;
+  const std::string before = next ? next->as_string() : name;
   std::vector<json::Object> steps;
   const torchvision::Root* root = st.root;
   if (root && root->pool_before_linear) {

@@ -151,8 +151,8 @@ bool repeat_frame(State& st, const Frame& f, std::string& error) {
     const std::string new_prefix = child_path(f.parent_path, to_string(f.range_first + k));
     // A wired block's first layers read the block's input by name: a copy
     // reads the previous copy's output instead.
-    const json::Value* last = st.d.layers.back().find("name");
-    const std::string previous = last ? last->as_string() : "";
+    const json::Value* last = st.d.layers.empty() ? nullptr : st.d.layers.back().find("name");
+    const std::string previous = last ? last->as_string() : "input";
     const auto renamed = [&](const std::string& name) {
       return inside(name) ? clean_name(new_prefix + name.substr(old_prefix.size())) : name;
     };
