@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "convscope/analyze.hpp"
+#include "convscope/api.hpp"
 #include "import_support.hpp"
 #include "real_models_support.hpp"
 
@@ -172,6 +173,10 @@ TEST_CASE("print(model) of a ShuffleNet V2 names the block it stops at and what 
         "(x.chunk(2, dim=1)) and shuffles them (channel_shuffle), which ConvScope has no layer types for");
   CHECK(r.network.layers.back().name == "maxpool");  // nothing of the block is chained silently
   CHECK(contains(all_notes(r), "stopped at \"stage2.0\""));
+  // The CLI and the page get `partial`: analyze exits 1, never "every layer valid".
+  const convscope::api::Result api = convscope::api::import_text(corpus_text("shufflenet_v2_x1_0"), "1x3x224x224", "");
+  CHECK(api.exit_code == 0);
+  CHECK(api.partial);
 }
 
 TEST_CASE("print(model) of wrong ResNets fails where PyTorch fails, with PyTorch's text") {
