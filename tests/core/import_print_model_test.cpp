@@ -296,3 +296,35 @@ TEST_CASE("PyTorch 2's collapsed repeats (\"(1-2): 2 x BasicBlock(\") read as th
   CHECK(report.ok);
   CHECK(report.output == cs::Shape{1, 2, 16, 16});
 }
+
+TEST_CASE("the steps torchvision's forward() does between modules are inserted with a note, only when the numbers agree") {
+  ensure_corpus();
+  SUBCASE("MobileNetV2 pools in forward(): the classifier's 1280 in_features are the channels there") {
+    const auto r = imported("mobilenet_v2");
+    CHECK(contains(all_notes(r), "inserted nn.functional.adaptive_avg_pool2d(x, (1, 1)) (a global average pool, then "
+                                 "torch.flatten(x, 1)) before \"classifier.0\": MobileNetV2.forward() does them "
+                                 "(torchvision 0.14), and \"classifier.1\"'s in_features 1280 equals the channels there"));
+  }
+  SUBCASE("a MobileNetV2 whose classifier takes other features gets only the flatten: the mismatch stays visible") {
+    std::string text = corpus_text("mobilenet_v2");
+    const size_t at = text.find("in_features=1280");
+    REQUIRE(at != std::string::npos);
+    text.replace(at, 16, "in_features=1000");
+    const auto r = import_ok(text, with_input({1, 3, 224, 224}));
+    CHECK(contains(all_notes(r), "did not insert MobileNetV2.forward()'s nn.functional.adaptive_avg_pool2d(x, (1, 1)) "
+                                 "before \"classifier.0\": \"classifier.1\"'s in_features 1000 is not the 1280 "
+                                 "channels there; inserted torch.flatten(x, 1) only"));
+    const cs::Report report = cs::analyze(r.network, {false, false, 0, false});
+    REQUIRE(report.first_error);
+    CHECK(report.layers[*report.first_error].name == "classifier.1");
+  }
+  SUBCASE("DenseNet: F.relu, then the pool; SqueezeNet: the flatten after its classifier; GoogLeNet: no aux") {
+    CHECK(contains(all_notes(imported("densenet121")), "inserted F.relu, F.adaptive_avg_pool2d(out, (1, 1))"));
+    CHECK(contains(all_notes(imported("squeezenet1_0")),
+                   "inserted torch.flatten(x, 1) after the last module: SqueezeNet.forward() ends with it"));
+    const auto g = imported("googlenet");
+    CHECK(contains(all_notes(g), "used only in training (GoogLeNet.forward() skips them in eval), left out with their "
+                                 "parameters: \"aux1\" (InceptionAux), \"aux2\" (InceptionAux)"));
+    for (const auto& l : g.network.layers) CHECK(l.name.rfind("aux", 0) != 0);
+  }
+}
