@@ -246,6 +246,12 @@ const std::vector<Block>& blocks() {
        [](Builder& b, const std::string& x) {
          return Result{b.functional("relu", "F.relu", chain(b, x, {"conv", "bn"})), false};
        }},
+      {"ResBottleneckBlock (RegNet)", "ResBottleneckBlock", {"f", "activation"}, {"proj"},
+       "proj(x) (or x) + f(x), then activation", false, nullptr,
+       [](Builder& b, const std::string& x) {
+         const std::string p = b.run("proj", x);  // forward() evaluates proj(x) first
+         return Result{b.run("activation", b.merge("add", "add", {p, b.run("f", x)})), true};
+       }},
       {"_DenseLayer (DenseNet)", "_DenseLayer", {"norm1", "relu1", "conv1", "norm2", "relu2", "conv2"}, {},
        "norm1, relu1, conv1, norm2, relu2, conv2 on the torch.cat of every earlier feature map of its block", false,
        nullptr,
@@ -274,9 +280,6 @@ std::string dense_block(Builder& b, const Container& c, const std::string& x) {
   }
   return b.merge("concat", "torch.cat", features);
 }
-
-// ResNet's and RegNet's: x = proj(x) + f(x), then activation.
-const char* const kResBottleneck = "proj(x) (or x) + f(x), then activation";
 
 // torchvision classes that are nn.Sequential underneath: forward() is the
 // print order.
@@ -320,17 +323,15 @@ bool wires_child(const std::string& cls, const std::string& child) {
       for (const auto* list : {&b.required, &b.optional})
         for (const char* ch : *list)
           if (child == ch) return true;
-  return cls == "ResBottleneckBlock" && child == "proj";
+  return false;
 }
 
 Wiring wire(State& st, const Container& c, std::string& why) {
   const Block* block = nullptr;
-  bool res_bottleneck = false;
   for (const Block& b : blocks())
     if (c.cls == b.cls && children_match(c.children, b.required, b.optional)) block = &b;
-  if (!block && c.cls == "ResBottleneckBlock") res_bottleneck = children_match(c.children, {"f", "activation"}, {"proj"});
   const bool dense = is_dense_block(c);
-  if (!block && !res_bottleneck && !dense) {
+  if (!block && !dense) {
     if (is_sequential_class(c.cls)) {
       st.sequential[c.cls].push_back(c.path);
       return Wiring::sequential;
@@ -372,10 +373,6 @@ Wiring wire(State& st, const Container& c, std::string& why) {
   if (dense) {
     r.output = dense_block(b, c, x);
     kind = "_DenseBlock (DenseNet)";
-  } else if (res_bottleneck) {
-    const std::string p = b.run("proj", x);
-    r = Result{b.run("activation", b.merge("add", "add", {p, b.run("f", x)})), true};
-    kind = "ResBottleneckBlock (RegNet)";
   } else {
     r = block->wire(b, x);
     kind = block->kind;
@@ -391,8 +388,7 @@ Wiring wire(State& st, const Container& c, std::string& why) {
   torch_modules::BlockUse& use = st.blocks[kind];
   use.wiring = dense ? "denselayer k reads torch.cat of the input and denselayer 1..k-1; the block returns the "
                        "torch.cat of all"
-               : res_bottleneck ? kResBottleneck
-                                : block->wiring;
+                     : block->wiring;
   use.paths.push_back(c.path);
   use.conditional = block && block->conditional;
   if (r.residual) ++use.residual;
