@@ -37,8 +37,6 @@ class Builder {
  public:
   Builder(const Container& c, std::map<std::string, Group> groups) : c_(c), groups_(std::move(groups)) {}
 
-  bool has(const std::string& child) const { return groups_.count(child) != 0; }
-
   // Runs `child` on `in`; returns its output (`in` itself for a child that
   // adds no layer, as Identity or StochasticDepth in eval). A second call of
   // the same module (ResNet's `relu`) gets torch's own suffix: relu_1, relu_2.
