@@ -33,11 +33,14 @@ TEST_CASE("torchvision's AlexNet imports with its 61,100,840 parameters and a fl
   CHECK(r.network.layers[0].name == "features.0");
   CHECK(r.network.layers[0].kernel == std::vector<int64_t>{11, 11});
   CHECK(r.network.layers[0].stride == std::vector<int64_t>{4, 4});
-  CHECK(r.network.layers[15].name == "torch.flatten");
+  // AlexNet.forward() flattens after avgpool, before the classifier's Dropout.
+  CHECK(r.network.layers[13].name == "avgpool");
+  CHECK(r.network.layers[14].name == "torch.flatten");
+  CHECK(r.network.layers[15].name == "classifier.0");
   CHECK(r.network.layers[16].name == "classifier.1");
   CHECK(r.network.layers[16].in_features == 9216);
   const std::string notes = all_notes(r);
-  CHECK(contains(notes, "inserted torch.flatten(x, 1) before \"classifier.1\""));
+  CHECK(contains(notes, "inserted torch.flatten(x, 1) before \"classifier.0\""));
   CHECK(contains(notes, "assumed 1x3x224x224"));
   const cs::Report report = analysed(r);
   CHECK(report.ok);
@@ -54,19 +57,19 @@ TEST_CASE("torchvision's VGG-11 imports with its 132,863,336 parameters") {
   CHECK(report.total_params == 132863336);
 }
 
-TEST_CASE("torchvision's ResNet-18: blocks read in print order, the downsample branches listed, not added") {
+TEST_CASE("torchvision's ResNet-18: BasicBlocks read as their graphs, the downsample branches added back") {
   const auto r = import_ok(fixture("pytorch_resnet18.txt"));
-  CHECK(count_type(r.network, cs::LayerType::conv) == 17);  // 20 minus 3 downsample convolutions
+  CHECK(count_type(r.network, cs::LayerType::conv) == 20);  // 17 on the main path and 3 downsample convolutions
+  CHECK(count_type(r.network, cs::LayerType::add) == 8);
   CHECK(r.network.layers[4].name == "layer1.0.conv1");
   const std::string notes = all_notes(r);
-  CHECK(contains(notes, "\"layer2.0.downsample\" (Sequential)"));
-  CHECK(contains(notes, "\"layer1.0\" (BasicBlock)"));
+  CHECK(contains(notes, "BasicBlock (ResNet) x8 (layer1.0, layer1.1, layer2.0"));
+  CHECK(contains(notes, "wired as torchvision 0.14's source does"));
+  CHECK_FALSE(contains(notes, "residual branches left out"));
   const cs::Report report = analysed(r);
   CHECK(report.ok);
   CHECK(report.output == cs::Shape{1, 1000});
-  // torchvision counts 11,689,512 with the downsample branches (convolutions
-  // 172,032 + batch norms 1,792).
-  CHECK(report.total_params == 11689512 - 172032 - 1792);
+  CHECK(report.total_params == 11689512);  // torchvision's count, downsample branches included
 }
 
 TEST_CASE("the CIFAR tutorial's Net shows why print order is not forward(): fc1 gets the wrong size") {

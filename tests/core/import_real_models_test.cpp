@@ -24,54 +24,14 @@
 #include "convscope/analyze.hpp"
 #include "convscope/import/draft.hpp"
 #include "import_support.hpp"
+#include "real_models_support.hpp"
 
 using namespace import_support;
+using namespace real_models;
 namespace fs = std::filesystem;
 namespace json = convscope::json;
 
 namespace {
-
-fs::path corpus_dir() { return fs::path(CONVSCOPE_BINARY_DIR) / "real-models"; }
-fs::path script_path() { return test_support::source_dir() / "tests" / "fixtures" / "models" / "make_models.py"; }
-
-// Writes the corpus when it is missing or make_models.py changed since.
-void ensure_corpus() {
-  const fs::path dir = corpus_dir();
-  const std::string stamp = std::to_string(std::hash<std::string>{}(test_support::read_text(script_path())));
-  if (test_support::read_text(dir / "stamp") == stamp) return;
-  fs::create_directories(dir);
-  const fs::path log = dir / "make_models.log";
-  const std::string command = "/usr/bin/python3 " + test_support::shell_quote(script_path().string()) + " " +
-                              test_support::shell_quote(dir.string()) + " >" + test_support::shell_quote(log.string()) +
-                              " 2>&1";
-  const int status = std::system(command.c_str());
-  INFO("make_models.py failed (is Debian's python3-torch installed? scripts/install-deps.sh); its output:\n"
-       << test_support::read_text(log));
-  REQUIRE(status == 0);
-  std::ofstream(dir / "stamp") << stamp;
-}
-
-json::Value read_json(const fs::path& p) {
-  json::Value v;
-  json::ParseError error;
-  const bool ok = json::parse(test_support::read_text(p), v, error);
-  INFO(p.string() << ": " << error.message);
-  REQUIRE(ok);
-  return v;
-}
-
-cs::Shape shape_of(const json::Value& v) {
-  cs::Shape s;
-  for (const auto& d : v.as_array()) s.push_back(d.as_int());
-  return s;
-}
-
-std::string shape_str(const std::optional<cs::Shape>& s) {
-  if (!s) return "-";
-  std::string out = "[";
-  for (size_t k = 0; k < s->size(); ++k) out += (k ? ", " : "") + std::to_string((*s)[k]);
-  return out + "]";
-}
 
 struct Row {
   std::string model, input, verdict;

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "convscope/import/names.hpp"
+#include "convscope/import/torchvision_blocks.hpp"
 
 namespace convscope::import::torch_modules {
 
@@ -108,6 +109,7 @@ bool conv(State& st, const PyCall& c, size_t sr, bool transposed, const std::str
     }
   add(st, std::move(o), at);
   st.spatial = true;
+  st.channels = out;
   return true;
 }
 
@@ -160,6 +162,48 @@ bool pad(State& st, const PyCall& c, size_t sr, const std::string& name, const s
   return true;
 }
 
+// A Linear after a spatial output: forward() flattens first (and
+// torchvision's MobileNetV2, DenseNet, MNASNet and ShuffleNetV2 pool
+// globally first, in forward(), not in a module). The steps go before the
+// Dropouts that open a classifier, where forward() does them.
+void flatten_before_linear(State& st, const std::string& name, int64_t in_features, const std::string& at) {
+  size_t at_index = st.d.layers.size();
+  while (at_index > 0) {
+    const json::Value& l = st.d.layers[at_index - 1];
+    const json::Value* type = l.find("type");
+    if (!type || type->as_string() != "dropout" || l.find("inputs")) break;
+    --at_index;
+  }
+  const json::Value* next = at_index < st.d.layers.size() ? st.d.layers[at_index].find("name") : nullptr;
+  const std::string before = next ? next->as_string() : name;
+  std::vector<json::Object> steps;
+  const torchvision::Root* root = st.root;
+  if (root && root->pool_before_linear) {
+    if (in_features == st.channels) {
+      if (root->relu_before_pool) steps.push_back(layer_object("relu", "F.relu"));
+      const std::string pool = root->pool_before_linear;
+      steps.push_back(layer_object("global_avg_pool", pool.substr(0, pool.find('('))));
+      st.d.note(std::string("inserted ") + (root->relu_before_pool ? "F.relu, " : "") + pool +
+                " (a global average pool, then torch.flatten(x, 1)) before " + text::quoted(before) + ": " + root->cls +
+                ".forward() does them (torchvision 0.14), and " + text::quoted(name) + "'s in_features " +
+                to_string(in_features) + " equals the channels there");
+    } else {
+      st.d.note(std::string("did not insert ") + root->cls + ".forward()'s " + root->pool_before_linear + " before " +
+                text::quoted(before) + ": " + text::quoted(name) + "'s in_features " + to_string(in_features) +
+                " is not the " + to_string(st.channels) + " channels there; inserted torch.flatten(x, 1) only");
+    }
+  }
+  if (steps.empty())
+    st.d.note("inserted torch.flatten(x, 1) before " + text::quoted(before) +
+              ": a Linear after a spatial output needs it, and forward() usually does it");
+  steps.push_back(layer_object("flatten", "torch.flatten"));
+  for (size_t k = 0; k < steps.size(); ++k) {
+    st.d.layers.insert(st.d.layers.begin() + static_cast<std::ptrdiff_t>(at_index + k), json::Value(std::move(steps[k])));
+    st.d.origins.insert(st.d.origins.begin() + static_cast<std::ptrdiff_t>(at_index + k), at);
+  }
+  st.spatial = false;
+}
+
 // Reads one leaf module; unknown ones are listed, not silently dropped.
 }  // namespace
 
@@ -194,6 +238,7 @@ bool leaf(State& st, const PyCall& c, const std::string& name, const std::string
     if (size_t sr = rank_suffix(cls, "BatchNorm"); sr > 1) st.see_rank(sr);
     const int64_t features = int_arg(c, 0, "num_features", 0);
     st.see_channels(features);
+    if (features > 0) st.channels = features;
     json::Object o = layer_object("batch_norm", name);
     if (features > 0) o.push_back({"in_channels", Value(features)});
     add(st, std::move(o), at);
@@ -206,13 +251,7 @@ bool leaf(State& st, const PyCall& c, const std::string& name, const std::string
       error = at + ": " + cls + ": expected out_features";
       return false;
     }
-    if (st.spatial) {
-      json::Object f = layer_object("flatten", "torch.flatten");
-      add(st, std::move(f), at);
-      st.d.note("inserted torch.flatten(x, 1) before " + text::quoted(name) +
-                ": a Linear after a spatial output needs it, and forward() usually does it");
-      st.spatial = false;
-    }
+    if (st.spatial) flatten_before_linear(st, name, in, at);
     json::Object o = layer_object("dense", name);
     o.push_back({"units", Value(units)});
     if (in > 0) o.push_back({"in_features", Value(in)});
@@ -275,6 +314,10 @@ bool leaf(State& st, const PyCall& c, const std::string& name, const std::string
     json::Object o = layer_object("crop", name);
     o.push_back({"cropping", pairs_json(pairs)});
     add(st, std::move(o), at);
+    return true;
+  }
+  if (cls == "StochasticDepth") {  // torchvision.ops: drops whole rows only in training
+    st.eval_identities.push_back(text::quoted(name));
     return true;
   }
   if (cls == "Identity") {

@@ -1,8 +1,11 @@
 #include "convscope/import/pytorch_repr.hpp"
 
+#include <algorithm>
+
 #include "convscope/import/draft.hpp"
 #include "convscope/import/pytorch_modules.hpp"
 #include "convscope/import/text.hpp"
+#include "convscope/import/torchvision_blocks.hpp"
 #include "convscope/limits.hpp"
 
 namespace convscope::import {
@@ -68,8 +71,12 @@ bool read_prefix(const std::string& t, size_t& p, size_t end, Prefix& out, std::
     }
   p = close + 3;
   // PyTorch 2 collapses repeated ModuleList entries: "(0-3): 4 x Block(".
+  // Other names may hold a dash too (RegNet's "(block1-0): ResBottleneckBlock(").
   const size_t dash = out.name.find('-');
-  if (dash != std::string::npos) {
+  const auto digits = [](const std::string& s) {
+    return !s.empty() && s.find_first_not_of("0123456789") == std::string::npos;
+  };
+  if (dash != std::string::npos && digits(out.name.substr(0, dash)) && digits(out.name.substr(dash + 1))) {
     size_t q = p;
     int64_t n = 0;
     while (q < end && t[q] >= '0' && t[q] <= '9' && n <= 100000) n = n * 10 + (t[q++] - '0');
@@ -116,8 +123,10 @@ struct Frame {
   int64_t count = 1;       // "(0-3): 4 x Block(" repeats the block
   int64_t range_first = 0;
   std::string parent_path;
-  bool branch = false;     // a residual branch: read, listed, not added
+  bool branch = false;     // a residual branch (or unused in eval): read, listed, not added
   size_t offset = 0;
+  std::string origin;                 // "line 7"
+  std::vector<std::string> children;  // direct children's names
 };
 
 std::string child_path(const std::string& parent, const std::string& name) {
@@ -134,20 +143,88 @@ bool repeat_frame(State& st, const Frame& f, std::string& error) {
     return false;
   }
   const std::string old_prefix = f.path;
+  const auto inside = [&](const std::string& name) {
+    return name.compare(0, old_prefix.size(), old_prefix) == 0 &&
+           (name.size() == old_prefix.size() || name[old_prefix.size()] == '.');
+  };
   for (int64_t k = 1; k < f.count; ++k) {
     const std::string new_prefix = child_path(f.parent_path, to_string(f.range_first + k));
+    // A wired block's first layers read the block's input by name: a copy
+    // reads the previous copy's output instead.
+    const json::Value* last = st.d.layers.empty() ? nullptr : st.d.layers.back().find("name");
+    const std::string previous = last ? last->as_string() : "input";
+    const auto renamed = [&](const std::string& name) {
+      return inside(name) ? clean_name(new_prefix + name.substr(old_prefix.size())) : name;
+    };
     for (size_t i = first; i < end; ++i) {
       json::Value layer = st.d.layers[i];
-      if (const json::Value* n = layer.find("name")) {
-        std::string name = n->as_string();
-        if (name.compare(0, old_prefix.size(), old_prefix) == 0) name = new_prefix + name.substr(old_prefix.size());
-        layer.set("name", Value(clean_name(name)));
+      if (const json::Value* n = layer.find("name")) layer.set("name", Value(renamed(n->as_string())));
+      if (const json::Value* ins = layer.find("inputs")) {
+        json::Array a;
+        for (const json::Value& x : ins->as_array())
+          a.push_back(Value(inside(x.as_string()) ? renamed(x.as_string()) : previous));
+        layer.set("inputs", Value(std::move(a)));
       }
       st.d.layers.push_back(std::move(layer));
       st.d.origins.push_back(st.d.origins[i]);
     }
   }
   return true;
+}
+
+// A user's block named like torchvision's had its residual branch read (the
+// parser could not know before the block closed): left out and listed, as for
+// any other user block.
+void remove_branch_layers(State& st, const Frame& f) {
+  for (const std::string& child : f.children) {
+    if (!is_branch_name(child) || !torchvision::wires_child(f.cls, child)) continue;
+    const std::string path = child_path(f.path, child);
+    size_t kept = f.first_layer;
+    for (size_t i = f.first_layer; i < st.d.layers.size(); ++i) {
+      const json::Value* n = st.d.layers[i].find("name");
+      const std::string name = n ? n->as_string() : "";
+      if (name == path || name.compare(0, path.size() + 1, path + ".") == 0) continue;
+      st.d.layers[kept] = st.d.layers[i];
+      st.d.origins[kept++] = st.d.origins[i];
+    }
+    st.d.layers.resize(kept);
+    st.d.origins.resize(kept);
+    st.branches.push_back(text::quoted(path) + " (" + f.cls + "'s " + child + ")");
+  }
+}
+
+// A container closes: a torchvision block is rewired into its graph, and the
+// root gets the steps its class's forward() does after the last module. False
+// (with `stopped_at`) when the block cannot be modelled: its layers are taken
+// out and the import ends before it.
+bool close_frame(State& st, const Frame& f, bool root, std::string& stopped_at) {
+  if (root) {
+    st.root_matched = st.root && torchvision::root_matches(*st.root, f.children);
+    if (st.root_matched && st.root->flatten_at_end) {
+      st.d.add(layer_object("flatten", "torch.flatten"), f.origin);
+      st.d.note("inserted torch.flatten(x, 1) after the last module: " + f.cls +
+                ".forward() ends with it (torchvision 0.14)");
+    }
+    if (!st.root_matched) st.root = nullptr;
+    if (st.root) return true;
+  }
+  if (is_transparent_container(f.cls)) return true;
+  const torchvision::Container c{f.path, f.cls, f.children, f.first_layer, f.origin};
+  std::string why;
+  switch (torchvision::wire(st, c, why)) {
+    case torchvision::Wiring::stop:
+      st.d.layers.resize(f.first_layer);
+      st.d.origins.resize(f.first_layer);
+      stopped_at = why;
+      return false;
+    case torchvision::Wiring::other:
+      if (!root) st.custom.push_back(text::quoted(f.path) + " (" + f.cls + ")");
+      // A user's block named like torchvision's: its residual branch is left out as before.
+      remove_branch_layers(st, f);
+      return true;
+    default:
+      return true;
+  }
 }
 
 }  // namespace
@@ -172,6 +249,7 @@ bool import_pytorch_repr(const std::string& t, const ImportOptions& options, Imp
   std::vector<Frame> stack;
   bool root_done = false;
   std::string root_class;
+  std::string stopped_at;  // a torchvision block ConvScope cannot model
   size_t pos = 0;
   Line line;
   while (next_line(t, pos, line)) {
@@ -184,6 +262,7 @@ bool import_pytorch_repr(const std::string& t, const ImportOptions& options, Imp
       return false;
     }
     if (stack.empty() && t.compare(line.begin, 3, ">>>") == 0) continue;  // an interpreter prompt
+    if (!stopped_at.empty()) continue;  // the rest of the model after a block ConvScope cannot model
     if (root_done) {
       error = at + ": text after the model's closing ')'";
       return false;
@@ -195,6 +274,11 @@ bool import_pytorch_repr(const std::string& t, const ImportOptions& options, Imp
       }
       const Frame f = stack.back();
       stack.pop_back();
+      if (!f.branch && !close_frame(st, f, stack.empty(), stopped_at)) {
+        stack.clear();
+        root_done = true;
+        continue;
+      }
       if (f.count > 1 && !f.branch && !repeat_frame(st, f, error)) return false;
       if (stack.empty()) root_done = true;
       continue;
@@ -215,8 +299,15 @@ bool import_pytorch_repr(const std::string& t, const ImportOptions& options, Imp
     const std::string own = prefix.count > 1 ? to_string(prefix.range_first) : prefix.name;
     const std::string name = prefix.present ? child_path(parent, own) : "";
     const bool in_branch = !stack.empty() && stack.back().branch;
-    const bool branch = in_branch || (prefix.present && is_branch_name(prefix.name) && !stack.empty() &&
-                                      !is_transparent_container(stack.back().cls));
+    if (!stack.empty()) stack.back().children.push_back(prefix.name);
+    // GoogLeNet's aux classifiers: forward() runs them only in training.
+    const bool unused = stack.size() == 1 && st.root && prefix.present &&
+                        std::find(st.root->unused_in_eval.begin(), st.root->unused_in_eval.end(), prefix.name) !=
+                            st.root->unused_in_eval.end();
+    const bool branch = in_branch || unused ||
+                        (prefix.present && is_branch_name(prefix.name) && !stack.empty() &&
+                         !is_transparent_container(stack.back().cls) &&
+                         !torchvision::wires_child(stack.back().cls, prefix.name));
     // A container opens with "Class(" and nothing after it.
     size_t q = p;
     while (q < line.end && (text::is_ident_char(t[q]) || t[q] == '.')) ++q;
@@ -230,10 +321,13 @@ bool import_pytorch_repr(const std::string& t, const ImportOptions& options, Imp
         error = at + ": modules nested more than " + to_string(kMaxNesting) + " deep";
         return false;
       }
-      Frame f{name, cls, d.layers.size(), prefix.count, prefix.range_first, parent, branch, line.begin};
-      if (stack.empty()) root_class = cls;
-      else if (!is_transparent_container(cls) && !branch) st.custom.push_back(text::quoted(name) + " (" + cls + ")");
-      if (branch && !in_branch) st.branches.push_back(text::quoted(name) + " (" + cls + ")");
+      Frame f{name, cls, d.layers.size(), prefix.count, prefix.range_first, parent, branch, line.begin,
+              "line " + to_string(line.number), {}};
+      if (stack.empty()) {
+        root_class = cls;
+        st.root = torchvision::root_of(cls);
+      }
+      if (branch && !in_branch) (unused ? st.unused : st.branches).push_back(text::quoted(name) + " (" + cls + ")");
       stack.push_back(f);
       continue;
     }
@@ -249,7 +343,7 @@ bool import_pytorch_repr(const std::string& t, const ImportOptions& options, Imp
       return false;
     }
     if (branch) {
-      if (!in_branch) st.branches.push_back(text::quoted(name) + " (" + cls + ")");
+      if (!in_branch) (unused ? st.unused : st.branches).push_back(text::quoted(name) + " (" + cls + ")");
       continue;
     }
     if (stack.empty()) root_done = true;  // a single module, e.g. "Conv2d(3, 64, ...)"
@@ -261,7 +355,7 @@ bool import_pytorch_repr(const std::string& t, const ImportOptions& options, Imp
       if (d.layers.size() == before) break;  // a module that adds no layer: its copies add none either
     }
   }
-  if (!stack.empty()) {
+  if (!stack.empty() && stopped_at.empty()) {
     error = text::position(t, stack.back().offset) + ": " + text::quoted(stack.back().cls + "(") +
             " is never closed (the text ends first)";
     return false;
@@ -303,8 +397,21 @@ bool import_pytorch_repr(const std::string& t, const ImportOptions& options, Imp
     d.note("input not given (--input): assumed " + shape_text(d.input) + " (" +
            (st.first_channels ? "channels from the first layer's in_channels" : "3 channels") + ")");
   }
-  if (!root_class.empty() && !is_transparent_container(root_class))
+  if (!stopped_at.empty())
+    d.note("stopped at " + stopped_at + "; the modules from there on are not imported, so the analysis covers only "
+           "the part before it");
+  if (st.root && st.root_matched)
+    d.note("print(model) does not show forward(); " + root_class +
+           " is torchvision's, whose forward() (torchvision 0.14) runs these modules in the order printed");
+  else if (!root_class.empty() && !is_transparent_container(root_class) && stopped_at.empty())
     d.note("print(model) does not show forward(); the modules of " + root_class + " were read in the order printed");
+  torchvision::notes(st);
+  if (!st.not_torchvision.empty())
+    d.note("named like torchvision's blocks but with other children, so not torchvision's: read in print order: " +
+           listing(st.not_torchvision));
+  if (!st.unused.empty())
+    d.note("used only in training (" + root_class + ".forward() skips them in eval), left out with their parameters: " +
+           listing(st.unused));
   if (!st.custom.empty()) d.note("custom blocks read in print order: " + listing(st.custom));
   if (!st.branches.empty())
     d.note("residual branches left out (their sum with the main path keeps its shape): " + listing(st.branches));
@@ -312,7 +419,9 @@ bool import_pytorch_repr(const std::string& t, const ImportOptions& options, Imp
     d.note("not modelled, skipped as if they kept the shape: " + listing(st.unknown));
   if (!st.identities.empty()) d.note("Identity modules left out: " + listing(st.identities));
   d.description = "Imported from PyTorch print(model)" + (root_class.empty() ? std::string() : " of " + root_class) + ".";
-  return finish(d, Format::pytorch_repr, out, error);
+  if (!finish(d, Format::pytorch_repr, out, error)) return false;
+  out.stopped_at = stopped_at;
+  return true;
 }
 
 }  // namespace convscope::import
