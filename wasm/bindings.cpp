@@ -52,11 +52,15 @@ EMSCRIPTEN_BINDINGS(convscope) {
 }
 
 #ifndef CONVSCOPE_SHAPES_ONLY
-// Bring your own model: importers and code export (convscope.js only).
+// Bring your own model: importers, code export and the framework comparison
+// (convscope.js only).
 EMSCRIPTEN_BINDINGS(convscope_import) {
   function("importText", &convscope::api::import_text);
   function("exportCode", &convscope::api::export_code);
   function("checkSummary", &convscope::api::check_summary);
+  // The network under PyTorch, TensorFlow/Keras and ONNX side by side.
+  function("compareFrameworks", &convscope::api::compare_json);
+  function("compareFrameworksTable", &convscope::api::compare_table);
 }
 
 EMSCRIPTEN_BINDINGS(convscope_kernels) {
