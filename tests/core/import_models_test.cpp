@@ -33,7 +33,7 @@ TEST_CASE("torchvision's AlexNet imports with its 61,100,840 parameters and a fl
   CHECK(r.network.layers[0].name == "features.0");
   CHECK(r.network.layers[0].kernel == std::vector<int64_t>{11, 11});
   CHECK(r.network.layers[0].stride == std::vector<int64_t>{4, 4});
-  CHECK(r.network.layers[15].name == "torch.flatten");
+  CHECK(r.network.layers[15].name == "flatten");
   CHECK(r.network.layers[16].name == "classifier.1");
   CHECK(r.network.layers[16].in_features == 9216);
   const std::string notes = all_notes(r);

@@ -207,7 +207,8 @@ bool leaf(State& st, const PyCall& c, const std::string& name, const std::string
       return false;
     }
     if (st.spatial) {
-      json::Object f = layer_object("flatten", "torch.flatten");
+      // Named for what it is: "torch.flatten" read like a module path, not a layer name.
+      json::Object f = layer_object("flatten", "flatten");
       add(st, std::move(f), at);
       st.d.note("inserted torch.flatten(x, 1) before " + text::quoted(name) +
                 ": a Linear after a spatial output needs it, and forward() usually does it");
