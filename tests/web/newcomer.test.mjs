@@ -204,6 +204,7 @@ test('6. PyTorch Sequential names ("0" … "4") are quoted wherever a layer is n
   const onLayer = fixes.filter((f) => / on "\d+"/.test(f));
   assert.ok(onLayer.length >= 1, `a fix names the layer it changes as a name: ${fixes.join(' | ')}`);
   for (const f of fixes) assert.doesNotMatch(f, / on \d/, `no bare number reads as a position: ${f}`);
+  assert.match(await page.locator('#diagram-title').textContent(), /collapses at layer 5 \("4"\)/, 'the diagram\'s summary');
   // The table keeps position and name in their own columns.
   const row = page.locator('#shape-table tr.row.is-error');
   assert.equal(await row.locator('.idx').innerText(), '5');
