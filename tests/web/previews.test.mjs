@@ -322,7 +322,7 @@ test('a ceil-mode pool and a TensorFlow \'same\' stride-2 conv: the kernels comp
   await second.page.keyboard.press('End');
   assert.equal(await figure2.getAttribute('data-rows'), '13,14,15');
   assert.equal(await figure2.getAttribute('data-cols'), '14,15,16');
-  assert.match(await second.page.locator('#window-readout').innerText(), /rows 13…15 \(15 padding\) · columns 14…16 \(16 padding\)/);
+  assert.match(await second.page.locator('#window-readout').innerText(), /rows 13…15 \(row 15 is padding\) · columns 14…16 \(column 16 is padding\)/);
   for (const p of [first, second]) await assertClean(p.page, p.problems);
   await Promise.all([first.close(), second.close()]);
 });
