@@ -172,7 +172,7 @@ export function renderTable(table, report, { layout, rank, frameworkLabel, typeL
     h('th', { scope: 'col' }, 'Layer'),
     graph ? h('th', { scope: 'col' }, 'Inputs') : null,
     h('th', { scope: 'col' }, 'Input ', h('span', { class: 'layout' }, letters)),
-    h('th', { scope: 'col' }, 'Output'),
+    h('th', { scope: 'col', class: 'out' }, 'Output'),
     h('th', { scope: 'col', class: 'num' }, 'Params'),
     h('th', { scope: 'col', class: 'num' }, 'MACs'),
     h('th', { scope: 'col' }, 'Receptive field')));
