@@ -8,7 +8,7 @@ import { createEditor } from './editor.js';
 import { renderTable, renderMinInput } from './table.js';
 import { renderDiagram } from './diagram.js';
 import { createBanner } from './banner.js';
-import { convertLayout, shapeText } from './format.js';
+import { convertLayout, shapeText, nameText, layerRef } from './format.js';
 import { pageUrl, embedSnippet, copyText, reportHeightToParent } from './share.js';
 import { createPresets } from './presets.js';
 
@@ -35,6 +35,7 @@ const els = {
   table: $('#shape-table'),
   diagram: $('#diagram'),
   preset: $('#preset'),
+  newNetwork: $('#new-network'),
   copyLink: $('#copy-link'),
   openImport: $('#open-import'),
   openExport: $('#open-export'),
@@ -100,8 +101,9 @@ function renderVerdict(report) {
   if (failing) {
     fill(els.verdict,
       h('span', { class: 'verdict-icon', 'aria-hidden': 'true' }, '✕'),
-      h('span', null, 'Layer ', h('strong', { class: 'mono' }, failing.name || `#${failing.index + 1}`),
-        ` (${failing.index + 1} of ${layers.length}) fails: `, failing.message || 'no valid output',
+      h('span', null, `Layer ${failing.index + 1} of ${layers.length}`,
+        failing.name ? [' (', h('strong', { class: 'mono' }, nameText(failing.name)), ')'] : null,
+        ' fails: ', failing.message || 'no valid output',
         more ? ` · ${more} more layer${more > 1 ? 's fail' : ' fails'} on another branch` : ''),
       EMBED && state.ui.hide.includes('table') ? null
         : h('button', { type: 'button', class: 'link-btn verdict-link', onclick: jumpToDiagnosis(failing.index) }, 'See diagnosis'));
@@ -177,6 +179,7 @@ function apply(network, { rebuild = true, focus, typing, history = 'push', note 
     els.table.classList.add('is-stale');
     fill(els.verdict, h('span', { class: 'verdict-icon', 'aria-hidden': 'true' }, '✕'), h('span', null, analysis.error));
     els.verdict.className = 'verdict is-error';
+    announce('');
     return false;
   }
   state.report = analysis.report;
@@ -188,14 +191,14 @@ function apply(network, { rebuild = true, focus, typing, history = 'push', note 
     note = `The address bar still shows the previous state: ${link.error}`;
     state.linkProblem = true;
   } else {
-    if (state.linkProblem && !note) announce('');
     state.linkProblem = false;
     state.goodHash = link.hash;
     if (history === 'push' || history === 'typing') hist.write(link.hash, { typing: history === 'typing' ? typing : undefined });
   }
   updateLinks();
   renderStory();
-  if (note) announce(note);
+  // Every change replaces the status line: "Removed layer 1" must not outlive the next add.
+  announce(note);
   return true;
 }
 
@@ -258,6 +261,14 @@ function applyFix(fix) {
   els.verdict?.focus();
 }
 
+/** One click to a blank slate: same framework and input, no layers; Back restores what was there. */
+function newNetwork() {
+  const { framework, mode, input } = state.network;
+  const blank = mode === undefined ? { framework, input, layers: [] } : { framework, mode, input, layers: [] };
+  apply(structuredClone(blank), { note: 'Started a new network with no layers; the browser’s Back button brings the previous one back.' });
+  document.getElementById('add-type')?.focus();
+}
+
 function setFramework(id) {
   const dropped = [];
   commit((n) => {
@@ -270,13 +281,32 @@ function setFramework(id) {
       for (const f of fields) {
         if (layer[f.field] !== undefined && f.names?.[id] === undefined) {
           delete layer[f.field];
-          dropped.push(`${f.field} of layer ${i + 1}`);
+          dropped.push(`${f.field} of ${layerRef(i, layer.name)}`);
         }
       }
     });
   }, { rebuild: true });
   const label = frameworkInfo(id).label;
   announce(dropped.length ? `Switched to ${label}; removed ${dropped.join(', ')} (not in ${label}).` : `Switched to ${label}.`);
+}
+
+// ---- skip links -----------------------------------------------------------------
+
+// Skip links are anchors (what every screen reader expects), but the hash is
+// the page state: following one would replace the network with "#results".
+// Move focus by hand and leave the address bar alone.
+function wireSkipLinks() {
+  for (const link of document.querySelectorAll('a.skip-link')) {
+    link.addEventListener('click', (e) => {
+      e.preventDefault();
+      const target = document.getElementById(link.getAttribute('href').slice(1));
+      if (!target) return; // still loading: the editor is not built yet
+      if (!target.matches('a[href], button, input, select, textarea, [tabindex]')) target.tabIndex = -1;
+      target.focus({ preventScroll: true });
+      const still = matchMedia('(prefers-reduced-motion: reduce)').matches;
+      target.scrollIntoView({ block: 'start', behavior: still ? 'auto' : 'smooth' });
+    });
+  }
 }
 
 // ---- loading states -----------------------------------------------------------
@@ -440,6 +470,7 @@ function wireImportExport() {
 // ---- boot -----------------------------------------------------------------------
 
 async function boot() {
+  wireSkipLinks();
   banner = createBanner(els.banner);
   hist = createHistory({ embed: EMBED });
   const indexPromise = presets.loadIndex().catch((err) => {
@@ -477,6 +508,7 @@ async function boot() {
       banner.show({ title: `The example “${entry.title || entry.id}” could not be loaded.`, details: [err.message] });
     }
   });
+  els.newNetwork?.addEventListener('click', newNetwork);
   wireShare();
   wireImportExport();
   if (EMBED) reportHeightToParent();

@@ -8,7 +8,7 @@
 // unless that cell is taken (parallel branches stack below), and an edge that
 // skips columns arcs over the row. A chain is the one-row special case.
 import { svg, fill } from './dom.js';
-import { splitShape, shapeText, inputIndexes, isGraph } from './format.js';
+import { splitShape, shapeText, inputIndexes, isGraph, layerRef } from './format.js';
 
 const LABEL_FONT_PX = 11;
 const CHAR_PX = 6.8; // monospace advance at 11 px, for label widths
@@ -139,7 +139,7 @@ function describe(items, layers, graph) {
   if (!failing) return shape;
   const arriving = (failing.inputs || []).length > 1
     ? ` ${failing.inputs.map((n, k) => `${n} brings ${shapeText(failing.arriving?.[k])}`).join(', ')}.` : '';
-  return `${graph ? `${shape} The` : 'Data flow: the'} map collapses at layer ${failing.index + 1} (${failing.name || failing.type}).${arriving}`;
+  return `${graph ? `${shape} The` : 'Data flow: the'} map collapses at ${layerRef(failing.index, failing.name || failing.type)}.${arriving}`;
 }
 
 /** Draw the network's data flow from a report into `root` (an <svg>). */

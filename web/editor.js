@@ -13,7 +13,7 @@
 // rewires its readers to what it read. The engine judges the names.
 import { h, fill } from './dom.js';
 import { parseField, formatField, defaultText, parseShape, formatShape } from './fields.js';
-import { layoutLabel, shapeText } from './format.js';
+import { layoutLabel, shapeText, layerRef } from './format.js';
 import { attachDrag } from './reorder.js';
 import { icon } from './icons.js';
 
@@ -121,7 +121,18 @@ export function createEditor(root, schema, actions) {
   }
 
   function layerLabel(layer, i) {
-    return `layer ${i + 1}${layer.name ? ` (${layer.name})` : ''}`;
+    return layerRef(i, layer.name);
+  }
+  /** Layer i as a message names it at the time of an action: its engine name when it has none of its own ("0" in PyTorch). */
+  const spokenLabel = (i) => layerRef(i, network.layers[i]?.name || reportNames[i]);
+
+  /** `name_copy`, or `name_copy2`, … when that is taken: duplicating twice gives two names. */
+  function copyName(name) {
+    const taken = new Set([...network.layers.map((l) => l.name), ...reportNames, 'input']);
+    const base = `${name}_copy`;
+    let k = 1;
+    while (taken.has(k === 1 ? base : `${base}${k}`)) k += 1;
+    return k === 1 ? base : `${base}${k}`;
   }
 
   function typeSelect(layer, i) {
@@ -260,10 +271,10 @@ export function createEditor(root, schema, actions) {
         iconButton('down', icon('down'), `Move ${label} down`, () => move(i, i + 1, 'down'), i === count - 1),
         iconButton('dup', icon('copy'), `Duplicate ${label}`, () => actions.commit((n) => {
           const copy = structuredClone(n.layers[i]);
-          if (copy.name) copy.name = `${copy.name}_copy`;
+          if (copy.name) copy.name = copyName(copy.name);
           n.layers.splice(i + 1, 0, copy);
-        }, { rebuild: true, focus: { index: i + 1, control: 'dup' }, announce: `Duplicated ${label}` })),
-        iconButton('remove', icon('remove'), `Remove ${label}`, () => remove(i, label, count)))));
+        }, { rebuild: true, focus: { index: i + 1, control: 'dup' }, announce: `Duplicated ${spokenLabel(i)}` })),
+        iconButton('remove', icon('remove'), `Remove ${label}`, () => remove(i, spokenLabel(i), count)))));
   }
 
   /** Remove layer i; layers that read it by name read what it read instead (its first input). */
@@ -313,9 +324,12 @@ export function createEditor(root, schema, actions) {
       inputField.value = formatShape(network.input);
       showFieldError(inputField, '');
       inputLayout.textContent = Array.isArray(network.input) ? layoutLabel(layout(), network.input.length) : '';
+      // The picker keeps the type last chosen (a run of pools is one choice, not one per add).
+      const chosen = addType.value;
       fill(addType, schema.types.filter((t) => !t.frameworks || t.frameworks.includes(fw()))
         .map((t) => h('option', { value: t.type }, t.label || t.type)));
-      if (types.has('conv')) addType.value = 'conv';
+      if (chosen && [...addType.options].some((o) => o.value === chosen)) addType.value = chosen;
+      else if (types.has('conv')) addType.value = 'conv';
       graphMode = isGraphNetwork();
       fill(list, network.layers.map((l, i) => layerCard(l, i, network.layers.length)));
       graphHint.hidden = !graphMode;

@@ -91,3 +91,24 @@ export function receptiveFieldText(rf) {
     detail: `jump ${(rf.jump || []).join('×')}, start ${(rf.start || []).join('×')}`,
   };
 }
+
+/**
+ * A layer's name as prose writes it: as it is, or in double quotes when it
+ * is all digits (PyTorch Sequential's default names "0", "1", …), so a name
+ * never reads as a position. The page's copy of display_name in
+ * core/convscope/network.cpp: the core's messages and the page's agree.
+ */
+export function nameText(name) {
+  const text = String(name ?? '');
+  return /^\d+$/.test(text) ? `"${text}"` : text;
+}
+
+/** Layer `index` (0-based) by position and name, as the core's layer_ref writes it: 'layer 5 ("4")'. */
+export function layerRef(index, name) {
+  return `layer ${index + 1}${name ? ` (${nameText(name)})` : ''}`;
+}
+
+/** 'layer 5 ("4")' -> 'Layer 5 ("4")', for the start of a sentence. */
+export function capitalize(text) {
+  return text ? text[0].toUpperCase() + text.slice(1) : text;
+}

@@ -10,7 +10,7 @@ import { h, fill } from './dom.js';
 import { buildPlan, CAPS } from './preview-plan.js';
 import { FILTERS, kernelValues, filterEquals } from './weights.js';
 import { SAMPLES, MAX_GRID, DEFAULT_FILTER, numberText } from './state.js';
-import { compactCount, countText, shapeText } from './format.js';
+import { compactCount, countText, shapeText, layerRef, capitalize } from './format.js';
 import { viridisCss } from './colormap.js';
 import { createWindowView, channelRange } from './window-view.js';
 
@@ -85,7 +85,7 @@ export function createPreviews({ root, windowRoot, getSchema, onUi, endTyping, a
   const imageSelect = h('select', { id: 'preview-image', 'aria-describedby': 'preview-image-note' });
   const fileInput = h('input', { type: 'file', id: 'preview-file', accept: 'image/*', class: 'sr-only' });
   const fileLabel = h('label', { for: 'preview-file', class: 'btn file-btn' }, 'Open image…');
-  const imageNote = h('span', { id: 'preview-image-note', class: 'hint' }, 'Or drop an image here. It stays on this machine.');
+  const imageNote = h('span', { id: 'preview-image-note', class: 'hint' }, 'Or drop an image here. It is never uploaded or stored: a reload or a shared link shows the sample image again.');
   const seedInput = h('input', {
     type: 'text', id: 'preview-seed', class: 'mono', inputmode: 'numeric', autocomplete: 'off', spellcheck: 'false',
     'aria-describedby': 'preview-seed-error',
@@ -182,7 +182,7 @@ export function createPreviews({ root, windowRoot, getSchema, onUi, endTyping, a
     fileCounter += 1;
     ownImage = { id: fileCounter, name: file.name || 'image', blob: file };
     useOwn = true;
-    announce(`Previewing your image ${ownImage.name}. It stays on this machine; a shared link shows the sample image instead.`);
+    announce(`Previewing your image ${ownImage.name}. It is never uploaded or stored: a reload or a shared link shows the sample image again.`);
     syncControls();
     rerun();
   }
@@ -211,14 +211,14 @@ export function createPreviews({ root, windowRoot, getSchema, onUi, endTyping, a
     filterSelect.disabled = !step?.kernel;
     if (!step?.kernel) {
       // No kernel: the first convolution was refused before its sizes (the table says why).
-      filterNote.textContent = step ? `Layer ${step.index + 1} (${step.name}) is not computed: see the table.` : 'No convolution in this network.';
+      filterNote.textContent = step ? `${capitalize(layerRef(step.index, step.name))} is not computed: see the table.` : 'No convolution in this network.';
       gridDetails.hidden = true;
       return;
     }
     const cin = step.inShape[2];
     filterNote.textContent = step.type === 'depthwise_conv'
-      ? `Layer ${step.index + 1} (${step.name}): applied to every channel.`
-      : `Layer ${step.index + 1} (${step.name}): filter f reads input channel f mod ${cin / (step.groups || 1)}${ui.w0 === DEFAULT_FILTER ? '' : '; other layers: seeded random'}.`;
+      ? `${capitalize(layerRef(step.index, step.name))}: applied to every channel.`
+      : `${capitalize(layerRef(step.index, step.name))}: filter f reads input channel f mod ${cin / (step.groups || 1)}${ui.w0 === DEFAULT_FILTER ? '' : '; other layers: seeded random'}.`;
     renderGrid(step, ui.w0);
   }
 
@@ -451,7 +451,7 @@ export function createPreviews({ root, windowRoot, getSchema, onUi, endTyping, a
         index >= 0 && typeof results.get(index)?.ms === 'number' ? ms(results.get(index).ms) : ''),
       windowed ? h('button', {
         type: 'button', class: 'link-btn fm-window',
-        'aria-label': `Show the sliding window of layer ${index + 1} (${title})`,
+        'aria-label': `Show the sliding window of ${layerRef(index, title)}`,
         onclick: () => { onUi({ win: index + 1 }); view.focus(); },
       }, 'Sliding window') : null);
   }
@@ -511,7 +511,7 @@ export function createPreviews({ root, windowRoot, getSchema, onUi, endTyping, a
     if (stop && step.index > stop.index) return 'Not previewed (after the cap).';
     if (step.blockedBy !== undefined) {
       const from = plan.steps[step.blockedBy];
-      return `Not previewed: its input ${from.name} (layer ${from.index + 1}) has no map${from.status === 'error' ? ' (it fails)' : ''}.`;
+      return `Not previewed: its input, ${layerRef(from.index, from.name)}, has no map${from.status === 'error' ? ' (it fails)' : ''}.`;
     }
     return 'Not previewed.';
   }
@@ -570,14 +570,25 @@ export function createPreviews({ root, windowRoot, getSchema, onUi, endTyping, a
     cells.forEach((c) => { if (c.channel >= limit) c.cell.classList.add('is-extra'); });
     for (const c of cells) grid.append(c.cell);
     card.el.classList.toggle('is-expanded', Boolean(card.expanded));
+    const moreText = () => (card.expanded ? 'Show fewer maps' : `Show ${extra} more map${extra === 1 ? '' : 's'}`);
     const more = extra > 0 ? h('button', {
       type: 'button', class: 'link-btn fm-more', 'aria-expanded': card.expanded ? 'true' : 'false',
-    }, card.expanded ? 'Show fewer maps' : `Show all ${msg.shown} maps`) : null;
+    }, moreText()) : null;
+    // What the card says it shows is what is visible: the folded maps are not "shown".
+    const shownNote = h('p', { class: 'fm-note', dataset: { role: 'shown' } });
+    const writeShown = () => {
+      const visible = card.expanded || extra <= 0 ? msg.shown : limit;
+      shownNote.textContent = visible < C
+        ? `Showing channels 1–${visible} of ${C}${C > msg.shown ? ` (previews compute the first ${msg.shown})` : ''}.` : '';
+      shownNote.hidden = !shownNote.textContent;
+    };
+    writeShown();
     more?.addEventListener('click', () => {
       card.expanded = !card.expanded;
       card.el.classList.toggle('is-expanded', card.expanded);
       more.setAttribute('aria-expanded', card.expanded ? 'true' : 'false');
-      more.textContent = card.expanded ? 'Show fewer maps' : `Show all ${msg.shown} maps`;
+      more.textContent = moreText();
+      writeShown();
       if (!card.expanded && card.cells[card.active]?.channel >= limit) {
         card.cells[card.active].cell.tabIndex = -1;
         card.active = 0;
@@ -589,8 +600,7 @@ export function createPreviews({ root, windowRoot, getSchema, onUi, endTyping, a
     card.probe = { ch: 0, y: Math.floor(H / 2), x: Math.floor(W / 2) };
     card.active = Math.min(card.active || 0, cells.length - 1);
     cells[card.active].cell.tabIndex = 0;
-    const notes = [];
-    if (C > msg.shown) notes.push(h('p', { class: 'fm-note' }, `Showing the first ${msg.shown} of ${C} channels.`));
+    const notes = [shownNote];
     const caveat = msg.index >= 0 ? plan.steps[msg.index]?.caveat : null;
     if (caveat) notes.push(h('p', { class: 'fm-note' }, caveat));
     fill(card.body, grid, more, notes);
@@ -694,21 +704,21 @@ export function createPreviews({ root, windowRoot, getSchema, onUi, endTyping, a
         const step = plan.steps[plan.stop.index];
         items.push(h('p', { class: 'preview-notice is-warning', id: 'preview-cap-notice' },
           h('strong', null, 'MAC cap: '),
-          `this network needs ${compactCount(plan.total)} multiply-accumulates for one image; previews stop before layer ${step.index + 1} (${step.name}) to stay under ${compactCount(plan.caps.macs)}. Shapes above are still exact.`));
+          `this network needs ${compactCount(plan.total)} multiply-accumulates for one image; previews stop before ${layerRef(step.index, step.name)} to stay under ${compactCount(plan.caps.macs)}. Shapes above are still exact.`));
       } else if (plan.stop?.reason === 'held') {
         const step = plan.steps[plan.stop.index];
         items.push(h('p', { class: 'preview-notice is-warning', id: 'preview-cap-notice' },
           h('strong', null, 'Memory cap: '),
-          `the maps up to layer ${step.index + 1} (${step.name}) would hold ${countText(plan.stop.held)} values, over the ${countText(plan.caps.held)} one refresh keeps; previews stop there. Shapes above are still exact.`));
+          `the maps up to ${layerRef(step.index, step.name)} would hold ${countText(plan.stop.held)} values, over the ${countText(plan.caps.held)} one refresh keeps; previews stop there. Shapes above are still exact.`));
       } else if (plan.stop?.reason === 'elements') {
         const step = plan.steps[plan.stop.index];
         items.push(h('p', { class: 'preview-notice is-warning', id: 'preview-cap-notice' },
           h('strong', null, 'Size cap: '),
-          `layer ${step.index + 1} (${step.name}) outputs ${countText(plan.stop.elements)} values, over the ${countText(plan.caps.elements)} a preview holds; previews stop there.`));
+          `${layerRef(step.index, step.name)} outputs ${countText(plan.stop.elements)} values, over the ${countText(plan.caps.elements)} a preview holds; previews stop there.`));
       }
       const wide = plan.steps.filter((s) => s.compute && s.outShape && s.outShape[2] > plan.caps.channels).length
         + (plan.input[2] > plan.caps.channels ? 1 : 0);
-      if (wide) items.push(h('p', { class: 'preview-notice' }, `${wide} layer${wide === 1 ? ' has' : 's have'} more than ${plan.caps.channels} channels: the first ${plan.caps.channels} are shown.`));
+      if (wide) items.push(h('p', { class: 'preview-notice' }, `${wide} layer${wide === 1 ? ' has' : 's have'} more than ${plan.caps.channels} channels: previews compute the first ${plan.caps.channels} of each.`));
       if (plan.batch > 1) items.push(h('p', { class: 'preview-notice' }, `The input has a batch of ${plan.batch}; the previews run one image.`));
     }
     if (engineNote) items.push(h('p', { class: 'preview-notice is-warning' }, `Note: ${engineNote}.`));

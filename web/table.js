@@ -96,6 +96,15 @@ function detailRow(layer, columns, frameworkLabel, onFix, errors) {
     h('td', { colspan: columns }, body));
 }
 
+/**
+ * '1×32×32×3' with a line-break chance after each '×', so a narrow screen
+ * can fold an input shape instead of cutting the table. (Output shapes never
+ * fold: they stay on one line, in view; Chromium breaks at <wbr> even in nowrap.)
+ */
+function foldable(text) {
+  return text.split('×').flatMap((part, k) => (k ? ['×', h('wbr'), part] : [part]));
+}
+
 /** One line per input: the names (inputs column) or the arriving shapes (input column). */
 function lines(items) {
   return items.map((text) => h('span', { class: 'line' }, text));
@@ -103,8 +112,8 @@ function lines(items) {
 
 function inputCell(layer) {
   const arriving = layer.arriving || [];
-  if (arriving.length < 2) return h('td', { class: 'mono shape' }, shapeText(layer.input));
-  return h('td', { class: 'mono shape multi' }, lines(arriving.map((s) => (s ? shapeText(s) : '—'))));
+  if (arriving.length < 2) return h('td', { class: 'mono shape' }, foldable(shapeText(layer.input)));
+  return h('td', { class: 'mono shape multi' }, lines(arriving.map((s) => foldable(s ? shapeText(s) : '—'))));
 }
 
 function layerRow(layer, typeLabel, graph) {
@@ -163,7 +172,7 @@ export function renderTable(table, report, { layout, rank, frameworkLabel, typeL
     h('th', { scope: 'col' }, 'Layer'),
     graph ? h('th', { scope: 'col' }, 'Inputs') : null,
     h('th', { scope: 'col' }, 'Input ', h('span', { class: 'layout' }, letters)),
-    h('th', { scope: 'col' }, 'Output'),
+    h('th', { scope: 'col', class: 'out' }, 'Output'),
     h('th', { scope: 'col', class: 'num' }, 'Params'),
     h('th', { scope: 'col', class: 'num' }, 'MACs'),
     h('th', { scope: 'col' }, 'Receptive field')));

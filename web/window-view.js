@@ -11,7 +11,7 @@
 import { h, fill } from './dom.js';
 import { windowAxis } from './preview-plan.js';
 import { viridisRgb } from './colormap.js';
-import { shapeText } from './format.js';
+import { shapeText, nameText } from './format.js';
 
 const CROP_MIN_CELL = 9; // smaller cells than this: show a zoomed crop around the window
 const CROP_CELL = 16;
@@ -280,7 +280,7 @@ export function createWindowView(root, { onSelect }) {
     readout.hidden = Boolean(tooLarge);
     legend.hidden = Boolean(tooLarge);
     fill(layerSelect, candidates.map((s) => h('option', { value: String(s.index) },
-      `${s.index + 1} · ${s.name} (${typeLabel(s.type)})${s.status === 'error' ? ' — no output' : ''}`)));
+      `${s.index + 1} · ${nameText(s.name)} (${typeLabel(s.type)})${s.status === 'error' ? ' — no output' : ''}`)));
     layerSelect.value = String(step.index);
     if (changed) {
       const o = outputSize();
@@ -306,7 +306,7 @@ export function createWindowView(root, { onSelect }) {
     if (step.groups > 1) parts.push(`groups ${step.groups}`);
     if (step.type === 'depthwise_conv' && step.multiplier > 1) parts.push(`depth multiplier ${step.multiplier}`);
     const out = step.outShape ? shapeText(step.outShape) : `no output (${step.nominal.map(minus).join('×')} by the formula)`;
-    return `${step.name}: ${parts.join(' · ')} · ${shapeText(step.inShape)} → ${out}`;
+    return `${nameText(step.name)}: ${parts.join(' · ')} · ${shapeText(step.inShape)} → ${out}`;
   }
 
   function channelRelation() {
@@ -581,17 +581,16 @@ export function createWindowView(root, { onSelect }) {
     figure.dataset.cols = taps[1].join(',');
     figure.dataset.layer = String(step.index);
     const [ay, ax] = axes;
-    const padNote = (list, axis) => {
-      const pads = list.filter((v) => axis.kind(v) === 'pad');
-      const beyond = list.filter((v) => axis.kind(v) === 'beyond');
-      const zeros = list.filter((v) => axis.kind(v) === 'zero');
-      const parts = [];
-      if (pads.length) parts.push(`${pads.map(minus).join(', ')} padding`);
-      if (zeros.length) parts.push(`${zeros.map(minus).join(', ')} inserted zeros`);
-      if (beyond.length) parts.push(`${beyond.map(minus).join(', ')} outside the padded input`);
+    // The numbers are row/column indexes, never counts: "row 9 is padding", not "9 padding".
+    const padNote = (list, axis, noun) => {
+      const said = (kind, what) => {
+        const at = list.filter((v) => axis.kind(v) === kind).map(minus);
+        return at.length ? `${noun}${at.length > 1 ? 's' : ''} ${at.join(', ')} ${at.length > 1 ? 'are' : 'is'} ${what}` : null;
+      };
+      const parts = [said('pad', 'padding'), said('zero', 'inserted zeros'), said('beyond', 'outside the padded input')].filter(Boolean);
       return parts.length ? ` (${parts.join('; ')})` : '';
     };
-    const where = `rows ${rangeText(taps[0])}${padNote(taps[0], ay)} · columns ${rangeText(taps[1])}${padNote(taps[1], ax)}`;
+    const where = `rows ${rangeText(taps[0])}${padNote(taps[0], ay, 'row')} · columns ${rangeText(taps[1])}${padNote(taps[1], ax, 'column')}`;
     if (!o) {
       readout.textContent = `The only window there could be starts at row ${minus(taps[0][0])}, column ${minus(taps[1][0])} and reads ${where}: it does not fit, so there is no output.`;
       return;

@@ -64,7 +64,7 @@ void warn_early_collapse(const Network& net, Report& rep) {
       const auto [kernel, next] = at(i, a);
       if ((*r.output)[ax] == 1 && (*r.input)[ax] > 1 && kernel > 1) {
         r.warnings.push_back(conventions::spatial_axis_label(sr, a) + " shrinks to 1 here, but " +
-                             net.layers[next].name + " (kernel " + to_string(kernel) +
+                             display_name(net.layers[next].name) + " (kernel " + to_string(kernel) +
                              ") still follows: its windows see one real cell and padding");
         if (r.status == Status::ok) r.status = Status::warning;
       }
@@ -80,8 +80,7 @@ void skip(const Network& net, size_t i, size_t cause, LayerReport& r) {
   r.input = r.arriving.empty() ? std::nullopt : r.arriving[0];
   r.status = Status::skipped;
   r.blocked_by = cause;
-  r.message = "not analysed: its input is unknown because layer " + to_string(cause) + " (" +
-              net.layers[cause].name + ") fails";
+  r.message = "not analysed: its input is unknown because " + layer_ref(cause, net.layers[cause].name) + " fails";
 }
 
 }  // namespace

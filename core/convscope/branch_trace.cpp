@@ -153,7 +153,7 @@ void trace_branches(const Network& net, Report& rep, size_t merge) {
     std::string part;
     for (const TraceStep& s : br->steps) {
       const Layer& l = net.layers[s.layer];
-      part += (part.empty() ? "" : ", ") + l.name + " " + verb(l, s.in, s.out) + " " + to_string(s.out);
+      part += (part.empty() ? "" : ", ") + display_name(l.name) + " " + verb(l, s.in, s.out) + " " + to_string(s.out);
     }
     text += "; " + (both ? "on the way to " + input_label(net, m.inputs[br->input]) + ", " : std::string()) + part;
   }

@@ -126,7 +126,7 @@ class Generator {
         break;
       }
       case Failure::rank_mismatch:
-        remove_layer(index_, "remove " + layer_.name + " (it needs spatial axes that an earlier flatten removed)");
+        remove_layer(index_, "remove " + display_name(layer_.name) + " (it needs spatial axes that an earlier flatten removed)");
         break;
       case Failure::too_large: break;
       case Failure::concat_mismatch:
@@ -179,7 +179,7 @@ class Generator {
 
   template <class Change>
   void set_layer(const std::string& what, Change change) {
-    change_layer(index_, what + " on " + layer_.name, change);
+    change_layer(index_, what + " on " + display_name(layer_.name), change);
   }
 
   void remove_layer(size_t i, std::string summary) {
@@ -208,6 +208,8 @@ class Generator {
   }
 
   std::string source_name(int32_t k) const { return input_label(net_, k); }
+  // The bare name new layers are named after ("input" for the network input).
+  std::string base_name(int32_t k) const { return k == kNetworkInput ? std::string("input") : net_.layers[static_cast<size_t>(k)].name; }
 
   // A layer name no other layer has: base, base_2, ...
   std::string fresh_name(const std::string& base) const {
@@ -257,11 +259,11 @@ class Generator {
           const Layer& l = net_.layers[st.layer];
           const bool strided = std::any_of(l.stride.begin(), l.stride.end(), [](int64_t x) { return x > 1; });
           if (is_pool(l.type) && strided && fw != Framework::tensorflow && !l.ceil_mode)
-            change_layer(st.layer, "ceil_mode=True on " + l.name + " (was False): keeps the odd last row",
+            change_layer(st.layer, "ceil_mode=True on " + display_name(l.name) + " (was False): keeps the odd last row",
                          [](Layer& x) { x.ceil_mode = true; });
           if (is_window(l.type) && !strided && l.padding.mode != PadMode::same && st.out < st.in) {
             if (fw == Framework::pytorch && is_pool(l.type)) continue;
-            change_layer(st.layer, field(net_, "padding") + "='same' on " + l.name + " (was " + padding_value(l.padding) + ")",
+            change_layer(st.layer, field(net_, "padding") + "='same' on " + display_name(l.name) + " (was " + padding_value(l.padding) + ")",
                          [](Layer& x) { x.padding = Padding{}; x.padding.mode = PadMode::same; });
           }
           if (l.type == LayerType::conv_transpose && other.size > br->size) {
@@ -269,7 +271,7 @@ class Generator {
             const size_t sr = net_.spatial_rank();
             std::vector<int64_t> op = l.output_padding.empty() ? std::vector<int64_t>(sr, 0) : l.output_padding;
             for (int64_t& x : op) x += need;
-            change_layer(st.layer, field(net_, "output_padding") + "=" + axes_value(op) + " on " + l.name,
+            change_layer(st.layer, field(net_, "output_padding") + "=" + axes_value(op) + " on " + display_name(l.name),
                          [op](Layer& x) { x.output_padding = op; });
           }
         }
@@ -285,23 +287,23 @@ class Generator {
       {
         Layer l;
         l.type = LayerType::pad_to;
-        l.name = fresh_name(source_name(small) + "_padded");
-        insert_before("pad " + source_name(small) + " to " + source_name(large) + "'s size before " + layer_.name + how_pad,
+        l.name = fresh_name(base_name(small) + "_padded");
+        insert_before("pad " + source_name(small) + " to " + source_name(large) + "'s size before " + display_name(layer_.name) + how_pad,
                       {l}, {small, large}, small_k);
       }
       {
         Layer l;
         l.type = LayerType::crop_to;
-        l.name = fresh_name(source_name(large) + "_cropped");
-        insert_before("centre-crop " + source_name(large) + " to " + source_name(small) + "'s size before " + layer_.name +
+        l.name = fresh_name(base_name(large) + "_cropped");
+        insert_before("centre-crop " + source_name(large) + " to " + source_name(small) + "'s size before " + display_name(layer_.name) +
                           " (as the original U-Net does)",
                       {l}, {large, small}, large_k);
       }
       {
         Layer l;
         l.type = LayerType::resize_to;
-        l.name = fresh_name(source_name(small) + "_resized");
-        insert_before("resize " + source_name(small) + " to " + source_name(large) + "'s size before " + layer_.name + how_resize,
+        l.name = fresh_name(base_name(small) + "_resized");
+        insert_before("resize " + source_name(small) + " to " + source_name(large) + "'s size before " + display_name(layer_.name) + how_resize,
                       {l}, {small, large}, small_k);
       }
     }
@@ -416,7 +418,7 @@ class Generator {
                 [](Layer& l) { std::fill(l.stride.begin(), l.stride.end(), 1); });
     }
     // 6. Drop a pooling layer that has nothing left to pool.
-    if (is_pool(layer_.type)) remove_layer(index_, "remove " + layer_.name);
+    if (is_pool(layer_.type)) remove_layer(index_, "remove " + display_name(layer_.name));
   }
 
   // Changes to the nearest layers upstream (along each layer's first input)
@@ -430,18 +432,18 @@ class Generator {
       const bool strided = std::any_of(l.stride.begin(), l.stride.end(), [](int64_t s) { return s > 1; });
       const bool shrinks_by_kernel = std::any_of(l.kernel.begin(), l.kernel.end(), [](int64_t k) { return k > 1; });
       if (is_pool(l.type)) {
-        remove_layer(j, "remove " + l.name + " (it halves the map before " + layer_.name + ")");
+        remove_layer(j, "remove " + display_name(l.name) + " (it halves the map before " + display_name(layer_.name) + ")");
         ++tried;
         continue;
       }
       if (strided) {
-        change_layer(j, field(net_, "stride") + "=1 on " + l.name + " (was " + axes_value(l.stride) + ")",
+        change_layer(j, field(net_, "stride") + "=1 on " + display_name(l.name) + " (was " + axes_value(l.stride) + ")",
                      [](Layer& x) { std::fill(x.stride.begin(), x.stride.end(), 1); });
         ++tried;
       }
       if (shrinks_by_kernel && l.padding.mode != PadMode::same &&
           !(net_.framework == Framework::pytorch && strided)) {
-        change_layer(j, field(net_, "padding") + "='same' on " + l.name + " (was " + padding_value(l.padding) + ")",
+        change_layer(j, field(net_, "padding") + "='same' on " + display_name(l.name) + " (was " + padding_value(l.padding) + ")",
                      [](Layer& x) {
                        x.padding = Padding{};
                        x.padding.mode = PadMode::same;
@@ -541,7 +543,7 @@ void propose_fixes(const Network& net, Report& rep, size_t max_fixes) {
     const bool past = c.fixed_index ? moved_to > *c.fixed_index : moved_to >= original_position;
     if (!past) continue;
     if (c.fixed_index && after.layers[*c.fixed_index].status == Status::skipped) continue;
-    fix.summary += " (then " + after.layers[moved_to].name + " fails: " + after.layers[moved_to].message + ")";
+    fix.summary += " (then " + display_name(after.layers[moved_to].name) + " fails: " + after.layers[moved_to].message + ")";
     partial.push_back(std::move(fix));
   }
   std::vector<Fix>& fixes = rep.layers[failing].fixes;

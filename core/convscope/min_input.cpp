@@ -137,8 +137,8 @@ void find_min_input(const Network& net, Report& rep) {
       case Failure::transposed_inconsistent:
       case Failure::rank_mismatch:
       case Failure::channels_mismatch:
-        rep.min_input_note = "no input size makes every layer valid: layer " + to_string(failing.index) +
-                             " (" + failing.name + ") fails for any input: " + failing.message;
+        rep.min_input_note = "no input size makes every layer valid: " + layer_ref(failing.index, failing.name) +
+                             " fails for any input: " + failing.message;
         return;
       default:
         break;
@@ -160,8 +160,8 @@ void find_min_input(const Network& net, Report& rep) {
       const auto in = min_layer_input(net.framework, l, a, need);
       if (!in) {
         rep.min_input_note = "no input up to " + to_string(limits::max_dimension) + " along " +
-                             conventions::spatial_axis_label(sr, a) + " makes layer " +
-                             to_string(i) + " (" + l.name + ") valid";
+                             conventions::spatial_axis_label(sr, a) + " makes " +
+                             layer_ref(i, l.name) + " valid";
         return;
       }
       need = *in;
@@ -200,19 +200,19 @@ void find_min_input(const Network& net, Report& rep) {
     const Report bigger = propagate(with_spatial_input(net, larger), false);
     const LayerReport& same_layer = bigger.layers[failing.index];
     if (same_layer.input && failing.input && same_layer.input->back() == failing.input->back()) {
-      rep.min_input_note = "no input size gives " + failing.name + " the in_features it declares (what reaches it "
+      rep.min_input_note = "no input size gives " + display_name(failing.name) + " the in_features it declares (what reaches it "
                            "does not depend on the input size); change in_features instead";
       return;
     }
     if (auto found = search_for_dense(net, min)) {
       rep.min_input = *found;
       rep.min_input_note = "the smallest input valid for every convolution is " + spatial_text(min) +
-                           "; " + failing.name + "'s declared in_features needs " +
+                           "; " + display_name(failing.name) + "'s declared in_features needs " +
                            spatial_text(*found);
       return;
     }
     rep.min_input_note = "inputs of " + spatial_text(min) + " and a little larger do not give " +
-                         failing.name + " the in_features it declares; change in_features instead";
+                         display_name(failing.name) + " the in_features it declares; change in_features instead";
     return;
   }
   if (failing.failure == conventions::Failure::batch_norm_single_value) {
@@ -221,17 +221,17 @@ void find_min_input(const Network& net, Report& rep) {
     if (auto found = search_for_dense(net, min)) {
       rep.min_input = *found;
       rep.min_input_note = "the smallest input valid for every convolution is " + spatial_text(min) +
-                           "; training-mode BatchNorm " + failing.name +
+                           "; training-mode BatchNorm " + display_name(failing.name) +
                            " needs more than one value per channel: " + spatial_text(*found);
       return;
     }
-    rep.min_input_note = "no input size gives " + failing.name +
+    rep.min_input_note = "no input size gives " + display_name(failing.name) +
                          " more than one value per channel (what reaches it does not grow with the input); "
                          "call model.eval() or use a batch of 2 or more";
     return;
   }
-  rep.min_input_note = "no input size makes every layer valid: layer " +
-                       to_string(failing.index) + " (" + failing.name + ") fails for any input: " +
+  rep.min_input_note = "no input size makes every layer valid: " +
+                       layer_ref(failing.index, failing.name) + " fails for any input: " +
                        failing.message;
 }
 

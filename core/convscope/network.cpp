@@ -1,5 +1,6 @@
 #include "convscope/network.hpp"
 
+#include <algorithm>
 #include <array>
 
 #include "convscope/layer_types.hpp"
@@ -81,8 +82,17 @@ void remove_layer(Network& net, size_t at) {
   compact_inputs(net);
 }
 
+std::string display_name(const std::string& name) {
+  const bool digits = !name.empty() && std::all_of(name.begin(), name.end(), [](char c) { return c >= '0' && c <= '9'; });
+  return digits ? "\"" + name + "\"" : name;
+}
+
+std::string layer_ref(size_t index, const std::string& name) {
+  return "layer " + std::to_string(index + 1) + " (" + display_name(name) + ")";
+}
+
 std::string input_label(const Network& net, int32_t k) {
-  return k == kNetworkInput ? std::string("the input") : net.layers[static_cast<size_t>(k)].name;
+  return k == kNetworkInput ? std::string("the input") : display_name(net.layers[static_cast<size_t>(k)].name);
 }
 
 void compact_inputs(Network& net) {

@@ -119,7 +119,14 @@ bool has_default_inputs(const Network& net, size_t i);
 void insert_layer(Network& net, size_t at, Layer layer);
 // Remove layer `at`; the layers reading it read its first input instead.
 void remove_layer(Network& net, size_t at);
-// How messages name an input: "the input" or the layer's name.
+// How messages write a layer's name: as it is, or in double quotes when it is
+// all digits (PyTorch Sequential's default names "0", "1", ...), so a name
+// never reads as a position. The one rule; the page's format.js mirrors it.
+std::string display_name(const std::string& name);
+// How messages name layer `index` (0-based) by position and name:
+// `layer 5 ("4")`, counted from 1 as the page and the CLI table count.
+std::string layer_ref(size_t index, const std::string& name);
+// How messages name an input: "the input" or the layer's display name.
 std::string input_label(const Network& net, int32_t k);
 // Drops `inputs` lists that only say "the previous layer".
 void compact_inputs(Network& net);

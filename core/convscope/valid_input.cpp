@@ -221,8 +221,7 @@ void find_valid_input(const Network& net, Report& rep) {
   if (std::none_of(out.axes.begin(), out.axes.end(), [](const AxisSizes& ax) { return ax.smallest.has_value(); })) {
     out.note = "no input size up to " + to_string(window) + " makes every layer valid";
     if (rep.first_error)
-      out.note += ": layer " + to_string(*rep.first_error) + " (" + rep.layers[*rep.first_error].name +
-                  ") fails whatever the size";
+      out.note += ": " + layer_ref(*rep.first_error, rep.layers[*rep.first_error].name) + " fails whatever the size";
     out.axes.clear();
     return;
   }

@@ -421,7 +421,7 @@ TEST_CASE("print(model) and ONNX weights fill in in_channels; the declared chann
         "Given groups=1, weight of size [64, 32, 3, 3], expected input[1, 16, 32, 32] to have 32 channels, but got 16 "
         "channels instead");
   bool fixed = false;
-  for (const auto& f : report.layers[2].fixes) fixed = fixed || (f.summary == "in_channels=16 (was 32) on 2" && f.resolves_all);
+  for (const auto& f : report.layers[2].fixes) fixed = fixed || (f.summary == "in_channels=16 (was 32) on \"2\"" && f.resolves_all);
   CHECK(fixed);
 }
 

@@ -696,6 +696,7 @@ TEST_CASE("an error skips only the layers that depend on it; independent branche
 }
 
 TEST_CASE("a skipped layer names the failing ancestor, not the skipped layer between") {
+  // Positions in messages count from 1, as the page and the CLI table do (layer_ref).
   const auto a = analyse(graph(R"(
       {"type": "conv", "name": "big", "filters": 4, "kernel": 9},
       {"type": "relu", "name": "r1"},
@@ -706,7 +707,7 @@ TEST_CASE("a skipped layer names the failing ancestor, not the skipped layer bet
     CAPTURE(i);
     CHECK(a.report.layers[i].status == Status::skipped);
     CHECK(a.report.layers[i].blocked_by == 0u);
-    CHECK(contains(a.report.layers[i].message, "layer 0 (big)"));
+    CHECK(contains(a.report.layers[i].message, "layer 1 (big)"));
   }
 }
 
@@ -1191,4 +1192,26 @@ TEST_CASE("a squeeze-excitation pool is not warned about a window after the gate
       {"type": "global_avg_pool", "name": "squeeze"}, {"type": "max_pool", "name": "pool", "kernel": 2, "padding": 1}]})");
   REQUIRE(b.report.layers[0].warnings.size() == 2u);
   CHECK(contains(b.report.layers[0].warnings[0], "H shrinks to 1 here, but pool (kernel 2) still follows"));
+}
+
+TEST_CASE("a name of digits only (PyTorch Sequential's \"0\", \"1\", ...) is quoted in messages and fixes, never read as a position") {
+  using convscope::display_name;
+  using convscope::layer_ref;
+  CHECK(display_name("4") == "\"4\"");
+  CHECK(display_name("conv2d_3") == "conv2d_3");
+  CHECK(display_name("features.0") == "features.0");
+  CHECK(layer_ref(4, "4") == "layer 5 (\"4\")");
+  const auto a = analyse(R"({"framework": "pytorch", "input": [1, 3, 8, 8], "layers": [
+      {"type": "conv", "name": "0", "filters": 8, "kernel": 3},
+      {"type": "conv", "name": "1", "filters": 8, "kernel": 7},
+      {"type": "relu", "name": "2"}]})");
+  REQUIRE(a.report.layers[1].status == Status::error);
+  CHECK(contains(a.report.layers[2].message, "because layer 2 (\"1\") fails"));
+  bool quoted = false;
+  for (const auto& f : a.report.layers[1].fixes) {
+    CAPTURE(f.summary);
+    CHECK(f.summary.find(" on 1") == std::string::npos);
+    quoted = quoted || contains(f.summary, " on \"1\"");
+  }
+  CHECK(quoted);
 }

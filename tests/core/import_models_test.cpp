@@ -35,7 +35,7 @@ TEST_CASE("torchvision's AlexNet imports with its 61,100,840 parameters and a fl
   CHECK(r.network.layers[0].stride == std::vector<int64_t>{4, 4});
   // AlexNet.forward() flattens after avgpool, before the classifier's Dropout.
   CHECK(r.network.layers[13].name == "avgpool");
-  CHECK(r.network.layers[14].name == "torch.flatten");
+  CHECK(r.network.layers[14].name == "flatten");
   CHECK(r.network.layers[15].name == "classifier.0");
   CHECK(r.network.layers[16].name == "classifier.1");
   CHECK(r.network.layers[16].in_features == 9216);

@@ -175,7 +175,7 @@ test('the conv2d_3 story: the failing layer shows the report\'s formula, and the
   assert.match(await page.locator('#window-void').innerText(), /No output: \(4 - 5 \+ 1\) \/ 1 = 0/);
   assert.match(await page.locator('#window-void').innerText(), /the window spans 5 cells, the padded input has 4/);
   assert.equal(await page.locator('#window-figure').getAttribute('data-rows'), '0,1,2,3,4', 'the one window there could be');
-  assert.match(await page.locator('#window-readout').innerText(), /4 outside the padded input/);
+  assert.match(await page.locator('#window-readout').innerText(), /row 4 is outside the padded input/);
   assert.match(await page.evaluate(() => location.hash), /win=6/, 'the chosen layer is in the link');
   await assertClean(page, problems);
   await close();
@@ -207,10 +207,10 @@ test('the sliding window of a stride-2, padding-1 conv reads the right input cel
   await hover(0, 0);
   assert.equal(await figure.getAttribute('data-rows'), '-1,0,1');
   assert.equal(await figure.getAttribute('data-cols'), '-1,0,1');
-  assert.match(await page.locator('#window-readout').innerText(), /rows −1…1 \(−1 padding\) · columns −1…1 \(−1 padding\)/);
+  assert.match(await page.locator('#window-readout').innerText(), /rows −1…1 \(row −1 is padding\) · columns −1…1 \(column −1 is padding\)/);
   await hover(4, 4);
   assert.equal(await figure.getAttribute('data-rows'), '7,8,9');
-  assert.match(await page.locator('#window-readout').innerText(), /rows 7…9 \(9 padding\)/, 'the last window reads the bottom padding');
+  assert.match(await page.locator('#window-readout').innerText(), /rows 7…9 \(row 9 is padding\)/, 'the last window reads the bottom padding');
   // The keyboard moves the window too.
   await out.focus();
   await page.keyboard.press('Home');
@@ -249,7 +249,7 @@ test('the sliding window shows dilation gaps and a transposed conv\'s inserted z
   await out.focus();
   await page.keyboard.press('ArrowDown');
   assert.equal(await figure.getAttribute('data-rows'), '0,1,2');
-  assert.match(await page.locator('#window-readout').innerText(), /1 inserted zeros/);
+  assert.match(await page.locator('#window-readout').innerText(), /row 1 is inserted zeros/);
   assert.match(await page.locator('#window-readout').innerText(), /input rows 0, 1/);
   await assertClean(page, problems);
   await close();
@@ -284,7 +284,7 @@ test('a ceil-mode pool and a TensorFlow \'same\' stride-2 conv: the kernels comp
   await endOfOutput(first.page);
   assert.equal(await figure.getAttribute('data-out'), '6,6');
   assert.equal(await figure.getAttribute('data-rows'), '12,13,14', 'ceil mode\'s extra window');
-  assert.match(await first.page.locator('#window-readout').innerText(), /rows 12…14 \(14 outside the padded input\)/);
+  assert.match(await first.page.locator('#window-readout').innerText(), /rows 12…14 \(row 14 is outside the padded input\)/);
   assert.match(await first.page.locator('#window-desc').innerText(), /ceil mode/);
   await first.page.locator('#window-layer').selectOption('1');
   await first.page.waitForFunction(() => document.querySelector('#window-figure').dataset.layer === '1');
@@ -322,7 +322,7 @@ test('a ceil-mode pool and a TensorFlow \'same\' stride-2 conv: the kernels comp
   await second.page.keyboard.press('End');
   assert.equal(await figure2.getAttribute('data-rows'), '13,14,15');
   assert.equal(await figure2.getAttribute('data-cols'), '14,15,16');
-  assert.match(await second.page.locator('#window-readout').innerText(), /rows 13…15 \(15 padding\) · columns 14…16 \(16 padding\)/);
+  assert.match(await second.page.locator('#window-readout').innerText(), /rows 13…15 \(row 15 is padding\) · columns 14…16 \(column 16 is padding\)/);
   for (const p of [first, second]) await assertClean(p.page, p.problems);
   await Promise.all([first.close(), second.close()]);
 });
@@ -462,7 +462,7 @@ test('a network over the MAC cap previews its first layers and says where it sto
   assert.match(await notice.innerText(), /MAC cap: this network needs 39\.9 G multiply-accumulates for one image; previews stop before layer 4 \(huger\)/);
   assert.equal(await page.locator('#fm-list .fm-layer[data-index="0"] canvas.fm-thumb').count(), 16);
   assert.equal(await page.locator('#fm-list .fm-layer[data-index="2"] canvas.fm-thumb').count(), 32, '512 channels: 32 shown');
-  assert.match(await page.locator('#fm-list .fm-layer[data-index="2"]').innerText(), /Showing the first 32 of 512 channels/);
+  assert.match(await page.locator('#fm-list .fm-layer[data-index="2"]').innerText(), /Showing channels 1–16 of 512 \(previews compute the first 32\)/);
   assert.match(await page.locator('#fm-list .fm-layer[data-index="3"] .fm-note').innerText(), /over the 2 G cap/);
   await assertClean(page, problems);
   await close();

@@ -14,6 +14,18 @@ void Draft::add(json::Object layer, std::string origin) {
   origins.push_back(std::move(origin));
 }
 
+std::string Draft::free_name(const std::string& base) const {
+  const auto taken = [&](const std::string& n) {
+    return std::any_of(layers.begin(), layers.end(), [&](const Value& l) {
+      const Value* name = l.find("name");
+      return name && name->is_string() && name->as_string() == n;
+    });
+  };
+  std::string name = base;
+  for (int k = 2; taken(name); ++k) name = base + "_" + std::to_string(k);
+  return name;
+}
+
 json::Object layer_object(const char* type, const std::string& name) {
   json::Object o{{"type", Value(type)}};
   if (!name.empty()) o.push_back({"name", Value(clean_name(name))});

@@ -25,6 +25,9 @@ struct Draft {
 
   void add(json::Object layer, std::string origin);
   void note(std::string text) { notes.push_back(std::move(text)); }
+  // `base`, or base_2, base_3, ... when a layer already has it: the name of a
+  // layer the importer inserts (the user's own names stay as written).
+  std::string free_name(const std::string& base) const;
   // The network the layers so far make, validated like a contract file;
   // false with `error` naming the origin of a refused value.
   bool network(Network& out, std::string& error) const;

@@ -196,7 +196,8 @@ void flatten_before_linear(State& st, const std::string& name, int64_t in_featur
   if (steps.empty())
     st.d.note("inserted torch.flatten(x, 1) before " + text::quoted(before) +
               ": a Linear after a spatial output needs it, and forward() usually does it");
-  steps.push_back(layer_object("flatten", "torch.flatten"));
+  // Named for what it is ("torch.flatten" read like a module path, not a layer name).
+  steps.push_back(layer_object("flatten", st.d.free_name("flatten")));
   for (size_t k = 0; k < steps.size(); ++k) {
     st.d.layers.insert(st.d.layers.begin() + static_cast<std::ptrdiff_t>(at_index + k), json::Value(std::move(steps[k])));
     st.d.origins.insert(st.d.origins.begin() + static_cast<std::ptrdiff_t>(at_index + k), at);

@@ -201,7 +201,7 @@ bool close_frame(State& st, const Frame& f, bool root, std::string& stopped_at) 
   if (root) {
     st.root_matched = st.root && torchvision::root_matches(*st.root, f.children);
     if (st.root_matched && st.root->flatten_at_end) {
-      st.d.add(layer_object("flatten", "torch.flatten"), f.origin);
+      st.d.add(layer_object("flatten", st.d.free_name("flatten")), f.origin);
       st.d.note("inserted torch.flatten(x, 1) after the last module: " + f.cls +
                 ".forward() ends with it (torchvision 0.14)");
     }
