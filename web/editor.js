@@ -9,8 +9,9 @@
 //
 // Graphs: a layer's `inputs` (names of earlier layers, or `input`) is one
 // text field, shown once the network has any (or the layer type takes
-// several); renaming a layer renames the references to it, and removing one
-// rewires its readers to what it read. The engine judges the names.
+// several); renaming a layer renames the references to it. Adding a shortcut
+// or skip, and removing a layer others read, go through graph-edit.js's
+// dialogs (what would break, the choices). The engine judges the names.
 import { h, fill } from './dom.js';
 import { parseField, formatField, defaultText, parseShape, formatShape } from './fields.js';
 import { layoutLabel, shapeText } from './format.js';
@@ -38,6 +39,7 @@ export function createEditor(root, schema, actions) {
   const types = new Map(schema.types.map((t) => [t.type, t]));
   const frameworks = new Map(schema.frameworks.map((f) => [f.id, f]));
   let network = null;
+  let lastReport = null;
   let reportNames = []; // the engine's name of every layer (automatic ones included), from the last report
   let graphMode = false; // some layer has inputs (or takes several): every card shows its inputs field
 
@@ -53,7 +55,7 @@ export function createEditor(root, schema, actions) {
   const addButton = h('button', { type: 'button', class: 'btn', id: 'add-layer' }, icon('plus'), 'Add layer');
   const generalError = h('p', { class: 'field-error', id: 'editor-error', hidden: true });
   const graphHint = h('p', { class: 'hint', id: 'inputs-hint', hidden: true },
-    'A graph: each layer reads the layers named in its inputs field (comma-separated, “input” for the network input; empty: the layer above). Renaming a layer renames its references; removing one connects its readers to what it read.');
+    'A graph: each layer reads the layers named in its inputs field (comma-separated, “input” for the network input; empty: the layer above). Renaming a layer renames its references; removing one that others read asks first.');
 
   fill(root,
     h('div', { class: 'net-controls' },
@@ -263,22 +265,28 @@ export function createEditor(root, schema, actions) {
           if (copy.name) copy.name = `${copy.name}_copy`;
           n.layers.splice(i + 1, 0, copy);
         }, { rebuild: true, focus: { index: i + 1, control: 'dup' }, announce: `Duplicated ${label}` })),
-        iconButton('remove', icon('remove'), `Remove ${label}`, () => remove(i, label, count)))));
+        iconButton('connect', icon('link'), `Add a shortcut or skip to ${label}…`,
+          (e) => graphDialog((g) => g.openShortcutDialog(i, dialogContext(e.currentTarget, label)))),
+        iconButton('remove', icon('remove'), `Remove ${label}`, (e) => remove(i, label, count, e.currentTarget)))));
   }
 
-  /** Remove layer i; layers that read it by name read what it read instead (its first input). */
-  function remove(i, label, count) {
+  /** Remove layer i; when later layers read it by name, a dialog says what would break and offers rewiring. */
+  function remove(i, label, count, button) {
     const name = nameOf(i);
-    const source = network.layers[i].inputs?.[0] ?? nameOf(i - 1);
-    const readers = network.layers.map((l, k) => (k > i && l.inputs?.includes(name) ? k : -1)).filter((k) => k >= 0);
-    const rewired = readers.map(nameOf);
-    actions.commit((n) => {
-      for (const k of readers) n.layers[k].inputs = n.layers[k].inputs.map((r) => (r === name ? source : r));
-      n.layers.splice(i, 1);
-    }, {
-      rebuild: true, focus: { index: Math.min(i, count - 2), control: 'remove' },
-      announce: `Removed ${label}${rewired.length ? `; ${rewired.join(', ')} now read${rewired.length === 1 ? 's' : ''} ${source}` : ''}`,
-    });
+    if (network.layers.some((l, k) => k > i && l.inputs?.includes(name))) {
+      graphDialog((g) => g.openRemoveDialog(i, dialogContext(button, label)));
+      return;
+    }
+    actions.commit((n) => { n.layers.splice(i, 1); },
+      { rebuild: true, focus: { index: Math.min(i, count - 2), control: 'remove' }, announce: `Removed ${label}` });
+  }
+
+  // The shortcut and removal dialogs load on first use (graph-edit.js).
+  function graphDialog(use) {
+    import('./graph-edit.js').then(use).catch((err) => actions.announce?.(`The dialog could not be loaded: ${err?.message || err}`));
+  }
+  function dialogContext(button, label) {
+    return { network, names: reportNames, report: lastReport, check: actions.check, commit: actions.commit, returnFocus: button, label };
   }
 
   function showFieldError(input, message) {
@@ -351,6 +359,7 @@ export function createEditor(root, schema, actions) {
     /** Per-card status and output shape from the latest report. */
     showReport(report) {
       const rows = report?.layers || [];
+      lastReport = report;
       reportNames = rows.map((r) => r.name);
       [...list.children].forEach((card, i) => {
         const row = rows[i];

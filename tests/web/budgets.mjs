@@ -5,16 +5,21 @@
 // 2. navigation -> first shape table (performance.mark 'convscope:first-table'),
 //    median of several cold loads in headless Chromium on localhost;
 // 3. re-analysis after an edit on a 50-layer network: the engine call alone,
-//    and the whole edit path (analyse + table + diagram + hash).
+//    and the whole edit path (analyse + table + diagram + hash);
+// 4. an imported ResNet-50 ONNX (torchvision's, written by make_models.py into
+//    build/models/ when missing): from the file's drop to its table and
+//    diagram drawn, the first drop (which loads the importer) and later ones.
 import { chromium } from 'playwright-core';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { startServer, DIST_DIR } from './server.mjs';
 import { CHROMIUM, CHROMIUM_ARGS, encodeLink } from './harness.mjs';
+import { modelFile } from './models.mjs';
 
 const LOADS = Number(process.env.LOADS || 9);
 const EDITS = Number(process.env.EDITS || 40);
+const IMPORTS = Number(process.env.IMPORTS || 5);
 
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
@@ -114,6 +119,43 @@ try {
   console.log(`   engine analyze() alone:     median ${ms(median(timings.bare))}   (budget 5 ms)`);
   console.log(`   analyze during the edits:   median ${ms(median(timings.engineOnly))}`);
   console.log(`   whole edit -> table+diagram+hash: median ${ms(median(timings.editPath))}`);
+
+  // ---- 4: an imported ResNet-50 ----------------------------------------------
+  const onnx = fs.readFileSync(modelFile('resnet50'));
+  const big = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const bigPage = await big.newPage();
+  await bigPage.goto(server.url);
+  await bigPage.waitForFunction(() => performance.getEntriesByName('convscope:first-table').length > 0, null, { timeout: 60_000 });
+  const drops = [];
+  for (let i = 0; i < 1 + IMPORTS; i += 1) {
+    // Drop the file as a user would; the end is the edit path's render measure (table, diagram, link).
+    const t0 = await bigPage.evaluate((bytes) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([new Uint8Array(bytes)], 'resnet50.onnx'));
+      const start = performance.now();
+      document.querySelector('main').dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+      return start;
+    }, Array.from(onnx));
+    const done = await bigPage.waitForFunction((start) => {
+      const render = performance.getEntriesByName('convscope:render').find((e) => e.startTime > start);
+      if (!render) return null;
+      const analyses = performance.getEntriesByName('convscope:analyze').filter((e) => e.startTime > start);
+      return {
+        total: render.startTime + render.duration - start,
+        analyze: analyses.reduce((a, e) => a + e.duration, 0),
+        render: render.duration,
+        rows: document.querySelectorAll('#shape-table tr.row').length,
+        blocks: Number(document.querySelector('#diagram').dataset.blocks),
+      };
+    }, t0, { timeout: 120_000, polling: 20 });
+    drops.push(await done.jsonValue());
+  }
+  await big.close();
+  const [cold, ...warm] = drops;
+  const pick = (k) => median(warm.map((d) => d[k]));
+  console.log(`\n4. Imported ResNet-50 ONNX (${onnx.length} bytes, ${cold.rows} layers, diagram of ${cold.blocks} blocks), drop -> table + diagram drawn:`);
+  console.log(`   first drop (loads the importer's module): ${ms(cold.total)}`);
+  console.log(`   later drops (${warm.length}): median ${ms(pick('total'))}, of which analyze ${ms(pick('analyze'))} and table+diagram+editor+link ${ms(pick('render'))}   (budget 1000 ms)`);
 } finally {
   await browser.close();
   await server.close();
