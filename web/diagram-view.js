@@ -19,10 +19,10 @@ export function attachDiagramView(svgRoot) {
     button('Zoom out (−)', '−', () => zoomBy(1 / STEP)),
     button('Zoom in (+)', '+', () => zoomBy(STEP)),
     button('Fit the width (0)', 'Fit', fit),
-    button('Actual size (1:1)', '1:1', () => setZoom(1)),
+    button('Actual size', 'Actual size', () => setZoom(1)),
     readout,
-    button('Open every collapsed block', 'Expand all', () => setAllGroups(svgRoot, true), { dataset: { role: 'expand-all' } }),
-    button('Collapse the blocks again', 'Collapse', () => setAllGroups(svgRoot, false), { dataset: { role: 'collapse-all' } }));
+    button('Expand all blocks', 'Expand all', () => setAllGroups(svgRoot, true)),
+    button('Collapse blocks again', 'Collapse', () => setAllGroups(svgRoot, false)));
   wrap.before(tools);
 
   const zoom = () => Number(svgRoot.dataset.zoom) || 1;
@@ -31,7 +31,8 @@ export function attachDiagramView(svgRoot) {
   /** Scale to z, keeping the drawing point under (px, py) of the panel where it was. */
   function setZoom(z, px = wrap.clientWidth / 2, py = wrap.clientHeight / 2) {
     const from = zoom();
-    const to = Math.min(MAX_ZOOM, Math.max(MIN_ZOOM, z));
+    // Rounded so that + then − comes back to exactly 1 (and the readout to 100%).
+    const to = Math.round(Math.min(MAX_ZOOM, Math.max(MIN_ZOOM, z)) * 1e6) / 1e6;
     const cx = (wrap.scrollLeft + px) / from;
     const cy = (wrap.scrollTop + py) / from;
     svgRoot.dataset.zoom = String(to);
@@ -99,8 +100,9 @@ export function attachDiagramView(svgRoot) {
     const pos = (el) => [Number(el.dataset.col), Number(el.dataset.row)];
     const here = from?.closest?.('[data-key]');
     let next = null;
-    if (key === 'Home') next = nodes[0];
-    else if (key === 'End') next = nodes.at(-1);
+    const order = (a, b) => pos(a)[0] - pos(b)[0] || pos(a)[1] - pos(b)[1];
+    if (key === 'Home') next = nodes.sort(order)[0];
+    else if (key === 'End') next = nodes.sort(order).at(-1);
     else if (!here) { if (!key.startsWith('Arrow')) return false; next = nodes[0]; }
     else {
       const [c, r] = pos(here);

@@ -330,7 +330,11 @@ export function renderDiagram(root, report, options) {
   const defs = svg('defs', null, ['cs-arrowhead', 'cs-arrowhead-trace'].map((id) => svg('marker', {
     id, viewBox: '0 0 8 8', refX: 6, refY: 4, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse',
   }, svg('path', { class: id.endsWith('trace') ? 'arrowhead is-trace' : 'arrowhead', d: 'M0,0 L8,4 L0,8 z' }))));
-  const edges = items.flatMap((b) => b.srcs.map((s) => edge(items[s], b, taken, maxHeight, b.traceSrcs.has(s))));
+  const edges = items.flatMap((b) => b.srcs.map((s) => {
+    const line = edge(items[s], b, taken, maxHeight, b.traceSrcs.has(s));
+    Object.assign(line.dataset, { from: items[s].key, to: b.key });
+    return line;
+  }));
   // Trace edges last, so they are drawn over the others they cross.
   edges.sort((a, b) => a.classList.contains('is-trace') - b.classList.contains('is-trace'));
   const blocks = items.map((it) => block(it, it.x, it.mid, maxHeight));

@@ -317,6 +317,8 @@ export function createEditor(root, schema, actions) {
     /** Rebuild everything from a network (structural change or new state). */
     render(next, { focus } = {}) {
       network = next;
+      // A dialog about the old network (Back, a preset, a link) would act on layers that moved.
+      document.getElementById('graph-dialog')?.close();
       frameworkSelect.value = network.framework;
       inputField.value = formatShape(network.input);
       showFieldError(inputField, '');
