@@ -139,14 +139,12 @@ export function openShortcutDialog(at, ctx) {
   d.onchange = update;
   insert.onclick = () => {
     const k = kind();
-    const other = nameAt(network, names, Number(from.value));
-    let made = '';
+    const source = Number(from.value);
     dialog.close();
-    commit((n) => { made = insertMerge(n, names, at, Number(from.value), k); }, {
+    commit((n) => { insertMerge(n, names, at, source, k); }, {
       rebuild: true, focus: { index: at + 1, control: 'type' },
-      announce: `Inserted ${MERGES[k].label.toLowerCase()} after ${self}, from ${other}.`,
+      announce: `Inserted ${MERGES[k].label.toLowerCase()} after ${self}, from ${nameAt(network, names, source)}.`,
     });
-    return made;
   };
   update();
 }
