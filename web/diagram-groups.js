@@ -4,7 +4,8 @@
 //
 // Blocks come from the layer names, because importers and presets name
 // layers by module path: `/layer1/layer1.0/conv1/Conv` (ONNX) or
-// `layer1.0.conv1` (PyTorch) both sit in `layer1` and in `layer1.0`. A block
+// `layer1.0.conv1` (PyTorch) both sit in `layer1` and in `layer1.0`; Keras
+// joins with '_' (`conv2_block1_1_conv` sits in `conv2` and `conv2_block1`). A block
 // is a run of consecutive layers sharing a name prefix; the report lists
 // layers in the order they run, so a run is also closed under "reads an
 // earlier layer". A prefix that holds one layer, or exactly the layers of its
@@ -13,10 +14,12 @@
 /** Above this many layers, blocks start collapsed (as few levels as needed to show at most this many). */
 export const COLLAPSE_ABOVE = 60;
 
-/** Every proper prefix of a name that ends before a '/' or '.'. */
+const SEPARATORS = new Set(['/', '.', '_']);
+
+/** Every proper prefix of a name that ends before a separator. */
 function prefixes(name) {
   const out = [];
-  for (let k = 1; k < name.length; k += 1) if (name[k] === '/' || name[k] === '.') out.push(name.slice(0, k));
+  for (let k = 1; k < name.length; k += 1) if (SEPARATORS.has(name[k])) out.push(name.slice(0, k));
   return out;
 }
 

@@ -44,6 +44,10 @@ test('blocks are runs of layers sharing a name prefix; single layers and copies 
   const onnx = ['/conv1/Conv', '/layer1/layer1.0/conv1/Conv', '/layer1/layer1.0/Add', '/layer1/layer1.1/conv1/Conv', '/layer1/layer1.1/Add', '/fc/Gemm'].map((name) => ({ name }));
   assert.deepEqual(findGroups(onnx).groups.map((g) => [g.prefix, g.label, g.start, g.end, g.depth]),
     [['/layer1', 'layer1', 1, 4, 0], ['/layer1/layer1.0', 'layer1.0', 1, 2, 1], ['/layer1/layer1.1', 'layer1.1', 3, 4, 1]]);
+  // Keras joins with '_'; automatic names of interleaved types make no block.
+  const keras = ['conv1_conv', 'conv1_relu', 'conv2_block1_1_conv', 'conv2_block1_1_relu', 'conv2_block1_add', 'conv2_block2_1_conv', 'conv2_block2_add', 'conv2d', 'batch_normalization', 'conv2d_1', 'batch_normalization_1'].map((name) => ({ name }));
+  assert.deepEqual(findGroups(keras).groups.map((g) => [g.label, g.start, g.end]),
+    [['conv1', 0, 1], ['conv2', 2, 6], ['conv2_block1', 2, 4], ['conv2_block1_1', 2, 3], ['conv2_block2', 5, 6]]);
 });
 
 test('a small graph draws every layer; a big one opens whole levels while it stays within the limit, and always what must show', () => {
