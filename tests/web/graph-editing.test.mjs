@@ -186,6 +186,32 @@ test('removing a layer others read says what would break and offers rewiring or 
   await close();
 });
 
+test('the shortcut and removal dialogs have no serious accessibility violations, light and dark', { timeout: TEST_TIMEOUT }, async () => {
+  const network = {
+    framework: 'pytorch', input: [1, 3, 16, 16],
+    layers: [
+      { type: 'conv', name: 'stem', filters: 8, kernel: 3, padding: 1 },
+      { type: 'conv', name: 'branch', filters: 8, kernel: 3, padding: 1 },
+      { type: 'add', name: 'sum', inputs: ['branch', 'stem'] },
+    ],
+  };
+  for (const colorScheme of ['light', 'dark']) {
+    const { page, close } = await newPage(env, { colorScheme, bypassCSP: true });
+    await openApp(env, page);
+    await openApp(env, page, await encodeLink(page, network));
+    await page.getByRole('button', { name: 'Add a shortcut or skip to layer 3 (sum)…' }).click();
+    await page.locator('#graph-dialog[open]').waitFor();
+    let bad = await seriousAxe(page);
+    assert.deepEqual(bad, [], `${colorScheme} shortcut dialog: ${JSON.stringify(bad, null, 2)}`);
+    await page.keyboard.press('Escape');
+    await page.getByRole('button', { name: 'Remove layer 2 (branch)' }).click();
+    await page.locator('#graph-dialog[open]').waitFor();
+    bad = await seriousAxe(page);
+    assert.deepEqual(bad, [], `${colorScheme} removal dialog: ${JSON.stringify(bad, null, 2)}`);
+    await close();
+  }
+});
+
 test('an imported ResNet-50 draws collapsed blocks that open and close by click or keyboard, with zoom and pan', { timeout: 2 * TEST_TIMEOUT }, async () => {
   const file = modelFile('resnet50');
   const expected = cliImport(file);
