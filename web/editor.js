@@ -34,6 +34,7 @@ const NEW_LAYER_VALUES = {
   activation: { function: 'relu' },
 };
 const FALLBACK_BY_KIND = { count: 8, axes: 2, number: 1, padding: 0, string: '' };
+const LAZY_TYPE_LISTS_ABOVE = 60; // layers; see typeSelect
 
 export function createEditor(root, schema, actions) {
   const types = new Map(schema.types.map((t) => [t.type, t]));
@@ -126,13 +127,26 @@ export function createEditor(root, schema, actions) {
     return `layer ${i + 1}${layer.name ? ` (${layer.name})` : ''}`;
   }
 
-  function typeSelect(layer, i) {
+  // A <select> with 27 options costs ~40x one with a single option to build:
+  // in a big network (an imported ResNet-50 has 122 cards) each card starts
+  // with its own type only and gets the list when it is about to be used.
+  function typeOptions(layer) {
     const available = schema.types.filter((t) => !t.frameworks || t.frameworks.includes(fw()));
     const options = available.map((t) => h('option', { value: t.type }, t.label || t.type));
     if (!available.some((t) => t.type === layer.type)) {
       options.unshift(h('option', { value: layer.type }, `${layer.type} (not in ${frameworks.get(fw())?.label || fw()})`));
     }
-    const select = h('select', { class: 'layer-type', 'aria-label': `Type of ${layerLabel(layer, i)}`, dataset: { control: 'type' } }, options);
+    return options;
+  }
+
+  function typeSelect(layer, i) {
+    const lazy = network.layers.length > LAZY_TYPE_LISTS_ABOVE;
+    const current = lazy ? [h('option', { value: layer.type }, types.get(layer.type)?.label || layer.type)] : typeOptions(layer);
+    const select = h('select', { class: 'layer-type', 'aria-label': `Type of ${layerLabel(layer, i)}`, dataset: { control: 'type' } }, current);
+    if (lazy) {
+      const complete = () => { if (select.options.length === 1) { fill(select, typeOptions(layer)); select.value = layer.type; } };
+      for (const event of ['pointerdown', 'focus', 'keydown']) select.addEventListener(event, complete);
+    }
     select.value = layer.type;
     select.addEventListener('change', () => {
       actions.commit((n) => { n.layers[i] = withInputs(newLayer(select.value, n.layers[i]), i); },

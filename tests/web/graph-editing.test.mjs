@@ -220,6 +220,13 @@ test('an imported ResNet-50 draws collapsed blocks that open and close by click 
   await dropFile(page, 'resnet50.onnx', fs.readFileSync(file));
   await page.waitForFunction((n) => document.querySelectorAll('#shape-table tr.row').length === n, expected.layers.length);
   await waitForTable(page);
+  // The editor's type lists of a big network fill when used (a 27-option <select> per card is costly to build).
+  const typeOf = page.locator('.layer-card[data-index="1"] [data-control="type"]');
+  assert.equal(await typeOf.locator('option').count(), 1);
+  assert.equal(await typeOf.inputValue(), 'relu');
+  await typeOf.focus();
+  assert.ok(await typeOf.locator('option').count() > 20, 'the full list on focus');
+  assert.equal(await typeOf.inputValue(), 'relu', 'still the layer\'s own type');
   const diagram = page.locator('#diagram');
   const blocks = Number(await diagram.getAttribute('data-blocks'));
   assert.ok(blocks <= 60 && blocks >= 10, `${expected.layers.length} layers drawn as ${blocks} blocks`);
