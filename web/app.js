@@ -1,12 +1,11 @@
 // Page wiring: one state object, one edit path (apply), one render.
 // index.html and embed.html both load this file; <html data-mode="embed">
 // switches to the compact, hideable embed layout.
-import { h, fill, $ } from './dom.js';
+import { h, svg, fill, $ } from './dom.js';
 import { loadEngine, analyze, version, getSchema } from './engine.js';
 import { readLink, writeLink, encodeNetworkLink, createHistory, defaultUi, HIDEABLE } from './state.js';
 import { createEditor } from './editor.js';
 import { renderTable, renderMinInput } from './table.js';
-import { renderDiagram } from './diagram.js';
 import { createBanner } from './banner.js';
 import { convertLayout, shapeText, nameText, layerRef } from './format.js';
 import { pageUrl, embedSnippet, copyText, reportHeightToParent } from './share.js';
@@ -137,7 +136,7 @@ function render(report, { rebuild, focus }) {
   renderMinInput(els.minInput, report, fw.layout, rank);
   renderTable(els.table, report, { layout: fw.layout, rank, frameworkLabel: fw.label, typeLabel, onFix: applyFix });
   els.table.classList.remove('is-stale');
-  renderDiagram(els.diagram, report, { layout: fw.layout, inputShape: state.network.input, summaryId: 'diagram-title' });
+  drawDiagram();
   updatePreviews();
   if (!firstTableMarked) {
     firstTableMarked = true;
@@ -168,8 +167,8 @@ function updateLinks() {
  * Show `network`: analyse, render, and (unless told not to) write the hash.
  * opts.history: 'push' | 'typing' | 'none'; opts.typing: the field key that coalesces.
  */
-function apply(network, { rebuild = true, focus, typing, history = 'push', note } = {}) {
-  const analysis = analyze(network);
+function apply(network, { rebuild = true, focus, typing, history = 'push', note, analysis = analyze(network) } = {}) {
+  const start = performance.now();
   state.network = network;
   if (analysis.exitCode === 2) {
     // Keep the last table (muted) and point at the field the engine names.
@@ -199,6 +198,8 @@ function apply(network, { rebuild = true, focus, typing, history = 'push', note 
   renderStory();
   // Every change replaces the status line: "Removed layer 1" must not outlive the next add.
   announce(note);
+  // Render + link after the analysis (budgets.mjs reads it for an imported ResNet-50).
+  performance.measure('convscope:render', { start, end: performance.now() });
   return true;
 }
 
@@ -234,6 +235,28 @@ function loadStylesheet(href) {
     link.addEventListener('error', resolve);
     document.head.append(link);
   });
+}
+
+// ---- the data-flow diagram (diagram.js, loaded after the first table) ---------
+
+let diagram = null;
+
+function drawDiagram() {
+  if (!diagram || !state.report) return;
+  const fw = frameworkInfo(state.network.framework);
+  diagram.renderDiagram(els.diagram, state.report, { layout: fw.layout, inputShape: state.network.input, summaryId: 'diagram-title' });
+}
+
+/** The diagram with its zoom, pan and arrow keys: not part of the first view's budget. */
+async function loadDiagram() {
+  try {
+    const [drawing, view] = await Promise.all([import('./diagram.js'), import('./diagram-view.js')]);
+    diagram = drawing;
+    drawDiagram();
+    view.attachDiagramView(els.diagram);
+  } catch (err) {
+    fill(els.diagram, svg('title', { id: 'diagram-title' }, `The diagram could not be loaded: ${err?.message || err}`));
+  }
 }
 
 async function loadPreviews() {
@@ -400,7 +423,7 @@ function applyImport(network, notes, source) {
   const check = analyze(network);
   if (check.exitCode === 2) return `The imported network was not accepted: ${check.error}`;
   banner.clear();
-  apply(network, { note: `Imported ${source}.` });
+  apply(network, { note: `Imported ${source}.`, analysis: check }); // a big model: analyse once, not twice
   banner.show({ level: 'info', title: network.description || `Imported ${source}.`, details: notes });
   return '';
 }
@@ -493,6 +516,8 @@ async function boot() {
     commit,
     setFramework,
     endTyping: () => hist.endTyping(),
+    check: analyze, // the graph dialogs preview a choice with the engine's verdict
+    announce,
   });
   renderPresetMenu();
   await showLocation({ initial: true });
@@ -513,6 +538,7 @@ async function boot() {
   wireImportExport();
   if (EMBED) reportHeightToParent();
   presets.loadAll().then(renderStory);
+  loadDiagram();
   loadPreviews();
 }
 

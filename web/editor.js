@@ -9,8 +9,9 @@
 //
 // Graphs: a layer's `inputs` (names of earlier layers, or `input`) is one
 // text field, shown once the network has any (or the layer type takes
-// several); renaming a layer renames the references to it, and removing one
-// rewires its readers to what it read. The engine judges the names.
+// several); renaming a layer renames the references to it. Adding a shortcut
+// or skip, and removing a layer others read, go through graph-edit.js's
+// dialogs (what would break, the choices). The engine judges the names.
 import { h, fill } from './dom.js';
 import { parseField, formatField, defaultText, parseShape, formatShape } from './fields.js';
 import { layoutLabel, shapeText, layerRef } from './format.js';
@@ -33,11 +34,13 @@ const NEW_LAYER_VALUES = {
   activation: { function: 'relu' },
 };
 const FALLBACK_BY_KIND = { count: 8, axes: 2, number: 1, padding: 0, string: '' };
+const LAZY_TYPE_LISTS_ABOVE = 60; // layers; see typeSelect
 
 export function createEditor(root, schema, actions) {
   const types = new Map(schema.types.map((t) => [t.type, t]));
   const frameworks = new Map(schema.frameworks.map((f) => [f.id, f]));
   let network = null;
+  let lastReport = null;
   let reportNames = []; // the engine's name of every layer (automatic ones included), from the last report
   let graphMode = false; // some layer has inputs (or takes several): every card shows its inputs field
 
@@ -53,7 +56,7 @@ export function createEditor(root, schema, actions) {
   const addButton = h('button', { type: 'button', class: 'btn', id: 'add-layer' }, icon('plus'), 'Add layer');
   const generalError = h('p', { class: 'field-error', id: 'editor-error', hidden: true });
   const graphHint = h('p', { class: 'hint', id: 'inputs-hint', hidden: true },
-    'A graph: each layer reads the layers named in its inputs field (comma-separated, “input” for the network input; empty: the layer above). Renaming a layer renames its references; removing one connects its readers to what it read.');
+    'A graph: each layer reads the layers named in its inputs field (comma-separated, “input” for the network input; empty: the layer above). Renaming a layer renames its references; removing one that others read asks first.');
 
   fill(root,
     h('div', { class: 'net-controls' },
@@ -135,13 +138,26 @@ export function createEditor(root, schema, actions) {
     return k === 1 ? base : `${base}${k}`;
   }
 
-  function typeSelect(layer, i) {
+  // A <select> with 27 options costs ~40x one with a single option to build:
+  // in a big network (an imported ResNet-50 has 122 cards) each card starts
+  // with its own type only and gets the list when it is about to be used.
+  function typeOptions(layer) {
     const available = schema.types.filter((t) => !t.frameworks || t.frameworks.includes(fw()));
     const options = available.map((t) => h('option', { value: t.type }, t.label || t.type));
     if (!available.some((t) => t.type === layer.type)) {
       options.unshift(h('option', { value: layer.type }, `${layer.type} (not in ${frameworks.get(fw())?.label || fw()})`));
     }
-    const select = h('select', { class: 'layer-type', 'aria-label': `Type of ${layerLabel(layer, i)}`, dataset: { control: 'type' } }, options);
+    return options;
+  }
+
+  function typeSelect(layer, i) {
+    const lazy = network.layers.length > LAZY_TYPE_LISTS_ABOVE;
+    const current = lazy ? [h('option', { value: layer.type }, types.get(layer.type)?.label || layer.type)] : typeOptions(layer);
+    const select = h('select', { class: 'layer-type', 'aria-label': `Type of ${layerLabel(layer, i)}`, dataset: { control: 'type' } }, current);
+    if (lazy) {
+      const complete = () => { if (select.options.length === 1) { fill(select, typeOptions(layer)); select.value = layer.type; } };
+      for (const event of ['pointerdown', 'focus', 'keydown']) select.addEventListener(event, complete);
+    }
     select.value = layer.type;
     select.addEventListener('change', () => {
       actions.commit((n) => { n.layers[i] = withInputs(newLayer(select.value, n.layers[i]), i); },
@@ -274,22 +290,28 @@ export function createEditor(root, schema, actions) {
           if (copy.name) copy.name = copyName(copy.name);
           n.layers.splice(i + 1, 0, copy);
         }, { rebuild: true, focus: { index: i + 1, control: 'dup' }, announce: `Duplicated ${spokenLabel(i)}` })),
-        iconButton('remove', icon('remove'), `Remove ${label}`, () => remove(i, spokenLabel(i), count)))));
+        iconButton('connect', icon('link'), `Add a shortcut or skip to ${label}…`,
+          (e) => graphDialog((g) => g.openShortcutDialog(i, dialogContext(e.currentTarget, spokenLabel(i))))),
+        iconButton('remove', icon('remove'), `Remove ${label}`, (e) => remove(i, spokenLabel(i), count, e.currentTarget)))));
   }
 
-  /** Remove layer i; layers that read it by name read what it read instead (its first input). */
-  function remove(i, label, count) {
+  /** Remove layer i; when later layers read it by name, a dialog says what would break and offers rewiring. */
+  function remove(i, label, count, button) {
     const name = nameOf(i);
-    const source = network.layers[i].inputs?.[0] ?? nameOf(i - 1);
-    const readers = network.layers.map((l, k) => (k > i && l.inputs?.includes(name) ? k : -1)).filter((k) => k >= 0);
-    const rewired = readers.map(nameOf);
-    actions.commit((n) => {
-      for (const k of readers) n.layers[k].inputs = n.layers[k].inputs.map((r) => (r === name ? source : r));
-      n.layers.splice(i, 1);
-    }, {
-      rebuild: true, focus: { index: Math.min(i, count - 2), control: 'remove' },
-      announce: `Removed ${label}${rewired.length ? `; ${rewired.join(', ')} now read${rewired.length === 1 ? 's' : ''} ${source}` : ''}`,
-    });
+    if (network.layers.some((l, k) => k > i && l.inputs?.includes(name))) {
+      graphDialog((g) => g.openRemoveDialog(i, dialogContext(button, label)));
+      return;
+    }
+    actions.commit((n) => { n.layers.splice(i, 1); },
+      { rebuild: true, focus: { index: Math.min(i, count - 2), control: 'remove' }, announce: `Removed ${label}` });
+  }
+
+  // The shortcut and removal dialogs load on first use (graph-edit.js).
+  function graphDialog(use) {
+    import('./graph-edit.js').then(use).catch((err) => actions.announce?.(`The dialog could not be loaded: ${err?.message || err}`));
+  }
+  function dialogContext(button, label) {
+    return { network, names: reportNames, report: lastReport, check: actions.check, commit: actions.commit, returnFocus: button, label };
   }
 
   function showFieldError(input, message) {
@@ -320,6 +342,8 @@ export function createEditor(root, schema, actions) {
     /** Rebuild everything from a network (structural change or new state). */
     render(next, { focus } = {}) {
       network = next;
+      // A dialog about the old network (Back, a preset, a link) would act on layers that moved.
+      document.getElementById('graph-dialog')?.close();
       frameworkSelect.value = network.framework;
       inputField.value = formatShape(network.input);
       showFieldError(inputField, '');
@@ -365,6 +389,7 @@ export function createEditor(root, schema, actions) {
     /** Per-card status and output shape from the latest report. */
     showReport(report) {
       const rows = report?.layers || [];
+      lastReport = report;
       reportNames = rows.map((r) => r.name);
       [...list.children].forEach((card, i) => {
         const row = rows[i];

@@ -5,16 +5,22 @@
 // 2. navigation -> first shape table (performance.mark 'convscope:first-table'),
 //    median of several cold loads in headless Chromium on localhost;
 // 3. re-analysis after an edit on a 50-layer network: the engine call alone,
-//    and the whole edit path (analyse + table + diagram + hash).
+//    and the whole edit path (analyse + table + diagram + hash);
+// 4. an imported ResNet-50 ONNX (torchvision's, written by make_models.py into
+//    build/models/ when missing): from the file's drop to its table and
+//    diagram drawn, with the importer's module ready and on a page's first import.
 import { chromium } from 'playwright-core';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { startServer, DIST_DIR } from './server.mjs';
+import os from 'node:os';
+import { startServer, DIST_DIR, ROOT } from './server.mjs';
 import { CHROMIUM, CHROMIUM_ARGS, encodeLink } from './harness.mjs';
+import { modelFile } from './models.mjs';
 
 const LOADS = Number(process.env.LOADS || 9);
 const EDITS = Number(process.env.EDITS || 40);
+const IMPORTS = Number(process.env.IMPORTS || 5);
 
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
@@ -114,6 +120,55 @@ try {
   console.log(`   engine analyze() alone:     median ${ms(median(timings.bare))}   (budget 5 ms)`);
   console.log(`   analyze during the edits:   median ${ms(median(timings.engineOnly))}`);
   console.log(`   whole edit -> table+diagram+hash: median ${ms(median(timings.editPath))}`);
+
+  // ---- 4: an imported ResNet-50 ----------------------------------------------
+  // Each run is a fresh page showing the default story. "Cold": the drop
+  // also loads the importer's module (convscope.js, 225 KB gzip). "Warm": a
+  // small ONNX file was imported first, so the module is ready, as for any
+  // second import; the page then holds a 7-layer network.
+  const onnx = fs.readFileSync(modelFile('resnet50'));
+  const small = fs.readFileSync(path.join(ROOT, 'fuzz', 'corpus', 'import_fuzz', 'small_cnn.onnx'));
+  const dropAndWait = async (page, bytes, name, rows) => {
+    const t0 = await page.evaluate(([data, file]) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([new Uint8Array(data)], file));
+      const start = performance.now();
+      document.querySelector('main').dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+      return start;
+    }, [Array.from(bytes), name]);
+    // The end is the edit path's render measure (table, diagram, editor, link) after the import's analysis.
+    const done = await page.waitForFunction(([start, n]) => {
+      const render = performance.getEntriesByName('convscope:render').find((e) => e.startTime > start);
+      if (!render || (n && document.querySelectorAll('#shape-table tr.row').length !== n)) return null;
+      const analyses = performance.getEntriesByName('convscope:analyze').filter((e) => e.startTime > start && e.startTime < render.startTime);
+      return {
+        total: render.startTime + render.duration - start,
+        analyze: analyses.reduce((a, e) => a + e.duration, 0),
+        render: render.duration,
+        rows: document.querySelectorAll('#shape-table tr.row').length,
+        blocks: Number(document.querySelector('#diagram').dataset.blocks),
+      };
+    }, [t0, rows], { timeout: 120_000, polling: 10 });
+    return done.jsonValue();
+  };
+  const runs = { cold: [], warm: [] };
+  for (let i = 0; i < IMPORTS; i += 1) {
+    for (const kind of ['cold', 'warm']) {
+      const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+      const p = await ctx.newPage();
+      await p.goto(server.url);
+      await p.waitForFunction(() => performance.getEntriesByName('convscope:first-table').length > 0, null, { timeout: 60_000 });
+      if (kind === 'warm') await dropAndWait(p, small, 'small_cnn.onnx', 0);
+      runs[kind].push(await dropAndWait(p, onnx, 'resnet50.onnx', 0));
+      await ctx.close();
+    }
+  }
+  const pick = (list, k) => median(list.map((d) => d[k]));
+  const [{ rows: bigRows, blocks: bigBlocks }] = runs.warm;
+  console.log(`\n4. Imported ResNet-50 ONNX (${onnx.length} bytes, ${bigRows} layers, diagram of ${bigBlocks} blocks), drop -> table + diagram drawn, ${IMPORTS} fresh pages each:`);
+  console.log(`   importer ready (warm): median ${ms(pick(runs.warm, 'total'))}, of which analyze ${ms(pick(runs.warm, 'analyze'))} and table+diagram+editor+link ${ms(pick(runs.warm, 'render'))}   (budget 1000 ms)`);
+  console.log(`   first import of the page (loads the importer): median ${ms(pick(runs.cold, 'total'))}`);
+  console.log(`   machine load average while measuring: ${os.loadavg().map((x) => x.toFixed(1)).join(', ')} (${os.cpus().length} cores)`);
 } finally {
   await browser.close();
   await server.close();

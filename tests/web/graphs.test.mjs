@@ -2,7 +2,8 @@
 // shapes, the branch trace, PyTorch's text and the valid sizes, fixed in one
 // click; ResNet-18's parameter count; the preview of a residual add equals
 // the sum of its inputs' maps; a v2 link (inputs, mode) survives edits and a
-// reload; the editor keeps references when layers are renamed or removed.
+// reload; the editor keeps references when layers are renamed or removed
+// (after the removal dialog's choice).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { setUp, newPage, openApp, waitForTable, tableText, hashOf, encodeLink, cspViolations, TEST_TIMEOUT } from './harness.mjs';
@@ -58,6 +59,18 @@ test('the padded U-Net: cat3 fails with both arriving shapes, the trace, PyTorch
   assert.deepEqual(await cat3.locator('text.shape').allTextContents(), ['256×25×25', '256×24×24']);
   assert.match(await page.locator('#diagram-title').textContent(), /collapses at layer 32 \(cat3\)\. enc3\.relu2 brings 1×256×25×25, up3 brings 1×256×24×24/);
   assert.ok(await page.locator('#diagram path.arrow.skip').count() >= 4, 'the skips are drawn as curves');
+  // Both paths back to where they split are highlighted: the direct skip, and the way through pool3 … up3.
+  const traced = await page.$$eval('#diagram g.blk.is-trace title', (ts) => ts.map((t) => t.textContent.split(/[ :]/)[0]));
+  for (const name of ['enc3.relu2', 'pool3', 'enc4.conv1', 'up3', 'cat3']) assert.ok(traced.includes(name), `${name} is on a path: ${traced}`);
+  for (const name of ['enc1.conv1', 'pool2', 'dec3.conv1']) assert.ok(!traced.includes(name), `${name} is not on a path`);
+  const keyOf = (name) => page.$eval(`#diagram g.blk[aria-label^="${name} "]`, (g) => g.dataset.key);
+  const [split, pool3, up3] = await Promise.all(['enc3.relu2', 'pool3', 'up3'].map(keyOf));
+  const cat3Key = await cat3.getAttribute('data-key');
+  for (const [from, to] of [[split, cat3Key], [split, pool3], [up3, cat3Key]]) {
+    assert.equal(await page.locator(`#diagram .arrow.is-trace[data-from="${from}"][data-to="${to}"]`).count(), 1, `edge ${from} -> ${to} highlighted`);
+  }
+  const pool1 = await keyOf('pool1');
+  assert.equal(await page.locator(`#diagram .arrow.is-trace[data-to="${pool1}"]`).count(), 0, 'an edge off the paths is not');
 
   // The verified output_padding fix, one click; Back undoes it.
   const before = await hashOf(page);
@@ -178,8 +191,9 @@ test('a v2 link keeps its inputs and mode through edits and a reload; renames an
   assert.equal(await hashOf(page), now);
   await page.locator('#layer-2-inputs').fill('branch, trunk');
   await page.waitForFunction(() => document.querySelector('#layer-2-inputs-error').hidden);
-  // Removing a layer others read connects them to what it read.
+  // Removing a layer others read asks first (graph-editing.test.mjs has the whole dialog); rewiring connects them to what it read.
   await page.getByRole('button', { name: 'Remove layer 2 (branch)' }).click();
+  await page.locator('#graph-dialog[open] #remove-rewire').click();
   await page.waitForFunction(() => /add:i=trunk,trunk:n=sum/.test(location.hash));
   assert.match(await page.locator('#status').innerText(), /sum now reads trunk/);
   assert.equal(await page.locator('#shape-table tr.row.is-error').count(), 0);

@@ -68,8 +68,10 @@ export async function openApp(env, page, hash = '', file = '') {
 }
 
 export async function waitForTable(page) {
+  // The diagram's module loads after the first table: wait for its drawing too.
   await page.waitForFunction(() => !document.body.classList.contains('is-loading')
-    && document.querySelectorAll('#shape-table tbody tr').length > 0);
+    && document.querySelectorAll('#shape-table tbody tr').length > 0
+    && document.querySelector('#diagram')?.dataset.blocks !== undefined);
 }
 
 /** The visible table as text rows, for comparing states. */

@@ -1,8 +1,10 @@
 // Hardening in a real browser: catalogues of hostile share links and of
 // hostile pasted texts and dropped files (script and event-handler payloads,
 // javascript: links, huge numbers, deep nesting, invalid UTF-8, 100 KB
-// strings, oversized input) must run nothing, keep the page responsive and
-// say what was rejected; and 1000 edits must not grow the WASM heap.
+// strings, oversized input; graph links with cycles, forward and self
+// references, 10 000 inputs, duplicate names, deep nesting) must run nothing,
+// keep the page responsive and say what was rejected; and 1000 edits must not
+// grow the WASM heap.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { setUp, newPage, openApp, waitForTable, cspViolations, TEST_TIMEOUT } from './harness.mjs';
@@ -14,6 +16,26 @@ after(async () => { await env?.tearDown(); });
 const base = 'v=1&fw=pytorch&in=1x3x16x16';
 const enc = encodeURIComponent;
 const big = 'A'.repeat(100 * 1024);
+
+// Graph forms: `says` is what the banner must name. A layer reads only earlier
+// layers, so a cycle is always a forward (or self) reference.
+const v2 = 'v=2&fw=pytorch&in=1x3x8x8&l=';
+const deepChain = Array.from({ length: 600 }, (_, k) => `add:n=d${k + 1}:i=${k ? `d${k}` : 'input'},input`).join(';');
+const GRAPH_LINKS = [
+  { hash: `${v2}conv:4:k3:n=a:i=b;conv:4:k3:n=b:i=a`, expect: 'banner', says: /layers\[0\]\.inputs\[0\]: "b" is layers\[1\], which comes later/ },
+  { hash: `${v2}add:n=x:i=input,later;conv:3:k1:n=later`, expect: 'banner', says: /layers\[0\]\.inputs\[1\]: "later" is layers\[1\], which comes later/ },
+  { hash: `${v2}conv:4:k3:n=a:i=a`, expect: 'banner', says: /layers\[0\]\.inputs\[0\]: "a" is this layer itself/ },
+  { hash: `${v2}relu:n=a;add:n=s:i=${'a,'.repeat(9999)}a`, expect: 'banner', says: /the link is \d+ characters long; the limit is 16384/ },
+  { hash: `${v2}relu:n=a;add:n=s:i=${'a,'.repeat(4999)}a`, expect: 'banner', says: /add takes at most 64 inputs, got 5000/ },
+  { hash: `${v2}relu:n=a;add:n=s:i=${','.repeat(10000)}`, expect: 'banner', says: /empty name/ },
+  { hash: `${v2}conv:4:k3:n=a;conv:4:k3:n=a;add:i=a,a`, expect: 'banner', says: /"a" is also the name of layers\[0\]; layer names must be unique/ },
+  { hash: `${v2}relu:n=a;add:i=a,${enc('<img src=x onerror=window.__pwned=1>')}`, expect: 'banner', says: /no layer is named "<img src=x onerror=window\.__pwned=1>"/ },
+  { hash: `${v2}relu:n=a;add:i=a,${enc('__proto__')}`, expect: 'banner', says: /no layer is named "__proto__"/ },
+  { hash: `${v2}relu:n=a;concat:i=a,a:ax${'['.repeat(5000)}1${']'.repeat(5000)}`, expect: 'banner', says: /l: layer 1 "concat:i=a,a:ax\[\[\[.*": ax: expected an axis like ax1 or ax-1/ },
+  { hash: `${v2}relu:n=a;zero_pad:i=a:p${'['.repeat(3000)}1${']'.repeat(3000)}`, expect: 'banner', says: /l: layer 1 "zero_pad:i=a:p\[\[.*": p: expected a number/ },
+  // Deep nesting that is valid: 600 adds, each reading the one before and the input; it must analyse promptly.
+  { hash: `${v2}${deepChain}`, expect: 'text', rows: 600 },
+];
 
 // `banner`: the link must be refused with a visible explanation.
 // `text`: the link is valid; its payload must appear only as text.
@@ -54,6 +76,8 @@ const CATALOGUE = [
   { hash: `${base}&l=relu&__proto__=1&constructor=x&prototype=y`, expect: 'banner' },
   { hash: `${base}&l=relu&hide=__proto__,constructor`, expect: 'banner' },
   { hash: 'x'.repeat(40000), expect: 'banner' },
+  // Graph forms (v2 `i=`): each refused with the engine's message naming the layer and input at fault.
+  ...GRAPH_LINKS,
 ];
 
 test('the hostile-link catalogue has at least 30 entries', () => {
@@ -62,7 +86,7 @@ test('the hostile-link catalogue has at least 30 entries', () => {
 
 test('no hostile link runs a script, hangs the page or passes without an explanation', { timeout: 10 * TEST_TIMEOUT }, async () => {
   const { page, problems, close } = await newPage(env);
-  for (const { hash, expect } of CATALOGUE) {
+  for (const { hash, expect, says, rows } of CATALOGUE) {
     const label = hash.slice(0, 80);
     await page.goto('about:blank');
     await openApp(env, page, hash);
@@ -78,7 +102,9 @@ test('no hostile link runs a script, hangs the page or passes without an explana
     if (expect === 'banner') {
       assert.ok(banner.trim().length > 0, `no banner explains the rejection of ${label}`);
       assert.ok(banner.length < 5000, `banner text stays short for ${label}`);
+      if (says) assert.match(banner, says, `the banner names what is wrong in ${label}`);
     }
+    if (rows) assert.equal(await page.locator('#shape-table tr.row').count(), rows, `every layer of ${label} has its row`);
     if (expect === 'row') {
       assert.match(await page.locator('#shape-table tr.detail.is-error').first().innerText(),
         /overflow|beyond the limit/, `the failing row explains ${label}`);
