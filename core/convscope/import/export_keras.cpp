@@ -1,6 +1,7 @@
-// The network as Keras code: keras.Sequential with keyword arguments named
-// as in each layer's get_config(), so the code maps one to one onto the JSON
-// `model.to_json()` writes (and ConvScope's Keras importer reads).
+// The network as Keras code: keras.Sequential (a chain) or the functional
+// API (a graph), with keyword arguments named as in each layer's
+// get_config(), so the code maps one to one onto the JSON `model.to_json()`
+// writes (and ConvScope's Keras importer reads).
 #include <algorithm>
 
 #include "convscope/import/export.hpp"

@@ -1,6 +1,7 @@
-// The network as PyTorch code: nn.Sequential of modules written the way
-// print(model) shows them, so the code reads like what users already know
-// (and ConvScope's own print(model) importer reads it back).
+// The network as PyTorch code: modules written the way print(model) shows
+// them, so the code reads like what users already know (and ConvScope's own
+// print(model) importer reads a chain's nn.Sequential back); a graph's
+// modules are attributes of an nn.Module whose forward() wires them.
 #include <algorithm>
 
 #include "convscope/conventions.hpp"
