@@ -9,6 +9,9 @@ namespace convscope::import::plan {
 
 namespace {
 
+// A concat's axis as written, or the framework's default, the channels (merge_rules.cpp's concat_rule).
+int64_t written_axis(Framework f, const Layer& l) { return l.axis.value_or(f == Framework::tensorflow ? -1 : 1); }
+
 // What leaves a layer (or the network input), as far as it is known.
 struct Flow {
   int64_t channels = -1, last_axis = -1;
@@ -36,7 +39,7 @@ Flow advance(const Network& net, const Layer& l, const std::vector<Flow>& in) {
     case LayerType::concat: {
       // Along the channels the channels add up; along another axis they stay.
       const int64_t r = static_cast<int64_t>(rank);
-      const int64_t written = l.axis.value_or(net.framework == Framework::tensorflow ? -1 : 1);
+      const int64_t written = written_axis(net.framework, l);
       const int64_t axis = written < 0 ? written + r : written;
       if (rank > 2 && axis != static_cast<int64_t>(conventions::channel_axis(net.framework, rank))) break;
       for (size_t k = 1; k < in.size(); ++k)
@@ -115,7 +118,7 @@ Plan make(const Network& net) {
 
 int64_t concat_axis(const Plan& p, const Step& s, bool channels_last) {
   const Layer& l = *s.layer;
-  const int64_t written = l.axis.value_or(p.framework == Framework::tensorflow ? -1 : 1);
+  const int64_t written = written_axis(p.framework, l);
   const int64_t rank = static_cast<int64_t>(s.rank);
   if (rank == 0 || written < -rank || written >= rank) return written;
   const int64_t axis = written < 0 ? written + rank : written;
