@@ -29,23 +29,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import {
+  root, cli, python, EXAMPLES, V1_EXAMPLES, readExample, resolvedInputs,
+} from './examples_support.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const cli = process.env.CONVSCOPE_CLI || join(root, 'build', 'convscope');
-// Debian's interpreter: the first python3 on PATH may not see Debian's torch.
-const python = process.env.CONVSCOPE_PYTHON || '/usr/bin/python3';
 const script = join(root, 'tests', 'conformance', 'examples_reference.py');
-
-const EXAMPLES = [
-  'resnet18', 'unet_padded', 'unet_original', 'inception_block',
-  'densenet_block', 'residual_forgot_stride', 'fpn_topdown',
-];
-const V1_EXAMPLES = [
-  'conv2d_3', 'kernel_larger_than_input', 'strided_kernel', 'dilated_kernel',
-  'lenet5', 'vgg_block', 'resnet_stem', 'unet_encoder',
-];
 
 // ------------------------------------------------------------------ helpers
 
@@ -59,10 +48,6 @@ function reference() {
   }
   referenceCache = JSON.parse(r.stdout);
   return referenceCache;
-}
-
-function readExample(id) {
-  return JSON.parse(readFileSync(join(root, 'examples', `${id}.json`), 'utf8'));
 }
 
 // Each case: the example file at its own input, or a variant at another input.
@@ -79,11 +64,6 @@ function cases() {
     out.push({ key, id: r.example, ref: r, net, file: null });
   }
   return out;
-}
-
-// The graph contract's inputs: omitted = the previous layer (the network input for the first).
-function resolvedInputs(net) {
-  return net.layers.map((l, i) => l.inputs ?? [i === 0 ? 'input' : net.layers[i - 1].name]);
 }
 
 // Every layer that depends on layer `index` (not counting itself).

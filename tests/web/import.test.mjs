@@ -260,6 +260,27 @@ test('pasting outside a form field opens the importer with the text; the input s
   await close();
 });
 
+test('a graph exports from the page as the CLI writes it: an nn.Module with forward() and Keras\' functional API', { timeout: TEST_TIMEOUT }, async () => {
+  const { page, problems, close } = await newPage(env);
+  const file = join(ROOT, 'examples', 'residual_forgot_stride.json');
+  const link = spawnSync(CLI, ['export', '--link', file], { encoding: 'utf8' }).stdout.trim();
+  await openApp(env, page, link.slice(link.indexOf('#') + 1));
+  await page.click('#open-export');
+  await page.locator('#export-dialog[open]').waitFor();
+  for (const [label, flag, form] of [['PyTorch', '--pytorch', /\nclass Model\(nn\.Module\):\n/],
+    ['Keras', '--keras', /\nmodel = keras\.Model\(inputs=inputs, outputs=relu_1\)\n/]]) {
+    const expected = spawnSync(CLI, ['export', flag, file], { encoding: 'utf8' }).stdout;
+    assert.match(expected, form, `convscope export ${flag} writes a graph's form`);
+    await page.locator('.export-target', { hasText: label }).click();
+    await page.waitForFunction((e) => document.querySelector('#export-code').value === e, expected, { timeout: 10000 })
+      .catch(() => {});
+    assert.equal(await page.locator('#export-code').inputValue(), expected, `${label} matches convscope export ${flag}`);
+    assert.equal((await page.locator('#export-status').textContent()).trim(), '', `${label}: no refusal`);
+  }
+  assert.deepEqual(problems.pageErrors, []);
+  await close();
+});
+
 test('export shows the CLI\'s PyTorch, Keras and JSON text and the link, each with Copy', { timeout: TEST_TIMEOUT }, async () => {
   const { page, problems, close } = await newPage(env);
   await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);

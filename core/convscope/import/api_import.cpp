@@ -52,11 +52,6 @@ Result export_code(const std::string& input, const std::string& target) {
   std::string error;
   if (!imported(input, "", "", imported_network, error)) return malformed(error);
   const Network& net = imported_network.network;
-  // The writers produce nn.Sequential / keras.Sequential code; a graph needs
-  // a forward() (or the functional API) that they do not write yet.
-  if ((target == "pytorch" || target == "keras") && !is_chain(net))
-    return malformed("export: this network has branches or merges (`inputs`, add, concat, ...); " + target +
-                     " code for graphs is not written yet: export it as json or link instead");
   Result r;
   if (target == "pytorch") r.output = import::pytorch_code(net);
   else if (target == "keras") r.output = import::keras_code(net);

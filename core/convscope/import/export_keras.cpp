@@ -1,12 +1,14 @@
-// The network as Keras code: keras.Sequential with keyword arguments named
-// as in each layer's get_config(), so the code maps one to one onto the JSON
-// `model.to_json()` writes (and ConvScope's Keras importer reads).
+// The network as Keras code: keras.Sequential (a chain) or the functional
+// API (a graph), with keyword arguments named as in each layer's
+// get_config(), so the code maps one to one onto the JSON `model.to_json()`
+// writes (and ConvScope's Keras importer reads).
 #include <algorithm>
 
 #include "convscope/import/export.hpp"
 #include "convscope/import/export_plan.hpp"
 #include "convscope/import/names.hpp"
 #include "convscope/json.hpp"
+#include "convscope/layer_types.hpp"
 
 namespace convscope::import {
 
@@ -128,63 +130,197 @@ void adaptive(const Plan& p, const Step& s, std::vector<Line>& out) {
                  "adaptive pooling to " + tuple(l.output_size) + " on this input is a plain average pooling"});
 }
 
+// The layers that compute one layer: usually one, named after it, with an
+// explicit padding or cropping layer beside it where Keras cannot pad as the
+// source does, or only a comment where Keras has no equivalent; none for the
+// merges (graph_code writes them).
+void layer_lines(const Plan& p, const Step& s, std::vector<Line>& out) {
+  const size_t sr = p.spatial_rank;
+  const Layer& l = *s.layer;
+  switch (l.type) {
+    case LayerType::conv:
+    case LayerType::depthwise_conv: conv(p, s, out); break;
+    case LayerType::conv_transpose: transposed(p, s, out); break;
+    case LayerType::max_pool:
+    case LayerType::avg_pool: pool(p, s, out); break;
+    case LayerType::global_avg_pool:
+    case LayerType::global_max_pool:
+      out.push_back({l.name, std::string(l.type == LayerType::global_avg_pool ? "GlobalAveragePooling" : "GlobalMaxPooling") + d_of(sr),
+                       std::string("keepdims=") + (l.keepdims ? "True" : "False"), ""});
+      break;
+    case LayerType::adaptive_avg_pool: adaptive(p, s, out); break;
+    case LayerType::zero_pad: out.push_back({l.name, "ZeroPadding" + d_of(sr), "padding=" + plan::pairs(l.padding.pairs), ""}); break;
+    case LayerType::crop: out.push_back({l.name, "Cropping" + d_of(sr), "cropping=" + plan::pairs(l.cropping.pairs), ""}); break;
+    case LayerType::upsample: out.push_back({l.name, "UpSampling" + d_of(sr), "size=" + tuple(l.scale), ""}); break;
+    case LayerType::flatten: out.push_back({l.name, "Flatten", "", ""}); break;
+    case LayerType::dense:
+      out.push_back({l.name, "Dense", "units=" + to_string(l.units) + (l.bias ? "" : ", use_bias=False"),
+                       l.in_features ? "in_features=" + to_string(*l.in_features) + " is declared in the source; Keras infers it from the input" : ""});
+      break;
+    case LayerType::relu: out.push_back({l.name, "ReLU", "", ""}); break;
+    case LayerType::activation: {
+      const names::Activation* a = names::activation_by_function(l.function);
+      if (a && a->keras) out.push_back({l.name, "Activation", "activation=" + plan::string(a->keras), ""});
+      else out.push_back({l.name, "Activation", "activation=\"linear\"", "Keras has no activation " + l.function + "; linear keeps the shape"});
+      break;
+    }
+    case LayerType::batch_norm: out.push_back({l.name, "BatchNormalization", "", ""}); break;
+    case LayerType::add:
+    case LayerType::subtract:
+    case LayerType::multiply:
+    case LayerType::average:
+    case LayerType::maximum:
+    case LayerType::minimum:
+    case LayerType::concat:
+    case LayerType::crop_to:
+    case LayerType::pad_to:
+    case LayerType::resize_to: break;  // the functional API's calls (graph_code)
+    case LayerType::dropout: out.push_back({l.name, "Dropout", "rate=" + json::write(json::Value(l.rate), -1), ""}); break;
+  }
+}
+
+const char* merge_class(LayerType t) {
+  switch (t) {
+    case LayerType::add: return "Add";
+    case LayerType::subtract: return "Subtract";
+    case LayerType::multiply: return "Multiply";
+    case LayerType::average: return "Average";
+    case LayerType::maximum: return "Maximum";
+    case LayerType::minimum: return "Minimum";
+    default: return "Concatenate";
+  }
+}
+
+// Keras' amounts: ZeroPadding1D and Cropping1D take one (begin, end) pair,
+// the 2-D and 3-D layers one pair per axis.
+std::string amounts(const std::vector<std::pair<int64_t, int64_t>>& v) {
+  return v.size() == 1 ? tuple({v[0].first, v[0].second}) : plan::pairs(v);
+}
+
+// crop_to and pad_to: Keras layers take fixed amounts, so the code carries
+// the ones the analysis computed for this input (positive: ZeroPadding,
+// negative: Cropping, both where the axes differ).
+void fit_lines(const Plan& p, const Step& s, std::vector<Line>& out) {
+  const Layer& l = *s.layer;
+  const size_t sr = p.spatial_rank;
+  if (s.pads.size() != sr) {
+    out.push_back({"", "", "", l.name + ": the amounts depend on sizes ConvScope could not compute (after the first error); "
+                                        "the tensor passes unchanged"});
+    return;
+  }
+  std::vector<std::pair<int64_t, int64_t>> pad, crop;
+  for (const auto& q : s.pads) {
+    pad.push_back({std::max<int64_t>(q.first, 0), std::max<int64_t>(q.second, 0)});
+    crop.push_back({std::max<int64_t>(-q.first, 0), std::max<int64_t>(-q.second, 0)});
+  }
+  const bool pads = !all_zero(pad), crops = !all_zero(crop);
+  const std::string reference = s.inputs[1] == kNetworkInput ? "the input" : p.steps[static_cast<size_t>(s.inputs[1])].layer->name;
+  const std::string comment = l.name + ": " + (l.type == LayerType::crop_to ? "centre crop" : "padding") + " to " +
+                              reference + "'s size by the amounts ConvScope computed for this input (Keras layers "
+                              "take fixed amounts: another input size needs others)";
+  if (pads || !crops) out.push_back({crops ? l.name + "_pad" : l.name, "ZeroPadding" + d_of(sr), "padding=" + amounts(pad), comment});
+  if (crops) out.push_back({l.name, "Cropping" + d_of(sr), "cropping=" + amounts(crop), pads ? "" : comment});
+}
+
+// resize_to: Resizing to the size the analysis computed (2-D), or UpSampling
+// by the whole factor that gives it (Keras has no 1-D or 3-D resizing).
+void resize_lines(const Plan& p, const Step& s, std::vector<Line>& out) {
+  const Layer& l = *s.layer;
+  const size_t sr = p.spatial_rank;
+  if (s.out_spatial.size() != sr || s.spatial.size() != sr) {
+    out.push_back({"", "", "", l.name + ": the size depends on sizes ConvScope could not compute (after the first error); "
+                                        "the tensor passes unchanged"});
+    return;
+  }
+  if (sr == 2) {
+    out.push_back({l.name, "Resizing", "height=" + to_string(s.out_spatial[0]) + ", width=" + to_string(s.out_spatial[1]) +
+                                           ", interpolation=\"nearest\"",
+                   "the size ConvScope computed for this input: Resizing takes a fixed size"});
+    return;
+  }
+  std::vector<int64_t> factor;
+  for (size_t a = 0; a < sr; ++a)
+    if (s.out_spatial[a] % s.spatial[a] == 0) factor.push_back(s.out_spatial[a] / s.spatial[a]);
+  if (factor.size() != sr) {
+    out.push_back({"", "", "", l.name + ": Keras has no " + to_string(sr) + "-D resizing layer, and " + tuple(s.spatial) +
+                                   " to " + tuple(s.out_spatial) + " is no whole upsampling factor: the tensor passes unchanged"});
+    return;
+  }
+  out.push_back({l.name, "UpSampling" + d_of(sr), "size=" + tuple(factor),
+                 "Keras has no " + to_string(sr) + "-D resizing layer: UpSampling by " + tuple(factor) +
+                     " gives the reference's size on this input"});
+}
+
+// A graph in Keras' functional API: one variable per layer, named after it,
+// each layer called on its inputs, and a Model of the input and every output.
+std::string graph_code(const Plan& p) {
+  const std::vector<std::string> reserved = {"inputs", "keras", "layers", "model"};
+  std::vector<std::string> used, vars, names;
+  for (const Step& s : p.steps) vars.push_back(plan::identifier(s.layer->name, to_string(s.layer->type), reserved, used));
+  const auto var = [&](int32_t k) { return k == kNetworkInput ? std::string("inputs") : vars[static_cast<size_t>(k)]; };
+  const bool named = !p.auto_names || p.framework != Framework::tensorflow;
+  const auto call = [&](const Line& line, const std::string& variable, const std::string& argument) {
+    std::string args = line.args;
+    if (named) args += std::string(args.empty() ? "" : ", ") + "name=" + plan::string(plan::module_name(line.name, names));
+    return variable + " = layers." + line.cls + "(" + args + ")(" + argument + ")\n";
+  };
+  std::vector<int64_t> shape = p.spatial;
+  shape.push_back(p.channels);
+  std::string code = "inputs = keras.Input(shape=" + tuple(shape) + ", batch_size=" + to_string(p.batch) + ")\n";
+  for (size_t i = 0; i < p.steps.size(); ++i) {
+    const Step& s = p.steps[i];
+    const Layer& l = *s.layer;
+    if (is_merge(l.type)) {
+      std::string list, args;
+      for (size_t k = 0; k < s.inputs.size(); ++k) list += (k ? ", " : "") + var(s.inputs[k]);
+      if (p.framework != Framework::tensorflow &&
+          std::any_of(s.in_ranks.begin(), s.in_ranks.end(), [&](size_t r) { return r != s.in_ranks[0]; }))
+        code += "# Keras expands a lower-rank input after the batch axis, where the source aligns it from the right\n";
+      if (l.type == LayerType::concat) {
+        const int64_t axis = plan::concat_axis(p, s, true);
+        args = "axis=" + to_string(s.rank == p.spatial_rank + 2 && axis == static_cast<int64_t>(s.rank) - 1 ? -1 : axis);
+      }
+      code += call({l.name, merge_class(l.type), args, ""}, vars[i], "[" + list + "]");
+      continue;
+    }
+    std::vector<Line> lines;
+    if (l.type == LayerType::crop_to || l.type == LayerType::pad_to) fit_lines(p, s, lines);
+    else if (l.type == LayerType::resize_to) resize_lines(p, s, lines);
+    else layer_lines(p, s, lines);
+    std::string current = var(s.inputs[0]);
+    bool assigned = false;
+    for (const Line& line : lines) {
+      if (!line.comment.empty()) code += "# " + line.comment + "\n";
+      if (line.cls.empty()) continue;
+      // The layer's own call takes its variable; an added one (a padding before it) its own.
+      const std::string v = line.name == l.name ? vars[i] : plan::identifier(line.name, "layer", reserved, used);
+      code += call(line, v, current);
+      current = v;
+      assigned = v == vars[i];
+    }
+    if (!assigned) code += vars[i] + " = " + current + "\n";
+  }
+  std::string outputs;
+  for (size_t k = 0; k < p.outputs.size(); ++k) outputs += (k ? ", " : "") + vars[p.outputs[k]];
+  if (p.outputs.size() > 1) outputs = "[" + outputs + "]";
+  return code + "\nmodel = keras.Model(inputs=inputs, outputs=" + outputs + ")\n";
+}
+
 }  // namespace
 
 std::string keras_code(const Network& net) {
   const Plan p = plan::make(net);
-  const size_t sr = p.spatial_rank;
-  std::vector<Line> lines;
-  for (const Step& s : p.steps) {
-    const Layer& l = *s.layer;
-    switch (l.type) {
-      case LayerType::conv:
-      case LayerType::depthwise_conv: conv(p, s, lines); break;
-      case LayerType::conv_transpose: transposed(p, s, lines); break;
-      case LayerType::max_pool:
-      case LayerType::avg_pool: pool(p, s, lines); break;
-      case LayerType::global_avg_pool:
-      case LayerType::global_max_pool:
-        lines.push_back({l.name, std::string(l.type == LayerType::global_avg_pool ? "GlobalAveragePooling" : "GlobalMaxPooling") + d_of(sr),
-                         std::string("keepdims=") + (l.keepdims ? "True" : "False"), ""});
-        break;
-      case LayerType::adaptive_avg_pool: adaptive(p, s, lines); break;
-      case LayerType::zero_pad: lines.push_back({l.name, "ZeroPadding" + d_of(sr), "padding=" + plan::pairs(l.padding.pairs), ""}); break;
-      case LayerType::crop: lines.push_back({l.name, "Cropping" + d_of(sr), "cropping=" + plan::pairs(l.cropping.pairs), ""}); break;
-      case LayerType::upsample: lines.push_back({l.name, "UpSampling" + d_of(sr), "size=" + tuple(l.scale), ""}); break;
-      case LayerType::flatten: lines.push_back({l.name, "Flatten", "", ""}); break;
-      case LayerType::dense:
-        lines.push_back({l.name, "Dense", "units=" + to_string(l.units) + (l.bias ? "" : ", use_bias=False"),
-                         l.in_features ? "in_features=" + to_string(*l.in_features) + " is declared in the source; Keras infers it from the input" : ""});
-        break;
-      case LayerType::relu: lines.push_back({l.name, "ReLU", "", ""}); break;
-      case LayerType::activation: {
-        const names::Activation* a = names::activation_by_function(l.function);
-        if (a && a->keras) lines.push_back({l.name, "Activation", "activation=" + plan::string(a->keras), ""});
-        else lines.push_back({l.name, "Activation", "activation=\"linear\"", "Keras has no activation " + l.function + "; linear keeps the shape"});
-        break;
-      }
-      case LayerType::batch_norm: lines.push_back({l.name, "BatchNormalization", "", ""}); break;
-      case LayerType::add:
-      case LayerType::subtract:
-      case LayerType::multiply:
-      case LayerType::average:
-      case LayerType::maximum:
-      case LayerType::minimum:
-      case LayerType::concat:
-      case LayerType::crop_to:
-      case LayerType::pad_to:
-      case LayerType::resize_to: break;  // graphs are refused before (api_import.cpp export_code)
-      case LayerType::dropout: lines.push_back({l.name, "Dropout", "rate=" + json::write(json::Value(l.rate), -1), ""}); break;
-    }
-  }
-
   std::string code = "# Keras code exported by ConvScope";
   code += p.framework == Framework::tensorflow ? ".\n" : std::string(" from a ") + to_string(p.framework) + " network.\n";
   if (!p.failure.empty())
     code += "# ConvScope: this network fails at " + p.failure + "\n# Building it raises Keras' own error for that layer.\n";
   if (p.framework != Framework::tensorflow)
     code += "# Shapes are in Keras' layout (N, ..., C), the input's channels moved to the last axis.\n";
-  code += "import keras\nfrom keras import layers\n\nmodel = keras.Sequential([\n";
+  code += "import keras\nfrom keras import layers\n\n";
+  if (p.graph) return code + graph_code(p) + "model.summary()\n";
+  std::vector<Line> lines;
+  for (const Step& s : p.steps) layer_lines(p, s, lines);
+  code += "model = keras.Sequential([\n";
   std::vector<int64_t> shape = p.spatial;
   shape.push_back(p.channels);
   code += "    keras.Input(shape=" + tuple(shape) + ", batch_size=" + to_string(p.batch) + "),\n";

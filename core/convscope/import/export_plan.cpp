@@ -3,14 +3,29 @@
 #include <algorithm>
 
 #include "convscope/conventions.hpp"
+#include "convscope/layer_types.hpp"
 
 namespace convscope::import::plan {
 
 namespace {
 
+// A concat's axis as written, or the framework's default, the channels (merge_rules.cpp's concat_rule).
+int64_t written_axis(Framework f, const Layer& l) { return l.axis.value_or(f == Framework::tensorflow ? -1 : 1); }
+
+// What leaves a layer (or the network input), as far as it is known.
+struct Flow {
+  int64_t channels = -1, last_axis = -1;
+  size_t rank = 0;
+};
+
 // Follows the sizes where the analysis stopped (after the first error), so
-// the code still gets channels right for the layers after it.
-void advance(const Layer& l, int64_t& channels, int64_t& last_axis, size_t& rank) {
+// the code still gets channels right for the layers after it. `in` holds what
+// each input brings, in order.
+Flow advance(const Network& net, const Layer& l, const std::vector<Flow>& in) {
+  Flow f = in[0];
+  int64_t& channels = f.channels;
+  int64_t& last_axis = f.last_axis;
+  size_t& rank = f.rank;
   switch (l.type) {
     case LayerType::conv:
     case LayerType::conv_transpose: channels = l.filters; break;
@@ -21,9 +36,20 @@ void advance(const Layer& l, int64_t& channels, int64_t& last_axis, size_t& rank
     case LayerType::global_max_pool:
       if (!l.keepdims) { rank = 2; last_axis = channels; }
       break;
+    case LayerType::concat: {
+      // Along the channels the channels add up; along another axis they stay.
+      const int64_t r = static_cast<int64_t>(rank);
+      const int64_t written = written_axis(net.framework, l);
+      const int64_t axis = written < 0 ? written + r : written;
+      if (rank > 2 && axis != static_cast<int64_t>(conventions::channel_axis(net.framework, rank))) break;
+      for (size_t k = 1; k < in.size(); ++k)
+        channels = channels < 0 || in[k].channels < 0 ? -1 : channels + in[k].channels;
+      break;
+    }
     default: break;
   }
   if (rank > 2 && l.type != LayerType::flatten && l.type != LayerType::dense) last_axis = -1;
+  return f;
 }
 
 }  // namespace
@@ -37,35 +63,46 @@ Plan make(const Network& net) {
   p.channels = net.input[conventions::channel_axis(net.framework, net.input.size())];
   for (size_t i = 0; i < sr; ++i) p.spatial.push_back(net.input[conventions::spatial_axis(net.framework, i)]);
   const Report report = analyze(net, {false, false, 0});
-  int64_t channels = p.channels, last_axis = net.input.back();
-  size_t rank = net.input.size();
+  p.graph = !is_chain(net);
+  p.outputs = report.outputs;
+  const Flow input{p.channels, net.input.back(), net.input.size()};
+  std::vector<Flow> flows;  // what leaves each layer
+  const auto flow_of = [&](int32_t k) { return k == kNetworkInput ? input : flows[static_cast<size_t>(k)]; };
+  const auto from_shape = [&](const Shape& shape) {
+    const size_t rank = shape.size();
+    return Flow{rank == sr + 2 ? shape[conventions::channel_axis(net.framework, rank)] : shape.back(), shape.back(), rank};
+  };
   std::vector<size_t> ordinals(32, 0);
   for (size_t i = 0; i < net.layers.size(); ++i) {
     const Layer& l = net.layers[i];
     const LayerReport& r = report.layers[i];
     Step s;
     s.layer = &l;
+    s.inputs = inputs_of(net, i);
+    std::vector<Flow> in;
+    for (int32_t k : s.inputs) in.push_back(flow_of(k));
+    for (size_t k = 0; k < r.arriving.size() && k < in.size(); ++k)
+      if (r.arriving[k]) in[k] = from_shape(*r.arriving[k]);
+    Flow arriving = in[0];
     if (r.input) {
-      rank = r.input->size();
-      last_axis = r.input->back();
-      channels = rank == sr + 2 ? (*r.input)[conventions::channel_axis(net.framework, rank)] : r.input->back();
-      if (rank == sr + 2)
+      arriving = from_shape(*r.input);
+      in[0] = arriving;
+      if (arriving.rank == sr + 2)
         for (size_t a = 0; a < sr; ++a) s.spatial.push_back((*r.input)[conventions::spatial_axis(net.framework, a)]);
     }
-    s.channels = channels;
-    s.last_axis = last_axis;
-    s.rank = rank;
+    s.channels = arriving.channels;
+    s.last_axis = arriving.last_axis;
+    s.rank = arriving.rank;
+    for (const Flow& f : in) s.in_ranks.push_back(f.rank);
     if (r.axes.size() == sr)
-      for (const auto& w : r.axes) s.pads.push_back({w.pads.begin, w.pads.end});
+      for (const auto& w : r.axes) {
+        // Cropped cells count as negative padding, as F.pad spells cropping.
+        const int64_t sign = w.rule == shape::Rule::crop ? -1 : 1;
+        s.pads.push_back({sign * w.pads.begin, sign * w.pads.end});
+      }
     if (r.output && r.output->size() == sr + 2)
       for (size_t a = 0; a < sr; ++a) s.out_spatial.push_back((*r.output)[conventions::spatial_axis(net.framework, a)]);
-    if (r.output) {
-      rank = r.output->size();
-      last_axis = r.output->back();
-      channels = rank == sr + 2 ? (*r.output)[conventions::channel_axis(net.framework, rank)] : r.output->back();
-    } else {
-      advance(l, channels, last_axis, rank);
-    }
+    flows.push_back(r.output ? from_shape(*r.output) : advance(net, l, in));
     const size_t t = static_cast<size_t>(l.type);
     if (l.name != conventions::auto_layer_name(net.framework, l.type, sr, i, ordinals[t]++)) p.auto_names = false;
     p.steps.push_back(s);
@@ -77,6 +114,20 @@ Plan make(const Network& net) {
                 " (" + r.name + "): " + r.message;
   }
   return p;
+}
+
+int64_t concat_axis(const Plan& p, const Step& s, bool channels_last) {
+  const Layer& l = *s.layer;
+  const int64_t written = written_axis(p.framework, l);
+  const int64_t rank = static_cast<int64_t>(s.rank);
+  if (rank == 0 || written < -rank || written >= rank) return written;
+  const int64_t axis = written < 0 ? written + rank : written;
+  const bool source_last = p.framework == Framework::tensorflow;
+  if (s.rank != p.spatial_rank + 2 || axis == 0 || source_last == channels_last) return axis;
+  // Moving the channels: the source's channel axis becomes the target's, the
+  // spatial axes keep their order.
+  if (source_last) return axis == rank - 1 ? 1 : axis + 1;
+  return axis == 1 ? rank - 1 : axis - 1;
 }
 
 std::string tuple(const std::vector<int64_t>& v) {
@@ -103,16 +154,46 @@ std::string string(const std::string& s) {
   return out + "\"";
 }
 
-std::string module_name(const std::string& name, std::vector<std::string>& used) {
+const std::vector<std::string>& module_attributes() {
   // nn.Module attributes a child may not shadow (add_module refuses them).
-  static const char* const kReserved[] = {"forward", "train", "eval", "to", "cuda", "cpu", "float", "double",
-                                          "half", "type", "apply", "training", "parameters", "modules",
-                                          "children", "state_dict", "zero_grad", "add_module", "buffers"};
+  static const std::vector<std::string> kReserved = {"forward", "train", "eval", "to", "cuda", "cpu", "float", "double",
+                                                     "half", "type", "apply", "training", "parameters", "modules",
+                                                     "children", "state_dict", "zero_grad", "add_module", "buffers"};
+  return kReserved;
+}
+
+std::string module_name(const std::string& name, std::vector<std::string>& used) {
+  const std::vector<std::string>& kReserved = module_attributes();
   std::string s;
   for (char c : name)
     s += ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_') ? c : '_';
   if (s.empty()) s = "layer";
-  if (std::any_of(std::begin(kReserved), std::end(kReserved), [&](const char* r) { return s == r; })) s += "_";
+  if (std::find(kReserved.begin(), kReserved.end(), s) != kReserved.end()) s += "_";
+  std::string unique = s;
+  for (int k = 2; std::find(used.begin(), used.end(), unique) != used.end(); ++k) unique = s + "_" + std::to_string(k);
+  used.push_back(unique);
+  return unique;
+}
+
+std::string identifier(const std::string& name, const std::string& prefix, const std::vector<std::string>& reserved,
+                       std::vector<std::string>& used) {
+  static const char* const kKeywords[] = {"False", "None", "True", "and", "as", "assert", "async", "await", "break",
+                                          "class", "continue", "def", "del", "elif", "else", "except", "finally",
+                                          "for", "from", "global", "if", "import", "in", "is", "lambda", "nonlocal",
+                                          "not", "or", "pass", "raise", "return", "try", "while", "with", "yield",
+                                          // builtins a reader would not expect to see reassigned
+                                          "abs", "all", "any", "bool", "dict", "filter", "float", "id", "int",
+                                          "iter", "len", "list", "map", "max", "min", "next", "object", "print",
+                                          "range", "round", "set", "slice", "str", "sum", "super", "tuple", "type",
+                                          "zip"};
+  std::string s;
+  for (char c : name)
+    s += ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_') ? c : '_';
+  if (s.empty()) s = prefix;
+  else if (s[0] >= '0' && s[0] <= '9') s = prefix + "_" + s;
+  if (std::any_of(std::begin(kKeywords), std::end(kKeywords), [&](const char* k) { return s == k; }) ||
+      std::find(reserved.begin(), reserved.end(), s) != reserved.end())
+    s += "_";
   std::string unique = s;
   for (int k = 2; std::find(used.begin(), used.end(), unique) != used.end(); ++k) unique = s + "_" + std::to_string(k);
   used.push_back(unique);
