@@ -32,6 +32,12 @@ bool all_zero(const std::vector<std::pair<int64_t, int64_t>>& v) {
   return std::all_of(v.begin(), v.end(), [](const auto& p) { return p.first == 0 && p.second == 0; });
 }
 
+// Keras' amounts: ZeroPadding1D and Cropping1D take one (begin, end) pair,
+// the 2-D and 3-D layers one pair per axis.
+std::string amounts(const std::vector<std::pair<int64_t, int64_t>>& v) {
+  return v.size() == 1 ? tuple({v[0].first, v[0].second}) : plan::pairs(v);
+}
+
 // Keras takes "valid" or "same" only: other padding becomes a ZeroPadding
 // layer before a "valid" one.
 std::string padding_for(const Plan& p, const Step& s, std::vector<Line>& out, bool pool) {
@@ -45,7 +51,7 @@ std::string padding_for(const Plan& p, const Step& s, std::vector<Line>& out, bo
     return "\"valid\"";
   }
   if (all_zero(pairs)) return "\"valid\"";
-  out.push_back({l.name + "_pad", "ZeroPadding" + d_of(sr), "padding=" + plan::pairs(pairs),
+  out.push_back({l.name + "_pad", "ZeroPadding" + d_of(sr), "padding=" + amounts(pairs),
                  "Keras pads only as \"valid\" or \"same\": the padding comes first as its own layer" +
                      std::string(pool ? " (zeros, where the source ignores padded cells; the sizes are the same)" : "")});
   return "\"valid\"";
@@ -95,7 +101,7 @@ void transposed(const Plan& p, const Step& s, std::vector<Line>& out) {
   if (!l.bias) args += ", use_bias=False";
   out.push_back({l.name, "Conv" + d_of(sr) + "Transpose", args, comment});
   if (!crop.empty())
-    out.push_back({l.name + "_crop", "Cropping" + d_of(sr), "cropping=" + plan::pairs(crop),
+    out.push_back({l.name + "_crop", "Cropping" + d_of(sr), "cropping=" + amounts(crop),
                    "the source's padding removes cells from the output: Keras crops them"});
 }
 
@@ -149,8 +155,8 @@ void layer_lines(const Plan& p, const Step& s, std::vector<Line>& out) {
                        std::string("keepdims=") + (l.keepdims ? "True" : "False"), ""});
       break;
     case LayerType::adaptive_avg_pool: adaptive(p, s, out); break;
-    case LayerType::zero_pad: out.push_back({l.name, "ZeroPadding" + d_of(sr), "padding=" + plan::pairs(l.padding.pairs), ""}); break;
-    case LayerType::crop: out.push_back({l.name, "Cropping" + d_of(sr), "cropping=" + plan::pairs(l.cropping.pairs), ""}); break;
+    case LayerType::zero_pad: out.push_back({l.name, "ZeroPadding" + d_of(sr), "padding=" + amounts(l.padding.pairs), ""}); break;
+    case LayerType::crop: out.push_back({l.name, "Cropping" + d_of(sr), "cropping=" + amounts(l.cropping.pairs), ""}); break;
     case LayerType::upsample: out.push_back({l.name, "UpSampling" + d_of(sr), "size=" + tuple(l.scale), ""}); break;
     case LayerType::flatten: out.push_back({l.name, "Flatten", "", ""}); break;
     case LayerType::dense:
@@ -189,12 +195,6 @@ const char* merge_class(LayerType t) {
     case LayerType::minimum: return "Minimum";
     default: return "Concatenate";
   }
-}
-
-// Keras' amounts: ZeroPadding1D and Cropping1D take one (begin, end) pair,
-// the 2-D and 3-D layers one pair per axis.
-std::string amounts(const std::vector<std::pair<int64_t, int64_t>>& v) {
-  return v.size() == 1 ? tuple({v[0].first, v[0].second}) : plan::pairs(v);
 }
 
 // crop_to and pad_to: Keras layers take fixed amounts, so the code carries
