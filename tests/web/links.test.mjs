@@ -2,7 +2,12 @@
 // falls back to the default story, and never runs anything from the link.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { setUp, newPage, openApp, tableText, hashOf, encodeLink, cspViolations, TEST_TIMEOUT } from './harness.mjs';
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { setUp, newPage, openApp, tableText, hashOf, encodeLink, cspViolations, TEST_TIMEOUT, ROOT } from './harness.mjs';
+
+const CLI = process.env.CONVSCOPE_CLI || path.join(ROOT, 'build', 'convscope');
 
 let env;
 let links; // a page with the engine loaded, used to encode test links
@@ -121,4 +126,26 @@ test('editing the hash by hand re-reads it (hashchange)', { timeout: TEST_TIMEOU
   await page.evaluate((h) => { location.hash = h; }, hash);
   await page.waitForFunction(() => document.querySelector('#shape-table tr.row .layer-name')?.textContent === 'by_hand');
   await close();
+});
+
+test('every v=1 link in the README opens the network it always meant (the CLI decodes the same hash)', { timeout: TEST_TIMEOUT }, async () => {
+  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const hashes = [...new Set([...readme.matchAll(/#(v=1&[^\s"'`)<>]+)/g)].map((m) => m[1].replace(/&amp;/g, '&')))];
+  assert.ok(hashes.length >= 2, `the README has v1 links (${hashes.length})`);
+  for (const hash of hashes) {
+    const decoded = spawnSync(CLI, ['unlink', hash], { encoding: 'utf8' });
+    assert.equal(decoded.status, 0, `${hash}: ${decoded.stderr}`);
+    const report = JSON.parse(spawnSync(CLI, ['analyze', '-'], { input: decoded.stdout, encoding: 'utf8' }).stdout);
+    const { page, close } = await newPage(env);
+    await openApp(env, page, hash);
+    assert.equal(await page.locator('#banner').innerText().then((t) => /could not be opened/.test(t)), false, `${hash}: opened`);
+    const rows = await tableText(page);
+    assert.equal(rows.length, report.layers.length, `${hash}: one row per layer`);
+    report.layers.forEach((l, i) => {
+      assert.ok(rows[i].includes(l.name), `${hash}: row ${i + 1} names ${l.name}: ${rows[i]}`);
+      if (l.output) assert.ok(rows[i].includes(l.output.join('×')), `${hash}: row ${i + 1} shows ${l.output.join('×')}: ${rows[i]}`);
+    });
+    assert.match(await hashOf(page), /^v=1&/, `${hash}: a chain keeps a v1 link`);
+    await close();
+  }
 });
