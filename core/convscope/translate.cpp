@@ -6,6 +6,7 @@
 #include "convscope/analyze.hpp"
 #include "convscope/conventions.hpp"
 #include "convscope/geometry.hpp"
+#include "convscope/layer_types.hpp"
 #include "convscope/shape.hpp"
 
 namespace convscope {
@@ -113,34 +114,21 @@ class Porter {
       in.push_back(k == kNetworkInput ? kNetworkInput : static_cast<int32_t>(t_.target_of[static_cast<size_t>(k)]));
     Layer l = s;
     int32_t last = -1;
-    switch (s.type) {
-      case LayerType::conv:
-      case LayerType::depthwise_conv:
-      case LayerType::max_pool:
-      case LayerType::avg_pool: last = port_window(i, l, in); break;
-      case LayerType::conv_transpose: last = port_transposed(i, l, in); break;
-      case LayerType::adaptive_avg_pool: last = port_adaptive(i, l, in); break;
-      case LayerType::global_avg_pool:
-      case LayerType::global_max_pool: last = port_global(i, l, in); break;
-      case LayerType::concat: port_concat(i, l); last = emit(std::move(l), i, in); break;
-      case LayerType::batch_norm:
-      case LayerType::zero_pad:
-      case LayerType::crop:
-      case LayerType::upsample:
-      case LayerType::flatten:
-      case LayerType::dense:
-      case LayerType::relu:
-      case LayerType::activation:
-      case LayerType::dropout:
-      case LayerType::add:
-      case LayerType::subtract:
-      case LayerType::multiply:
-      case LayerType::average:
-      case LayerType::maximum:
-      case LayerType::minimum:
-      case LayerType::crop_to:
-      case LayerType::pad_to:
-      case LayerType::resize_to: last = emit(std::move(l), i, in); break;
+    // By rule kind: a new layer type ports by what its rule does to a shape.
+    switch (type_info(s.type).rule) {
+      case RuleKind::window: last = port_window(i, l, in); break;
+      case RuleKind::transposed: last = port_transposed(i, l, in); break;
+      case RuleKind::adaptive_pool: last = port_adaptive(i, l, in); break;
+      case RuleKind::global_pool: last = port_global(i, l, in); break;
+      case RuleKind::concat: port_concat(i, l); last = emit(std::move(l), i, in); break;
+      // Shapes that read alike in every layout (per-axis pairs and factors,
+      // vectors, whole tensors, a [tensor, reference] match).
+      case RuleKind::resize_axes:
+      case RuleKind::flatten:
+      case RuleKind::dense:
+      case RuleKind::pointwise:
+      case RuleKind::elementwise:
+      case RuleKind::match: last = emit(std::move(l), i, in); break;
     }
     t_.target_of[i] = static_cast<size_t>(last);
   }
