@@ -4,6 +4,7 @@
 
 #include "convscope/analyze.hpp"
 #include "convscope/import/text.hpp"
+#include "convscope/limits.hpp"
 
 namespace convscope::import {
 
@@ -66,7 +67,7 @@ std::optional<Network> pool_after_each_conv(const Network& net, size_t& pool_at)
     reading.layers.push_back(net.layers[pool_at]);
     ++calls;
   }
-  if (calls < 2) return std::nullopt;
+  if (calls < 2 || reading.layers.size() > limits::max_layers) return std::nullopt;
   return reading;
 }
 
@@ -234,8 +235,13 @@ void add_readings(ImportResult& out, const std::string& raised) {
   if (out.format != Format::pytorch_repr || out.network.guessed.empty() || !is_chain(out.network) ||
       out.network.layers.empty())
     return;
+  // The verdict alone first: most models are valid as printed, and the whole
+  // analysis (fixes, valid sizes) is only needed to weigh readings.
+  AnalyzeOptions verdict;
+  verdict.fixes = verdict.min_input = verdict.explain = false;
+  verdict.verdict_only = true;
+  if (analyze(out.network, verdict).ok) return;
   const Report printed = analysed(out.network);
-  if (printed.ok) return;
   if (!read_reused_pool(out, printed, raised)) read_skip_concat(out, printed);
 }
 
