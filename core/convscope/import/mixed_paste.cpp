@@ -105,7 +105,8 @@ bool import_traceback_with_model(const std::string& t, size_t begin, size_t end,
     verdict = "this reading fails there too";
   else
     verdict = "this reading fails first at " + text::quoted(out.network.layers[*report.first_error].name) +
-              " at its input " + shape_text(out.network.input);
+              " at its input " + shape_text(out.network.input) +
+              (options.input ? "" : " (assumed: give the input shape your code ran with)");
   out.notes.push_back("the " + recognised + " says " +
                       (raised.empty() ? std::string("a layer it does not name") : text::quoted(raised)) + " raised; " +
                       verdict);
