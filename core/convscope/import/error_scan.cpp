@@ -223,6 +223,11 @@ std::string module_kind(const std::string& file_line) {
 }
 
 bool name_fits_kind(const std::string& name, const std::string& kind) {
+  if (kind == "user") {
+    for (const char* k : {"conv", "pool", "fc", "bn", "up", "pad"})
+      if (name_fits_kind(name, k)) return false;
+    return true;
+  }
   if (kind == "fc") return name.find("fc") != std::string::npos || name.find("linear") != std::string::npos ||
                            name.find("classifier") != std::string::npos || name.find("head") != std::string::npos;
   if (kind == "bn") return name.find("bn") != std::string::npos || name.find("norm") != std::string::npos;
@@ -257,13 +262,21 @@ TorchCall torch_failing_call(const std::string& t) {
     line_start = line_end + 1;
   }
   TorchCall found;
+  // Module calls from one forward() into the next make the dotted name
+  // print(model) uses ("block.conv"); a call from a frame that is no
+  // forward() (a training loop's `self.model(x)`) enters the root, which
+  // has no name.
+  std::vector<TorchCall> path;
+  bool found_in_path = false;
   for (size_t f = 0; f < frames.size(); ++f) {
     if (torch_file(frames[f].file)) continue;
     const std::vector<SelfCall> calls = self_calls(frames[f].code);
     if (calls.empty()) continue;
     std::string kind;
-    for (size_t g = f + 1; g < frames.size() && torch_file(frames[g].file) && kind.empty(); ++g)
-      kind = module_kind(frames[g].file);
+    size_t g = f + 1;
+    for (; g < frames.size() && torch_file(frames[g].file) && kind.empty(); ++g) kind = module_kind(frames[g].file);
+    // PyTorch's module call leads into the user's code again: a custom block.
+    if (kind.empty() && g > f + 1 && g < frames.size() && !torch_file(frames[g].file)) kind = "user";
     TorchCall here;
     size_t caret = 0;
     if (calls.size() > 1 && caret_line(frames[f].carets, caret)) {
@@ -275,18 +288,33 @@ TorchCall torch_failing_call(const std::string& t) {
       std::stable_sort(order.begin(), order.end(), [](const SelfCall& a, const SelfCall& b) { return a.close < b.close; });
       here = {order[0].name, ""};
       if (calls.size() > 1) {
-        here.how = "the first module the line calls";
-        for (const SelfCall& c : order)
-          if (!kind.empty() && name_fits_kind(c.name, kind)) {
-            here = {c.name, "the first module the line calls whose name fits the module file PyTorch raised in"};
-            break;
-          }
         std::string names;
-        for (const SelfCall& c : order) names += (names.empty() ? "" : ", ") + c.name;
-        here.how += " (the line calls " + names + ")";
+        std::vector<const SelfCall*> fitting;
+        for (const SelfCall& c : order) {
+          names += (names.empty() ? "" : ", ") + c.name;
+          if (!kind.empty() && name_fits_kind(c.name, kind)) fitting.push_back(&c);
+        }
+        if (fitting.size() == 1)
+          here = {fitting[0]->name, "the only module the line calls (" + names +
+                                        ") whose name fits the module file PyTorch raised in"};
+        else
+          here.how = "the line calls " + names + " and nothing in the text says which raised (Python 3.11 and "
+                     "later mark it with carets); taken as the first one called";
       }
     }
     found = here;
+    const std::string& file = frames[f].file;
+    const bool in_forward = file.size() >= 7 && file.compare(file.size() - 7, 7, "forward") == 0;
+    found_in_path = in_forward && f + 1 < frames.size() && torch_file(frames[f + 1].file);
+    if (found_in_path) path.push_back(here);
+  }
+  if (found_in_path && path.size() > 1) {
+    TorchCall dotted;
+    for (const TorchCall& c : path) {
+      dotted.name += (dotted.name.empty() ? "" : ".") + c.name;
+      if (!c.how.empty()) dotted.how += (dotted.how.empty() ? "" : "; ") + ("for " + text::quoted(c.name) + ", " + c.how);
+    }
+    return dotted;
   }
   return found;
 }

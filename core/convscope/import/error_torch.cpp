@@ -34,7 +34,9 @@ void torch_input(Draft& d, int64_t channels, const Dims& spatial) {
 std::string torch_name(const Scan& s, Draft& d) {
   const TorchCall call = torch_failing_call(s.text);
   if (!call.name.empty())
-    d.note("layer name " + text::quoted(call.name) + " taken from the traceback's `self." + call.name + "(...)`" +
+    d.note("layer name " + text::quoted(call.name) + " taken from the traceback's " +
+           (call.name.find('.') == std::string::npos ? "`self." + call.name + "(...)`"
+                                                     : std::string("module calls, one forward() into the next")) +
            (call.how.empty() ? "" : ": " + call.how));
   return call.name;
 }
