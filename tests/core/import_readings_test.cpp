@@ -189,7 +189,7 @@ TEST_CASE("a declared in_channels that is what arrives plus an earlier layer's c
   const cs::json::Value& torch = *truth.find("unet");  // PyTorch's run of the U-Net with its torch.cat
   const auto r = import_ok(fixture("pytorch_skip_concat_net.txt"), with_input(ints(*torch.find("input"))));
   CHECK_FALSE(cs::is_chain(r.network));
-  CHECK(contains(r.network.guessed, "an inferred torch.cat of \"enc1\""));
+  CHECK(contains(r.network.guessed, "an inferred torch.cat of \"up\" and \"enc1\" into \"dec1\""));
   CHECK(contains(all_notes(r), "\"dec1\" declares 64 input channels but 32 arrive"));
   const cs::Report report = cs::analyze(r.network);
   CHECK(report.ok);

@@ -217,10 +217,11 @@ void read_skip_concat(ImportResult& out, const Report& report) {
   const Report merged_report = analysed(merged);
   if (merged_report.first_error && *merged_report.first_error <= at + 1) return;  // the merge does not fit either
   const std::string partner = text::quoted(out.network.layers[k].name);
-  const std::string what = "an inferred torch.cat of " + partner + " (" + to_string((*report.layers[k].output)[c]) +
-                           " channels, same size) with the layer before " + name + ", because " + why + " and " +
-                           to_string(arriving) + " + " + to_string((*report.layers[k].output)[c]) + " = " +
-                           to_string(*failing.in_channels);
+  const std::string before = text::quoted(out.network.layers[at - 1].name);
+  const std::string what = "an inferred torch.cat of " + before + " and " + partner + " into " + name + ", because " +
+                           why + " and " + to_string(arriving) + " + " + to_string((*report.layers[k].output)[c]) +
+                           " (" + partner + ", same size) = " + to_string(*failing.in_channels);
+  drop_printed_order_note(out);
   out.network = std::move(merged);
   out.network.guessed = what + "; forward() is not in the text";
   out.notes.push_back("read " + what + " (print(model) does not show forward(); if " + name +
