@@ -109,7 +109,9 @@ function renderVerdict(report) {
   } else {
     fill(els.verdict,
       h('span', { class: 'verdict-icon', 'aria-hidden': 'true' }, '✓'),
-      h('span', null, layers.length > 1 ? `All ${layers.length} layers valid` : layers.length ? 'The layer is valid' : 'No layers',
+      // On an importer's guess (report.guessed) the verdict holds for that reading, not for the user's code.
+      h('span', null, (layers.length > 1 ? `All ${layers.length} layers valid` : layers.length ? 'The layer is valid' : 'No layers')
+        + (report.guessed && layers.length ? ' in this reading of your model' : ''),
         report.totals?.output ? [' → ', h('code', null, shapeText(report.totals.output))] : null,
         warnings ? ` · ${warnings} warning${warnings > 1 ? 's' : ''}` : ''));
   }

@@ -107,7 +107,8 @@ export function createImportDialog({ onImport, afterImport, getNetwork }) {
       'Paste the error your framework printed (a whole traceback is fine), PyTorch ',
       h('code', null, 'print(model)'), ', Keras ', h('code', null, 'model.to_json()'),
       ', ConvScope JSON or a ConvScope link; or open or drop an ', h('code', null, '.onnx'),
-      ' file. Paste Keras ', h('code', null, 'model.summary()'),
+      ' file. A traceback shows one layer: paste it together with ', h('code', null, 'print(model)'),
+      ' and give the input shape for the whole network and its real fix. Paste Keras ', h('code', null, 'model.summary()'),
       ' to cross-check it with the network in the editor. Everything stays on this machine.'),
     h('label', { for: 'import-text', class: 'code-label' }, 'Text to import'),
     text,
@@ -247,8 +248,13 @@ export function createImportDialog({ onImport, afterImport, getNetwork }) {
         return;
       }
       text.value = pasted;
+      run.focus();
+      return;
     }
-    (pasted !== undefined ? run : text).focus();
+    // Reopened with the last text still in the box: select it all, so a
+    // paste replaces it instead of appending to it.
+    text.focus();
+    text.select();
   }
 
   run.addEventListener('click', submit);

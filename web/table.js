@@ -32,13 +32,35 @@ function rfCell(rf) {
   return h('td', { class: 'mono' }, text.size, h('span', { class: 'rf-detail' }, text.detail));
 }
 
-function fixButton(fix, onFix) {
+/**
+ * A fix is verified by re-running the analysis on the network in the editor.
+ * When that network is the importer's reading of the user's model
+ * (report.guessed), a verified fix is verified for the reading only, and the
+ * badge says so instead of promising the user's code works.
+ */
+function fixButton(fix, onFix, guessed) {
+  const all = guessed ? 'fixes every layer of this reading' : 'fixes every layer';
   return h('li', null,
     h('button', { type: 'button', class: 'btn fix', onclick: () => onFix(fix) },
       h('span', { class: 'fix-verb' }, 'Apply'),
       h('code', null, fix.summary),
       fix.output ? h('span', { class: 'mono fix-out' }, `→ ${shapeText(fix.output)}`) : null),
-    fix.resolves_all ? h('span', { class: 'badge ok' }, 'fixes every layer') : h('span', { class: 'badge' }, 'fixes this layer'));
+    fix.resolves_all ? h('span', { class: `badge ${guessed ? 'guessed' : 'ok'}` }, all) : h('span', { class: 'badge' }, 'fixes this layer'));
+}
+
+/** The fixes of one layer: best first, the rest folded away to keep the row calm. */
+function fixesBlock(fixes, onFix, guessed) {
+  const shown = fixes.slice(0, FIXES_SHOWN);
+  const more = fixes.slice(FIXES_SHOWN);
+  const button = (f) => fixButton(f, onFix, guessed);
+  const label = guessed ? 'Verified for this reading' : 'Verified fix';
+  return h('div', { class: 'fixes' },
+    h('span', { class: 'kv-key' }, fixes.length === 1 ? label : `${guessed ? label : 'Verified fixes'} (${fixes.length})`),
+    guessed ? h('p', { class: 'fix-reading' }, `ConvScope guessed the structure: ${guessed}. Each fix is checked against that reading, not against your code.`) : null,
+    h('ul', { class: 'fix-list' }, shown.map(button)),
+    more.length ? h('details', { class: 'more-fixes' },
+      h('summary', null, `${more.length} more fix${more.length > 1 ? 'es' : ''}`),
+      h('ul', { class: 'fix-list' }, more.map(button))) : null);
 }
 
 /** Which error of the report this is, when there are several (the first is the verdict's). */
@@ -61,7 +83,7 @@ function arrivingList(layer) {
     h('span', { class: 'arr-name' }, name), ' ', h('span', { class: 'arr-shape' }, arriving[k] ? shapeText(arriving[k]) : 'no shape'))));
 }
 
-function detailRow(layer, columns, frameworkLabel, onFix, errors) {
+function detailRow(layer, columns, frameworkLabel, onFix, errors, guessed) {
   const body = h('div', { class: 'detail-body' });
   const rank = errorRank(layer, errors);
   if (rank) body.append(rank);
@@ -81,17 +103,7 @@ function detailRow(layer, columns, frameworkLabel, onFix, errors) {
   const warnings = layer.warnings || [];
   if (warnings.length) body.append(h('ul', { class: 'warnings' }, warnings.map((w) => h('li', null, w))));
   const fixes = layer.fixes || [];
-  if (fixes.length) {
-    // The engine orders fixes best first; the rest fold away to keep the row calm.
-    const shown = fixes.slice(0, FIXES_SHOWN);
-    const more = fixes.slice(FIXES_SHOWN);
-    body.append(h('div', { class: 'fixes' },
-      h('span', { class: 'kv-key' }, fixes.length === 1 ? 'Verified fix' : `Verified fixes (${fixes.length})`),
-      h('ul', { class: 'fix-list' }, shown.map((f) => fixButton(f, onFix))),
-      more.length ? h('details', { class: 'more-fixes' },
-        h('summary', null, `${more.length} more fix${more.length > 1 ? 'es' : ''}`),
-        h('ul', { class: 'fix-list' }, more.map((f) => fixButton(f, onFix)))) : null));
-  }
+  if (fixes.length) body.append(fixesBlock(fixes, onFix, guessed));
   return h('tr', { class: `detail is-${layer.status}`, id: `diag-${layer.index}` },
     h('td', { colspan: columns }, body));
 }
@@ -179,7 +191,7 @@ export function renderTable(table, report, { layout, rank, frameworkLabel, typeL
   const body = h('tbody');
   for (const layer of report.layers || []) {
     body.append(layerRow(layer, typeLabel, graph));
-    if (layer.status === 'error' || layer.status === 'warning') body.append(detailRow(layer, COLUMNS, frameworkLabel, onFix, errors));
+    if (layer.status === 'error' || layer.status === 'warning') body.append(detailRow(layer, COLUMNS, frameworkLabel, onFix, errors, report.guessed || ''));
   }
   if (!(report.layers || []).length) {
     body.append(h('tr', null, h('td', { colspan: COLUMNS, class: 'muted' }, 'No layers yet — add one in the editor.')));

@@ -73,7 +73,7 @@ Result encode_link(const std::string& network_json, const std::string& extras_js
   const json::Value canonical = network_json::to_json(net);
   json::Object kept;
   for (const auto& kv : canonical.as_object())
-    if (kv.first != "description") kept.push_back(kv);  // links carry the network, not its prose
+    if (kv.first != "description" && kv.first != "guessed") kept.push_back(kv);  // links carry the network, not its prose
 
   json::Value parsed;
   json::ParseError parse_error;

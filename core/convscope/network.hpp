@@ -105,6 +105,12 @@ struct Network {
   std::vector<int64_t> input;  // full shape in the framework's layout
   std::vector<Layer> layers;
   std::string description;  // optional free text, kept through round trips
+  // What the structure rests on when an importer had to guess it ("the order
+  // print(model) shows; forward() is not in the text"); empty when the input
+  // said it all. A fix verified on this network is verified for this reading
+  // of the user's model, not for the model: the report says so. Like the
+  // description it stays out of share links.
+  std::string guessed;
 
   size_t spatial_rank() const { return input.size() >= 2 ? input.size() - 2 : 0; }
 };

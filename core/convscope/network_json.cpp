@@ -420,8 +420,8 @@ bool read_network(Reader& rd, const Value& root, Network& net) {
     return rd.fail("(root)", "expected an object with \"framework\", \"input\" and \"layers\", got " + shown(root)).has_value();
   for (const auto& kv : root.as_object())
     if (kv.first != "framework" && kv.first != "input" && kv.first != "layers" && kv.first != "description" &&
-        kv.first != "mode")
-      return rd.fail(kv.first, "unknown field (expected framework, input, layers, mode, description)").has_value();
+        kv.first != "mode" && kv.first != "guessed")
+      return rd.fail(kv.first, "unknown field (expected framework, input, layers, mode, description, guessed)").has_value();
   const Value* fw = root.find("framework");
   if (!fw) return rd.fail("framework", "missing (expected \"pytorch\", \"tensorflow\" or \"onnx\")").has_value();
   if (!fw->is_string() || !framework_from_string(fw->as_string()))
@@ -437,6 +437,11 @@ bool read_network(Reader& rd, const Value& root, Network& net) {
     const auto text = string_at(rd, *d, "description", 2000);
     if (!text) return false;
     net.description = *text;
+  }
+  if (const Value* g = root.find("guessed")) {
+    const auto text = string_at(rd, *g, "guessed", 2000);
+    if (!text) return false;
+    net.guessed = *text;
   }
 
   const Value* input = root.find("input");
@@ -548,6 +553,7 @@ Value to_json(const Network& net) {
   json::Object root;
   root.push_back({"framework", Value(to_string(net.framework))});
   if (!net.description.empty()) root.push_back({"description", Value(net.description)});
+  if (!net.guessed.empty()) root.push_back({"guessed", Value(net.guessed)});
   if (net.mode != default_mode(net.framework)) root.push_back({"mode", Value(to_string(net.mode))});
   json::Array input;
   for (int64_t d : net.input) input.push_back(Value(d));

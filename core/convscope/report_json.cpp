@@ -143,6 +143,9 @@ Value valid_input_value(const ValidInput& v) {
 json::Value report_to_json(const Report& report, const Network& net) {
   json::Object o;
   o.push_back({"framework", Value(to_string(report.framework))});
+  // Set when the network is an importer's reading of the user's model: every
+  // verdict and fix below holds for that reading (network.hpp).
+  o.push_back({"guessed", net.guessed.empty() ? Value() : Value(net.guessed)});
   o.push_back({"ok", Value(report.ok)});
   o.push_back({"first_error", report.first_error ? Value(static_cast<int64_t>(*report.first_error)) : Value()});
   json::Array errors;
@@ -268,6 +271,7 @@ std::string report_table(const Report& report, const Network& net) {
   std::string out;
   out += "ConvScope report: " + std::string(to_string(net.framework)) + ", input [" +
          conventions::joined(net.input, ", ") + "] (" + conventions::layout_string(net.framework, net.input.size()) + ")\n";
+  if (!net.guessed.empty()) out += "Guessed structure: " + net.guessed + "; every verdict below is for this reading\n";
   if (!report.valid_input.text.empty()) out += "Input sizes: " + report.valid_input.text + "\n";
   if (report.min_input)
     out += "Minimum valid input (spatial): " + conventions::joined(*report.min_input, "x") + "\n";
@@ -292,11 +296,13 @@ std::string report_table(const Report& report, const Network& net) {
         out += indent + (t == 0 ? "" : "also ") + r.framework_errors[t].source + " says:\n" + indent + "  " +
                r.framework_errors[t].text + "\n";
       if (!r.fixes.empty()) {
-        out += indent + "fixes (each verified by re-running the analysis):\n";
+        out += indent + (net.guessed.empty() ? "fixes (each verified by re-running the analysis):\n"
+                                              : "fixes (each verified for this reading by re-running the analysis):\n");
         for (size_t f = 0; f < r.fixes.size(); ++f)
           out += indent + "  " + to_string(f + 1) + ". " + r.fixes[f].summary +
                  (r.fixes[f].output ? " -> output " + table_shape_text(r.fixes[f].output) : std::string()) +
-                 (r.fixes[f].resolves_all ? "; every layer valid" : "") + "\n";
+                 (r.fixes[f].resolves_all ? (net.guessed.empty() ? "; every layer valid" : "; every layer of this reading valid")
+                                          : "") + "\n";
       }
     }
     for (const auto& w : r.warnings) out += indent + "warning: " + w + "\n";

@@ -72,13 +72,18 @@ TEST_CASE("torchvision's ResNet-18: BasicBlocks read as their graphs, the downsa
   CHECK(report.total_params == 11689512);  // torchvision's count, downsample branches included
 }
 
-TEST_CASE("the CIFAR tutorial's Net shows why print order is not forward(): fc1 gets the wrong size") {
+TEST_CASE("the CIFAR tutorial's Net shows why print order is not forward(): both readings, the reused pool first") {
+  // PyTorch 1.13 with the tutorial's forward() (self.pool after each conv) at
+  // 32x32: "mat1 and mat2 shapes cannot be multiplied (1x400 and 256x120)".
   const auto r = import_ok(fixture("pytorch_cifar_net.txt"), with_input({1, 3, 32, 32}));
   const cs::Report report = analysed(r);
   REQUIRE(report.first_error);
   CHECK(report.layers[*report.first_error].name == "fc1");
   CHECK(report.layers[*report.first_error].framework_errors[0].text ==
-        "mat1 and mat2 shapes cannot be multiplied (1x1600 and 256x120)");
+        "mat1 and mat2 shapes cannot be multiplied (1x400 and 256x120)");
+  // The printed order: 32 -> 28 -> pool 14 -> 10, 16 x 10 x 10.
+  CHECK(contains(all_notes(r), "reading 2: the modules in the order printed"));
+  CHECK(contains(all_notes(r), "receives 1600"));
 }
 
 TEST_CASE("a 1-D model: collapsed ModuleList entries, padding, upsampling, unknown modules listed by name") {

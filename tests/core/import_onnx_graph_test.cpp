@@ -85,7 +85,7 @@ TEST_CASE("a dynamic flatten (Shape -> Gather -> Unsqueeze -> Concat -> Reshape)
   CHECK(report.layers[1].output == cs::Shape{2, 256});
   REQUIRE(report.first_error);
   CHECK(*report.first_error == 2);
-  CHECK(contains(all_notes(bigger), "--input 2x3x8x8 fills the file's dynamic axes"));
+  CHECK(contains(all_notes(bigger), "the input shape 2x3x8x8 fills the file's dynamic axes"));
 }
 
 TEST_CASE("F.interpolate(x, size=skip.shape[2:]) exports a Resize whose sizes are the skip's: a resize_to") {

@@ -92,7 +92,7 @@ TEST_CASE("a U-Net exported at 256 with dynamic sizes, analysed at 100x100: the 
   CHECK(check_calls(*truth.find("calls"), at256.network, ok) == 43);
 
   const auto r = import_ok(bytes, with_input({1, 3, 100, 100}));
-  CHECK(contains(all_notes(r), "--input 1x3x100x100 fills the file's dynamic axes"));
+  CHECK(contains(all_notes(r), "the input shape 1x3x100x100 fills the file's dynamic axes"));
   const cs::Report report = cs::analyze(r.network);
   REQUIRE(report.first_error);
   const cs::LayerReport& cat = report.layers[*report.first_error];

@@ -258,7 +258,7 @@ TEST_CASE("a share link and the contract import unchanged") {
 TEST_CASE("--input replaces the input of a contract network or link of the same rank") {
   const auto r = import_ok(test_support::example_text("lenet5.json"), with_input({2, 1, 28, 28}));
   CHECK(r.network.input == std::vector<int64_t>{2, 1, 28, 28});
-  CHECK(contains(all_notes(r), "input replaced by --input"));
+  CHECK(contains(all_notes(r), "input replaced by the input shape given"));
   CHECK(import_error(test_support::example_text("lenet5.json"), with_input({1, 1, 28})) ==
         "--input has 3 dimensions but the network's input has 4");
 }
@@ -317,5 +317,7 @@ TEST_CASE("convscope import --input supplies the input print(model) does not car
   CHECK(contains(r.out, "\"input\": [1, 3, 32, 32]"));
   const auto analysed = test_support::run_cli("analyze --input 1x3x32x32 " + test_support::shell_quote(net.path().string()));
   CHECK(analysed.exit_code == 1);
-  CHECK(contains(analysed.out, "mat1 and mat2 shapes cannot be multiplied (1x1600 and 256x120)"));
+  // Reading 1, the pool reused after each conv as in the tutorial's forward()
+  // (PyTorch 1.13 prints this text for it at 32x32).
+  CHECK(contains(analysed.out, "mat1 and mat2 shapes cannot be multiplied (1x400 and 256x120)"));
 }

@@ -3,8 +3,10 @@
 #include "convscope/import/error_message.hpp"
 #include "convscope/import/keras_json.hpp"
 #include "convscope/import/keras_summary.hpp"
+#include "convscope/import/mixed_paste.hpp"
 #include "convscope/import/onnx.hpp"
 #include "convscope/import/pytorch_repr.hpp"
+#include "convscope/import/readings.hpp"
 #include "convscope/import/text.hpp"
 #include "convscope/json.hpp"
 #include "convscope/limits.hpp"
@@ -146,8 +148,16 @@ bool import_any(const std::string& t, const ImportOptions& options, ImportResult
   switch (*format) {
     case Format::contract_json: ok = import_contract(t, out, error); break;
     case Format::share_link: ok = import_link(t, out, error); break;
-    case Format::error_message: ok = import_error_message(t, options, out, error); break;
-    case Format::pytorch_repr: ok = import_pytorch_repr(t, options, out, error); break;
+    case Format::error_message: {
+      size_t begin = 0, end = 0;
+      ok = find_pytorch_repr_block(t, begin, end) ? import_traceback_with_model(t, begin, end, options, out, error)
+                                                  : import_error_message(t, options, out, error);
+      break;
+    }
+    case Format::pytorch_repr:
+      ok = import_pytorch_repr(t, options, out, error);
+      if (ok) add_readings(out);
+      break;
     case Format::keras_json: ok = import_keras_json(t, options, out, error); break;
     case Format::onnx: ok = import_onnx(t, options, out, error); break;
   }
@@ -165,11 +175,11 @@ bool import_any(const std::string& t, const ImportOptions& options, ImportResult
     for (int64_t d : *options.input) dims.push_back(json::Value(d));
     replaced.set("input", json::Value(std::move(dims)));
     if (!network_json::from_json(replaced, out.network, error)) return false;
-    out.notes.push_back("input replaced by --input");
+    out.notes.push_back("input replaced by the input shape given");
   }
   if (options.framework && out.network.framework != *options.framework)
-    out.notes.push_back(std::string("--framework ") + convscope::to_string(*options.framework) +
-                        " differs from the network's framework " + convscope::to_string(out.network.framework) +
+    out.notes.push_back(std::string("the framework given (") + convscope::to_string(*options.framework) +
+                        ") differs from the network's framework " + convscope::to_string(out.network.framework) +
                         "; the network keeps its own");
   return true;
 }

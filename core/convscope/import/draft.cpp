@@ -86,6 +86,7 @@ bool Draft::network(Network& out, std::string& error) const {
   for (int64_t x : input) dims.push_back(Value(x));
   json::Object root{{"framework", Value(to_string(framework))}};
   if (!description.empty()) root.push_back({"description", Value(description.substr(0, 2000))});
+  if (!guessed.empty()) root.push_back({"guessed", Value(guessed.substr(0, 2000))});
   root.push_back({"input", Value(std::move(dims))});
   root.push_back({"layers", Value(layers)});
   std::string why;

@@ -17,6 +17,8 @@ struct Draft {
   Framework framework = Framework::pytorch;
   std::vector<int64_t> input;
   std::string description;
+  // What the structure rests on when it was guessed (Network::guessed).
+  std::string guessed;
   json::Array layers;
   // Per layer, where it came from ("line 4", "config.layers[2]", "node 3
   // 'Conv_0'"), so a value the contract refuses is reported at its source.

@@ -5,6 +5,10 @@
 
 namespace convscope::import {
 
+const char* const kWholeModelHint =
+    "this is the failing layer rebuilt from the message: paste print(model) with the input shape (the traceback may come "
+    "with it) for the whole network and its real fix";
+
 namespace {
 
 using Reader = bool (*)(errors::Scan&, size_t, Draft&);
@@ -91,8 +95,13 @@ bool import_error_message(const std::string& text, const ImportOptions& options,
       return false;
     }
     if (options.input)
-      d.note("--input " + shape_text(*options.input) +
+      d.note("the input shape " + shape_text(*options.input) +
              " was not used: the message's own sizes are what reproduces the failure");
+    // One layer is all a message carries: its verdict and fixes are about
+    // that layer as rebuilt, and the way on is the model itself.
+    d.note(kWholeModelHint);
+    d.guessed = std::string("rebuilt from the ") + a.what +
+                " message alone: the failing layer's values come from it, every other layer and value is assumed";
     if (d.description.empty())
       d.description = std::string("Reconstructed from a ") + a.what + " error message.";
     return finish(d, Format::error_message, out, error);

@@ -16,6 +16,10 @@
 
 namespace convscope::import {
 
+// The note every message import ends with: one layer is a dead end, the
+// model is the way on.
+extern const char* const kWholeModelHint;
+
 // Whether the text holds a message this importer recognises.
 bool looks_like_error_message(const std::string& text);
 

@@ -1,5 +1,7 @@
 #include "convscope/import/error_scan.hpp"
 
+#include <algorithm>
+
 #include "convscope/import/text.hpp"
 #include "convscope/limits.hpp"
 
@@ -168,30 +170,156 @@ KerasContext keras_context(const std::string& t) {
   return c;
 }
 
-std::string torch_layer_name(const std::string& t) {
-  // Walk the frames; remember the last `self.NAME(` in a frame that is not
-  // PyTorch's own code (those call `self._conv_forward(...)` and the like).
-  std::string found;
-  bool user_frame = false;
+namespace {
+
+// One `self.NAME(...)` call on a traceback's code line.
+struct SelfCall {
+  std::string name;
+  size_t begin = 0;  // column of "self."
+  size_t close = 0;  // column of its closing ')' (npos: not closed on the line)
+};
+
+std::vector<SelfCall> self_calls(const std::string& line) {
+  std::vector<SelfCall> calls;
+  for (size_t at = line.find("self."); at != std::string::npos; at = line.find("self.", at + 5)) {
+    if (at > 0 && (text::is_ident_char(line[at - 1]) || line[at - 1] == '.')) continue;
+    const std::string name = name_at(line, at + 5);
+    const size_t open = at + 5 + name.size();
+    if (name.empty() || open >= line.size() || line[open] != '(') continue;
+    SelfCall c{name, at, std::string::npos};
+    int depth = 0;
+    for (size_t i = open; i < line.size(); ++i) {
+      if (line[i] == '(') ++depth;
+      else if (line[i] == ')' && --depth == 0) {
+        c.close = i;
+        break;
+      }
+    }
+    calls.push_back(c);
+  }
+  return calls;
+}
+
+// Python 3.11 prints carets under the failing call: "      ^^^^^^^^^^^^^".
+bool caret_line(const std::string& line, size_t& first) {
+  first = line.find_first_not_of(' ');
+  return first != std::string::npos && line.find_first_not_of(" ^~") == std::string::npos &&
+         line.find('^') != std::string::npos;
+}
+
+bool torch_file(const std::string& line) {
+  return line.find("torch/") != std::string::npos || line.find("torch\\") != std::string::npos;
+}
+
+// The kind of module a torch/nn/modules file holds, as a module's name
+// usually says it ("conv.py" -> "conv"); empty for module.py and the rest.
+std::string module_kind(const std::string& file_line) {
+  static const std::pair<const char*, const char*> kFiles[] = {
+      {"modules/conv.py", "conv"}, {"modules/pooling.py", "pool"}, {"modules/linear.py", "fc"},
+      {"modules/batchnorm.py", "bn"}, {"modules/upsampling.py", "up"}, {"modules/padding.py", "pad"}};
+  for (const auto& [file, kind] : kFiles)
+    if (file_line.find(file) != std::string::npos) return kind;
+  return "";
+}
+
+bool name_fits_kind(const std::string& name, const std::string& kind) {
+  if (kind == "user") {
+    for (const char* k : {"conv", "pool", "fc", "bn", "up", "pad"})
+      if (name_fits_kind(name, k)) return false;
+    return true;
+  }
+  if (kind == "fc") return name.find("fc") != std::string::npos || name.find("linear") != std::string::npos ||
+                           name.find("classifier") != std::string::npos || name.find("head") != std::string::npos;
+  if (kind == "bn") return name.find("bn") != std::string::npos || name.find("norm") != std::string::npos;
+  return name.find(kind) != std::string::npos;
+}
+
+}  // namespace
+
+TorchCall torch_failing_call(const std::string& t) {
+  // Frames are "File ..." lines, each followed by its code line and, from
+  // Python 3.11 on, a caret line. The module that raised is called from the
+  // last user frame (not PyTorch's own code, which calls
+  // `self._conv_forward(...)` and the like); the frames after it name the
+  // module's file. A line may call several modules
+  // (`self.pool(F.relu(self.conv3(x)))`): the carets mark the one that
+  // raised; without them, calls run in the order their ')' close, and the
+  // first whose name fits the module's file is taken.
+  struct Frame {
+    std::string file, code, carets;
+  };
+  std::vector<Frame> frames;
   size_t line_start = 0;
   while (line_start < t.size()) {
     size_t line_end = t.find('\n', line_start);
     if (line_end == std::string::npos) line_end = t.size();
-    const std::string line = t.substr(line_start, std::min<size_t>(line_end - line_start, 400));
-    if (line.find("File \"") != std::string::npos) {
-      user_frame = line.find("torch/") == std::string::npos && line.find("torch\\") == std::string::npos;
-    } else if (user_frame) {
-      const size_t self = line.find("self.");
-      if (self != std::string::npos) {
-        const std::string name = name_at(line, self + 5);
-        if (!name.empty() && self + 5 + name.size() < line.size() && line[self + 5 + name.size()] == '(')
-          found = name;
+    std::string line = t.substr(line_start, std::min<size_t>(line_end - line_start, 400));
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    size_t first = 0;
+    if (line.find("File \"") != std::string::npos) frames.push_back({line, "", ""});
+    else if (!frames.empty() && frames.back().code.empty()) frames.back().code = line;
+    else if (!frames.empty() && frames.back().carets.empty() && caret_line(line, first)) frames.back().carets = line;
+    line_start = line_end + 1;
+  }
+  TorchCall found;
+  // Module calls from one forward() into the next make the dotted name
+  // print(model) uses ("block.conv"); a call from a frame that is no
+  // forward() (a training loop's `self.model(x)`) enters the root, which
+  // has no name.
+  std::vector<TorchCall> path;
+  bool found_in_path = false;
+  for (size_t f = 0; f < frames.size(); ++f) {
+    if (torch_file(frames[f].file)) continue;
+    const std::vector<SelfCall> calls = self_calls(frames[f].code);
+    if (calls.empty()) continue;
+    std::string kind;
+    size_t g = f + 1;
+    for (; g < frames.size() && torch_file(frames[g].file) && kind.empty(); ++g) kind = module_kind(frames[g].file);
+    // PyTorch's module call leads into the user's code again: a custom block.
+    if (kind.empty() && g > f + 1 && g < frames.size() && !torch_file(frames[g].file)) kind = "user";
+    TorchCall here;
+    size_t caret = 0;
+    if (calls.size() > 1 && caret_line(frames[f].carets, caret)) {
+      for (const SelfCall& c : calls)
+        if (c.begin == caret) here = {c.name, "marked by the traceback's carets"};
+    }
+    if (here.name.empty()) {
+      std::vector<SelfCall> order = calls;
+      std::stable_sort(order.begin(), order.end(), [](const SelfCall& a, const SelfCall& b) { return a.close < b.close; });
+      here = {order[0].name, ""};
+      if (calls.size() > 1) {
+        std::string names;
+        std::vector<const SelfCall*> fitting;
+        for (const SelfCall& c : order) {
+          names += (names.empty() ? "" : ", ") + c.name;
+          if (!kind.empty() && name_fits_kind(c.name, kind)) fitting.push_back(&c);
+        }
+        if (fitting.size() == 1)
+          here = {fitting[0]->name, "the only module the line calls (" + names +
+                                        ") whose name fits the module file PyTorch raised in"};
+        else
+          here.how = "the line calls " + names + " and nothing in the text says which raised (Python 3.11 and "
+                     "later mark it with carets); taken as the first one called";
       }
     }
-    line_start = line_end + 1;
+    found = here;
+    const std::string& file = frames[f].file;
+    const bool in_forward = file.size() >= 7 && file.compare(file.size() - 7, 7, "forward") == 0;
+    found_in_path = in_forward && f + 1 < frames.size() && torch_file(frames[f + 1].file);
+    if (found_in_path) path.push_back(here);
+  }
+  if (found_in_path && path.size() > 1) {
+    TorchCall dotted;
+    for (const TorchCall& c : path) {
+      dotted.name += (dotted.name.empty() ? "" : ".") + c.name;
+      if (!c.how.empty()) dotted.how += (dotted.how.empty() ? "" : "; ") + ("for " + text::quoted(c.name) + ", " + c.how);
+    }
+    return dotted;
   }
   return found;
 }
+
+std::string torch_layer_name(const std::string& t) { return torch_failing_call(t).name; }
 
 std::string dims_text(const Dims& v) {
   std::string s = "[";

@@ -45,8 +45,15 @@ struct KerasContext {
 };
 KerasContext keras_context(const std::string& text);
 
-// The attribute a PyTorch traceback's last user frame calls: `x =
-// self.conv3(x)` -> "conv3"; empty when none.
+// The module a PyTorch traceback says raised: the `self.NAME(` its last
+// user frame calls, read from the frames rather than the line's outermost
+// call (`x = self.pool(F.relu(self.conv3(x)))` followed by conv.py frames ->
+// "conv3"); `how` says how it was chosen when the line calls several.
+struct TorchCall {
+  std::string name;  // empty when no frame calls a module
+  std::string how;
+};
+TorchCall torch_failing_call(const std::string& text);
 std::string torch_layer_name(const std::string& text);
 
 // Per-message readers, each given the offset of its anchor.

@@ -32,9 +32,13 @@ void torch_input(Draft& d, int64_t channels, const Dims& spatial) {
 }
 
 std::string torch_name(const Scan& s, Draft& d) {
-  const std::string name = torch_layer_name(s.text);
-  if (!name.empty()) d.note("layer name " + text::quoted(name) + " taken from the traceback's `self." + name + "(...)`");
-  return name;
+  const TorchCall call = torch_failing_call(s.text);
+  if (!call.name.empty())
+    d.note("layer name " + text::quoted(call.name) + " taken from the traceback's " +
+           (call.name.find('.') == std::string::npos ? "`self." + call.name + "(...)`"
+                                                     : std::string("module calls, one forward() into the next")) +
+           (call.how.empty() ? "" : ": " + call.how));
+  return call.name;
 }
 
 }  // namespace

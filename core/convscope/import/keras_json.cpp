@@ -305,7 +305,7 @@ bool import_keras_value(const Value& root, const ImportOptions& options, ImportR
       }
   if (options.input) {
     d.input = *options.input;
-    if (!w.input.empty()) d.note("--input " + shape_text(d.input) + " replaces the model's input shape");
+    if (!w.input.empty()) d.note("the input shape " + shape_text(d.input) + " replaces the model's input shape");
   } else {
     if (w.input.empty()) {
       error = path + ": the model stores no input shape (no InputLayer, batch_input_shape or build_input_shape); "

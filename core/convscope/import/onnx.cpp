@@ -49,10 +49,10 @@ bool input_shape(const onnx::ValueInfo& input, const std::string& path, const Im
       return false;
     }
     if (fixed && input.dims != d.input)
-      d.note("--input " + shape_text(d.input) + " replaces the file's fixed input " + shape_text(input.dims) +
+      d.note("the input shape " + shape_text(d.input) + " replaces the file's fixed input " + shape_text(input.dims) +
              ": ONNX Runtime would refuse it, and sizes the exporter folded into constants stay those of the export");
     else if (input.has_shape && !fixed)
-      d.note("--input " + shape_text(d.input) + " fills the file's dynamic axes; its shape computations are re-run at that size");
+      d.note("the input shape " + shape_text(d.input) + " fills the file's dynamic axes; its shape computations are re-run at that size");
     return true;
   }
   if (!input.has_shape || input.dims.size() < 3 || input.dims.size() > 5) {

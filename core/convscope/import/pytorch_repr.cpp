@@ -370,10 +370,10 @@ bool import_pytorch_repr(const std::string& t, const ImportOptions& options, Imp
   if (options.input) {
     d.input = *options.input;
     if (st.spatial_rank && d.input.size() != sr + 2)
-      d.note("--input has " + to_string(d.input.size()) + " dimensions but the model's modules are " + to_string(sr) +
+      d.note("the input shape has " + to_string(d.input.size()) + " dimensions but the model's modules are " + to_string(sr) +
              "-D (" + to_string(sr + 2) + " dimensions expected)");
     else if (st.first_channels && d.input.size() >= 2 && d.input[1] != st.first_channels)
-      d.note("--input has " + to_string(d.input[1]) + " channels but the first layer expects " +
+      d.note("the input shape has " + to_string(d.input[1]) + " channels but the first layer expects " +
              to_string(st.first_channels) + " (in_channels); PyTorch would refuse this input");
   } else if (st.spatial_rank == 0) {
     // An MLP: ConvScope's input needs a spatial axis; 1 x 1 x F is flattened.
@@ -384,7 +384,7 @@ bool import_pytorch_repr(const std::string& t, const ImportOptions& options, Imp
         break;
       }
     d.input = {1, 1, features};
-    d.note("input not given (--input): assumed 1x1x" + to_string(features) +
+    d.note("input shape not given: assumed 1x1x" + to_string(features) +
            " from the first Linear's in_features (ConvScope needs a 3-D input; the flatten makes it 1x" +
            to_string(features) + ")");
   } else {
@@ -394,7 +394,7 @@ bool import_pytorch_repr(const std::string& t, const ImportOptions& options, Imp
                                        : sr == 2 ? std::vector<int64_t>{224, 224}
                                                  : std::vector<int64_t>{16, 112, 112};
     d.input.insert(d.input.end(), sizes.begin(), sizes.end());
-    d.note("input not given (--input): assumed " + shape_text(d.input) + " (" +
+    d.note("input shape not given: assumed " + shape_text(d.input) + " (" +
            (st.first_channels ? "channels from the first layer's in_channels" : "3 channels") + ")");
   }
   if (!stopped_at.empty())
@@ -413,6 +413,10 @@ bool import_pytorch_repr(const std::string& t, const ImportOptions& options, Imp
     d.note("used only in training (" + root_class + ".forward() skips them in eval), left out with their parameters: " +
            listing(st.unused));
   if (!st.custom.empty()) d.note("custom blocks read in print order: " + listing(st.custom));
+  // A torchvision model whose forward() is known (torchvision_blocks.cpp) is no guess.
+  if ((!root_class.empty() && !is_transparent_container(root_class) && !(st.root && st.root_matched)) ||
+      !st.custom.empty())
+    d.guessed = "the modules in the order print(model) shows them; forward() is not in the text";
   if (!st.branches.empty())
     d.note("residual branches left out (their sum with the main path keeps its shape): " + listing(st.branches));
   if (!st.unknown.empty())
