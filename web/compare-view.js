@@ -24,15 +24,21 @@ const STATUS = {
  */
 export function createCompareView(root, { frameworkInfo, typeLabel }) {
   let generation = 0;
+  let latest = null; // the network the next frame compares, and its generation
+  let latestGen = 0;
+  let scheduled = false;
   const label = (id) => frameworkInfo(id).label;
 
-  async function update(network) {
-    const gen = ++generation;
-    root.dataset.state = 'running';
+  async function compareLatest() {
+    scheduled = false;
+    const gen = latestGen;
+    const network = latest;
+    if (gen !== generation) return; // marked stale since: the editor holds a malformed network
     const result = await compareFrameworks(network);
     if (gen !== generation) return; // an edit arrived meanwhile; its update draws
     if (result.error) {
       fill(root, h('p', { class: 'compare-error' }, `The frameworks could not be compared: ${result.error}`));
+      delete root.dataset.differences;
     } else {
       fill(root, ...renderComparison(result.comparison, network, { label, frameworkInfo, typeLabel }));
       root.dataset.differences = String(result.comparison.differences);
@@ -41,8 +47,23 @@ export function createCompareView(root, { frameworkInfo, typeLabel }) {
     root.dataset.state = 'done';
   }
 
+  // Typing edits arrive once per key: compare once per frame at most (three
+  // analyses and two ports each time), and only the newest network.
+  function update(network) {
+    latestGen = ++generation;
+    latest = network;
+    root.dataset.state = 'running';
+    if (!scheduled) {
+      scheduled = true;
+      requestAnimationFrame(compareLatest);
+    }
+  }
+
   function markStale() {
     generation += 1; // drop any comparison still loading: it is of an older network
+    if (root.dataset.differences === undefined) {
+      fill(root, h('p', { class: 'muted' }, 'The comparison is drawn once the network in the editor is well formed (the editor marks the field at fault).'));
+    }
     root.classList.add('is-stale');
     root.dataset.state = 'stale';
   }
