@@ -249,7 +249,9 @@ let compareReady = null;
 
 function compareView() {
   compareReady ??= Promise.all([import('./compare-view.js'), loadStylesheet('compare.css')])
-    .then(([{ createCompareView }]) => createCompareView(els.compare, { frameworkInfo, typeLabel }))
+    .then(([{ createCompareView }]) => createCompareView(els.compare, {
+      frameworkInfo, typeLabel, onClose: () => { toggleComparison(); els.compareToggle?.focus(); },
+    }))
     .catch((err) => { compareReady = null; throw err; });
   return compareReady;
 }
@@ -275,6 +277,10 @@ function toggleComparison() {
   const open = state.ui.view !== 'compare';
   setUi({ view: open ? 'compare' : 'table' });
   updateComparison();
+  // Under a long table the panel opens out of sight: bring its top into view (focus stays).
+  if (open && els.comparePanel.getBoundingClientRect().top > innerHeight * 0.7) {
+    els.comparePanel.scrollIntoView({ block: 'start', behavior: matchMedia('(prefers-reduced-motion: reduce)').matches ? 'auto' : 'smooth' });
+  }
   announce(open ? 'Showing the network in PyTorch, TensorFlow/Keras and ONNX under the shape table.' : 'Closed the framework comparison.');
 }
 

@@ -18,11 +18,15 @@ const STATUS = {
 
 /**
  * root: the element the view fills; frameworkInfo(id) -> {label, layout}
- * and typeLabel(type) from the engine's schema. update(network) compares and redraws (a newer
- * update wins over one still loading); markStale() greys the last drawing
- * while the network in the editor is malformed.
+ * and typeLabel(type) from the engine's schema; onClose() for its "Hide
+ * comparison" button. update(network) compares and redraws (a newer update
+ * wins over one still loading); markStale() greys the last drawing while the
+ * network in the editor is malformed.
  */
-export function createCompareView(root, { frameworkInfo, typeLabel }) {
+export function createCompareView(root, { frameworkInfo, typeLabel, onClose }) {
+  // Its own way out, next to the panel's heading: under a long table the
+  // toggle above is out of sight.
+  root.before(h('button', { type: 'button', class: 'btn btn-small compare-close', id: 'close-compare', onclick: onClose }, 'Hide comparison'));
   let generation = 0;
   let latest = null; // the network the next frame compares, and its generation
   let latestGen = 0;

@@ -158,7 +158,7 @@ test('a network that parts: the PyTorch error, TensorFlow and ONNX 5x5, and the 
   await close();
 });
 
-test('a preset that agrees says so, and the port notes say how the ports are written', { timeout: TEST_TIMEOUT }, async () => {
+test('a preset that agrees says so; a failing graph matches the CLI and scrolls into view; port notes say how the ports are written', { timeout: TEST_TIMEOUT }, async () => {
   const { page, problems, close } = await newPage(env);
   await openApp(env, page);
   assert.equal(await page.locator('#compare-panel').isHidden(), true, 'closed by default');
@@ -171,6 +171,18 @@ test('a preset that agrees says so, and the port notes say how the ports are wri
   assert.equal(report.differences, 0);
   assert.equal(await page.locator('#compare-summary').innerText(), 'The three frameworks agree on every layer.');
   assert.equal(await page.locator('tr.compare-rule-row').count(), 0);
+
+  // A graph that fails (the padded U-Net at 100x100), 49 rows: the panel opens under a long
+  // table, so opening it brings it into view.
+  await page.locator('#toggle-compare').click();
+  await page.waitForFunction(() => document.querySelector('#compare-panel').hidden);
+  await page.selectOption('#preset', 'unet_padded');
+  const unet = JSON.parse(fs.readFileSync(path.join(ROOT, 'examples', 'unet_padded.json'), 'utf8'));
+  await page.waitForFunction((n) => document.querySelectorAll('#shape-table tbody tr.row').length === n, unet.layers.length);
+  await page.locator('#toggle-compare').click();
+  await waitForComparison(page);
+  await assertSameAsCli(page, unet);
+  await page.waitForFunction(() => document.querySelector('#compare-panel').getBoundingClientRect().top < innerHeight);
 
   // A network whose Keras port needs padding for ceil_mode: agrees, and the notes say why.
   const hash = await encodeLink(page, CEIL, [['view', 'compare']]);
@@ -212,7 +224,7 @@ test('links without view= are unchanged, and a bad view= is named in the banner'
   await close();
 });
 
-test('keyboard: Tab to the toggle, Enter opens the comparison, Tab enters it, Space closes it', { timeout: TEST_TIMEOUT }, async () => {
+test('keyboard: Tab to the toggle, Enter opens the comparison, Tab enters it at its Hide button, Space toggles', { timeout: TEST_TIMEOUT }, async () => {
   const { page, problems, close } = await newPage(env);
   await openApp(env, page);
   const start = await hashOf(page);
@@ -228,18 +240,26 @@ test('keyboard: Tab to the toggle, Enter opens the comparison, Tab enters it, Sp
   assert.match(await hashOf(page), /(^|&)view=compare(&|$)/);
   assert.equal(await page.evaluate(() => document.activeElement?.id), 'toggle-compare', 'focus stays on the toggle');
   assert.match(await page.locator('#status').innerText(), /PyTorch, TensorFlow\/Keras and ONNX/);
-  // The comparison's table is reachable by Tab after the shape table.
+  // Tab goes on into the comparison; its first stop is its own "Hide comparison" button.
   let inside = false;
   for (let i = 0; i < 30 && !inside; i += 1) {
     await page.keyboard.press('Tab');
     inside = await page.evaluate(() => document.activeElement?.closest('#compare-panel') !== null);
   }
   assert.ok(inside, 'Tab reaches the comparison');
-  await page.locator('#toggle-compare').focus();
-  await page.keyboard.press('Space');
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'close-compare');
+  await page.keyboard.press('Enter');
   await page.waitForFunction(() => document.querySelector('#compare-panel').hidden);
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'toggle-compare', 'focus goes back to the toggle');
   assert.equal(await page.locator('#toggle-compare').getAttribute('aria-pressed'), 'false');
   assert.equal(await hashOf(page), start, 'closing writes the link without view=');
+  // Space toggles it too.
+  await page.keyboard.press('Space');
+  await waitForComparison(page);
+  assert.match(await hashOf(page), /(^|&)view=compare(&|$)/);
+  await page.keyboard.press('Space');
+  await page.waitForFunction(() => document.querySelector('#compare-panel').hidden);
+  assert.equal(await hashOf(page), start);
   // Back reopens it (opening was one history step).
   await page.goBack();
   await waitForComparison(page);
