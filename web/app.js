@@ -277,11 +277,8 @@ function toggleComparison() {
   const open = state.ui.view !== 'compare';
   setUi({ view: open ? 'compare' : 'table' });
   updateComparison();
-  // Under a long table the panel opens out of sight: bring its top into view (focus stays).
-  if (open && els.comparePanel.getBoundingClientRect().top > innerHeight * 0.7) {
-    els.comparePanel.scrollIntoView({ block: 'start', behavior: matchMedia('(prefers-reduced-motion: reduce)').matches ? 'auto' : 'smooth' });
-  }
-  announce(open ? 'Showing the network in PyTorch, TensorFlow/Keras and ONNX under the shape table.' : 'Closed the framework comparison.');
+  if (open) compareView().then((view) => view.reveal(els.comparePanel)).catch(() => {});
+  announce(open ? 'Comparing PyTorch, TensorFlow/Keras and ONNX under the table.' : 'Closed the comparison.');
 }
 
 // ---- the data-flow diagram (diagram.js, loaded after the first table) ---------

@@ -21,7 +21,8 @@ const STATUS = {
  * and typeLabel(type) from the engine's schema; onClose() for its "Hide
  * comparison" button. update(network) compares and redraws (a newer update
  * wins over one still loading); markStale() greys the last drawing while the
- * network in the editor is malformed.
+ * network in the editor is malformed; reveal(panel) scrolls a panel opened
+ * out of sight into view.
  */
 export function createCompareView(root, { frameworkInfo, typeLabel, onClose }) {
   // Its own way out, next to the panel's heading: under a long table the
@@ -72,7 +73,13 @@ export function createCompareView(root, { frameworkInfo, typeLabel, onClose }) {
     root.dataset.state = 'stale';
   }
 
-  return { update, markStale };
+  // Under a long table the panel opens out of sight: bring its top into view (focus stays).
+  function reveal(panel) {
+    if (panel.getBoundingClientRect().top <= innerHeight * 0.7) return;
+    panel.scrollIntoView({ block: 'start', behavior: matchMedia('(prefers-reduced-motion: reduce)').matches ? 'auto' : 'smooth' });
+  }
+
+  return { update, markStale, reveal };
 }
 
 function renderComparison(c, network, { label, frameworkInfo, typeLabel }) {
