@@ -46,6 +46,10 @@ const els = {
   version: $('#engine-version'),
   previews: $('#previews'),
   windowView: $('#window-view'),
+  compareToggle: $('#toggle-compare'),
+  comparePanel: $('#compare-panel'),
+  compare: $('#compare'),
+  embedCompare: $('#embed-view-compare'),
 };
 
 const state = {
@@ -140,6 +144,7 @@ function render(report, { rebuild, focus }) {
   els.table.classList.remove('is-stale');
   drawDiagram();
   updatePreviews();
+  updateComparison();
   if (!firstTableMarked) {
     firstTableMarked = true;
     performance.mark('convscope:first-table');
@@ -181,6 +186,7 @@ function apply(network, { rebuild = true, focus, typing, history = 'push', note,
     fill(els.verdict, h('span', { class: 'verdict-icon', 'aria-hidden': 'true' }, '✕'), h('span', null, analysis.error));
     els.verdict.className = 'verdict is-error';
     announce('');
+    updateComparison();
     return false;
   }
   state.report = analysis.report;
@@ -237,6 +243,44 @@ function loadStylesheet(href) {
     link.addEventListener('error', resolve);
     document.head.append(link);
   });
+}
+
+// ---- compare frameworks (compare-view.js + the full module, on first use) ------
+
+let compareReady = null;
+
+function compareView() {
+  compareReady ??= Promise.all([import('./compare-view.js'), loadStylesheet('compare.css')])
+    .then(([{ createCompareView }]) => createCompareView(els.compare, {
+      frameworkInfo, typeLabel, onClose: () => { toggleComparison(); els.compareToggle?.focus(); },
+    }))
+    .catch((err) => { compareReady = null; throw err; });
+  return compareReady;
+}
+
+/** Show or hide the comparison as `view` says; while shown, redraw it for the current network. */
+async function updateComparison() {
+  if (!els.comparePanel) return;
+  const open = state.ui.view === 'compare';
+  els.compareToggle?.setAttribute('aria-pressed', String(open));
+  els.comparePanel.hidden = !open;
+  if (!open) return;
+  let view;
+  try {
+    view = await compareView();
+  } catch (err) {
+    fill(els.compare, h('p', { class: 'error-rank' }, `The comparison could not be loaded: ${err?.message || err}`));
+    return;
+  }
+  if (state.report) view.update(state.network); else view.markStale();
+}
+
+function toggleComparison() {
+  const open = state.ui.view !== 'compare';
+  setUi({ view: open ? 'compare' : 'table' });
+  updateComparison();
+  if (open) compareView().then((view) => view.reveal(els.comparePanel)).catch(() => {});
+  announce(open ? 'Comparing PyTorch, TensorFlow/Keras and ONNX under the table.' : 'Closed the comparison.');
 }
 
 // ---- the data-flow diagram (diagram.js, loaded after the first table) ---------
@@ -390,7 +434,8 @@ function embedHides() {
 }
 
 function renderEmbedCode() {
-  const hash = writeLink(state.network, { ...state.ui, hide: embedHides() }) || '';
+  const view = els.embedCompare?.checked ? 'compare' : 'table';
+  const hash = writeLink(state.network, { ...state.ui, hide: embedHides(), view }) || '';
   const count = state.network.layers.length;
   const title = `ConvScope: ${count} layer${count === 1 ? '' : 's'}, ${frameworkInfo(state.network.framework).label}`;
   els.embedCode.value = embedSnippet({ src: pageUrl('embed.html', hash), title });
@@ -403,6 +448,7 @@ function wireShare() {
   });
   if (!els.dialog) return;
   els.openEmbed.addEventListener('click', () => {
+    if (els.embedCompare) els.embedCompare.checked = state.ui.view === 'compare';
     renderEmbedCode();
     els.dialog.showModal();
   });
@@ -536,6 +582,7 @@ async function boot() {
     }
   });
   els.newNetwork?.addEventListener('click', newNetwork);
+  els.compareToggle?.addEventListener('click', toggleComparison);
   wireShare();
   wireImportExport();
   if (EMBED) reportHeightToParent();

@@ -26,7 +26,7 @@ async function call(name, ...args) {
   try {
     mod = await load();
   } catch (err) {
-    return { exitCode: 2, output: '', error: `the importer could not be loaded: ${err?.message || err}` };
+    return { exitCode: 2, output: '', error: `the full engine (importers, exporters, comparison) could not be loaded: ${err?.message || err}` };
   }
   return callModule(mod, name, ...args);
 }
@@ -75,4 +75,16 @@ export async function checkSummary(network, text) {
   }
   const check = parsed(r.output, 'summary check');
   return check.error ? { error: check.error } : { check: check.value, exitCode: r.exitCode };
+}
+
+/**
+ * The network ported to PyTorch, TensorFlow/Keras and ONNX and analysed in
+ * each (`convscope compare`'s JSON): {comparison, exitCode} with exitCode 0
+ * when the three agree on every layer, 1 when some row differs; else {error}.
+ */
+export async function compareFrameworks(network) {
+  const r = await call('compareFrameworks', JSON.stringify(network));
+  if (r.exitCode !== 0 && r.exitCode !== 1) return { error: r.error || 'this network could not be compared' };
+  const comparison = parsed(r.output, 'comparison');
+  return comparison.error ? { error: comparison.error } : { comparison: comparison.value, exitCode: r.exitCode };
 }

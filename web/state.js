@@ -47,11 +47,16 @@ const whole = (fallback, max, what) => (text) => {
   return ok ? { value: Number(t), problem: null } : { value: fallback, problem: `'${t.slice(0, 40)}' is not ${what}` };
 };
 
+/** The view beside the shape table: `view=compare` opens the framework comparison. */
+export const VIEWS = ['table', 'compare'];
+export const DEFAULT_VIEW = 'table';
+
 /** Parts of the page an embed can hide: `hide=editor,diagram`. */
 export const HIDEABLE = ['editor', 'table', 'diagram'];
 
 // Declared UI properties carried in the link next to the network: the
-// embed's `hide`, and the previews' image, weights and sliding-window layer
+// embed's `hide`, the open view (table only, or with the framework
+// comparison), and the previews' image, weights and sliding-window layer
 // (weights are generated from `seed` and `w0`, never stored: see weights.js).
 // A value equal to the default is left out of the link.
 export const UI_PROPS = [
@@ -66,6 +71,7 @@ export const UI_PROPS = [
     },
     write: (value) => (value.length ? value.join(',') : null),
   },
+  { key: 'view', empty: () => DEFAULT_VIEW, parse: oneOf(VIEWS, DEFAULT_VIEW, 'view'), write: (v) => (v === DEFAULT_VIEW ? null : v) },
   // The previews: sample image (a user's own image is never in a link), the
   // seed of every layer's He init, the first conv layer's filter, and the
   // layer the sliding-window view shows (1-based; default: automatic).
