@@ -43,7 +43,6 @@ EMSCRIPTEN_BINDINGS(convscope) {
       .field("extras", &Result::extras);
 
   function("analyze", &convscope::api::analyze_json);
-  function("textReport", &convscope::api::analyze_table);
   function("decodeShareLink", &convscope::api::decode_link);
   function("encodeShareLink", &convscope::api::encode_link);
   function("normalize", &convscope::api::normalize);
@@ -58,6 +57,8 @@ EMSCRIPTEN_BINDINGS(convscope_import) {
   function("importText", &convscope::api::import_text);
   function("exportCode", &convscope::api::export_code);
   function("checkSummary", &convscope::api::check_summary);
+  // The CLI's --text table (the page draws its own; the first view does without it).
+  function("textReport", &convscope::api::analyze_table);
   // The network under PyTorch, TensorFlow/Keras and ONNX side by side.
   function("compareFrameworks", &convscope::api::compare_json);
   function("compareFrameworksTable", &convscope::api::compare_table);
