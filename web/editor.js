@@ -32,6 +32,8 @@ const NEW_LAYER_VALUES = {
   upsample: { scale: 2 },
   dense: { units: 10 },
   activation: { function: 'relu' },
+  channel_shuffle: { groups: 2 },
+  channel_split: { chunks: 2, index: 0 },
 };
 const FALLBACK_BY_KIND = { count: 8, axes: 2, number: 1, padding: 0, string: '' };
 const LAZY_TYPE_LISTS_ABOVE = 60; // layers; see typeSelect

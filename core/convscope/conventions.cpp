@@ -325,6 +325,16 @@ const Template kTemplates[] = {
      "ptrdiff_t) axis == 1 || axis == largest was "
      "false. Attempting to broadcast an axis by a dimension other than 1. {smaller} by {larger}"},
     // -- declared in_channels (Convolution.cpp check_shape_forward; Normalization.cpp)
+    // -- channel_shuffle: torchvision 0.14's view(N, g, C // g, H, W) (PyTorch
+    // 1.13 re-run) and the exported Reshape (ONNX Runtime 1.31.1 re-run)
+    {Framework::pytorch, Failure::shuffle_groups, "PyTorch",
+     "shape '{view_shape}' is invalid for input of size {numel}"},
+    {Framework::onnx, Failure::shuffle_groups, "ONNX Runtime",
+     "input_shape_size == requested_shape_size was false. The input tensor cannot be reshaped to the requested "
+     "shape. Input shape:{ort_input}, requested shape:{ort_requested}"},
+    // -- channel_split: x.chunk(n, dim=1)[i] when chunking makes fewer than i + 1
+    // pieces (PyTorch 1.13 re-run). ONNX's Slice returns an empty tensor: no text.
+    {Framework::pytorch, Failure::split_index, "PyTorch", "IndexError: tuple index out of range"},
     {Framework::pytorch, Failure::channels_mismatch, "PyTorch",
      "Given groups={groups}, weight of size {conv_weight}, expected input{torch_input} to have {declared} "
      "channels, but got {channels} channels instead"},

@@ -63,6 +63,8 @@ enum class Failure {
   channels_mismatch,        // declared in_channels != arriving channels
   batch_norm_single_value,  // PyTorch BatchNorm in training mode with one value per channel
   pool_input_smaller_than_kernel,  // PyTorch avg_pool3d: unpadded input smaller than the kernel
+  shuffle_groups,           // channel_shuffle: channels not divisible by groups
+  split_index,              // channel_split: fewer chunks than the index asks for
 };
 
 struct Text {

@@ -150,6 +150,25 @@ class Generator {
         out_.push_back(std::move(batch));
         break;
       }
+      case Failure::shuffle_groups: {
+        // The largest divisor of the channels not above groups (1 always is one).
+        const int64_t channels = (*failing_.input)[conventions::channel_axis(net_.framework, failing_.input->size())];
+        int64_t g = 1;
+        for (int64_t d = 1; d <= layer_.groups; ++d)
+          if (channels % d == 0) g = d;
+        set_layer(field(net_, "groups") + "=" + to_string(g) + " (was " + to_string(layer_.groups) + ")",
+                  [g](Layer& l) { l.groups = g; });
+        fix_earlier_layers();
+        break;
+      }
+      case Failure::split_index: {
+        const int64_t channels = (*failing_.input)[conventions::channel_axis(net_.framework, failing_.input->size())];
+        const int64_t size = (channels + layer_.chunks - 1) / layer_.chunks;
+        const int64_t last = size == 0 ? 0 : (channels + size - 1) / size - 1;
+        set_layer("index=" + to_string(last) + " (the last chunk; was " + to_string(layer_.index) + ")",
+                  [last](Layer& l) { l.index = last; });
+        break;
+      }
       case Failure::pool_input_smaller_than_kernel: {
         std::vector<int64_t> k = layer_.kernel;
         for (size_t a = 0; a < k.size(); ++a)

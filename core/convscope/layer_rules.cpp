@@ -938,6 +938,50 @@ void elementwise_op(const Ctx& c, LayerReport& r) {
   }
 }
 
+// channel_shuffle (torchvision's channel_shuffle: view to N, g, C // g, *spatial,
+// swap axes 1 and 2, view back) and channel_split (x.chunk(chunks, dim=1)[index]):
+// spatial axes kept, no weights, no multiply-adds.
+void channel_op(const Ctx& c, LayerReport& r) {
+  const Layer& l = c.layer;
+  const size_t ch = conventions::channel_axis(c.fw, c.rank);
+  r.params = 0;
+  r.macs = 0;
+  if (l.type == LayerType::channel_shuffle) {
+    if (c.channels % l.groups != 0) {
+      std::vector<int64_t> view{c.batch, l.groups, c.channels / l.groups};
+      for (size_t i = 0; i < c.sr; ++i) view.push_back(c.spatial(i));
+      int64_t numel = 1;
+      for (int64_t d : c.in.shape) numel = checked::mul(numel, d);
+      fail_framework(c, r, Failure::shuffle_groups,
+                     "channel shuffle needs the channels (" + to_string(c.channels) + ") divisible by groups (" +
+                         to_string(l.groups) + ")",
+                     {{"view_shape", "[" + conventions::joined(view, ", ") + "]"},
+                      {"numel", to_string(numel)},
+                      {"ort_input", conventions::ort_shape(c.in.shape)},
+                      {"ort_requested", conventions::ort_shape(view)}});
+      return;
+    }
+    r.output = c.in.shape;
+    return;
+  }
+  // torch.chunk: pieces of ceil(C / chunks) channels, the last one smaller;
+  // fewer pieces than asked when C is small (3 channels in 4 chunks: 3 pieces).
+  const int64_t size = (c.channels + l.chunks - 1) / l.chunks;
+  const int64_t pieces = size == 0 ? 0 : (c.channels + size - 1) / size;
+  if (l.index >= pieces) {
+    fail_framework(c, r, Failure::split_index,
+                   to_string(c.channels) + " channels in " + to_string(l.chunks) + " chunks make " +
+                       to_string(pieces) + " piece" + (pieces == 1 ? "" : "s") + " of " + to_string(size) +
+                       ", so there is no chunk " + to_string(l.index) +
+                       (c.fw == Framework::onnx ? " (ONNX Runtime's Slice returns an empty tensor here; the next layer fails)" : ""),
+                   {{"index", to_string(l.index)}});
+    return;
+  }
+  std::vector<int64_t> out = c.in.shape;
+  out[ch] = std::min(size, c.channels - l.index * size);
+  r.output = out;
+}
+
 void check_dimension_limit(const Ctx& c, LayerReport& r) {
   if (!r.output) return;
   for (int64_t d : *r.output) {
@@ -1045,6 +1089,8 @@ void apply_layer(const LayerInput& in, LayerReport& r) {
       case LayerType::activation:
       case LayerType::batch_norm:
       case LayerType::dropout: elementwise_op(c, r); break;
+      case LayerType::channel_shuffle:
+      case LayerType::channel_split: channel_op(c, r); break;
       case LayerType::add:
       case LayerType::subtract:
       case LayerType::multiply:

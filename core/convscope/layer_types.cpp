@@ -48,6 +48,14 @@ const std::vector<LayerTypeInfo>& layer_types() {
        "batch_normalization", "BatchNormalization", RuleKind::pointwise, 1, 1, {}, {"in_channels"}},
       {LayerType::dropout, "dropout", "Dropout", "Dropout", "Dropout", "dropout", "Dropout",
        RuleKind::pointwise, 1, 1, {}, {"rate"}},
+      // ShuffleNet's two channel steps, written in forward() (torchvision 0.14
+      // shufflenetv2.py). Keras has neither as a layer (see network_json's
+      // unavailable()); ONNX exports them as Reshape-Transpose-Reshape and as
+      // Slice (torch's chunk) or Split.
+      {LayerType::channel_shuffle, "channel_shuffle", "Channel shuffle", "channel_shuffle", "Lambda",
+       "channel_shuffle", "Reshape", RuleKind::channels, 1, 1, {"groups"}, {}},
+      {LayerType::channel_split, "channel_split", "Channel split (one chunk)", "torch.chunk", "Lambda",
+       "channel_split", "Slice", RuleKind::channels, 1, 1, {"chunks", "index"}, {}},
       // Merges: PyTorch writes them in forward() as operators and functions.
       {LayerType::add, "add", "Add (residual)", "torch.add", "Add", "add", "Add", RuleKind::elementwise, 2,
        kMany, {}, {}},

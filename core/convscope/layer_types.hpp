@@ -23,6 +23,7 @@ enum class RuleKind {
   flatten,
   dense,
   pointwise,     // relu, activation, batch_norm, dropout: shape kept
+  channels,      // channel_shuffle, channel_split: spatial axes kept, channels regrouped or sliced
   elementwise,   // add, subtract, multiply, average, maximum, minimum: broadcast
   concat,
   match,         // crop_to, pad_to, resize_to: [tensor, reference]

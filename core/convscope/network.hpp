@@ -35,6 +35,9 @@ enum class LayerType {
   activation,
   batch_norm,
   dropout,
+  // channels regrouped, spatial axes kept (ShuffleNet)
+  channel_shuffle,
+  channel_split,
   // merges (two or more inputs)
   add,
   subtract,
@@ -83,7 +86,9 @@ struct Layer {
   // declared in the user's code (nn.Conv2d(32, ...)), checked against what
   // arrives; absent = whatever arrives (Keras builds from the input).
   std::optional<int64_t> in_channels;
-  int64_t groups = 1;
+  int64_t groups = 1;      // conv groups; channel_shuffle's groups
+  int64_t chunks = 1;      // channel_split: torch.chunk(x, chunks, dim=1) ...
+  int64_t index = 0;       // ... [index]
   int64_t depth_multiplier = 1;
   bool ceil_mode = false;
   bool count_include_pad = false;

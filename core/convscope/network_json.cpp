@@ -18,7 +18,7 @@ namespace {
 
 // ---- Which fields each layer type takes --------------------------------------
 
-enum class FieldKind { count, axes, axes_or_zero, padding, boolean, rate, text, axis_index };
+enum class FieldKind { count, axes, axes_or_zero, padding, boolean, rate, text, axis_index, position };
 
 struct FieldSpec {
   const char* name;
@@ -38,6 +38,7 @@ constexpr FieldSpec kFields[] = {
     {"keepdims", FieldKind::boolean},     {"bias", FieldKind::boolean},
     {"rate", FieldKind::rate},            {"function", FieldKind::text},
     {"axis", FieldKind::axis_index},
+    {"chunks", FieldKind::count},         {"index", FieldKind::position},
 };
 
 const FieldSpec* field_spec(const std::string& name) {
@@ -61,6 +62,9 @@ std::string unavailable(Framework fw, LayerType t, const std::string& field) {
   if (t == LayerType::adaptive_avg_pool && fw != Framework::pytorch)
     return "adaptive pooling is a PyTorch layer";
   if (field == "output_size" && fw != Framework::pytorch) return "adaptive pooling is a PyTorch layer";
+  if ((t == LayerType::channel_shuffle || t == LayerType::channel_split) && fw == Framework::tensorflow)
+    return std::string("Keras has no ") + (t == LayerType::channel_shuffle ? "channel shuffle" : "channel split") +
+           " layer (write it in a Lambda or a custom layer; ConvScope's Keras export does)";
   if (field == "keepdims" && fw == Framework::pytorch)
     return "PyTorch's adaptive pooling always keeps the spatial axes (use flatten after it)";
   return "";
@@ -307,6 +311,7 @@ bool read_layer(Reader& rd, const Value& lv, const std::string& at, Framework fw
         else if (key == "depth_multiplier") l.depth_multiplier = *x;
         else if (key == "in_features") l.in_features = *x;
         else if (key == "in_channels") l.in_channels = *x;
+        else if (key == "chunks") l.chunks = *x;
         break;
       }
       case FieldKind::axes:
@@ -357,8 +362,17 @@ bool read_layer(Reader& rd, const Value& lv, const std::string& at, Framework fw
         l.axis = v.as_int();
         break;
       }
+      case FieldKind::position: {  // channel_split's index: which chunk, from 0
+        const auto x = integer_at(rd, v, path, 0, "a non-negative integer (0 = the first chunk)");
+        if (!x) return false;
+        l.index = *x;
+        break;
+      }
     }
   }
+  if (type == LayerType::channel_split && l.index >= l.chunks && lv.find("chunks") && lv.find("index"))
+    return rd.fail(at + ".index", "chunk " + to_string(l.index) + " of " + to_string(l.chunks) +
+                                      " does not exist (index counts from 0, so it must be below chunks)").has_value();
   if (spec.min_inputs > 1 && input_names.size() < spec.min_inputs)
     return rd.fail(at + ".inputs", std::string(input_names.empty() ? "missing (" : "too few (") + to_string(type) +
                                        (spec.max_inputs == 2 && spec.min_inputs == 2
@@ -583,6 +597,8 @@ Value to_json(const Network& net) {
       if (key == "filters") v = Value(l.filters);
       else if (key == "units") v = Value(l.units);
       else if (key == "groups") { v = Value(l.groups); differs = differs || l.groups != 1; }
+      else if (key == "chunks") v = Value(l.chunks);
+      else if (key == "index") v = Value(l.index);
       else if (key == "depth_multiplier") { v = Value(l.depth_multiplier); differs = differs || l.depth_multiplier != 1; }
       else if (key == "in_features") { if (!l.in_features) return; v = Value(*l.in_features); differs = true; }
       else if (key == "in_channels") { if (!l.in_channels) return; v = Value(*l.in_channels); differs = true; }
@@ -624,7 +640,7 @@ std::string layer_schema_json() {
     frameworks.push_back(Value(json::Object{{"id", Value(to_string(fw))},
                                             {"label", Value(labels[static_cast<size_t>(fw)])},
                                             {"layout", Value(conventions::channels_last(fw) ? "NHWC" : "NCHW")}}));
-  const char* kind_names[] = {"count", "axes", "axes", "padding", "bool", "number", "string", "integer"};
+  const char* kind_names[] = {"count", "axes", "axes", "padding", "bool", "number", "string", "integer", "count"};
   json::Array types;
   for (const LayerTypeInfo& spec : layer_types()) {
     json::Array fields;

@@ -8,7 +8,8 @@ namespace convscope {
 std::optional<ReceptiveField> receptive_field_after(const Layer& l, const std::optional<ReceptiveField>& rf,
                                                     const LayerReport& r, size_t sr) {
   if (!rf) return std::nullopt;
-  if (type_info(l.type).rule == RuleKind::pointwise) return rf;
+  // Shape-kept and channel-only steps leave every spatial position where it was.
+  if (type_info(l.type).rule == RuleKind::pointwise || type_info(l.type).rule == RuleKind::channels) return rf;
   if (r.axes.size() != sr || sr == 0) return std::nullopt;
   ReceptiveField out = *rf;
   for (size_t i = 0; i < sr; ++i) {

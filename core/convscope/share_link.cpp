@@ -53,6 +53,7 @@ const Key kKeys[] = {
     {"nobias", "bias", Form::clear_flag},  {"ceil", "ceil_mode", Form::set_flag},
     {"keep", "keepdims", Form::bit},       {"cip", "count_include_pad", Form::bit},
     {"op", "output_padding", Form::sizes}, {"sc", "scale", Form::sizes},
+    {"ch", "chunks", Form::sizes},         {"idx", "index", Form::sizes},
     {"in", "in_features", Form::sizes},    {"ic", "in_channels", Form::sizes},
     {"k", "kernel", Form::sizes},
     {"s", "stride", Form::sizes},          {"d", "dilation", Form::sizes},
@@ -61,20 +62,20 @@ const Key kKeys[] = {
     {"c", "cropping", Form::cropping},     {"r", "rate", Form::rate},
     {"ax", "axis", Form::integer},
 };
-const char kKeyList[] = "k s d g m op o sc in ic p c r ax ceil cip0/1 keep0/1 nobias n= fn= i=";
+const char kKeyList[] = "k s d g m op o sc in ic p c ch idx r ax ceil cip0/1 keep0/1 nobias n= fn= i=";
 
 // key=value arguments hold free text, percent-encoded. i= (v2) lists a
 // layer's inputs: names joined by ',', each percent-encoded.
 const char* const kTextKeys[][2] = {{"n", "name"}, {"fn", "function"}, {"i", "inputs"}};
 
 // A link is v=1 unless it needs what v2 added (inputs, the axis of concat,
-// the graph layer types), so a chain's link reads as it always did.
+// the graph layer types, the channel steps), so a chain's link reads as it always did.
 bool needs_v2(const Value& layer) {
   const Value* type = layer.find("type");
   if (layer.find("inputs") || layer.find("axis")) return true;
   if (!type || !type->is_string()) return false;
   const auto t = layer_type_from_string(type->as_string());
-  return t && is_multi_input(*t);
+  return t && (is_multi_input(*t) || type_info(*t).rule == RuleKind::channels);
 }
 
 const char* const kReservedParams[] = {"v", "fw", "in", "l", "mode"};

@@ -129,6 +129,13 @@ class Porter {
       case RuleKind::pointwise:
       case RuleKind::elementwise:
       case RuleKind::match: last = emit(std::move(l), i, in); break;
+      // Channels regrouped or sliced: the channel axis in either layout.
+      case RuleKind::channels:
+        if (to_ == Framework::tensorflow)
+          note(i, std::string("Keras has no ") + (s.type == LayerType::channel_shuffle ? "channel shuffle" : "channel split") +
+                      " layer: kept as a channel step on the last axis (the Keras export writes it as a Lambda)");
+        last = emit(std::move(l), i, in);
+        break;
     }
     t_.target_of[i] = static_cast<size_t>(last);
   }

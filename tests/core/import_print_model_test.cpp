@@ -4,8 +4,8 @@
 // test imports each text at 1x3x224x224, where torchvision's blocks are read
 // as the graphs their forward() builds (torchvision_blocks.cpp), compares
 // every module call's output shape, the model's output and the parameter
-// count, and prints a table. ShuffleNet V2 must stop at its first
-// InvertedResidual (channel split and shuffle), naming it. Two wrong ResNets
+// count, and prints a table. ShuffleNet V2's InvertedResidual is read with
+// its channel split and shuffle (channel_split, channel_shuffle). Two wrong ResNets
 // must fail where PyTorch fails, with PyTorch's text.
 #include <doctest/doctest.h>
 
@@ -142,7 +142,7 @@ std::string table(const std::vector<Row>& rows) {
 }  // namespace
 
 TEST_CASE("print(model) of torchvision's families: every module's shape, the output and the parameters against "
-          "PyTorch's own run; ShuffleNet V2 stops at its first channel-shuffle block") {
+          "PyTorch's own run, ShuffleNet V2's channel split and shuffle included") {
   ensure_corpus();
   std::vector<Row> rows;
   for (const std::string& name : kFamilies) {
@@ -151,12 +151,8 @@ TEST_CASE("print(model) of torchvision's families: every module's shape, the out
   }
   for (const Row& row : rows) {
     CAPTURE(row.model);
-    if (row.model == "shufflenet_v2_x1_0") {
-      CHECK(row.verdict == "stopped at \"stage2.0\" (InvertedResidual, line 9)");
-      CHECK(row.compared == 5);  // conv1 (a Sequential) with its three modules, and maxpool: all before stage2
-      continue;
-    }
     CHECK(row.verdict == "exact");
+    CHECK(row.not_reached == 0u);
     // StochasticDepth (the identity in eval) runs only in the 9 MBConvs with a residual add.
     CHECK(row.no_layer == (row.model == "efficientnet_b0" ? 9u : 0u));
   }
@@ -165,18 +161,49 @@ TEST_CASE("print(model) of torchvision's families: every module's shape, the out
   std::cout << "\n" << text << std::flush;
 }
 
-TEST_CASE("print(model) of a ShuffleNet V2 names the block it stops at and what it cannot model") {
+TEST_CASE("print(model) of a ShuffleNet V2 reads each InvertedResidual as torchvision's forward() builds it") {
   ensure_corpus();
   const imp::ImportResult r = imported("shufflenet_v2_x1_0");
-  CHECK(r.stopped_at ==
-        "\"stage2.0\" (InvertedResidual, line 9): torchvision's ShuffleNetV2 block splits the channels "
-        "(x.chunk(2, dim=1)) and shuffles them (channel_shuffle), which ConvScope has no layer types for");
-  CHECK(r.network.layers.back().name == "maxpool");  // nothing of the block is chained silently
-  CHECK(contains(all_notes(r), "stopped at \"stage2.0\""));
-  // The CLI and the page get `partial`: analyze exits 1, never "every layer valid".
+  CHECK(r.stopped_at.empty());
+  const cs::Network& net = r.network;
+  const auto at = [&](const std::string& name) -> const cs::Layer& {
+    for (const cs::Layer& l : net.layers)
+      if (l.name == name) return l;
+    FAIL("no layer " << name);
+    return net.layers.front();
+  };
+  const auto input_name = [&](const cs::Layer& l, size_t k) {
+    const size_t i = static_cast<size_t>(&l - net.layers.data());
+    return cs::input_label(net, cs::inputs_of(net, i)[k]);
+  };
+  SUBCASE("stride 2 (stage2.0): torch.cat of branch1(x) and branch2(x), then the shuffle") {
+    const cs::Layer& cat = at("stage2.0.cat");
+    CHECK(cat.type == cs::LayerType::concat);
+    CHECK(input_name(cat, 0) == "stage2.0.branch1.4");
+    CHECK(input_name(cat, 1) == "stage2.0.branch2.7");
+    CHECK(input_name(at("stage2.0.branch1.0"), 0) == "maxpool");
+    CHECK(input_name(at("stage2.0.branch2.0"), 0) == "maxpool");
+    const cs::Layer& shuffle = at("stage2.0.channel_shuffle");
+    CHECK(shuffle.type == cs::LayerType::channel_shuffle);
+    CHECK(shuffle.groups == 2);
+  }
+  SUBCASE("stride 1 (stage2.1): the halves of x.chunk(2, dim=1), branch2 on the second, torch.cat, shuffle") {
+    const cs::Layer& first = at("stage2.1.chunk.0");
+    const cs::Layer& second = at("stage2.1.chunk.1");
+    CHECK(first.type == cs::LayerType::channel_split);
+    CHECK((first.chunks == 2 && first.index == 0 && second.chunks == 2 && second.index == 1));
+    CHECK(input_name(first, 0) == "stage2.0.channel_shuffle");
+    CHECK(input_name(second, 0) == "stage2.0.channel_shuffle");
+    CHECK(input_name(at("stage2.1.branch2.0"), 0) == "stage2.1.chunk.1");
+    const cs::Layer& cat = at("stage2.1.cat");
+    CHECK(input_name(cat, 0) == "stage2.1.chunk.0");
+    CHECK(input_name(cat, 1) == "stage2.1.branch2.7");
+  }
+  CHECK(contains(all_notes(r), "InvertedResidual (ShuffleNetV2) x16"));
+  // Complete: the CLI and the page get no `partial`.
   const convscope::api::Result api = convscope::api::import_text(corpus_text("shufflenet_v2_x1_0"), "1x3x224x224", "");
   CHECK(api.exit_code == 0);
-  CHECK(api.partial);
+  CHECK_FALSE(api.partial);
 }
 
 TEST_CASE("print(model) of wrong ResNets fails where PyTorch fails, with PyTorch's text") {

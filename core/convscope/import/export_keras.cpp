@@ -182,6 +182,30 @@ void layer_lines(const Plan& p, const Step& s, std::vector<Line>& out) {
     case LayerType::pad_to:
     case LayerType::resize_to: break;  // the functional API's calls (graph_code)
     case LayerType::dropout: out.push_back({l.name, "Dropout", "rate=" + json::write(json::Value(l.rate), -1), ""}); break;
+    case LayerType::channel_shuffle: {
+      // PyTorch's (N, g, C/g, ...) view over channels-last: split the last
+      // axis into (g, C/g), swap the two, merge them back.
+      const std::string g = to_string(l.groups);
+      out.push_back({l.name, "Lambda",
+                     "lambda t: keras.ops.reshape(keras.ops.swapaxes(keras.ops.reshape(t, (-1, *t.shape[1:-1], " + g +
+                         ", t.shape[-1] // " + g + ")), -1, -2), (-1, *t.shape[1:]))",
+                     "Keras has no channel shuffle layer: ShuffleNet's shuffle of " + g + " groups on the last axis"});
+      break;
+    }
+    case LayerType::channel_split: {
+      if (s.channels <= 0) {
+        out.push_back({"", "", "", l.name + ": the channels arriving are unknown here (after the first error); the tensor passes unchanged"});
+        break;
+      }
+      // torch.chunk's pieces: ceil(C / chunks) channels each, the last smaller.
+      const int64_t size = (s.channels + l.chunks - 1) / l.chunks;
+      const int64_t begin = l.index * size, end = std::min(begin + size, s.channels);
+      out.push_back({l.name, "Lambda", "lambda t: t[..., " + to_string(begin) + ":" + to_string(end) + "]",
+                     "Keras has no channel split layer: chunk " + to_string(l.index) + " of " + to_string(l.chunks) +
+                         " (x.chunk(" + to_string(l.chunks) + ", dim=1)[" + to_string(l.index) + "]) of the " +
+                         to_string(s.channels) + " channels arriving here"});
+      break;
+    }
   }
 }
 

@@ -31,6 +31,12 @@ Flow advance(const Network& net, const Layer& l, const std::vector<Flow>& in) {
     case LayerType::conv_transpose: channels = l.filters; break;
     case LayerType::depthwise_conv: channels = channels < 0 ? -1 : channels * l.depth_multiplier; break;
     case LayerType::flatten: rank = 2; channels = last_axis = -1; break;
+    case LayerType::channel_split:
+      if (channels > 0) {  // torch.chunk's piece, as layer_rules.cpp's channel_op
+        const int64_t size = (channels + l.chunks - 1) / l.chunks;
+        channels = std::max<int64_t>(std::min(size, channels - l.index * size), -1);
+      }
+      break;
     case LayerType::dense: last_axis = l.units; if (rank == 2) channels = l.units; break;
     case LayerType::global_avg_pool:
     case LayerType::global_max_pool:
@@ -63,7 +69,11 @@ Plan make(const Network& net) {
   p.channels = net.input[conventions::channel_axis(net.framework, net.input.size())];
   for (size_t i = 0; i < sr; ++i) p.spatial.push_back(net.input[conventions::spatial_axis(net.framework, i)]);
   const Report report = analyze(net, {false, false, 0});
-  p.graph = !is_chain(net);
+  // The channel steps are expressions in forward() (x.chunk, channel_shuffle),
+  // so a chain holding one is written as an nn.Module too.
+  p.graph = !is_chain(net) || std::any_of(net.layers.begin(), net.layers.end(), [](const Layer& l) {
+              return type_info(l.type).rule == RuleKind::channels;
+            });
   p.outputs = report.outputs;
   const Flow input{p.channels, net.input.back(), net.input.size()};
   std::vector<Flow> flows;  // what leaves each layer

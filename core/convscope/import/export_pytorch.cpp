@@ -189,6 +189,16 @@ const char* const kCropClass =
     "    def extra_repr(self):\n"
     "        return f\"cropping={self.cropping}\"\n";
 
+// torchvision 0.14's shufflenetv2.channel_shuffle, for any spatial rank: the
+// same views, so a channel count groups does not divide raises the same error.
+const char* const kChannelShuffle =
+    "def channel_shuffle(x, groups):\n"
+    "    \"\"\"ShuffleNet V2's channel shuffle (torchvision): (N, C, ...) viewed as (N, groups, C // groups, ...),\n"
+    "    the two channel axes swapped, viewed back.\"\"\"\n"
+    "    n, c = x.shape[:2]\n"
+    "    x = x.view(n, groups, c // groups, *x.shape[2:])\n"
+    "    return torch.transpose(x, 1, 2).contiguous().view(n, c, *x.shape[3:])\n";
+
 // The modules that compute one layer: usually one, named after the layer,
 // with an explicit padding module before it where PyTorch cannot pad as the
 // source does; none for what forward() writes as an expression.
@@ -261,7 +271,9 @@ void layer_modules(const Plan& p, const Step& s, std::vector<Module>& out, bool&
     case LayerType::concat:
     case LayerType::crop_to:
     case LayerType::pad_to:
-    case LayerType::resize_to: break;  // no module: forward() writes them (graph_forward)
+    case LayerType::resize_to:
+    case LayerType::channel_shuffle:
+    case LayerType::channel_split: break;  // no module: forward() writes them (graph_forward)
     case LayerType::dropout: {
       out.push_back({l.name, "nn.Dropout(p=" + json::write(json::Value(l.rate), -1) + ")", ""});
       break;
@@ -352,6 +364,10 @@ struct Forward {
           code += diff[ax] + " // 2, " + diff[ax] + " - " + diff[ax] + " // 2" + (ax ? ", " : "");
         return code + "])\n";
       }
+      case LayerType::channel_shuffle:
+        return set + "channel_shuffle(" + var(s.inputs[0]) + ", " + to_string(l.groups) + ")\n";
+      case LayerType::channel_split:
+        return set + var(s.inputs[0]) + ".chunk(" + to_string(l.chunks) + ", dim=1)[" + to_string(l.index) + "]\n";
       case LayerType::resize_to:
         uses_f = true;
         return set + "F.interpolate(" + var(s.inputs[0]) + ", size=" + var(s.inputs[1]) + ".shape[2:], mode='nearest')\n";
@@ -365,7 +381,7 @@ struct Forward {
 // after it, in the network's order (so it raises where the analysis fails).
 std::string graph_code(const Plan& p, bool& crop_class, bool& uses_f) {
   std::vector<std::string> reserved = plan::module_attributes();
-  for (const char* r : {"x", "self", "torch", "nn", "F", "diff_l", "diff_d", "diff_h", "diff_w"}) reserved.push_back(r);
+  for (const char* r : {"x", "self", "torch", "nn", "F", "channel_shuffle", "diff_l", "diff_d", "diff_h", "diff_w"}) reserved.push_back(r);
   std::vector<std::string> used, vars;
   for (const Step& s : p.steps) vars.push_back(plan::identifier(s.layer->name, to_string(s.layer->type), reserved, used));
   std::vector<std::vector<Module>> modules(p.steps.size());
@@ -415,6 +431,9 @@ std::string pytorch_code(const Network& net) {
     const std::string model = graph_code(p, crop, uses_f);
     code += std::string("import torch\nfrom torch import nn\n") + (uses_f ? "import torch.nn.functional as F\n" : "") + "\n\n";
     if (crop) code += std::string(kCropClass) + "\n\n";
+    const bool shuffles = std::any_of(p.steps.begin(), p.steps.end(),
+                                      [](const Step& s) { return s.layer->type == LayerType::channel_shuffle; });
+    if (shuffles) code += std::string(kChannelShuffle) + "\n\n";
     code += model;
   } else {
     std::vector<Module> modules;

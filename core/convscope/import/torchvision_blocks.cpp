@@ -73,12 +73,17 @@ class Builder {
     return emit(std::move(o));
   }
 
-  // A functional step of forward() (BasicConv2d's F.relu).
-  std::string functional(const char* type, const std::string& name, const std::string& in) {
+  // A functional step of forward() (BasicConv2d's F.relu, ShuffleNet's
+  // chunk and channel_shuffle), with its fields.
+  std::string functional(const char* type, const std::string& name, const std::string& in,
+                         std::initializer_list<std::pair<const char*, int64_t>> fields = {}) {
     json::Object o = layer_object(type, prefix() + name);
+    for (const auto& f : fields) o.push_back({f.first, Value(f.second)});
     o.push_back({"inputs", Value(json::Array{Value(in)})});
     return emit(std::move(o));
   }
+
+  bool has_layers(const std::string& child) const { return groups_.count(child) > 0; }
 
   // Every child with layers was wired: nothing was dropped on the way.
   bool all_used() const {
@@ -189,10 +194,23 @@ const std::vector<Block>& blocks() {
          const std::string o = b.run("block", x);
          return Result{res ? b.merge("add", "add", {o, x}) : o, res};
        }},
-      {"InvertedResidual (ShuffleNetV2)", "InvertedResidual", {"branch1", "branch2"}, {}, "", false,
-       "torchvision's ShuffleNetV2 block splits the channels (x.chunk(2, dim=1)) and shuffles them "
-       "(channel_shuffle), which ConvScope has no layer types for",
-       nullptr},
+      // stride 1 prints branch1 as an empty Sequential(): that is how the two
+      // forward() paths show in print(model).
+      {"InvertedResidual (ShuffleNetV2)", "InvertedResidual", {"branch1", "branch2"}, {},
+       "stride 1 (branch1 empty): x1, x2 = x.chunk(2, dim=1), torch.cat of x1 and branch2(x2); stride 2: "
+       "torch.cat of branch1(x) and branch2(x); then channel_shuffle(out, 2)",
+       false, nullptr,
+       [](Builder& b, const std::string& x) {
+         std::string out;
+         if (b.has_layers("branch1")) {
+           out = b.merge("concat", "cat", {b.run("branch1", x), b.run("branch2", x)});
+         } else {
+           const std::string x1 = b.functional("channel_split", "chunk.0", x, {{"chunks", 2}, {"index", 0}});
+           const std::string x2 = b.functional("channel_split", "chunk.1", x, {{"chunks", 2}, {"index", 1}});
+           out = b.merge("concat", "cat", {x1, b.run("branch2", x2)});
+         }
+         return Result{b.functional("channel_shuffle", "channel_shuffle", out, {{"groups", 2}}), false};
+       }},
       {"MBConv (EfficientNet)", "MBConv", {"block", "stochastic_depth"}, {},
        "block(x), then stochastic_depth (the identity in eval) plus x when stride 1 and in == out", true, nullptr,
        [](Builder& b, const std::string& x) {
