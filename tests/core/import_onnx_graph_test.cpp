@@ -203,10 +203,11 @@ TEST_CASE("nodes ConvScope cannot model stop the import there, named, and the CL
                           "are add, subtract, multiply, average, maximum, minimum and concat (no divide)");
     CHECK(types_of(r.network) == std::vector<std::string>{"relu", "activation"});
   }
-  SUBCASE("Split") {
+  SUBCASE("Split of an axis other than the channels") {
     const auto r = import_ok(model({node("Relu", {"x"}, {"a"}, "a"), node("Split", {"a"}, {"p", "q"}, "split")}, {},
                                    value_info("x", {1, 4, 4, 4}), value_info("p", {})));
-    CHECK(contains(r.stopped_at, "node 1 (\"split\", Split): it splits its input into 2 parts"));
+    CHECK(r.stopped_at == "node 1 (\"split\", Split): it splits axis 0 of [1, 4, 4, 4]; ConvScope splits the "
+                          "channels (axis 1) only");
   }
   SUBCASE("an op ConvScope has never heard of") {
     const auto r = import_ok(model({node("Relu", {"x"}, {"a"}, "a"), node("GridSample", {"a", "a"}, {"y"}, "grid")}, {},
@@ -226,8 +227,74 @@ TEST_CASE("nodes ConvScope cannot model stop the import there, named, and the CL
   SUBCASE("the first node on the data: nothing to import") {
     CHECK(import_error(model({node("Split", {"x"}, {"p", "q"}, "split")}, {}, value_info("x", {1, 4, 4, 4}),
                              value_info("p", {}))) ==
-          "node 0 (\"split\", Split): it splits its input into 2 parts; the contract has no split layer (the first "
-          "node on the data, so nothing was imported)");
+          "node 0 (\"split\", Split): it splits axis 0 of [1, 4, 4, 4]; ConvScope splits the channels (axis 1) "
+          "only (the first node on the data, so nothing was imported)");
+  }
+}
+
+TEST_CASE("ShuffleNet's channel shuffle (Reshape to 5-D, Transpose perm [0, 2, 1, 3, 4], Reshape back) is one "
+          "channel_shuffle; anything else reading the 5-D view stops, named") {
+  const auto shuffle_model = [](std::vector<int64_t> view, std::vector<int64_t> perm, std::vector<int64_t> back) {
+    return model({node("Relu", {"x"}, {"a"}, "a"), node("Reshape", {"a", "view"}, {"v"}, "/s/Reshape"),
+                  node("Transpose", {"v"}, {"t"}, "/s/Transpose", {ints("perm", perm)}),
+                  node("Reshape", {"t", "back"}, {"y"}, "/s/Reshape_1")},
+                 {int64_tensor("view", view), int64_tensor("back", back)}, value_info("x", {1, 6, 4, 4}),
+                 value_info("y", {}));
+  };
+  SUBCASE("3 groups of 2 channels") {
+    const auto r = import_ok(shuffle_model({1, 3, 2, 4, 4}, {0, 2, 1, 3, 4}, {1, -1, 4, 4}));
+    CHECK(r.stopped_at.empty());
+    CHECK(types_of(r.network) == std::vector<std::string>{"relu", "channel_shuffle"});
+    CHECK(r.network.layers[1].name == "/s/Reshape_1");  // the node that makes the shuffled tensor
+    CHECK(r.network.layers[1].groups == 3);
+    CHECK(analysed(r).output == cs::Shape{1, 6, 4, 4});
+  }
+  SUBCASE("another permutation of the view") {
+    const auto r = import_ok(shuffle_model({1, 3, 2, 4, 4}, {0, 1, 2, 4, 3}, {1, -1, 4, 4}));
+    CHECK(r.stopped_at == "node 2 (\"/s/Transpose\", Transpose): it reads the view [1, 3, 2, 4, 4] that node 1 made of "
+                          "[1, 6, 4, 4]; ConvScope models such a view only inside a channel shuffle (Reshape to "
+                          "[N, g, C/g, ...], Transpose perm [0, 2, 1, ...], Reshape back)");
+    CHECK(types_of(r.network) == std::vector<std::string>{"relu"});
+  }
+  SUBCASE("reshaped back to another shape") {
+    const auto r = import_ok(shuffle_model({1, 3, 2, 4, 4}, {0, 2, 1, 3, 4}, {1, 6, 16}));
+    CHECK(contains(r.stopped_at, "node 3 (\"/s/Reshape_1\", Reshape): it reads the transposed view [1, 2, 3, 4, 4]"));
+  }
+}
+
+TEST_CASE("Slice and Split of the channels are channel_split, as torch.chunk's pieces; other ranges stop") {
+  const auto slice_model = [](int64_t start, int64_t end) {
+    return model({node("Relu", {"x"}, {"a"}, "a"), node("Slice", {"a", "starts", "ends", "axes"}, {"y"}, "/Slice")},
+                 {int64_tensor("starts", {start}), int64_tensor("ends", {end}), int64_tensor("axes", {1})},
+                 value_info("x", {1, 5, 4, 4}), value_info("y", {}));
+  };
+  SUBCASE("torch's export of x.chunk(2, dim=1)[1] on 5 channels: [3, 6) clamped to [3, 5)") {
+    const auto r = import_ok(slice_model(3, 6));
+    CHECK(types_of(r.network) == std::vector<std::string>{"relu", "channel_split"});
+    CHECK((r.network.layers[1].chunks == 2 && r.network.layers[1].index == 1));
+    CHECK(analysed(r).output == cs::Shape{1, 2, 4, 4});
+  }
+  SUBCASE("[0, 3) of 5: chunk 0 of 2") {
+    const auto r = import_ok(slice_model(0, 3));
+    CHECK((r.network.layers[1].chunks == 2 && r.network.layers[1].index == 0));
+    CHECK(analysed(r).output == cs::Shape{1, 3, 4, 4});
+  }
+  SUBCASE("[1, 3) of 5 is no chunk") {
+    const auto r = import_ok(slice_model(1, 3));
+    CHECK(r.stopped_at == "node 1 (\"/Slice\", Slice): it takes channels [1, 3) of 5, which is no piece of torch.chunk; "
+                          "ConvScope's channel_split takes one of n equal chunks (the last smaller)");
+  }
+  SUBCASE("Split of 6 channels in [2, 2, 2]: three chunks, each read by its consumer") {
+    const auto r = import_ok(model({node("Split", {"x", "sizes"}, {"p", "q", "s"}, "/Split", {integer("axis", 1)}),
+                                    node("Concat", {"s", "p"}, {"y"}, "/cat", {integer("axis", 1)})},
+                                   {int64_tensor("sizes", {2, 2, 2})}, value_info("x", {1, 6, 4, 4}), value_info("y", {})));
+    CHECK(types_of(r.network) == std::vector<std::string>{"channel_split", "channel_split", "channel_split", "concat"});
+    for (int64_t k = 0; k < 3; ++k) {
+      CHECK(r.network.layers[static_cast<size_t>(k)].chunks == 3);
+      CHECK(r.network.layers[static_cast<size_t>(k)].index == k);
+    }
+    CHECK(cs::inputs_of(r.network, 3) == std::vector<int32_t>{2, 0});
+    CHECK(analysed(r).output == cs::Shape{1, 4, 4, 4});
   }
 }
 

@@ -56,6 +56,7 @@ std::string Walk::not_constant(size_t i, size_t k) const {
     case Val::constant: return "";
     case Val::data: return text::quoted(n.inputs[k]) + " is computed from the input data";
     case Val::unknown: return text::quoted(n.inputs[k]) + " is not known: " + v.why;
+    case Val::view: return text::quoted(n.inputs[k]) + " is the middle of a channel shuffle (a view of the data)";
     default: return text::quoted(n.inputs[k]) + " is neither an initializer nor the output of an earlier node";
   }
 }
@@ -84,7 +85,12 @@ std::string Walk::unique_name(size_t i) {
   const Node& n = m.nodes[i];
   std::string name = clean_name(n.name.empty() ? n.op_type + "_" + to_string(i) : n.name);
   // The contract reserves "input" and wants names unique once layers name their inputs.
-  if (name == "input" || used_names.count(name)) name = clean_name(name + "#" + to_string(i));
+  if (name == "input" || used_names.count(name)) {
+    // A Split makes one layer per output: "#<node>", then "#<node>_2", ...
+    const std::string base = name + "#" + to_string(i);
+    name = clean_name(base);
+    for (size_t k = 2; used_names.count(name); ++k) name = clean_name(base + "_" + to_string(k));
+  }
   used_names.insert(name);
   return name;
 }
@@ -115,7 +121,7 @@ void Walk::add_layer(size_t i, json::Object layer, const std::vector<int32_t>& i
     values[n.outputs[0]] = v;
   }
   for (size_t k = 1; k < n.outputs.size(); ++k)
-    if (!n.outputs[k].empty()) values[n.outputs[k]] = Val{Val::unknown, kNoLayer, {}, "output " + to_string(k) + " of " + short_label(i) + " is not modelled"};
+    if (!n.outputs[k].empty()) values[n.outputs[k]] = Val{Val::unknown, kNoLayer, {}, "output " + to_string(k) + " of " + short_label(i) + " is not modelled", {}};
 }
 
 void Walk::alias(size_t i, int32_t layer, const std::string& why) {
@@ -127,7 +133,7 @@ void Walk::alias(size_t i, int32_t layer, const std::string& why) {
     values[n.outputs[0]] = v;
   }
   for (size_t k = 1; k < n.outputs.size(); ++k)
-    if (!n.outputs[k].empty()) values[n.outputs[k]] = Val{Val::unknown, kNoLayer, {}, "output " + to_string(k) + " of " + short_label(i) + " is not modelled"};
+    if (!n.outputs[k].empty()) values[n.outputs[k]] = Val{Val::unknown, kNoLayer, {}, "output " + to_string(k) + " of " + short_label(i) + " is not modelled", {}};
   aliases.push_back(short_label(i) + (why.empty() ? "" : " (" + why + ")"));
 }
 
@@ -142,7 +148,7 @@ void Walk::set_constant(size_t i, size_t output, Const c) {
 
 void Walk::set_unknown(size_t i, const std::string& why) {
   for (const std::string& out : m.nodes[i].outputs)
-    if (!out.empty()) values[out] = Val{Val::unknown, kNoLayer, {}, why};
+    if (!out.empty()) values[out] = Val{Val::unknown, kNoLayer, {}, why, {}};
 }
 
 void Walk::count_param(size_t i, size_t k) {
@@ -260,8 +266,8 @@ bool Walk::run() {
   for (const ValueInfo& in : m.inputs)
     if (!m.initializers.count(in.name) && in.name != input)
       values[in.name] = Val{Val::unknown, kNoLayer, {}, "it is another graph input (" + text::quoted(in.name) +
-                                                            "); ConvScope's network has one input"};
-  values[input] = Val{Val::data, kNetworkInput, {}, ""};
+                                                            "); ConvScope's network has one input", {}};
+  values[input] = Val{Val::data, kNetworkInput, {}, "", {}};
 
   std::map<std::string, size_t> producer;
   for (size_t i = 0; i < m.nodes.size(); ++i)
@@ -278,6 +284,10 @@ bool Walk::run() {
       if (p != producer.end() && p->second >= i)
         return fail(i, "uses the output of node " + to_string(p->second) +
                            ", which comes later (the graph is not topologically sorted)");
+    }
+    if (std::any_of(n.inputs.begin(), n.inputs.end(), [&](const std::string& in) { return value(in).kind == Val::view; })) {
+      if (!view_step(*this, i)) return false;
+      continue;
     }
     const bool data = any_data_input(i);
     if (!n.domain.empty() && n.domain != "ai.onnx") {

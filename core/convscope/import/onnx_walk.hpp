@@ -51,11 +51,23 @@ struct Const {
   int64_t count() const;
 };
 
+// The middle of a channel shuffle as PyTorch exports it (Reshape of
+// [N, C, ...] to [N, g, C/g, ...], Transpose perm [0, 2, 1, ...], Reshape
+// back): tensors no layer has, valid only as the next step of the pattern.
+struct ShuffleView {
+  int64_t groups = 0;
+  bool transposed = false;  // after the Transpose
+  Shape input;              // the [N, C, ...] shape it came from
+  Shape shape;              // its own shape
+  size_t from = 0;          // the first Reshape's node
+};
+
 struct Val {
-  enum Kind { missing, data, constant, unknown } kind = missing;
-  int32_t layer = kNoLayer;  // data
+  enum Kind { missing, data, constant, unknown, view } kind = missing;
+  int32_t layer = kNoLayer;  // data; view: the layer it is a view of
   Const c;                   // constant
   std::string why;           // unknown: why its values are not known
+  ShuffleView v;             // view
 };
 
 struct Walk {
@@ -148,6 +160,9 @@ using Handler = bool (*)(Walk& w, size_t i);
 // reshape, squeeze, transpose, pad, resize (onnx_layout.cpp).
 Handler layer_handler(const std::string& op);
 Handler layout_handler(const std::string& op);
+// A node reading a ShuffleView: the pattern's next step, else a stop
+// (onnx_layout.cpp).
+bool view_step(Walk& w, size_t i);
 // Element-wise ops and Concat (onnx_merges.cpp).
 Handler merge_handler(const std::string& op);
 // Ops whose inputs are all constants, and Shape / Size of data (onnx_fold.cpp).
