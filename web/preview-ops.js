@@ -4,7 +4,8 @@
 // else — pooling (max / average, dilation, ceil_mode through the reported
 // output size, count_include_pad), global and adaptive pooling, nearest
 // upsampling, zero padding and cropping, batch norm, ReLU and the other
-// activations, the merges of a graph (element-wise with broadcasting, concat)
+// activations, the merges of a graph (element-wise with broadcasting, concat),
+// ShuffleNet's channel shuffle and split
 // — plus convJs, a direct scalar convolution used only when the module has
 // no kernels (an older build). Each is a straight loop: these layers are
 // memory-bound and cost little next to the convolutions.
@@ -209,6 +210,37 @@ export function concat(step, inputs) {
       else for (let j = 0; j < n; j += 1) out[o + j] = x[base + j];
       o += n;
     }
+  }
+  return out;
+}
+
+/**
+ * ShuffleNet's channel shuffle on [H, W, C] (torchvision's view (g, C/g) ->
+ * transpose -> view): output channel o = j * g + i reads input channel
+ * i * (C / g) + j.
+ */
+export function channelShuffle(step, input) {
+  const C = step.inShape[2];
+  const g = step.groups;
+  const per = C / g;
+  const out = output(input.length);
+  const source = new Int32Array(C);
+  for (let o = 0; o < C; o += 1) source[o] = (o % g) * per + Math.floor(o / g);
+  for (let base = 0; base < input.length; base += C) {
+    for (let o = 0; o < C; o += 1) out[base + o] = input[base + source[o]];
+  }
+  return out;
+}
+
+/** One chunk of the channels of [H, W, C]: channels [step.channelBegin, + the output's C). */
+export function channelSplit(step, input) {
+  const C = step.inShape[2];
+  const [H, W, n] = step.outShape;
+  const out = output(H * W * n);
+  const b = step.channelBegin;
+  for (let p = 0, o = 0; p < H * W; p += 1, o += n) {
+    const base = p * C + b;
+    for (let j = 0; j < n; j += 1) out[o + j] = input[base + j];
   }
   return out;
 }

@@ -33,6 +33,7 @@ const COMPUTED = new Set([
   'conv', 'depthwise_conv', 'conv_transpose', 'max_pool', 'avg_pool', 'global_avg_pool', 'global_max_pool',
   'adaptive_avg_pool', 'zero_pad', 'crop', 'upsample', 'batch_norm', 'relu', 'activation', 'dropout',
   'add', 'subtract', 'multiply', 'average', 'maximum', 'minimum', 'concat', 'crop_to', 'pad_to', 'resize_to',
+  'channel_shuffle', 'channel_split',
 ]);
 export const ELEMENTWISE = new Set(['add', 'subtract', 'multiply', 'average', 'maximum', 'minimum']);
 // Element-wise layers also run on a vector [N, F] (after global pooling), as a row of F 1×1 maps.
@@ -155,6 +156,12 @@ export function buildPlan(network, report, layout, schema, caps = CAPS) {
       if (row.type === 'conv' || row.type === 'conv_transpose') step.groups = field(schema, layer, 'groups', fw) ?? 1;
       if (row.type === 'depthwise_conv') step.multiplier = field(schema, layer, 'depth_multiplier', fw) ?? 1;
       if (row.type === 'avg_pool') step.countIncludePad = Boolean(field(schema, layer, 'count_include_pad', fw) ?? false);
+    }
+    if (row.type === 'channel_shuffle') step.groups = Number(field(schema, layer, 'groups', fw) ?? 1);
+    if (row.type === 'channel_split' && inShape && step.outShape) {
+      // torch.chunk's piece: it starts at index * ceil(C / chunks); its width is the report's output channels.
+      const chunks = Number(field(schema, layer, 'chunks', fw) ?? 1);
+      step.channelBegin = Number(field(schema, layer, 'index', fw) ?? 0) * Math.ceil(inShape[2] / chunks);
     }
     if (row.type === 'activation') {
       step.fn = String(field(schema, layer, 'function', fw) ?? 'relu');

@@ -544,6 +544,8 @@ function runStep(mod, step, xs, msg, plan) {
     case 'crop_to':
     case 'pad_to': return { y: ops.padOrCrop(step, x) };
     case 'resize_to': return { y: ops.upsampleNearest(step, x) };
+    case 'channel_shuffle': return { y: ops.channelShuffle(step, x) };
+    case 'channel_split': return { y: ops.channelSplit(step, x) };
     default: throw new Error(`no preview for ${step.type}`);
   }
 }

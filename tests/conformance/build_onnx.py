@@ -283,6 +283,28 @@ def add_layer(g, i, layer, xs, rank):
                 zeros = g.ints([0, 0], "zeros")
                 pads = aux("Concat", [zeros, half, zeros, rest], "pads", axis=0)
                 g.nodes.append(helper.make_node("Pad", [x, pads], [out], name=node, mode="constant"))
+    elif t in ("channel_shuffle", "channel_split"):
+        # As torch.onnx (1.13) exports torchvision's channel_shuffle and
+        # x.chunk(n, dim=1)[k]: sizes from the tensor's Shape at run time.
+        n = rank + 2
+        sx = aux("Shape", [x], "shape")
+        batch = aux("Slice", [sx, g.ints([0], "zero"), g.ints([1], "one")], "batch")
+        c = aux("Slice", [sx, g.ints([1], "one_"), g.ints([2], "two")], "channels")
+        spatial = aux("Slice", [sx, g.ints([2], "two_"), g.ints([n], "n")], "spatial")
+        if t == "channel_shuffle":
+            groups = layer["groups"]
+            per = aux("Div", [c, g.ints([groups], "groups")], "per_group")
+            view = aux("Concat", [batch, g.ints([groups], "groups_"), per, spatial], "view", axis=0)
+            viewed = aux("Reshape", [x, view], "viewed")
+            swapped = aux("Transpose", [viewed], "transposed", perm=[0, 2, 1] + list(range(3, n + 1)))
+            back = aux("Concat", [batch, g.ints([-1], "minus_one"), spatial], "back", axis=0)
+            g.nodes.append(helper.make_node("Reshape", [swapped, back], [out], name=node))
+        else:
+            chunks, index = layer["chunks"], layer["index"]
+            size = aux("Div", [aux("Add", [c, g.ints([chunks - 1], "round_up")], "c_up"), g.ints([chunks], "chunks")], "size")
+            begin = aux("Mul", [size, g.ints([index], "index")], "begin")
+            stop = aux("Mul", [size, g.ints([index + 1], "index_1")], "end")
+            g.nodes.append(helper.make_node("Slice", [x, begin, stop, g.ints([1], "axis")], [out], name=node))
     elif t == "batch_norm":
         c = channels()
         inputs = [x] + [g.weight([c], n) for n in ("scale", "bias", "mean", "var")]

@@ -45,13 +45,17 @@ const OTHER_INPUTS = {
   graph_fit_1d: [[2, 4, 40]],
   graph_fit_3d: [[1, 2, 12, 7, 13]],
   graph_tf_gate: [[1, 5, 9, 16]],
+  // 117 channels: halves of 59 and 58, and torchvision's channel_shuffle of 117 in 2 groups fails.
+  graph_shufflenet_units: [[1, 116, 15, 15], [1, 117, 28, 28]],
 };
 
 const MODELS = [['resnet18', null], ['unet', [1, 3, 96, 96]], ['unet', [1, 3, 100, 100]], ['unet_resize', [1, 3, 100, 100]]];
+// print(model) texts of the corpus (tests/fixtures/models/*.txt), imported at an input.
+const TEXT_MODELS = [['shufflenet_v2_x1_0', [1, 3, 224, 224]]];
 
 // Layer types that forward() writes as expressions, not modules.
 const EXPRESSIONS = new Set(['add', 'subtract', 'multiply', 'average', 'maximum', 'minimum', 'concat',
-  'crop_to', 'pad_to', 'resize_to', 'flatten']);
+  'crop_to', 'pad_to', 'resize_to', 'flatten', 'channel_shuffle', 'channel_split']);
 
 function cliRun(args, input) {
   assert.ok(existsSync(cli), `no CLI at ${cli}: build it (cmake -S . -B build && cmake --build build -j2 --target convscope)`);
@@ -80,6 +84,12 @@ function cases() {
     const imported = cliRun(['import', ...(input ? ['--input', input.join('x')] : []), file]);
     assert.equal(imported.status, 0, `import ${model}.onnx: ${imported.stderr}`);
     add(`${model}.onnx${input ? `@${input.slice(2).join('x')}` : ''}`, JSON.parse(imported.stdout));
+  }
+  for (const [model, input] of TEXT_MODELS) {
+    const file = join(root, 'tests', 'fixtures', 'models', `${model}.txt`);
+    const imported = cliRun(['import', '--input', input.join('x'), file]);
+    assert.equal(imported.status, 0, `import ${model}.txt: ${imported.stderr}`);
+    add(`${model}.txt`, JSON.parse(imported.stdout));
   }
   return out;
 }
@@ -198,6 +208,20 @@ test('export --pytorch of real models imported from ONNX (ResNet-18, the U-Nets 
   const unet100 = mine.find((c) => c.key === 'unet.onnx@100x100');
   assert.equal(unet100.ran.error_text,
     'Sizes of tensors must match except in dimension 1. Expected size 25 but got size 24 for tensor number 1 in the list.');
+});
+
+test('export --pytorch of ShuffleNet V2 read from print(model) runs in PyTorch as the report says (x.chunk and channel_shuffle in forward())', () => {
+  const c = results().find((x) => x.key === 'shufflenet_v2_x1_0.txt');
+  assert.ok(c.code.includes('def channel_shuffle(x, groups):'));
+  assert.ok(c.code.includes('.chunk(2, dim=1)[1]'));
+  check(c);
+  assert.deepEqual(c.ran.outputs, [[1, 1000]]);
+});
+
+test('export --pytorch of a failing channel shuffle raises PyTorch\'s own view error at the shuffle', () => {
+  const c = results().find((x) => x.key === 'graph_shufflenet_units@28x28');
+  assert.equal(c.ran.failing_variable, 's1_shuffle');
+  assert.equal(c.ran.error_text, "shape '[1, 2, 58, 28, 28]' is invalid for input of size 91728");
 });
 
 test('export --pytorch of the chain examples runs in PyTorch as the report says', () => {

@@ -125,7 +125,6 @@ const channelsOf = (net) => (CHANNELS_LAST[net.fw] ? net.input[net.input.length 
 function residual(r, fw) {
   const net = setup(r, fw, { lo: { 1: 5, 2: 3, 3: 3 } });
   let x = 'input';
-  let c = channelsOf(net);
   if (r.chance(0.5)) {
     c = r.int(2, 8);
     x = net.conv(x, c, 3, { padding: net.same(3), prefix: 'stem' });

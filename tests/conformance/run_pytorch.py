@@ -234,6 +234,23 @@ def concat(layer, xs, rank):
     return Lambda(lambda *ts: torch.cat(ts, dim=layer.get("axis", 1)), "cat")
 
 
+def channel_shuffle(layer, xs, rank):
+    groups = layer["groups"]
+    if rank == 2:  # torchvision's own function: the truth for ShuffleNet V2
+        from torchvision.models.shufflenetv2 import channel_shuffle as shuffle
+        return Lambda(lambda x: shuffle(x, groups), "channel_shuffle")
+
+    def fn(x):  # the same views for any spatial rank (ConvScope's PyTorch export writes this)
+        n, c = x.shape[:2]
+        x = x.view(n, groups, c // groups, *x.shape[2:])
+        return torch.transpose(x, 1, 2).contiguous().view(n, c, *x.shape[3:])
+    return Lambda(fn, "channel_shuffle")
+
+
+def channel_split(layer, xs, rank):
+    return Lambda(lambda x: x.chunk(layer["chunks"], dim=1)[layer["index"]], "chunk")
+
+
 def crop_to(layer, xs, rank):
     def fn(x, ref):
         index = [slice(None), slice(None)]
@@ -278,6 +295,8 @@ BUILDERS = {
     "activation": activation,
     "batch_norm": batch_norm,
     "dropout": lambda layer, xs, rank: nn.Dropout(layer.get("rate", 0.5)),
+    "channel_shuffle": channel_shuffle,
+    "channel_split": channel_split,
     # graph contract (v2)
     "add": reduce_inputs(torch.add, "add"),
     "subtract": reduce_inputs(torch.sub, "sub"),

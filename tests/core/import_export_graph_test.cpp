@@ -332,3 +332,36 @@ TEST_CASE("the CLI exports a graph (exit 0), as the page's Export dialog does th
   CHECK(api.exit_code == 0);
   CHECK(api.output == torch.out);
 }
+
+TEST_CASE("ShuffleNet V2's channel steps export as x.chunk and a channel_shuffle function (PyTorch), a Lambda (Keras)") {
+  const cs::Network net = fixture_network("graph_shufflenet_units.json");
+  const std::string code = imp::pytorch_code(net);
+  CAPTURE(code);
+  CHECK(python_syntax_error(code) == "");
+  CHECK(contains(code, "def channel_shuffle(x, groups):\n"));
+  CHECK(contains(code, "    x = x.view(n, groups, c // groups, *x.shape[2:])\n"));
+  CHECK(contains(code, "        s1_x1 = x.chunk(2, dim=1)[0]\n"));
+  CHECK(contains(code, "        s1_x2 = x.chunk(2, dim=1)[1]\n"));
+  CHECK(contains(code, "        s1_shuffle = channel_shuffle(s1_cat, 2)\n"));
+  const std::string keras = imp::keras_code(net);
+  CAPTURE(keras);
+  CHECK(python_syntax_error(keras) == "");
+  CHECK(contains(keras, "# Keras has no channel split layer: chunk 1 of 2 (x.chunk(2, dim=1)[1]) of the 116 channels arriving here\n"
+                        "s1_x2 = layers.Lambda(lambda t: t[..., 58:116], name=\"s1_x2\")(inputs)\n"));
+  CHECK(contains(keras, "s1_shuffle = layers.Lambda(lambda t: keras.ops.reshape(keras.ops.swapaxes(keras.ops.reshape(t, "
+                        "(-1, *t.shape[1:-1], 2, t.shape[-1] // 2)), -1, -2), (-1, *t.shape[1:])), name=\"s1_shuffle\")(s1_cat)\n"));
+}
+
+TEST_CASE("a chain with a channel step exports as an nn.Module with forward() (x.chunk is no module)") {
+  cs::Network net;
+  std::string error;
+  REQUIRE(cs::network_json::parse(R"({"framework": "pytorch", "input": [1, 8, 4, 4], "layers": [
+      {"type": "conv", "name": "c", "filters": 6, "kernel": 1},
+      {"type": "channel_shuffle", "name": "s", "groups": 3},
+      {"type": "channel_split", "name": "h", "chunks": 2, "index": 1}]})", net, error));
+  const std::string code = imp::pytorch_code(net);
+  CAPTURE(code);
+  CHECK(python_syntax_error(code) == "");
+  CHECK(contains(code, "class Model(nn.Module):"));
+  CHECK(contains(code, "        s = channel_shuffle(c, 3)\n        h = s.chunk(2, dim=1)[1]\n"));
+}
