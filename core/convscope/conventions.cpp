@@ -330,11 +330,11 @@ const Template kTemplates[] = {
     {Framework::pytorch, Failure::shuffle_groups, "PyTorch",
      "shape '{view_shape}' is invalid for input of size {numel}"},
     {Framework::onnx, Failure::shuffle_groups, "ONNX Runtime",
-     "input_shape_size == requested_shape_size was false. The input tensor cannot be reshaped to the requested "
-     "shape. Input shape:{ort_input}, requested shape:{ort_requested}"},
+     "The input tensor cannot be reshaped to the requested shape. Input shape:{ort_input}, requested "
+     "shape:{ort_requested}"},
     // -- channel_split: x.chunk(n, dim=1)[i] when chunking makes fewer than i + 1
     // pieces (PyTorch 1.13 re-run). ONNX's Slice returns an empty tensor: no text.
-    {Framework::pytorch, Failure::split_index, "PyTorch", "IndexError: tuple index out of range"},
+    {Framework::pytorch, Failure::split_index, "PyTorch", "tuple index out of range"},  // an IndexError
     {Framework::pytorch, Failure::channels_mismatch, "PyTorch",
      "Given groups={groups}, weight of size {conv_weight}, expected input{torch_input} to have {declared} "
      "channels, but got {channels} channels instead"},

@@ -952,13 +952,17 @@ void channel_op(const Ctx& c, LayerReport& r) {
       for (size_t i = 0; i < c.sr; ++i) view.push_back(c.spatial(i));
       int64_t numel = 1;
       for (int64_t d : c.in.shape) numel = checked::mul(numel, d);
+      // ONNX Reshape (allowzero 0, as torch.onnx exports it): a 0 copies the
+      // input's size on that axis, so C // g = 0 shows as the first spatial size.
+      std::vector<int64_t> onnx_view = view;
+      if (onnx_view[2] == 0) onnx_view[2] = c.in.shape[2];
       fail_framework(c, r, Failure::shuffle_groups,
                      "channel shuffle needs the channels (" + to_string(c.channels) + ") divisible by groups (" +
                          to_string(l.groups) + ")",
                      {{"view_shape", "[" + conventions::joined(view, ", ") + "]"},
                       {"numel", to_string(numel)},
                       {"ort_input", conventions::ort_shape(c.in.shape)},
-                      {"ort_requested", conventions::ort_shape(view)}});
+                      {"ort_requested", conventions::ort_shape(onnx_view)}});
       return;
     }
     r.output = c.in.shape;

@@ -287,6 +287,17 @@ def add_layer(g, i, layer, xs, rank):
         # As torch.onnx (1.13) exports torchvision's channel_shuffle and
         # x.chunk(n, dim=1)[k]: sizes from the tensor's Shape at run time.
         n = rank + 2
+        # What it gives, for the model that sizes later weights (shape
+        # inference does not follow sizes computed at run time).
+        tx = g.arriving_shape(x)
+        if tx is not None and len(tx) == n and tx[1] is not None:
+            if t == "channel_shuffle":
+                g.declared[out] = tx
+            else:
+                size = -(-tx[1] // layer["chunks"])
+                width = min(size, tx[1] - layer["index"] * size)
+                if width > 0:
+                    g.declared[out] = [tx[0], width] + tx[2:]
         sx = aux("Shape", [x], "shape")
         batch = aux("Slice", [sx, g.ints([0], "zero"), g.ints([1], "one")], "batch")
         c = aux("Slice", [sx, g.ints([1], "one_"), g.ints([2], "two")], "channels")

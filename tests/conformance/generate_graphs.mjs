@@ -24,6 +24,10 @@
 //   branches     independent branches in interleaved order, one failing and
 //                another failing later (the errors list)
 //   densenet     concats of every previous output, declared in_channels
+//   shufflenet   ShuffleNet V2 units: channel_split halves (or other
+//                chunks), a branch, concat, channel_shuffle; channels that
+//                groups does not divide, a chunk that does not exist
+//                (Keras has neither layer: a residual case there)
 //
 // Every layer is named (inputs refer to names; ONNX nodes carry the same
 // names, so ONNX Runtime's texts quote them). The cases say nothing about
@@ -35,7 +39,7 @@ const CHANNELS_LAST = { pytorch: false, onnx: false, tensorflow: true };
 const SIDE = { 1: [6, 48], 2: [4, 20], 3: [3, 9] };
 
 export const GRAPH_CATEGORIES = ['residual', 'unet', 'inception', 'concat_axis', 'se_gate', 'broadcast', 'elementwise',
-  'fit', 'branches', 'densenet'];
+  'fit', 'branches', 'densenet', 'shufflenet'];
 
 // A network under construction: layers with unique names; `inputs` written
 // out, or omitted now and then where the layer reads the one before it.
@@ -125,6 +129,7 @@ const channelsOf = (net) => (CHANNELS_LAST[net.fw] ? net.input[net.input.length 
 function residual(r, fw) {
   const net = setup(r, fw, { lo: { 1: 5, 2: 3, 3: 3 } });
   let x = 'input';
+  let c = channelsOf(net);
   if (r.chance(0.5)) {
     c = r.int(2, 8);
     x = net.conv(x, c, 3, { padding: net.same(3), prefix: 'stem' });
@@ -475,9 +480,38 @@ function densenet(r, fw) {
   return net.network({ mode: r.pick(['train', 'eval', undefined]) });
 }
 
+// ---- ShuffleNet V2 units ------------------------------------------------------------------------
+
+function shufflenet(r, fw) {
+  if (fw === 'tensorflow') return residual(r, fw);  // Keras has no channel split or shuffle layer
+  // ONNX: torch.chunk's halves only, on 2 channels or more: a chunk that does
+  // not exist is an empty tensor there (no error of ONNX Runtime's own).
+  const net = setup(r, fw, { lo: { 1: 4, 2: 3, 3: 3 }, hi: { 1: 24, 2: 10, 3: 6 }, minC: fw === 'onnx' ? 2 : 1, maxC: 12 });
+  let x = 'input';
+  const units = r.int(1, 3);
+  for (let u = 0; u < units; ++u) {
+    let cat;
+    const branch = (from, prefix) => net.relu(net.conv(from, r.int(1, 6), 1, { prefix }));
+    if (r.chance(0.6)) {
+      // stride 1: x1, x2 = x.chunk(n, dim=1) (n = 2 as torchvision, sometimes 3 and another index)
+      const chunks = fw === 'onnx' || r.chance(0.8) ? 2 : 3;
+      const keep = net.add('channel_split', { chunks, index: 0 }, [x], 'x1_');
+      const index = r.chance(0.85) ? 1 : chunks - 1;
+      const half = net.add('channel_split', { chunks, index }, [x], 'x2_');
+      cat = net.add('concat', {}, [keep, branch(half, 'b2_')], 'cat');
+    } else {
+      // stride 2: both branches on x
+      cat = net.add('concat', {}, [branch(x, 'b1_'), branch(x, 'b2_')], 'cat');
+    }
+    x = net.add('channel_shuffle', { groups: r.pick([2, 2, 2, 3, 4]) }, [cat], 'shuffle');
+  }
+  if (r.chance(0.4)) net.conv(x, r.int(1, 4), 1, { prefix: 'after' });
+  return net.network({ mode: r.pick(['train', 'eval', undefined]) });
+}
+
 const MAKERS = {
   residual, unet, inception, concat_axis: concatAxis, se_gate: seGate, broadcast: broadcastCase, elementwise,
-  fit: fitCase, branches: branchesCase, densenet,
+  fit: fitCase, branches: branchesCase, densenet, shufflenet,
 };
 
 // `count` graph cases, the categories in turn, from their own seeded stream

@@ -58,8 +58,17 @@ TEST_CASE("channel_shuffle keeps the shape, has no weights, and needs the channe
     REQUIRE(r.framework_errors.size() == 1);
     CHECK(r.framework_errors[0].source == "ONNX Runtime");
     CHECK(r.framework_errors[0].text ==
-          "input_shape_size == requested_shape_size was false. The input tensor cannot be reshaped to the requested "
-          "shape. Input shape:{1,6,4,4}, requested shape:{1,4,1,4,4}");
+          "The input tensor cannot be reshaped to the requested shape. Input shape:{1,6,4,4}, requested "
+          "shape:{1,4,1,4,4}");
+  }
+  SUBCASE("more groups than channels: C // g = 0, which ONNX's Reshape reads as 'copy the input's size' (RUN: "
+          "onnxruntime-node 1.31.1 on the graph torch.onnx exports)") {
+    const auto pt = analyse(net("pytorch", "[1, 2, 10, 3]", R"({"type": "channel_shuffle", "groups": 4})"));
+    CHECK(pt.report.layers[0].framework_errors[0].text == "shape '[1, 4, 0, 10, 3]' is invalid for input of size 60");
+    const auto ox = analyse(net("onnx", "[1, 2, 10, 3]", R"({"type": "channel_shuffle", "groups": 4})"));
+    CHECK(ox.report.layers[0].framework_errors[0].text ==
+          "The input tensor cannot be reshaped to the requested shape. Input shape:{1,2,10,3}, requested "
+          "shape:{1,4,10,10,3}");
   }
   SUBCASE("Keras has no such layer: the parser says so") {
     CHECK(parse_error(net("tensorflow", "[1, 4, 4, 6]", R"({"type": "channel_shuffle", "groups": 2})")) ==
