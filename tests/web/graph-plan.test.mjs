@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { buildPlan, CAPS } from '../../web/preview-plan.js';
-import { elementwise, concat, padOrCrop, upsampleNearest } from '../../web/preview-ops.js';
+import { elementwise, concat, padOrCrop, upsampleNearest, channelShuffle, channelSplit } from '../../web/preview-ops.js';
 import { inputIndexes, isGraph } from '../../web/format.js';
 import { ROOT, DIST_DIR } from './server.mjs';
 
@@ -192,6 +192,25 @@ test('pad_to and crop_to use padOrCrop with signed pads; resize_to samples the n
   assert.deepEqual([...padded], [0, 1, 2, 0, 0, 3, 4, 0, 0, 0, 0, 0]);
   const resized = upsampleNearest({ inShape: [2, 2, 1], outShape: [3, 3, 1] }, Float32Array.of(1, 2, 3, 4));
   assert.deepEqual([...resized], [1, 1, 2, 1, 1, 2, 3, 3, 4]);
+});
+
+test('ShuffleNet units: the channel split reads its chunk, the shuffle interleaves the groups as torchvision does', () => {
+  const network = JSON.parse(fs.readFileSync(path.join(ROOT, 'tests', 'fixtures', 'networks', 'graph_shufflenet_units.json'), 'utf8'));
+  const plan = planOf(network);
+  const byName = new Map(plan.steps.map((s) => [s.name, s]));
+  for (const s of plan.steps) assert.ok(s.compute, `${s.name} is computed`);
+  const second = byName.get('s1_x2');
+  assert.deepEqual(second.outShape, [28, 28, 58]);  // the report's output, [1, 58, 28, 28] in NHWC
+  assert.equal(second.channelBegin, 58);
+  assert.equal(byName.get('s1_shuffle').groups, 2);
+  // 6 channels on a 1x2 map in 2 groups: torchvision's order is 0, 3, 1, 4, 2, 5 (view (2, 3) -> transpose).
+  const x = Float32Array.from({ length: 12 }, (_, i) => i);  // cell p, channel c = 6 * p + c
+  const shuffled = channelShuffle({ inShape: [1, 2, 6], groups: 2 }, x);
+  assert.deepEqual(Array.from(shuffled), [0, 3, 1, 4, 2, 5, 6, 9, 7, 10, 8, 11]);
+  // torch.chunk of 5 channels in 2: [0, 3) and [3, 5).
+  const y = Float32Array.from({ length: 10 }, (_, i) => i);
+  assert.deepEqual(Array.from(channelSplit({ inShape: [1, 2, 5], outShape: [1, 2, 2], channelBegin: 3 }, y)), [3, 4, 8, 9]);
+  assert.deepEqual(Array.from(channelSplit({ inShape: [1, 2, 5], outShape: [1, 2, 3], channelBegin: 0 }, y)), [0, 1, 2, 5, 6, 7]);
 });
 
 test('inputIndexes and isGraph read the report: a chain is not a graph, a skip makes one', () => {
