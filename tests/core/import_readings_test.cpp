@@ -196,3 +196,75 @@ TEST_CASE("a declared in_channels that is what arrives plus an earlier layer's c
   const std::vector<int64_t> output = ints(*torch.find("output"));
   CHECK(report.output == cs::Shape(output.begin(), output.end()));
 }
+
+namespace {
+
+// PyTorch's run of the classic U-Net (make_unet_reading.py) at `size`.
+TorchRun unet_run(int64_t size) {
+  cs::json::Value truth;
+  cs::json::ParseError e;
+  REQUIRE(cs::json::parse(fixture("pytorch_unet_truth.json"), truth, e));
+  for (const auto& run : truth.find("runs")->as_array()) {
+    const std::vector<int64_t> input = ints(*run.find("input"));
+    if (input.back() != size) continue;
+    TorchRun r{input, std::nullopt, std::nullopt, ""};
+    if (!run.find("output")->is_null()) r.output = ints(*run.find("output"));
+    if (!run.find("error")->is_null()) r.error = run.find("error")->as_string();
+    return r;
+  }
+  FAIL("no PyTorch run of the U-Net at " << size);
+  return {};
+}
+
+size_t index_of(const cs::Network& net, const std::string& name) {
+  for (size_t i = 0; i < net.layers.size(); ++i)
+    if (net.layers[i].name == name) return i;
+  FAIL("no layer " << name);
+  return 0;
+}
+
+}  // namespace
+
+TEST_CASE("a U-Net's print(model): the pool after each encoder block and each encoder output concatenated into its decoder") {
+  SUBCASE("at 96, where PyTorch runs it, every layer is valid in this reading and the output is PyTorch's") {
+    const TorchRun torch = unet_run(96);
+    REQUIRE(torch.output);
+    const auto r = import_ok(fixture("pytorch_unet_net.txt"), with_input(torch.input));
+    CHECK_FALSE(cs::is_chain(r.network));
+    const cs::Report report = cs::analyze(r.network);
+    CHECK(report.ok);
+    CHECK(report.output == cs::Shape(torch.output->begin(), torch.output->end()));
+    // The skips are the blocks' outputs (their last layers), deepest first.
+    const cs::Network& n = r.network;
+    CHECK(n.layers[index_of(n, "cat_dec3_0")].inputs ==
+          std::vector<int32_t>{static_cast<int32_t>(index_of(n, "enc3.4")), static_cast<int32_t>(index_of(n, "up3"))});
+    CHECK(n.layers[index_of(n, "cat_dec2_0")].inputs[0] == static_cast<int32_t>(index_of(n, "enc2.4")));
+    CHECK(n.layers[index_of(n, "cat_dec1_0")].inputs[0] == static_cast<int32_t>(index_of(n, "enc1.4")));
+    CHECK(contains(n.guessed, "a U-Net: \"pool\" called after each encoder block (\"enc1\", \"enc2\" and \"enc3\"), "
+                              "and torch.cat of \"enc3\" into \"dec3.0\", \"enc2\" into \"dec2.0\" and \"enc1\" into "
+                              "\"dec1.0\""));
+    const std::string notes = all_notes(r);
+    CHECK(contains(notes, "\"pool\" is printed once, after \"enc3\", and read as called after each of"));
+    CHECK(contains(notes, "because with it only where printed no input size makes every layer valid"));
+    CHECK(contains(notes, "inferred torch.cat([enc3, up3], 1) into \"dec3.0\": it declares 128 input channels but "
+                          "64 arrive from \"up3\", and 64 + 64 from the output of \"enc3\" (its last layer \"enc3.4\")"));
+    CHECK(contains(notes, "(\"enc3.0\" and \"enc3.3\" inside it have 64 channels too, but a U-Net concatenates a "
+                          "block's output)"));
+    CHECK(contains(notes, "in the printed order dec3.0 fails: declares in_channels = 128 but receives 64 channels"));
+    CHECK_FALSE(contains(notes, "were read in the order printed"));
+  }
+  SUBCASE("at 100, where PyTorch's first torch.cat raises, the inferred cat fails with PyTorch's text") {
+    const TorchRun torch = unet_run(100);
+    REQUIRE_FALSE(torch.error.empty());
+    const auto r = import_ok(fixture("pytorch_unet_net.txt"), with_input(torch.input));
+    const cs::Report report = cs::analyze(r.network);
+    const cs::LayerReport& cat = first_error(report);
+    CHECK(cat.name == "cat_dec3_0");
+    REQUIRE_FALSE(cat.framework_errors.empty());
+    CHECK(cat.framework_errors[0].text == torch.error);
+    CHECK(contains(all_notes(r), "in this reading the declared sizes fit at some input sizes and cat_dec3_0 fails"));
+    const std::string text = cs::api::analyze_table(cs::json::write(cs::network_json::to_json(r.network), -1)).output;
+    CHECK(contains(text, "Guessed structure: a U-Net"));
+    CHECK(contains(text, "fixes (each verified for this reading"));
+  }
+}

@@ -228,6 +228,231 @@ void read_skip_concat(ImportResult& out, const Report& report) {
                       " reads something else, its wiring cannot be seen from this text)");
 }
 
+// ---- A U-Net --------------------------------------------------------------------
+//
+// A U-Net registers one `pool` and calls it after each encoder block, and
+// concatenates each encoder block's output into the decoder at the same
+// depth; print(model) shows the pool once and no torch.cat. Both are read
+// back from the declared channels, and the reading is kept only when some
+// input size makes every layer valid in it.
+
+// The container a layer sits in as print(model) names it ("enc1" for
+// "enc1.0"); empty for a module printed at the top level.
+std::string container_of(const std::string& name) {
+  const size_t dot = name.find('.');
+  return dot == std::string::npos ? std::string() : name.substr(0, dot);
+}
+
+// The containers printed just before the chain's one pooling module, when
+// there are two or more: the encoder blocks it would follow. Each with the
+// index of its last layer.
+std::vector<std::pair<std::string, size_t>> blocks_before_pool(const Network& net, size_t& pool_at) {
+  std::vector<size_t> pools;
+  const size_t end = feature_end(net);
+  for (size_t i = 0; i < end; ++i)
+    if (is_pool(net.layers[i].type)) pools.push_back(i);
+  std::vector<std::pair<std::string, size_t>> blocks;
+  if (pools.size() != 1 || !container_of(net.layers[pools[0]].name).empty()) return blocks;
+  pool_at = pools[0];
+  for (size_t i = pool_at; i > 0 && !container_of(net.layers[i - 1].name).empty(); --i) {
+    const std::string c = container_of(net.layers[i - 1].name);
+    if (blocks.empty() || blocks.back().first != c) blocks.emplace_back(c, i - 1);
+  }
+  std::reverse(blocks.begin(), blocks.end());
+  if (blocks.size() < 2) blocks.clear();
+  return blocks;
+}
+
+// The chain with the pool called after each of `blocks` instead of once.
+// Layer names must be unique once a torch.cat reads by name, so the second
+// and later calls are named as PyTorch's ONNX export names them (pool_1,
+// pool_2, ...); nullopt when a printed module already has such a name.
+std::optional<Network> pool_after_each_block(const Network& net, size_t pool_at,
+                                             const std::vector<std::pair<std::string, size_t>>& blocks) {
+  Network reading = net;
+  reading.layers.clear();
+  size_t calls = 0;
+  for (size_t i = 0; i < net.layers.size(); ++i) {
+    if (i == pool_at) continue;
+    reading.layers.push_back(net.layers[i]);
+    for (const auto& b : blocks) {
+      if (b.second != i) continue;
+      Layer call = net.layers[pool_at];
+      if (calls > 0) call.name += "_" + to_string(calls);
+      if (calls > 0 && std::any_of(net.layers.begin(), net.layers.end(),
+                                   [&](const Layer& l) { return l.name == call.name; }))
+        return std::nullopt;
+      reading.layers.push_back(call);
+      ++calls;
+    }
+  }
+  return reading;
+}
+
+// Whether layer i of a chain is the last layer of its container.
+bool ends_container(const Network& net, size_t i) {
+  const std::string c = container_of(net.layers[i].name);
+  return !c.empty() && (i + 1 == net.layers.size() || container_of(net.layers[i + 1].name) != c);
+}
+
+std::string joined(const std::vector<std::string>& names) {
+  std::string s;
+  for (size_t i = 0; i < names.size(); ++i)
+    s += (i == 0 ? "" : i + 1 == names.size() ? " and " : ", ") + text::quoted(names[i]);
+  return s;
+}
+
+// Walks a chain by channels alone (no sizes: a skip whose size does not
+// match is exactly what the analysis must then report) and, at each conv
+// that declares more input channels than arrive, inserts a torch.cat of an
+// encoder output (the layer before a pool) with what arrives, when that
+// output has the missing channels: the deepest one not yet concatenated, as
+// a U-Net's decoder climbs back up. False when a declared count is left
+// unexplained. `notes` gets one line per torch.cat, `cats` its short form.
+bool infer_skip_concats(Network& net, std::vector<std::string>& notes, std::vector<std::string>& cats) {
+  if (net.input.size() < 2) return false;
+  int64_t ch = net.input[1];
+  std::vector<int64_t> out_ch;                         // per layer so far
+  std::vector<std::pair<size_t, int64_t>> encoders;    // unmatched encoder outputs, shallowest first
+  bool features = true;
+  for (size_t i = 0; features && i < net.layers.size(); ++i) {
+    const Layer l = net.layers[i];
+    if (is_pool(l.type) && i > 0 && !is_pool(net.layers[i - 1].type)) encoders.emplace_back(i - 1, ch);
+    if ((l.type == LayerType::conv || l.type == LayerType::conv_transpose) && l.in_channels &&
+        *l.in_channels != ch) {
+      const int64_t missing = *l.in_channels - ch;
+      auto skip = std::find_if(encoders.rbegin(), encoders.rend(), [&](const auto& e) { return e.second == missing; });
+      if (missing <= 0 || skip == encoders.rend() || i == 0) return false;
+      const size_t k = skip->first;
+      encoders.erase(std::next(skip).base());
+      Layer cat;
+      cat.type = LayerType::concat;
+      cat.name = "cat_" + l.name;
+      std::replace(cat.name.begin(), cat.name.end(), '.', '_');
+      // The skip first, as the classic U-Net writes torch.cat([x2, x1], 1);
+      // the other order only swaps the two sizes in PyTorch's message.
+      cat.inputs = {static_cast<int32_t>(k), static_cast<int32_t>(i) - 1};
+      insert_layer(net, i, cat);
+      net.layers[i + 1].inputs = {static_cast<int32_t>(i)};
+      out_ch.push_back(*l.in_channels);
+      const std::string skip_name = ends_container(net, k) ? container_of(net.layers[k].name) : net.layers[k].name;
+      const std::string before = net.layers[i - 1].name;
+      std::vector<std::string> inner;  // the container's other layers with these channels
+      for (size_t j = 0; j < k; ++j)
+        if (skip_name != net.layers[k].name && container_of(net.layers[j].name) == skip_name &&
+            !keeps_shape(net.layers[j].type) && out_ch[j] == missing)
+          inner.push_back(net.layers[j].name);
+      cats.push_back(text::quoted(skip_name) + " into " + text::quoted(l.name));
+      notes.push_back(
+          "inferred torch.cat([" + skip_name + ", " + before + "], 1) into " + text::quoted(l.name) + ": it declares " +
+          to_string(*l.in_channels) + " input channels but " + to_string(ch) + " arrive from " + text::quoted(before) +
+          ", and " + to_string(ch) + " + " + to_string(missing) + " from " +
+          (skip_name != net.layers[k].name ? "the output of " + text::quoted(skip_name) + " (its last layer " +
+                                                 text::quoted(net.layers[k].name) + ")"
+                                           : text::quoted(skip_name)) +
+          " = " + to_string(*l.in_channels) + "; " + text::quoted(skip_name) +
+          " is the deepest encoder output with these channels not yet concatenated" +
+          (inner.empty() ? std::string()
+                         : " (" + joined(inner) + " inside it have " + to_string(missing) +
+                               " channels too, but a U-Net concatenates a block's output)") +
+          "; the sizes were not compared, so a mismatch shows at this torch.cat; the skip is read first, as "
+          "the classic U-Net writes it (the other order swaps the two sizes in PyTorch's message)");
+      ++i;
+    }
+    switch (l.type) {
+      case LayerType::conv:
+      case LayerType::conv_transpose: ch = l.filters; break;
+      case LayerType::depthwise_conv: ch *= l.depth_multiplier; break;
+      default:
+        if (!keeps_shape(l.type) && !is_pool(l.type) && l.type != LayerType::upsample &&
+            l.type != LayerType::zero_pad && l.type != LayerType::crop)
+          features = false;  // the features end here; what follows is read as printed
+    }
+    out_ch.push_back(ch);
+  }
+  compact_inputs(net);
+  return !cats.empty();
+}
+
+std::string first_failure(const Reading& r) {
+  if (r.report.ok) return "every layer is valid";
+  const LayerReport& l = r.report.layers[*r.report.first_error];
+  return l.name + " fails: " + l.message;
+}
+
+bool read_unet(ImportResult& out, const Report& printed_report) {
+  const Network& net = out.network;
+  if (std::none_of(net.layers.begin(), net.layers.end(),
+                   [](const Layer& l) { return !container_of(l.name).empty(); }))
+    return false;  // no blocks: the plain readings above cover it
+  size_t pool_at = 0;
+  struct Candidate {
+    Reading reading;
+    std::vector<std::string> notes, cats;
+    int64_t distance = -1;
+  };
+  std::vector<Candidate> candidates;  // the pool after each encoder block (when printed once), then as printed
+  std::vector<Network> nets;
+  std::vector<std::pair<std::string, size_t>> blocks = blocks_before_pool(net, pool_at);
+  if (std::optional<Network> reused = blocks.empty() ? std::nullopt : pool_after_each_block(net, pool_at, blocks))
+    nets.push_back(std::move(*reused));
+  else
+    blocks.clear();
+  nets.push_back(net);
+  for (Network& n : nets) {
+    Candidate c;
+    if (!infer_skip_concats(n, c.notes, c.cats) || n.layers.size() > limits::max_layers) {
+      candidates.push_back(std::move(c));
+      continue;
+    }
+    c.reading = Reading{"", n, analysed(n)};
+    c.distance = distance_to_valid(c.reading.net, c.reading.report);
+    candidates.push_back(std::move(c));
+  }
+  // The reading whose declared sizes fit at some input; the one valid at
+  // this input when both are.
+  const Candidate* best = nullptr;
+  for (const Candidate& c : candidates)
+    if (c.distance >= 0 && (!best || (c.reading.report.ok && !best->reading.report.ok))) best = &c;
+  if (!best) return false;
+  const bool reused = !blocks.empty() && best == &candidates[0];
+  std::vector<std::string> block_names;
+  for (const auto& b : blocks) block_names.push_back(b.first);
+  const std::string pool = text::quoted(net.layers[pool_at].name);
+  std::string cats;
+  for (size_t i = 0; i < best->cats.size(); ++i)
+    cats += (i == 0 ? "" : i + 1 == best->cats.size() ? " and " : ", ") + best->cats[i];
+  const std::string what = "a U-Net: " +
+                           (reused ? pool + " called after each encoder block (" + joined(block_names) + "), and " : "") +
+                           "torch.cat of " + cats;
+  std::vector<std::string> notes;
+  notes.push_back("read as " + what + ", because in the printed order " + first_failure({"", net, printed_report}) +
+                  ", while in this reading " +
+                  (best->reading.report.ok ? std::string("every layer is valid at this input")
+                                           : "the declared sizes fit at some input sizes and " +
+                                                 first_failure(best->reading)) +
+                  " (print(model) does not show forward(); if yours wires these modules otherwise, this reading is "
+                  "not your model)");
+  if (reused) {
+    const Candidate& once = candidates[1];
+    notes.push_back(pool + " is printed once, after " + text::quoted(block_names.back()) +
+                    ", and read as called after each of " + joined(block_names) +
+                    " (one module reused in forward(), as U-Nets do with self.pool; its later calls are named " +
+                    text::quoted(net.layers[pool_at].name + "_1") + " and so on, as PyTorch's ONNX export names "
+                    "them), because with it only where "
+                    "printed " +
+                    (once.distance < 0 ? std::string("no input size makes every layer valid")
+                                       : first_failure(once.reading)));
+  }
+  notes.insert(notes.end(), best->notes.begin(), best->notes.end());
+  Network chosen = best->reading.net;
+  drop_printed_order_note(out);
+  out.network = std::move(chosen);
+  out.network.guessed = what + "; forward() is not in the text";
+  out.notes.insert(out.notes.end(), notes.begin(), notes.end());
+  return true;
+}
+
 }  // namespace
 
 void add_readings(ImportResult& out, const std::string& raised) {
@@ -243,7 +468,7 @@ void add_readings(ImportResult& out, const std::string& raised) {
   verdict.verdict_only = true;
   if (analyze(out.network, verdict).ok) return;
   const Report printed = analysed(out.network);
-  if (!read_reused_pool(out, printed, raised)) read_skip_concat(out, printed);
+  if (!read_unet(out, printed) && !read_reused_pool(out, printed, raised)) read_skip_concat(out, printed);
 }
 
 }  // namespace convscope::import

@@ -11,6 +11,11 @@
 // - a skip concatenation: a declared in_channels that disagrees with what
 //   arrives but equals it plus an earlier layer's channels at the same size
 //   is read as an inferred torch.cat of the two, with a note.
+// - a U-Net (blocks printed as containers): one pool printed after several
+//   encoder blocks is read as called after each, and a decoder conv that
+//   declares what arrives plus an encoder block's channels as a torch.cat
+//   with that block's output, deepest first; sizes are not compared, so a
+//   bad input size fails at the inferred cat with PyTorch's text.
 //
 // Either way the network's `guessed` says which reading it is, so its fixes
 // are verified for that reading and not for the user's code.
