@@ -453,3 +453,65 @@ for (const [options, message] of badPool) {
 test('createPoolOp on a module without pool kernels says so', () => {
   assert.throws(() => createPoolOp({}, goodPool), /createPoolOp: this module has no pool kernels/);
 });
+
+// Bands of output rows (web/conv-split.js), as the preview worker splits a
+// conv across workers: run band by band on the same kernels and stitched in
+// row order, the result is the whole conv's, bit for bit, on both builds.
+const split = await import(pathToFileURL(join(dist, 'conv-split.js')).href);
+const splitCases = [
+  { kind: 'conv', inputShape: [1, 23, 17, 3], filters: 8, kernel: [3, 3], padding: [[1, 1], [1, 1]], relu: true },
+  { kind: 'conv', inputShape: [1, 24, 19, 5], filters: 11, kernel: [3, 3], stride: [2, 2], padding: [[0, 1], [1, 1]] },
+  { kind: 'conv', inputShape: [1, 21, 13, 6], filters: 9, kernel: [3, 3], dilation: [2, 2], padding: [[2, 2], [2, 2]] },
+  { kind: 'conv', inputShape: [1, 19, 14, 4], filters: 7, kernel: [5, 3], stride: [3, 1], padding: [[0, 0], [1, 1]] },
+  { kind: 'conv', inputShape: [1, 16, 9, 6], filters: 8, kernel: [3, 3], groups: 2, padding: [[1, 1], [1, 1]] },
+  { kind: 'conv', inputShape: [1, 11, 7, 16], filters: 5, kernel: [1, 1], padding: [[0, 0], [0, 0]] },
+  { kind: 'depthwise_conv', inputShape: [1, 22, 15, 12], kernel: [5, 5], padding: [[2, 2], [2, 2]] },
+  { kind: 'depthwise_conv', inputShape: [1, 17, 16, 8], kernel: [3, 3], depthMultiplier: 2, stride: [2, 2], padding: [[0, 1], [0, 1]] },
+];
+for (const [i, c] of splitCases.entries()) for (const [build, eng] of builds) {
+  test(`a ${c.kind} ${JSON.stringify(c.inputShape)} k ${c.kernel} split into 2-5 bands of rows (${build}) = the whole conv, bit for bit`, () => {
+    const [, H, W, C] = c.inputShape;
+    const dw = c.kind === 'depthwise_conv';
+    const F = dw ? C * (c.depthMultiplier ?? 1) : c.filters;
+    const weights = random(c.kernel[0] * c.kernel[1] * (dw ? F : (C / (c.groups ?? 1)) * F), 40 + i);
+    const bias = random(F, 50 + i);
+    const input = random(H * W * C, 60 + i);
+    const whole = createConvOp(eng, { ...c, weights, bias });
+    const want = whole.run(input);
+    const [, OH, OW] = whole.outputShape;
+    whole.delete();
+    for (const parts of [2, 3, 5]) {
+      const bands = split.rowBands(OH, parts);
+      assert.equal(bands.at(-1)[1], OH);
+      const got = new Float32Array(want.length);
+      for (const band of bands) {
+        const { options, inRows } = split.bandOptions(c, band);
+        const op = createConvOp(eng, { ...options, weights, bias });
+        try {
+          assert.deepEqual(op.outputShape, [1, band[1] - band[0], OW, F]);
+          got.set(op.run(input.slice(inRows[0] * W * C, inRows[1] * W * C)), band[0] * OW * F);
+        } finally {
+          op.delete();
+        }
+      }
+      assert.deepEqual(new Uint32Array(got.buffer), new Uint32Array(want.buffer), `${parts} bands`);
+    }
+  });
+}
+
+test('rowBands: as equal as whole rows allow, never empty, covering every row once', () => {
+  assert.deepEqual(split.rowBands(10, 3), [[0, 4], [4, 7], [7, 10]]);
+  assert.deepEqual(split.rowBands(2, 4), [[0, 1], [1, 2]]);
+  assert.deepEqual(split.rowBands(7, 1), [[0, 7]]);
+  assert.throws(() => split.bandOptions({ kind: 'conv_transpose', inputShape: [1, 4, 4, 1], kernel: [2, 2], padding: [[0, 0], [0, 0]] }, [0, 2]),
+    /conv_transpose is not split by rows/);
+});
+
+test('the preview\'s ReLU maps every float as x > 0 ? x : 0 does, NaN and -0 included', () => {
+  const x = new Float32Array([0, -0, 1, -1, NaN, Infinity, -Infinity, 1e-45, -1e-45, 3.4e38, -3.4e38, 0]);
+  new Int32Array(x.buffer)[11] = 0xffc00001 | 0; // a NaN with the sign bit set
+  const y = ops.activation({ inShape: [1, 1, x.length] }, x, 'relu');
+  for (let i = 0; i < x.length; ++i) assert.ok(Object.is(y[i], x[i] > 0 ? x[i] : 0), `${x[i]} -> ${y[i]}`);
+  const r = random(4099, 77);
+  assert.deepEqual(ops.activation({ inShape: [1, 1, r.length] }, r, 'relu'), r.map((v) => (v > 0 ? v : 0)));
+});

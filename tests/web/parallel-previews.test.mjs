@@ -1,0 +1,96 @@
+// Previews split across workers (web/conv-split.js, web/conv-helper.js):
+// the same network previewed with 1, 2 and 3 workers gives the same feature
+// maps, bit for bit, on every layer, and the footer says how they ran. The
+// network has the band split's awkward cases: TensorFlow 'same' with stride
+// 2 (the odd padding row at the bottom), dilation, a depthwise conv, a 5x5
+// kernel, and heights that do not divide into equal bands. The maps are read
+// from the worker's 'values' messages as the page receives them (a copy
+// taken by a listener installed before the page's own).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { setUp, newPage, openApp, encodeLink, cspViolations, TEST_TIMEOUT } from './harness.mjs';
+
+let env;
+before(async () => { env = await setUp(); });
+after(async () => { await env?.tearDown(); });
+
+const network = {
+  framework: 'tensorflow', input: [1, 97, 83, 3],
+  layers: [
+    { type: 'conv', name: 'c1', filters: 16, kernel: 3, padding: 'same' },
+    { type: 'relu', name: 'r1' },
+    { type: 'conv', name: 'c2', filters: 16, kernel: 3, stride: 2, padding: 'same' },
+    { type: 'conv', name: 'c3', filters: 48, kernel: 3, dilation: 2, padding: 'same' },
+    { type: 'depthwise_conv', name: 'dw', kernel: 5, padding: 'same' },
+    { type: 'conv', name: 'c4', filters: 12, kernel: 5, padding: 'valid' },
+  ],
+};
+
+async function previewValues(hash, query) {
+  const p = await newPage(env);
+  await p.page.addInitScript(() => {
+    window.__previewValues = {};
+    const Base = window.Worker;
+    window.Worker = class extends Base {
+      constructor(...args) {
+        super(...args);
+        this.addEventListener('message', (e) => {
+          const m = e.data;
+          if (m && m.type === 'values') window.__previewValues[m.index] = Array.from(new Uint32Array(m.values.buffer, m.values.byteOffset, m.values.length));
+        });
+      }
+    };
+  });
+  await openApp(env, p.page, hash, query);
+  await p.page.waitForFunction(() => document.querySelector('#previews')?.dataset.state === 'done', null, { timeout: 120_000 });
+  const result = await p.page.evaluate(() => ({
+    values: window.__previewValues,
+    workers: document.querySelector('#previews').dataset.workers,
+    kernels: document.querySelector('#previews').dataset.kernels,
+    footer: document.querySelector('#preview-footer').textContent,
+  }));
+  assert.deepEqual(p.problems.pageErrors, [], 'no page errors');
+  assert.deepEqual(p.problems.consoleErrors, [], 'no console errors');
+  assert.deepEqual(await cspViolations(p.page), [], 'no CSP violations');
+  await p.close();
+  return result;
+}
+
+test('feature maps are identical with 1, 2 and 3 workers, bit for bit, on every layer', { timeout: TEST_TIMEOUT }, async () => {
+  const links = await newPage(env);
+  await openApp(env, links.page);
+  const hash = await encodeLink(links.page, network, [['img', 'astronaut'], ['seed', '5']]);
+  await links.close();
+  const one = await previewValues(hash, '?workers=1');
+  assert.equal(one.workers, '1');
+  assert.match(one.footer, /in a Web Worker\./);
+  // Every layer (and the image, -1) has values.
+  const indexes = Object.keys(one.values).map(Number).sort((a, b) => a - b);
+  assert.deepEqual(indexes, [-1, ...network.layers.map((_, i) => i)]);
+  for (const workers of [2, 3]) {
+    const many = await previewValues(hash, `?workers=${workers}`);
+    assert.equal(many.workers, String(workers));
+    assert.equal(many.kernels, one.kernels, 'the same kernel build');
+    assert.match(many.footer, new RegExp(`in ${workers} Web Workers \\(convolutions split by rows\\)`));
+    for (const index of indexes) {
+      const a = one.values[index], b = many.values[index];
+      assert.equal(b.length, a.length, `layer ${index}: length`);
+      const first = a.findIndex((v, i) => v !== b[i]);
+      assert.equal(first, -1, `layer ${index} (${network.layers[index]?.name ?? 'image'}) with ${workers} workers: first differing value at ${first}`);
+    }
+  }
+});
+
+test('the kernel build follows ?kernels=, and the FMA build is the default where Chromium has relaxed SIMD', { timeout: TEST_TIMEOUT }, async () => {
+  const links = await newPage(env);
+  await openApp(env, links.page);
+  const hash = await encodeLink(links.page, { framework: 'tensorflow', input: [1, 32, 32, 3], layers: [{ type: 'conv', filters: 8, kernel: 3, padding: 'same' }] }, [['img', 'camera']]);
+  const relaxed = await links.page.evaluate(async () => (await import('./kernels.js')).relaxedSimdSupported());
+  await links.close();
+  const auto = await previewValues(hash, '');
+  assert.equal(auto.kernels, relaxed ? 'fma' : 'simd128');
+  const simd = await previewValues(hash, '?kernels=simd128');
+  assert.equal(simd.kernels, 'simd128');
+  assert.match(simd.footer, /SIMD128 kernels/);
+  if (relaxed) assert.match(auto.footer, /fused multiply-add/);
+});
