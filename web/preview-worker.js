@@ -422,10 +422,14 @@ async function compositeBitmap(rgb, H, W, C) {
   return createImageBitmap(image);
 }
 
+let publishMs = 0; // this run's time in publish(): thumbnails, colour mapping, bitmaps, posting (the 'done' message's overhead figure)
+
 /** Post one layer's thumbnails (its values follow in a 'values' message). */
 async function publish(gen, index, data, shape, caps, extra = {}) {
+  const t0 = performance.now();
   const shown = Math.min(shape[2], caps.channels);
   const t = await thumbnails(data, shape, shown, caps.thumbPx || 128);
+  publishMs += performance.now() - t0;
   if (gen !== latest) { t.bitmaps.forEach((b) => b.close()); return false; }
   self.postMessage({
     type: 'layer', gen, index, shape, shown, lo: t.lo, hi: t.hi, exact: t.exact, bitmaps: t.bitmaps, ...extra,
@@ -550,7 +554,7 @@ async function convSplit(mod, step, input, msg, useFilter) {
 async function convStep(mod, step, x, msg, useFilter) {
   if (splits(step)) {
     try {
-      return await convSplit(mod, step, x, msg, useFilter);
+      return { y: await convSplit(mod, step, x, msg, useFilter), bands: helpers.length + 1 };
     } catch (err) {
       // A helper that failed once is not trusted again: one worker from here on.
       stopHelpers(`previews run in one worker: ${err?.message || err}`);
@@ -558,7 +562,7 @@ async function convStep(mod, step, x, msg, useFilter) {
       if (cached) { cached.op?.delete(); opCache.delete(step.index); }
     }
   }
-  return convSimd(mod, step, x, msg, useFilter);
+  return { y: convSimd(mod, step, x, msg, useFilter), bands: 1 };
 }
 
 /**
@@ -676,7 +680,7 @@ async function runStep(mod, step, xs, msg, plan) {
     case 'conv':
     case 'depthwise_conv':
     case 'conv_transpose':
-      if (mod && typeof mod.ConvOpHost === 'function' && kernelPads(step)) return { y: await convStep(mod, step, x, msg, useFilter), engine: 'simd', conv: true };
+      if (mod && typeof mod.ConvOpHost === 'function' && kernelPads(step)) return { ...(await convStep(mod, step, x, msg, useFilter)), engine: 'simd', conv: true };
       return { y: ops.convJs(step, x, convWeights(step, msg.seed, msg.filter, useFilter).weights), engine: 'js', conv: true };
     case 'max_pool': return poolStep(mod, step, x, () => ops.pool(step, x, 'max'));
     case 'avg_pool': return poolStep(mod, step, x, () => ops.pool(step, x, 'avg'));
@@ -726,6 +730,7 @@ function yieldToMessages() {
 async function run(msg) {
   const { gen, plan, caps } = msg;
   const started = performance.now();
+  publishMs = 0;
   let mod = null;
   let engineNote = null;
   try {
@@ -798,7 +803,7 @@ async function run(msg) {
         const ms = performance.now() - t0;
         computeMs += ms;
         if (result.conv) engines.add(result.engine); // the 'done' message's convEngine: convolutions only
-        if (!(await publish(gen, step.index, result.y, step.outShape, caps, { ms, engine: result.engine || 'js' }))) return;
+        if (!(await publish(gen, step.index, result.y, step.outShape, caps, { ms, engine: result.engine || 'js', bands: result.bands || 1 }))) return;
         hold(step.index, result.y);
         owned.add(step.index);
       }
@@ -823,6 +828,6 @@ async function run(msg) {
   self.postMessage({
     type: 'done', gen, totalMs: performance.now() - started, computeMs, peakFloats,
     convEngine: engines.has('js') ? 'js' : engines.has('simd') ? 'simd' : null, engineNote,
-    kernels: kernelBuild, workers: 1 + helpers.length,
+    kernels: kernelBuild, workers: 1 + helpers.length, publishMs,
   });
 }

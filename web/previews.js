@@ -390,6 +390,7 @@ export function createPreviews({ root, windowRoot, getSchema, onUi, endTyping, a
       root.dataset.ms = total.toFixed(2);
       root.dataset.workerMs = msg.totalMs.toFixed(2);
       root.dataset.computeMs = msg.computeMs.toFixed(2);
+      root.dataset.publishMs = (msg.publishMs ?? 0).toFixed(2);
       root.dataset.kernels = msg.kernels || '';
       root.dataset.workers = String(msg.workers || 1);
       const build = msg.kernels === 'fma' ? 'SIMD kernels with fused multiply-add (relaxed SIMD)' : 'SIMD128 kernels';
@@ -556,6 +557,8 @@ export function createPreviews({ root, windowRoot, getSchema, onUi, endTyping, a
     card.el.classList.remove('is-stale');
     // Where the map was computed ('simd' kernels or 'js'), for the tests and developer tools.
     if (msg.index >= 0) card.el.dataset.engine = msg.engine || 'js';
+    // How many workers computed it (a conv split by rows across the preview worker's helpers).
+    if (msg.index >= 0) card.el.dataset.bands = String(msg.bands || 1);
     const time = card.head.querySelector('[data-role="time"]');
     if (time && typeof msg.ms === 'number' && msg.index >= 0) time.textContent = ms(msg.ms);
     const name = msg.index < 0 ? 'input' : plan.steps[msg.index]?.name || `layer ${msg.index + 1}`;

@@ -3,9 +3,8 @@
 // maps, bit for bit, on every layer, and the footer says how they ran. The
 // network has the band split's awkward cases: TensorFlow 'same' with stride
 // 2 (the odd padding row at the bottom), dilation, a depthwise conv, a 5x5
-// kernel, and heights that do not divide into equal bands. The maps are read
-// from the worker's 'values' messages as the page receives them (a copy
-// taken by a listener installed before the page's own).
+// kernel, and heights that do not divide into equal bands. The maps are the
+// values the page holds (#previews.previewValues).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { setUp, newPage, openApp, encodeLink, cspViolations, TEST_TIMEOUT } from './harness.mjs';
@@ -28,27 +27,19 @@ const network = {
 
 async function previewValues(hash, query) {
   const p = await newPage(env);
-  await p.page.addInitScript(() => {
-    window.__previewValues = {};
-    const Base = window.Worker;
-    window.Worker = class extends Base {
-      constructor(...args) {
-        super(...args);
-        this.addEventListener('message', (e) => {
-          const m = e.data;
-          if (m && m.type === 'values') window.__previewValues[m.index] = Array.from(new Uint32Array(m.values.buffer, m.values.byteOffset, m.values.length));
-        });
-      }
-    };
-  });
   await openApp(env, p.page, hash, query);
   await p.page.waitForFunction(() => document.querySelector('#previews')?.dataset.state === 'done', null, { timeout: 120_000 });
-  const result = await p.page.evaluate(() => ({
-    values: window.__previewValues,
-    workers: document.querySelector('#previews').dataset.workers,
-    kernels: document.querySelector('#previews').dataset.kernels,
-    footer: document.querySelector('#preview-footer').textContent,
-  }));
+  const result = await p.page.evaluate((count) => {
+    const el = document.querySelector('#previews');
+    const values = {};
+    for (let i = -1; i < count; i += 1) {
+      const v = el.previewValues(i); // the values the page holds (NHWC), as the bits of each float
+      if (v) values[i] = Array.from(new Uint32Array(v.buffer, v.byteOffset, v.length));
+    }
+    const bands = [...document.querySelectorAll('#fm-list .fm-layer')].filter((li) => Number(li.dataset.index) >= 0)
+      .map((li) => Number(li.dataset.bands));
+    return { values, bands, workers: el.dataset.workers, kernels: el.dataset.kernels, footer: document.querySelector('#preview-footer').textContent };
+  }, network.layers.length);
   assert.deepEqual(p.problems.pageErrors, [], 'no page errors');
   assert.deepEqual(p.problems.consoleErrors, [], 'no console errors');
   assert.deepEqual(await cspViolations(p.page), [], 'no CSP violations');
@@ -63,6 +54,7 @@ test('feature maps are identical with 1, 2 and 3 workers, bit for bit, on every 
   await links.close();
   const one = await previewValues(hash, '?workers=1');
   assert.equal(one.workers, '1');
+  assert.deepEqual(one.bands, network.layers.map(() => 1));
   assert.match(one.footer, /in a Web Worker\./);
   // Every layer (and the image, -1) has values.
   const indexes = Object.keys(one.values).map(Number).sort((a, b) => a - b);
@@ -72,6 +64,8 @@ test('feature maps are identical with 1, 2 and 3 workers, bit for bit, on every 
     assert.equal(many.workers, String(workers));
     assert.equal(many.kernels, one.kernels, 'the same kernel build');
     assert.match(many.footer, new RegExp(`in ${workers} Web Workers \\(convolutions split by rows\\)`));
+    // Every conv here is big enough to split (2^21 MACs and more); the ReLU is not a conv.
+    assert.deepEqual(many.bands, network.layers.map((l) => (l.type === 'relu' ? 1 : workers)));
     for (const index of indexes) {
       const a = one.values[index], b = many.values[index];
       assert.equal(b.length, a.length, `layer ${index}: length`);
