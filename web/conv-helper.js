@@ -8,7 +8,7 @@
 // Messages in:  {type: 'init', build}
 //               | {type: 'band', id, index, key, options, weights?, bias?, input}
 //               | {type: 'keep', indexes}   (ops of other layers are deleted)
-// Messages out: {type: 'band', id, output} | {type: 'error', id, message}
+// Messages out: {type: 'ready'} (engine loaded) | {type: 'band', id, output} | {type: 'error', id, message}
 import createConvScope from './convscope.js';
 import { createConvOp, kernelModuleOptions } from './kernels.js';
 
@@ -19,6 +19,9 @@ self.onmessage = async (event) => {
   const msg = event.data;
   if (msg.type === 'init') {
     modulePromise = createConvScope(kernelModuleOptions(msg.build));
+    // The preview worker gives this helper bands only once its engine is in.
+    modulePromise.then(() => self.postMessage({ type: 'ready' }),
+      (err) => self.postMessage({ type: 'error', id: null, message: `its engine did not load (${err?.message || err})` }));
     return;
   }
   if (msg.type === 'keep') {

@@ -87,7 +87,7 @@ const MAX_WORKERS = 4;
 // A conv below this many multiply-adds runs whole: posting bands and their
 // copies (~0.2-0.5 ms) would cost more than the split saves.
 const SPLIT_MIN_MACS = 1 << 21;
-let helpers = []; // {worker, has: Map(layer index -> key sent), pending: Map(job id -> {resolve, reject})}
+let helpers = []; // {worker, ready, has: Map(layer index -> key sent), pending: Map(job id -> {resolve, reject})}
 let helpersFailed = null; // why helpers are off for good (one failed to start or run)
 let nextJob = 1;
 
@@ -99,13 +99,15 @@ function workerCount(msg) {
 
 function startHelper() {
   const worker = new Worker(new URL('./conv-helper.js', import.meta.url), { type: 'module' });
-  const h = { worker, has: new Map(), pending: new Map() };
+  const h = { worker, ready: false, has: new Map(), pending: new Map() };
   const failAll = (message) => {
     for (const p of h.pending.values()) p.reject(new Error(message));
     h.pending.clear();
   };
   worker.onmessage = (event) => {
     const m = event.data;
+    if (m.type === 'ready') { h.ready = true; return; }
+    if (m.type === 'error' && m.id === null) { stopHelpers(`a helper worker failed: ${m.message}`); return; }
     const p = h.pending.get(m.id);
     if (!p) return;
     h.pending.delete(m.id);
@@ -114,6 +116,7 @@ function startHelper() {
   worker.onerror = (event) => {
     event.preventDefault?.();
     failAll(`a helper worker failed (${event.message || 'it did not start'})`);
+    stopHelpers(`a helper worker failed (${event.message || 'it did not start'})`);
   };
   worker.postMessage({ type: 'init', build: kernelBuild });
   h.band = (index, key, part, weights, bias, input) => new Promise((resolve, reject) => {
@@ -129,7 +132,10 @@ function startHelper() {
 }
 
 function stopHelpers(reason) {
-  for (const h of helpers) h.worker.terminate();
+  for (const h of helpers) {
+    h.worker.terminate();
+    for (const p of h.pending.values()) p.reject(new Error(reason || 'helpers stopped'));
+  }
   helpers = [];
   if (reason) helpersFailed = reason;
 }
@@ -492,8 +498,11 @@ function convSimd(mod, step, input, msg, useFilter) {
   return runOp(cached.op, step.index, input);
 }
 
+/** Helpers whose engine has loaded: a run never waits for one still loading (the conv runs with fewer bands). */
+const readyHelpers = () => helpers.filter((h) => h.ready);
+
 function splits(step) {
-  if (!helpers.length || !SPLITTABLE.has(step.type) || step.outShape[0] < 2) return false;
+  if (!readyHelpers().length || !SPLITTABLE.has(step.type) || step.outShape[0] < 2) return false;
   const [OH, OW, F] = step.outShape;
   const perOutput = step.kernel[0] * step.kernel[1] * (step.type === 'depthwise_conv' ? 1 : step.inShape[2] / (step.groups || 1));
   return OH * OW * F * perOutput >= SPLIT_MIN_MACS;
@@ -506,7 +515,8 @@ function splits(step) {
  */
 async function convSplit(mod, step, input, msg, useFilter) {
   const options = convOptions(step);
-  const bands = rowBands(step.outShape[0], helpers.length + 1);
+  const team = readyHelpers();
+  const bands = rowBands(step.outShape[0], team.length + 1);
   const key = JSON.stringify([options, msg.seed, useFilter ? msg.filter : 'he', bands]);
   let cached = opCache.get(step.index);
   if (!cached || cached.key !== key) {
@@ -527,7 +537,7 @@ async function convSplit(mod, step, input, msg, useFilter) {
   const [OH, OW, F] = step.outShape;
   const rowIn = W * C;
   const rowOut = OW * F;
-  const jobs = parts.slice(1).map((part, i) => helpers[i].band(step.index, key, part, cached.weights, cached.bias,
+  const jobs = parts.slice(1).map((part, i) => team[i].band(step.index, key, part, cached.weights, cached.bias,
     input.slice(part.inRows[0] * rowIn, part.inRows[1] * rowIn)));
   jobs.forEach((job) => job.catch(() => {})); // awaited below; not "unhandled" if band 0 throws first
   const out = take(OH * rowOut);
@@ -554,7 +564,8 @@ async function convSplit(mod, step, input, msg, useFilter) {
 async function convStep(mod, step, x, msg, useFilter) {
   if (splits(step)) {
     try {
-      return { y: await convSplit(mod, step, x, msg, useFilter), bands: helpers.length + 1 };
+      const team = readyHelpers().length + 1;
+      return { y: await convSplit(mod, step, x, msg, useFilter), bands: Math.min(team, step.outShape[0]) };
     } catch (err) {
       // A helper that failed once is not trusted again: one worker from here on.
       stopHelpers(`previews run in one worker: ${err?.message || err}`);
@@ -828,6 +839,6 @@ async function run(msg) {
   self.postMessage({
     type: 'done', gen, totalMs: performance.now() - started, computeMs, peakFloats,
     convEngine: engines.has('js') ? 'js' : engines.has('simd') ? 'simd' : null, engineNote,
-    kernels: kernelBuild, workers: 1 + helpers.length, publishMs,
+    kernels: kernelBuild, workers: 1 + readyHelpers().length, publishMs,
   });
 }

@@ -25,10 +25,29 @@ const network = {
   ],
 };
 
-async function previewValues(hash, query) {
+const done = (page, gen) => page.waitForFunction((g) => {
+  const el = document.querySelector('#previews');
+  return el?.dataset.state === 'done' && Number(el.dataset.gen) > g;
+}, gen, { timeout: 120_000 });
+const gen = (page) => page.evaluate(() => Number(document.querySelector('#previews').dataset.gen));
+
+/**
+ * The values of every layer at seed 6, with `workers` workers at work (0: any): the
+ * first run does not wait for helpers still loading their engine, so the
+ * seed goes back and forth until a run at seed 6 had them all.
+ */
+async function previewValues(hash, query, workers) {
   const p = await newPage(env);
   await openApp(env, p.page, hash, query);
-  await p.page.waitForFunction(() => document.querySelector('#previews')?.dataset.state === 'done', null, { timeout: 120_000 });
+  await done(p.page, 0);
+  for (let tries = 0; ; tries += 1) {
+    for (const seed of ['7', '6']) {
+      const g = await gen(p.page);
+      await p.page.locator('#preview-seed').fill(seed);
+      await done(p.page, g);
+    }
+    if (!workers || tries === 20 || await p.page.evaluate(() => document.querySelector('#previews').dataset.workers) === String(workers)) break;
+  }
   const result = await p.page.evaluate((count) => {
     const el = document.querySelector('#previews');
     const values = {};
@@ -52,7 +71,7 @@ test('feature maps are identical with 1, 2 and 3 workers, bit for bit, on every 
   await openApp(env, links.page);
   const hash = await encodeLink(links.page, network, [['img', 'astronaut'], ['seed', '5']]);
   await links.close();
-  const one = await previewValues(hash, '?workers=1');
+  const one = await previewValues(hash, '?workers=1', 1);
   assert.equal(one.workers, '1');
   assert.deepEqual(one.bands, network.layers.map(() => 1));
   assert.match(one.footer, /in a Web Worker\./);
@@ -60,7 +79,7 @@ test('feature maps are identical with 1, 2 and 3 workers, bit for bit, on every 
   const indexes = Object.keys(one.values).map(Number).sort((a, b) => a - b);
   assert.deepEqual(indexes, [-1, ...network.layers.map((_, i) => i)]);
   for (const workers of [2, 3]) {
-    const many = await previewValues(hash, `?workers=${workers}`);
+    const many = await previewValues(hash, `?workers=${workers}`, workers);
     assert.equal(many.workers, String(workers));
     assert.equal(many.kernels, one.kernels, 'the same kernel build');
     assert.match(many.footer, new RegExp(`in ${workers} Web Workers \\(convolutions split by rows\\)`));
@@ -81,9 +100,9 @@ test('the kernel build follows ?kernels=, and the FMA build is the default where
   const hash = await encodeLink(links.page, { framework: 'tensorflow', input: [1, 32, 32, 3], layers: [{ type: 'conv', filters: 8, kernel: 3, padding: 'same' }] }, [['img', 'camera']]);
   const relaxed = await links.page.evaluate(async () => (await import('./kernels.js')).relaxedSimdSupported());
   await links.close();
-  const auto = await previewValues(hash, '');
+  const auto = await previewValues(hash, '', 0);
   assert.equal(auto.kernels, relaxed ? 'fma' : 'simd128');
-  const simd = await previewValues(hash, '?kernels=simd128');
+  const simd = await previewValues(hash, '?kernels=simd128', 0);
   assert.equal(simd.kernels, 'simd128');
   assert.match(simd.footer, /SIMD128 kernels/);
   if (relaxed) assert.match(auto.footer, /fused multiply-add/);
