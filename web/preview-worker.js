@@ -747,7 +747,6 @@ async function run(msg) {
   try {
     mod = await engine(msg.kernels);
     kernelModule = mod;
-    ensureHelpers(workerCount(msg));
   } catch (err) {
     engineNote = `the engine did not load in the worker (${err?.message || err}); convolutions ran in plain JS`;
   }
@@ -841,4 +840,7 @@ async function run(msg) {
     convEngine: engines.has('js') ? 'js' : engines.has('simd') ? 'simd' : null, engineNote,
     kernels: kernelBuild, workers: 1 + readyHelpers().length, publishMs,
   });
+  // Helpers start once a run is done, so loading their engines never slows
+  // the first previews on a machine with few cores; later runs use them once ready.
+  if (mod) ensureHelpers(workerCount(msg));
 }
