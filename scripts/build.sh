@@ -32,6 +32,14 @@ for module in convscope convscope-shapes; do
     cat "build-wasm/$module.js"
   } > "dist/$module.js"
 done
+# convscope-fma.wasm (the kernels with relaxed-SIMD multiply-adds) is loaded
+# through convscope.js: the two links differ only in the kernels' code, so
+# their JS glue is the same but for the file name; stop if that ever changes.
+if ! diff -q <(sed 's/convscope-fma/convscope/g' build-wasm/convscope-fma.js) build-wasm/convscope.js >/dev/null; then
+  echo "build: convscope-fma.js differs from convscope.js beyond the file name; the FMA module cannot share its glue" >&2
+  exit 1
+fi
+cp build-wasm/convscope-fma.wasm dist/
 # The page's own modules and styles, minified under the same names (so the
 # modulepreload list in index.html stays true), each with a source map that
 # carries the original text for the browser's developer tools.
@@ -40,4 +48,4 @@ node_modules/.bin/esbuild "${web_sources[@]}" --minify --sourcemap --target=es20
   --log-level=warning --allow-overwrite
 cp examples/*.json dist/examples/
 if [ -d samples ]; then cp -r samples dist/; fi
-echo "build: dist/ ready (convscope.wasm $(wc -c < dist/convscope.wasm) bytes, convscope-shapes.wasm $(wc -c < dist/convscope-shapes.wasm) bytes)"
+echo "build: dist/ ready (convscope.wasm $(wc -c < dist/convscope.wasm) bytes, convscope-fma.wasm $(wc -c < dist/convscope-fma.wasm) bytes, convscope-shapes.wasm $(wc -c < dist/convscope-shapes.wasm) bytes)"

@@ -10,6 +10,49 @@
 // core (core/convscope/kernels/conv_options.cpp, pool_options.cpp) checks
 // every option and writes the messages, so this file never duplicates a rule.
 
+// The smallest module using f32x4.relaxed_madd (standard opcode 0xfd 0x85
+// 0x02): (func (param v128 v128 v128) (result v128) local.get 0 local.get 1
+// local.get 2 f32x4.relaxed_madd). An engine that validates it runs
+// convscope-fma.wasm, whose only relaxed instruction this is.
+const RELAXED_MADD_PROBE = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+  0x01, 0x08, 0x01, 0x60, 0x03, 0x7b, 0x7b, 0x7b, 0x01, 0x7b, // type: (v128 v128 v128) -> v128
+  0x03, 0x02, 0x01, 0x00, // one function of that type
+  0x0a, 0x0d, 0x01, 0x0b, 0x00, 0x20, 0x00, 0x20, 0x01, 0x20, 0x02, 0xfd, 0x85, 0x02, 0x0b,
+]);
+
+/** True when this engine runs relaxed SIMD (Chromium 114+; Node 20 with --experimental-wasm-relaxed-simd). */
+export function relaxedSimdSupported() {
+  try {
+    return typeof WebAssembly === 'object' && WebAssembly.validate(RELAXED_MADD_PROBE);
+  } catch {
+    return false;
+  }
+}
+
+export const KERNEL_BUILDS = Object.freeze({ simd128: 'convscope.wasm', fma: 'convscope-fma.wasm' });
+
+/**
+ * Which kernel build to load: 'fma' where the engine has relaxed SIMD, else
+ * 'simd128'; `want` ('simd128' | 'fma' | 'auto') forces one (benchmarks), and
+ * asking for 'fma' where the engine lacks it gives 'simd128'.
+ */
+export function chooseKernelBuild(want = 'auto') {
+  if (want === 'simd128') return 'simd128';
+  return relaxedSimdSupported() ? 'fma' : 'simd128';
+}
+
+/**
+ * createConvScope's options that load `build`'s .wasm next to convscope.js
+ * (both builds share convscope.js's glue: scripts/build.sh checks it).
+ */
+export function kernelModuleOptions(build) {
+  if (build === 'simd128') return {};
+  const file = KERNEL_BUILDS[build];
+  if (!file) throw new Error(`kernelModuleOptions: unknown build '${build}' (simd128 or fma)`);
+  return { locateFile: (path, prefix) => prefix + (path === KERNEL_BUILDS.simd128 ? file : path) };
+}
+
 function failWith(prefix, message) {
   // One prefix per function, so a caller can tell the kernels' errors from its own.
   throw new Error(`${prefix}: ${message}`);

@@ -4,22 +4,29 @@
 // per shown channel, then the layer's values (for hover and the
 // sliding-window view). The page's main thread only draws.
 //
-// Convolutions (conv, depthwise, transposed) run in the module's SIMD128
-// kernels through createConvOp (web/kernels.js); max / average / global
+// Convolutions (conv, depthwise, transposed) run in the module's SIMD
+// kernels through createConvOp (web/kernels.js): the FMA build
+// (convscope-fma.wasm) where the engine has relaxed SIMD, else SIMD128. A
+// conv or depthwise conv big enough is split by bands of output rows across
+// this worker and its helpers (web/conv-helper.js, one per extra core, see
+// web/conv-split.js), with a result identical to one worker's; max / average / global
 // pooling and nearest upsampling through createPoolOp, with the results of
 // the JS ops (web/preview-ops.js), which they fall back to when the module
 // has no pool kernels or a layer is not one the kernels express; every other
 // layer is plain JS. A module without the conv kernels falls back to a JS
 // convolution, and says so.
 //
-// Messages in:  {type: 'run', gen, plan, image, seed, filter, caps, resume}
+// Messages in:  {type: 'run', gen, plan, image, seed, filter, caps, resume, workers?, kernels?}
+//               (workers: how many workers compute convs, default one per core up to MAX_WORKERS;
+//               kernels: 'auto' | 'simd128' | 'fma', read by the first run only)
 //               | {type: 'cancel', gen} | {type: 'recycle', buffers}
 // Messages out: {type: 'layer', gen, index, shape, shown, lo, hi, exact, bitmaps, …}
 //               | {type: 'values', gen, index, values} | {type: 'done', gen, …}
 //               | {type: 'error', gen, index, message, skipped}  (skipped: an input's preview failed)
 // A newer 'run' (or a 'cancel') makes older runs stop at their next layer boundary.
 import createConvScope from './convscope.js';
-import { createConvOp, createPoolOp } from './kernels.js';
+import { createConvOp, createPoolOp, chooseKernelBuild, kernelModuleOptions } from './kernels.js';
+import { SPLITTABLE, rowBands, bandOptions } from './conv-split.js';
 import { convWeights } from './weights.js';
 import * as ops from './preview-ops.js';
 import { viridisLut } from './colormap.js';
@@ -55,9 +62,93 @@ const opCache = new Map(); // layer index -> {key, op}: packed weights (and pool
 const OP_CACHE_FLOATS = 1 << 22; // ops holding more (input + output) are deleted after use
 const MAX_SOURCE_SIDE = 2048; // a bigger photo is scaled down once, when decoded
 
-function engine() {
-  if (!modulePromise) modulePromise = createConvScope().catch((err) => { modulePromise = null; throw err; });
+let kernelBuild = null; // 'fma' | 'simd128', once the engine loaded
+
+/**
+ * The engine, loaded once: the kernel build `want` asks for (chooseKernelBuild),
+ * and SIMD128 when the FMA build does not load (a host without convscope-fma.wasm).
+ */
+function engine(want) {
+  if (!modulePromise) {
+    const build = chooseKernelBuild(want);
+    const load = (b) => createConvScope(kernelModuleOptions(b)).then((mod) => { kernelBuild = b; return mod; });
+    modulePromise = load(build)
+      .catch((err) => (build === 'simd128' ? Promise.reject(err) : load('simd128')))
+      .catch((err) => { modulePromise = null; throw err; });
+  }
   return modulePromise;
+}
+
+// ---- helpers: convolutions split across workers ----------------------------------
+
+// Each helper holds its own engine and every split layer's packed weights;
+// not measured beyond 2 cores here, so the cap is a guess kept modest.
+const MAX_WORKERS = 4;
+// A conv below this many multiply-adds runs whole: posting bands and their
+// copies (~0.2-0.5 ms) would cost more than the split saves.
+const SPLIT_MIN_MACS = 1 << 21;
+let helpers = []; // {worker, ready, has: Map(layer index -> key sent), pending: Map(job id -> {resolve, reject})}
+let helpersFailed = null; // why helpers are off for good (one failed to start or run)
+let nextJob = 1;
+
+function workerCount(msg) {
+  const cores = (typeof navigator === 'object' && navigator.hardwareConcurrency) || 1;
+  const wanted = Number.isInteger(msg.workers) && msg.workers > 0 ? msg.workers : cores;
+  return Math.max(1, Math.min(MAX_WORKERS, wanted));
+}
+
+function startHelper() {
+  const worker = new Worker(new URL('./conv-helper.js', import.meta.url), { type: 'module' });
+  const h = { worker, ready: false, has: new Map(), pending: new Map() };
+  const failAll = (message) => {
+    for (const p of h.pending.values()) p.reject(new Error(message));
+    h.pending.clear();
+  };
+  worker.onmessage = (event) => {
+    const m = event.data;
+    if (m.type === 'ready') { h.ready = true; return; }
+    if (m.type === 'error' && m.id === null) { stopHelpers(`a helper worker failed: ${m.message}`); return; }
+    const p = h.pending.get(m.id);
+    if (!p) return;
+    h.pending.delete(m.id);
+    if (m.type === 'band') p.resolve(m.output); else p.reject(new Error(m.message));
+  };
+  worker.onerror = (event) => {
+    event.preventDefault?.();
+    failAll(`a helper worker failed (${event.message || 'it did not start'})`);
+    stopHelpers(`a helper worker failed (${event.message || 'it did not start'})`);
+  };
+  worker.postMessage({ type: 'init', build: kernelBuild });
+  h.band = (index, key, part, weights, bias, input) => new Promise((resolve, reject) => {
+    const id = nextJob++;
+    h.pending.set(id, { resolve, reject });
+    const first = h.has.get(index) !== key;
+    h.has.set(index, key);
+    const message = { type: 'band', id, index, key, options: part.options, input };
+    if (first) Object.assign(message, { weights, bias });
+    worker.postMessage(message, [input.buffer]);
+  });
+  return h;
+}
+
+function stopHelpers(reason) {
+  for (const h of helpers) {
+    h.worker.terminate();
+    for (const p of h.pending.values()) p.reject(new Error(reason || 'helpers stopped'));
+  }
+  helpers = [];
+  if (reason) helpersFailed = reason;
+}
+
+/** As many helpers as `count` workers need (this worker is one of them). */
+function ensureHelpers(count) {
+  if (helpersFailed || typeof Worker !== 'function') return;
+  while (helpers.length > count - 1) helpers.pop().worker.terminate();
+  try {
+    while (helpers.length < count - 1) helpers.push(startHelper());
+  } catch (err) {
+    stopHelpers(`a helper worker could not start (${err?.message || err})`);
+  }
 }
 
 self.onmessage = (event) => {
@@ -337,10 +428,14 @@ async function compositeBitmap(rgb, H, W, C) {
   return createImageBitmap(image);
 }
 
+let publishMs = 0; // this run's time in publish(): thumbnails, colour mapping, bitmaps, posting (the 'done' message's overhead figure)
+
 /** Post one layer's thumbnails (its values follow in a 'values' message). */
 async function publish(gen, index, data, shape, caps, extra = {}) {
+  const t0 = performance.now();
   const shown = Math.min(shape[2], caps.channels);
   const t = await thumbnails(data, shape, shown, caps.thumbPx || 128);
+  publishMs += performance.now() - t0;
   if (gen !== latest) { t.bitmaps.forEach((b) => b.close()); return false; }
   self.postMessage({
     type: 'layer', gen, index, shape, shown, lo: t.lo, hi: t.hi, exact: t.exact, bitmaps: t.bitmaps, ...extra,
@@ -401,6 +496,84 @@ function convSimd(mod, step, input, msg, useFilter) {
     if (op.inputLength + op.outputLength <= OP_CACHE_FLOATS) opCache.set(step.index, cached);
   }
   return runOp(cached.op, step.index, input);
+}
+
+/** Helpers whose engine has loaded: a run never waits for one still loading (the conv runs with fewer bands). */
+const readyHelpers = () => helpers.filter((h) => h.ready);
+
+function splits(step) {
+  if (!readyHelpers().length || !SPLITTABLE.has(step.type) || step.outShape[0] < 2) return false;
+  const [OH, OW, F] = step.outShape;
+  const perOutput = step.kernel[0] * step.kernel[1] * (step.type === 'depthwise_conv' ? 1 : step.inShape[2] / (step.groups || 1));
+  return OH * OW * F * perOutput >= SPLIT_MIN_MACS;
+}
+
+/**
+ * A conv or depthwise conv split by bands of output rows: band 0 here, the
+ * others on the helpers, at the same time; the bands land in one output in
+ * row order. Identical to convSimd's result (web/conv-split.js says why).
+ */
+async function convSplit(mod, step, input, msg, useFilter) {
+  const options = convOptions(step);
+  const team = readyHelpers();
+  const bands = rowBands(step.outShape[0], team.length + 1);
+  const key = JSON.stringify([options, msg.seed, useFilter ? msg.filter : 'he', bands]);
+  let cached = opCache.get(step.index);
+  if (!cached || cached.key !== key) {
+    if (cached?.op) cached.op.delete();
+    opCache.delete(step.index);
+    const { weights, bias } = convWeights(step, msg.seed, msg.filter, useFilter);
+    const parts = bands.map((band) => bandOptions(options, band));
+    const op = createConvOp(mod, { ...parts[0].options, weights, bias });
+    if (op.outputShape[1] !== bands[0][1] || op.outputShape[2] !== step.outShape[1]) {
+      op.delete();
+      throw new Error(`the kernel computes a band of ${op.outputShape.slice(1, 3).join('×')}, expected ${bands[0][1]}×${step.outShape[1]}`);
+    }
+    cached = { key, op, parts, weights, bias };
+    if (op.inputLength + op.outputLength <= OP_CACHE_FLOATS) opCache.set(step.index, cached);
+  }
+  const { op, parts } = cached;
+  const [, W, C] = step.inShape;
+  const [OH, OW, F] = step.outShape;
+  const rowIn = W * C;
+  const rowOut = OW * F;
+  const jobs = parts.slice(1).map((part, i) => team[i].band(step.index, key, part, cached.weights, cached.bias,
+    input.slice(part.inRows[0] * rowIn, part.inRows[1] * rowIn)));
+  jobs.forEach((job) => job.catch(() => {})); // awaited below; not "unhandled" if band 0 throws first
+  const out = take(OH * rowOut);
+  try {
+    op.inputView().set(input.subarray(parts[0].inRows[0] * rowIn, parts[0].inRows[1] * rowIn));
+    op.runInPlace();
+    out.set(op.outputView());
+    const results = await Promise.all(jobs);
+    results.forEach((y, i) => {
+      if (y.length !== (bands[i + 1][1] - bands[i + 1][0]) * rowOut) throw new Error(`helper ${i + 1} returned ${y.length} values for its band`);
+      out.set(y, bands[i + 1][0] * rowOut);
+      recycle(y.buffer);
+    });
+  } catch (err) {
+    recycle(out.buffer);
+    throw err;
+  } finally {
+    if (!opCache.has(step.index)) op.delete();
+  }
+  return out;
+}
+
+/** A conv on the kernels: split across the helpers where it pays, else whole here. */
+async function convStep(mod, step, x, msg, useFilter) {
+  if (splits(step)) {
+    try {
+      const team = readyHelpers().length + 1;
+      return { y: await convSplit(mod, step, x, msg, useFilter), bands: Math.min(team, step.outShape[0]) };
+    } catch (err) {
+      // A helper that failed once is not trusted again: one worker from here on.
+      stopHelpers(`previews run in one worker: ${err?.message || err}`);
+      const cached = opCache.get(step.index);
+      if (cached) { cached.op?.delete(); opCache.delete(step.index); }
+    }
+  }
+  return { y: convSimd(mod, step, x, msg, useFilter), bands: 1 };
 }
 
 /**
@@ -511,14 +684,14 @@ function poolStep(mod, step, x, js) {
   return y ? { y, engine: 'simd', conv: false } : { y: js(), engine: 'js', conv: false };
 }
 
-function runStep(mod, step, xs, msg, plan) {
+async function runStep(mod, step, xs, msg, plan) {
   const useFilter = step.index === plan.firstConv;
   const x = xs[0];
   switch (step.type) {
     case 'conv':
     case 'depthwise_conv':
     case 'conv_transpose':
-      if (mod && typeof mod.ConvOpHost === 'function' && kernelPads(step)) return { y: convSimd(mod, step, x, msg, useFilter), engine: 'simd', conv: true };
+      if (mod && typeof mod.ConvOpHost === 'function' && kernelPads(step)) return { ...(await convStep(mod, step, x, msg, useFilter)), engine: 'simd', conv: true };
       return { y: ops.convJs(step, x, convWeights(step, msg.seed, msg.filter, useFilter).weights), engine: 'js', conv: true };
     case 'max_pool': return poolStep(mod, step, x, () => ops.pool(step, x, 'max'));
     case 'avg_pool': return poolStep(mod, step, x, () => ops.pool(step, x, 'avg'));
@@ -570,10 +743,11 @@ function yieldToMessages() {
 async function run(msg) {
   const { gen, plan, caps } = msg;
   const started = performance.now();
+  publishMs = 0;
   let mod = null;
   let engineNote = null;
   try {
-    mod = await engine();
+    mod = await engine(msg.kernels);
     kernelModule = mod;
   } catch (err) {
     engineNote = `the engine did not load in the worker (${err?.message || err}); convolutions ran in plain JS`;
@@ -633,7 +807,7 @@ async function run(msg) {
     } else {
       const t0 = performance.now();
       try {
-        result = runStep(mod, step, xs, msg, plan);
+        result = await runStep(mod, step, xs, msg, plan);
       } catch (err) {
         self.postMessage({ type: 'error', gen, index: step.index, message: String(err?.message || err) });
       }
@@ -641,7 +815,7 @@ async function run(msg) {
         const ms = performance.now() - t0;
         computeMs += ms;
         if (result.conv) engines.add(result.engine); // the 'done' message's convEngine: convolutions only
-        if (!(await publish(gen, step.index, result.y, step.outShape, caps, { ms, engine: result.engine || 'js' }))) return;
+        if (!(await publish(gen, step.index, result.y, step.outShape, caps, { ms, engine: result.engine || 'js', bands: result.bands || 1 }))) return;
         hold(step.index, result.y);
         owned.add(step.index);
       }
@@ -658,8 +832,17 @@ async function run(msg) {
   for (const [index, cached] of opCache) {
     if (!live.has(index)) { cached.op?.delete(); opCache.delete(index); }
   }
+  for (const h of helpers) {
+    for (const index of [...h.has.keys()]) if (!live.has(index)) h.has.delete(index);
+    h.worker.postMessage({ type: 'keep', indexes: [...h.has.keys()] });
+  }
+  if (helpersFailed && !engineNote) engineNote = helpersFailed;
   self.postMessage({
     type: 'done', gen, totalMs: performance.now() - started, computeMs, peakFloats,
     convEngine: engines.has('js') ? 'js' : engines.has('simd') ? 'simd' : null, engineNote,
+    kernels: kernelBuild, workers: 1 + readyHelpers().length, publishMs,
   });
+  // Helpers start once a run is done, so loading their engines never slows
+  // the first previews on a machine with few cores; later runs use them once ready.
+  if (mod) ensureHelpers(workerCount(msg));
 }

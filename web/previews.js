@@ -345,7 +345,21 @@ export function createPreviews({ root, windowRoot, getSchema, onUi, endTyping, a
     const caps = { ...plan.caps, thumbPx: Math.ceil(72 * Math.min(3, window.devicePixelRatio || 1)) };
     const resume = last === null ? null : { index: last, maps: resumeMaps(last) };
     root.dataset.resumed = String(last === null ? -2 : last);
-    w.postMessage({ type: 'run', gen, plan, image, seed: ctx.ui.seed, filter: ctx.ui.w0, caps, resume });
+    w.postMessage({ type: 'run', gen, plan, image, seed: ctx.ui.seed, filter: ctx.ui.w0, caps, resume, ...engineOverrides() });
+  }
+
+  // ?workers=N and ?kernels=simd128|fma in the page's address (benchmarks,
+  // comparing builds): how many workers compute convolutions and which
+  // kernel build they load; by default one per core and the FMA build where
+  // the browser has relaxed SIMD. The kernel build is read when the worker starts.
+  function engineOverrides() {
+    const params = new URLSearchParams(location.search);
+    const out = {};
+    const workers = Number(params.get('workers'));
+    if (Number.isInteger(workers) && workers > 0) out.workers = workers;
+    const kernels = params.get('kernels');
+    if (kernels === 'simd128' || kernels === 'fma') out.kernels = kernels;
+    return out;
   }
 
   function onMessage(msg) {
@@ -376,9 +390,14 @@ export function createPreviews({ root, windowRoot, getSchema, onUi, endTyping, a
       root.dataset.ms = total.toFixed(2);
       root.dataset.workerMs = msg.totalMs.toFixed(2);
       root.dataset.computeMs = msg.computeMs.toFixed(2);
-      const engine = msg.convEngine === 'simd' ? 'convolutions in the SIMD128 kernels (WebAssembly)'
+      root.dataset.publishMs = (msg.publishMs ?? 0).toFixed(2);
+      root.dataset.kernels = msg.kernels || '';
+      root.dataset.workers = String(msg.workers || 1);
+      const build = msg.kernels === 'fma' ? 'SIMD kernels with fused multiply-add (relaxed SIMD)' : 'SIMD128 kernels';
+      const engine = msg.convEngine === 'simd' ? `convolutions in the ${build} (WebAssembly)`
         : msg.convEngine === 'js' ? 'convolutions in plain JS (no SIMD kernels in this build)' : 'no convolutions';
-      footer.textContent = `Refreshed in ${ms(total)} (worker ${ms(msg.totalMs)}): ${engine}; pooling and upsampling in SIMD kernels too where they apply, activations and the rest in JS; in a Web Worker.`;
+      const where = msg.workers > 1 ? `in ${msg.workers} Web Workers (convolutions split by rows)` : 'in a Web Worker';
+      footer.textContent = `Refreshed in ${ms(total)} (worker ${ms(msg.totalMs)}): ${engine}; pooling and upsampling in SIMD kernels too where they apply, activations and the rest in JS; ${where}.`;
       renderNotices(msg.engineNote);
       for (const [index, card] of cards) {
         card.el.classList.remove('is-stale');
@@ -538,6 +557,8 @@ export function createPreviews({ root, windowRoot, getSchema, onUi, endTyping, a
     card.el.classList.remove('is-stale');
     // Where the map was computed ('simd' kernels or 'js'), for the tests and developer tools.
     if (msg.index >= 0) card.el.dataset.engine = msg.engine || 'js';
+    // How many workers computed it (a conv split by rows across the preview worker's helpers).
+    if (msg.index >= 0) card.el.dataset.bands = String(msg.bands || 1);
     const time = card.head.querySelector('[data-role="time"]');
     if (time && typeof msg.ms === 'number' && msg.index >= 0) time.textContent = ms(msg.ms);
     const name = msg.index < 0 ? 'input' : plan.steps[msg.index]?.name || `layer ${msg.index + 1}`;

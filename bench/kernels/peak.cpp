@@ -2,8 +2,18 @@
 // 4 x 8 register tile (8 v128 accumulators, the shape of ConvScope's conv
 // microkernel) fed by broadcast loads of 4 inputs and 2 weight vectors per
 // step from arrays that stay in L1. Built by run.sh with em++ into a
-// standalone peak.wasm; not part of ConvScope.
+// standalone peak.wasm; not part of ConvScope. Built a second time with
+// -mrelaxed-simd (and scripts/wasm-relaxed-opcodes.mjs) for the FMA peak:
+// the same tile with f32x4.relaxed_madd, as convscope-fma.wasm's kernels.
 #include <wasm_simd128.h>
+
+static inline v128_t madd(v128_t a, v128_t b, v128_t c) {
+#if defined(__wasm_relaxed_simd__)
+  return __builtin_wasm_fma_f32x4(a, b, c);
+#else
+  return wasm_f32x4_add(wasm_f32x4_mul(a, b), c);
+#endif
+}
 
 namespace {
 constexpr int kSteps = 64;  // 64 * (4 + 8) floats: 3 KB, L1-resident
@@ -24,8 +34,8 @@ extern "C" __attribute__((used)) float peak(int repeats) {
       const v128_t w0 = wasm_v128_load(w), w1 = wasm_v128_load(w + 4);
       for (int m = 0; m < 4; ++m) {
         const v128_t xm = wasm_v128_load32_splat(x + m);
-        acc[m][0] = wasm_f32x4_add(acc[m][0], wasm_f32x4_mul(xm, w0));
-        acc[m][1] = wasm_f32x4_add(acc[m][1], wasm_f32x4_mul(xm, w1));
+        acc[m][0] = madd(xm, w0, acc[m][0]);
+        acc[m][1] = madd(xm, w1, acc[m][1]);
       }
     }
   }

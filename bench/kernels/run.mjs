@@ -1,7 +1,9 @@
 // ConvScope's SIMD conv kernels against the best WebAssembly CPU engines, in
 // one Node process, single-threaded, on the same inputs and weights: the
 // median of RUNS timed runs after warm-up, as GFLOP/s, with ratios to the
-// faster peer and the fraction of the machine's SIMD128 tile peak.
+// faster peer and the fraction of the machine's tile peak, for both builds:
+// SIMD128 (convscope.wasm, mul + add) and FMA (convscope-fma.wasm,
+// f32x4.relaxed_madd; skipped where the engine lacks relaxed SIMD).
 // Not a test: `bash bench/kernels/run.sh` (see there).
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -20,8 +22,10 @@ const only = process.env.LAYERS ? process.env.LAYERS.split(',').map(Number) : nu
 
 // ---- engines ----------------------------------------------------------------
 const { default: createConvScope } = await import(pathToFileURL(join(dist, 'convscope.js')).href);
-const { createConvOp } = await import(pathToFileURL(join(dist, 'kernels.js')).href);
-const convscope = await createConvScope({ wasmBinary: readFileSync(join(dist, 'convscope.wasm')) });
+const { createConvOp, relaxedSimdSupported, KERNEL_BUILDS } = await import(pathToFileURL(join(dist, 'kernels.js')).href);
+const convscope = await createConvScope({ wasmBinary: readFileSync(join(dist, KERNEL_BUILDS.simd128)) });
+const hasFma = relaxedSimdSupported();
+const convscopeFma = hasFma ? await createConvScope({ wasmBinary: readFileSync(join(dist, KERNEL_BUILDS.fma)) }) : null;
 
 const tf = await import('@tensorflow/tfjs-core');
 const tfwasm = await import('@tensorflow/tfjs-backend-wasm');
@@ -35,8 +39,8 @@ ort.env.wasm.numThreads = 1;
 ort.env.logLevel = 'error';
 
 // ---- the peak -------------------------------------------------------------------
-function measurePeak() {
-  const bytes = readFileSync(process.env.PEAK_WASM || join(here, 'node_modules', '.convscope-peak.wasm'));
+function measurePeak(file) {
+  const bytes = readFileSync(join(here, 'node_modules', file));
   const wasi = new Proxy({}, { get: () => () => 0 });
   const { exports } = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: {}, wasi_snapshot_preview1: wasi });
   exports.peak(20000);
@@ -102,11 +106,20 @@ async function benchLayer(l) {
 
   // ConvScope: input already in the op's buffer (as tfjs's input tensor is
   // already in its memory); run() with its copies is timed separately.
-  const op = createConvOp(convscope, {
+  const options = {
     kind: l.kind, inputShape: [1, l.h, l.w, l.c], filters: l.filters, kernel: [l.k, l.k],
     stride: [l.stride, l.stride], dilation: [l.dilation, l.dilation],
     padding: [[ph.begin, ph.end], [pw.begin, pw.end]], weights, bias, relu: false,
-  });
+  };
+  let fmaOut = null;
+  if (convscopeFma) {
+    const fmaOp = createConvOp(convscopeFma, options);
+    fmaOp.inputView().set(input);
+    result.fma = await timeMs(() => fmaOp.runInPlace());
+    fmaOut = fmaOp.outputView().slice();
+    fmaOp.delete();
+  }
+  const op = createConvOp(convscope, options);
   op.inputView().set(input);
   result.simd = await timeMs(() => op.runInPlace());
   const ours = op.outputView().slice();
@@ -149,7 +162,8 @@ async function benchLayer(l) {
   for (let i = 0; i < n; ++i)
     for (let f = 0; f < l.filters; ++f) {
       const v = ours[i * l.filters + f];
-      err = Math.max(err, Math.abs(v - ref[i * l.filters + f]), Math.abs(v - tfData[i * l.filters + f]), Math.abs(v - ortData[f * n + i]));
+      err = Math.max(err, Math.abs(v - ref[i * l.filters + f]), Math.abs(v - tfData[i * l.filters + f]), Math.abs(v - ortData[f * n + i]),
+        fmaOut ? Math.abs(fmaOut[i * l.filters + f] - v) : 0);
     }
   result.maxDiff = err;
   return result;
@@ -158,22 +172,32 @@ async function benchLayer(l) {
 // ---- report -----------------------------------------------------------------------
 const gflops = (r, ms) => r.gflop / (ms / 1e3);
 const pad = (s, n) => String(s).padStart(n);
-const peak = measurePeak();
+// Measured before and after the layers, the higher kept: a peak is an upper
+// bound, and on a shared machine one measurement can land in a busy moment.
+let peak = measurePeak('.convscope-peak.wasm');
+let peakFma = hasFma ? measurePeak('.convscope-peak-fma.wasm') : NaN;
+const results = [];
+for (const [i, l] of layers.entries()) if (!only || only.includes(i + 1)) results.push([l, await benchLayer(l)]);
+peak = Math.max(peak, measurePeak('.convscope-peak.wasm'));
+if (hasFma) peakFma = Math.max(peakFma, measurePeak('.convscope-peak-fma.wasm'));
 console.log(`ConvScope kernel benchmark — ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${os.cpus()[0].model}, ` +
   `single thread, median of ${RUNS} runs after ${WARMUP} warm-up`);
 console.log(`tfjs-backend-wasm ${tfwasm.version_wasm}, onnxruntime-web ${ort.env.versions?.web ?? '?'}`);
-console.log(`SIMD128 mul+add peak (4x8 register tile, L1 operands): ${peak.toFixed(1)} GFLOP/s\n`);
-const header = ['layer', 'SIMD', 'SIMD+copies', 'scalar', 'tfjs', 'ORT', 'vs best peer', '% peak', 'max diff'];
-const widths = [30, 7, 12, 7, 7, 7, 13, 7, 9];
+console.log(`tile peak (4x8 register tile, L1 operands): SIMD128 mul+add ${peak.toFixed(1)} GFLOP/s, ` +
+  `FMA relaxed_madd ${hasFma ? `${peakFma.toFixed(1)} GFLOP/s` : 'n/a (no relaxed SIMD in this engine)'}`);
+console.log(`load average at the end: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} on ${os.cpus().length} cores\n`);
+const header = ['layer', 'SIMD', 'FMA', 'SIMD+copies', 'scalar', 'tfjs', 'ORT', 'SIMD/peer', 'FMA/peer', '% peak', 'FMA %pk', 'max diff'];
+const widths = [30, 7, 7, 12, 7, 7, 7, 10, 9, 7, 8, 9];
 console.log(header.map((h, i) => (i ? pad(h, widths[i]) : h.padEnd(widths[0]))).join(' '));
-for (const [i, l] of layers.entries()) {
-  if (only && !only.includes(i + 1)) continue;
-  const r = await benchLayer(l);
+for (const [l, r] of results) {
   const g = (ms) => gflops(r, ms).toFixed(1);
   const best = Math.max(gflops(r, r.tfjs), gflops(r, r.ort));
-  const cells = [l.name.padEnd(widths[0]), g(r.simd), g(r.simdCopies), g(r.reference), g(r.tfjs), g(r.ort),
-    `${(gflops(r, r.simd) / best).toFixed(2)}x`, `${((100 * gflops(r, r.simd)) / peak).toFixed(0)}%`, r.maxDiff.toExponential(1)];
+  const fma = r.fma === undefined ? 'n/a' : null;
+  const cells = [l.name.padEnd(widths[0]), g(r.simd), fma ?? g(r.fma), g(r.simdCopies), g(r.reference), g(r.tfjs), g(r.ort),
+    `${(gflops(r, r.simd) / best).toFixed(2)}x`, fma ?? `${(gflops(r, r.fma) / best).toFixed(2)}x`,
+    `${((100 * gflops(r, r.simd)) / peak).toFixed(0)}%`, fma ?? `${((100 * gflops(r, r.fma)) / peakFma).toFixed(0)}%`, r.maxDiff.toExponential(1)];
   console.log(cells.map((c, j) => (j ? pad(c, widths[j]) : c)).join(' '));
 }
-console.log('\nGFLOP/s (2 flops per multiply-add). SIMD: input already in the op\'s buffer, as the peers\' input tensors are in theirs;');
+console.log('\nGFLOP/s (2 flops per multiply-add). SIMD, FMA: input already in the op\'s buffer, as the peers\' input tensors are in theirs;');
+console.log('FMA: convscope-fma.wasm, % of the FMA tile peak. max diff: SIMD against the scalar reference, tfjs, ORT and FMA.');
 console.log('SIMD+copies: run(Float32Array) -> Float32Array including both copies. ORT\'s times include its own input/output copies (NCHW).');

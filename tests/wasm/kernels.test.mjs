@@ -8,13 +8,23 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import v8 from 'node:v8';
+
+// Node 20's V8 (11.3) runs relaxed SIMD only behind this flag (Chromium 114+
+// ships it); set before any module compiles, so the FMA build runs here too.
+v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const dist = process.env.DIST_DIR || join(root, 'dist');
 const { default: createConvScope } = await import(pathToFileURL(join(dist, 'convscope.js')).href);
-const { createConvOp, createPoolOp } = await import(pathToFileURL(join(dist, 'kernels.js')).href);
+const { createConvOp, createPoolOp, relaxedSimdSupported, chooseKernelBuild, kernelModuleOptions, KERNEL_BUILDS } =
+  await import(pathToFileURL(join(dist, 'kernels.js')).href);
 const ops = await import(pathToFileURL(join(dist, 'preview-ops.js')).href);
 const engine = await createConvScope({ wasmBinary: readFileSync(join(dist, 'convscope.wasm')) });
+// The relaxed-SIMD build (f32x4.relaxed_madd in the conv kernels): every conv
+// case below runs on both builds.
+const fmaEngine = await createConvScope({ wasmBinary: readFileSync(join(dist, KERNEL_BUILDS.fma)) });
+const builds = [['SIMD128', engine], ['FMA', fmaEngine]];
 
 function random(n, seed) {
   const a = new Float32Array(n);
@@ -91,8 +101,13 @@ const cases = [
   { kind: 'depthwise_conv', inputShape: [1, 8, 15, 32], kernel: [3, 5], stride: [2, 2], dilation: [2, 1], padding: [[2, 1], [0, 3]] },
 ];
 
-for (const [i, c] of cases.entries()) {
-  test(`createConvOp ${c.kind} ${JSON.stringify(c.inputShape)} k ${c.kernel} matches the JS definition`, () => {
+// Tolerance against the float64 definition, for both builds: relative to the
+// largest output, 1e-5 (about 80 float32 ulps at that scale). Fusing rounds
+// once per multiply-add instead of twice, so the FMA build's last bits differ
+// from the SIMD128 build's; both stay within the same bound of the exact sum.
+const TOLERANCE = 1e-5;
+for (const [i, c] of cases.entries()) for (const [build, engine] of builds) {
+  test(`createConvOp (${build}) ${c.kind} ${JSON.stringify(c.inputShape)} k ${c.kernel} matches the JS definition`, () => {
     const [, , , C] = c.inputShape;
     const dw = c.kind === 'depthwise_conv';
     const F = dw ? C * (c.depthMultiplier ?? 1) : c.filters;
@@ -106,17 +121,50 @@ for (const [i, c] of cases.entries()) {
       const got = op.run(input);
       assert.ok(got instanceof Float32Array);
       assert.equal(got.length, want.out.length);
-      assert.ok(maxRelativeError(got, want.out) <= 1e-5, `relative error ${maxRelativeError(got, want.out)}`);
-      assert.ok(maxRelativeError(op.runReference(input), want.out) <= 1e-5);
+      assert.ok(maxRelativeError(got, want.out) <= TOLERANCE, `relative error ${maxRelativeError(got, want.out)}`);
+      assert.ok(maxRelativeError(op.runReference(input), want.out) <= TOLERANCE);
       // run() returns a copy: a second run does not change the first result.
       const again = op.run(random(input.length, 99));
       assert.notDeepEqual(again, got);
-      assert.ok(maxRelativeError(got, want.out) <= 1e-5);
+      assert.ok(maxRelativeError(got, want.out) <= TOLERANCE);
     } finally {
       op.delete();
     }
   });
 }
+
+test('the FMA build is chosen where the engine validates relaxed SIMD, and loads convscope-fma.wasm', () => {
+  assert.equal(relaxedSimdSupported(), true); // the flag above
+  assert.equal(chooseKernelBuild(), 'fma');
+  assert.equal(chooseKernelBuild('fma'), 'fma');
+  assert.equal(chooseKernelBuild('simd128'), 'simd128');
+  assert.deepEqual(kernelModuleOptions('simd128'), {});
+  const { locateFile } = kernelModuleOptions('fma');
+  assert.equal(locateFile('convscope.wasm', 'https://example.test/app/'), 'https://example.test/app/convscope-fma.wasm');
+  assert.equal(locateFile('other.data', 'https://example.test/app/'), 'https://example.test/app/other.data');
+  assert.throws(() => kernelModuleOptions('avx'), /unknown build 'avx'/);
+  // The FMA module validates with the standard opcode the build step wrote.
+  assert.equal(WebAssembly.validate(readFileSync(join(dist, KERNEL_BUILDS.fma))), true);
+  assert.ok(readFileSync(join(dist, KERNEL_BUILDS.fma)).includes(Buffer.from([0xfd, 0x85, 0x02])));
+});
+
+test('the FMA build agrees with the SIMD128 build within the stated tolerance on a first-layer-sized conv', () => {
+  const c = { kind: 'conv', inputShape: [1, 64, 64, 16], filters: 32, kernel: [3, 3], padding: [[1, 1], [1, 1]] };
+  const weights = random(3 * 3 * 16 * 32, 7).map((v) => v * 0.2);
+  const input = random(64 * 64 * 16, 8);
+  const a = createConvOp(engine, { ...c, weights, bias: null });
+  const b = createConvOp(fmaEngine, { ...c, weights, bias: null });
+  try {
+    const x = a.run(input), y = b.run(input);
+    assert.ok(maxRelativeError(y, x) <= TOLERANCE, `relative difference ${maxRelativeError(y, x)}`);
+    const differing = x.reduce((n, v, i) => n + (v !== y[i]), 0);
+    // Not asserted (a CPU without FMA3 gets mul + add from V8): how many last bits moved.
+    console.log(`# FMA vs SIMD128: ${differing} of ${x.length} outputs differ in their last bits, max relative ${maxRelativeError(y, x).toExponential(1)}`);
+  } finally {
+    a.delete();
+    b.delete();
+  }
+});
 
 test('"same" padding is TensorFlow\'s: output ceil(in / stride), the odd cell at the end', () => {
   const op = createConvOp(engine, { kind: 'conv', inputShape: [1, 10, 7, 2], filters: 3, kernel: [4, 3], stride: [3, 2], padding: 'same', weights: new Float32Array(4 * 3 * 2 * 3) });
@@ -404,4 +452,66 @@ for (const [options, message] of badPool) {
 
 test('createPoolOp on a module without pool kernels says so', () => {
   assert.throws(() => createPoolOp({}, goodPool), /createPoolOp: this module has no pool kernels/);
+});
+
+// Bands of output rows (web/conv-split.js), as the preview worker splits a
+// conv across workers: run band by band on the same kernels and stitched in
+// row order, the result is the whole conv's, bit for bit, on both builds.
+const split = await import(pathToFileURL(join(dist, 'conv-split.js')).href);
+const splitCases = [
+  { kind: 'conv', inputShape: [1, 23, 17, 3], filters: 8, kernel: [3, 3], padding: [[1, 1], [1, 1]], relu: true },
+  { kind: 'conv', inputShape: [1, 24, 19, 5], filters: 11, kernel: [3, 3], stride: [2, 2], padding: [[0, 1], [1, 1]] },
+  { kind: 'conv', inputShape: [1, 21, 13, 6], filters: 9, kernel: [3, 3], dilation: [2, 2], padding: [[2, 2], [2, 2]] },
+  { kind: 'conv', inputShape: [1, 19, 14, 4], filters: 7, kernel: [5, 3], stride: [3, 1], padding: [[0, 0], [1, 1]] },
+  { kind: 'conv', inputShape: [1, 16, 9, 6], filters: 8, kernel: [3, 3], groups: 2, padding: [[1, 1], [1, 1]] },
+  { kind: 'conv', inputShape: [1, 11, 7, 16], filters: 5, kernel: [1, 1], padding: [[0, 0], [0, 0]] },
+  { kind: 'depthwise_conv', inputShape: [1, 22, 15, 12], kernel: [5, 5], padding: [[2, 2], [2, 2]] },
+  { kind: 'depthwise_conv', inputShape: [1, 17, 16, 8], kernel: [3, 3], depthMultiplier: 2, stride: [2, 2], padding: [[0, 1], [0, 1]] },
+];
+for (const [i, c] of splitCases.entries()) for (const [build, eng] of builds) {
+  test(`a ${c.kind} ${JSON.stringify(c.inputShape)} k ${c.kernel} split into 2-5 bands of rows (${build}) = the whole conv, bit for bit`, () => {
+    const [, H, W, C] = c.inputShape;
+    const dw = c.kind === 'depthwise_conv';
+    const F = dw ? C * (c.depthMultiplier ?? 1) : c.filters;
+    const weights = random(c.kernel[0] * c.kernel[1] * (dw ? F : (C / (c.groups ?? 1)) * F), 40 + i);
+    const bias = random(F, 50 + i);
+    const input = random(H * W * C, 60 + i);
+    const whole = createConvOp(eng, { ...c, weights, bias });
+    const want = whole.run(input);
+    const [, OH, OW] = whole.outputShape;
+    whole.delete();
+    for (const parts of [2, 3, 5]) {
+      const bands = split.rowBands(OH, parts);
+      assert.equal(bands.at(-1)[1], OH);
+      const got = new Float32Array(want.length);
+      for (const band of bands) {
+        const { options, inRows } = split.bandOptions(c, band);
+        const op = createConvOp(eng, { ...options, weights, bias });
+        try {
+          assert.deepEqual(op.outputShape, [1, band[1] - band[0], OW, F]);
+          got.set(op.run(input.slice(inRows[0] * W * C, inRows[1] * W * C)), band[0] * OW * F);
+        } finally {
+          op.delete();
+        }
+      }
+      assert.deepEqual(new Uint32Array(got.buffer), new Uint32Array(want.buffer), `${parts} bands`);
+    }
+  });
+}
+
+test('rowBands: as equal as whole rows allow, never empty, covering every row once', () => {
+  assert.deepEqual(split.rowBands(10, 3), [[0, 4], [4, 7], [7, 10]]);
+  assert.deepEqual(split.rowBands(2, 4), [[0, 1], [1, 2]]);
+  assert.deepEqual(split.rowBands(7, 1), [[0, 7]]);
+  assert.throws(() => split.bandOptions({ kind: 'conv_transpose', inputShape: [1, 4, 4, 1], kernel: [2, 2], padding: [[0, 0], [0, 0]] }, [0, 2]),
+    /conv_transpose is not split by rows/);
+});
+
+test('the preview\'s ReLU maps every float as x > 0 ? x : 0 does, NaN and -0 included', () => {
+  const x = new Float32Array([0, -0, 1, -1, NaN, Infinity, -Infinity, 1e-45, -1e-45, 3.4e38, -3.4e38, 0]);
+  new Int32Array(x.buffer)[11] = 0xffc00001 | 0; // a NaN with the sign bit set
+  const y = ops.activation({ inShape: [1, 1, x.length] }, x, 'relu');
+  for (let i = 0; i < x.length; ++i) assert.ok(Object.is(y[i], x[i] > 0 ? x[i] : 0), `${x[i]} -> ${y[i]}`);
+  const r = random(4099, 77);
+  assert.deepEqual(ops.activation({ inShape: [1, 1, r.length] }, r, 'relu'), r.map((v) => (v > 0 ? v : 0)));
 });

@@ -94,8 +94,8 @@ CONVSCOPE_INLINE const float* run_steps(const float* r, size_t step, size_t n, c
     CONVSCOPE_UNROLL
     for (int m = 0; m < kMR; ++m) {
       const v128_t x = wasm_v128_load32_splat(P > 0 ? q + m * P : p[m]);
-      acc0[m] = wasm_f32x4_add(acc0[m], wasm_f32x4_mul(x, w0));
-      acc1[m] = wasm_f32x4_add(acc1[m], wasm_f32x4_mul(x, w1));
+      acc0[m] = simd::madd(x, w0, acc0[m]);
+      acc1[m] = simd::madd(x, w1, acc1[m]);
     }
     ++p[0];
     if (P == 0) {

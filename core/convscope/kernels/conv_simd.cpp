@@ -58,8 +58,8 @@ void conv_ukernel_mrx8(size_t ks, size_t kc, const TileInput& in, const float* w
         // One input value times 8 filters: load32_splat is a single
         // broadcast load (vbroadcastss) on x86.
         const v128_t x = wasm_v128_load32_splat(p[m] + i);
-        acc0[m] = wasm_f32x4_add(acc0[m], wasm_f32x4_mul(x, w0));
-        acc1[m] = wasm_f32x4_add(acc1[m], wasm_f32x4_mul(x, w1));
+        acc0[m] = simd::madd(x, w0, acc0[m]);
+        acc1[m] = simd::madd(x, w1, acc1[m]);
       }
     }
   }

@@ -58,7 +58,7 @@ void dw_tile(const Row& r, int ox0, int kx0, int kx1, size_t c, size_t m, const 
     for (int kx = kx0; kx < kx1; ++kx) {
       const float* col = row + size_t(x0 + kx * d.dilation_w) * r.c_all;
       const T wv = L::load(wk + size_t(kx) * dw_block_channels);
-      for (int p = 0; p < MR; ++p) acc[p] = L::add(acc[p], L::mul(L::load(col + size_t(p) * pixel_step), wv));
+      for (int p = 0; p < MR; ++p) acc[p] = L::madd(L::load(col + size_t(p) * pixel_step), wv, acc[p]);
     }
   }
   // TF's output channel of (input channel c, multiplier index m) is c * M + m.
@@ -115,7 +115,7 @@ void dw_tile_fixed(const float* const* rows, size_t c_all, size_t c_end, const f
           const int kx = j - p * S;
           if (kx < 0 || kx >= KW) continue;
           const v128_t wv = wasm_v128_load(w + (ky * KW + kx) * dw_block_channels);
-          acc[p] = wasm_f32x4_add(acc[p], wasm_f32x4_mul(v, wv));
+          acc[p] = simd::madd(v, wv, acc[p]);
         }
       }
     }

@@ -83,6 +83,22 @@ CONVSCOPE_INLINE v128_t load_partial(const float* src, size_t n) {
   return wasm_v128_load(lanes);
 }
 
+// a * b + c. The relaxed-SIMD build (convscope-fma.wasm: the kernel sources
+// compiled again with -mrelaxed-simd, see CMakeLists.txt) fuses it into
+// f32x4.relaxed_madd, which V8 lowers to one vfmadd on x86 with FMA3 and to a
+// mul and an add elsewhere, so its last bits may differ from the SIMD128
+// build's. Emscripten 3.1.6's clang 14 knows it only as the pre-standard
+// f32x4.fma (0xfd 0xaf 0x01); scripts/wasm-relaxed-opcodes.mjs renumbers it
+// after the link. Operand order: the standard instruction computes
+// a * b + c from (a, b, c), and the builtin passes its operands as they come.
+CONVSCOPE_INLINE v128_t madd(v128_t a, v128_t b, v128_t c) {
+#if defined(__wasm_relaxed_simd__)
+  return __builtin_wasm_fma_f32x4(a, b, c);
+#else
+  return wasm_f32x4_add(wasm_f32x4_mul(a, b), c);
+#endif
+}
+
 // max(v, 0). pmax (a < b ? b : a) compiles to one maxps on x86, where the
 // NaN-propagating wasm_f32x4_max needs a fix-up sequence (XNNPACK's
 // wasmsimd "x86" kernels choose pmin/pmax for the same reason).
@@ -105,6 +121,7 @@ struct F32x4 {
   CONVSCOPE_INLINE static T splat(float x) { return wasm_f32x4_splat(x); }
   CONVSCOPE_INLINE static T add(T a, T b) { return wasm_f32x4_add(a, b); }
   CONVSCOPE_INLINE static T mul(T a, T b) { return wasm_f32x4_mul(a, b); }
+  CONVSCOPE_INLINE static T madd(T a, T b, T c) { return simd::madd(a, b, c); }
   CONVSCOPE_INLINE static T div(T a, T b) { return wasm_f32x4_div(a, b); }
   CONVSCOPE_INLINE static T max(T a, T b) { return wasm_f32x4_pmax(a, b); }
   CONVSCOPE_INLINE static T relu(T v) { return simd::relu(v); }
@@ -119,6 +136,8 @@ struct F32x1 {
   CONVSCOPE_INLINE static T splat(float x) { return x; }
   CONVSCOPE_INLINE static T add(T a, T b) { return a + b; }
   CONVSCOPE_INLINE static T mul(T a, T b) { return a * b; }
+  // Never fused, in either build: only channel remainders run here.
+  CONVSCOPE_INLINE static T madd(T a, T b, T c) { return a * b + c; }
   CONVSCOPE_INLINE static T div(T a, T b) { return a / b; }
   CONVSCOPE_INLINE static T max(T a, T b) { return a < b ? b : a; }  // pmax's rule, as in F32x4
   CONVSCOPE_INLINE static T relu(T v) { return v < 0.0f ? 0.0f : v; }
