@@ -61,6 +61,11 @@ const PARTING = {
       { type: 'conv', name: 'c', filters: 4, kernel: 3, stride: 2, dilation: 2 }] },
     differs: { c: ['verdict'] },
   },
+  // The preset made for the page's Compare frameworks view.
+  'example-port_same_strided': {
+    network: JSON.parse(readFileSync(join(root, 'examples', 'port_same_strided.json'), 'utf8')),
+    differs: { conv2: ['verdict'] },
+  },
   'onnx-same-dilated-conv': {
     network: { framework: 'onnx', input: [1, 3, 16, 16], layers: [
       { type: 'conv', name: 'c', filters: 4, kernel: 3, dilation: 2, padding: 'same' }] },
