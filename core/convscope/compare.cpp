@@ -17,17 +17,6 @@ const std::vector<Framework>& compared_frameworks() {
 
 namespace {
 
-// A shape in the source framework's layout, so ports compare axis by axis.
-Shape in_layout(const Shape& s, Framework from, Framework to) {
-  if (s.size() < 3 || conventions::channels_last(from) == conventions::channels_last(to)) return s;
-  Shape out(s.size());
-  out[0] = s[0];
-  out[conventions::channel_axis(to, s.size())] = s[conventions::channel_axis(from, s.size())];
-  for (size_t a = 0; a + 2 < s.size(); ++a)
-    out[conventions::spatial_axis(to, a)] = s[conventions::spatial_axis(from, a)];
-  return out;
-}
-
 // "12x12" (spatial sizes: they read alike in every layout), or the whole
 // shape where there are no spatial axes.
 std::string size_text(const Shape& s, Framework f) {
@@ -123,7 +112,7 @@ void find_differences(CompareRow& row, Framework source) {
   if (failing != 0 && failing != reached.size()) row.differs.push_back("verdict");
   std::vector<Shape> shapes;
   for (const CompareCell* c : reached)
-    if (c->output && c->status != Status::error) shapes.push_back(in_layout(*c->output, c->framework, source));
+    if (c->output && c->status != Status::error) shapes.push_back(in_layout(*c->output, c->framework, source));  // axis by axis in one layout
   for (const Shape& s : shapes)
     if (s != shapes[0]) {
       row.differs.push_back("shape");
@@ -211,11 +200,12 @@ json::Value comparison_to_json(const Comparison& c, const Network& net) {
   json::Array rows;
   for (const CompareRow& row : c.rows) {
     json::Array cells;
-    for (const CompareCell& cell : row.cells) {
+    for (size_t k = 0; k < row.cells.size(); ++k) {
+      const CompareCell& cell = row.cells[k];
+      const Translation& port = c.ports[k];
       json::Array output, layers;
       if (cell.output)
         for (int64_t d : *cell.output) output.push_back(Value(d));
-      const Translation& port = c.ports[static_cast<size_t>(&cell - row.cells.data())];
       for (size_t j : cell.layers) layers.push_back(Value(port.network.layers[j].name));
       cells.push_back(Value(json::Object{{"framework", Value(to_string(cell.framework))},
                                          {"status", Value(to_string(cell.status))},

@@ -58,11 +58,7 @@ class Porter {
     out.framework = to_;
     out.mode = to_ == Framework::pytorch ? Mode::eval : default_mode(to_);
     out.description = src_.description;
-    out.input = src_.input;
-    if (out.input.size() >= 3) {
-      for (size_t a = 0; a < src_.input.size(); ++a)
-        out.input[port_axis(src_.framework, to_, src_.input.size(), a)] = src_.input[a];
-    }
+    out.input = in_layout(src_.input, src_.framework, to_);
     t_.target_of.assign(src_.layers.size(), 0);
     for (size_t i = 0; i < src_.layers.size(); ++i) port(i);
     compact_inputs(out);
@@ -500,6 +496,12 @@ class Porter {
 };
 
 }  // namespace
+
+std::vector<int64_t> in_layout(const std::vector<int64_t>& shape, Framework from, Framework to) {
+  std::vector<int64_t> out(shape.size());
+  for (size_t a = 0; a < shape.size(); ++a) out[port_axis(from, to, shape.size(), a)] = shape[a];
+  return out;
+}
 
 Translation translate(const Network& net, Framework to) {
   Translation t;

@@ -38,6 +38,10 @@ struct Translation {
   std::vector<TranslationNote> notes;
 };
 
+// A full shape (N, C and spatial axes) moved from one framework's layout to
+// another's (NCHW <-> NHWC); shapes without spatial axes are unchanged.
+std::vector<int64_t> in_layout(const std::vector<int64_t>& shape, Framework from, Framework to);
+
 // `net` spelled in `to`. The same framework gives the network unchanged.
 Translation translate(const Network& net, Framework to);
 

@@ -164,6 +164,15 @@ std::string chain(Builder& b, const std::string& x, std::initializer_list<const 
   return o;
 }
 
+// EfficientNet's MBConv and FusedMBConv: block(x), then stochastic_depth
+// (the identity in eval) plus x when the block keeps the shape.
+Result block_then_stochastic_residual(Builder& b, const std::string& x) {
+  const bool res = keeps_shape(b, "block");
+  std::string o = b.run("block", x);
+  if (res) o = b.merge("add", "add", {b.run("stochastic_depth", o), x});
+  return Result{o, res};
+}
+
 const std::vector<Block>& blocks() {
   static const std::vector<Block> table = {
       {"BasicBlock (ResNet)", "BasicBlock", {"conv1", "bn1", "relu", "conv2", "bn2"}, {"downsample"},
@@ -213,20 +222,10 @@ const std::vector<Block>& blocks() {
        }},
       {"MBConv (EfficientNet)", "MBConv", {"block", "stochastic_depth"}, {},
        "block(x), then stochastic_depth (the identity in eval) plus x when stride 1 and in == out", true, nullptr,
-       [](Builder& b, const std::string& x) {
-         const bool res = keeps_shape(b, "block");
-         std::string o = b.run("block", x);
-         if (res) o = b.merge("add", "add", {b.run("stochastic_depth", o), x});
-         return Result{o, res};
-       }},
+       block_then_stochastic_residual},
       {"FusedMBConv (EfficientNetV2)", "FusedMBConv", {"block", "stochastic_depth"}, {},
        "block(x), then stochastic_depth (the identity in eval) plus x when stride 1 and in == out", true, nullptr,
-       [](Builder& b, const std::string& x) {
-         const bool res = keeps_shape(b, "block");
-         std::string o = b.run("block", x);
-         if (res) o = b.merge("add", "add", {b.run("stochastic_depth", o), x});
-         return Result{o, res};
-       }},
+       block_then_stochastic_residual},
       {"_InvertedResidual (MNASNet)", "_InvertedResidual", {"layers"}, {},
        "layers(x), plus x when stride 1 and in == out (apply_residual)", true, nullptr,
        [](Builder& b, const std::string& x) {
