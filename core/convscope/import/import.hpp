@@ -24,7 +24,7 @@ constexpr size_t max_text_bytes = 4u << 20;         // a pasted message or print
 constexpr size_t max_keras_json_bytes = 16u << 20;  // Keras configs carry initializers etc.
 constexpr size_t max_onnx_bytes = 64u << 20;        // weights included
 
-enum class Format { contract_json, share_link, error_message, pytorch_repr, keras_json, onnx };
+enum class Format { contract_json, share_link, error_message, pytorch_repr, keras_json, onnx, python_code };
 const char* to_string(Format f);
 
 struct ImportOptions {
@@ -34,6 +34,9 @@ struct ImportOptions {
   std::optional<std::vector<int64_t>> input;
   // Restricts detection to the formats of one framework (`--framework`).
   std::optional<Framework> framework;
+  // Pasted model code: the class (PyTorch) or model variable (Keras) to read
+  // (`--model UNet`); absent = the one the code instantiates last.
+  std::optional<std::string> model;
 };
 
 // ONNX: the values the graph's initializers hold, against the parameters
@@ -53,6 +56,10 @@ struct ImportResult {
   // the whole model's.
   std::string stopped_at;
   std::optional<InitializerCount> initializers;
+  // Pasted model code: the models the code defines (PyTorch nn.Module
+  // classes, Keras models), so the page can offer the others, and the one read.
+  std::vector<std::string> models;
+  std::string model;
 };
 
 // The network of the contract as JSON (canonical, with the description).
