@@ -43,7 +43,10 @@ Result compare_table(const std::string& network_json);
 // strings; Result::error names the line and column, JSON path or ONNX node.
 // `input_shape` ("" or "1x3x224x224") supplies or overrides the input;
 // `framework` ("" or pytorch / tensorflow / keras / onnx) restricts detection.
-Result import_text(const std::string& input, const std::string& input_shape, const std::string& framework);
+// `model`: for pasted code, the class or model to read (empty: the one the
+// code makes last).
+Result import_text(const std::string& input, const std::string& input_shape, const std::string& framework,
+                   const std::string& model = "");
 // Any supported input -> `target`: "pytorch" or "keras" code that runs as
 // printed, "json" (canonical network JSON) or "link" (share-link hash).
 Result export_code(const std::string& input, const std::string& target);

@@ -13,8 +13,9 @@ namespace convscope::api {
 namespace {
 
 bool imported(const std::string& input, const std::string& input_shape, const std::string& framework,
-              import::ImportResult& out, std::string& error) {
+              import::ImportResult& out, std::string& error, const std::string& model = "") {
   import::ImportOptions options;
+  if (!model.empty()) options.model = model;
   if (!input_shape.empty()) {
     std::vector<int64_t> shape;
     if (!import::parse_shape(input_shape, shape, error)) return false;
@@ -32,10 +33,11 @@ bool imported(const std::string& input, const std::string& input_shape, const st
 
 }  // namespace
 
-Result import_text(const std::string& input, const std::string& input_shape, const std::string& framework) {
+Result import_text(const std::string& input, const std::string& input_shape, const std::string& framework,
+                   const std::string& model) {
   import::ImportResult imported_network;
   std::string error;
-  if (!imported(input, input_shape, framework, imported_network, error)) return malformed(error);
+  if (!imported(input, input_shape, framework, imported_network, error, model)) return malformed(error);
   Result r;
   r.output = json::write(import::result_json(imported_network), 2) + "\n";
   json::Array notes;
