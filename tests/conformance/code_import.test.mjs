@@ -13,7 +13,10 @@
 //      analyses that with `build/convscope analyze -`;
 //   3. compares:
 //      - every module PyTorch called has a layer of that name (named_modules()
-//        path) with the same output shape; a module called again (the CIFAR
+//        path) with the same output shape, whose source.line is the line that
+//        called it (the innermost line of the file: for a conv inside
+//        DoubleConv's nn.Sequential, `return self.double_conv(x)`); a module
+//        called again (the CIFAR
 //        net's `pool`, a BasicBlock's `relu`) has one more layer per call,
 //        whose name starts with the path, at the line of that call, with that
 //        call's shape;
@@ -71,6 +74,7 @@ const CASES = [
   { file: 'unet_nopad.py', input: [1, 3, 96, 96] },
   { file: 'unet_nopad.py', input: [1, 3, 100, 100], fails: 'x = torch.cat([x2, x1], dim=1)' },
   { file: 'unet_nopad.py', input: [1, 3, 128, 128] },
+  { file: 'unet_nopad.py', input: [1, 3, 36, 36], fails: 'x = torch.cat([x2, x1], dim=1)' },
   { file: 'resnet_blocks.py', input: [1, 3, 224, 224] },
   { file: 'resnet_blocks.py', input: [2, 3, 32, 32] },
   { file: 'resnet_blocks.py', input: [1, 3, 32, 32], fails: 'out = self.bn1(out)' },
@@ -201,6 +205,10 @@ function problems(truth, net, report, fileLines) {
     }
     if (!same(first.output, list[0].output)) {
       out.push(`module ${path} (line ${list[0].line}): PyTorch ${fmt(list[0].output)}, ConvScope ${fmt(first.output)}`);
+    }
+    if (first.source?.line !== list[0].line) {
+      out.push(`module ${path}: called from line ${list[0].line} (${normalized(fileLines[list[0].line - 1])}), ` +
+        `ConvScope's layer is at line ${first.source?.line}`);
     }
     const used = new Set([first]);
     list.slice(1).forEach((e, k) => {
