@@ -2,7 +2,8 @@
 // real-style model files in tests/fixtures/code (see its README).
 //
 // For every PyTorch file of the corpus at several input sizes — sizes where
-// the network runs and sizes where PyTorch raises — this test
+// the network runs and sizes where PyTorch raises, listed in
+// tests/fixtures/code/cases.json — this test
 //   1. runs the file in real PyTorch with tests/conformance/code_truth.py
 //      (the model the file itself builds, torch.zeros(input), forward hooks
 //      and a TorchFunctionMode): every leaf module call with its path and
@@ -33,6 +34,8 @@
 //        module that raised if a module did, and its `framework_error` is
 //        PyTorch's message verbatim;
 //      - every layer's source.code is the text of its source.line in the file.
+// It also checks that tests/fixtures/code/truth.json, PyTorch's record of the
+// same cases committed for tests that run without torch, is current.
 // The Keras files cannot run here (no TensorFlow): they are read, and each
 // layer's source must point at its line in the file.
 // Nothing is skipped: without torch, without the CLI, or when the CLI cannot
@@ -52,46 +55,14 @@ import { root, cli, python } from './examples_support.mjs';
 const truthScript = join(root, 'tests', 'conformance', 'code_truth.py');
 const corpus = join(root, 'tests', 'fixtures', 'code');
 
-// The sizes tried, and whether real PyTorch 1.13 runs the file there
-// (`fails`: the line it raises from; test 1 checks these against PyTorch).
+// The sizes tried (tests/fixtures/code/cases.json): where real PyTorch 1.13
+// runs the file, and where it raises (`fails`: the line's code), with why.
 // The models start in training mode as PyTorch builds them: BatchNorm then
 // needs more than one value per channel, so ResNet-18 at 32x32 (1x1 at
 // layer4) runs with a batch of 2 and fails with a batch of 1.
-const CASES = [
-  { file: 'lenet.py', input: [1, 1, 32, 32] },
-  { file: 'lenet.py', input: [2, 1, 32, 32] },
-  { file: 'lenet.py', input: [1, 1, 28, 28], fails: 'x = x.view(-1, 16 * 5 * 5)' },
-  // view(-1, 400) of 1x16x10x10 makes a batch of 4: PyTorch runs it.
-  { file: 'lenet.py', input: [1, 1, 52, 52] },
-  { file: 'cifar10_tutorial.py', input: [1, 3, 32, 32] },
-  { file: 'cifar10_tutorial.py', input: [4, 3, 32, 32] },
-  { file: 'cifar10_tutorial.py', input: [1, 3, 36, 36], fails: 'x = F.relu(self.fc1(x))' },
-  { file: 'cifar10_tutorial.py', input: [1, 1, 32, 32], fails: 'x = self.pool(F.relu(self.conv1(x)))' },
-  { file: 'unet_pad.py', input: [1, 3, 96, 96] },
-  { file: 'unet_pad.py', input: [1, 3, 100, 100] },
-  { file: 'unet_pad.py', input: [1, 3, 101, 101] },
-  { file: 'unet_pad.py', input: [1, 3, 128, 128] },
-  { file: 'unet_nopad.py', input: [1, 3, 96, 96] },
-  { file: 'unet_nopad.py', input: [1, 3, 100, 100], fails: 'x = torch.cat([x2, x1], dim=1)' },
-  { file: 'unet_nopad.py', input: [1, 3, 128, 128] },
-  { file: 'unet_nopad.py', input: [1, 3, 36, 36], fails: 'x = torch.cat([x2, x1], dim=1)' },
-  { file: 'resnet_blocks.py', input: [1, 3, 224, 224] },
-  { file: 'resnet_blocks.py', input: [2, 3, 32, 32] },
-  { file: 'resnet_blocks.py', input: [1, 3, 32, 32], fails: 'out = self.bn1(out)' },
-  { file: 'resnet_blocks.py', input: [1, 1, 64, 64], fails: 'x = self.conv1(x)' },
-  { file: 'resnet_blocks.py', model: 'resnet50', input: [1, 3, 224, 224] },
-  { file: 'resnet_blocks.py', model: 'resnet50', input: [1, 3, 100, 100] },
-  { file: 'se_block.py', input: [1, 3, 32, 32] },
-  { file: 'se_block.py', input: [1, 3, 28, 28], fails: 'x = self.classifier(x)' },
-  { file: 'se_block.py', input: [1, 3, 64, 64], fails: 'x = self.classifier(x)' },
-  { file: 'vgg_loop.py', input: [1, 3, 32, 32] },
-  { file: 'vgg_loop.py', input: [1, 3, 48, 48] },
-  { file: 'vgg_loop.py', input: [1, 3, 64, 64], fails: 'out = self.classifier(out)' },
-  { file: 'vgg_loop.py', input: [1, 3, 16, 16], fails: 'out = self.features(x)' },
-  { file: 'vgg_loop.py', model: 'VGGStages', input: [1, 3, 32, 32] },
-  { file: 'vgg_loop.py', model: 'VGGStages', input: [1, 3, 40, 40] },
-  { file: 'vgg_loop.py', model: 'VGGStages', input: [1, 3, 16, 16], fails: 'x = stage(x)' },
-];
+const CASES = JSON.parse(readFileSync(join(corpus, 'cases.json'), 'utf8'));
+// What code_truth.py printed for them, committed for tests without torch.
+const COMMITTED_TRUTH = join(corpus, 'truth.json');
 
 const KERAS_FILES = ['keras_mnist_convnet.py', 'keras_unet.py'];
 
@@ -104,8 +75,7 @@ function label(c) {
 let truthCache = null;
 function truths() {
   if (truthCache) return truthCache;
-  const r = spawnSync(python, [truthScript, '--cases'], {
-    input: JSON.stringify(CASES.map((c) => ({ file: join(corpus, c.file), input: c.input, model: c.model }))),
+  const r = spawnSync(python, [truthScript, '--cases', join(corpus, 'cases.json')], {
     encoding: 'utf8', maxBuffer: 64 << 20, timeout: 20 * 60 * 1000,
   });
   if (r.error || r.status !== 0) {
@@ -268,13 +238,13 @@ function problems(truth, net, report, fileLines) {
 
 // ------------------------------------------------------------------ tests
 
-test('PyTorch runs every corpus file where the case list says, and raises at the line it says', () => {
+test('PyTorch runs every corpus file where cases.json says, raises at the line it says, and truth.json is current', () => {
   const all = truths();
   CASES.forEach((c, i) => {
     const t = all[i];
     assert.equal(t.training, true, `${label(c)}: the model is in training mode, as built`);
     if (c.fails) {
-      assert.ok(t.error, `${label(c)}: PyTorch runs it (output ${fmt(t.output)}), the case list says it fails`);
+      assert.ok(t.error, `${label(c)}: PyTorch runs it (output ${fmt(t.output)}), cases.json says it fails`);
       assert.equal(t.error.code, c.fails, `${label(c)}: PyTorch raises ${t.error.type}: ${t.error.message}`);
     } else {
       assert.equal(t.error, null, `${label(c)}: PyTorch raises ${t.error?.type}: ${t.error?.message} at line ${t.error?.line}`);
@@ -282,6 +252,9 @@ test('PyTorch runs every corpus file where the case list says, and raises at the
       assert.ok(t.events.some((e) => e.kind === 'module'), `${label(c)}: no module call recorded`);
     }
   });
+  assert.deepEqual(JSON.parse(readFileSync(COMMITTED_TRUTH, 'utf8')), all,
+    `${COMMITTED_TRUTH} is not what PyTorch says now: regenerate it with\n` +
+    `  ${python} tests/conformance/code_truth.py --cases tests/fixtures/code/cases.json > tests/fixtures/code/truth.json`);
   // The failure the issue names, with PyTorch's text.
   const nopad = all[CASES.findIndex((c) => c.file === 'unet_nopad.py' && c.input[2] === 100)];
   assert.equal(nopad.error.message,

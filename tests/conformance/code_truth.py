@@ -2,11 +2,17 @@
 """What real PyTorch does with a model file of the code corpus (tests/fixtures/code).
 
     /usr/bin/python3 tests/conformance/code_truth.py FILE.py --input 1x3x100x100 [--model NAME]
-    /usr/bin/python3 tests/conformance/code_truth.py --cases < cases.json
+    /usr/bin/python3 tests/conformance/code_truth.py --cases tests/fixtures/code/cases.json
 
-The first form prints one JSON object; the second reads [{"file", "input",
-"model"?}] and prints a JSON array, one object per case, from one process
-(importing torch costs seconds, a case milliseconds).
+The first form prints one JSON object; the second reads a list of cases
+[{"file" (relative to the list's directory), "input", "model"?, ...}] and
+prints a JSON array, one object per case, one event per line, from one
+process (importing torch costs seconds, a case milliseconds). Its output for
+the corpus's cases.json is committed as tests/fixtures/code/truth.json, for
+tests that run without torch; code_import.test.mjs checks that it is current:
+
+    /usr/bin/python3 tests/conformance/code_truth.py --cases tests/fixtures/code/cases.json \
+        > tests/fixtures/code/truth.json
 
 The file is imported as a module named "corpus_model", so its
 `if __name__ == "__main__":` block does not run (its top level does, with its
@@ -232,24 +238,37 @@ def parse_shape(text):
     return shape
 
 
+def dumps_results(results):
+    """A JSON array with one line per case field and per event, so that a
+    change to the corpus shows as a readable diff of truth.json."""
+    cases = []
+    for r in results:
+        fields = [f"  {json.dumps(k)}: {json.dumps(v)}" for k, v in r.items() if k != "events"]
+        events = ",\n".join(f"   {json.dumps(e)}" for e in r["events"])
+        fields.append(f'  "events": [\n{events}\n  ]' if events else '  "events": []')
+        cases.append(" {\n" + ",\n".join(fields) + "\n }")
+    return "[\n" + ",\n".join(cases) + "\n]\n"
+
+
 def main(argv):
-    if argv == ["--cases"]:
-        cases = json.load(sys.stdin)
-        out = [run(c["file"], c["input"], c.get("model")) for c in cases]
-    else:
-        args = list(argv)
-        options = {}
-        for flag in ("--input", "--model"):
-            if flag in args:
-                i = args.index(flag)
-                if i + 1 >= len(args):
-                    raise SystemExit(f"{flag} needs a value")
-                options[flag] = args[i + 1]
-                del args[i:i + 2]
-        if len(args) != 1 or "--input" not in options:
-            raise SystemExit(__doc__.split("\n\n")[1])
-        out = run(args[0], parse_shape(options["--input"]), options.get("--model"))
-    json.dump(out, sys.stdout, indent=1)
+    if len(argv) == 2 and argv[0] == "--cases":
+        with open(argv[1], encoding="utf-8") as f:
+            cases = json.load(f)
+        here = os.path.dirname(os.path.abspath(argv[1]))
+        sys.stdout.write(dumps_results([run(os.path.join(here, c["file"]), c["input"], c.get("model")) for c in cases]))
+        return
+    args = list(argv)
+    options = {}
+    for flag in ("--input", "--model"):
+        if flag in args:
+            i = args.index(flag)
+            if i + 1 >= len(args):
+                raise SystemExit(f"{flag} needs a value")
+            options[flag] = args[i + 1]
+            del args[i:i + 2]
+    if len(args) != 1 or "--input" not in options:
+        raise SystemExit(__doc__.split("\n\n")[1])
+    json.dump(run(args[0], parse_shape(options["--input"]), options.get("--model")), sys.stdout, indent=1)
     sys.stdout.write("\n")
 
 
