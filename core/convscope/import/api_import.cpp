@@ -13,8 +13,9 @@ namespace convscope::api {
 namespace {
 
 bool imported(const std::string& input, const std::string& input_shape, const std::string& framework,
-              import::ImportResult& out, std::string& error) {
+              import::ImportResult& out, std::string& error, const std::string& model = "") {
   import::ImportOptions options;
+  if (!model.empty()) options.model = model;
   if (!input_shape.empty()) {
     std::vector<int64_t> shape;
     if (!import::parse_shape(input_shape, shape, error)) return false;
@@ -30,18 +31,43 @@ bool imported(const std::string& input, const std::string& input_shape, const st
   return import::import_any(input, options, out, error);
 }
 
+// The format as the page tests it: the enum's own spelling (to_string(Format)
+// is the text for people).
+const char* format_id(import::Format f) {
+  switch (f) {
+    case import::Format::contract_json: return "contract_json";
+    case import::Format::share_link: return "share_link";
+    case import::Format::error_message: return "error_message";
+    case import::Format::pytorch_repr: return "pytorch_repr";
+    case import::Format::keras_json: return "keras_json";
+    case import::Format::onnx: return "onnx";
+    case import::Format::python_code: return "python_code";
+  }
+  return "";
+}
+
 }  // namespace
 
 Result import_text(const std::string& input, const std::string& input_shape, const std::string& framework) {
+  return import_text(input, input_shape, framework, "");
+}
+
+Result import_text(const std::string& input, const std::string& input_shape, const std::string& framework,
+                   const std::string& model) {
   import::ImportResult imported_network;
   std::string error;
-  if (!imported(input, input_shape, framework, imported_network, error)) return malformed(error);
+  if (!imported(input, input_shape, framework, imported_network, error, model)) return malformed(error);
   Result r;
   r.output = json::write(import::result_json(imported_network), 2) + "\n";
   json::Array notes;
   for (const std::string& n : imported_network.notes) notes.push_back(json::Value(n));
   r.extras = json::write(json::Value(std::move(notes)), -1);
   r.partial = !imported_network.stopped_at.empty();
+  r.format = format_id(imported_network.format);
+  json::Array models;
+  for (const std::string& m : imported_network.models) models.push_back(json::Value(m));
+  r.models = json::write(json::Value(std::move(models)), -1);
+  r.model = imported_network.model;
   return r;
 }
 

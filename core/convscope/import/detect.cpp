@@ -41,6 +41,7 @@ const char* to_string(Format f) {
     case Format::pytorch_repr: return "PyTorch print(model)";
     case Format::keras_json: return "Keras JSON";
     case Format::onnx: return "ONNX";
+    case Format::python_code: return "Python code";
   }
   return "unknown";
 }
@@ -160,6 +161,7 @@ bool import_any(const std::string& t, const ImportOptions& options, ImportResult
       break;
     case Format::keras_json: ok = import_keras_json(t, options, out, error); break;
     case Format::onnx: ok = import_onnx(t, options, out, error); break;
+    case Format::python_code: error = "the code reader is not built yet"; break;  // placeholder until the reader lands on main
   }
   if (!ok) return false;
   if (options.input && (*format == Format::contract_json || *format == Format::share_link)) {
