@@ -290,6 +290,7 @@ export function createEditor(root, schema, actions) {
         iconButton('dup', icon('copy'), `Duplicate ${label}`, () => actions.commit((n) => {
           const copy = structuredClone(n.layers[i]);
           if (copy.name) copy.name = copyName(copy.name);
+          delete copy.source; // a copy made by hand is not in the pasted code
           n.layers.splice(i + 1, 0, copy);
         }, { rebuild: true, focus: { index: i + 1, control: 'dup' }, announce: `Duplicated ${spokenLabel(i)}` })),
         iconButton('connect', icon('link'), `Add a shortcut or skip to ${label}…`,

@@ -247,6 +247,32 @@ Layer default_layer(Framework fw, LayerType t) {
 
 namespace {
 
+// A layer's `source`: {"line": positive integer, "code": the line's text}
+// (SourceLine in network.hpp). The importer cuts long lines with make_source_line;
+// a longer code here was not written by it, so it is refused, not cut.
+bool read_source(Reader& rd, const Value& v, const std::string& path, Layer& l) {
+  if (!v.is_object())
+    return rd.fail(path, "expected {\"line\": a line number, \"code\": that line's text}, got " + shown(v)).has_value();
+  for (const auto& kv : v.as_object())
+    if (kv.first != "line" && kv.first != "code")
+      return rd.fail(path + "." + kv.first, "unknown field (expected line, code)").has_value();
+  const Value* line = v.find("line");
+  if (!line) return rd.fail(path + ".line", "missing (the line number in the code, from 1)").has_value();
+  const auto number = integer_at(rd, *line, path + ".line", 1, "a line number (a positive integer)");
+  if (!number) return false;
+  const Value* code = v.find("code");
+  if (!code) return rd.fail(path + ".code", "missing (the text of that line)").has_value();
+  const auto text = string_at(rd, *code, path + ".code", limits::max_json_bytes);
+  if (!text) return false;
+  size_t points = 0;
+  for (unsigned char c : *text) points += (c & 0xC0) != 0x80;
+  if (points > max_source_code_chars)
+    return rd.fail(path + ".code", "longer than " + to_string(max_source_code_chars) +
+                                       " characters (an importer cuts a longer line and ends it with \u2026)").has_value();
+  l.source = SourceLine{*number, *text};
+  return true;
+}
+
 // Reads one layer object into `l`; false (with rd.error set) when malformed.
 bool read_layer(Reader& rd, const Value& lv, const std::string& at, Framework fw, size_t sr, Layer& l,
                 std::vector<std::string>& input_names) {
@@ -276,6 +302,10 @@ bool read_layer(Reader& rd, const Value& lv, const std::string& at, Framework fw
       l.name = *name;
       continue;
     }
+    if (key == "source") {
+      if (!read_source(rd, v, path, l)) return false;
+      continue;
+    }
     if (key == "inputs") {
       if (!v.is_array() || v.as_array().empty())
         return rd.fail(path, "expected a list of names of earlier layers (or \"input\"), got " + shown(v)).has_value();
@@ -297,7 +327,7 @@ bool read_layer(Reader& rd, const Value& lv, const std::string& at, Framework fw
       std::string list = "name";
       for (const char* f : spec.required) list += std::string(", ") + f;
       for (const char* f : spec.optional) list += std::string(", ") + f;
-      list += ", inputs";
+      list += ", inputs, source";
       return rd.fail(path, "unknown field for " + std::string(to_string(type)) + " (expected " + list + ")").has_value();
     }
     if (const std::string why = unavailable(fw, type, key); !why.empty()) return rd.fail(path, why).has_value();
@@ -624,6 +654,8 @@ Value to_json(const Network& net) {
     };
     for (const char* f : spec.required) emit(f, true);
     for (const char* f : spec.optional) emit(f, false);
+    if (l.source)
+      o.push_back({"source", Value(json::Object{{"line", Value(l.source->line)}, {"code", Value(l.source->code)}})});
     layers.push_back(Value(std::move(o)));
   }
   root.push_back({"layers", Value(std::move(layers))});

@@ -14,9 +14,6 @@ namespace convscope::import {
 
 namespace {
 
-// Whether the contract has the layer `source` field yet (the page's line links).
-constexpr bool kLayerSourceField = false;
-
 bool has_line_starting(const std::string& t, const std::string& prefix) {
   size_t at = 0;
   while (at < t.size()) {
@@ -263,15 +260,15 @@ bool import_python_code(const std::string& text, const ImportOptions& options, I
   py::TorchFramework torch(in, text);
   in.framework = &torch;
   if (!read_pytorch(in, torch, options, d, out, error)) return false;
-  // Each layer keeps the line it came from.
+  // Each layer keeps the line it came from (the page links it to the code).
   for (size_t k = 0; k < d.layers.size(); ++k) {
     const std::string& origin = d.origins[k];
     if (origin.rfind("line ", 0) != 0) continue;
     const int line = std::atoi(origin.c_str() + 5);
-    std::string code = in.line_text(line);
-    code = code.substr(code.find(": ") == std::string::npos ? 0 : code.find(": ") + 2);
-    json::Object src{{"line", json::Value(static_cast<int64_t>(line))}, {"code", json::Value(code)}};
-    if (kLayerSourceField) d.layers[k].as_object().push_back({"source", json::Value(std::move(src))});
+    if (line < 1 || static_cast<size_t>(line) > module.lines.size()) continue;
+    const SourceLine src = make_source_line(line, module.lines[static_cast<size_t>(line) - 1]);
+    json::Object o{{"line", json::Value(src.line)}, {"code", json::Value(src.code)}};
+    d.layers[k].as_object().push_back({"source", json::Value(std::move(o))});
   }
   const std::vector<std::string> models = out.models;
   const std::string model = out.model;
