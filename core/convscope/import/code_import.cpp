@@ -104,7 +104,7 @@ std::string where(const py::Interp& in, const py::Failure& f) {
 }
 
 bool read_pytorch(py::Interp& in, py::TorchFramework& torch, const ImportOptions& options, Draft& d, ImportResult& out,
-                  std::string& error) {
+                  Mode& mode, std::string& error) {
   using py::Value;
   if (!in.run_top_level()) {
     error = where(in, in.failure);
@@ -125,14 +125,34 @@ bool read_pytorch(py::Interp& in, py::TorchFramework& torch, const ImportOptions
   if (options.model) {
     for (const py::Ref& c : models)
       if (c->cls->name == *options.model) chosen = c;
+    const auto fn = in.globals->vars.find(*options.model);
+    if (!chosen && fn != in.globals->vars.end() && fn->second->kind == Value::Kind::function) {
+      // A factory function (`resnet50`): called with its defaults.
+      py::Args none;
+      none.pos = fn->second->fn->pos;
+      model = in.call_function(fn->second, none);
+      if (!model) {
+        error = where(in, in.failure);
+        return false;
+      }
+      if (!torch.is_module(model) || model->kind != Value::Kind::instance) {
+        error = *options.model + "() returns " + py::describe(model) + ", not a model";
+        return false;
+      }
+      for (const py::Ref& c : models)
+        if (c->cls == model->cls) chosen = c;
+      how = "made by " + *options.model + "()";
+    }
     if (!chosen) {
       std::string list;
       for (const py::Ref& c : models) list += (list.empty() ? "" : ", ") + c->cls->name;
-      error = "the code has no nn.Module class named " + text::quoted(*options.model) + " (it defines " + list + ")";
+      error = "the code has no nn.Module class or function named " + text::quoted(*options.model) + " (its classes: " +
+              list + ")";
       return false;
     }
+    const bool from_factory = model != nullptr;
     for (const auto& made : in.top_level_instances)
-      if (made.instance->cls == chosen->cls) {
+      if (!from_factory && made.instance->cls == chosen->cls) {
         model = made.instance;
         how = "as made at " + in.line_text(made.pos.line);
       }
@@ -184,6 +204,12 @@ bool read_pytorch(py::Interp& in, py::TorchFramework& torch, const ImportOptions
   d.note("read " + chosen->cls->name + " (" + how + ")" +
          (models.size() > 1 ? "; the code defines " + std::to_string(models.size()) + " nn.Module classes" : ""));
   torch.name_modules(model);
+  // PyTorch builds a module in training mode (BatchNorm then needs more than
+  // one value per channel); model.eval() in the code switches it.
+  const py::Ref training = model->attr("training");
+  mode = training && training->kind == Value::Kind::boolean && !training->b ? Mode::eval : Mode::train;
+  d.note(mode == Mode::eval ? "the code calls .eval(): analysed in eval mode"
+                            : "analysed in training mode, as PyTorch builds a module (the code does not call .eval())");
 
   // The input shape.
   int comment_line = 0;
@@ -259,7 +285,8 @@ bool import_python_code(const std::string& text, const ImportOptions& options, I
   py::Interp in(module, d);
   py::TorchFramework torch(in, text);
   in.framework = &torch;
-  if (!read_pytorch(in, torch, options, d, out, error)) return false;
+  Mode mode = Mode::train;
+  if (!read_pytorch(in, torch, options, d, out, mode, error)) return false;
   // Each layer keeps the line it came from (the page links it to the code).
   for (size_t k = 0; k < d.layers.size(); ++k) {
     const std::string& origin = d.origins[k];
@@ -274,6 +301,7 @@ bool import_python_code(const std::string& text, const ImportOptions& options, I
   const std::string model = out.model;
   const std::string stopped = out.stopped_at;
   if (!finish(d, Format::python_code, out, error)) return false;
+  out.network.mode = mode;
   out.models = models;
   out.model = model;
   out.stopped_at = stopped;

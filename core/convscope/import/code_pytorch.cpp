@@ -287,7 +287,14 @@ Ref TorchFramework::module_attr(Interp& in, const Ref& obj, const std::string& n
   if (name == "apply" || name == "register_buffer" || name == "register_parameter" || name == "_initialize_weights" ||
       name == "init_weights" || name == "reset_parameters" || name == "zero_grad")
     return method([](Interp&, const Ref&, Args&) { return none(); });
-  if (name == "eval" || name == "train" || name == "to" || name == "cuda" || name == "cpu" || name == "float" ||
+  if (name == "eval" || name == "train")  // model.eval(): the analysis then uses eval mode
+    return method([name](Interp&, const Ref& self, Args& a) {
+      bool training = name == "train";
+      if (name == "train" && !a.positional.empty() && a.positional[0]->kind == K::boolean) training = a.positional[0]->b;
+      self->set_attr("training", boolean(training));
+      return self;
+    });
+  if (name == "to" || name == "cuda" || name == "cpu" || name == "float" ||
       name == "double" || name == "requires_grad_")
     return method([](Interp&, const Ref& self, Args&) { return self; });
   if (name == "parameters" || name == "named_parameters" || name == "state_dict" || name == "weight" || name == "bias")

@@ -957,7 +957,6 @@ Ref Interp::instantiate(const Ref& cls, Args& args) {
   Ref obj = make(Value::Kind::instance);
   obj->cls = cls->cls;
   obj->made_at = args.pos;
-  if (reading_top_level && depth == 1) top_level_instances.push_back({obj, args.pos});
   Ref init = cls->cls->lookup("__init__");
   if (init && init->kind == Value::Kind::function) {
     Ref bound = std::make_shared<Value>(*init);
@@ -1412,7 +1411,18 @@ bool Interp::run_top_level() {
                               st.kind == Stmt::Kind::import || st.kind == Stmt::Kind::from_import;
       Ref ignored;
       const Flow f = exec_one(st, globals, ignored);
-      if (f != Flow::failed) continue;
+      if (f != Flow::failed) {
+        // `net = Net()`, `model = resnet18(num_classes=10)`: a model the code
+        // makes, a candidate for the one to read.
+        if (st.kind == Stmt::Kind::assign || st.kind == Stmt::Kind::ann_assign)
+          for (const Expr& t : st.targets)
+            if (t.kind == Expr::Kind::name) {
+              const Ref& v = globals->vars[t.text];
+              if (v && v->kind == Value::Kind::instance && framework->is_module(v))
+                top_level_instances.push_back({v, st.pos});
+            }
+        continue;
+      }
       if (definition || steps > max_steps) return false;  // a definition that cannot be read is an error
       // Anything else at the top level (training loops, data loading,
       // printing) does not build the model: skipped, and said.
