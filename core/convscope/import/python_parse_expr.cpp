@@ -144,13 +144,14 @@ bool Parser::starts_expression() const {
 }
 
 bool Parser::star_expressions(Expr& out) {
+  const Pos start = tok().pos;  // a node starts where its first token does, a parenthesis included
   Expr first;
   if (!star_expression(first)) return false;
   if (!at_op(",")) {
     out = std::move(first);
     return true;
   }
-  Expr tuple = make(Kind::tuple, first.pos, std::move(first));
+  Expr tuple = make(Kind::tuple, start, std::move(first));
   while (accept_op(",")) {
     if (!starts_expression()) break;
     Expr e;
@@ -190,20 +191,22 @@ bool Parser::named_expression(Expr& out) {
     out.kids.push_back(std::move(value));
     return true;
   }
+  const Pos start = tok().pos;
   if (!expression(out)) return false;
-  if (at_op(":=")) return fail(out.pos, "cannot use assignment expressions with " + describe(out));
+  if (at_op(":=")) return fail(start, "cannot use assignment expressions with " + describe(out));
   if (at_op("=")) {  // CPython's invalid_named_expression: `if x = 1:`, `[f() = 1]`
-    if (out.is(Kind::name)) return fail(out.pos, "invalid syntax. Maybe you meant '==' or ':=' instead of '='?");
+    if (out.is(Kind::name)) return fail(start, "invalid syntax. Maybe you meant '==' or ':=' instead of '='?");
     const bool excluded = out.is(Kind::list) || out.is(Kind::tuple) || out.is(Kind::constant) ||
                           (out.is(Kind::comprehension) && out.text == "generator");
     if (!excluded && invalid_target(out, TargetUse::assign))
-      return fail(out.pos, "cannot assign to " + describe(out) + " here. Maybe you meant '==' instead of '='?");
+      return fail(start, "cannot assign to " + describe(out) + " here. Maybe you meant '==' instead of '='?");
   }
   return true;
 }
 
 bool Parser::expression(Expr& out) {
   if (at_keyword("lambda")) return lambda(out);
+  const Pos start = tok().pos;
   Expr body;
   if (!disjunction(body)) return false;
   if (!at_keyword("if")) {
@@ -215,22 +218,23 @@ bool Parser::expression(Expr& out) {
   if (!disjunction(test)) return false;
   if (!accept_keyword("else")) {
     if (at_op(":")) return invalid_syntax();
-    return fail(body.pos, "expected 'else' after 'if' expression");
+    return fail(start, "expected 'else' after 'if' expression");
   }
   Guard guard(*this);
   if (!guard.enter(tok().pos)) return false;
   Expr orelse;
   if (!expression(orelse)) return false;
-  out = make(Kind::conditional, body.pos, std::move(body));
+  out = make(Kind::conditional, start, std::move(body));
   out.kids.push_back(std::move(test));
   out.kids.push_back(std::move(orelse));
   return true;
 }
 
 bool Parser::disjunction(Expr& out) {
+  const Pos start = tok().pos;
   if (!conjunction(out)) return false;
   if (!at_keyword("or")) return true;
-  Expr node = make(Kind::boolean, out.pos, std::move(out));
+  Expr node = make(Kind::boolean, start, std::move(out));
   node.ops.push_back(Op::or_);
   while (accept_keyword("or")) {
     Expr e;
@@ -242,9 +246,10 @@ bool Parser::disjunction(Expr& out) {
 }
 
 bool Parser::conjunction(Expr& out) {
+  const Pos start = tok().pos;
   if (!inversion(out)) return false;
   if (!at_keyword("and")) return true;
-  Expr node = make(Kind::boolean, out.pos, std::move(out));
+  Expr node = make(Kind::boolean, start, std::move(out));
   node.ops.push_back(Op::and_);
   while (accept_keyword("and")) {
     Expr e;
@@ -269,6 +274,7 @@ bool Parser::inversion(Expr& out) {
 }
 
 bool Parser::comparison(Expr& out) {
+  const Pos start = tok().pos;
   if (!binary(out, 1)) return false;
   Expr node;
   for (;;) {
@@ -287,7 +293,7 @@ bool Parser::comparison(Expr& out) {
     else if (at_keyword("is")) op = Op::is;
     else break;
     for (size_t k = 0; k < length; ++k) advance();
-    if (node.kids.empty()) node = make(Kind::compare, out.pos, std::move(out));
+    if (node.kids.empty()) node = make(Kind::compare, start, std::move(out));
     node.ops.push_back(op);
     Expr right;
     if (!binary(right, 1)) return false;
@@ -298,6 +304,7 @@ bool Parser::comparison(Expr& out) {
 }
 
 bool Parser::binary(Expr& out, int min_precedence) {
+  const Pos start = tok().pos;
   if (!factor(out)) return false;
   for (;;) {
     Op op;
@@ -306,7 +313,7 @@ bool Parser::binary(Expr& out, int min_precedence) {
     advance();
     Expr right;
     if (!binary(right, prec + 1)) return false;
-    Expr node = make(Kind::binary, out.pos, std::move(out));
+    Expr node = make(Kind::binary, start, std::move(out));
     node.kids.push_back(std::move(right));
     node.ops.push_back(op);
     out = std::move(node);
@@ -331,6 +338,7 @@ bool Parser::factor(Expr& out) {
 }
 
 bool Parser::power(Expr& out) {
+  const Pos start = tok().pos;
   if (!await_primary(out)) return false;
   if (!at_op("**")) return true;
   const Pos pos = tok().pos;
@@ -339,7 +347,7 @@ bool Parser::power(Expr& out) {
   if (!guard.enter(pos)) return false;
   Expr exponent;
   if (!factor(exponent)) return false;
-  Expr node = make(Kind::binary, out.pos, std::move(out));
+  Expr node = make(Kind::binary, start, std::move(out));
   node.kids.push_back(std::move(exponent));
   node.ops.push_back(Op::pow);
   out = std::move(node);
@@ -359,11 +367,12 @@ bool Parser::await_primary(Expr& out) {
 }
 
 bool Parser::primary(Expr& out) {
+  const Pos start = tok().pos;
   if (!atom(out)) return false;
   for (;;) {
     if (accept_op(".")) {
       if (!at_name()) return invalid_syntax();
-      Expr node = make(Kind::attribute, out.pos, std::move(out));
+      Expr node = make(Kind::attribute, start, std::move(out));
       node.text = std::string(spelling());
       advance();
       out = std::move(node);
@@ -371,7 +380,7 @@ bool Parser::primary(Expr& out) {
       Guard guard(*this);
       if (!guard.enter(tok().pos)) return false;
       advance();
-      Expr node = make(Kind::call, out.pos, std::move(out));
+      Expr node = make(Kind::call, start, std::move(out));
       if (!call_arguments(node.kids, ")")) return false;
       out = std::move(node);
     } else if (at_op("[")) {
@@ -380,7 +389,7 @@ bool Parser::primary(Expr& out) {
       advance();
       Expr index;
       if (!subscript(index) || !expect_op("]")) return false;
-      Expr node = make(Kind::subscript, out.pos, std::move(out));
+      Expr node = make(Kind::subscript, start, std::move(out));
       node.kids.push_back(std::move(index));
       out = std::move(node);
     } else {
@@ -630,6 +639,7 @@ bool Parser::comprehension_clauses(Expr& comp) {
 
 bool Parser::call_arguments(std::vector<Expr>& args, std::string_view close) {
   const size_t first = args.size();
+  const Pos open = p_ > 0 ? lx_.tokens[p_ - 1].pos : tok().pos;  // the `(`: a sole generator starts there
   bool keyword = false, keyword_unpacking = false;
   const char* misplaced = nullptr;  // CPython reports these at the closing parenthesis
   while (!at_op(close)) {
@@ -661,7 +671,7 @@ bool Parser::call_arguments(std::vector<Expr>& args, std::string_view close) {
       if (at_op("=")) return fail(arg.pos, "expression cannot contain assignment, perhaps you meant \"==\"?");
       if (at_keyword("for") || (at_keyword("async") && lx_.spelling(ahead(1)) == "for")) {
         const Pos at = arg.pos;
-        Expr comp = make(Kind::comprehension, at, std::move(arg));
+        Expr comp = make(Kind::comprehension, open, std::move(arg));
         comp.text = "generator";
         if (!comprehension_clauses(comp)) return false;
         if (args.size() > first || !at_op(close)) {
@@ -683,13 +693,14 @@ bool Parser::call_arguments(std::vector<Expr>& args, std::string_view close) {
 }
 
 bool Parser::subscript(Expr& index) {
+  const Pos start = tok().pos;
   Expr first;
   if (!slice_item(first)) return false;
   if (!at_op(",")) {
     index = std::move(first);
     return true;
   }
-  index = make(Kind::tuple, first.pos, std::move(first));
+  index = make(Kind::tuple, start, std::move(first));
   while (accept_op(",")) {
     if (at_op("]")) break;
     Expr e;
@@ -715,7 +726,7 @@ bool Parser::slice_item(Expr& out) {
   auto bound_follows = [&] { return !at_op(":") && !at_op("]") && !at_op(","); };
   if (bound_follows() && !expression(upper)) return false;
   if (accept_op(":") && bound_follows() && !expression(step)) return false;
-  out = make(Kind::slice, lower.is(Kind::absent) ? pos : lower.pos);
+  out = make(Kind::slice, pos);
   out.kids.push_back(std::move(lower));
   out.kids.push_back(std::move(upper));
   out.kids.push_back(std::move(step));
@@ -790,10 +801,11 @@ bool Parser::target_item(Expr& out) {
 }
 
 bool Parser::target_list(Expr& out, std::string_view stop_keyword) {
+  const Pos start = tok().pos;
   Expr first;
   if (!target_item(first)) return false;
   if (at_op(",")) {
-    Expr tuple = make(Kind::tuple, first.pos, std::move(first));
+    Expr tuple = make(Kind::tuple, start, std::move(first));
     while (accept_op(",")) {
       if (at_keyword(stop_keyword) || !starts_expression()) break;
       Expr e;

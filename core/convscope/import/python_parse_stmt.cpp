@@ -341,13 +341,15 @@ bool Parser::parameters(std::vector<Param>& params, std::string_view close, bool
       if (at_op(",") || at_op(close)) {
         bare_star = true;
         bare_star_pos = p.pos;
-      } else if (!expect_name(p.name) || !annotation(p)) {
-        return false;
+      } else {
+        p.pos = tok().pos;  // a parameter's position is its name's, as in CPython's ast
+        if (!expect_name(p.name) || !annotation(p)) return false;
       }
     } else if (accept_op("**")) {
       if (bare_star) return fail(bare_star_pos, "named arguments must follow bare *");
       p.kind = Param::Kind::var_keyword;
       var_keyword = true;
+      p.pos = tok().pos;
       if (!expect_name(p.name) || !annotation(p)) return false;
     } else {
       p.kind = star ? Param::Kind::keyword_only : Param::Kind::normal;
