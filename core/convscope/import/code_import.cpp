@@ -98,9 +98,12 @@ std::string lines_text(std::vector<int> lines) {
   return s;
 }
 
+// "line 12, column 9 (x = x.permute(0, 2, 3, 1)): why"
 std::string where(const py::Interp& in, const py::Failure& f) {
-  return "line " + std::to_string(f.pos.line) + ", column " + std::to_string(f.pos.column) + ": " + f.message +
-         " (" + in.line_text(f.pos.line) + ")";
+  const std::string line = in.line_text(f.pos.line);
+  const size_t colon = line.find(": ");
+  return "line " + std::to_string(f.pos.line) + ", column " + std::to_string(f.pos.column) +
+         (colon == std::string::npos ? std::string() : " (" + line.substr(colon + 2) + ")") + ": " + f.message;
 }
 
 bool read_pytorch(py::Interp& in, py::TorchFramework& torch, const ImportOptions& options, Draft& d, ImportResult& out,
@@ -194,9 +197,10 @@ bool read_pytorch(py::Interp& in, py::TorchFramework& torch, const ImportOptions
     none.pos = chosen->cls->pos;
     model = in.instantiate(cls, none);
     if (!model) {
-      error = where(in, in.failure) + " — " + chosen->cls->name +
-              " is built with no arguments (the code never makes one); choose another model or write `model = " +
-              chosen->cls->name + "(...)` in the code";
+      error = where(in, in.failure);
+      if (in.failure.message.find("missing required argument") != std::string::npos)
+        error += " — the code never makes a " + chosen->cls->name + ", so it was built with no arguments; write `model = " +
+                 chosen->cls->name + "(...)` in the code or choose another model";
       return false;
     }
   }
@@ -243,8 +247,8 @@ bool read_pytorch(py::Interp& in, py::TorchFramework& torch, const ImportOptions
   const py::Ref result = in.call(model, args);
   if (!result) {
     if (in.failure.kind == py::Failure::Kind::stop) {
-      out.stopped_at = in.line_text(in.failure.pos.line) + " — " + in.failure.message;
-      d.note("stopped at " + out.stopped_at + "; the analysis covers the part before it");
+      out.stopped_at = where(in, in.failure);
+      d.note("stopped at " + out.stopped_at + " — the analysis covers the part before it");
     } else {
       error = where(in, in.failure);
       return false;

@@ -221,8 +221,7 @@ Ref TorchFramework::call_module(Interp& in, const Ref& module, Args& args) {
     if (st_.identities.size() + st_.eval_identities.size() > identities) return args.positional[0];
     if (st_.unknown.size() > unknown_before) {
       st_.unknown.resize(unknown_before);
-      return in.stop(args.pos, "`" + name + "` is an nn." + cls + ", which ConvScope does not model; the network is "
-                                   "read up to the line before");
+      return in.stop(args.pos, "`" + name + "` is an nn." + cls + ", which ConvScope does not model");
     }
     return args.positional[0];
   }

@@ -884,7 +884,7 @@ Ref Interp::call(const Ref& callee, Args& args) {
       for (const Ref& a : args.positional)
         if (a->kind == K::tensor)
           return stop(pos, "`" + (args.call ? code_of(*args.call) : std::string("?")) + "` is not a call ConvScope reads (" +
-                               callee->why + "); the network is read up to the line before");
+                               callee->why + ")");
       return callee;
     }
     default: break;
