@@ -34,6 +34,7 @@ class Parser {
   bool failed_ = false;
   ParseError error_;
   size_t error_token_ = 0;  // the token the parser was at when it failed
+  size_t read_ahead_ = 0;   // the furthest token a trial parse read
 
   class Guard {
    public:
@@ -75,7 +76,7 @@ class Parser {
 
   // --- errors
   bool fail(Pos pos, std::string message);
-  bool invalid_syntax() { return fail(tok().pos, "invalid syntax"); }
+  bool invalid_syntax();
   bool expect_op(std::string_view op);
   bool expect_name(std::string& name);
 
@@ -116,6 +117,10 @@ class Parser {
   static const Expr* invalid_target(const Expr& e, TargetUse use);
   static std::string describe(const Expr& e);  // "function call", "literal", ...
   bool check_target(const Expr& e, TargetUse use);
+  // What CPython's bitwise_or rule can produce (no comparison, not, and/or, if-else, lambda, yield, :=).
+  static bool bitwise_or_level(const Expr& e);
+  bool bitwise_or_follows();
+  bool starts_expression(size_t token) const;
 
   // --- statements (python_parse_stmt.cpp)
   bool statement(std::vector<Stmt>& out);
@@ -124,7 +129,7 @@ class Parser {
   bool simple_statement(Stmt& out);
   bool expression_statement(Stmt& out);
   bool block(std::vector<Stmt>& body, const std::string& after, int header_line);
-  bool colon();
+  bool colon(bool forced = false);
   bool compound(std::vector<Stmt>& out);
   bool decorated(Stmt& out);
   bool function_def(Stmt& out, std::vector<Expr> decorators, bool is_async, Pos pos);
