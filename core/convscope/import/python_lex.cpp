@@ -164,6 +164,7 @@ class Lexer {
   }
 
   bool step() {
+    if (out_.tokens.size() >= max_units) return fail(at(i_ < n_ ? i_ : n_), too_large, LexError::in_place);
     if (at_line_start_ && brackets_.empty() && !indentation()) return false;
     while (i_ < n_ && (s_[i_] == ' ' || s_[i_] == '\t' || s_[i_] == '\f')) ++i_;
     if (i_ >= n_) return finish();

@@ -99,6 +99,18 @@ bool Parser::Guard::enter(Pos pos) {
   return true;
 }
 
+bool Parser::Chain::link(Pos pos) {
+  if (parser_.depth_ >= max_depth) return parser_.fail(pos, "nesting deeper than " + std::to_string(max_depth) + " levels");
+  ++parser_.depth_;
+  ++links_;
+  return true;
+}
+
+bool Parser::within_budget() {
+  if (p_ + 9 * statements_ <= max_units) return true;
+  return fail(tok().pos, too_large);
+}
+
 const Token& Parser::ahead(size_t n) const {
   const size_t i = p_ + n < lx_.tokens.size() ? p_ + n : lx_.tokens.size() - 1;
   return lx_.tokens[i];
@@ -326,10 +338,12 @@ bool Parser::comparison(Expr& out) {
 bool Parser::binary(Expr& out, int min_precedence) {
   const Pos start = tok().pos;
   if (!factor(out)) return false;
+  Chain chain(*this);
   for (;;) {
     Op op;
     const int prec = at(Tok::op) ? precedence(spelling(), op) : 0;
     if (prec == 0 || prec < min_precedence) return true;
+    if (!chain.link(tok().pos)) return false;
     advance();
     Expr right;
     if (!binary(right, prec + 1)) return false;
@@ -389,7 +403,9 @@ bool Parser::await_primary(Expr& out) {
 bool Parser::primary(Expr& out) {
   const Pos start = tok().pos;
   if (!atom(out)) return false;
+  Chain chain(*this);
   for (;;) {
+    if ((at_op(".") || at_op("(") || at_op("[")) && !chain.link(tok().pos)) return false;
     if (accept_op(".")) {
       if (!at_name()) return invalid_syntax();
       Expr node = make(Kind::attribute, start, std::move(out));
@@ -420,6 +436,7 @@ bool Parser::primary(Expr& out) {
 
 bool Parser::atom(Expr& out) {
   const Pos pos = tok().pos;
+  if (!within_budget()) return false;
   switch (tok().kind) {
     case Tok::name: {
       const std::string_view w = spelling();

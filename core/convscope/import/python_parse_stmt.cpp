@@ -67,6 +67,8 @@ bool Parser::file(std::vector<Stmt>& body) {
 }
 
 bool Parser::statement(std::vector<Stmt>& out) {
+  ++statements_;
+  if (!within_budget()) return false;
   if (at(Tok::indent)) return fail(tok().pos, "unexpected indent");
   if (at_keyword("match") || at_keyword("async")) return soft_keyword_statement(out);
   const bool async_compound = at_keyword("async") && ahead(1).kind == Tok::name &&
@@ -102,6 +104,7 @@ bool Parser::soft_keyword_statement(std::vector<Stmt>& out) {
 bool Parser::simple_statements(std::vector<Stmt>& out) {
   for (;;) {
     Stmt s;
+    ++statements_;
     if (!simple_statement(s)) return false;
     s.end_line = end_of_previous().line;
     out.push_back(std::move(s));

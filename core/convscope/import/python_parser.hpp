@@ -35,6 +35,24 @@ class Parser {
   ParseError error_;
   size_t error_token_ = 0;  // the token the parser was at when it failed
   size_t read_ahead_ = 0;   // the furthest token a trial parse read
+  size_t statements_ = 0;
+  bool within_budget();     // max_units (python_lex.hpp)
+
+  // A chain of binary operators or of trailers (`a + b + c`, `x.f(1).g[2]`)
+  // nests its nodes to the left: each link counts towards max_depth until
+  // the chain's expression is parsed, so the tree's depth stays bounded too.
+  class Chain {
+   public:
+    explicit Chain(Parser& parser) : parser_(parser) {}
+    ~Chain() { parser_.depth_ -= links_; }
+    Chain(const Chain&) = delete;
+    Chain& operator=(const Chain&) = delete;
+    bool link(Pos pos);
+
+   private:
+    Parser& parser_;
+    int links_ = 0;
+  };
 
   class Guard {
    public:
