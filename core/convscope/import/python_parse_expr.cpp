@@ -99,6 +99,18 @@ bool Parser::Guard::enter(Pos pos) {
   return true;
 }
 
+bool Parser::Chain::link(Pos pos) {
+  if (parser_.depth_ >= max_depth) return parser_.fail(pos, "nesting deeper than " + std::to_string(max_depth) + " levels");
+  ++parser_.depth_;
+  ++links_;
+  return true;
+}
+
+bool Parser::within_budget() {
+  if (p_ + 9 * statements_ <= max_units) return true;
+  return fail(tok().pos, too_large);
+}
+
 const Token& Parser::ahead(size_t n) const {
   const size_t i = p_ + n < lx_.tokens.size() ? p_ + n : lx_.tokens.size() - 1;
   return lx_.tokens[i];
@@ -110,9 +122,26 @@ bool Parser::fail(Pos pos, std::string message) {
   if (!failed_) {
     failed_ = true;
     error_ = {pos, std::move(message)};
-    error_token_ = p_;
+    error_token_ = p_ > read_ahead_ ? p_ : read_ahead_;
   }
   return false;
+}
+
+// At the token where the parse fails, except that CPython has read one
+// further after an operand and `not` (expecting `not in`).
+bool Parser::invalid_syntax() {
+  if (at_keyword("not") && p_ > 0 && lx_.spelling(ahead(1)) != "in") {
+    const Token& before = lx_.tokens[p_ - 1];
+    const std::string_view b = lx_.spelling(before);
+    const bool operand_end = (before.kind == Tok::name && (!is_keyword(b) || b == "True" || b == "False" || b == "None")) ||
+                             before.kind == Tok::number || before.kind == Tok::string ||
+                             (before.kind == Tok::op && (b == ")" || b == "]" || b == "}"));
+    if (operand_end) return fail(ahead(1).pos, "invalid syntax");
+  }
+  // CPython's generic error on an INDENT or DEDENT token
+  if (at(Tok::indent)) return fail(tok().pos, "unexpected indent");
+  if (at(Tok::dedent)) return fail(tok().pos, "unexpected unindent");
+  return fail(tok().pos, "invalid syntax");
 }
 
 bool Parser::expect_op(std::string_view op) {
@@ -127,16 +156,19 @@ bool Parser::expect_name(std::string& name) {
   return true;
 }
 
-bool Parser::starts_expression() const {
-  switch (tok().kind) {
+bool Parser::starts_expression() const { return starts_expression(p_); }
+
+bool Parser::starts_expression(size_t token) const {
+  const Token& t = lx_.tokens[token < lx_.tokens.size() ? token : lx_.tokens.size() - 1];
+  switch (t.kind) {
     case Tok::name: {
-      const std::string_view w = spelling();
+      const std::string_view w = lx_.spelling(t);
       return !is_keyword(w) || w == "True" || w == "False" || w == "None" || w == "not" || w == "lambda" || w == "await";
     }
     case Tok::number:
     case Tok::string: return true;
     case Tok::op: {
-      const std::string_view o = spelling();
+      const std::string_view o = lx_.spelling(t);
       return o == "(" || o == "[" || o == "{" || o == "-" || o == "+" || o == "~" || o == "*" || o == "...";
     }
     default: return false;
@@ -194,7 +226,7 @@ bool Parser::named_expression(Expr& out) {
   const Pos start = tok().pos;
   if (!expression(out)) return false;
   if (at_op(":=")) return fail(start, "cannot use assignment expressions with " + describe(out));
-  if (at_op("=")) {  // CPython's invalid_named_expression: `if x = 1:`, `[f() = 1]`
+  if (at_op("=") && bitwise_or_level(out) && bitwise_or_follows()) {  // CPython's invalid_named_expression: `if x = 1:`
     if (out.is(Kind::name)) return fail(start, "invalid syntax. Maybe you meant '==' or ':=' instead of '='?");
     const bool excluded = out.is(Kind::list) || out.is(Kind::tuple) || out.is(Kind::constant) ||
                           (out.is(Kind::comprehension) && out.text == "generator");
@@ -306,10 +338,12 @@ bool Parser::comparison(Expr& out) {
 bool Parser::binary(Expr& out, int min_precedence) {
   const Pos start = tok().pos;
   if (!factor(out)) return false;
+  Chain chain(*this);
   for (;;) {
     Op op;
     const int prec = at(Tok::op) ? precedence(spelling(), op) : 0;
     if (prec == 0 || prec < min_precedence) return true;
+    if (!chain.link(tok().pos)) return false;
     advance();
     Expr right;
     if (!binary(right, prec + 1)) return false;
@@ -369,7 +403,9 @@ bool Parser::await_primary(Expr& out) {
 bool Parser::primary(Expr& out) {
   const Pos start = tok().pos;
   if (!atom(out)) return false;
+  Chain chain(*this);
   for (;;) {
+    if ((at_op(".") || at_op("(") || at_op("[")) && !chain.link(tok().pos)) return false;
     if (accept_op(".")) {
       if (!at_name()) return invalid_syntax();
       Expr node = make(Kind::attribute, start, std::move(out));
@@ -400,6 +436,7 @@ bool Parser::primary(Expr& out) {
 
 bool Parser::atom(Expr& out) {
   const Pos pos = tok().pos;
+  if (!within_budget()) return false;
   switch (tok().kind) {
     case Tok::name: {
       const std::string_view w = spelling();
@@ -623,7 +660,8 @@ bool Parser::comprehension_clauses(Expr& comp) {
     advance();  // for
     Expr target, iterable;
     if (!target_list(target, "in")) return false;
-    if (!accept_keyword("in")) return invalid_syntax();
+    if (!at_keyword("in")) return comma_or_close(target, "in");  // `for i n x` inside brackets: CPython's comma hint
+    advance();
     if (!disjunction(iterable)) return false;
     clause.kids.push_back(std::move(target));
     clause.kids.push_back(std::move(iterable));
@@ -695,7 +733,7 @@ bool Parser::call_arguments(std::vector<Expr>& args, std::string_view close) {
 bool Parser::subscript(Expr& index) {
   const Pos start = tok().pos;
   Expr first;
-  if (!slice_item(first)) return false;
+  if (!slice_item(first) || !comma_or_close(first, "]")) return false;
   if (!at_op(",")) {
     index = std::move(first);
     return true;
@@ -704,7 +742,7 @@ bool Parser::subscript(Expr& index) {
   while (accept_op(",")) {
     if (at_op("]")) break;
     Expr e;
-    if (!slice_item(e)) return false;
+    if (!slice_item(e) || !comma_or_close(e, "]")) return false;
     index.kids.push_back(std::move(e));
   }
   return true;
@@ -867,6 +905,31 @@ const Expr* Parser::invalid_target(const Expr& e, TargetUse use) {
     case Kind::attribute: return nullptr;
     default: return &e;
   }
+}
+
+// After `=`: a bitwise_or not followed by `=` or `:=`, read as a trial (the
+// tokens it reads count as read, for choosing between errors, as in CPython).
+bool Parser::bitwise_or_follows() {
+  if (!starts_expression(p_ + 1)) return false;
+  const size_t mark = p_;
+  const bool was_failed = failed_;
+  const ParseError saved = error_;
+  const size_t saved_token = error_token_;
+  advance();
+  Expr trial;
+  const bool ok = binary(trial, 1) && !at_op("=") && !at_op(":=");
+  read_ahead_ = p_;
+  p_ = mark;
+  failed_ = was_failed;
+  error_ = saved;
+  error_token_ = saved_token;
+  return ok;
+}
+
+bool Parser::bitwise_or_level(const Expr& e) {
+  return !e.is(Kind::compare) && !e.is(Kind::boolean) && !(e.is(Kind::unary) && e.ops[0] == Op::not_) &&
+         !e.is(Kind::conditional) && !e.is(Kind::lambda) && !e.is(Kind::yield) && !e.is(Kind::walrus) &&
+         !e.is(Kind::starred);
 }
 
 bool Parser::check_target(const Expr& e, TargetUse use) {

@@ -48,8 +48,9 @@ bool parse(const std::string& source, Module& out, ParseError& error) {
 }
 
 const ParseError& Parser::error() const {
-  if (!lx_.failed || error_.message == "unexpected indent") return error_;
+  if (!lx_.failed) return error_;
   if (error_token_ + 1 >= lx_.tokens.size()) return lx_.error;  // the parser reached the tokenizer's error
+  if (error_.message == "unexpected indent" || error_.message == "unexpected unindent") return error_;
   switch (lx_.error_kind) {
     case LexError::replaces: return lx_.error;
     case LexError::unclosed:  // compared with where the parser stopped reading, not where it points
@@ -66,6 +67,8 @@ bool Parser::file(std::vector<Stmt>& body) {
 }
 
 bool Parser::statement(std::vector<Stmt>& out) {
+  ++statements_;
+  if (!within_budget()) return false;
   if (at(Tok::indent)) return fail(tok().pos, "unexpected indent");
   if (at_keyword("match") || at_keyword("async")) return soft_keyword_statement(out);
   const bool async_compound = at_keyword("async") && ahead(1).kind == Tok::name &&
@@ -101,6 +104,7 @@ bool Parser::soft_keyword_statement(std::vector<Stmt>& out) {
 bool Parser::simple_statements(std::vector<Stmt>& out) {
   for (;;) {
     Stmt s;
+    ++statements_;
     if (!simple_statement(s)) return false;
     s.end_line = end_of_previous().line;
     out.push_back(std::move(s));
@@ -178,6 +182,7 @@ bool Parser::expression_statement(Stmt& s) {
   Expr first;
   if (!rhs(first)) return false;
   if (at_op(":") && !first.is(Kind::yield)) {
+    if (!starts_expression(p_ + 1)) return invalid_syntax();  // CPython names the target only before an annotation
     if (first.is(Kind::tuple) || first.is(Kind::list))
       return fail(first.pos, "only single target (not " + describe(first) + ") can be annotated");
     if (!is_target_kind(first)) return fail(first.pos, "illegal target for annotation");
@@ -215,7 +220,7 @@ bool Parser::expression_statement(Stmt& s) {
   // CPython's invalid_named_expression: `f() = 1` reads as a mistyped comparison.
   const Expr& only = items.front();
   const bool excluded = only.is(Kind::list) || only.is(Kind::tuple) || only.is(Kind::constant) ||
-                        (only.is(Kind::comprehension) && only.text == "generator") || only.is(Kind::yield);
+                        (only.is(Kind::comprehension) && only.text == "generator") || !bitwise_or_level(only);
   if (items.size() == 1 && !excluded && invalid_target(only, TargetUse::assign))
     return fail(only.pos, "cannot assign to " + describe(only) + " here. Maybe you meant '==' instead of '='?");
   for (const Expr& target : items) {
@@ -226,9 +231,12 @@ bool Parser::expression_statement(Stmt& s) {
   return true;
 }
 
-bool Parser::colon() {
+// CPython 3.11 says "expected ':'" after def, for, try, else and finally
+// headers whatever follows (`&&':'` in its grammar), after the others only
+// at the end of the line.
+bool Parser::colon(bool forced) {
   if (accept_op(":")) return true;
-  if (at(Tok::newline)) return fail(tok().pos, "expected ':'");
+  if (forced || at(Tok::newline)) return fail(tok().pos, "expected ':'");
   return invalid_syntax();
 }
 
@@ -305,7 +313,7 @@ bool Parser::function_def(Stmt& s, std::vector<Expr> decorators, bool is_async, 
   s.decorators = std::move(decorators);
   advance();  // def
   if (!expect_name(s.name)) return false;
-  if (!at_op("(")) return invalid_syntax();
+  if (!at_op("(")) return fail(tok().pos, "expected '('");
   {
     Guard guard(*this);
     if (!guard.enter(tok().pos)) return false;
@@ -313,7 +321,7 @@ bool Parser::function_def(Stmt& s, std::vector<Expr> decorators, bool is_async, 
     if (!parameters(s.params, ")", true) || !expect_op(")")) return false;
   }
   if (accept_op("->") && !expression(s.annotation)) return false;
-  if (!colon()) return false;
+  if (!colon(true)) return false;
   s.end_line = end_of_previous().line;
   return block(s.body, "function definition", pos.line);
 }
@@ -403,7 +411,7 @@ bool Parser::if_statement(Stmt& s, const char* keyword) {
   } else if (at_keyword("else")) {
     const int line = tok().pos.line;
     advance();
-    if (!colon() || !block(s.orelse, "'else' statement", line)) return false;
+    if (!colon(true) || !block(s.orelse, "'else' statement", line)) return false;
   }
   return true;
 }
@@ -418,7 +426,7 @@ bool Parser::while_statement(Stmt& s) {
   if (!at_keyword("else")) return true;
   const int line = tok().pos.line;
   advance();
-  return colon() && block(s.orelse, "'else' statement", line);
+  return colon(true) && block(s.orelse, "'else' statement", line);
 }
 
 bool Parser::for_statement(Stmt& s, bool is_async, Pos pos) {
@@ -431,13 +439,13 @@ bool Parser::for_statement(Stmt& s, bool is_async, Pos pos) {
   if (!target_list(target, "in")) return false;
   s.targets.push_back(std::move(target));
   if (!accept_keyword("in")) return invalid_syntax();
-  if (!star_expressions(s.value) || !colon()) return false;
+  if (!star_expressions(s.value) || !colon(true)) return false;
   s.end_line = end_of_previous().line;
   if (!block(s.body, "'for' statement", line)) return false;
   if (!at_keyword("else")) return true;
   const int else_line = tok().pos.line;
   advance();
-  return colon() && block(s.orelse, "'else' statement", else_line);
+  return colon(true) && block(s.orelse, "'else' statement", else_line);
 }
 
 bool Parser::with_statement(Stmt& s, bool is_async, Pos pos) {
@@ -492,7 +500,7 @@ bool Parser::try_statement(Stmt& s) {
   s.kind = Stmt::Kind::try_;
   s.pos = tok().pos;
   advance();
-  if (!colon()) return false;
+  if (!colon(true)) return false;
   s.end_line = end_of_previous().line;
   if (!block(s.body, "'try' statement", s.pos.line)) return false;
   while (at_keyword("except")) {
@@ -514,12 +522,12 @@ bool Parser::try_statement(Stmt& s) {
   if (!s.handlers.empty() && at_keyword("else")) {
     const int line = tok().pos.line;
     advance();
-    if (!colon() || !block(s.orelse, "'else' statement", line)) return false;
+    if (!colon(true) || !block(s.orelse, "'else' statement", line)) return false;
   }
   if (at_keyword("finally")) {
     const int line = tok().pos.line;
     advance();
-    return colon() && block(s.finally_body, "'finally' statement", line);
+    return colon(true) && block(s.finally_body, "'finally' statement", line);
   }
   if (s.handlers.empty()) return fail(tok().pos, "expected 'except' or 'finally' block");
   return true;
