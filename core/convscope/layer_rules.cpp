@@ -1048,7 +1048,7 @@ void reshape_op(const Ctx& c, LayerReport& r) {
                          "the layer before it");
   if (l.infer_batch && batch != c.batch)
     r.warnings.push_back("the batch becomes " + to_string(batch) + " (the input's is " + to_string(c.batch) +
-                         "): x.view(-1, ...) infers it from the values, so each row mixes values of several "
+                         "): x.view(-1, ...) infers it from the values, so its rows no longer match the input's "
                          "samples; x.view(x.size(0), -1) keeps the batch and shows the size that arrives");
 }
 
