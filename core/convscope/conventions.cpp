@@ -106,6 +106,8 @@ std::string field_name(Framework f, const std::string& field) {
       {"keepdims", "-", "keepdims", "-"},
       {"bias", "bias", "use_bias", "B"},
       {"axis", "dim", "axis", "axis"},
+      {"shape", "view sizes", "target_shape", "shape"},
+      {"batch", "batch (x.size(0) or -1)", "-", "shape[0] (N or -1)"},
   };
   for (const Row& r : kRows) {
     if (field != r.field) continue;

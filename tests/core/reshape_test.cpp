@@ -7,6 +7,7 @@
 #include <doctest/doctest.h>
 
 #include "convscope/import/export.hpp"
+#include "import_support.hpp"
 #include "convscope/network_json.hpp"
 #include "convscope/share_link.hpp"
 #include "convscope/translate.hpp"
@@ -287,4 +288,52 @@ TEST_CASE("exported code writes x.reshape in forward() and Keras' Reshape with t
   CHECK(contains(keras, "layers.Reshape(target_shape=(256,), name=\"flat\")"));
   CHECK(contains(keras, "layers.Reshape(target_shape=(8, 8, 4), name=\"back\")"));
   CHECK(contains(keras, "Keras' Reshape keeps it"));
+}
+
+TEST_CASE("ONNX import: a Reshape the contract can say becomes a reshape layer, and one whose values do not fit fails "
+          "with ONNX Runtime's text") {
+  using namespace import_support;
+  using namespace import_support::onnx;
+  SUBCASE("squeeze-excitation as torch.onnx exports Linear + view: [N, C] is a flatten, [N, C, 1, 1] a reshape") {
+    const std::vector<Pb> nodes = {
+        node("GlobalAveragePool", {"x"}, {"g"}, "/se/pool"),
+        node("Reshape", {"g", "flat"}, {"f"}, "/se/Reshape"),
+        node("Gemm", {"f", "w1", "b1"}, {"s1"}, "/se/fc1", {integer("transB", 1)}),
+        node("Relu", {"s1"}, {"s2"}, "/se/relu"),
+        node("Gemm", {"s2", "w2", "b2"}, {"s3"}, "/se/fc2", {integer("transB", 1)}),
+        node("Sigmoid", {"s3"}, {"s4"}, "/se/sigmoid"),
+        node("Reshape", {"s4", "back"}, {"gate"}, "/se/Reshape_1"),
+        node("Mul", {"x", "gate"}, {"y"}, "/se/Mul"),
+    };
+    const std::vector<Pb> inits = {int64_tensor("flat", {1, 16}), int64_tensor("back", {1, 16, 1, 1}),
+                                   tensor("w1", {4, 16}), tensor("b1", {4}), tensor("w2", {16, 4}), tensor("b2", {16})};
+    const auto r = import_support::import_ok(model(nodes, inits, value_info("x", {1, 16, 8, 8}), value_info("y", {1, 16, 8, 8})));
+    CHECK(r.stopped_at.empty());
+    CHECK(import_support::types_of(r.network) ==
+          std::vector<std::string>{"global_avg_pool", "flatten", "dense", "relu", "dense", "activation", "reshape", "multiply"});
+    CHECK(r.network.layers[6].target_shape == std::vector<int64_t>{16, 1, 1});
+    const convscope::Report report = convscope::analyze(r.network, {false, false, 0});
+    CHECK(report.ok);
+    CHECK(report.layers[6].output == Shape{1, 16, 1, 1});
+    CHECK(report.output == Shape{1, 16, 8, 8});
+  }
+  SUBCASE("x.view(-1, 400) exported with 256 values per sample: the reshape fails with ONNX Runtime's text (RUN: "
+          "onnxruntime-node 1.31.1)") {
+    const auto r = import_support::import_ok(
+        model({node("Relu", {"x"}, {"a"}, "a"), node("Reshape", {"a", "t"}, {"y"}, "view")}, {int64_tensor("t", {-1, 400})},
+              value_info("x", {1, 16, 4, 4}), value_info("y", {})));
+    CHECK(r.stopped_at.empty());
+    REQUIRE(r.network.layers.size() == 2);
+    CHECK(r.network.layers[1].infer_batch);
+    const convscope::Report report = convscope::analyze(r.network, {false, false, 0});
+    REQUIRE(report.first_error == 1u);
+    CHECK(report.layers[1].framework_errors[0].text ==
+          "The input tensor cannot be reshaped to the requested shape. Input shape:{1,16,4,4}, requested shape:{-1,400}");
+  }
+  SUBCASE("a target of another rank stops the import, named") {
+    const auto r = import_support::import_ok(
+        model({node("Relu", {"x"}, {"a"}, "a"), node("Reshape", {"a", "t"}, {"y"}, "view")}, {int64_tensor("t", {1, 16, 16})},
+              value_info("x", {1, 16, 4, 4}), value_info("y", {})));
+    CHECK(contains(r.stopped_at, "node 1 (\"view\", Reshape): it reshapes [1, 16, 4, 4] to [1, 16, 16]; ConvScope models"));
+  }
 }
