@@ -99,6 +99,9 @@ TorchFramework::TorchFramework(Interp& in, const std::string& source) : in_(in),
   nn_->set_attr("functional", functional_);
   nn_->set_attr("init", init_);
   module_base_ = native("torch.nn.Module", nullptr);
+  // The print(model) reader notes that reprs hide AvgPool's ceil_mode; code
+  // that leaves them out means PyTorch's defaults, so no note.
+  st_.avg_pool_note = true;
   nn_->set_attr("Module", module_base_);
 }
 
