@@ -1314,10 +1314,13 @@ Interp::Flow Interp::exec_one(const Stmt& st, const std::shared_ptr<Scope>& scop
         }
         for (const auto& [name, alias] : st.names) {
           Ref sub = import_module(st.module + "." + name, st.pos);
-          if (sub->kind == Value::Kind::unknown) {
+          if (sub->kind == Value::Kind::unknown) {  // a name in a module: `from torch.nn import Conv2d`
             Ref m = import_module(st.module, st.pos);
-            if (m->kind == Value::Kind::namespace_)
-              if (Ref v = m->attr(name)) sub = v;
+            if (m->kind == Value::Kind::namespace_) {
+              Ref v = get_attr(m, name, st.pos);
+              if (!v) return Flow::failed;
+              sub = v;
+            }
           }
           scope->vars[alias.empty() ? name : alias] = sub;
         }
