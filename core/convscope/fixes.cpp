@@ -498,7 +498,8 @@ class Generator {
     for (size_t a = 1; a < in.size(); ++a) per_sample = checked::mul(per_sample, in[a]);
     const std::string was = shape_value(layer_.target_shape) + (layer_.infer_batch ? ", batch inferred" : "");
     if (layer_.target_shape.size() == 1) {
-      set_layer("shape=" + shape_value({-1}) + " with the batch kept (x.view(x.size(0), -1); was " + was + ")",
+      const char* spelled = net_.framework == Framework::tensorflow ? "Reshape((-1,))" : "x.view(x.size(0), -1)";
+      set_layer("shape=" + shape_value({-1}) + " with the batch kept (" + spelled + "; was " + was + ")",
                 [](Layer& l) {
                   l.target_shape = {-1};
                   l.infer_batch = false;

@@ -146,10 +146,12 @@ class Porter {
     full.insert(full.begin(), 1);
     full = in_layout(full, src_.framework, to_);
     const std::vector<int64_t> moved(full.begin() + 1, full.end());
+    // Sizes of 1 on every spatial axis ([N, C, 1, 1]) hold the values in the same order in both layouts.
+    const bool same_order = std::count(moved.begin(), moved.end(), 1) + 1 >= static_cast<std::ptrdiff_t>(moved.size());
     if (moved != l.target_shape)
       note(i, "the sizes after the batch follow " + fw_name(to_) + "'s layout (" +
                   conventions::layout_string(to_, full.size()) + "): " + shape_text(moved) +
-                  " (the values land in another order, as in any port between layouts)");
+                  (same_order ? "" : " (the values land in another order, as in any port between layouts)"));
     l.target_shape = moved;
     if (l.infer_batch && to_ == Framework::tensorflow) {
       l.infer_batch = false;

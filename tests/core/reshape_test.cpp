@@ -6,6 +6,8 @@
 // input sizes). Keras' texts are from its source (see conventions.cpp).
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 #include "convscope/import/export.hpp"
 #include "import_support.hpp"
 #include "convscope/network_json.hpp"
@@ -335,5 +337,39 @@ TEST_CASE("ONNX import: a Reshape the contract can say becomes a reshape layer, 
         model({node("Relu", {"x"}, {"a"}, "a"), node("Reshape", {"a", "t"}, {"y"}, "view")}, {int64_tensor("t", {1, 16, 16})},
               value_info("x", {1, 16, 4, 4}), value_info("y", {})));
     CHECK(contains(r.stopped_at, "node 1 (\"view\", Reshape): it reshapes [1, 16, 4, 4] to [1, 16, 16]; ConvScope models"));
+  }
+}
+
+TEST_CASE("Keras JSON import: Reshape's target_shape is the contract's shape (an SE gate Keras-style)") {
+  const auto layer = [](const std::string& cls, const std::string& name, const std::string& config, const std::string& inbound) {
+    return R"(, {"class_name": ")" + cls + R"(", "name": ")" + name + R"(", "config": {"name": ")" + name + "\"" +
+           (config.empty() ? "" : ", " + config) + R"(}, "inbound_nodes": [[)" + inbound + "]]}";
+  };
+  const std::string keras =
+      R"({"class_name": "Functional", "keras_version": "2.12.0", "config": {"name": "m", "layers": [)"
+      R"({"class_name": "InputLayer", "config": {"batch_input_shape": [null, 8, 8, 16], "name": "x"}, "name": "x", "inbound_nodes": []})" +
+      layer("GlobalAveragePooling2D", "gap", "", R"(["x", 0, 0, {}])") +
+      layer("Dense", "fc", R"("units": 16, "activation": "sigmoid")", R"(["gap", 0, 0, {}])") +
+      layer("Reshape", "gate", R"("target_shape": [1, 1, 16])", R"(["fc", 0, 0, {}])") +
+      layer("Multiply", "out", "", R"(["x", 0, 0, {}], ["gate", 0, 0, {}])") +
+      R"(], "input_layers": [["x", 0, 0]], "output_layers": [["out", 0, 0]]}})";
+  const auto r = import_support::import_ok(keras);
+  const auto& L = r.network.layers;
+  REQUIRE(L.size() >= 4);
+  const auto gate = std::find_if(L.begin(), L.end(), [](const convscope::Layer& l) { return l.name == "gate"; });
+  REQUIRE(gate != L.end());
+  CHECK(gate->type == convscope::LayerType::reshape);
+  CHECK(gate->target_shape == std::vector<int64_t>{1, 1, 16});
+  const convscope::Report report = convscope::analyze(r.network, {false, false, 0});
+  CHECK(report.ok);
+  CHECK(report.output == Shape{1, 8, 8, 16});
+  SUBCASE("a target_shape that does not fit fails with Keras 3's text") {
+    std::string wrong = keras;
+    wrong.replace(wrong.find("[1, 1, 16]"), 10, "[1, 1, 15]");
+    const auto w = import_support::import_ok(wrong);
+    const convscope::Report bad = convscope::analyze(w.network, {false, false, 0});
+    REQUIRE(bad.first_error);
+    CHECK(bad.layers[*bad.first_error].framework_errors[0].text ==
+          "The total size of the tensor must be unchanged. Received: input_shape=(16,), target_shape=(1, 1, 15)");
   }
 }
