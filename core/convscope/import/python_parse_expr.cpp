@@ -40,20 +40,23 @@ Expr make(Kind kind, Pos pos, Expr kid) {
 
 // Binding power of a binary operator token, 0 when it is not one.
 int precedence(std::string_view op, Op& out) {
-  struct Row {
-    const char* spelling;
-    Op op;
-    int precedence;
-  };
-  static const Row rows[] = {{"|", Op::bit_or, 1},  {"^", Op::bit_xor, 2}, {"&", Op::bit_and, 3},
-                             {"<<", Op::lshift, 4}, {">>", Op::rshift, 4}, {"+", Op::add, 5},
-                             {"-", Op::sub, 5},     {"*", Op::mul, 6},     {"/", Op::div, 6},
-                             {"//", Op::floordiv, 6}, {"%", Op::mod, 6},   {"@", Op::matmul, 6}};
-  for (const Row& r : rows)
-    if (op == r.spelling) {
-      out = r.op;
-      return r.precedence;
+  if (op.size() == 1) {
+    switch (op[0]) {
+      case '|': out = Op::bit_or; return 1;
+      case '^': out = Op::bit_xor; return 2;
+      case '&': out = Op::bit_and; return 3;
+      case '+': out = Op::add; return 5;
+      case '-': out = Op::sub; return 5;
+      case '*': out = Op::mul; return 6;
+      case '/': out = Op::div; return 6;
+      case '%': out = Op::mod; return 6;
+      case '@': out = Op::matmul; return 6;
+      default: return 0;
     }
+  }
+  if (op == "<<") return out = Op::lshift, 4;
+  if (op == ">>") return out = Op::rshift, 4;
+  if (op == "//") return out = Op::floordiv, 6;
   return 0;
 }
 
@@ -734,7 +737,7 @@ bool Parser::subscript(Expr& index) {
   const Pos start = tok().pos;
   Expr first;
   if (!slice_item(first) || !comma_or_close(first, "]")) return false;
-  if (!at_op(",")) {
+  if (!at_op(",") && !first.is(Kind::starred)) {  // `a[*b]` is a[(*b,)]
     index = std::move(first);
     return true;
   }

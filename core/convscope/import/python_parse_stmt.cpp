@@ -454,29 +454,27 @@ bool Parser::with_statement(Stmt& s, bool is_async, Pos pos) {
   s.is_async = is_async;
   const int line = tok().pos.line;
   advance();  // with
-  // `with (a as b, c):` (3.9+) when the parenthesis closing the first one is
-  // followed by `:`; otherwise the parenthesis belongs to an expression.
-  bool parenthesised = false;
+  // `with (a as b, c):` (3.9+) is tried first, as CPython's grammar does;
+  // when it does not parse, the parenthesis belongs to an expression:
+  // `with (a, b) as c:`, `with (yield x):`. One retry per statement.
+  bool done = false;
   if (at_op("(")) {
-    int level = 0;
-    size_t i = p_;
-    for (; i < lx_.tokens.size() && lx_.tokens[i].kind != Tok::end && lx_.tokens[i].kind != Tok::error; ++i) {
-      const Token& t = lx_.tokens[i];
-      if (t.kind != Tok::op || t.size != 1) continue;
-      const char c = lx_.text[t.begin];
-      if (c == '(' || c == '[' || c == '{') ++level;
-      else if ((c == ')' || c == ']' || c == '}') && --level == 0) break;
+    const size_t mark = p_;
+    {
+      Guard guard(*this);
+      if (!guard.enter(tok().pos)) return false;
+      advance();
+      done = with_items(s, true) && accept_op(")") && at_op(":");
     }
-    parenthesised = i + 1 < lx_.tokens.size() && lx_.tokens[i + 1].kind == Tok::op && lx_.spelling(lx_.tokens[i + 1]) == ":";
+    if (!done) {
+      p_ = mark;
+      failed_ = false;
+      read_ahead_ = 0;
+      s.targets.clear();
+      s.with_names.clear();
+    }
   }
-  if (parenthesised) {
-    Guard guard(*this);
-    if (!guard.enter(tok().pos)) return false;
-    advance();
-    if (!with_items(s, true) || !expect_op(")")) return false;
-  } else if (!with_items(s, false)) {
-    return false;
-  }
+  if (!done && !with_items(s, false)) return false;
   if (!colon()) return false;
   s.end_line = end_of_previous().line;
   return block(s.body, "'with' statement", line);
