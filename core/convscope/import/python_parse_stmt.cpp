@@ -182,7 +182,10 @@ bool Parser::expression_statement(Stmt& s) {
   Expr first;
   if (!rhs(first)) return false;
   if (at_op(":") && !first.is(Kind::yield)) {
-    if (!starts_expression(p_ + 1)) return invalid_syntax();  // CPython names the target only before an annotation
+    if (!starts_expression(p_ + 1)) {  // CPython names the target only before an annotation
+      advance();
+      return invalid_syntax();
+    }
     if (first.is(Kind::tuple) || first.is(Kind::list))
       return fail(first.pos, "only single target (not " + describe(first) + ") can be annotated");
     if (!is_target_kind(first)) return fail(first.pos, "illegal target for annotation");
@@ -320,6 +323,7 @@ bool Parser::function_def(Stmt& s, std::vector<Expr> decorators, bool is_async, 
     advance();
     if (!parameters(s.params, ")", true) || !expect_op(")")) return false;
   }
+  if (at_op("->") && !starts_expression(p_ + 1)) return fail(tok().pos, "expected ':'");  // `&&':'` after no annotation
   if (accept_op("->") && !expression(s.annotation)) return false;
   if (!colon(true)) return false;
   s.end_line = end_of_previous().line;
@@ -334,6 +338,8 @@ bool Parser::parameters(std::vector<Param>& params, std::string_view close, bool
   while (!at_op(close)) {
     Param p;
     p.pos = tok().pos;
+    if (at_op("(")) return fail(p.pos, annotations ? "Function parameters cannot be parenthesized"
+                                                   : "Lambda expression parameters cannot be parenthesized");
     if (var_keyword) return fail(p.pos, "arguments cannot follow var-keyword argument");
     if (accept_op("/")) {
       if (star) return fail(p.pos, "/ must be ahead of *");
@@ -352,6 +358,7 @@ bool Parser::parameters(std::vector<Param>& params, std::string_view close, bool
       } else {
         p.pos = tok().pos;  // a parameter's position is its name's, as in CPython's ast
         if (!expect_name(p.name) || !annotation(p)) return false;
+        if (at_op("=")) return fail(tok().pos, "var-positional argument cannot have default value");
       }
     } else if (accept_op("**")) {
       if (bare_star) return fail(bare_star_pos, "named arguments must follow bare *");
@@ -359,10 +366,12 @@ bool Parser::parameters(std::vector<Param>& params, std::string_view close, bool
       var_keyword = true;
       p.pos = tok().pos;
       if (!expect_name(p.name) || !annotation(p)) return false;
+      if (at_op("=")) return fail(tok().pos, "var-keyword argument cannot have default value");
     } else {
       p.kind = star ? Param::Kind::keyword_only : Param::Kind::normal;
       if (!expect_name(p.name) || !annotation(p)) return false;
       if (accept_op("=")) {
+        if (at_op(",") || at_op(close)) return fail(end_of_previous_start(), "expected default value expression");
         if (!expression(p.default_value)) return false;
         defaults = defaults || !star;
       } else if (defaults && !star) {
