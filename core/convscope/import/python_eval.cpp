@@ -1411,9 +1411,11 @@ bool Interp::run_top_level() {
       const bool definition = st.kind == Stmt::Kind::def || st.kind == Stmt::Kind::class_ ||
                               st.kind == Stmt::Kind::import || st.kind == Stmt::Kind::from_import;
       Ref ignored;
+      const size_t layers_before = draft.layers.size();
       const Flow f = exec_one(st, globals, ignored);
       if (f != Flow::failed) continue;
       if (definition || steps > max_steps) return false;  // a definition that cannot be read is an error
+      if (framework->top_level_failure_ends(*this, st, layers_before)) return false;
       // Anything else at the top level (training loops, data loading,
       // printing) does not build the model: skipped, and said.
       failure = Failure{};
