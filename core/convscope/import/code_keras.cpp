@@ -185,8 +185,8 @@ KerasFramework::KerasFramework(Interp& in, const std::optional<std::vector<int64
   // Bases of a user's classes (`class Block(layers.Layer)`); keras.Model also
   // builds a functional model when called.
   model_base_ = native("keras.Model", [this](Interp&, const Ref&, Args& a) { return make_model(a); });
-  layer_base_ = native("keras.layers.Layer", [](Interp& i, const Ref&, Args& a) {
-    return i.fail(a.pos, "keras.layers.Layer() is a base class, not a layer");
+  layer_base_ = native("keras.layers.Layer", [this](Interp&, const Ref&, Args& a) {
+    return fail(a.pos, "keras.layers.Layer() is a base class, not a layer");
   });
   Ref sequential = native("keras.Sequential", [this](Interp&, const Ref&, Args& a) { return make_sequential(a); });
   Ref input = native("keras.Input", [this](Interp&, const Ref&, Args& a) { return make_input(a); });
@@ -226,6 +226,16 @@ bool KerasFramework::is_module(const Ref& v) const {
                 (v->cls->derives_from("keras.Model") || v->cls->derives_from("keras.layers.Layer"))));
 }
 
+// Failures raised here are a layer's or a model's: they end a top-level reading.
+Ref KerasFramework::fail(Pos pos, std::string message) {
+  failed_here_ = true;
+  return in_.fail(pos, std::move(message));
+}
+Ref KerasFramework::stop(Pos pos, std::string message) {
+  failed_here_ = true;
+  return in_.stop(pos, std::move(message));
+}
+
 void KerasFramework::note_once(const std::string& text) {
   if (std::find(notes.begin(), notes.end(), text) == notes.end()) notes.push_back(text);
 }
@@ -247,18 +257,13 @@ Ref KerasFramework::namespace_attr(Interp& in, const Ref& ns, const std::string&
       if (name == "concat") {
         const Ref* values = a.get(0, "values");
         const Ref* axis = a.get(1, "axis");
-        if (!values || !axis) return i.fail(a.pos, "tf.concat(values, axis) needs both");
+        if (!values || !axis) return fail(a.pos, "tf.concat(values, axis) needs both");
         merge_args.keywords.push_back({"axis", *axis});
-        Ref layer = make(K::module);
-        layer->s = "Concatenate";
-        layer->ctor = merge_args;
-        layer->made_at = a.pos;
-        layer->path = auto_name("Concatenate");
         std::vector<Ref> items;
         if (!i.iterate(*values, a.pos, items)) return nullptr;
         return merge("Concatenate", nullptr, merge_args, items, a.pos, i.call_site().line);
       }
-      if (a.positional.size() != 2) return i.fail(a.pos, "tf." + name + "(x, y) takes two tensors");
+      if (a.positional.size() != 2) return fail(a.pos, "tf." + name + "(x, y) takes two tensors");
       return tensor_binary(i, name == "add" ? Op::add : name == "subtract" ? Op::sub : name == "multiply" ? Op::mul
                                               : name == "maximum" ? Op::bit_or : Op::bit_and,
                            a.positional[0], a.positional[1], a.pos);
@@ -277,7 +282,7 @@ Ref KerasFramework::namespace_attr(Interp& in, const Ref& ns, const std::string&
       layer->made_at = a.pos;
       layer->path = auto_name("Activation");
       const Ref* x = a.get(0, "features");
-      if (!x) return i.fail(a.pos, "tf.nn." + name + " needs a tensor");
+      if (!x) return fail(a.pos, "tf.nn." + name + " needs a tensor");
       return apply(layer, *x, a.pos, i.call_site().line);
     });
   }
@@ -318,7 +323,7 @@ Ref KerasFramework::lowercase_merge(const std::string& fn) {
       // layers.concatenate(inputs, axis=-1, **kwargs): a merge layer made and called at once.
       return native("layers." + fn, [this, c](Interp& i, const Ref&, Args& a) -> Ref {
         const Ref* inputs = a.get(0, "inputs");
-        if (!inputs) return i.fail(a.pos, "layers." + snake(c) + "() needs a list of tensors");
+        if (!inputs) return fail(a.pos, "layers." + snake(c) + "() needs a list of tensors");
         Args ctor;
         ctor.pos = a.pos;
         for (const auto& kv : a.keywords)
@@ -348,7 +353,7 @@ bool KerasFramework::set_input(const std::vector<int64_t>& shape, int64_t batch,
   full.insert(full.end(), shape.begin(), shape.end());
   if (override_) {
     if (override_->size() != full.size()) {
-      in_.fail(pos, what + " has " + std::to_string(full.size()) + " dimensions with the batch, the input shape given " +
+      fail(pos, what + " has " + std::to_string(full.size()) + " dimensions with the batch, the input shape given " +
                         shape_text(*override_) + " has " + std::to_string(override_->size()));
       return false;
     }
@@ -361,7 +366,7 @@ bool KerasFramework::set_input(const std::vector<int64_t>& shape, int64_t batch,
     return true;
   }
   if (in_.draft.input != full) {
-    in_.stop(pos, "a second input, " + what + " (" + shape_text(full) + "), after " + input_source + " (" +
+    stop(pos, "a second input, " + what + " (" + shape_text(full) + "), after " + input_source + " (" +
                       shape_text(in_.draft.input) + "); ConvScope's network has one input");
     return false;
   }
@@ -377,33 +382,33 @@ Ref KerasFramework::make_input(Args& a) {
   std::vector<Ref> dims;
   std::string what = "keras.Input(shape=...)";
   if (batch_shape && (*batch_shape)->kind != K::none) {
-    if (!in_.iterate(*batch_shape, a.pos, dims) || dims.empty()) return in_.fail(a.pos, "keras.Input: batch_shape must be a tuple of sizes");
+    if (!in_.iterate(*batch_shape, a.pos, dims) || dims.empty()) return fail(a.pos, "keras.Input: batch_shape must be a tuple of sizes");
     if (const auto b = as_int(dims[0])) batch = *b;
     dims.erase(dims.begin());
     what = "keras.Input(batch_shape=...)";
   } else if (shape && (*shape)->kind != K::none) {
-    if ((*shape)->kind == K::unknown) return in_.stop(a.pos, "keras.Input's shape depends on " + (*shape)->why);
+    if ((*shape)->kind == K::unknown) return stop(a.pos, "keras.Input's shape depends on " + (*shape)->why);
     if (as_int(*shape)) dims = {*shape};
     else if (!in_.iterate(*shape, a.pos, dims)) return nullptr;
     if (const Ref* b = a.get(1, "batch_size"))
       if (const auto bi = as_int(*b)) batch = *bi;
   } else if (!override_) {
-    return in_.fail(a.pos, "keras.Input without a shape: write keras.Input(shape=(height, width, channels)) or give "
+    return fail(a.pos, "keras.Input without a shape: write keras.Input(shape=(height, width, channels)) or give "
                            "the input shape");
   }
   std::vector<int64_t> sizes;
   for (const Ref& d : dims) {
     const auto v = as_int(d);
     if (!v && !override_)
-      return in_.fail(a.pos, "keras.Input(shape=" + describe(sequence(K::tuple, dims)) +
+      return fail(a.pos, "keras.Input(shape=" + describe(sequence(K::tuple, dims)) +
                                  ") leaves a size open (None): ConvScope needs every size; give the input shape");
     if (v && (*v < 1 || *v > (int64_t{1} << 31)))
-      return in_.fail(a.pos, "keras.Input: the size " + std::to_string(*v) + " is not a positive size");
+      return fail(a.pos, "keras.Input: the size " + std::to_string(*v) + " is not a positive size");
     sizes.push_back(v.value_or(-1));
   }
   if (batch < 1) batch = 1;
   if (!override_ && (sizes.size() < 2 || sizes.size() > 4))
-    return in_.fail(a.pos, "keras.Input(shape=" + describe(sequence(K::tuple, dims)) + "): ConvScope reads inputs of " +
+    return fail(a.pos, "keras.Input(shape=" + describe(sequence(K::tuple, dims)) + "): ConvScope reads inputs of " +
                                "1 to 3 spatial axes and channels (shape of 2 to 4 sizes)");
   if (!set_input(sizes, batch, a.pos, what)) return nullptr;
   return tensor_value(kNetworkInput, in_.draft.input.size());
@@ -413,7 +418,7 @@ Ref KerasFramework::make_model(Args& a) {
   const Ref* inputs = a.get(0, "inputs");
   const Ref* outputs = a.get(1, "outputs");
   if (!inputs || !outputs)
-    return in_.fail(a.pos, "keras.Model(inputs, outputs): ConvScope reads functional models (a subclass of "
+    return fail(a.pos, "keras.Model(inputs, outputs): ConvScope reads functional models (a subclass of "
                            "keras.Model is built with its own class)");
   Ref m = make(K::module);
   m->s = "Model";
@@ -471,14 +476,14 @@ Ref KerasFramework::run_sequential(const Ref& model, Pos pos) {
   }
   if (!x) {
     if (!override_)
-      return in_.fail(model->made_at, "the Sequential model has no input shape (no keras.Input(shape=...) first, no "
+      return fail(model->made_at, "the Sequential model has no input shape (no keras.Input(shape=...) first, no "
                                       "input_shape= on its first layer, no model.build(...)): give the input shape");
     x = tensor_value(kNetworkInput, override_->size());
   }
   for (size_t k = first; k < model->items.size(); ++k) {
     const Ref& layer = model->items[k];
     if (layer->kind == K::tensor)
-      return in_.fail(pos, "a tensor as layer " + std::to_string(k + 1) + " of the Sequential; keras.Input goes first");
+      return fail(pos, "a tensor as layer " + std::to_string(k + 1) + " of the Sequential; keras.Input goes first");
     x = apply(layer, x, pos, layer->made_at.line);
     if (!x) return nullptr;
   }
@@ -507,7 +512,7 @@ Ref KerasFramework::tensor_out(int32_t node, size_t rank_in) const {
 
 Ref KerasFramework::call_module(Interp& in, const Ref& module, Args& args) {
   const Ref* x = args.get(0, "inputs");
-  if (!x) return in.fail(args.pos, "`" + module->path + "` (" + module->s + ") is called with no input");
+  if (!x) return fail(args.pos, "`" + module->path + "` (" + module->s + ") is called with no input");
   return apply(module, *x, args.pos, in.call_site().line);
 }
 
@@ -515,12 +520,12 @@ Ref KerasFramework::apply(const Ref& layer, const Ref& input, Pos pos, int origi
   const std::string& cls = layer->s;
   const std::string what = "`" + layer->path + "` (" + cls + ")";
   if (layer->kind == K::instance)
-    return in_.stop(pos, describe(layer) + " is a layer class of the code's own: its call() is not read; the network "
+    return stop(pos, describe(layer) + " is a layer class of the code's own: its call() is not read; the network "
                                            "is read up to the line before");
-  if (layer->kind != K::module) return in_.fail(pos, describe(layer) + " is not a Keras layer");
-  if (input->kind == K::unknown) return in_.stop(pos, what + " is called on " + input->why);
+  if (layer->kind != K::module) return fail(pos, describe(layer) + " is not a Keras layer");
+  if (input->kind == K::unknown) return stop(pos, what + " is called on " + input->why);
   if (cls == "Sequential") {
-    if (input->kind != K::tensor) return in_.fail(pos, "a Sequential model is called with " + describe(input));
+    if (input->kind != K::tensor) return fail(pos, "a Sequential model is called with " + describe(input));
     Ref x = input;
     for (const Ref& item : layer->items) {
       if (item->kind == K::tensor) continue;  // its keras.Input: the call's tensor replaces it
@@ -530,24 +535,23 @@ Ref KerasFramework::apply(const Ref& layer, const Ref& input, Pos pos, int origi
     return x;
   }
   if (cls == "Model")
-    return in_.stop(pos, "a functional keras.Model called on a tensor (a model inside a model) is not read; the "
+    return stop(pos, "a functional keras.Model called on a tensor (a model inside a model) is not read; the "
                          "network is read up to the line before");
   const std::optional<Spec> spec = spec_of(cls);
   if (!spec)
-    return in_.stop(pos, "`layers." + cls + "` is not a layer ConvScope models; the network is read up to the line "
+    return stop(pos, "`layers." + cls + "` is not a layer ConvScope models; the network is read up to the line "
                                             "before");
   if (spec->role == Role::merge) {
     std::vector<Ref> items;
     if (input->kind == K::tensor) items = {input};
     else if (!in_.iterate(input, pos, items)) return nullptr;
-    return merge(cls, nullptr, layer->ctor, items, pos, origin_line);
+    return merge(cls, string(layer->path), layer->ctor, items, pos, origin_line);
   }
   if (input->kind != K::tensor) {
-    failed_here_ = true;
-    return in_.fail(pos, what + " is called with " + describe(input) + "; it takes one tensor");
+        return fail(pos, what + " is called with " + describe(input) + "; it takes one tensor");
   }
   if (spec->role == Role::input)
-    return in_.fail(pos, what + " inside the model: an InputLayer goes first in a Sequential");
+    return fail(pos, what + " inside the model: an InputLayer goes first in a Sequential");
   if (spec->role == Role::preserve) {
     note_once(what + " (line " + std::to_string(origin_line) + ") is not modelled; read as keeping the shape");
     return input;
@@ -556,8 +560,7 @@ Ref KerasFramework::apply(const Ref& layer, const Ref& input, Pos pos, int origi
   const Args& ctor = layer->ctor;
   json::Object cfg;
   if (ctor.positional.size() > spec->params.size()) {
-    failed_here_ = true;
-    return in_.fail(ctor.pos, "layers." + cls + " takes " + std::to_string(spec->params.size()) +
+        return fail(ctor.pos, "layers." + cls + " takes " + std::to_string(spec->params.size()) +
                                   " positional arguments here, got " + std::to_string(ctor.positional.size()));
   }
   auto put = [&](const std::string& key, const Ref& v) -> bool {
@@ -567,11 +570,13 @@ Ref KerasFramework::apply(const Ref& layer, const Ref& input, Pos pos, int origi
       return true;  // a function object: the activation keeps the shape either way
     }
     json::Value j;
-    if (!to_json(in_, v, ctor.pos, "layers." + cls + " " + key, j)) return false;
+    if (!to_json(in_, v, ctor.pos, "layers." + cls + " " + key, j)) {
+      failed_here_ = true;
+      return false;
+    }
     for (auto& kv : cfg)
       if (kv.first == key) {
-        failed_here_ = true;
-        in_.fail(ctor.pos, "layers." + cls + "() got multiple values for argument '" + key + "'");
+                fail(ctor.pos, "layers." + cls + "() got multiple values for argument '" + key + "'");
         return false;
       }
     cfg.push_back({key, std::move(j)});
@@ -594,22 +599,19 @@ Ref KerasFramework::apply(const Ref& layer, const Ref& input, Pos pos, int origi
   if (starts_with(cls, "UpSampling") && !has("size")) cfg.push_back({"size", json::Value(2)});
   for (const auto& kv : cfg)
     if (kv.first == "data_format" && kv.second.is_string() && kv.second.as_string() == "channels_first") {
-      failed_here_ = true;
-      return in_.stop(pos, what + " has data_format='channels_first': ConvScope reads Keras code channels last (its "
+            return stop(pos, what + " has data_format='channels_first': ConvScope reads Keras code channels last (its "
                                   "TensorFlow layout); the network is read up to the line before");
     }
   const size_t before = in_.draft.layers.size();
   if (cls == "Reshape") {
     if (!layer_type_from_string("reshape")) {
-      failed_here_ = true;
-      return in_.stop(pos, what + ": Reshape is not modelled yet; the network is read up to the line before");
+            return stop(pos, what + ": Reshape is not modelled yet; the network is read up to the line before");
     }
     const json::Value* target = nullptr;
     for (const auto& kv : cfg)
       if (kv.first == "target_shape") target = &kv.second;
     if (!target || !target->is_array()) {
-      failed_here_ = true;
-      return in_.fail(ctor.pos, "layers.Reshape needs target_shape, a tuple of sizes");
+            return fail(ctor.pos, "layers.Reshape needs target_shape, a tuple of sizes");
     }
     json::Object o = layer_object("reshape", layer->path);
     o.push_back({"shape", *target});
@@ -625,8 +627,7 @@ Ref KerasFramework::apply(const Ref& layer, const Ref& input, Pos pos, int origi
       std::string e = walk_.rd.error;
       const size_t at = e.find(".config.");
       e = at == std::string::npos ? e : e.substr(at + 8);
-      failed_here_ = true;
-      return in_.fail(ctor.pos, "layers." + cls + " " + e);
+            return fail(ctor.pos, "layers." + cls + " " + e);
     }
   }
   for (size_t k = before; k < in_.draft.layers.size(); ++k) in_.draft.origins[k] = "line " + std::to_string(origin_line);
@@ -639,17 +640,15 @@ Ref KerasFramework::merge(const std::string& cls, const Ref& name, const Args& c
   std::vector<std::string> inputs;
   size_t rank = 0;
   for (const Ref& t : tensors) {
-    if (t->kind == K::unknown) return in_.stop(pos, "layers." + cls + " of " + t->why);
+    if (t->kind == K::unknown) return stop(pos, "layers." + cls + " of " + t->why);
     if (t->kind != K::tensor) {
-      failed_here_ = true;
-      return in_.fail(pos, "layers." + cls + " of " + describe(t) + ": expected a list of tensors");
+            return fail(pos, "layers." + cls + " of " + describe(t) + ": expected a list of tensors");
     }
     inputs.push_back(input_name(t->tensor.node));
     rank = std::max(rank, t->tensor.rank);
   }
   if (inputs.empty()) {
-    failed_here_ = true;
-    return in_.fail(pos, "layers." + cls + " needs a list of tensors");
+        return fail(pos, "layers." + cls + " needs a list of tensors");
   }
   if (inputs.size() == 1) return tensors[0];  // Keras merges return a single input as it is
   static const std::pair<const char*, const char*> types[] = {
@@ -666,8 +665,7 @@ Ref KerasFramework::merge(const std::string& cls, const Ref& name, const Args& c
     int64_t axis = -1;  // Keras's default: the channels
     if (const Ref* a = ctor.get(0, "axis")) {
       if (!as_int(*a)) {
-        failed_here_ = true;
-        return in_.fail(ctor.pos, "layers.Concatenate axis must be an integer, got " + describe(*a));
+                return fail(ctor.pos, "layers.Concatenate axis must be an integer, got " + describe(*a));
       }
       axis = *as_int(*a);
     }
@@ -689,7 +687,7 @@ Ref KerasFramework::tensor_attr(Interp& in, const Ref& x, const std::string& nam
   if (name == "shape") {
     const auto shape = shape_of(in, x->tensor.node);
     if (!shape)
-      return in.stop(pos, "the code reads the shape of `" + input_name(x->tensor.node) +
+      return stop(pos, "the code reads the shape of `" + input_name(x->tensor.node) +
                               "`, which has none: a layer before it fails");
     note_once("the code reads tensor shapes (" + in.at(pos) + "): the values at this input size are used");
     std::vector<Ref> dims = {none()};  // Keras's symbolic batch
@@ -698,7 +696,7 @@ Ref KerasFramework::tensor_attr(Interp& in, const Ref& x, const std::string& nam
   }
   if (name == "ndim") return integer(static_cast<int64_t>(x->tensor.rank));
   if (name == "dtype" || name == "name") return unknown("`" + name + "` of a tensor (" + in.at(pos) + ")");
-  return in.stop(pos, "`." + name + "` of a Keras tensor is not read (ConvScope reads tensors through layers)");
+  return stop(pos, "`." + name + "` of a Keras tensor is not read (ConvScope reads tensors through layers)");
 }
 
 Ref KerasFramework::module_attr(Interp& in, const Ref& obj, const std::string& name, Pos pos) {
@@ -706,23 +704,23 @@ Ref KerasFramework::module_attr(Interp& in, const Ref& obj, const std::string& n
   if (obj->kind == K::instance) return nullptr;
   if (obj->s == "Sequential") {
     if (name == "add")
-      return method([](Interp& i, const Ref& self, Args& a) -> Ref {
-        if (a.positional.size() != 1) return i.fail(a.pos, "model.add() takes one layer");
+      return method([this](Interp&, const Ref& self, Args& a) -> Ref {
+        if (a.positional.size() != 1) return fail(a.pos, "model.add() takes one layer");
         self->items.push_back(a.positional[0]);
         return none();
       });
     if (name == "pop")
-      return method([](Interp& i, const Ref& self, Args& a) -> Ref {
-        if (self->items.empty()) return i.fail(a.pos, "model.pop() of an empty Sequential");
+      return method([this](Interp&, const Ref& self, Args& a) -> Ref {
+        if (self->items.empty()) return fail(a.pos, "model.pop() of an empty Sequential");
         Ref last = self->items.back();
         self->items.pop_back();
         return last;
       });
     if (name == "layers") return sequence(K::list, obj->items);
     if (name == "build")
-      return method([](Interp& i, const Ref& self, Args& a) -> Ref {
+      return method([this](Interp&, const Ref& self, Args& a) -> Ref {
         const Ref* shape = a.get(0, "input_shape");
-        if (!shape) return i.fail(a.pos, "model.build(input_shape) needs the shape");
+        if (!shape) return fail(a.pos, "model.build(input_shape) needs the shape");
         self->set_attr("build_shape", *shape);
         return none();
       });
@@ -748,12 +746,12 @@ Ref KerasFramework::module_attr(Interp& in, const Ref& obj, const std::string& n
 Ref KerasFramework::tensor_binary(Interp& in, Op op, const Ref& a, const Ref& b, Pos pos) {
   if (!b) return a;  // -x: the same shape
   if (a->kind == K::unknown || b->kind == K::unknown)
-    return in.stop(pos, "an operation between a tensor and " + (a->kind == K::unknown ? a->why : b->why));
+    return stop(pos, "an operation between a tensor and " + (a->kind == K::unknown ? a->why : b->why));
   if (a->kind == K::tensor && b->kind == K::tensor) {
     const char* cls = op == Op::add ? "Add" : op == Op::sub ? "Subtract" : op == Op::mul ? "Multiply"
                       : op == Op::bit_or ? "Maximum" : op == Op::bit_and ? "Minimum" : nullptr;
     if (!cls)
-      return in.stop(pos, std::string("`") + to_string(op) + "` between two tensors is not an operation ConvScope reads");
+      return stop(pos, std::string("`") + to_string(op) + "` between two tensors is not an operation ConvScope reads");
     Args none_args;
     none_args.pos = pos;
     return merge(cls, nullptr, none_args, {a, b}, pos, in.call_site().line ? in.call_site().line : pos.line);
@@ -761,7 +759,7 @@ Ref KerasFramework::tensor_binary(Interp& in, Op op, const Ref& a, const Ref& b,
   const Ref& scalar = a->kind == K::tensor ? b : a;
   if (scalar->kind == K::integer || scalar->kind == K::number || scalar->kind == K::boolean)
     return a->kind == K::tensor ? a : b;
-  return in.fail(pos, std::string("`") + to_string(op) + "` between a tensor and " + describe(scalar));
+  return fail(pos, std::string("`") + to_string(op) + "` between a tensor and " + describe(scalar));
 }
 
 namespace {

@@ -66,6 +66,8 @@ class KerasFramework : public Framework {
   std::string input_name(int32_t node) const;
   Ref tensor_out(int32_t node, size_t rank_in) const;
   void note_once(const std::string& text);
+  Ref fail(Pos pos, std::string message);
+  Ref stop(Pos pos, std::string message);
 
   Interp& in_;
   keras::Walk walk_;
