@@ -264,6 +264,75 @@ TEST_CASE("outside the subset: named by line and column, the network is the part
   }
 }
 
+TEST_CASE("subclassing: a keras.Model's call() and a custom Layer's call() are read") {
+  // TensorFlow's "quickstart for experts", as tensorflow.org writes it.
+  const std::string quickstart = R"(import tensorflow as tf
+
+from tensorflow.keras.layers import Dense, Flatten, Conv2D
+from tensorflow.keras import Model
+
+mnist = tf.keras.datasets.mnist
+
+(x_train, y_train), (x_test, y_test) = mnist.load_data()
+x_train, x_test = x_train / 255.0, x_test / 255.0
+
+# Add a channels dimension
+x_train = x_train[..., tf.newaxis].astype("float32")
+x_test = x_test[..., tf.newaxis].astype("float32")
+
+class MyModel(Model):
+  def __init__(self):
+    super().__init__()
+    self.conv1 = Conv2D(32, 3, activation='relu')
+    self.flatten = Flatten()
+    self.d1 = Dense(128, activation='relu')
+    self.d2 = Dense(10)
+
+  def call(self, x):
+    x = self.conv1(x)
+    x = self.flatten(x)
+    x = self.d1(x)
+    return self.d2(x)
+
+# Create an instance of the model
+model = MyModel()
+
+loss_object = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+)";
+  CHECK(contains(import_error(quickstart), "line 30, column 9: MyModel is a subclassed keras.Model: it has no "
+                                           "keras.Input to take the input shape from (nor a model.build(...)); give "
+                                           "the input shape (line 30: model = MyModel())"));
+  const auto r = import_ok(quickstart, with_input({1, 28, 28, 1}));
+  CHECK(r.models == std::vector<std::string>{"model"});
+  CHECK(names_of(r.network) == std::vector<std::string>{"conv2d", "flatten", "dense", "dense_1"});
+  CHECK(outputs_of(analysed(r)) == std::vector<std::vector<int64_t>>{{1, 26, 26, 32}, {1, 21632}, {1, 128}, {1, 10}});
+
+  const auto b = import_ok(quickstart + "model.build((None, 32, 32, 1))\n");
+  CHECK(b.network.input == std::vector<int64_t>{1, 32, 32, 1});
+
+  const auto c = import_ok(R"(import keras
+from keras import layers
+
+class ConvBlock(layers.Layer):
+    def __init__(self, filters, **kwargs):
+        super().__init__(**kwargs)
+        self.conv = layers.Conv2D(filters, 3, padding="same")
+        self.bn = layers.BatchNormalization()
+
+    def call(self, inputs, training=False):
+        return keras.activations.relu(self.bn(self.conv(inputs), training=training))
+
+inputs = keras.Input(shape=(32, 32, 3))
+x = ConvBlock(16)(inputs)
+x = layers.MaxPooling2D()(x)
+x = ConvBlock(32)(x)
+model = keras.Model(inputs, x)
+)");
+  CHECK(types_of(c.network) == std::vector<std::string>{"conv", "batch_norm", "activation", "max_pool", "conv",
+                                                        "batch_norm", "activation"});
+  CHECK(outputs_of(analysed(c)).back() == std::vector<int64_t>{1, 16, 16, 32});
+}
+
 TEST_CASE("every example, ported to TensorFlow and exported as Keras code, reads back as the same network") {
   // The exporter writes names as identifiers (features.0 -> features_0) and
   // explicit pads as a ZeroPadding layer before the conv: each layer of the

@@ -95,7 +95,11 @@ std::optional<Spec> spec_of(const std::string& cls) {
   if (cls == "Dropout" || cls == "AlphaDropout" || cls == "GaussianDropout") return Spec{Role::layer, {"rate"}};
   if (cls == "BatchNormalization") return Spec{Role::layer, {"axis", "momentum", "epsilon"}};
   if (cls == "Activation") return Spec{Role::layer, {"activation"}};
-  if (cls == "ReLU" || cls == "LeakyReLU" || cls == "ELU" || cls == "PReLU" || cls == "Softmax") return Spec{Role::layer, {}};
+  if (cls == "ReLU") return Spec{Role::layer, {"max_value", "negative_slope", "threshold"}};
+  if (cls == "LeakyReLU") return Spec{Role::layer, {"negative_slope"}};
+  if (cls == "ELU") return Spec{Role::layer, {"alpha"}};
+  if (cls == "Softmax") return Spec{Role::layer, {"axis"}};
+  if (cls == "PReLU") return Spec{Role::layer, {}};
   if (cls == "Reshape") return Spec{Role::layer, {"target_shape"}};
   if (cls == "Concatenate") return Spec{Role::merge, {"axis"}};
   if (cls == "Add" || cls == "Subtract" || cls == "Multiply" || cls == "Average" || cls == "Maximum" || cls == "Minimum")
@@ -182,6 +186,7 @@ KerasFramework::KerasFramework(Interp& in, const std::optional<std::vector<int64
   tf_->set_attr("nn", tf_nn_);
   keras_->set_attr("layers", layers_);
   keras_->set_attr("models", models_);
+  keras_->set_attr("activations", tf_nn_);  // keras.activations.relu(x): tf.nn's functions
   // Bases of a user's classes (`class Block(layers.Layer)`); keras.Model also
   // builds a functional model when called.
   model_base_ = native("keras.Model", [this](Interp&, const Ref&, Args& a) { return make_model(a); });
@@ -490,6 +495,29 @@ Ref KerasFramework::run_sequential(const Ref& model, Pos pos) {
   return x;
 }
 
+Ref KerasFramework::run_subclassed(const Ref& model) {
+  Ref x;
+  if (Ref shape = model->attr("build_shape")) {
+    Args input;
+    input.pos = model->made_at;
+    input.keywords.push_back({"batch_shape", shape});
+    x = make_input(input);
+    if (!x) return nullptr;
+  } else if (!in_.draft.input.empty()) {
+    x = tensor_value(kNetworkInput, in_.draft.input.size());
+  } else {
+    return fail(model->made_at, model->cls->name + " is a subclassed keras.Model: it has no keras.Input to take the "
+                                                   "input shape from (nor a model.build(...)); give the input shape");
+  }
+  Args a;
+  a.pos = model->made_at;
+  a.positional = {x};
+  in_.call_sites.push_back(model->made_at);
+  Ref y = in_.call(model, a);
+  in_.call_sites.pop_back();
+  return y;
+}
+
 // ---------------------------------------------------------------- layers
 
 std::string KerasFramework::input_name(int32_t node) const {
@@ -519,9 +547,12 @@ Ref KerasFramework::call_module(Interp& in, const Ref& module, Args& args) {
 Ref KerasFramework::apply(const Ref& layer, const Ref& input, Pos pos, int origin_line) {
   const std::string& cls = layer->s;
   const std::string what = "`" + layer->path + "` (" + cls + ")";
-  if (layer->kind == K::instance)
-    return stop(pos, describe(layer) + " is a layer class of the code's own: its call() is not read; the network "
-                                           "is read up to the line before");
+  if (layer->kind == K::instance) {  // a layer class of the code's own: its call()
+    Args a;
+    a.pos = pos;
+    a.positional = {input};
+    return in_.call(layer, a);
+  }
   if (layer->kind != K::module) return fail(pos, describe(layer) + " is not a Keras layer");
   if (input->kind == K::unknown) return stop(pos, what + " is called on " + input->why);
   if (cls == "Sequential") {
@@ -585,8 +616,7 @@ Ref KerasFramework::apply(const Ref& layer, const Ref& input, Pos pos, int origi
   for (size_t k = 0; k < ctor.positional.size(); ++k)
     if (!put(spec->params[k], ctor.positional[k])) return nullptr;
   for (const auto& kv : ctor.keywords) {
-    const std::string key = cls == "LeakyReLU" || cls == "ELU" ? "" : kv.first;
-    if (!key.empty() && !put(key, kv.second)) return nullptr;
+    if (!put(kv.first, kv.second)) return nullptr;
   }
   auto has = [&](const char* key) {
     return std::any_of(cfg.begin(), cfg.end(), [&](const auto& kv) { return kv.first == key; });
@@ -701,7 +731,20 @@ Ref KerasFramework::tensor_attr(Interp& in, const Ref& x, const std::string& nam
 
 Ref KerasFramework::module_attr(Interp& in, const Ref& obj, const std::string& name, Pos pos) {
   auto method = [&](NativeFn f) { return native(name, std::move(f), obj); };
-  if (obj->kind == K::instance) return nullptr;
+  if (obj->kind == K::instance) {
+    // A subclassed keras.Model: model.build((None, 28, 28, 1)) gives its input.
+    if (name == "build")
+      return method([this](Interp&, const Ref& self, Args& a) -> Ref {
+        const Ref* shape = a.get(0, "input_shape");
+        if (!shape) return fail(a.pos, "model.build(input_shape) needs the shape");
+        self->set_attr("build_shape", *shape);
+        return none();
+      });
+    if (name == "summary" || name == "compile" || name == "fit" || name == "evaluate" || name == "predict" ||
+        name == "save" || name == "save_weights" || name == "load_weights")
+      return unknown("`" + name + "` of " + describe(obj) + " (" + in.at(pos) + "), which ConvScope does not compute");
+    return nullptr;
+  }
   if (obj->s == "Sequential") {
     if (name == "add")
       return method([this](Interp&, const Ref& self, Args& a) -> Ref {
@@ -925,6 +968,11 @@ bool read_keras_code(py::Interp& in, const ImportOptions& options, ImportResult&
     const std::string v = var_of(made.model);
     if (!v.empty() && std::find(out.models.begin(), out.models.end(), v) == out.models.end()) out.models.push_back(v);
   }
+  for (const auto& made : in.top_level_instances)
+    if (made.instance->cls->derives_from("keras.Model")) {
+      const std::string v = var_of(made.instance);
+      if (!v.empty() && std::find(out.models.begin(), out.models.end(), v) == out.models.end()) out.models.push_back(v);
+    }
   const std::vector<std::string> functions = model_functions(in.module);
   for (const std::string& f : functions)
     if (std::find(out.models.begin(), out.models.end(), f) == out.models.end()) out.models.push_back(f);
@@ -964,7 +1012,8 @@ bool read_keras_code(py::Interp& in, const ImportOptions& options, ImportResult&
         error = want + "() returns " + py::describe(r) + ", not a Keras model";
         return false;
       }
-    } else if (v->kind == Value::Kind::module && (v->s == "Model" || v->s == "Sequential")) {
+    } else if ((v->kind == Value::Kind::module && (v->s == "Model" || v->s == "Sequential")) ||
+               (v->kind == Value::Kind::instance && v->cls->derives_from("keras.Model"))) {
       model = v;
       how = "chosen";
     } else {
@@ -973,6 +1022,16 @@ bool read_keras_code(py::Interp& in, const ImportOptions& options, ImportResult&
     }
     out.model = want;
   } else if (!stopped) {
+    // A subclassed keras.Model made at the top level (`model = MyModel()`), when it is made last.
+    for (const auto& made : in.top_level_instances)
+      if (made.instance->cls->derives_from("keras.Model") &&
+          (keras.models.empty() || keras.models.back().pos.line < made.pos.line)) {
+        model = made.instance;
+        out.model = var_of(model).empty() ? made.instance->cls->name : var_of(model);
+        how = "the model the code makes last, at " + in.line_text(made.pos.line);
+      }
+  }
+  if (!stopped && !model && !options.model) {
     if (keras.models.empty()) {
       error = "the code makes no keras.Model or keras.Sequential at the top level";
       if (!functions.empty()) error += "; it defines " + functions.back() + "(), which makes one: choose it as the model";
@@ -996,6 +1055,25 @@ bool read_keras_code(py::Interp& in, const ImportOptions& options, ImportResult&
       stopped = true;
     } else {
       outputs.push_back(y->tensor.node);
+    }
+  } else if (model && model->kind == Value::Kind::instance) {
+    const Ref y = keras.run_subclassed(model);
+    if (!y) {
+      if (in.failure.kind != py::Failure::Kind::stop) {
+        error = where(in, in.failure);
+        return false;
+      }
+      stopped = true;
+    } else if (y->kind == Value::Kind::tensor) {
+      outputs.push_back(y->tensor.node);
+    } else {
+      std::vector<Ref> outs;
+      if (!in.iterate(y, model->made_at, outs)) {
+        error = where(in, in.failure);
+        return false;
+      }
+      for (const Ref& t : outs)
+        if (t->kind == Value::Kind::tensor) outputs.push_back(t->tensor.node);
     }
   } else if (model) {
     std::vector<Ref> outs;

@@ -47,6 +47,9 @@ class KerasFramework : public Framework {
   // Runs a Sequential on the network input (the model chosen): its output,
   // or nullptr with the interpreter's failure set.
   Ref run_sequential(const Ref& model, Pos pos);
+  // Runs a subclassed keras.Model's call() on the network input (from
+  // model.build(...), a keras.Input, or the input shape given).
+  Ref run_subclassed(const Ref& model);
   // Where the input shape came from ("keras.Input at line 5"), empty if
   // nowhere yet; the shape itself is the draft's input.
   std::string input_source;
