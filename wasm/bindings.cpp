@@ -36,11 +36,15 @@ val output_view(Op& op) {
 // The shape engine: in both modules (convscope-shapes.js for the page's
 // first view, convscope.js for everything).
 EMSCRIPTEN_BINDINGS(convscope) {
-  value_object<Result>("Result")
-      .field("exitCode", &Result::exit_code)
+  value_object<Result> result("Result");
+  result.field("exitCode", &Result::exit_code)
       .field("output", &Result::output)
       .field("error", &Result::error)
       .field("extras", &Result::extras);
+#ifndef CONVSCOPE_SHAPES_ONLY
+  // What an import read (importText only; the first-view module imports nothing).
+  result.field("format", &Result::format).field("models", &Result::models).field("model", &Result::model);
+#endif
 
   function("analyze", &convscope::api::analyze_json);
   function("decodeShareLink", &convscope::api::decode_link);
@@ -54,7 +58,12 @@ EMSCRIPTEN_BINDINGS(convscope) {
 // Bring your own model: importers, code export and the framework comparison
 // (convscope.js only).
 EMSCRIPTEN_BINDINGS(convscope_import) {
-  function("importText", &convscope::api::import_text);
+  // importText(input, shape, framework[, model]): `model` names the class or
+  // Keras model to read from pasted code ("" = the one instantiated last).
+  using Import3 = Result(const std::string&, const std::string&, const std::string&);
+  using Import4 = Result(const std::string&, const std::string&, const std::string&, const std::string&);
+  function("importText", select_overload<Import3>(&convscope::api::import_text));
+  function("importText", select_overload<Import4>(&convscope::api::import_text));
   function("exportCode", &convscope::api::export_code);
   function("checkSummary", &convscope::api::check_summary);
   // The CLI's --text table (the page draws its own; the first view does without it).

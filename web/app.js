@@ -140,7 +140,9 @@ function render(report, { rebuild, focus }) {
   editor.showReport(report);
   renderVerdict(report);
   renderMinInput(els.minInput, report, fw.layout, rank);
-  renderTable(els.table, report, { layout: fw.layout, rank, frameworkLabel: fw.label, typeLabel, onFix: applyFix });
+  // Rows read from pasted code link to their line while the page has that code.
+  const onLine = code?.sync(state.network) ? (line) => code.goTo(line) : null;
+  renderTable(els.table, report, { layout: fw.layout, rank, frameworkLabel: fw.label, typeLabel, onFix: applyFix, onLine });
   els.table.classList.remove('is-stale');
   drawDiagram();
   updatePreviews();
@@ -201,6 +203,7 @@ function apply(network, { rebuild = true, focus, typing, history = 'push', note,
     state.linkProblem = false;
     state.goodHash = link.hash;
     if (history === 'push' || history === 'typing') hist.write(link.hash, { typing: history === 'typing' ? typing : undefined });
+    code?.remember(link.hash, network);
   }
   updateLinks();
   renderStory();
@@ -229,6 +232,7 @@ function setUi(patch, { typing } = {}) {
     if (!link.error) {
       state.goodHash = link.hash;
       hist.write(link.hash, { typing });
+      code?.remember(link.hash, state.network);
     }
     updateLinks();
   }
@@ -410,7 +414,8 @@ async function showLocation({ initial }) {
   } else {
     if (link.problems.length) banner.show({ level: 'warning', title: 'Parts of this link were ignored.', details: link.problems });
     state.ui = link.ui;
-    apply(link.network, { history: 'none' });
+    // A link has no sources; the code panel has them for the states of this tab's code import.
+    apply(code ? code.restore(location.hash.slice(1), link.network) : link.network, { history: 'none' });
     hist.adopt();
   }
   applyHides();
@@ -467,13 +472,33 @@ let importDialog = null;
 let exportDialog = null;
 
 /** Apply an imported network, or say why not (the editor then keeps its state). */
-function applyImport(network, notes, source) {
+function applyImport(network, notes, source, read) {
   const check = analyze(network);
   if (check.exitCode === 2) return `The imported network was not accepted: ${check.error}`;
   banner.clear();
+  if (read && read.format !== 'python_code') code?.clear(); // the code shown is no longer this network's
   apply(network, { note: `Imported ${source}.`, analysis: check }); // a big model: analyse once, not twice
   banner.show({ level: 'info', title: network.description || `Imported ${source}.`, details: notes });
+  if (read?.format === 'python_code' && read.code) {
+    codePanel().then((panel) => {
+      panel.show(read, state.goodHash, state.network);
+      render(state.report, { rebuild: false }); // the rows' lines become links
+    }).catch(fail);
+  }
   return '';
+}
+
+// ---- the Code panel (code-panel.js, loaded after an import of code) -------------
+
+let code = null;
+let codeReady = null;
+const fail = (err) => banner.show({ title: 'The importer could not be loaded.', details: [String(err?.message || err)] });
+
+function codePanel() {
+  codeReady ??= Promise.all([import('./code-panel.js'), loadStylesheet('code.css')])
+    .then(([{ createCodePanel }]) => (code = createCodePanel({ anchor: els.tablePanel, onImport: applyImport, announce })))
+    .catch((err) => { codeReady = null; throw err; });
+  return codeReady;
 }
 
 async function importDialogReady() {
@@ -507,7 +532,6 @@ const carriesFiles = (e) => Array.from(e.dataTransfer?.types || []).includes('Fi
 
 function wireImportExport() {
   if (EMBED || !els.openImport) return;
-  const fail = (err) => banner.show({ title: 'The importer could not be loaded.', details: [String(err?.message || err)] });
   els.openImport.addEventListener('click', () => importDialogReady().then((d) => d.open()).catch(fail));
   els.openExport?.addEventListener('click', () => openExport().catch(fail));
   // Drop a model file anywhere on the page.
@@ -568,6 +592,10 @@ async function boot() {
     announce,
   });
   renderPresetMenu();
+  // This tab imported code before a reload: its panel first, so the table links the lines.
+  let savedCode = false;
+  try { savedCode = !EMBED && sessionStorage.getItem('convscope:code') !== null; } catch { /* storage off */ }
+  if (savedCode) await codePanel().catch(() => {});
   await showLocation({ initial: true });
   document.body.classList.remove('is-loading');
   window.addEventListener('popstate', onNavigate);

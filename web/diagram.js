@@ -185,7 +185,7 @@ function visibleItems(layers, sources, groups, expanded, trace, framed) {
     if (!it) {
       it = g
         ? { key: `g:${g.key}`, name: g.label, group: g, status: 'ok', members: [] }
-        : { key: `l:${i}`, name: (framed ? shortName(l.name, groups.chains[i]) : l.name) || `#${l.index + 1}`, fullName: l.name, shape: l.output, status: l.status, type: l.type, arriving: l.arriving, inputs: l.inputs, members: [] };
+        : { key: `l:${i}`, name: (framed ? shortName(l.name, groups.chains[i]) : l.name) || `#${l.index + 1}`, fullName: l.name, shape: l.output, status: l.status, type: l.type, arriving: l.arriving, inputs: l.inputs, source: l.source, members: [] };
       if (g) byGroup.set(g, it);
       items.push(it);
     }
@@ -213,7 +213,9 @@ function tooltipOf(it, graph) {
     return `${g.prefix}: ${g.end - g.start + 1} layers (${g.start + 1} to ${g.end + 1}), collapsed → ${it.shape ? shapeText(it.shape) : it.status === 'error' ? 'a layer inside fails' : 'unknown'}. Press Enter to open.`;
   }
   const from = graph && it.inputs ? ` ← ${it.inputs.join(', ')}` : '';
-  return `${it.fullName ?? it.name}${it.type ? ` (${it.type})` : ''}${from}: ${it.shape ? shapeText(it.shape) : it.status === 'error' ? 'no valid output' : 'unknown (after an error)'}`;
+  // A layer read from pasted code: the line it came from.
+  const line = it.source ? `; line ${it.source.line}: ${it.source.code}` : '';
+  return `${it.fullName ?? it.name}${it.type ? ` (${it.type})` : ''}${from}: ${it.shape ? shapeText(it.shape) : it.status === 'error' ? 'no valid output' : 'unknown (after an error)'}${line}`;
 }
 
 /** A frame around each open group of a collapsible graph, with a button that closes it. */

@@ -34,6 +34,7 @@ const NEW_LAYER_VALUES = {
   activation: { function: 'relu' },
   channel_shuffle: { groups: 2 },
   channel_split: { chunks: 2, index: 0 },
+  reshape: { shape: [-1] },  // x.view(x.size(0), -1): fits whatever arrives
 };
 const FALLBACK_BY_KIND = { count: 8, axes: 2, number: 1, padding: 0, string: '' };
 const LAZY_TYPE_LISTS_ABOVE = 60; // layers; see typeSelect
@@ -290,6 +291,7 @@ export function createEditor(root, schema, actions) {
         iconButton('dup', icon('copy'), `Duplicate ${label}`, () => actions.commit((n) => {
           const copy = structuredClone(n.layers[i]);
           if (copy.name) copy.name = copyName(copy.name);
+          delete copy.source; // a copy made by hand is not in the pasted code
           n.layers.splice(i + 1, 0, copy);
         }, { rebuild: true, focus: { index: i + 1, control: 'dup' }, announce: `Duplicated ${spokenLabel(i)}` })),
         iconButton('connect', icon('link'), `Add a shortcut or skip to ${label}…`,

@@ -24,7 +24,8 @@ export const version = () => (mod ? String(mod.version()) : '');
 
 /**
  * One call of either module (this one, or the full one full-engine.js loads):
- * its Result as {exitCode, output, error, extras} strings. Embind can throw a
+ * its Result as {exitCode, output, error, extras} strings (and importText's
+ * format, models and model). Embind can throw a
  * C++ exception pointer or a JS error; both become a message instead of
  * letting one bad input kill the page.
  */
@@ -36,6 +37,8 @@ export function callModule(module, name, ...args) {
       output: String(result.output ?? ''),
       error: String(result.error ?? ''),
       extras: result.extras === undefined ? '' : String(result.extras),
+      // importText (full module): the format read, and the models pasted code defines.
+      format: result.format, models: result.models, model: result.model,
     };
   } catch (err) {
     return { exitCode: 2, output: '', error: `engine failure in ${name}: ${err && err.message ? err.message : String(err)}` };

@@ -41,17 +41,27 @@ function parsed(text, what) {
 
 /**
  * Anything the importers read -- an error message, print(model), Keras JSON,
- * the JSON contract, a share link (strings) or an ONNX file (Uint8Array) --
- * -> {network, notes} or {error} naming the line and column, JSON path or node.
- * inputShape: '' or '1x3x224x224'; framework: '' or pytorch/tensorflow/keras/onnx.
+ * the JSON contract, a share link, PyTorch or Keras model code (strings) or
+ * an ONNX file (Uint8Array) -- -> {network, notes, format, models, model} or
+ * {error} naming the line and column, JSON path or node.
+ * inputShape: '' or '1x3x224x224'; framework: '' or pytorch/tensorflow/keras/onnx;
+ * model: '' or the class / Keras model to read from pasted code (format
+ * 'python_code'; `models` lists every one the code defines, `model` the one read).
  */
-export async function importModel(input, { inputShape = '', framework = '' } = {}) {
-  const r = await call('importText', input, inputShape, framework);
+export async function importModel(input, { inputShape = '', framework = '', model = '' } = {}) {
+  const r = await call('importText', input, inputShape, framework, model);
   if (r.exitCode !== 0) return { error: r.error || 'this input could not be imported' };
   const network = parsed(r.output, 'network JSON');
   if (network.error) return { error: network.error };
   const notes = r.extras ? parsed(r.extras, 'notes') : { value: [] };
-  return { network: network.value, notes: Array.isArray(notes.value) ? notes.value.map(String) : [] };
+  const models = r.models ? parsed(r.models, 'model names') : { value: [] };
+  return {
+    network: network.value,
+    notes: Array.isArray(notes.value) ? notes.value.map(String) : [],
+    format: String(r.format ?? ''),
+    models: Array.isArray(models.value) ? models.value.map(String) : [],
+    model: String(r.model ?? ''),
+  };
 }
 
 /** Network object -> {text} of `target` ('pytorch' | 'keras' | 'json') or {error}. */

@@ -69,8 +69,10 @@ function summaryCheck({ check, exitCode }) {
 }
 
 /**
- * onImport(network, notes, source) applies an imported network and returns
+ * onImport(network, notes, source, read) applies an imported network and returns
  * '' or the reason it could not (then the dialog stays open with that reason);
+ * `read` says what was read: {format, models, model, code (the pasted text,
+ * null for a file of bytes), options ({inputShape, framework})};
  * afterImport() runs once the dialog has closed (e.g. to move the focus).
  * getNetwork() is the network in the editor: a pasted Keras model.summary()
  * is cross-checked against it instead of imported.
@@ -104,7 +106,7 @@ export function createImportDialog({ onImport, afterImport, getNetwork }) {
   },
     h('h2', { id: 'import-heading' }, 'Import a model or an error message'),
     h('p', { id: 'import-hint', class: 'muted' },
-      'Paste the error your framework printed (a whole traceback is fine), PyTorch ',
+      'Paste the error your framework printed (a whole traceback is fine), your PyTorch or Keras model code, PyTorch ',
       h('code', null, 'print(model)'), ', Keras ', h('code', null, 'model.to_json()'),
       ', ConvScope JSON or a ConvScope link; or open or drop an ', h('code', null, '.onnx'),
       ' file. A traceback shows one layer: paste it together with ', h('code', null, 'print(model)'),
@@ -197,7 +199,12 @@ export function createImportDialog({ onImport, afterImport, getNetwork }) {
         showError(summary.error.replace(/^network: /, 'Fix the network in the editor first: '), { position: !file });
         return;
       }
-      const problem = result.error ? fieldNames(result.error) : onImport(result.network, result.notes, source);
+      // What the import read, so pasted model code can be shown next to the table (and read again with another model).
+      const read = result.error ? null : {
+        format: result.format, models: result.models, model: result.model,
+        code: typeof input === 'string' ? input : null, options,
+      };
+      const problem = result.error ? fieldNames(result.error) : onImport(result.network, result.notes, source, read);
       if (problem) {
         showError(problem, { position: typeof input === 'string' });
       } else {

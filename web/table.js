@@ -72,6 +72,18 @@ function errorRank(layer, errors) {
     : `Error ${at + 1} of ${errors.length}: this layer does not depend on the earlier failure${at > 1 ? 's' : ''}, so it fails on its own.`);
 }
 
+/**
+ * "line 42" (or, in a diagnosis, "line 42: x = torch.cat(…)") for a layer
+ * read from pasted code: a button that shows the line in the code panel
+ * when the page has the code (onLine), plain text when it does not.
+ */
+function sourceLink(source, onLine, withCode) {
+  const text = `line ${source.line}${withCode ? `: ${source.code}` : ''}`;
+  return onLine
+    ? h('button', { type: 'button', class: 'link-btn line-link mono', onclick: () => onLine(source.line) }, text)
+    : h('span', { class: 'line-link mono' }, text);
+}
+
 function kv(key, value) {
   return h('div', { class: 'kv' }, h('span', { class: 'kv-key' }, key), value);
 }
@@ -83,11 +95,12 @@ function arrivingList(layer) {
     h('span', { class: 'arr-name' }, name), ' ', h('span', { class: 'arr-shape' }, arriving[k] ? shapeText(arriving[k]) : 'no shape'))));
 }
 
-function detailRow(layer, columns, frameworkLabel, onFix, errors, guessed) {
+function detailRow(layer, columns, frameworkLabel, onFix, errors, guessed, onLine) {
   const body = h('div', { class: 'detail-body' });
   const rank = errorRank(layer, errors);
   if (rank) body.append(rank);
   if (layer.message) body.append(h('p', { class: 'diagnosis' }, layer.message));
+  if (layer.source) body.append(h('p', { class: 'source-line' }, sourceLink(layer.source, onLine, true)));
   if ((layer.inputs || []).length > 1) body.append(kv('Arriving', arrivingList(layer)));
   if (layer.trace?.text) body.append(kv('Why', h('p', { class: 'trace' }, layer.trace.text)));
   if (layer.formula) body.append(kv('Formula', h('code', { class: 'formula' }, layer.formula)));
@@ -128,7 +141,7 @@ function inputCell(layer) {
   return h('td', { class: 'mono shape multi' }, lines(arriving.map((s) => foldable(s ? shapeText(s) : '—'))));
 }
 
-function layerRow(layer, typeLabel, graph) {
+function layerRow(layer, typeLabel, graph, onLine) {
   const status = STATUS[layer.status] || STATUS.error;
   return h('tr', { class: `row is-${layer.status}`, dataset: { index: layer.index } },
     h('td', { class: 'st mono' },
@@ -137,7 +150,8 @@ function layerRow(layer, typeLabel, graph) {
       h('span', { class: 'sr-only' }, ` ${status.text}`)),
     h('th', { scope: 'row', class: 'layer' },
       h('span', { class: 'mono layer-name' }, layer.name || `#${layer.index + 1}`),
-      h('span', { class: 'layer-type' }, typeLabel(layer.type))),
+      h('span', { class: 'layer-type' }, typeLabel(layer.type)),
+      layer.source ? sourceLink(layer.source, onLine) : null),
     graph ? h('td', { class: 'mono inputs' }, lines(layer.inputs || [])) : null,
     inputCell(layer),
     h('td', { class: 'mono shape out' }, layer.output ? shapeText(layer.output) : layer.status === 'error' ? '✕ none' : '—'),
@@ -174,7 +188,7 @@ function outputsCell(outputs, last) {
 }
 
 /** Rebuild the table from a report. */
-export function renderTable(table, report, { layout, rank, frameworkLabel, typeLabel, onFix }) {
+export function renderTable(table, report, { layout, rank, frameworkLabel, typeLabel, onFix, onLine }) {
   const graph = isGraph(report);
   const COLUMNS = graph ? 8 : 7;
   const errors = report.errors || [];
@@ -190,8 +204,8 @@ export function renderTable(table, report, { layout, rank, frameworkLabel, typeL
     h('th', { scope: 'col' }, 'Receptive field')));
   const body = h('tbody');
   for (const layer of report.layers || []) {
-    body.append(layerRow(layer, typeLabel, graph));
-    if (layer.status === 'error' || layer.status === 'warning') body.append(detailRow(layer, COLUMNS, frameworkLabel, onFix, errors, report.guessed || ''));
+    body.append(layerRow(layer, typeLabel, graph, onLine));
+    if (layer.status === 'error' || layer.status === 'warning') body.append(detailRow(layer, COLUMNS, frameworkLabel, onFix, errors, report.guessed || '', onLine));
   }
   if (!(report.layers || []).length) {
     body.append(h('tr', null, h('td', { colspan: COLUMNS, class: 'muted' }, 'No layers yet — add one in the editor.')));

@@ -15,6 +15,13 @@ struct Result {
   // (the notes name it); the network is the part before it, so "every
   // layer valid" would not be the model's verdict.
   bool partial = false;
+  // import_text only: the format read, as import::Format spells it ("python_code", "onnx", ...),
+  // and for pasted model code the models it defines (a JSON list of names,
+  // "[]" otherwise) and the one read ("" otherwise), so the page can offer
+  // the others.
+  std::string format;
+  std::string models = "[]";
+  std::string model;
 };
 
 // Network JSON text -> report JSON (pretty, trailing newline).

@@ -59,6 +59,16 @@ std::string spatial_text(const Network& net, const Shape& s) {
   return conventions::joined(sizes, "x");
 }
 
+// A layer as the trace names it: input_label, with the line of pasted code
+// it came from when it has one ("pool3 (line 41)"), so the reader finds it.
+std::string traced_name(const Network& net, int32_t k) {
+  std::string name = input_label(net, k);
+  if (k != kNetworkInput)
+    if (const auto& source = net.layers[static_cast<size_t>(k)].source)
+      name += " (line " + to_string(source->line) + ")";
+  return name;
+}
+
 }  // namespace
 
 std::vector<int32_t> path_between(const Network& net, int32_t from, int32_t to) {
@@ -140,7 +150,7 @@ void trace_branches(const Network& net, Report& rep, size_t merge) {
     t.branches.push_back(std::move(br));
   }
   // Plain words: the split, then each path that changes the size.
-  const std::string split_name = input_label(net, split);
+  const std::string split_name = traced_name(net, split);
   const bool channels = t.axis_label == "C";
   std::string text = split_name + (channels ? " has " + to_string(t.split_size) + " channels"
                                             : " is " + spatial_text(net, *split_shape));
@@ -153,9 +163,10 @@ void trace_branches(const Network& net, Report& rep, size_t merge) {
     std::string part;
     for (const TraceStep& s : br->steps) {
       const Layer& l = net.layers[s.layer];
-      part += (part.empty() ? "" : ", ") + display_name(l.name) + " " + verb(l, s.in, s.out) + " " + to_string(s.out);
+      part += (part.empty() ? "" : ", ") + traced_name(net, static_cast<int32_t>(s.layer)) + " " + verb(l, s.in, s.out) +
+              " " + to_string(s.out);
     }
-    text += "; " + (both ? "on the way to " + input_label(net, m.inputs[br->input]) + ", " : std::string()) + part;
+    text += "; " + (both ? "on the way to " + traced_name(net, m.inputs[br->input]) + ", " : std::string()) + part;
   }
   text += ": " + to_string(order[0]->size) + " \u2260 " + to_string(order[1]->size);
   if (t.axis_label != "C" && !channels) text += " (" + t.axis_label + ")";

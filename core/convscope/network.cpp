@@ -82,6 +82,33 @@ void remove_layer(Network& net, size_t at) {
   compact_inputs(net);
 }
 
+SourceLine make_source_line(int64_t line, const std::string& text) {
+  // Blanks are spaces, tabs, form feeds and the \r of a CRLF file; control
+  // characters inside become spaces, so the line is one line of plain text.
+  const auto blank = [](unsigned char c) { return c == ' ' || c == '\t' || c == '\f' || c == '\r' || c == '\v'; };
+  size_t begin = 0, end = text.size();
+  while (begin < end && blank(static_cast<unsigned char>(text[begin]))) ++begin;
+  while (end > begin && blank(static_cast<unsigned char>(text[end - 1]))) --end;
+  SourceLine s;
+  s.line = line;
+  size_t points = 0;
+  for (size_t i = begin; i < end; ++i) {
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    const bool starts_point = (c & 0xC0) != 0x80;
+    if (starts_point && ++points == max_source_code_chars && i < end) {
+      // Room for this point and nothing after it: keep it if it is the last.
+      size_t next = i + 1;
+      while (next < end && (static_cast<unsigned char>(text[next]) & 0xC0) == 0x80) ++next;
+      if (next < end) {
+        s.code += "\u2026";
+        return s;
+      }
+    }
+    s.code += c < 0x20 || c == 0x7F ? ' ' : static_cast<char>(c);
+  }
+  return s;
+}
+
 std::string display_name(const std::string& name) {
   const bool digits = !name.empty() && std::all_of(name.begin(), name.end(), [](char c) { return c >= '0' && c <= '9'; });
   return digits ? "\"" + name + "\"" : name;

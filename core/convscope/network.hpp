@@ -38,6 +38,8 @@ enum class LayerType {
   // channels regrouped, spatial axes kept (ShuffleNet)
   channel_shuffle,
   channel_split,
+  // the same values under another shape (x.view, Keras Reshape, ONNX Reshape)
+  reshape,
   // merges (two or more inputs)
   add,
   subtract,
@@ -63,6 +65,25 @@ struct Padding {
   // [[1, 1], [1, 1]]: 0 = scalar, 1 = one value per axis, 2 = pairs.
   int written_as = 0;
 };
+
+// Where a layer came from in the user's model code (an import of pasted
+// PyTorch or Keras source): the 1-based line and that line's text without
+// its indentation, cut to max_source_code_chars code points (make_source_line
+// is the one place that cuts).
+struct SourceLine {
+  int64_t line = 0;
+  std::string code;
+  bool operator==(const SourceLine& o) const { return line == o.line && code == o.code; }
+};
+
+// Code points of SourceLine::code: enough for a line that reads as code,
+// short enough that a network of 2000 layers stays a small JSON file.
+constexpr size_t max_source_code_chars = 200;
+
+// The SourceLine of `line` (1-based) whose text is `text`: leading and
+// trailing blanks dropped, longer than max_source_code_chars code points cut
+// to max_source_code_chars - 1 and "\u2026" (never inside a UTF-8 sequence).
+SourceLine make_source_line(int64_t line, const std::string& text);
 
 // A layer input: the index of an earlier layer, or the network input.
 constexpr int32_t kNetworkInput = -1;
@@ -95,7 +116,16 @@ struct Layer {
   bool keepdims = true;
   bool bias = true;
   double rate = 0.5;       // dropout
+  // reshape: the sizes after the batch axis (Keras' target_shape), one of
+  // them -1 at most (inferred); the output is [batch, *target_shape] where
+  // batch is the input's (infer_batch false: x.view(x.size(0), ...), Keras
+  // Reshape) or whatever the values leave (true: x.view(-1, ...)).
+  std::vector<int64_t> target_shape;
+  bool infer_batch = false;
   std::string function;    // activation
+  // The line of the user's code the layer was read from (code import);
+  // kept through edits and round trips, left out of share links.
+  std::optional<SourceLine> source;
 };
 
 // How the network runs: a PyTorch module starts in training mode (until

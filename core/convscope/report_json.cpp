@@ -44,17 +44,32 @@ std::string source_name(const Network& net, int32_t k) {
   return k == kNetworkInput ? std::string("input") : net.layers[static_cast<size_t>(k)].name;
 }
 
-Value trace_value(const BranchTrace& t, const Network& net) {
+Value source_value(const SourceLine& s) {
+  return Value(json::Object{{"line", Value(s.line)}, {"code", Value(s.code)}});
+}
+
+// `"line": 42` on a trace entry whose layer came from a line of pasted code;
+// nothing otherwise, so a network without sources keeps its bytes.
+void add_line(json::Object& o, const Network& net, int32_t k) {
+  if (k == kNetworkInput) return;
+  const auto& source = net.layers[static_cast<size_t>(k)].source;
+  if (source) o.push_back({"line", Value(source->line)});
+}
+
+Value trace_value(const BranchTrace& t, const Network& net, const LayerReport& merge) {
   json::Array branches;
   for (const BranchTrace::Branch& b : t.branches) {
     json::Array steps;
-    for (const TraceStep& s : b.steps)
-      steps.push_back(Value(json::Object{{"layer", Value(net.layers[s.layer].name)},
-                                         {"in", Value(s.in)},
-                                         {"out", Value(s.out)}}));
-    branches.push_back(Value(json::Object{{"input", Value(static_cast<int64_t>(b.input))},
-                                          {"steps", Value(std::move(steps))},
-                                          {"size", Value(b.size)}}));
+    for (const TraceStep& s : b.steps) {
+      json::Object step{{"layer", Value(net.layers[s.layer].name)}, {"in", Value(s.in)}, {"out", Value(s.out)}};
+      add_line(step, net, static_cast<int32_t>(s.layer));
+      steps.push_back(Value(std::move(step)));
+    }
+    json::Object branch{{"input", Value(static_cast<int64_t>(b.input))}};
+    add_line(branch, net, merge.inputs[b.input]);  // the layer arriving there
+    branch.push_back({"steps", Value(std::move(steps))});
+    branch.push_back({"size", Value(b.size)});
+    branches.push_back(Value(std::move(branch)));
   }
   return Value(json::Object{{"axis", Value(t.axis_label)},
                             {"split", Value(source_name(net, t.split))},
@@ -69,6 +84,8 @@ Value layer_value(const LayerReport& r, const Network& net) {
   o.push_back({"index", Value(static_cast<int64_t>(r.index))});
   o.push_back({"name", Value(r.name)});
   o.push_back({"type", Value(to_string(r.type))});
+  // The line of pasted code the layer was read from (only when it was).
+  if (const auto& source = net.layers[r.index].source) o.push_back({"source", source_value(*source)});
   json::Array inputs, arriving;
   for (int32_t k : r.inputs) inputs.push_back(Value(source_name(net, k)));
   if (r.arriving.empty()) arriving.push_back(shape_value(r.input));
@@ -106,7 +123,7 @@ Value layer_value(const LayerReport& r, const Network& net) {
   o.push_back({"params", optional_int(r.params)});
   o.push_back({"macs", optional_int(r.macs)});
   o.push_back({"receptive_field", receptive_field_value(r.receptive_field)});
-  o.push_back({"trace", r.trace ? trace_value(*r.trace, net) : Value()});
+  o.push_back({"trace", r.trace ? trace_value(*r.trace, net, r) : Value()});
   o.push_back({"geometry", geometry::to_json(geometry::resolve(net.layers[r.index], r))});
   return Value(std::move(o));
 }
@@ -289,6 +306,8 @@ std::string report_table(const Report& report, const Network& net) {
         out += indent + "input " + to_string(k) + ":  " + source_name(net, r.inputs[k]) + " " + table_shape_text(r.arriving[k]) + "\n";
     if (r.status == Status::error) {
       out += indent + "error:   " + r.message + "\n";
+      if (const auto& source = net.layers[i].source)
+        out += indent + "line " + to_string(source->line) + ": " + source->code + "\n";
       if (r.trace) out += indent + "why:     " + r.trace->text + "\n";
       const std::string formula = formula_text(r, sr);
       if (!formula.empty()) out += indent + "formula: " + formula + "\n";
@@ -318,7 +337,10 @@ std::string report_table(const Report& report, const Network& net) {
   }
   if (report.first_error)
     out += "First error:  layer " + to_string(*report.first_error) + " (" +
-           report.layers[*report.first_error].name + ")\n";
+           report.layers[*report.first_error].name + ")" +
+           (net.layers[*report.first_error].source
+                ? " at line " + to_string(net.layers[*report.first_error].source->line)
+                : std::string()) + "\n";
   if (report.errors.size() > 1) {
     out += "All errors:  ";
     for (size_t e : report.errors) out += " " + to_string(e) + " (" + report.layers[e].name + ")";

@@ -184,6 +184,30 @@ model = Model(inputs=inputs, outputs=d)
   }
 }
 
+TEST_CASE("a squeeze-and-excitation block Keras-style: x.shape[-1], Dense on pooled features, Reshape, Multiply") {
+  const auto r = import_ok(R"(import keras
+from keras import layers
+
+def se_block(x, ratio=4):
+    filters = x.shape[-1]
+    s = layers.GlobalAveragePooling2D()(x)
+    s = layers.Dense(filters // ratio, activation="relu")(s)
+    s = layers.Dense(filters, activation="sigmoid")(s)
+    s = layers.Reshape((1, 1, filters))(s)
+    return layers.Multiply()([x, s])
+
+inputs = keras.Input(shape=(16, 16, 32))
+x = layers.Conv2D(32, 3, padding="same")(inputs)
+x = se_block(x)
+model = keras.Model(inputs, x)
+)");
+  CHECK(types_of(r.network) ==
+        std::vector<std::string>{"conv", "global_avg_pool", "dense", "dense", "reshape", "multiply"});
+  CHECK(outputs_of(analysed(r)) == std::vector<std::vector<int64_t>>{{1, 16, 16, 32}, {1, 32}, {1, 8}, {1, 32},
+                                                                      {1, 1, 1, 32}, {1, 16, 16, 32}});
+  CHECK(contains(all_notes(r), "the code reads tensor shapes (line 5, column 15): the values at this input size are used"));
+}
+
 TEST_CASE("the model chosen: the last one made, or the one named; the others' layers are left out") {
   const std::string text = R"(import keras
 from keras import layers

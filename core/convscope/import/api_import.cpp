@@ -31,6 +31,21 @@ bool imported(const std::string& input, const std::string& input_shape, const st
   return import::import_any(input, options, out, error);
 }
 
+// The format as the page tests it: the enum's own spelling (to_string(Format)
+// is the text for people).
+const char* format_id(import::Format f) {
+  switch (f) {
+    case import::Format::contract_json: return "contract_json";
+    case import::Format::share_link: return "share_link";
+    case import::Format::error_message: return "error_message";
+    case import::Format::pytorch_repr: return "pytorch_repr";
+    case import::Format::keras_json: return "keras_json";
+    case import::Format::onnx: return "onnx";
+    case import::Format::python_code: return "python_code";
+  }
+  return "";
+}
+
 }  // namespace
 
 Result import_text(const std::string& input, const std::string& input_shape, const std::string& framework,
@@ -44,6 +59,11 @@ Result import_text(const std::string& input, const std::string& input_shape, con
   for (const std::string& n : imported_network.notes) notes.push_back(json::Value(n));
   r.extras = json::write(json::Value(std::move(notes)), -1);
   r.partial = !imported_network.stopped_at.empty();
+  r.format = format_id(imported_network.format);
+  json::Array models;
+  for (const std::string& m : imported_network.models) models.push_back(json::Value(m));
+  r.models = json::write(json::Value(std::move(models)), -1);
+  r.model = imported_network.model;
   return r;
 }
 

@@ -15,9 +15,6 @@ namespace convscope::import {
 
 namespace {
 
-// Whether the contract has the layer `source` field yet (the page's line links).
-constexpr bool kLayerSourceField = false;
-
 bool has_line_starting(const std::string& t, const std::string& prefix) {
   size_t at = 0;
   while (at < t.size()) {
@@ -102,13 +99,16 @@ std::string lines_text(std::vector<int> lines) {
   return s;
 }
 
+// "line 12, column 9 (x = x.permute(0, 2, 3, 1)): why"
 std::string where(const py::Interp& in, const py::Failure& f) {
-  return "line " + std::to_string(f.pos.line) + ", column " + std::to_string(f.pos.column) + ": " + f.message +
-         " (" + in.line_text(f.pos.line) + ")";
+  const std::string line = in.line_text(f.pos.line);
+  const size_t colon = line.find(": ");
+  return "line " + std::to_string(f.pos.line) + ", column " + std::to_string(f.pos.column) +
+         (colon == std::string::npos ? std::string() : " (" + line.substr(colon + 2) + ")") + ": " + f.message;
 }
 
 bool read_pytorch(py::Interp& in, py::TorchFramework& torch, const ImportOptions& options, Draft& d, ImportResult& out,
-                  std::string& error) {
+                  Mode& mode, std::string& error) {
   using py::Value;
   if (!in.run_top_level()) {
     error = where(in, in.failure);
@@ -129,14 +129,34 @@ bool read_pytorch(py::Interp& in, py::TorchFramework& torch, const ImportOptions
   if (options.model) {
     for (const py::Ref& c : models)
       if (c->cls->name == *options.model) chosen = c;
+    const auto fn = in.globals->vars.find(*options.model);
+    if (!chosen && fn != in.globals->vars.end() && fn->second->kind == Value::Kind::function) {
+      // A factory function (`resnet50`): called with its defaults.
+      py::Args none;
+      none.pos = fn->second->fn->pos;
+      model = in.call_function(fn->second, none);
+      if (!model) {
+        error = where(in, in.failure);
+        return false;
+      }
+      if (!torch.is_module(model) || model->kind != Value::Kind::instance) {
+        error = *options.model + "() returns " + py::describe(model) + ", not a model";
+        return false;
+      }
+      for (const py::Ref& c : models)
+        if (c->cls == model->cls) chosen = c;
+      how = "made by " + *options.model + "()";
+    }
     if (!chosen) {
       std::string list;
       for (const py::Ref& c : models) list += (list.empty() ? "" : ", ") + c->cls->name;
-      error = "the code has no nn.Module class named " + text::quoted(*options.model) + " (it defines " + list + ")";
+      error = "the code has no nn.Module class or function named " + text::quoted(*options.model) + " (its classes: " +
+              list + ")";
       return false;
     }
+    const bool from_factory = model != nullptr;
     for (const auto& made : in.top_level_instances)
-      if (made.instance->cls == chosen->cls) {
+      if (!from_factory && made.instance->cls == chosen->cls) {
         model = made.instance;
         how = "as made at " + in.line_text(made.pos.line);
       }
@@ -178,9 +198,10 @@ bool read_pytorch(py::Interp& in, py::TorchFramework& torch, const ImportOptions
     none.pos = chosen->cls->pos;
     model = in.instantiate(cls, none);
     if (!model) {
-      error = where(in, in.failure) + " — " + chosen->cls->name +
-              " is built with no arguments (the code never makes one); choose another model or write `model = " +
-              chosen->cls->name + "(...)` in the code";
+      error = where(in, in.failure);
+      if (in.failure.message.find("missing required argument") != std::string::npos)
+        error += " — the code never makes a " + chosen->cls->name + ", so it was built with no arguments; write `model = " +
+                 chosen->cls->name + "(...)` in the code or choose another model";
       return false;
     }
   }
@@ -188,6 +209,12 @@ bool read_pytorch(py::Interp& in, py::TorchFramework& torch, const ImportOptions
   d.note("read " + chosen->cls->name + " (" + how + ")" +
          (models.size() > 1 ? "; the code defines " + std::to_string(models.size()) + " nn.Module classes" : ""));
   torch.name_modules(model);
+  // PyTorch builds a module in training mode (BatchNorm then needs more than
+  // one value per channel); model.eval() in the code switches it.
+  const py::Ref training = model->attr("training");
+  mode = training && training->kind == Value::Kind::boolean && !training->b ? Mode::eval : Mode::train;
+  d.note(mode == Mode::eval ? "the code calls .eval(): analysed in eval mode"
+                            : "analysed in training mode, as PyTorch builds a module (the code does not call .eval())");
 
   // The input shape.
   int comment_line = 0;
@@ -221,8 +248,8 @@ bool read_pytorch(py::Interp& in, py::TorchFramework& torch, const ImportOptions
   const py::Ref result = in.call(model, args);
   if (!result) {
     if (in.failure.kind == py::Failure::Kind::stop) {
-      out.stopped_at = in.line_text(in.failure.pos.line) + " — " + in.failure.message;
-      d.note("stopped at " + out.stopped_at + "; the analysis covers the part before it");
+      out.stopped_at = where(in, in.failure);
+      d.note("stopped at " + out.stopped_at + " — the analysis covers the part before it");
     } else {
       error = where(in, in.failure);
       return false;
@@ -257,27 +284,30 @@ bool import_python_code(const std::string& text, const ImportOptions& options, I
   Draft d;
   d.framework = fw == CodeFramework::keras ? Framework::tensorflow : Framework::pytorch;
   py::Interp in(module, d);
+  // Keras runs for inference (its default mode); PyTorch's mode is read from the code.
+  Mode mode = default_mode(d.framework);
   if (fw == CodeFramework::keras) {
     if (!read_keras_code(in, options, out, error)) return false;  // code_keras.cpp
   } else {
     py::TorchFramework torch(in, text);
     in.framework = &torch;
-    if (!read_pytorch(in, torch, options, d, out, error)) return false;
+    if (!read_pytorch(in, torch, options, d, out, mode, error)) return false;
   }
-  // Each layer keeps the line it came from.
+  // Each layer keeps the line it came from (the page links it to the code).
   for (size_t k = 0; k < d.layers.size(); ++k) {
     const std::string& origin = d.origins[k];
     if (origin.rfind("line ", 0) != 0) continue;
     const int line = std::atoi(origin.c_str() + 5);
-    std::string code = in.line_text(line);
-    code = code.substr(code.find(": ") == std::string::npos ? 0 : code.find(": ") + 2);
-    json::Object src{{"line", json::Value(static_cast<int64_t>(line))}, {"code", json::Value(code)}};
-    if (kLayerSourceField) d.layers[k].as_object().push_back({"source", json::Value(std::move(src))});
+    if (line < 1 || static_cast<size_t>(line) > module.lines.size()) continue;
+    const SourceLine src = make_source_line(line, module.lines[static_cast<size_t>(line) - 1]);
+    json::Object o{{"line", json::Value(src.line)}, {"code", json::Value(src.code)}};
+    d.layers[k].as_object().push_back({"source", json::Value(std::move(o))});
   }
   const std::vector<std::string> models = out.models;
   const std::string model = out.model;
   const std::string stopped = out.stopped_at;
   if (!finish(d, Format::python_code, out, error)) return false;
+  out.network.mode = mode;
   out.models = models;
   out.model = model;
   out.stopped_at = stopped;

@@ -633,21 +633,7 @@ Ref KerasFramework::apply(const Ref& layer, const Ref& input, Pos pos, int origi
                                   "TensorFlow layout); the network is read up to the line before");
     }
   const size_t before = in_.draft.layers.size();
-  if (cls == "Reshape") {
-    if (!layer_type_from_string("reshape")) {
-            return stop(pos, what + ": Reshape is not modelled yet; the network is read up to the line before");
-    }
-    const json::Value* target = nullptr;
-    for (const auto& kv : cfg)
-      if (kv.first == "target_shape") target = &kv.second;
-    if (!target || !target->is_array()) {
-            return fail(ctor.pos, "layers.Reshape needs target_shape, a tuple of sizes");
-    }
-    json::Object o = layer_object("reshape", layer->path);
-    o.push_back({"shape", *target});
-    walk_.last_name = "\x01";  // inputs written out (the draft may be pruned to one model)
-    walk_.emit(std::move(o), "line " + std::to_string(origin_line), {input_name(input->tensor.node)});
-  } else {
+  {
     std::string out;
     walk_.last_name = "\x01";
     walk_.rd.error.clear();
@@ -657,7 +643,7 @@ Ref KerasFramework::apply(const Ref& layer, const Ref& input, Pos pos, int origi
       std::string e = walk_.rd.error;
       const size_t at = e.find(".config.");
       e = at == std::string::npos ? e : e.substr(at + 8);
-            return fail(ctor.pos, "layers." + cls + " " + e);
+      return fail(ctor.pos, "layers." + cls + " " + e);
     }
   }
   for (size_t k = before; k < in_.draft.layers.size(); ++k) in_.draft.origins[k] = "line " + std::to_string(origin_line);

@@ -892,7 +892,7 @@ Ref Interp::call(const Ref& callee, Args& args) {
       for (const Ref& a : args.positional)
         if (a->kind == K::tensor)
           return stop(pos, "`" + (args.call ? code_of(*args.call) : std::string("?")) + "` is not a call ConvScope reads (" +
-                               callee->why + "); the network is read up to the line before");
+                               callee->why + ")");
       return callee;
     }
     default: break;
@@ -965,7 +965,6 @@ Ref Interp::instantiate(const Ref& cls, Args& args) {
   Ref obj = make(Value::Kind::instance);
   obj->cls = cls->cls;
   obj->made_at = args.pos;
-  if (reading_top_level && depth == 1) top_level_instances.push_back({obj, args.pos});
   Ref init = cls->cls->lookup("__init__");
   if (init && init->kind == Value::Kind::function) {
     Ref bound = std::make_shared<Value>(*init);
@@ -1323,10 +1322,13 @@ Interp::Flow Interp::exec_one(const Stmt& st, const std::shared_ptr<Scope>& scop
         }
         for (const auto& [name, alias] : st.names) {
           Ref sub = import_module(st.module + "." + name, st.pos);
-          if (sub->kind == Value::Kind::unknown) {
+          if (sub->kind == Value::Kind::unknown) {  // a name in a module: `from torch.nn import Conv2d`
             Ref m = import_module(st.module, st.pos);
-            if (m->kind == Value::Kind::namespace_)
-              if (Ref v = m->attr(name)) sub = v;
+            if (m->kind == Value::Kind::namespace_) {
+              Ref v = get_attr(m, name, st.pos);
+              if (!v) return Flow::failed;
+              sub = v;
+            }
           }
           scope->vars[alias.empty() ? name : alias] = sub;
         }
@@ -1421,7 +1423,18 @@ bool Interp::run_top_level() {
       Ref ignored;
       const size_t layers_before = draft.layers.size();
       const Flow f = exec_one(st, globals, ignored);
-      if (f != Flow::failed) continue;
+      if (f != Flow::failed) {
+        // `net = Net()`, `model = resnet18(num_classes=10)`: a model the code
+        // makes, a candidate for the one to read.
+        if (st.kind == Stmt::Kind::assign || st.kind == Stmt::Kind::ann_assign)
+          for (const Expr& t : st.targets)
+            if (t.kind == Expr::Kind::name) {
+              const Ref& v = globals->vars[t.text];
+              if (v && v->kind == Value::Kind::instance && framework->is_module(v))
+                top_level_instances.push_back({v, st.pos});
+            }
+        continue;
+      }
       if (definition || steps > max_steps) return false;  // a definition that cannot be read is an error
       if (framework->top_level_failure_ends(*this, st, layers_before)) return false;
       // Anything else at the top level (training loops, data loading,

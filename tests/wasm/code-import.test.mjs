@@ -1,0 +1,115 @@
+// Pasted model code through the WASM module: importText takes the model to
+// read as an optional fourth argument and returns the format read, the
+// models the code defines and the one read; a network's layer sources go
+// through analyze (each row's `source`) and stay out of share links.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { join, dirname } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const dist = process.env.DIST_DIR || join(root, 'dist');
+const cli = process.env.CONVSCOPE_CLI || join(root, 'build', 'convscope');
+
+const { default: createConvScope } = await import(pathToFileURL(join(dist, 'convscope.js')).href);
+const engine = await createConvScope({ wasmBinary: readFileSync(join(dist, 'convscope.wasm')) });
+const { default: createShapes } = await import(pathToFileURL(join(dist, 'convscope-shapes.js')).href);
+const shapes = await createShapes({ wasmBinary: readFileSync(join(dist, 'convscope-shapes.wasm')) });
+
+const CODE_FILE = join(root, 'tests', 'fixtures', 'code', 'small_unet_nopad.py');
+const NETWORK_FILE = join(root, 'tests', 'fixtures', 'sources', 'small_unet_nopad.json');
+const networkText = readFileSync(NETWORK_FILE, 'utf8');
+// PyTorch 1.13 on small_unet_nopad.py at 1x3x100x100: torch.cat on line 44 raises
+const TORCH_TEXT = 'Sizes of tensors must match except in dimension 1. Expected size 25 but got size 24 for tensor number 1 in the list.';
+
+test('importText takes three arguments or four (the model to read), with the same result for a network', () => {
+  const three = engine.importText(networkText, '', '');
+  const four = engine.importText(networkText, '', '', '');
+  assert.equal(three.exitCode, 0, three.error);
+  assert.deepEqual({ ...four }, { ...three });
+  assert.equal(three.format, 'contract_json');
+  assert.deepEqual(JSON.parse(three.models), []);
+  assert.equal(three.model, '');
+  // The network keeps every layer's source, as the CLI writes it.
+  const native = spawnSync(cli, ['import', NETWORK_FILE], { encoding: 'utf8' });
+  assert.equal(native.status, 0, native.stderr);
+  assert.equal(three.output, native.stdout);
+  const imported = JSON.parse(three.output);
+  assert.deepEqual(imported.layers.map((l) => l.source), JSON.parse(networkText).layers.map((l) => l.source));
+});
+
+test('the format is the importer\'s own name for what it read', () => {
+  const link = engine.encodeShareLink(networkText, '[]');
+  assert.equal(link.exitCode, 0, link.error);
+  assert.equal(engine.importText(`#${link.output}`, '', '', '').format, 'share_link');
+  const printed = readFileSync(join(root, 'tests', 'fixtures', 'import', 'pytorch_alexnet.txt'), 'utf8');
+  assert.equal(engine.importText(printed, '', '', '').format, 'pytorch_repr');
+});
+
+test('the first-view module (convscope-shapes) has no importer, and its Result has no import fields', () => {
+  assert.equal(shapes.importText, undefined);
+  const r = shapes.analyze(networkText);
+  assert.equal(r.exitCode, 1);
+  assert.deepEqual(Object.keys(r).sort(), ['error', 'exitCode', 'extras', 'output']);
+});
+
+test('analyze puts each layer\'s source in its row, and the failing cat\'s line in its trace, byte for byte as the CLI', () => {
+  const wasm = engine.analyze(networkText);
+  const native = spawnSync(cli, ['analyze', NETWORK_FILE], { encoding: 'utf8' });
+  assert.equal(wasm.exitCode, 1);
+  assert.equal(wasm.output, native.stdout);
+  const report = JSON.parse(wasm.output);
+  const cat = report.layers[report.first_error];
+  assert.equal(cat.name, 'cat');
+  assert.deepEqual(cat.source, { line: 44, code: 'x = torch.cat([x3, x], dim=1)' });
+  assert.equal(cat.framework_error, TORCH_TEXT);
+  assert.deepEqual(cat.trace.branches.map((b) => b.line), [41, 43]);
+  assert.match(cat.trace.text, /pool_2 \(line 42\) floors it to 12, up1 \(line 43\) doubles it to 24/);
+  assert.ok(report.layers.every((l) => l.source && l.source.line > 0));
+});
+
+test('share links leave the sources out; decoding one gives the network without them', () => {
+  const link = shapes.encodeShareLink(networkText, '[]');
+  assert.equal(link.exitCode, 0, link.error);
+  assert.doesNotMatch(link.output, /torch|source/);
+  const decoded = JSON.parse(shapes.decodeShareLink(link.output).output);
+  assert.ok(decoded.layers.every((l) => l.source === undefined));
+});
+
+test('a source the importer did not write is refused with its path', () => {
+  const bad = JSON.parse(networkText);
+  bad.layers[3].source = { line: 0, code: 'x' };
+  assert.equal(engine.analyze(JSON.stringify(bad)).error, 'layers[3].source.line: expected a line number (a positive integer), got 0');
+  bad.layers[3].source = { line: 3, code: 'y'.repeat(201) };
+  assert.match(engine.analyze(JSON.stringify(bad)).error, /^layers\[3\]\.source\.code: longer than 200 characters/);
+});
+
+// Pasted code: needs the code reader in the core (Format::python_code).
+const reader = engine.importText(readFileSync(CODE_FILE, 'utf8'), '1x3x100x100', '', '');
+const noReader = reader.exitCode === 2 && /code reader is not built yet|not a format/i.test(reader.error) ? 'the code reader is not in this build' : false;
+
+test('pasted U-Net code: the models it defines, the one read, each layer\'s line', { skip: noReader }, () => {
+  assert.equal(reader.exitCode, 0, reader.error);
+  assert.equal(reader.format, 'python_code');
+  const models = JSON.parse(reader.models);
+  assert.ok(models.includes('SmallUNet') && models.includes('DoubleConv'), reader.models);
+  assert.equal(reader.model, 'SmallUNet');
+  const network = JSON.parse(reader.output);
+  assert.ok(network.layers.every((l) => l.source && l.source.line > 0 && l.source.code.length > 0));
+  const report = JSON.parse(engine.analyze(reader.output).output);
+  const failing = report.layers[report.first_error];
+  assert.equal(failing.type, 'concat');
+  assert.deepEqual(failing.source, { line: 44, code: 'x = torch.cat([x3, x], dim=1)' });
+  assert.equal(failing.framework_error, TORCH_TEXT);
+  // Another model of the same code, by name.
+  const block = engine.importText(readFileSync(CODE_FILE, 'utf8'), '1x3x100x100', '', 'DoubleConv');
+  assert.equal(block.exitCode, 0, block.error);
+  assert.equal(block.model, 'DoubleConv');
+  assert.ok(JSON.parse(block.output).layers.length < network.layers.length);
+  // A model the code does not define is named in the error.
+  const missing = engine.importText(readFileSync(CODE_FILE, 'utf8'), '1x3x100x100', '', 'NoSuchNet');
+  assert.equal(missing.exitCode, 2);
+  assert.match(missing.error, /NoSuchNet/);
+});

@@ -1,0 +1,209 @@
+// Pasted model code on the page (issue 14): a network read from code keeps
+// each layer's line; the shape table, the diagnosis and the diagram link a
+// layer to its line in the Code panel (text only, line numbers, on demand);
+// the code survives a reload of the tab (sessionStorage) but never goes into
+// a link; hand edits keep the other layers' lines; keyboard and axe clean at
+// 360 px. With the code reader in the core, the U-Net without F.pad pasted in
+// the Import dialog fails at its torch.cat line with PyTorch's text.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { setUp, newPage, openApp, waitForTable, hashOf, encodeLink, cspViolations, ROOT, TEST_TIMEOUT } from './harness.mjs';
+
+const require = createRequire(import.meta.url);
+const AXE_SOURCE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+// The small U-Net without F.pad and its network as the code reader reads it
+// (every layer with its line), written by hand for these mechanics.
+const CODE = fs.readFileSync(path.join(ROOT, 'tests', 'fixtures', 'code', 'small_unet_nopad.py'), 'utf8');
+const NETWORK = JSON.parse(fs.readFileSync(path.join(ROOT, 'tests', 'fixtures', 'sources', 'small_unet_nopad.json'), 'utf8'));
+// PyTorch 1.13 on that file at 1x3x100x100 (tests/fixtures/code/small_unet_nopad.py): line 44 raises
+const CAT_LINE = 44;
+const CAT_CODE = 'x = torch.cat([x3, x], dim=1)';
+const TORCH_TEXT = 'Sizes of tensors must match except in dimension 1. Expected size 25 but got size 24 for tensor number 1 in the list.';
+// Untrusted code: a line that would run if it were ever parsed as HTML.
+const HOSTILE = '# <img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>';
+
+let env;
+before(async () => { env = await setUp(); });
+after(async () => { await env?.tearDown(); });
+
+async function seriousAxe(page) {
+  await page.evaluate(AXE_SOURCE);
+  const found = await page.evaluate(async () => {
+    const result = await window.axe.run(document, { resultTypes: ['violations'] });
+    return result.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(' ')).slice(0, 5) }));
+  });
+  return found.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+}
+
+async function assertClean(page, problems) {
+  assert.deepEqual(problems.pageErrors, [], 'no page errors');
+  assert.deepEqual(problems.consoleErrors, [], 'no console errors');
+  assert.deepEqual(problems.dialogs, [], 'no alert/confirm dialogs');
+  assert.deepEqual(await cspViolations(page), [], 'no CSP violations');
+  assert.equal(await page.evaluate(() => window.__pwned), undefined, 'the pasted code never ran');
+}
+
+/**
+ * The page as a tab that imported this code would have it after a reload:
+ * the code and the state's sources in sessionStorage (what the Code panel
+ * writes), the network in the address bar (which has no sources).
+ */
+async function openWithStoredCode(page, { code = CODE } = {}) {
+  await openApp(env, page);
+  const hash = await encodeLink(page, NETWORK);
+  const session = { code, models: ['DoubleConv', 'SmallUNet'], model: 'SmallUNet', options: { inputShape: '1x3x100x100', framework: '' } };
+  const states = [[hash, NETWORK.layers.map((l) => l.source)]];
+  await page.evaluate(([h, saved, known]) => {
+    location.hash = h;
+    sessionStorage.setItem('convscope:code', JSON.stringify(saved));
+    sessionStorage.setItem('convscope:code-states', JSON.stringify(known));
+  }, [hash, session, states]);
+  await page.reload();
+  await waitForTable(page);
+  await page.locator('#code-panel:not([hidden])').waitFor();
+  return hash;
+}
+
+const rowOf = (page, name) => page.locator('#shape-table tr.row', { has: page.locator('.layer-name', { hasText: new RegExp(`^${name.replace(/\./g, '\\.')}$`) }) });
+const currentLine = (page) => page.evaluate(() => {
+  const li = document.querySelector('#code-view li.is-current');
+  return li ? { id: li.id, focused: document.activeElement === li, text: li.querySelector('.code-text').textContent } : null;
+});
+const lineInView = (page, line) => page.evaluate((n) => {
+  const li = document.querySelector(`#code-line-${n}`);
+  const view = document.querySelector('#code-view').getBoundingClientRect();
+  const r = li.getBoundingClientRect();
+  return r.top >= view.top - 1 && r.bottom <= view.bottom + 1 && r.top >= 0 && r.bottom <= innerHeight;
+}, line);
+
+test('each layer read from code links to its line: the table, the diagnosis and the diagram, keyboard first', { timeout: TEST_TIMEOUT }, async () => {
+  const { page, problems, close } = await newPage(env);
+  const hash = await openWithStoredCode(page, { code: `${CODE}${HOSTILE}\n` });
+  // The panel: every line, numbered, as text.
+  const lines = CODE.split('\n').length + 1;
+  assert.equal(await page.locator('#code-view li').count(), lines);
+  assert.equal(await page.locator(`#code-line-${CAT_LINE} .ln`).innerText(), String(CAT_LINE));
+  assert.equal(await page.locator(`#code-line-${CAT_LINE} .code-text`).innerText(), `        ${CAT_CODE}`);
+  assert.equal(await page.locator(`#code-line-${lines - 1} .code-text`).innerText(), HOSTILE, 'markup in the code is shown as text');
+  assert.equal(await page.locator('#code-view img, #code-view script').count(), 0);
+  assert.equal(await page.locator('#code-model').evaluate((s) => [...s.options].map((o) => o.value).join()), 'DoubleConv,SmallUNet');
+
+  // The failing cat: its row links to line 44, its diagnosis quotes the line.
+  const cat = rowOf(page, 'cat');
+  assert.match(await cat.getAttribute('class'), /is-error/);
+  const link = cat.locator('button.line-link');
+  assert.equal(await link.innerText(), `line ${CAT_LINE}`);
+  const diagnosis = page.locator('#shape-table tr.detail.is-error .source-line button');
+  assert.equal(await diagnosis.innerText(), `line ${CAT_LINE}: ${CAT_CODE}`);
+  assert.equal(await page.locator('#shape-table tr.detail.is-error .fw-error').first().innerText(), TORCH_TEXT);
+  // Every layer of the fixture has its line in the table.
+  assert.equal(await page.locator('#shape-table tr.row button.line-link').count(), NETWORK.layers.length);
+
+  // Keyboard: Tab to the row's link, Enter: the code panel scrolls to line 44, highlighted and focused.
+  await link.focus();
+  await page.keyboard.press('Enter');
+  await page.waitForFunction((n) => document.querySelector(`#code-line-${n}`)?.classList.contains('is-current'), CAT_LINE);
+  assert.deepEqual(await currentLine(page), { id: `code-line-${CAT_LINE}`, focused: true, text: `        ${CAT_CODE}` });
+  assert.ok(await lineInView(page, CAT_LINE), 'line 44 is scrolled into view');
+  assert.match(await page.locator('#status').innerText(), new RegExp(`Line ${CAT_LINE} of the code`));
+
+  // Another row (a pool called on line 40) moves the highlight; the old line is plain again.
+  await rowOf(page, 'pool').locator('button.line-link').click();
+  await page.waitForFunction(() => document.querySelector('#code-line-40')?.classList.contains('is-current'));
+  assert.equal(await page.locator('#code-view li.is-current').count(), 1);
+  // The diagnosis' link, by keyboard too.
+  await diagnosis.focus();
+  await page.keyboard.press('Enter');
+  await page.waitForFunction((n) => document.querySelector(`#code-line-${n}`)?.classList.contains('is-current'), CAT_LINE);
+
+  // The diagram's node detail names the line.
+  const block = page.locator('#diagram g.blk[aria-label^="cat (concat)"]');
+  assert.match(await block.getAttribute('aria-label'), new RegExp(`line ${CAT_LINE}: ${CAT_CODE.replace(/[[\]()]/g, '\\$&')}$`));
+
+  // The panel folds away and comes back; a line link opens it.
+  await page.click('#code-toggle');
+  assert.equal(await page.locator('#code-body').isHidden(), true);
+  assert.equal(await page.locator('#code-toggle').getAttribute('aria-expanded'), 'false');
+  await link.click();
+  assert.equal(await page.locator('#code-body').isVisible(), true);
+
+  // Nothing of the code is in the link.
+  assert.equal(await hashOf(page), hash);
+  assert.doesNotMatch(decodeURIComponent(await hashOf(page)), /torch|source|line/);
+  await assertClean(page, problems);
+  await close();
+});
+
+test('hand edits keep the other layers\' lines; a layer added by hand has none; Back and reload keep them', { timeout: TEST_TIMEOUT }, async () => {
+  const { page, problems, close } = await newPage(env);
+  await openWithStoredCode(page);
+  const links = () => page.locator('#shape-table tr.row button.line-link').count();
+  const layers = NETWORK.layers.length;
+  assert.equal(await links(), layers);
+
+  // Add a layer at the end by hand.
+  await page.click('#add-layer');
+  await page.waitForFunction((n) => document.querySelectorAll('#shape-table tr.row').length === n + 1, layers);
+  assert.equal(await links(), layers, 'the new layer has no line; every other keeps its own');
+  assert.equal(await page.locator('#shape-table tr.row').last().locator('.line-link').count(), 0);
+  assert.equal(await rowOf(page, 'cat').locator('button.line-link').innerText(), `line ${CAT_LINE}`);
+  assert.doesNotMatch(decodeURIComponent(await hashOf(page)), /torch|source/);
+
+  // A reload of this state keeps the code and the lines.
+  await page.reload();
+  await waitForTable(page);
+  await page.locator('#code-panel:not([hidden])').waitFor();
+  await page.waitForFunction((n) => document.querySelectorAll('#shape-table tr.row button.line-link').length === n, layers);
+  assert.equal(await page.locator('#shape-table tr.row').count(), layers + 1);
+
+  // Back: the imported network again, with its lines.
+  await page.goBack();
+  await page.waitForFunction((n) => document.querySelectorAll('#shape-table tr.row').length === n, layers);
+  await page.waitForFunction((n) => document.querySelectorAll('#shape-table tr.row button.line-link').length === n, layers);
+
+  // An example has no lines in this code: the panel hides; Back shows it again.
+  await page.selectOption('#preset', { index: 1 });
+  await page.waitForFunction(() => document.querySelector('#code-panel').hidden);
+  assert.equal(await page.locator('#shape-table .line-link').count(), 0);
+  await page.goBack();
+  await page.locator('#code-panel:not([hidden])').waitFor();
+  await assertClean(page, problems);
+  await close();
+});
+
+test('a contract JSON with sources but no code shows each line as text, and replaces the code of an earlier import', { timeout: TEST_TIMEOUT }, async () => {
+  const { page, problems, close } = await newPage(env);
+  await openWithStoredCode(page);
+  await page.click('#open-import');
+  await page.locator('#import-dialog[open]').waitFor();
+  await page.fill('#import-text', JSON.stringify({ ...NETWORK, input: [1, 3, 96, 96] }));
+  await page.click('#import-run');
+  await page.waitForFunction(() => !document.querySelector('#import-dialog').open);
+  await page.waitForFunction(() => document.querySelector('#code-panel').hidden);
+  assert.equal(await page.locator('#shape-table tr.row.is-error').count(), 0, 'at 96x96 every layer is valid');
+  assert.equal(await page.locator('#shape-table button.line-link').count(), 0, 'no links into code the page does not have');
+  assert.equal(await rowOf(page, 'cat').locator('span.line-link').innerText(), `line ${CAT_LINE}`);
+  assert.deepEqual(await page.evaluate(() => [sessionStorage.getItem('convscope:code'), sessionStorage.getItem('convscope:code-states')]),
+    [null, null], 'the earlier code is gone');
+  await assertClean(page, problems);
+  await close();
+});
+
+for (const colorScheme of ['light', 'dark']) {
+  test(`the Code panel at 360 px, ${colorScheme}: reachable, readable, axe clean`, { timeout: TEST_TIMEOUT }, async () => {
+    const { page, problems, close } = await newPage(env, { width: 360, height: 740, colorScheme });
+    await openWithStoredCode(page);
+    await rowOf(page, 'cat').locator('button.line-link').click();
+    await page.waitForFunction((n) => document.querySelector(`#code-line-${n}`)?.classList.contains('is-current'), CAT_LINE);
+    // Long lines scroll inside the panel, not the page.
+    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= innerWidth + 1), 'no sideways page scroll');
+    assert.ok(await page.locator('#code-view').evaluate((v) => v.scrollWidth > v.clientWidth || v.scrollHeight > v.clientHeight));
+    assert.deepEqual(await seriousAxe(page), [], `axe at 360 px, ${colorScheme}`);
+    await assertClean(page, problems);
+    await close();
+  });
+}
