@@ -280,6 +280,18 @@ TEST_CASE("outside the subset: named by line and column, the network is the part
     CHECK(contains(import_error(head + "x = layers.Dense(10, None, True, 4, 5)(x)\nmodel = keras.Model(inputs, x)\n"),
                    "layers.Dense takes 3 positional arguments here, got 5"));
   }
+  SUBCASE("a merge layer called on one tensor, a merge of a number") {
+    CHECK(contains(import_error(head + "x = layers.Concatenate()(x)\nmodel = keras.Model(inputs, x)\n"),
+                   "line 5, column 5: `concatenate` (Concatenate) is called on one tensor: a merge layer is called on a "
+                   "list of tensors (layers.Concatenate()([a, b]))"));
+    CHECK(contains(import_error(head + "x = layers.Add()([x, 3])\nmodel = keras.Model(inputs, x)\n"),
+                   "layers.Add of 3: expected a list of tensors"));
+  }
+  SUBCASE("a Sequential added to itself ends in a message") {
+    CHECK(contains(import_error("import keras\nfrom keras import layers\n"
+                                "m = keras.Sequential([keras.Input(shape=(8, 8, 3)), layers.ReLU()])\nm.add(m)\n"),
+                   "Sequential models nested more than 16 deep"));
+  }
   SUBCASE("training and data code at the top level is skipped, and said") {
     const auto r = import_ok(head + "model = keras.Model(inputs, x)\nhistory = model.fit(data, epochs=3)\n"
                                     "for k in history.history:\n    print(k)\n");

@@ -557,6 +557,15 @@ Ref KerasFramework::apply(const Ref& layer, const Ref& input, Pos pos, int origi
   if (input->kind == K::unknown) return stop(pos, what + " is called on " + input->why);
   if (cls == "Sequential") {
     if (input->kind != K::tensor) return fail(pos, "a Sequential model is called with " + describe(input));
+    // A Sequential inside itself (model.add(model)) would never end.
+    if (++nesting_ > 16) {
+      --nesting_;
+      return fail(pos, "Sequential models nested more than 16 deep (a model added to itself?)");
+    }
+    struct Unnest {
+      int& n;
+      ~Unnest() { --n; }
+    } unnest{nesting_};
     Ref x = input;
     for (const Ref& item : layer->items) {
       if (item->kind == K::tensor) continue;  // its keras.Input: the call's tensor replaces it
@@ -574,8 +583,10 @@ Ref KerasFramework::apply(const Ref& layer, const Ref& input, Pos pos, int origi
                                             "before");
   if (spec->role == Role::merge) {
     std::vector<Ref> items;
-    if (input->kind == K::tensor) items = {input};
-    else if (!in_.iterate(input, pos, items)) return nullptr;
+    if (input->kind == K::tensor)
+      return fail(pos, what + " is called on one tensor: a merge layer is called on a list of tensors "
+                              "(layers." + cls + "()([a, b]))");
+    if (!in_.iterate(input, pos, items)) return nullptr;
     return merge(cls, string(layer->path), layer->ctor, items, pos, origin_line);
   }
   if (input->kind != K::tensor) {

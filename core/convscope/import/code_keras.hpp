@@ -77,6 +77,7 @@ class KerasFramework : public Framework {
   std::optional<std::vector<int64_t>> override_;
   std::vector<std::pair<std::string, int>> name_counts_;
   Ref tf_, keras_, layers_, models_, model_base_, layer_base_, tf_nn_;
+  int nesting_ = 0;           // Sequentials inside Sequentials being applied
   bool failed_here_ = false;  // a failure this framework raised (a layer's): ends a top-level reading
 };
 
