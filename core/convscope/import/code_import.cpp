@@ -4,6 +4,7 @@
 #include <functional>
 #include <set>
 
+#include "convscope/import/code_keras.hpp"
 #include "convscope/import/code_pytorch.hpp"
 #include "convscope/import/draft.hpp"
 #include "convscope/import/python_eval.hpp"
@@ -280,17 +281,18 @@ bool import_python_code(const std::string& text, const ImportOptions& options, I
     return false;
   }
   const CodeFramework fw = framework_of_code(text);
-  if (fw == CodeFramework::keras) {
-    error = "Keras code is not read yet";
-    return false;
-  }
   Draft d;
-  d.framework = Framework::pytorch;
+  d.framework = fw == CodeFramework::keras ? Framework::tensorflow : Framework::pytorch;
   py::Interp in(module, d);
-  py::TorchFramework torch(in, text);
-  in.framework = &torch;
-  Mode mode = Mode::train;
-  if (!read_pytorch(in, torch, options, d, out, mode, error)) return false;
+  // Keras runs for inference (its default mode); PyTorch's mode is read from the code.
+  Mode mode = default_mode(d.framework);
+  if (fw == CodeFramework::keras) {
+    if (!read_keras_code(in, options, out, error)) return false;  // code_keras.cpp
+  } else {
+    py::TorchFramework torch(in, text);
+    in.framework = &torch;
+    if (!read_pytorch(in, torch, options, d, out, mode, error)) return false;
+  }
   // Each layer keeps the line it came from (the page links it to the code).
   for (size_t k = 0; k < d.layers.size(); ++k) {
     const std::string& origin = d.origins[k];

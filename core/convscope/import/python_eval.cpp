@@ -869,10 +869,18 @@ Ref Interp::call(const Ref& callee, Args& args) {
     case K::function: return call_function(callee, args);
     case K::class_: return instantiate(callee, args);
     case K::instance: {
-      if (reading_top_level) return unknown("the output of running the model (" + at(pos) + ")");
-      // A user's module called: its forward() (nn.Module.__call__), or __call__.
+      // At the top level a model is built, not run (`out = net(x)` on data);
+      // a layer called on a symbolic tensor there is Keras's functional API.
+      const bool on_tensor = std::any_of(args.positional.begin(), args.positional.end(), [](const Ref& a) {
+        return a->kind == K::tensor ||
+               ((a->kind == K::list || a->kind == K::tuple) && !a->items.empty() && a->items[0]->kind == K::tensor);
+      });
+      if (reading_top_level && !on_tensor) return unknown("the output of running the model (" + at(pos) + ")");
+      // A user's module called: its forward() (nn.Module.__call__), __call__,
+      // or call() (a Keras Layer's or Model's).
       Ref fn = callee->cls ? callee->cls->lookup("forward") : nullptr;
       if (!fn) fn = callee->cls ? callee->cls->lookup("__call__") : nullptr;
+      if (!fn) fn = callee->cls ? callee->cls->lookup("call") : nullptr;
       if (!fn || fn->kind != K::function)
         return fail(pos, describe(callee) + " is called but its class defines no forward()");
       Ref bound = std::make_shared<Value>(*fn);
@@ -1413,6 +1421,7 @@ bool Interp::run_top_level() {
       const bool definition = st.kind == Stmt::Kind::def || st.kind == Stmt::Kind::class_ ||
                               st.kind == Stmt::Kind::import || st.kind == Stmt::Kind::from_import;
       Ref ignored;
+      const size_t layers_before = draft.layers.size();
       const Flow f = exec_one(st, globals, ignored);
       if (f != Flow::failed) {
         // `net = Net()`, `model = resnet18(num_classes=10)`: a model the code
@@ -1427,6 +1436,7 @@ bool Interp::run_top_level() {
         continue;
       }
       if (definition || steps > max_steps) return false;  // a definition that cannot be read is an error
+      if (framework->top_level_failure_ends(*this, st, layers_before)) return false;
       // Anything else at the top level (training loops, data loading,
       // printing) does not build the model: skipped, and said.
       failure = Failure{};
