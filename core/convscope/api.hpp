@@ -15,10 +15,17 @@ struct Result {
   // (the notes name it); the network is the part before it, so "every
   // layer valid" would not be the model's verdict.
   bool partial = false;
-  // import_text only: the format read, as import::Format spells it ("python_code", "onnx", ...),
-  // and for pasted model code the models it defines (a JSON list of names,
-  // "[]" otherwise) and the one read ("" otherwise), so the page can offer
-  // the others.
+};
+
+// import_read's result: import_text's, and what the import read -- the
+// format, as import::Format spells it ("python_code", "onnx", ...), and for
+// pasted model code the models it defines (a JSON list of names, "[]"
+// otherwise) and the one read ("" otherwise), so the page can offer the
+// others. Its own struct, so the shape engine's Result (the page's first
+// view) carries none of it.
+struct ImportReply {
+  int exit_code = 0;
+  std::string output, error, extras;
   std::string format;
   std::string models = "[]";
   std::string model;
@@ -51,11 +58,13 @@ Result compare_table(const std::string& network_json);
 // `input_shape` ("" or "1x3x224x224") supplies or overrides the input;
 // `framework` ("" or pytorch / tensorflow / keras / onnx) restricts detection.
 Result import_text(const std::string& input, const std::string& input_shape, const std::string& framework);
-// The same, reading the model named `model` from pasted model code (the
-// PyTorch class or Keras model variable; "" = the one the code instantiates
-// last, as the 3-argument form does).
-Result import_text(const std::string& input, const std::string& input_shape, const std::string& framework,
-                   const std::string& model);
+// The same with what was read (ImportReply), reading the model named `model`
+// from pasted model code (the PyTorch class or Keras model variable; "" =
+// the one the code instantiates last, as import_text does). The page's
+// import binding; the 3-argument form reads with model "".
+ImportReply import_read(const std::string& input, const std::string& input_shape, const std::string& framework,
+                        const std::string& model);
+ImportReply import_read(const std::string& input, const std::string& input_shape, const std::string& framework);
 // Any supported input -> `target`: "pytorch" or "keras" code that runs as
 // printed, "json" (canonical network JSON) or "link" (share-link hash).
 Result export_code(const std::string& input, const std::string& target);
