@@ -20,6 +20,8 @@ step "native tests"
 ctest --test-dir build --output-on-failure -j"$jobs"
 
 step "conformance: generated cases in real PyTorch, ONNX Runtime and TensorFlow.js, compared with the CLI"
+# Every *.test.mjs here, the code corpus's (code_import.test.mjs: the files of
+# tests/fixtures/code run in PyTorch against `convscope import`) included.
 node --test tests/conformance/
 node tests/conformance/run.mjs --only pytorch,onnx,tensorflow
 

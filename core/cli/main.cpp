@@ -23,9 +23,10 @@ const char* const kUsage =
     "       convscope compare [--text] [--input SHAPE] [--framework F] FILE|-\n"
     "                                            the network under PyTorch, TensorFlow/Keras and ONNX side by side:\n"
     "                                            each framework's shapes and verdict, the rows that differ and why\n"
-    "       convscope import [--input SHAPE] [--framework F] FILE|-\n"
+    "       convscope import [--input SHAPE] [--framework F] [--model NAME] FILE|-\n"
     "                                            a pasted error message, PyTorch print(model), Keras JSON, an ONNX\n"
-    "                                            file or a share link -> the network JSON; notes on stderr\n"
+    "                                            file, a share link or model code (a .py file) -> the network JSON;\n"
+    "                                            notes on stderr; --model: the class the code defines to read\n"
     "       convscope export --pytorch|--keras|--json|--link [--input SHAPE] [--framework F] FILE|-\n"
     "                                            the network as PyTorch or Keras code, canonical JSON or a link hash\n"
     "       convscope check-summary [--json] NETWORK SUMMARY\n"
@@ -149,7 +150,7 @@ int main(int argc, char** argv) {
     return finish(convscope::api::decode_link(args[0]));
   }
   bool table = false;
-  std::string path, input_shape, framework, target;
+  std::string path, input_shape, framework, target, model;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     const bool takes_options = command == "analyze" || command == "import" || command == "export" ||
@@ -157,6 +158,8 @@ int main(int argc, char** argv) {
     if (a == "--text" && (command == "analyze" || command == "compare")) table = true;
     else if ((a == "--input" || a == "--framework") && takes_options && i + 1 < args.size())
       (a == "--input" ? input_shape : framework) = args[++i];
+    else if (a == "--model" && takes_options && i + 1 < args.size())
+      model = args[++i];
     else if (command == "export" && target.empty() &&
              (a == "--pytorch" || a == "--keras" || a == "--json" || a == "--link"))
       target = a.substr(2);
@@ -181,7 +184,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (command == "import" || command == "export") {
-    const convscope::api::Result imported = convscope::api::import_text(text, input_shape, framework);
+    const convscope::api::Result imported = convscope::api::import_text(text, input_shape, framework, model);
     if (imported.exit_code != 0 || command == "import") {
       if (imported.exit_code == 0) print_notes(imported);
       return finish(imported);
@@ -201,7 +204,7 @@ int main(int argc, char** argv) {
   const bool analyses = command == "analyze" || command == "compare";
   if (analyses && (!contract || !input_shape.empty() || !framework.empty())) {
     // Not the contract: import first, then analyse what was imported.
-    const convscope::api::Result imported = convscope::api::import_text(text, input_shape, framework);
+    const convscope::api::Result imported = convscope::api::import_text(text, input_shape, framework, model);
     if (imported.exit_code != 0) return finish(imported);
     print_notes(imported);
     text = imported.output;

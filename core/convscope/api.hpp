@@ -57,11 +57,12 @@ Result compare_table(const std::string& network_json);
 // strings; Result::error names the line and column, JSON path or ONNX node.
 // `input_shape` ("" or "1x3x224x224") supplies or overrides the input;
 // `framework` ("" or pytorch / tensorflow / keras / onnx) restricts detection.
-Result import_text(const std::string& input, const std::string& input_shape, const std::string& framework);
-// The same with what was read (ImportReply), reading the model named `model`
-// from pasted model code (the PyTorch class or Keras model variable; "" =
-// the one the code instantiates last, as import_text does). The page's
-// import binding; the 3-argument form reads with model "".
+// `model`: for pasted code, the class or model to read (empty: the one the
+// code makes last).
+Result import_text(const std::string& input, const std::string& input_shape, const std::string& framework,
+                   const std::string& model = "");
+// The same with what was read (ImportReply): the page's import binding
+// (importText, with or without `model`).
 ImportReply import_read(const std::string& input, const std::string& input_shape, const std::string& framework,
                         const std::string& model);
 ImportReply import_read(const std::string& input, const std::string& input_shape, const std::string& framework);

@@ -62,9 +62,10 @@ Result import_with(const std::string& input, const std::string& input_shape, con
 
 }  // namespace
 
-Result import_text(const std::string& input, const std::string& input_shape, const std::string& framework) {
+Result import_text(const std::string& input, const std::string& input_shape, const std::string& framework,
+                   const std::string& model) {
   import::ImportResult imported_network;
-  return import_with(input, input_shape, framework, "", imported_network);
+  return import_with(input, input_shape, framework, model, imported_network);
 }
 
 ImportReply import_read(const std::string& input, const std::string& input_shape, const std::string& framework,

@@ -5,6 +5,7 @@
 #include "convscope/import/keras_summary.hpp"
 #include "convscope/import/mixed_paste.hpp"
 #include "convscope/import/onnx.hpp"
+#include "convscope/import/code_import.hpp"
 #include "convscope/import/pytorch_repr.hpp"
 #include "convscope/import/readings.hpp"
 #include "convscope/import/text.hpp"
@@ -75,6 +76,7 @@ std::optional<Format> detect_format(const std::string& t, std::string& why) {
     return Format::contract_json;
   }
   if (is_share_link(t, start)) return Format::share_link;
+  if (looks_like_python_code(t)) return Format::python_code;
   if (looks_like_error_message(t)) return Format::error_message;
   // A summary is a cross-check of a network, never one: say so rather than
   // misread it (keras_summary.hpp).
@@ -86,8 +88,8 @@ std::optional<Format> detect_format(const std::string& t, std::string& why) {
   size_t end = t.find('\n', start);
   if (end == std::string::npos) end = t.size();
   why = "cannot tell the format of the input (first line " + text::quoted(t.substr(start, end - start)) +
-        "): expected the JSON contract, a share link, an error message, PyTorch print(model), Keras JSON or "
-        "an ONNX file";
+        "): expected the JSON contract, a share link, an error message, PyTorch print(model), Keras JSON, "
+        "an ONNX file or model code (PyTorch or Keras)";
   return std::nullopt;
 }
 
@@ -138,7 +140,8 @@ bool import_any(const std::string& t, const ImportOptions& options, ImportResult
             " format, not " + convscope::to_string(*options.framework) + " (--framework)";
     return false;
   }
-  const bool text = *format == Format::error_message || *format == Format::pytorch_repr || *format == Format::share_link;
+  const bool text = *format == Format::error_message || *format == Format::pytorch_repr ||
+                    *format == Format::share_link || *format == Format::python_code;
   if (text && t.size() > max_text_bytes) {
     error = std::string("the ") + to_string(*format) + " text is larger than " + std::to_string(max_text_bytes) +
             " bytes (ConvScope's limit for pasted text)";
@@ -161,7 +164,7 @@ bool import_any(const std::string& t, const ImportOptions& options, ImportResult
       break;
     case Format::keras_json: ok = import_keras_json(t, options, out, error); break;
     case Format::onnx: ok = import_onnx(t, options, out, error); break;
-    case Format::python_code: error = "the code reader is not built yet"; break;  // placeholder until the reader lands on main
+    case Format::python_code: ok = import_python_code(t, options, out, error); break;
   }
   if (!ok) return false;
   if (options.input && (*format == Format::contract_json || *format == Format::share_link)) {
