@@ -3,13 +3,22 @@
 // error whose position lies inside the text (or just past a line's end, as
 // CPython reports some) and whose message is short. Never a crash, a hang or
 // unbounded memory (python_parse.hpp's caps).
+//
+// Text that parses then goes through the code reader (code_import.hpp) as
+// PyTorch and as Keras code (the imports the reader looks for put before
+// it): it either reads to a network the contract accepts, which analyses
+// without crashing, or gives one bounded message; the evaluator's caps
+// (steps, call depth, sequence sizes) keep every input finite.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <string>
 #include <vector>
 
+#include "convscope/analyze.hpp"
+#include "convscope/import/code_import.hpp"
 #include "convscope/import/python_parse.hpp"
+#include "convscope/network_json.hpp"
 
 namespace py = convscope::import::py;
 
@@ -57,6 +66,25 @@ void check_body(const std::vector<py::Stmt>& body, const std::vector<size_t>& le
   }
 }
 
+void check_reader(const std::string& code, size_t size) {
+  namespace imp = convscope::import;
+  imp::ImportOptions options;
+  if (size % 3 == 1) options.input = std::vector<int64_t>{1, 3, 16, 16};  // with and without an input shape
+  imp::ImportResult result;
+  std::string error;
+  if (!imp::import_python_code(code, options, result, error)) {
+    if (error.empty() || error.size() > 2000) std::abort();
+    return;
+  }
+  // A network the contract accepts, unchanged by a round trip, that analyses.
+  const convscope::json::Value json = imp::result_json(result);
+  convscope::Network again;
+  if (!convscope::network_json::from_json(json, again, error)) std::abort();
+  (void)convscope::analyze(again);
+  for (const std::string& note : result.notes)
+    if (note.empty() || note.size() > 4000) std::abort();
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -68,6 +96,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (py::parse(text, module, error)) {
     check_body(module.body, lengths);
     if (module.lines.size() > lengths.size()) std::abort();
+    check_reader("import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n" + text, size);
+    check_reader("from tensorflow import keras\nfrom tensorflow.keras import layers\n" + text, size);
     return 0;
   }
   if (error.message.empty() || error.message.size() >= 300) std::abort();
