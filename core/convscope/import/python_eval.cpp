@@ -809,7 +809,7 @@ void Interp::dict_set(const Ref& d, const Ref& key, const Ref& value) {
 Ref Interp::comprehension(const Expr& e, const std::shared_ptr<Scope>& scope) {
   const bool is_dict = e.text == "dict";
   const size_t first_clause = is_dict ? 2 : 1;
-  auto inner = std::make_shared<Scope>();
+  auto inner = new_scope();
   inner->parent = scope;
   Ref out = sequence(is_dict ? Value::Kind::dict : Value::Kind::list, {});
   // Clauses nest left to right: a recursive walk over them.
@@ -904,7 +904,7 @@ Ref Interp::call_function(const Ref& callee, Args& args) {
   const Function& fn = *callee->fn;
   // Python's name for messages: `DoubleConv.__init__`, `conv3x3`.
   const std::string name = fn.owner ? fn.owner->name + "." + fn.name : fn.name;
-  auto scope = std::make_shared<Scope>();
+  auto scope = new_scope();
   scope->parent = fn.closure;
   std::vector<Ref> positional = args.positional;
   if (callee->self) positional.insert(positional.begin(), callee->self);
@@ -1287,7 +1287,7 @@ Interp::Flow Interp::exec_one(const Stmt& st, const std::shared_ptr<Scope>& scop
           if (!base) return Flow::failed;
           cls->bases.push_back(base);
         }
-        auto body_scope = std::make_shared<Scope>();
+        auto body_scope = new_scope();
         body_scope->parent = scope;
         body_scope->is_class_body = true;
         auto saved = current_class;
@@ -1451,6 +1451,61 @@ bool Interp::run_top_level() {
   const bool ok = run(module.body);
   reading_top_level = false;
   return ok;
+}
+
+// ---------------------------------------------------------------- lifetime
+
+std::shared_ptr<Scope> Interp::new_scope() {
+  auto s = std::make_shared<Scope>();
+  scopes.push_back(s);
+  return s;
+}
+
+Interp::~Interp() {
+  // Scopes hold functions whose closures hold the scopes, instances hold
+  // their bound methods' classes, a list can hold itself: shared_ptr cycles
+  // the evaluation makes. Every value is reachable from some scope, so
+  // emptying what is reachable from them frees it all.
+  std::vector<Ref> todo;
+  auto drain_scope = [&todo](const std::shared_ptr<Scope>& scope) {
+    if (!scope) return;
+    for (auto& kv : scope->vars) todo.push_back(std::move(kv.second));
+    scope->vars.clear();
+    scope->parent.reset();
+  };
+  drain_scope(globals);
+  for (const auto& weak : scopes) drain_scope(weak.lock());
+  for (Made& m : top_level_instances) todo.push_back(std::move(m.instance));
+  for (Ref& c : classes) todo.push_back(std::move(c));
+  while (!todo.empty()) {
+    Ref v = std::move(todo.back());
+    todo.pop_back();
+    if (!v) continue;
+    for (Ref& x : v->items) todo.push_back(std::move(x));
+    for (Ref& x : v->keys) todo.push_back(std::move(x));
+    for (auto& kv : v->attrs) todo.push_back(std::move(kv.second));
+    for (Ref& x : v->ctor.positional) todo.push_back(std::move(x));
+    for (auto& kv : v->ctor.keywords) todo.push_back(std::move(kv.second));
+    todo.push_back(std::move(v->self));
+    v->items.clear();
+    v->keys.clear();
+    v->attrs.clear();
+    v->ctor = Args{};
+    v->call = nullptr;
+    if (v->fn) {
+      drain_scope(v->fn->closure);
+      v->fn->closure.reset();
+      v->fn->owner.reset();
+      v->fn.reset();
+    }
+    if (v->cls) {
+      for (auto& kv : v->cls->attrs) todo.push_back(std::move(kv.second));
+      for (Ref& b : v->cls->bases) todo.push_back(std::move(b));
+      v->cls->attrs.clear();
+      v->cls->bases.clear();
+      v->cls.reset();
+    }
+  }
 }
 
 }  // namespace convscope::import::py

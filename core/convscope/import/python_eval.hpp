@@ -186,6 +186,12 @@ struct Failure {
 
 struct Interp {
   Interp(const Module& m, Draft& d) : module(m), draft(d) {}
+  ~Interp();
+  Interp(const Interp&) = delete;
+  Interp& operator=(const Interp&) = delete;
+  // Every scope made, so the destructor can break the evaluation's cycles.
+  std::shared_ptr<Scope> new_scope();
+  std::vector<std::weak_ptr<Scope>> scopes;
   const Module& module;
   Draft& draft;
   Framework* framework = nullptr;
