@@ -343,6 +343,13 @@ loss_object = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
   CHECK(names_of(r.network) == std::vector<std::string>{"conv2d", "flatten", "dense", "dense_1"});
   CHECK(outputs_of(analysed(r)) == std::vector<std::vector<int64_t>>{{1, 26, 26, 32}, {1, 21632}, {1, 128}, {1, 10}});
 
+  // A model whose constructor fails is never made: the message says why.
+  std::string broken = quickstart;
+  broken.replace(broken.find("super().__init__()"), 18, "super()(1).__init__()");
+  CHECK(contains(import_error(broken), "the code makes no keras.Model or keras.Sequential at the top level; top-level "
+                                       "code not read: line 17, column 5: `super` is not callable here (line 30: "
+                                       "model = MyModel())"));
+
   const auto b = import_ok(quickstart + "model.build((None, 32, 32, 1))\n");
   CHECK(b.network.input == std::vector<int64_t>{1, 32, 32, 1});
 

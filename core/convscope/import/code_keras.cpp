@@ -833,6 +833,9 @@ bool KerasFramework::top_level_failure_ends(Interp& in, const Stmt& st, size_t l
     const auto it = in.globals->vars.find(n);
     if (it != in.globals->vars.end() && holds_tensor(it->second)) return true;
   }
+  // Skipped: kept to explain a model that never got made.
+  if (skipped_failures.size() < 3)
+    skipped_failures.push_back(in.at(in.failure.pos) + ": " + in.failure.message + " (" + in.line_text(st.pos.line) + ")");
   return false;
 }
 
@@ -1032,6 +1035,7 @@ bool read_keras_code(py::Interp& in, const ImportOptions& options, ImportResult&
     if (keras.models.empty()) {
       error = "the code makes no keras.Model or keras.Sequential at the top level";
       if (!functions.empty()) error += "; it defines " + functions.back() + "(), which makes one: choose it as the model";
+      if (!keras.skipped_failures.empty()) error += "; top-level code not read: " + keras.skipped_failures[0];
       return false;
     }
     model = keras.models.back().model;

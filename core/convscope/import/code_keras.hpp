@@ -54,6 +54,9 @@ class KerasFramework : public Framework {
   // nowhere yet; the shape itself is the draft's input.
   std::string input_source;
   std::vector<std::string> notes;
+  // Why top-level statements were skipped (the first few), for the message
+  // when no model was made.
+  std::vector<std::string> skipped_failures;
 
  private:
   Ref layer_class(const std::string& cls);
