@@ -234,6 +234,34 @@ def small():
   CHECK(contains(import_error(text, model_named("inputs")), "\"inputs\" is a tensor, not a Keras model"));
 }
 
+TEST_CASE("models on inputs of different shapes: the chosen model's input is the network's") {
+  const std::string text = R"(import keras
+from keras import layers
+
+inputs = keras.Input(shape=(32, 32, 8), batch_size=2)
+x = layers.Conv2D(8, 3, padding="same")(inputs)
+model = keras.Model(inputs=[inputs], outputs=[x])
+
+small = keras.Sequential()
+small.add(keras.Input(shape=(16, 16, 3)))
+small.add(layers.SeparableConv2D(8, 3, strides=2))
+)";
+  const auto r = import_ok(text);
+  CHECK(r.model == "small");
+  CHECK(r.network.input == std::vector<int64_t>{1, 16, 16, 3});
+  CHECK(types_of(r.network) == std::vector<std::string>{"depthwise_conv", "conv"});
+  CHECK(contains(all_notes(r), "input 1x16x16x3 from keras.Input(shape=...) at line 9: "
+                               "small.add(keras.Input(shape=(16, 16, 3)))"));
+  const auto m = import_ok(text, model_named("model"));
+  CHECK(m.network.input == std::vector<int64_t>{2, 32, 32, 8});
+  CHECK(types_of(m.network) == std::vector<std::string>{"conv"});
+  // A layer called on the second input: the network has one.
+  const auto two = import_ok(text + "other = keras.Input(shape=(8, 8, 1))\ny = layers.Flatten()(other)\n");
+  CHECK(contains(two.stopped_at, "line 12: y = layers.Flatten()(other) — `flatten` (Flatten) is called on a second "
+                                 "input, keras.Input(shape=...) at line 11: other = keras.Input(shape=(8, 8, 1)), after "
+                                 "keras.Input(shape=...) at line 4:"));
+}
+
 TEST_CASE("each layer keeps its line: a value the contract refuses is reported there") {
   // Sequential: the layer's constructor line; functional: the call on the tensor.
   const std::string seq = "import keras\nfrom keras import layers\nmodel = keras.Sequential([\n"

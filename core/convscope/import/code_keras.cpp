@@ -353,29 +353,51 @@ std::string KerasFramework::auto_name(const std::string& cls) {
 
 // ---------------------------------------------------------------- inputs and models
 
-bool KerasFramework::set_input(const std::vector<int64_t>& shape, int64_t batch, Pos pos, const std::string& what) {
+// The tensor keras.Input makes. The network has one input: the first
+// keras.Input's. Another of a different shape gives a tensor marked with
+// its own shape; a Sequential that starts with it (read after the top
+// level) rebinds the network input to it, a layer called on it stops.
+Ref KerasFramework::set_input(const std::vector<int64_t>& shape, int64_t batch, Pos pos, const std::string& what) {
   std::vector<int64_t> full = {batch};
   full.insert(full.end(), shape.begin(), shape.end());
   if (override_) {
-    if (override_->size() != full.size()) {
-      fail(pos, what + " has " + std::to_string(full.size()) + " dimensions with the batch, the input shape given " +
-                        shape_text(*override_) + " has " + std::to_string(override_->size()));
-      return false;
-    }
+    if (override_->size() != full.size())
+      return fail(pos, what + " has " + std::to_string(full.size()) + " dimensions with the batch, the input shape given " +
+                           shape_text(*override_) + " has " + std::to_string(override_->size()));
     note_once("the input shape given, " + shape_text(*override_) + ", replaces " + what + " (" + in_.at(pos) + ")");
-    return true;
+    return tensor_value(kNetworkInput, override_->size());
   }
+  const std::string source = what + " at " + in_.line_text(pos.line);
   if (in_.draft.input.empty()) {
     in_.draft.input = full;
-    input_source = what + " at " + in_.line_text(pos.line);
-    return true;
+    input_source = source;
   }
+  Ref t = tensor_value(kNetworkInput, full.size());
   if (in_.draft.input != full) {
-    stop(pos, "a second input, " + what + " (" + shape_text(full) + "), after " + input_source + " (" +
-                      shape_text(in_.draft.input) + "); ConvScope's network has one input");
-    return false;
+    std::vector<Ref> dims;
+    for (int64_t v : full) dims.push_back(integer(v));
+    t->set_attr("other_input", sequence(K::tuple, std::move(dims)));
+    t->set_attr("other_source", string(source));
   }
-  return true;
+  return t;
+}
+
+// A tensor of a second keras.Input: the network input it stands for is not
+// the network's (nullptr with the stop), else the tensor.
+Ref KerasFramework::network_tensor(const Ref& t, Pos pos, const std::string& what) {
+  if (!t || t->kind != K::tensor || !t->attr("other_input")) return t;
+  return stop(pos, what + " is called on a second input, " + t->attr("other_source")->s + ", after " + input_source +
+                       "; ConvScope's network has one input");
+}
+
+// Makes the network input the shape of `t`'s keras.Input (a Sequential
+// chosen after other models were built on another input).
+Ref KerasFramework::rebind_input(const Ref& t) {
+  if (!t->attr("other_input")) return t;
+  in_.draft.input.clear();
+  for (const Ref& d : t->attr("other_input")->items) in_.draft.input.push_back(d->i);
+  input_source = t->attr("other_source")->s;
+  return tensor_value(kNetworkInput, in_.draft.input.size());
 }
 
 // keras.Input(shape=None, batch_size=None, ..., batch_shape=None): the
@@ -415,8 +437,7 @@ Ref KerasFramework::make_input(Args& a) {
   if (!override_ && (sizes.size() < 2 || sizes.size() > 4))
     return fail(a.pos, "keras.Input(shape=" + describe(sequence(K::tuple, dims)) + "): ConvScope reads inputs of " +
                                "1 to 3 spatial axes and channels (shape of 2 to 4 sizes)");
-  if (!set_input(sizes, batch, a.pos, what)) return nullptr;
-  return tensor_value(kNetworkInput, in_.draft.input.size());
+  return set_input(sizes, batch, a.pos, what);
 }
 
 Ref KerasFramework::make_model(Args& a) {
@@ -479,6 +500,7 @@ Ref KerasFramework::run_sequential(const Ref& model, Pos pos) {
     x = make_input(input);
     if (!x) return nullptr;
   }
+  if (x) x = rebind_input(x);
   if (!x) {
     if (!override_)
       return fail(model->made_at, "the Sequential model has no input shape (no keras.Input(shape=...) first, no "
@@ -503,6 +525,7 @@ Ref KerasFramework::run_subclassed(const Ref& model) {
     input.keywords.push_back({"batch_shape", shape});
     x = make_input(input);
     if (!x) return nullptr;
+    x = rebind_input(x);
   } else if (!in_.draft.input.empty()) {
     x = tensor_value(kNetworkInput, in_.draft.input.size());
   } else {
@@ -555,6 +578,7 @@ Ref KerasFramework::apply(const Ref& layer, const Ref& input, Pos pos, int origi
   }
   if (layer->kind != K::module) return fail(pos, describe(layer) + " is not a Keras layer");
   if (input->kind == K::unknown) return stop(pos, what + " is called on " + input->why);
+  if (!network_tensor(input, pos, what)) return nullptr;
   if (cls == "Sequential") {
     if (input->kind != K::tensor) return fail(pos, "a Sequential model is called with " + describe(input));
     // A Sequential inside itself (model.add(model)) would never end.
@@ -590,7 +614,7 @@ Ref KerasFramework::apply(const Ref& layer, const Ref& input, Pos pos, int origi
     return merge(cls, string(layer->path), layer->ctor, items, pos, origin_line);
   }
   if (input->kind != K::tensor) {
-        return fail(pos, what + " is called with " + describe(input) + "; it takes one tensor");
+    return fail(pos, what + " is called with " + describe(input) + "; it takes one tensor");
   }
   if (spec->role == Role::input)
     return fail(pos, what + " inside the model: an InputLayer goes first in a Sequential");
@@ -602,7 +626,7 @@ Ref KerasFramework::apply(const Ref& layer, const Ref& input, Pos pos, int origi
   const Args& ctor = layer->ctor;
   json::Object cfg;
   if (ctor.positional.size() > spec->params.size()) {
-        return fail(ctor.pos, "layers." + cls + " takes " + std::to_string(spec->params.size()) +
+    return fail(ctor.pos, "layers." + cls + " takes " + std::to_string(spec->params.size()) +
                                   " positional arguments here, got " + std::to_string(ctor.positional.size()));
   }
   auto put = [&](const std::string& key, const Ref& v) -> bool {
@@ -618,7 +642,7 @@ Ref KerasFramework::apply(const Ref& layer, const Ref& input, Pos pos, int origi
     }
     for (auto& kv : cfg)
       if (kv.first == key) {
-                fail(ctor.pos, "layers." + cls + "() got multiple values for argument '" + key + "'");
+        fail(ctor.pos, "layers." + cls + "() got multiple values for argument '" + key + "'");
         return false;
       }
     cfg.push_back({key, std::move(j)});
@@ -640,7 +664,7 @@ Ref KerasFramework::apply(const Ref& layer, const Ref& input, Pos pos, int origi
   if (starts_with(cls, "UpSampling") && !has("size")) cfg.push_back({"size", json::Value(2)});
   for (const auto& kv : cfg)
     if (kv.first == "data_format" && kv.second.is_string() && kv.second.as_string() == "channels_first") {
-            return stop(pos, what + " has data_format='channels_first': ConvScope reads Keras code channels last (its "
+      return stop(pos, what + " has data_format='channels_first': ConvScope reads Keras code channels last (its "
                                   "TensorFlow layout); the network is read up to the line before");
     }
   const size_t before = in_.draft.layers.size();
@@ -669,13 +693,14 @@ Ref KerasFramework::merge(const std::string& cls, const Ref& name, const Args& c
   for (const Ref& t : tensors) {
     if (t->kind == K::unknown) return stop(pos, "layers." + cls + " of " + t->why);
     if (t->kind != K::tensor) {
-            return fail(pos, "layers." + cls + " of " + describe(t) + ": expected a list of tensors");
+      return fail(pos, "layers." + cls + " of " + describe(t) + ": expected a list of tensors");
     }
+    if (!network_tensor(t, pos, "layers." + cls)) return nullptr;
     inputs.push_back(input_name(t->tensor.node));
     rank = std::max(rank, t->tensor.rank);
   }
   if (inputs.empty()) {
-        return fail(pos, "layers." + cls + " needs a list of tensors");
+    return fail(pos, "layers." + cls + " needs a list of tensors");
   }
   if (inputs.size() == 1) return tensors[0];  // Keras merges return a single input as it is
   static const std::pair<const char*, const char*> types[] = {
@@ -692,7 +717,7 @@ Ref KerasFramework::merge(const std::string& cls, const Ref& name, const Args& c
     int64_t axis = -1;  // Keras's default: the channels
     if (const Ref* a = ctor.get(0, "axis")) {
       if (!as_int(*a)) {
-                return fail(ctor.pos, "layers.Concatenate axis must be an integer, got " + describe(*a));
+        return fail(ctor.pos, "layers.Concatenate axis must be an integer, got " + describe(*a));
       }
       axis = *as_int(*a);
     }

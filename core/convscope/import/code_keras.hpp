@@ -67,7 +67,9 @@ class KerasFramework : public Framework {
   Ref apply(const Ref& layer, const Ref& input, Pos pos, int origin_line);
   Ref merge(const std::string& cls, const Ref& layer_name, const Args& ctor, const std::vector<Ref>& tensors, Pos pos,
             int origin_line);
-  bool set_input(const std::vector<int64_t>& shape_without_batch, int64_t batch, Pos pos, const std::string& what);
+  Ref set_input(const std::vector<int64_t>& shape_without_batch, int64_t batch, Pos pos, const std::string& what);
+  Ref network_tensor(const Ref& t, Pos pos, const std::string& what);
+  Ref rebind_input(const Ref& t);
   std::string auto_name(const std::string& cls);
   std::string input_name(int32_t node) const;
   Ref tensor_out(int32_t node, size_t rank_in) const;
