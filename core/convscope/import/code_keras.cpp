@@ -295,27 +295,21 @@ Ref KerasFramework::namespace_attr(Interp& in, const Ref& ns, const std::string&
   return nullptr;  // keras.datasets, keras.utils, tf.data, ...: values ConvScope does not compute
 }
 
+// Every capitalised name in keras.layers is a class: whether ConvScope
+// models it is decided where it is called (a layer made and never used does
+// not matter). The layer keeps its Keras name: `name=`, or Keras's own.
 Ref KerasFramework::layer_class(const std::string& written) {
   const std::string cls = canonical(written);
-  // Every capitalised name is a class: whether ConvScope models it is decided
-  // where it is called (a layer made and never used does not matter).
-  {
-    return native("layers." + written, [this, cls](Interp& i, const Ref&, Args& a) -> Ref {
-      Ref m = make(K::module);
-      m->s = cls;
-      m->ctor = a;
-      m->made_at = a.pos;
-      if (const Ref* n = a.keyword("name"); n && (*n)->kind == K::string) {
-        m->path = (*n)->s;
-      } else {
-        m->path = auto_name(cls);
-      }
-      m->path_set = true;
-      (void)i;
-      return m;
-    });
-  }
-  return nullptr;
+  return native("layers." + written, [this, cls](Interp&, const Ref&, Args& a) -> Ref {
+    Ref m = make(K::module);
+    m->s = cls;
+    m->ctor = a;
+    m->made_at = a.pos;
+    const Ref* n = a.keyword("name");
+    m->path = n && (*n)->kind == K::string ? (*n)->s : auto_name(cls);
+    m->path_set = true;
+    return m;
+  });
 }
 
 Ref KerasFramework::lowercase_merge(const std::string& fn) {
@@ -730,9 +724,6 @@ Ref KerasFramework::merge(const std::string& cls, const Ref& name, const Args& c
   return tensor_value(node, rank);
 }
 
-// A merge layer object called on its list: the layer's own name.
-// (call_module routes it through apply -> merge with the layer's ctor.)
-
 // ---------------------------------------------------------------- tensors and objects
 
 Ref KerasFramework::tensor_attr(Interp& in, const Ref& x, const std::string& name, Pos pos) {
@@ -932,7 +923,7 @@ void keep_model_layers(Draft& d, const std::vector<int32_t>& outputs, bool prune
 }
 
 // Top-level functions whose body makes a keras.Model or Sequential
-// (`def build_unet(input_shape): ... return keras.Model(...)`), by name.
+// (`def build_model(): ... return keras.Model(...)`), by name.
 std::vector<std::string> model_functions(const py::Module& m) {
   std::vector<std::string> out;
   std::function<bool(const py::Expr&)> makes = [&](const py::Expr& e) -> bool {
@@ -951,8 +942,17 @@ std::vector<std::string> model_functions(const py::Module& m) {
     }
     return false;
   };
+  // Only those callable without arguments can be read on their own (`--model
+  // build_unet` calls build_unet()); the others are read where the code calls them.
+  auto callable_bare = [](const py::Stmt& def) {
+    return std::all_of(def.params.begin(), def.params.end(), [](const py::Param& p) {
+      return p.kind != py::Param::Kind::normal && p.kind != py::Param::Kind::keyword_only
+                 ? true
+                 : p.default_value.kind != py::Expr::Kind::absent;
+    });
+  };
   for (const py::Stmt& s : m.body)
-    if (s.kind == py::Stmt::Kind::def && body_makes(s.body)) out.push_back(s.name);
+    if (s.kind == py::Stmt::Kind::def && body_makes(s.body) && callable_bare(s)) out.push_back(s.name);
   return out;
 }
 
