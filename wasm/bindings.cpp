@@ -12,6 +12,7 @@
 #endif
 
 using namespace emscripten;
+using convscope::api::ImportReply;
 using convscope::api::Result;
 
 #ifndef CONVSCOPE_SHAPES_ONLY
@@ -36,15 +37,11 @@ val output_view(Op& op) {
 // The shape engine: in both modules (convscope-shapes.js for the page's
 // first view, convscope.js for everything).
 EMSCRIPTEN_BINDINGS(convscope) {
-  value_object<Result> result("Result");
-  result.field("exitCode", &Result::exit_code)
+  value_object<Result>("Result")
+      .field("exitCode", &Result::exit_code)
       .field("output", &Result::output)
       .field("error", &Result::error)
       .field("extras", &Result::extras);
-#ifndef CONVSCOPE_SHAPES_ONLY
-  // What an import read (importText only; the first-view module imports nothing).
-  result.field("format", &Result::format).field("models", &Result::models).field("model", &Result::model);
-#endif
 
   function("analyze", &convscope::api::analyze_json);
   function("decodeShareLink", &convscope::api::decode_link);
@@ -58,12 +55,21 @@ EMSCRIPTEN_BINDINGS(convscope) {
 // Bring your own model: importers, code export and the framework comparison
 // (convscope.js only).
 EMSCRIPTEN_BINDINGS(convscope_import) {
+  // A Result plus what the import read: the format, the models pasted code defines, the one read.
+  value_object<ImportReply>("ImportReply")
+      .field("exitCode", &ImportReply::exit_code)
+      .field("output", &ImportReply::output)
+      .field("error", &ImportReply::error)
+      .field("extras", &ImportReply::extras)
+      .field("format", &ImportReply::format)
+      .field("models", &ImportReply::models)
+      .field("model", &ImportReply::model);
   // importText(input, shape, framework[, model]): `model` names the class or
   // Keras model to read from pasted code ("" = the one instantiated last).
-  using Import3 = Result(const std::string&, const std::string&, const std::string&);
-  using Import4 = Result(const std::string&, const std::string&, const std::string&, const std::string&);
-  function("importText", select_overload<Import3>(&convscope::api::import_text));
-  function("importText", select_overload<Import4>(&convscope::api::import_text));
+  using Import3 = ImportReply(const std::string&, const std::string&, const std::string&);
+  using Import4 = ImportReply(const std::string&, const std::string&, const std::string&, const std::string&);
+  function("importText", select_overload<Import3>(&convscope::api::import_read));
+  function("importText", select_overload<Import4>(&convscope::api::import_read));
   function("exportCode", &convscope::api::export_code);
   function("checkSummary", &convscope::api::check_summary);
   // The CLI's --text table (the page draws its own; the first view does without it).

@@ -15,10 +15,17 @@ struct Result {
   // (the notes name it); the network is the part before it, so "every
   // layer valid" would not be the model's verdict.
   bool partial = false;
-  // import_text only: the format read, as import::Format spells it ("python_code", "onnx", ...),
-  // and for pasted model code the models it defines (a JSON list of names,
-  // "[]" otherwise) and the one read ("" otherwise), so the page can offer
-  // the others.
+};
+
+// import_read's result: import_text's, and what the import read -- the
+// format, as import::Format spells it ("python_code", "onnx", ...), and for
+// pasted model code the models it defines (a JSON list of names, "[]"
+// otherwise) and the one read ("" otherwise), so the page can offer the
+// others. Its own struct, so the shape engine's Result (the page's first
+// view) carries none of it.
+struct ImportReply {
+  int exit_code = 0;
+  std::string output, error, extras;
   std::string format;
   std::string models = "[]";
   std::string model;
@@ -54,6 +61,11 @@ Result compare_table(const std::string& network_json);
 // code makes last).
 Result import_text(const std::string& input, const std::string& input_shape, const std::string& framework,
                    const std::string& model = "");
+// The same with what was read (ImportReply): the page's import binding
+// (importText, with or without `model`).
+ImportReply import_read(const std::string& input, const std::string& input_shape, const std::string& framework,
+                        const std::string& model);
+ImportReply import_read(const std::string& input, const std::string& input_shape, const std::string& framework);
 // Any supported input -> `target`: "pytorch" or "keras" code that runs as
 // printed, "json" (canonical network JSON) or "link" (share-link hash).
 Result export_code(const std::string& input, const std::string& target);

@@ -20,7 +20,7 @@ namespace {
 
 // The small U-Net without F.pad, as the code reader reads it, with every
 // layer's source line (tests/fixtures/sources/small_unet_nopad.json, from
-// tests/fixtures/code/small_unet_nopad.py).
+// tests/fixtures/sources/small_unet_nopad.py).
 std::string unet_json() {
   return test_support::read_text(test_support::source_dir() / "tests" / "fixtures" / "sources" / "small_unet_nopad.json");
 }
@@ -133,7 +133,7 @@ TEST_CASE("the report carries each layer's source, and the failing cat's line is
   REQUIRE(a.report.first_error.has_value());
   const size_t cat = *a.report.first_error;
   CHECK(a.report.layers[cat].name == "cat");
-  // PyTorch 1.13 at 1x3x100x100 (tests/fixtures/code/small_unet_nopad.py): line 44 raises
+  // PyTorch 1.13 at 1x3x100x100 (tests/fixtures/sources/small_unet_nopad.py): line 44 raises
   const std::string torch_text =
       "Sizes of tensors must match except in dimension 1. Expected size 25 but got size 24 for tensor number 1 in the list.";
   REQUIRE_FALSE(a.report.layers[cat].framework_errors.empty());

@@ -18,7 +18,7 @@ const engine = await createConvScope({ wasmBinary: readFileSync(join(dist, 'conv
 const { default: createShapes } = await import(pathToFileURL(join(dist, 'convscope-shapes.js')).href);
 const shapes = await createShapes({ wasmBinary: readFileSync(join(dist, 'convscope-shapes.wasm')) });
 
-const CODE_FILE = join(root, 'tests', 'fixtures', 'code', 'small_unet_nopad.py');
+const CODE_FILE = join(root, 'tests', 'fixtures', 'sources', 'small_unet_nopad.py');
 const NETWORK_FILE = join(root, 'tests', 'fixtures', 'sources', 'small_unet_nopad.json');
 const networkText = readFileSync(NETWORK_FILE, 'utf8');
 // PyTorch 1.13 on small_unet_nopad.py at 1x3x100x100: torch.cat on line 44 raises
@@ -73,7 +73,7 @@ test('analyze puts each layer\'s source in its row, and the failing cat\'s line 
 test('share links leave the sources out; decoding one gives the network without them', () => {
   const link = shapes.encodeShareLink(networkText, '[]');
   assert.equal(link.exitCode, 0, link.error);
-  assert.doesNotMatch(link.output, /torch|source/);
+  assert.doesNotMatch(link.output, /torch\.cat|source/);
   const decoded = JSON.parse(shapes.decodeShareLink(link.output).output);
   assert.ok(decoded.layers.every((l) => l.source === undefined));
 });
@@ -88,7 +88,7 @@ test('a source the importer did not write is refused with its path', () => {
 
 // Pasted code: needs the code reader in the core (Format::python_code).
 const reader = engine.importText(readFileSync(CODE_FILE, 'utf8'), '1x3x100x100', '', '');
-const noReader = reader.exitCode === 2 && /code reader is not built yet|not a format/i.test(reader.error) ? 'the code reader is not in this build' : false;
+const noReader = reader.exitCode === 2 && /code reader is not built yet|cannot tell the format/i.test(reader.error) ? 'the code reader is not in this build' : false;
 
 test('pasted U-Net code: the models it defines, the one read, each layer\'s line', { skip: noReader }, () => {
   assert.equal(reader.exitCode, 0, reader.error);
@@ -103,13 +103,42 @@ test('pasted U-Net code: the models it defines, the one read, each layer\'s line
   assert.equal(failing.type, 'concat');
   assert.deepEqual(failing.source, { line: 44, code: 'x = torch.cat([x3, x], dim=1)' });
   assert.equal(failing.framework_error, TORCH_TEXT);
-  // Another model of the same code, by name.
+  // A model the code never builds with arguments cannot be read on its own: the error says so.
   const block = engine.importText(readFileSync(CODE_FILE, 'utf8'), '1x3x100x100', '', 'DoubleConv');
-  assert.equal(block.exitCode, 0, block.error);
-  assert.equal(block.model, 'DoubleConv');
-  assert.ok(JSON.parse(block.output).layers.length < network.layers.length);
-  // A model the code does not define is named in the error.
+  assert.equal(block.exitCode, 2);
+  assert.match(block.error, /DoubleConv\.__init__\(\) missing required argument 'in_channels' — the code never makes a DoubleConv/);
+  // A model the code does not define is named in the error, with the ones it does.
   const missing = engine.importText(readFileSync(CODE_FILE, 'utf8'), '1x3x100x100', '', 'NoSuchNet');
   assert.equal(missing.exitCode, 2);
-  assert.match(missing.error, /NoSuchNet/);
+  assert.match(missing.error, /"NoSuchNet" \(its classes: DoubleConv, SmallUNet\)/);
+});
+
+// The output shape real PyTorch gives model class `name` of `file` at `shape`.
+function torchOutput(file, name, shape) {
+  const script = `import runpy, sys, torch
+ns = runpy.run_path(sys.argv[1], run_name='convscope_test')
+print(list(ns[sys.argv[2]]()(torch.zeros(${shape.join(', ')})).shape))`;
+  const run = spawnSync('/usr/bin/python3', ['-c', script, file, name], { encoding: 'utf8' });
+  assert.equal(run.status, 0, run.stderr);
+  return JSON.parse(run.stdout);
+}
+
+test('the model to read: the one the code makes, or another by name, each with PyTorch\'s output', { skip: noReader }, () => {
+  const file = join(root, 'tests', 'fixtures', 'sources', 'two_models.py');
+  const code = readFileSync(file, 'utf8');
+  const made = engine.importText(code, '1x3x32x32', '');
+  assert.equal(made.exitCode, 0, made.error);
+  assert.deepEqual(JSON.parse(made.models), ['Small', 'Big']);
+  assert.equal(made.model, 'Big');
+  const small = engine.importText(code, '1x3x32x32', '', 'Small');
+  assert.equal(small.exitCode, 0, small.error);
+  assert.equal(small.model, 'Small');
+  assert.deepEqual(JSON.parse(small.models), ['Small', 'Big']);
+  for (const [r, name] of [[made, 'Big'], [small, 'Small']]) {
+    const report = JSON.parse(engine.analyze(r.output).output);
+    assert.deepEqual(report.totals.output, torchOutput(file, name, [1, 3, 32, 32]), name);
+  }
+  // Small's layers come from Small's forward (line 13), Big's from Big's.
+  assert.ok(JSON.parse(small.output).layers.every((l) => l.source.line === 13));
+  assert.ok(JSON.parse(made.output).layers.every((l) => l.source.line >= 24));
 });

@@ -46,11 +46,9 @@ const char* format_id(import::Format f) {
   return "";
 }
 
-}  // namespace
-
-Result import_text(const std::string& input, const std::string& input_shape, const std::string& framework,
-                   const std::string& model) {
-  import::ImportResult imported_network;
+// The one import path of import_text and import_read.
+Result import_with(const std::string& input, const std::string& input_shape, const std::string& framework,
+                   const std::string& model, import::ImportResult& imported_network) {
   std::string error;
   if (!imported(input, input_shape, framework, imported_network, error, model)) return malformed(error);
   Result r;
@@ -59,12 +57,37 @@ Result import_text(const std::string& input, const std::string& input_shape, con
   for (const std::string& n : imported_network.notes) notes.push_back(json::Value(n));
   r.extras = json::write(json::Value(std::move(notes)), -1);
   r.partial = !imported_network.stopped_at.empty();
-  r.format = format_id(imported_network.format);
+  return r;
+}
+
+}  // namespace
+
+Result import_text(const std::string& input, const std::string& input_shape, const std::string& framework,
+                   const std::string& model) {
+  import::ImportResult imported_network;
+  return import_with(input, input_shape, framework, model, imported_network);
+}
+
+ImportReply import_read(const std::string& input, const std::string& input_shape, const std::string& framework,
+                        const std::string& model) {
+  import::ImportResult imported_network;
+  const Result r = import_with(input, input_shape, framework, model, imported_network);
+  ImportReply reply;
+  reply.exit_code = r.exit_code;
+  reply.output = r.output;
+  reply.error = r.error;
+  reply.extras = r.extras;
+  if (r.exit_code == 2) return reply;
+  reply.format = format_id(imported_network.format);
   json::Array models;
   for (const std::string& m : imported_network.models) models.push_back(json::Value(m));
-  r.models = json::write(json::Value(std::move(models)), -1);
-  r.model = imported_network.model;
-  return r;
+  reply.models = json::write(json::Value(std::move(models)), -1);
+  reply.model = imported_network.model;
+  return reply;
+}
+
+ImportReply import_read(const std::string& input, const std::string& input_shape, const std::string& framework) {
+  return import_read(input, input_shape, framework, "");
 }
 
 Result export_code(const std::string& input, const std::string& target) {

@@ -322,7 +322,7 @@ Ref TorchFramework::module_attr(Interp& in, const Ref& obj, const std::string& n
         int64_t at = 0;
         if (a.positional.size() != 2 || !as_int(a.positional[0])) return i.fail(a.pos, "insert(index, module)");
         at = std::clamp<int64_t>(*as_int(a.positional[0]), 0, static_cast<int64_t>(self->items.size()));
-        self->items.insert(self->items.begin() + at, a.positional[1]);
+        self->items.insert(self->items.begin() + static_cast<std::ptrdiff_t>(at), a.positional[1]);
         return none();
       });
     if (cls == "ModuleDict" && (name == "items" || name == "keys" || name == "values")) {
@@ -358,7 +358,8 @@ void TorchFramework::collect(const Ref& m, bool recurse, const std::string& pref
     for (const auto& kv : m->attrs)
       if (is_module(kv.second)) children.push_back(kv);
   }
-  for (const auto& [key, child] : children) {
+  for (const auto& [key, module] : children) {
+    const Ref child = module;  // a lambda cannot capture a structured binding in C++17
     const std::string path = prefix.empty() ? key : prefix + "." + key;
     if (std::any_of(out.begin(), out.end(), [&](const auto& p) { return p.second.get() == child.get(); })) continue;
     out.push_back({path, child});

@@ -91,14 +91,17 @@ Ref TorchFramework::function(const std::string& name, bool in_torch, Pos pos) {
       if (!is_tensor(a.get(0, "input"))) return in.fail(a.pos, "torch.flatten needs a tensor");
       return flatten(*a.get(0, "input"), a, 1, "flatten");
     });
-  if (name == "add" || name == "mul" || name == "multiply" || name == "sub" || name == "subtract" ||
-      name == "maximum" || name == "minimum")
-    return fn([this, name](Interp& in, const Ref&, Args& a) -> Ref {
+  if (name == "add" || name == "mul" || name == "multiply" || name == "sub" || name == "subtract")
+    return fn([name](Interp& in, const Ref&, Args& a) -> Ref {
       if (a.positional.size() != 2) return in.fail(a.pos, "torch." + name + " takes two inputs");
-      return in.framework->tensor_binary(in, name == "add" ? Op::add : name[0] == 's' ? Op::sub
-                                                             : name == "maximum" ? Op::bit_or
-                                                             : name == "minimum" ? Op::bit_and : Op::mul,
-                                         a.positional[0], a.positional[1], a.pos);
+      const Op op = name == "add" ? Op::add : name[0] == 's' ? Op::sub : Op::mul;
+      return in.framework->tensor_binary(in, op, a.positional[0], a.positional[1], a.pos);
+    });
+  if (name == "maximum" || name == "minimum")
+    return fn([this, name](Interp& in, const Ref&, Args& a) -> Ref {
+      if (a.positional.size() != 2 || !is_tensor(&a.positional[0]) || !is_tensor(&a.positional[1]))
+        return in.fail(a.pos, "torch." + name + " takes two tensors");
+      return merge(name.c_str(), {a.positional[0], a.positional[1]}, a.pos, name);
     });
   if (name == "dropout" || name == "dropout2d" || name == "dropout1d" || name == "dropout3d" ||
       name == "alpha_dropout" || name == "feature_alpha_dropout")
@@ -465,8 +468,6 @@ Ref TorchFramework::tensor_binary(Interp& in, Op op, const Ref& a, const Ref& b,
       case Op::add: return merge("add", {a, b}, pos, "add");
       case Op::sub: return merge("subtract", {a, b}, pos, "sub");
       case Op::mul: return merge("multiply", {a, b}, pos, "mul");
-      case Op::bit_or: return merge("maximum", {a, b}, pos, "maximum");
-      case Op::bit_and: return merge("minimum", {a, b}, pos, "minimum");
       default:
         return in.stop(pos, std::string("`") + to_string(op) + "` between two tensors is not an operation ConvScope reads");
     }

@@ -310,7 +310,7 @@ Ref Interp::method_of(const Ref& obj, const std::string& name, Pos pos) {
           if (a.positional.size() != 2 || !want_int(in, a.positional[0], a.pos, "insert()", i)) return nullptr;
           const int64_t n = static_cast<int64_t>(self->items.size());
           i = std::clamp<int64_t>(i < 0 ? i + n : i, 0, n);
-          self->items.insert(self->items.begin() + i, a.positional[1]);
+          self->items.insert(self->items.begin() + static_cast<std::ptrdiff_t>(i), a.positional[1]);
           return none();
         }
         if (name == "pop") {
@@ -321,7 +321,7 @@ Ref Interp::method_of(const Ref& obj, const std::string& name, Pos pos) {
           if (i < 0) i += n;
           if (i < 0 || i >= n) return in.fail(a.pos, "pop index out of range");
           Ref v = self->items[static_cast<size_t>(i)];
-          self->items.erase(self->items.begin() + i);
+          self->items.erase(self->items.begin() + static_cast<std::ptrdiff_t>(i));
           return v;
         }
         if (name == "reverse") {

@@ -905,6 +905,8 @@ Ref Interp::call(const Ref& callee, Args& args) {
 
 Ref Interp::call_function(const Ref& callee, Args& args) {
   const Function& fn = *callee->fn;
+  // Python's name for messages: `DoubleConv.__init__`, `conv3x3`.
+  const std::string name = fn.owner ? fn.owner->name + "." + fn.name : fn.name;
   auto scope = std::make_shared<Scope>();
   scope->parent = fn.closure;
   std::vector<Ref> positional = args.positional;
@@ -932,7 +934,7 @@ Ref Interp::call_function(const Ref& callee, Args& args) {
     if (p.kind == Param::Kind::normal && next < positional.size()) v = positional[next++];
     for (size_t k = 0; k < args.keywords.size(); ++k)
       if (args.keywords[k].first == p.name) {
-        if (v) return fail(args.pos, fn.name + "() got multiple values for argument '" + p.name + "'");
+        if (v) return fail(args.pos, name + "() got multiple values for argument '" + p.name + "'");
         v = args.keywords[k].second;
         used[k] = true;
       }
@@ -940,15 +942,15 @@ Ref Interp::call_function(const Ref& callee, Args& args) {
       v = eval(p.default_value, fn.closure);  // defaults: evaluated where the def is (close enough: no mutation)
       if (!v) return nullptr;
     }
-    if (!v) return fail(args.pos, fn.name + "() missing required argument '" + p.name + "'");
+    if (!v) return fail(args.pos, name + "() missing required argument '" + p.name + "'");
     scope->vars[p.name] = v;
   }
   if (next < positional.size())
-    return fail(args.pos, fn.name + "() takes " + std::to_string(next) + " positional arguments but " +
+    return fail(args.pos, name + "() takes " + std::to_string(next) + " positional arguments but " +
                               std::to_string(positional.size()) + " were given");
   for (size_t k = 0; k < args.keywords.size(); ++k) {
     if (used[k]) continue;
-    if (!var_kw) return fail(args.pos, fn.name + "() got an unexpected keyword argument '" + args.keywords[k].first + "'");
+    if (!var_kw) return fail(args.pos, name + "() got an unexpected keyword argument '" + args.keywords[k].first + "'");
     dict_set(var_kw, string(args.keywords[k].first), args.keywords[k].second);
   }
   if (fn.owner && callee->self) {  // for super() inside a method

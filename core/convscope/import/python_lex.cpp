@@ -426,21 +426,32 @@ class Lexer {
     return true;
   }
 
+  // The length of the operator at i_: the longest of ** // << >> (and
+  // their `=` forms), ... -> := and the two-character comparisons and
+  // augmented assignments.
+  size_t op_length() const {
+    const char c = s_[i_];
+    const char c1 = i_ + 1 < n_ ? s_[i_ + 1] : 0;
+    const char c2 = i_ + 2 < n_ ? s_[i_ + 2] : 0;
+    switch (c) {
+      case '*': case '/': case '<': case '>':
+        if (c1 == c) return c2 == '=' ? 3 : 2;
+        return c1 == '=' ? 2 : 1;
+      case '.': return c1 == '.' && c2 == '.' ? 3 : 1;
+      case '-': return c1 == '>' || c1 == '=' ? 2 : 1;
+      case '=': case '!': case ':': case '+': case '%': case '&': case '|': case '^': case '@':
+        return c1 == '=' ? 2 : 1;
+      default: return 1;
+    }
+  }
+
   bool op() {
-    static const char* const three[] = {"**=", "//=", ">>=", "<<=", "...", nullptr};
-    static const char* const two[] = {"**", "//", "<<", ">>", "<=", ">=", "==", "!=", "->", ":=", "+=", "-=", "*=",
-                                      "/=", "%=", "&=", "|=", "^=", "@=", nullptr};
     const size_t start = i_;
     const Pos pos = at(start);
     const char c = s_[i_];
     const auto u = static_cast<unsigned char>(c);
     if (u < 0x20 || u == 0x7F) return bad_character(start, u, 1);
-    size_t len = 1;
-    for (const char* const* t = three; *t; ++t)
-      if (s_.compare(i_, std::char_traits<char>::length(*t), *t) == 0) len = std::char_traits<char>::length(*t);
-    if (len == 1)
-      for (const char* const* t = two; *t; ++t)
-        if (s_.compare(i_, 2, *t) == 0) len = 2;
+    const size_t len = op_length();
     if (c == '(' || c == '[' || c == '{') {
       brackets_.push_back({c, pos});
     } else if (c == ')' || c == ']' || c == '}') {

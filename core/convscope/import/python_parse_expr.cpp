@@ -40,20 +40,23 @@ Expr make(Kind kind, Pos pos, Expr kid) {
 
 // Binding power of a binary operator token, 0 when it is not one.
 int precedence(std::string_view op, Op& out) {
-  struct Row {
-    const char* spelling;
-    Op op;
-    int precedence;
-  };
-  static const Row rows[] = {{"|", Op::bit_or, 1},  {"^", Op::bit_xor, 2}, {"&", Op::bit_and, 3},
-                             {"<<", Op::lshift, 4}, {">>", Op::rshift, 4}, {"+", Op::add, 5},
-                             {"-", Op::sub, 5},     {"*", Op::mul, 6},     {"/", Op::div, 6},
-                             {"//", Op::floordiv, 6}, {"%", Op::mod, 6},   {"@", Op::matmul, 6}};
-  for (const Row& r : rows)
-    if (op == r.spelling) {
-      out = r.op;
-      return r.precedence;
+  if (op.size() == 1) {
+    switch (op[0]) {
+      case '|': out = Op::bit_or; return 1;
+      case '^': out = Op::bit_xor; return 2;
+      case '&': out = Op::bit_and; return 3;
+      case '+': out = Op::add; return 5;
+      case '-': out = Op::sub; return 5;
+      case '*': out = Op::mul; return 6;
+      case '/': out = Op::div; return 6;
+      case '%': out = Op::mod; return 6;
+      case '@': out = Op::matmul; return 6;
+      default: return 0;
     }
+  }
+  if (op == "<<") return out = Op::lshift, 4;
+  if (op == ">>") return out = Op::rshift, 4;
+  if (op == "//") return out = Op::floordiv, 6;
   return 0;
 }
 
@@ -226,11 +229,14 @@ bool Parser::named_expression(Expr& out) {
   const Pos start = tok().pos;
   if (!expression(out)) return false;
   if (at_op(":=")) return fail(start, "cannot use assignment expressions with " + describe(out));
-  if (at_op("=") && bitwise_or_level(out) && bitwise_or_follows()) {  // CPython's invalid_named_expression: `if x = 1:`
-    if (out.is(Kind::name)) return fail(start, "invalid syntax. Maybe you meant '==' or ':=' instead of '='?");
+  if (at_op("=") && bitwise_or_level(out)) {  // CPython's invalid_named_expression: `if x = 1:`
+    if (out.is(Kind::name)) {
+      if (bitwise_or_follows()) return fail(start, "invalid syntax. Maybe you meant '==' or ':=' instead of '='?");
+      return true;
+    }
     const bool excluded = out.is(Kind::list) || out.is(Kind::tuple) || out.is(Kind::constant) ||
                           (out.is(Kind::comprehension) && out.text == "generator");
-    if (!excluded && invalid_target(out, TargetUse::assign))
+    if (!excluded && bitwise_or_follows())  // assignable or not: `[x[0] = 1]` reads as a mistyped `==` too
       return fail(start, "cannot assign to " + describe(out) + " here. Maybe you meant '==' instead of '='?");
   }
   return true;
@@ -515,7 +521,7 @@ bool Parser::comma_or_close(const Expr& item, std::string_view close) {
   const bool name_then_string = item.is(Kind::name) && at(Tok::string);
   const bool next_starts = starts_expression() && !at_op("-") && !at_op("+") && !at_op("*") && !at_op("~") &&
                            !at_op("(") && !at_op("[");
-  if (simple_item && !legacy && !name_then_string && next_starts && !at_keyword("not"))
+  if (simple_item && !legacy && !name_then_string && next_starts)
     return fail(item.pos, "invalid syntax. Perhaps you forgot a comma?");
   return invalid_syntax();
 }
@@ -601,6 +607,7 @@ bool Parser::brace_display(Expr& out) {
       if (at_op(",") || at_op("}")) return fail(key.pos, "':' expected after dictionary key");
       return invalid_syntax();
     }
+    if (at_op(",") || at_op("}")) return fail(end_of_previous_start(), "expression expected after dictionary key and ':'");
     return expression(value);
   };
   const bool starts_dict = at_op("**");
@@ -614,6 +621,7 @@ bool Parser::brace_display(Expr& out) {
     } else {
       if (first.is(Kind::starred) || first.is(Kind::walrus)) return invalid_syntax();
       advance();
+      if (at_op(",") || at_op("}")) return fail(end_of_previous_start(), "expression expected after dictionary key and ':'");
       key = std::move(first);
       if (!expression(value)) return false;
       if (at_for()) {
@@ -694,6 +702,9 @@ bool Parser::call_arguments(std::vector<Expr>& args, std::string_view close) {
       if (!expression(value)) return false;
       arg = make(Kind::keyword, pos, std::move(value));
       keyword_unpacking = true;
+    } else if (ahead(1).kind == Tok::op && lx_.spelling(ahead(1)) == "=" &&
+               (at_keyword("True") || at_keyword("False") || at_keyword("None"))) {
+      return fail(pos, "cannot assign to " + std::string(spelling()));
     } else if (at_name() && ahead(1).kind == Tok::op && lx_.spelling(ahead(1)) == "=") {
       arg = make(Kind::keyword, pos);
       arg.text = std::string(spelling());
@@ -723,7 +734,8 @@ bool Parser::call_arguments(std::vector<Expr>& args, std::string_view close) {
     }
     args.push_back(std::move(arg));
     if (accept_op(",")) continue;
-    if (!comma_or_close(args.back(), close)) return false;
+    const Expr& last = args.back();  // CPython's comma hint points at a keyword's or a star's value
+    if (!comma_or_close((last.is(Kind::keyword) || last.is(Kind::starred)) ? last.kids[0] : last, close)) return false;
   }
   if (misplaced) return fail(tok().pos, misplaced);
   advance();
@@ -734,7 +746,7 @@ bool Parser::subscript(Expr& index) {
   const Pos start = tok().pos;
   Expr first;
   if (!slice_item(first) || !comma_or_close(first, "]")) return false;
-  if (!at_op(",")) {
+  if (!at_op(",") && !first.is(Kind::starred)) {  // `a[*b]` is a[(*b,)]
     index = std::move(first);
     return true;
   }
@@ -832,6 +844,7 @@ bool Parser::target_item(Expr& out) {
   if (!at_op("*")) return binary(out, 1);
   const Pos pos = tok().pos;
   advance();
+  if (at_op("*")) return invalid_syntax();  // CPython's star_target: '*' (!'*' star_target)
   Expr value;
   if (!target_item(value)) return false;
   out = make(Kind::starred, pos, std::move(value));

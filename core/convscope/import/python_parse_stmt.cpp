@@ -182,7 +182,10 @@ bool Parser::expression_statement(Stmt& s) {
   Expr first;
   if (!rhs(first)) return false;
   if (at_op(":") && !first.is(Kind::yield)) {
-    if (!starts_expression(p_ + 1)) return invalid_syntax();  // CPython names the target only before an annotation
+    if (!starts_expression(p_ + 1)) {  // CPython names the target only before an annotation
+      advance();
+      return invalid_syntax();
+    }
     if (first.is(Kind::tuple) || first.is(Kind::list))
       return fail(first.pos, "only single target (not " + describe(first) + ") can be annotated");
     if (!is_target_kind(first)) return fail(first.pos, "illegal target for annotation");
@@ -320,6 +323,7 @@ bool Parser::function_def(Stmt& s, std::vector<Expr> decorators, bool is_async, 
     advance();
     if (!parameters(s.params, ")", true) || !expect_op(")")) return false;
   }
+  if (at_op("->") && !starts_expression(p_ + 1)) return fail(tok().pos, "expected ':'");  // `&&':'` after no annotation
   if (accept_op("->") && !expression(s.annotation)) return false;
   if (!colon(true)) return false;
   s.end_line = end_of_previous().line;
@@ -334,6 +338,8 @@ bool Parser::parameters(std::vector<Param>& params, std::string_view close, bool
   while (!at_op(close)) {
     Param p;
     p.pos = tok().pos;
+    if (at_op("(")) return fail(p.pos, annotations ? "Function parameters cannot be parenthesized"
+                                                   : "Lambda expression parameters cannot be parenthesized");
     if (var_keyword) return fail(p.pos, "arguments cannot follow var-keyword argument");
     if (accept_op("/")) {
       if (star) return fail(p.pos, "/ must be ahead of *");
@@ -352,6 +358,7 @@ bool Parser::parameters(std::vector<Param>& params, std::string_view close, bool
       } else {
         p.pos = tok().pos;  // a parameter's position is its name's, as in CPython's ast
         if (!expect_name(p.name) || !annotation(p)) return false;
+        if (at_op("=")) return fail(tok().pos, "var-positional argument cannot have default value");
       }
     } else if (accept_op("**")) {
       if (bare_star) return fail(bare_star_pos, "named arguments must follow bare *");
@@ -359,10 +366,12 @@ bool Parser::parameters(std::vector<Param>& params, std::string_view close, bool
       var_keyword = true;
       p.pos = tok().pos;
       if (!expect_name(p.name) || !annotation(p)) return false;
+      if (at_op("=")) return fail(tok().pos, "var-keyword argument cannot have default value");
     } else {
       p.kind = star ? Param::Kind::keyword_only : Param::Kind::normal;
       if (!expect_name(p.name) || !annotation(p)) return false;
       if (accept_op("=")) {
+        if (at_op(",") || at_op(close)) return fail(end_of_previous_start(), "expected default value expression");
         if (!expression(p.default_value)) return false;
         defaults = defaults || !star;
       } else if (defaults && !star) {
@@ -454,29 +463,27 @@ bool Parser::with_statement(Stmt& s, bool is_async, Pos pos) {
   s.is_async = is_async;
   const int line = tok().pos.line;
   advance();  // with
-  // `with (a as b, c):` (3.9+) when the parenthesis closing the first one is
-  // followed by `:`; otherwise the parenthesis belongs to an expression.
-  bool parenthesised = false;
+  // `with (a as b, c):` (3.9+) is tried first, as CPython's grammar does;
+  // when it does not parse, the parenthesis belongs to an expression:
+  // `with (a, b) as c:`, `with (yield x):`. One retry per statement.
+  bool done = false;
   if (at_op("(")) {
-    int level = 0;
-    size_t i = p_;
-    for (; i < lx_.tokens.size() && lx_.tokens[i].kind != Tok::end && lx_.tokens[i].kind != Tok::error; ++i) {
-      const Token& t = lx_.tokens[i];
-      if (t.kind != Tok::op || t.size != 1) continue;
-      const char c = lx_.text[t.begin];
-      if (c == '(' || c == '[' || c == '{') ++level;
-      else if ((c == ')' || c == ']' || c == '}') && --level == 0) break;
+    const size_t mark = p_;
+    {
+      Guard guard(*this);
+      if (!guard.enter(tok().pos)) return false;
+      advance();
+      done = with_items(s, true) && accept_op(")") && at_op(":");
     }
-    parenthesised = i + 1 < lx_.tokens.size() && lx_.tokens[i + 1].kind == Tok::op && lx_.spelling(lx_.tokens[i + 1]) == ":";
+    if (!done) {
+      p_ = mark;
+      failed_ = false;
+      read_ahead_ = 0;
+      s.targets.clear();
+      s.with_names.clear();
+    }
   }
-  if (parenthesised) {
-    Guard guard(*this);
-    if (!guard.enter(tok().pos)) return false;
-    advance();
-    if (!with_items(s, true) || !expect_op(")")) return false;
-  } else if (!with_items(s, false)) {
-    return false;
-  }
+  if (!done && !with_items(s, false)) return false;
   if (!colon()) return false;
   s.end_line = end_of_previous().line;
   return block(s.body, "'with' statement", line);

@@ -91,6 +91,7 @@ class Parser {
     return true;
   }
   Pos end_of_previous() const { return p_ > 0 ? lx_.tokens[p_ - 1].end : tok().pos; }
+  Pos end_of_previous_start() const { return p_ > 0 ? lx_.tokens[p_ - 1].pos : tok().pos; }
 
   // --- errors
   bool fail(Pos pos, std::string message);
