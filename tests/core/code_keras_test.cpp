@@ -365,8 +365,12 @@ model = MyModel()
 loss_object = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
 )";
   CHECK(contains(import_error(quickstart), "line 30, column 9: MyModel is a subclassed keras.Model: it has no "
-                                           "keras.Input to take the input shape from (nor a model.build(...)); give "
-                                           "the input shape (line 30: model = MyModel())"));
+                                           "keras.Input to take the input shape from (nor a model.build(...) or an "
+                                           "`# input: 1x28x28x1` comment); give the input shape (line 30: model = "
+                                           "MyModel())"));
+  const auto commented = import_ok("# input: 1x28x28x1\n" + quickstart);
+  CHECK(commented.network.input == std::vector<int64_t>{1, 28, 28, 1});
+  CHECK(contains(all_notes(commented), "input 1x28x28x1 from the comment at line 1: # input: 1x28x28x1"));
   const auto r = import_ok(quickstart, with_input({1, 28, 28, 1}));
   CHECK(r.models == std::vector<std::string>{"model"});
   CHECK(names_of(r.network) == std::vector<std::string>{"conv2d", "flatten", "dense", "dense_1"});

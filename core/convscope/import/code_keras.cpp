@@ -495,6 +495,7 @@ Ref KerasFramework::run_sequential(const Ref& model, Pos pos) {
     if (!x) return nullptr;
   }
   if (x) x = rebind_input(x);
+  if (!x) x = commented_input();
   if (!x) {
     if (!override_)
       return fail(model->made_at, "the Sequential model has no input shape (no keras.Input(shape=...) first, no "
@@ -522,9 +523,10 @@ Ref KerasFramework::run_subclassed(const Ref& model) {
     x = rebind_input(x);
   } else if (!in_.draft.input.empty()) {
     x = tensor_value(kNetworkInput, in_.draft.input.size());
-  } else {
+  } else if (!(x = commented_input())) {
     return fail(model->made_at, model->cls->name + " is a subclassed keras.Model: it has no keras.Input to take the "
-                                                   "input shape from (nor a model.build(...)); give the input shape");
+                                                   "input shape from (nor a model.build(...) or an `# input: "
+                                                   "1x28x28x1` comment); give the input shape");
   }
   Args a;
   a.pos = model->made_at;
@@ -533,6 +535,14 @@ Ref KerasFramework::run_subclassed(const Ref& model) {
   Ref y = in_.call(model, a);
   in_.call_sites.pop_back();
   return y;
+}
+
+// The `# input: ...` comment's shape as the network input, or nullptr.
+Ref KerasFramework::commented_input() {
+  if (comment_input.empty() || override_) return nullptr;
+  in_.draft.input = comment_input;
+  input_source = "the comment at " + in_.line_text(comment_line);
+  return tensor_value(kNetworkInput, comment_input.size());
 }
 
 // ---------------------------------------------------------------- layers
@@ -966,9 +976,12 @@ std::string lines_text(std::vector<int> lines) {
 
 }  // namespace
 
-bool read_keras_code(py::Interp& in, const ImportOptions& options, ImportResult& out, std::string& error) {
+bool read_keras_code(py::Interp& in, const ImportOptions& options, const CommentedInput& commented, ImportResult& out,
+                     std::string& error) {
   Draft& d = in.draft;
   py::KerasFramework keras(in, options.input);
+  keras.comment_input = commented.shape;
+  keras.comment_line = commented.line;
   in.framework = &keras;
   struct Reset {
     py::Interp& in;
