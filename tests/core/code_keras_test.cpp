@@ -283,6 +283,15 @@ TEST_CASE("outside the subset: named by line and column, the network is the part
                                  "ConvScope models"));
     CHECK(types_of(r.network) == std::vector<std::string>{"conv"});
   }
+  SUBCASE("a stop before any layer is the import's error") {
+    const std::string e = import_error("import tensorflow as tf\ninputs = tf.keras.Input(shape=(224, 224, 3))\n"
+                                       "base = tf.keras.applications.ResNet50(include_top=False, input_tensor=inputs)\n"
+                                       "x = tf.keras.layers.GlobalAveragePooling2D()(base.output)\n"
+                                       "model = tf.keras.Model(inputs, x)\n");
+    CHECK(contains(e, "line 4, column 5: `global_average_pooling2d` (GlobalAveragePooling2D) is called on "
+                      "`keras.applications` (line 3, column 8), which ConvScope does not know"));
+    CHECK(contains(e, "no layer comes before it"));
+  }
   SUBCASE("channels_first stops at that layer") {
     const auto r = import_ok(head + "x = layers.MaxPooling2D(2, data_format=\"channels_first\")(x)\n"
                                     "model = keras.Model(inputs, x)\n");

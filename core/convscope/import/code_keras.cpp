@@ -1131,6 +1131,10 @@ bool read_keras_code(py::Interp& in, const ImportOptions& options, const Comment
       outputs.push_back(t->tensor.node);
     }
   }
+  if (stopped && d.layers.empty()) {  // nothing before the stop: the stop is the answer
+    error = where(in, in.failure) + "; no layer comes before it";
+    return false;
+  }
   if (stopped) {
     out.stopped_at = in.line_text(in.failure.pos.line) + " — " + in.failure.message;
     d.note("stopped at " + out.stopped_at + "; the analysis covers the part before it");
