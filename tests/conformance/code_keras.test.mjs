@@ -6,6 +6,11 @@
 // visible beside it; tfjs-layers then builds the model symbolically and
 // gives every layer's output shape, or refuses a layer with its own error.
 //
+// The programs of tests/core/code_keras_test.cpp whose shapes it asserts
+// (Sequential.add with Keras's defaults, a Keras SE block with Reshape and
+// Multiply, TensorFlow's quickstart subclassed model) are run the same way,
+// so the doctests' numbers are tfjs-layers' too.
+//
 // For every file and input size:
 //   - `build/convscope analyze --input SHAPE FILE.py` reads the Python code;
 //   - its layers, in the order the code makes them, are tfjs-layers' layers
@@ -23,6 +28,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { root, cli } from './examples_support.mjs';
@@ -129,6 +136,99 @@ function kerasUnet(rec, inputShape) {
   tfl.model({ inputs, outputs, name: 'U-Net' });
 }
 
+// ---- the doctests' programs (tests/core/code_keras_test.cpp), same code ----
+// Their expected shapes there come from here: each is run in tfjs as well.
+const SEQUENTIAL_ADD = `import tensorflow as tf
+
+model = tf.keras.models.Sequential()
+model.add(tf.keras.layers.Conv2D(16, (5, 5), 2, "same", input_shape=(64, 64, 3)))
+model.add(tf.keras.layers.MaxPool2D())
+model.add(tf.keras.layers.AveragePooling2D(3, 1))
+model.add(tf.keras.layers.ZeroPadding2D())
+model.add(tf.keras.layers.Conv2DTranspose(8, 3, strides=2))
+model.add(tf.keras.layers.UpSampling2D())
+model.add(tf.keras.layers.GlobalAveragePooling2D())
+model.add(tf.keras.layers.Dense(4))
+model.compile(optimizer="adam")
+`;
+function sequentialAdd(rec, inputShape) {
+  const model = tfl.sequential();
+  model.add(tfl.layers.conv2d({ filters: 16, kernelSize: [5, 5], strides: 2, padding: 'same', inputShape }));
+  model.add(tfl.layers.maxPooling2d({}));
+  model.add(tfl.layers.averagePooling2d({ poolSize: 3, strides: 1 }));
+  model.add(tfl.layers.zeroPadding2d());
+  model.add(tfl.layers.conv2dTranspose({ filters: 8, kernelSize: 3, strides: 2 }));
+  model.add(tfl.layers.upSampling2d({}));
+  model.add(tfl.layers.globalAveragePooling2d({}));
+  model.add(tfl.layers.dense({ units: 4 }));
+  for (const layer of model.layers) rec.layers.push({ cls: layer.getClassName(), shape: layer.outputShape });
+}
+
+const SE_BLOCK = `import keras
+from keras import layers
+
+def se_block(x, ratio=4):
+    filters = x.shape[-1]
+    s = layers.GlobalAveragePooling2D()(x)
+    s = layers.Dense(filters // ratio, activation="relu")(s)
+    s = layers.Dense(filters, activation="sigmoid")(s)
+    s = layers.Reshape((1, 1, filters))(s)
+    return layers.Multiply()([x, s])
+
+inputs = keras.Input(shape=(16, 16, 32))
+x = layers.Conv2D(32, 3, padding="same")(inputs)
+x = se_block(x)
+model = keras.Model(inputs, x)
+`;
+function seBlock(rec, inputShape) {
+  const seBlockFn = (x, ratio = 4) => {
+    const filters = x.shape[x.shape.length - 1];
+    let s = rec.call(tfl.layers.globalAveragePooling2d({}), x);
+    s = rec.call(tfl.layers.dense({ units: Math.floor(filters / ratio), activation: 'relu' }), s);
+    s = rec.call(tfl.layers.dense({ units: filters, activation: 'sigmoid' }), s);
+    s = rec.call(tfl.layers.reshape({ targetShape: [1, 1, filters] }), s);
+    return rec.call(tfl.layers.multiply(), [x, s]);
+  };
+  const inputs = tfl.input({ shape: inputShape });
+  let x = rec.call(tfl.layers.conv2d({ filters: 32, kernelSize: 3, padding: 'same' }), inputs);
+  x = seBlockFn(x);
+  tfl.model({ inputs, outputs: x });
+}
+
+const QUICKSTART = `import tensorflow as tf
+from tensorflow.keras.layers import Dense, Flatten, Conv2D
+from tensorflow.keras import Model
+
+class MyModel(Model):
+  def __init__(self):
+    super().__init__()
+    self.conv1 = Conv2D(32, 3, activation='relu')
+    self.flatten = Flatten()
+    self.d1 = Dense(128, activation='relu')
+    self.d2 = Dense(10)
+
+  def call(self, x):
+    x = self.conv1(x)
+    x = self.flatten(x)
+    x = self.d1(x)
+    return self.d2(x)
+
+model = MyModel()
+`;
+function quickstart(rec, inputShape) {
+  // tfjs-layers has no subclassing: the same layers, called as call() calls them.
+  let x = tfl.input({ shape: inputShape });
+  x = rec.call(tfl.layers.conv2d({ filters: 32, kernelSize: 3, activation: 'relu' }), x);
+  x = rec.call(tfl.layers.flatten(), x);
+  x = rec.call(tfl.layers.dense({ units: 128, activation: 'relu' }), x);
+  rec.call(tfl.layers.dense({ units: 10 }), x);
+}
+
+Object.assign(TYPE, {
+  AveragePooling2D: 'avg_pool', ZeroPadding2D: 'zero_pad', UpSampling2D: 'upsample',
+  GlobalAveragePooling2D: 'global_avg_pool', Reshape: 'reshape', Multiply: 'multiply',
+});
+
 function runTfjs(build, inputShape) {
   const rec = new Recorder();
   try {
@@ -140,7 +240,12 @@ function runTfjs(build, inputShape) {
 }
 
 function convscope(file, input) {
-  const args = ['analyze', ...(input ? ['--input', input.join('x')] : []), join(corpus, file)];
+  let path = join(corpus, file);
+  if (file.includes('\n')) {  // a program given inline
+    path = join(mkdtempSync(join(tmpdir(), 'convscope-keras-')), 'model.py');
+    writeFileSync(path, file);
+  }
+  const args = ['analyze', ...(input ? ['--input', input.join('x')] : []), path];
   const r = spawnSync(cli, args, { encoding: 'utf8' });
   assert.ok(r.status === 0 || r.status === 1, `convscope ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
   return JSON.parse(r.stdout);
@@ -160,10 +265,15 @@ const cases = [
   { file: 'keras_unet.py', build: kerasUnet, shape: [128, 64, 1] },
   { file: 'keras_unet.py', build: kerasUnet, shape: [100, 100, 3], refused: 'concatenate_1' },
   { file: 'keras_unet.py', build: kerasUnet, shape: [36, 36, 3], refused: 'concatenate_1' },
+  { file: SEQUENTIAL_ADD, name: 'Sequential.add with input_shape', build: sequentialAdd, shape: [64, 64, 3], own: true },
+  { file: SEQUENTIAL_ADD, name: 'Sequential.add with input_shape', build: sequentialAdd, shape: [50, 37, 3] },
+  { file: SE_BLOCK, name: 'a Keras SE block', build: seBlock, shape: [16, 16, 32], own: true },
+  { file: SE_BLOCK, name: 'a Keras SE block', build: seBlock, shape: [9, 7, 32] },
+  { file: QUICKSTART, name: 'the quickstart\'s subclassed model', build: quickstart, shape: [28, 28, 1] },
 ];
 
 for (const c of cases) {
-  test(`${c.file} at ${c.shape.join('x')}${c.own ? ' (the file\'s own input)' : ''}: tfjs-layers' shapes`, () => {
+  test(`${c.name || c.file} at ${c.shape.join('x')}${c.own ? ' (the file\'s own input)' : ''}: tfjs-layers' shapes`, () => {
     const tfjs = runTfjs(c.build, c.shape);
     // The file's own input is read from its code; others are given.
     const report = convscope(c.file, c.own ? null : [1, ...c.shape]);

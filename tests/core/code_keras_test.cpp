@@ -91,7 +91,8 @@ TEST_CASE("the functional U-Net of the tutorials: helper functions, Concatenate,
   const std::string text = code_fixture("keras_unet.py");
   const auto r = import_ok(text);
   CHECK(r.network.input == std::vector<int64_t>{1, 256, 256, 3});
-  CHECK(r.models == std::vector<std::string>{"model", "build_unet"});
+  // build_unet(input_shape) needs its argument: it is read where the code calls it, not offered alone.
+  CHECK(r.models == std::vector<std::string>{"model"});
   CHECK(r.model == "model");
   // 4 encoder blocks (2 x conv+bn+relu, pool), the bridge, 4 decoder blocks
   // (transposed conv, concat, 2 x conv+bn+relu) and the 1x1 head.
@@ -234,6 +235,34 @@ def small():
   CHECK(contains(import_error(text, model_named("inputs")), "\"inputs\" is a tensor, not a Keras model"));
 }
 
+TEST_CASE("models on inputs of different shapes: the chosen model's input is the network's") {
+  const std::string text = R"(import keras
+from keras import layers
+
+inputs = keras.Input(shape=(32, 32, 8), batch_size=2)
+x = layers.Conv2D(8, 3, padding="same")(inputs)
+model = keras.Model(inputs=[inputs], outputs=[x])
+
+small = keras.Sequential()
+small.add(keras.Input(shape=(16, 16, 3)))
+small.add(layers.SeparableConv2D(8, 3, strides=2))
+)";
+  const auto r = import_ok(text);
+  CHECK(r.model == "small");
+  CHECK(r.network.input == std::vector<int64_t>{1, 16, 16, 3});
+  CHECK(types_of(r.network) == std::vector<std::string>{"depthwise_conv", "conv"});
+  CHECK(contains(all_notes(r), "input 1x16x16x3 from keras.Input(shape=...) at line 9: "
+                               "small.add(keras.Input(shape=(16, 16, 3)))"));
+  const auto m = import_ok(text, model_named("model"));
+  CHECK(m.network.input == std::vector<int64_t>{2, 32, 32, 8});
+  CHECK(types_of(m.network) == std::vector<std::string>{"conv"});
+  // A layer called on the second input: the network has one.
+  const auto two = import_ok(text + "other = keras.Input(shape=(8, 8, 1))\ny = layers.Flatten()(other)\n");
+  CHECK(contains(two.stopped_at, "line 12: y = layers.Flatten()(other) — `flatten` (Flatten) is called on a second "
+                                 "input, keras.Input(shape=...) at line 11: other = keras.Input(shape=(8, 8, 1)), after "
+                                 "keras.Input(shape=...) at line 4:"));
+}
+
 TEST_CASE("each layer keeps its line: a value the contract refuses is reported there") {
   // Sequential: the layer's constructor line; functional: the call on the tensor.
   const std::string seq = "import keras\nfrom keras import layers\nmodel = keras.Sequential([\n"
@@ -253,6 +282,15 @@ TEST_CASE("outside the subset: named by line and column, the network is the part
     CHECK(contains(r.stopped_at, "line 5: x = layers.Lambda(lambda t: t * 2)(x) — `layers.Lambda` is not a layer "
                                  "ConvScope models"));
     CHECK(types_of(r.network) == std::vector<std::string>{"conv"});
+  }
+  SUBCASE("a stop before any layer is the import's error") {
+    const std::string e = import_error("import tensorflow as tf\ninputs = tf.keras.Input(shape=(224, 224, 3))\n"
+                                       "base = tf.keras.applications.ResNet50(include_top=False, input_tensor=inputs)\n"
+                                       "x = tf.keras.layers.GlobalAveragePooling2D()(base.output)\n"
+                                       "model = tf.keras.Model(inputs, x)\n");
+    CHECK(contains(e, "line 4, column 5: `global_average_pooling2d` (GlobalAveragePooling2D) is called on "
+                      "`keras.applications` (line 3, column 8), which ConvScope does not know"));
+    CHECK(contains(e, "no layer comes before it"));
   }
   SUBCASE("channels_first stops at that layer") {
     const auto r = import_ok(head + "x = layers.MaxPooling2D(2, data_format=\"channels_first\")(x)\n"
@@ -336,12 +374,23 @@ model = MyModel()
 loss_object = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
 )";
   CHECK(contains(import_error(quickstart), "line 30, column 9: MyModel is a subclassed keras.Model: it has no "
-                                           "keras.Input to take the input shape from (nor a model.build(...)); give "
-                                           "the input shape (line 30: model = MyModel())"));
+                                           "keras.Input to take the input shape from (nor a model.build(...) or an "
+                                           "`# input: 1x28x28x1` comment); give the input shape (line 30: model = "
+                                           "MyModel())"));
+  const auto commented = import_ok("# input: 1x28x28x1\n" + quickstart);
+  CHECK(commented.network.input == std::vector<int64_t>{1, 28, 28, 1});
+  CHECK(contains(all_notes(commented), "input 1x28x28x1 from the comment at line 1: # input: 1x28x28x1"));
   const auto r = import_ok(quickstart, with_input({1, 28, 28, 1}));
   CHECK(r.models == std::vector<std::string>{"model"});
   CHECK(names_of(r.network) == std::vector<std::string>{"conv2d", "flatten", "dense", "dense_1"});
   CHECK(outputs_of(analysed(r)) == std::vector<std::vector<int64_t>>{{1, 26, 26, 32}, {1, 21632}, {1, 128}, {1, 10}});
+
+  // A model whose constructor fails is never made: the message says why.
+  std::string broken = quickstart;
+  broken.replace(broken.find("super().__init__()"), 18, "super()(1).__init__()");
+  CHECK(contains(import_error(broken), "the code makes no keras.Model or keras.Sequential at the top level; top-level "
+                                       "code not read: line 17, column 5: `super` is not callable here (line 30: "
+                                       "model = MyModel())"));
 
   const auto b = import_ok(quickstart + "model.build((None, 32, 32, 1))\n");
   CHECK(b.network.input == std::vector<int64_t>{1, 32, 32, 1});

@@ -287,7 +287,9 @@ bool import_python_code(const std::string& text, const ImportOptions& options, I
   // Keras runs for inference (its default mode); PyTorch's mode is read from the code.
   Mode mode = default_mode(d.framework);
   if (fw == CodeFramework::keras) {
-    if (!read_keras_code(in, options, out, error)) return false;  // code_keras.cpp
+    int comment_line = 0;
+    const std::vector<int64_t> commented = input_comment(module.lines, comment_line);
+    if (!read_keras_code(in, options, {commented, comment_line}, out, error)) return false;  // code_keras.cpp
   } else {
     py::TorchFramework torch(in, text);
     in.framework = &torch;

@@ -295,27 +295,21 @@ Ref KerasFramework::namespace_attr(Interp& in, const Ref& ns, const std::string&
   return nullptr;  // keras.datasets, keras.utils, tf.data, ...: values ConvScope does not compute
 }
 
+// Every capitalised name in keras.layers is a class: whether ConvScope
+// models it is decided where it is called (a layer made and never used does
+// not matter). The layer keeps its Keras name: `name=`, or Keras's own.
 Ref KerasFramework::layer_class(const std::string& written) {
   const std::string cls = canonical(written);
-  // Every capitalised name is a class: whether ConvScope models it is decided
-  // where it is called (a layer made and never used does not matter).
-  {
-    return native("layers." + written, [this, cls](Interp& i, const Ref&, Args& a) -> Ref {
-      Ref m = make(K::module);
-      m->s = cls;
-      m->ctor = a;
-      m->made_at = a.pos;
-      if (const Ref* n = a.keyword("name"); n && (*n)->kind == K::string) {
-        m->path = (*n)->s;
-      } else {
-        m->path = auto_name(cls);
-      }
-      m->path_set = true;
-      (void)i;
-      return m;
-    });
-  }
-  return nullptr;
+  return native("layers." + written, [this, cls](Interp&, const Ref&, Args& a) -> Ref {
+    Ref m = make(K::module);
+    m->s = cls;
+    m->ctor = a;
+    m->made_at = a.pos;
+    const Ref* n = a.keyword("name");
+    m->path = n && (*n)->kind == K::string ? (*n)->s : auto_name(cls);
+    m->path_set = true;
+    return m;
+  });
 }
 
 Ref KerasFramework::lowercase_merge(const std::string& fn) {
@@ -353,29 +347,51 @@ std::string KerasFramework::auto_name(const std::string& cls) {
 
 // ---------------------------------------------------------------- inputs and models
 
-bool KerasFramework::set_input(const std::vector<int64_t>& shape, int64_t batch, Pos pos, const std::string& what) {
+// The tensor keras.Input makes. The network has one input: the first
+// keras.Input's. Another of a different shape gives a tensor marked with
+// its own shape; a Sequential that starts with it (read after the top
+// level) rebinds the network input to it, a layer called on it stops.
+Ref KerasFramework::set_input(const std::vector<int64_t>& shape, int64_t batch, Pos pos, const std::string& what) {
   std::vector<int64_t> full = {batch};
   full.insert(full.end(), shape.begin(), shape.end());
   if (override_) {
-    if (override_->size() != full.size()) {
-      fail(pos, what + " has " + std::to_string(full.size()) + " dimensions with the batch, the input shape given " +
-                        shape_text(*override_) + " has " + std::to_string(override_->size()));
-      return false;
-    }
+    if (override_->size() != full.size())
+      return fail(pos, what + " has " + std::to_string(full.size()) + " dimensions with the batch, the input shape given " +
+                           shape_text(*override_) + " has " + std::to_string(override_->size()));
     note_once("the input shape given, " + shape_text(*override_) + ", replaces " + what + " (" + in_.at(pos) + ")");
-    return true;
+    return tensor_value(kNetworkInput, override_->size());
   }
+  const std::string source = what + " at " + in_.line_text(pos.line);
   if (in_.draft.input.empty()) {
     in_.draft.input = full;
-    input_source = what + " at " + in_.line_text(pos.line);
-    return true;
+    input_source = source;
   }
+  Ref t = tensor_value(kNetworkInput, full.size());
   if (in_.draft.input != full) {
-    stop(pos, "a second input, " + what + " (" + shape_text(full) + "), after " + input_source + " (" +
-                      shape_text(in_.draft.input) + "); ConvScope's network has one input");
-    return false;
+    std::vector<Ref> dims;
+    for (int64_t v : full) dims.push_back(integer(v));
+    t->set_attr("other_input", sequence(K::tuple, std::move(dims)));
+    t->set_attr("other_source", string(source));
   }
-  return true;
+  return t;
+}
+
+// A tensor of a second keras.Input: the network input it stands for is not
+// the network's (nullptr with the stop), else the tensor.
+Ref KerasFramework::network_tensor(const Ref& t, Pos pos, const std::string& what) {
+  if (!t || t->kind != K::tensor || !t->attr("other_input")) return t;
+  return stop(pos, what + " is called on a second input, " + t->attr("other_source")->s + ", after " + input_source +
+                       "; ConvScope's network has one input");
+}
+
+// Makes the network input the shape of `t`'s keras.Input (a Sequential
+// chosen after other models were built on another input).
+Ref KerasFramework::rebind_input(const Ref& t) {
+  if (!t->attr("other_input")) return t;
+  in_.draft.input.clear();
+  for (const Ref& d : t->attr("other_input")->items) in_.draft.input.push_back(d->i);
+  input_source = t->attr("other_source")->s;
+  return tensor_value(kNetworkInput, in_.draft.input.size());
 }
 
 // keras.Input(shape=None, batch_size=None, ..., batch_shape=None): the
@@ -415,8 +431,7 @@ Ref KerasFramework::make_input(Args& a) {
   if (!override_ && (sizes.size() < 2 || sizes.size() > 4))
     return fail(a.pos, "keras.Input(shape=" + describe(sequence(K::tuple, dims)) + "): ConvScope reads inputs of " +
                                "1 to 3 spatial axes and channels (shape of 2 to 4 sizes)");
-  if (!set_input(sizes, batch, a.pos, what)) return nullptr;
-  return tensor_value(kNetworkInput, in_.draft.input.size());
+  return set_input(sizes, batch, a.pos, what);
 }
 
 Ref KerasFramework::make_model(Args& a) {
@@ -479,6 +494,8 @@ Ref KerasFramework::run_sequential(const Ref& model, Pos pos) {
     x = make_input(input);
     if (!x) return nullptr;
   }
+  if (x) x = rebind_input(x);
+  if (!x) x = commented_input();
   if (!x) {
     if (!override_)
       return fail(model->made_at, "the Sequential model has no input shape (no keras.Input(shape=...) first, no "
@@ -503,11 +520,13 @@ Ref KerasFramework::run_subclassed(const Ref& model) {
     input.keywords.push_back({"batch_shape", shape});
     x = make_input(input);
     if (!x) return nullptr;
+    x = rebind_input(x);
   } else if (!in_.draft.input.empty()) {
     x = tensor_value(kNetworkInput, in_.draft.input.size());
-  } else {
+  } else if (!(x = commented_input())) {
     return fail(model->made_at, model->cls->name + " is a subclassed keras.Model: it has no keras.Input to take the "
-                                                   "input shape from (nor a model.build(...)); give the input shape");
+                                                   "input shape from (nor a model.build(...) or an `# input: "
+                                                   "1x28x28x1` comment); give the input shape");
   }
   Args a;
   a.pos = model->made_at;
@@ -516,6 +535,14 @@ Ref KerasFramework::run_subclassed(const Ref& model) {
   Ref y = in_.call(model, a);
   in_.call_sites.pop_back();
   return y;
+}
+
+// The `# input: ...` comment's shape as the network input, or nullptr.
+Ref KerasFramework::commented_input() {
+  if (comment_input.empty() || override_) return nullptr;
+  in_.draft.input = comment_input;
+  input_source = "the comment at " + in_.line_text(comment_line);
+  return tensor_value(kNetworkInput, comment_input.size());
 }
 
 // ---------------------------------------------------------------- layers
@@ -555,6 +582,7 @@ Ref KerasFramework::apply(const Ref& layer, const Ref& input, Pos pos, int origi
   }
   if (layer->kind != K::module) return fail(pos, describe(layer) + " is not a Keras layer");
   if (input->kind == K::unknown) return stop(pos, what + " is called on " + input->why);
+  if (!network_tensor(input, pos, what)) return nullptr;
   if (cls == "Sequential") {
     if (input->kind != K::tensor) return fail(pos, "a Sequential model is called with " + describe(input));
     // A Sequential inside itself (model.add(model)) would never end.
@@ -590,7 +618,7 @@ Ref KerasFramework::apply(const Ref& layer, const Ref& input, Pos pos, int origi
     return merge(cls, string(layer->path), layer->ctor, items, pos, origin_line);
   }
   if (input->kind != K::tensor) {
-        return fail(pos, what + " is called with " + describe(input) + "; it takes one tensor");
+    return fail(pos, what + " is called with " + describe(input) + "; it takes one tensor");
   }
   if (spec->role == Role::input)
     return fail(pos, what + " inside the model: an InputLayer goes first in a Sequential");
@@ -602,7 +630,7 @@ Ref KerasFramework::apply(const Ref& layer, const Ref& input, Pos pos, int origi
   const Args& ctor = layer->ctor;
   json::Object cfg;
   if (ctor.positional.size() > spec->params.size()) {
-        return fail(ctor.pos, "layers." + cls + " takes " + std::to_string(spec->params.size()) +
+    return fail(ctor.pos, "layers." + cls + " takes " + std::to_string(spec->params.size()) +
                                   " positional arguments here, got " + std::to_string(ctor.positional.size()));
   }
   auto put = [&](const std::string& key, const Ref& v) -> bool {
@@ -618,7 +646,7 @@ Ref KerasFramework::apply(const Ref& layer, const Ref& input, Pos pos, int origi
     }
     for (auto& kv : cfg)
       if (kv.first == key) {
-                fail(ctor.pos, "layers." + cls + "() got multiple values for argument '" + key + "'");
+        fail(ctor.pos, "layers." + cls + "() got multiple values for argument '" + key + "'");
         return false;
       }
     cfg.push_back({key, std::move(j)});
@@ -640,7 +668,7 @@ Ref KerasFramework::apply(const Ref& layer, const Ref& input, Pos pos, int origi
   if (starts_with(cls, "UpSampling") && !has("size")) cfg.push_back({"size", json::Value(2)});
   for (const auto& kv : cfg)
     if (kv.first == "data_format" && kv.second.is_string() && kv.second.as_string() == "channels_first") {
-            return stop(pos, what + " has data_format='channels_first': ConvScope reads Keras code channels last (its "
+      return stop(pos, what + " has data_format='channels_first': ConvScope reads Keras code channels last (its "
                                   "TensorFlow layout); the network is read up to the line before");
     }
   const size_t before = in_.draft.layers.size();
@@ -669,13 +697,14 @@ Ref KerasFramework::merge(const std::string& cls, const Ref& name, const Args& c
   for (const Ref& t : tensors) {
     if (t->kind == K::unknown) return stop(pos, "layers." + cls + " of " + t->why);
     if (t->kind != K::tensor) {
-            return fail(pos, "layers." + cls + " of " + describe(t) + ": expected a list of tensors");
+      return fail(pos, "layers." + cls + " of " + describe(t) + ": expected a list of tensors");
     }
+    if (!network_tensor(t, pos, "layers." + cls)) return nullptr;
     inputs.push_back(input_name(t->tensor.node));
     rank = std::max(rank, t->tensor.rank);
   }
   if (inputs.empty()) {
-        return fail(pos, "layers." + cls + " needs a list of tensors");
+    return fail(pos, "layers." + cls + " needs a list of tensors");
   }
   if (inputs.size() == 1) return tensors[0];  // Keras merges return a single input as it is
   static const std::pair<const char*, const char*> types[] = {
@@ -692,7 +721,7 @@ Ref KerasFramework::merge(const std::string& cls, const Ref& name, const Args& c
     int64_t axis = -1;  // Keras's default: the channels
     if (const Ref* a = ctor.get(0, "axis")) {
       if (!as_int(*a)) {
-                return fail(ctor.pos, "layers.Concatenate axis must be an integer, got " + describe(*a));
+        return fail(ctor.pos, "layers.Concatenate axis must be an integer, got " + describe(*a));
       }
       axis = *as_int(*a);
     }
@@ -704,9 +733,6 @@ Ref KerasFramework::merge(const std::string& cls, const Ref& name, const Args& c
   in_.draft.origins.back() = "line " + std::to_string(origin_line);
   return tensor_value(node, rank);
 }
-
-// A merge layer object called on its list: the layer's own name.
-// (call_module routes it through apply -> merge with the layer's ctor.)
 
 // ---------------------------------------------------------------- tensors and objects
 
@@ -833,6 +859,9 @@ bool KerasFramework::top_level_failure_ends(Interp& in, const Stmt& st, size_t l
     const auto it = in.globals->vars.find(n);
     if (it != in.globals->vars.end() && holds_tensor(it->second)) return true;
   }
+  // Skipped: kept to explain a model that never got made.
+  if (skipped_failures.size() < 3)
+    skipped_failures.push_back(in.at(in.failure.pos) + ": " + in.failure.message + " (" + in.line_text(st.pos.line) + ")");
   return false;
 }
 
@@ -904,7 +933,7 @@ void keep_model_layers(Draft& d, const std::vector<int32_t>& outputs, bool prune
 }
 
 // Top-level functions whose body makes a keras.Model or Sequential
-// (`def build_unet(input_shape): ... return keras.Model(...)`), by name.
+// (`def build_model(): ... return keras.Model(...)`), by name.
 std::vector<std::string> model_functions(const py::Module& m) {
   std::vector<std::string> out;
   std::function<bool(const py::Expr&)> makes = [&](const py::Expr& e) -> bool {
@@ -923,8 +952,17 @@ std::vector<std::string> model_functions(const py::Module& m) {
     }
     return false;
   };
+  // Only those callable without arguments can be read on their own (`--model
+  // build_unet` calls build_unet()); the others are read where the code calls them.
+  auto callable_bare = [](const py::Stmt& def) {
+    return std::all_of(def.params.begin(), def.params.end(), [](const py::Param& p) {
+      return p.kind != py::Param::Kind::normal && p.kind != py::Param::Kind::keyword_only
+                 ? true
+                 : p.default_value.kind != py::Expr::Kind::absent;
+    });
+  };
   for (const py::Stmt& s : m.body)
-    if (s.kind == py::Stmt::Kind::def && body_makes(s.body)) out.push_back(s.name);
+    if (s.kind == py::Stmt::Kind::def && body_makes(s.body) && callable_bare(s)) out.push_back(s.name);
   return out;
 }
 
@@ -938,9 +976,12 @@ std::string lines_text(std::vector<int> lines) {
 
 }  // namespace
 
-bool read_keras_code(py::Interp& in, const ImportOptions& options, ImportResult& out, std::string& error) {
+bool read_keras_code(py::Interp& in, const ImportOptions& options, const CommentedInput& commented, ImportResult& out,
+                     std::string& error) {
   Draft& d = in.draft;
   py::KerasFramework keras(in, options.input);
+  keras.comment_input = commented.shape;
+  keras.comment_line = commented.line;
   in.framework = &keras;
   struct Reset {
     py::Interp& in;
@@ -1032,6 +1073,7 @@ bool read_keras_code(py::Interp& in, const ImportOptions& options, ImportResult&
     if (keras.models.empty()) {
       error = "the code makes no keras.Model or keras.Sequential at the top level";
       if (!functions.empty()) error += "; it defines " + functions.back() + "(), which makes one: choose it as the model";
+      if (!keras.skipped_failures.empty()) error += "; top-level code not read: " + keras.skipped_failures[0];
       return false;
     }
     model = keras.models.back().model;
@@ -1088,6 +1130,10 @@ bool read_keras_code(py::Interp& in, const ImportOptions& options, ImportResult&
       }
       outputs.push_back(t->tensor.node);
     }
+  }
+  if (stopped && d.layers.empty()) {  // nothing before the stop: the stop is the answer
+    error = where(in, in.failure) + "; no layer comes before it";
+    return false;
   }
   if (stopped) {
     out.stopped_at = in.line_text(in.failure.pos.line) + " — " + in.failure.message;

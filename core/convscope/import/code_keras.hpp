@@ -54,6 +54,13 @@ class KerasFramework : public Framework {
   // nowhere yet; the shape itself is the draft's input.
   std::string input_source;
   std::vector<std::string> notes;
+  // A `# input: ...` comment's shape and line: the input of a model that has
+  // no keras.Input of its own (empty: none).
+  std::vector<int64_t> comment_input;
+  int comment_line = 0;
+  // Why top-level statements were skipped (the first few), for the message
+  // when no model was made.
+  std::vector<std::string> skipped_failures;
 
  private:
   Ref layer_class(const std::string& cls);
@@ -64,7 +71,10 @@ class KerasFramework : public Framework {
   Ref apply(const Ref& layer, const Ref& input, Pos pos, int origin_line);
   Ref merge(const std::string& cls, const Ref& layer_name, const Args& ctor, const std::vector<Ref>& tensors, Pos pos,
             int origin_line);
-  bool set_input(const std::vector<int64_t>& shape_without_batch, int64_t batch, Pos pos, const std::string& what);
+  Ref set_input(const std::vector<int64_t>& shape_without_batch, int64_t batch, Pos pos, const std::string& what);
+  Ref network_tensor(const Ref& t, Pos pos, const std::string& what);
+  Ref rebind_input(const Ref& t);
+  Ref commented_input();
   std::string auto_name(const std::string& cls);
   std::string input_name(int32_t node) const;
   Ref tensor_out(int32_t node, size_t rank_in) const;
@@ -90,6 +100,14 @@ namespace convscope::import {
 // options.model naming a variable or a function that returns one), and
 // keeps the layers it depends on. Notes and the stop point go to `out` and
 // the draft as read_pytorch does.
-bool read_keras_code(py::Interp& in, const ImportOptions& options, ImportResult& out, std::string& error);
+// `commented`: a `# input: 1x28x28x1` comment's shape (empty if none), the
+// input of a model that has no keras.Input (a subclassed model, a Sequential
+// without input_shape).
+struct CommentedInput {
+  std::vector<int64_t> shape;
+  int line = 0;
+};
+bool read_keras_code(py::Interp& in, const ImportOptions& options, const CommentedInput& commented, ImportResult& out,
+                     std::string& error);
 
 }  // namespace convscope::import

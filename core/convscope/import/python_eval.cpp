@@ -865,7 +865,10 @@ Ref Interp::call(const Ref& callee, Args& args) {
     ~Depth() { --d; }
   } guard(depth);
   switch (callee->kind) {
-    case K::native: return callee->call(*this, callee->self, args);
+    case K::native:
+      // super() and framework bases (nn.Module) are natives without a body.
+      if (!callee->call) return fail(pos, "`" + callee->s + "` is not callable here");
+      return callee->call(*this, callee->self, args);
     case K::function: return call_function(callee, args);
     case K::class_: return instantiate(callee, args);
     case K::instance: {
