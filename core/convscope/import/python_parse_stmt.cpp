@@ -354,7 +354,8 @@ bool Parser::parameters(std::vector<Param>& params, std::string_view close, bool
       p.kind = Param::Kind::var_positional;
       if (at_op(",") || at_op(close)) {
         bare_star = true;
-        bare_star_pos = p.pos;
+        // CPython points at the `*` in a def, at the token after `*,` in a lambda
+        bare_star_pos = annotations ? p.pos : at_op(",") ? ahead(1).pos : tok().pos;
       } else {
         p.pos = tok().pos;  // a parameter's position is its name's, as in CPython's ast
         if (!expect_name(p.name) || !annotation(p)) return false;

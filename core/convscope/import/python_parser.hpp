@@ -1,5 +1,7 @@
 // The recursive-descent parser behind python_parse.hpp (internal to it):
-// expressions in python_parse_expr.cpp, statements in python_parse_stmt.cpp.
+// expressions in python_parse_expr.cpp, bracketed syntax (displays,
+// comprehensions, calls, subscripts) in python_parse_brackets.cpp,
+// statements in python_parse_stmt.cpp.
 // It follows CPython 3.11's grammar (Grammar/python.gram) and, for input it
 // rejects, the error texts of its invalid_* rules and their positions.
 //
@@ -18,6 +20,20 @@
 #include "convscope/import/python_parse.hpp"
 
 namespace convscope::import::py {
+
+// A node of `kind` at `pos`, with one child.
+inline Expr make(Expr::Kind kind, Pos pos) {
+  Expr e;
+  e.kind = kind;
+  e.pos = pos;
+  return e;
+}
+
+inline Expr make(Expr::Kind kind, Pos pos, Expr kid) {
+  Expr e = make(kind, pos);
+  e.kids.push_back(std::move(kid));
+  return e;
+}
 
 class Parser {
  public:
