@@ -10,13 +10,14 @@ seconds=${1:-30}
 cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++-14 \
   -DCONVSCOPE_FUZZ=ON -DCONVSCOPE_SANITIZE=ON >/dev/null
 cmake --build build-fuzz -j"$(nproc 2>/dev/null || echo 2)"
-for target in json_fuzz share_link_fuzz analyze_fuzz import_fuzz; do
+for target in json_fuzz share_link_fuzz analyze_fuzz import_fuzz python_fuzz; do
   work=build-fuzz/corpus/$target
   mkdir -p "$work"
   seeds=(fuzz/corpus/$target)
   case $target in
     json_fuzz|analyze_fuzz) seeds+=(examples tests/fixtures/networks tests/fixtures/malformed) ;;
     import_fuzz) seeds+=(tests/fixtures/import tests/fixtures/models) ;;
+    python_fuzz) if [ -d tests/fixtures/code ]; then seeds+=(tests/fixtures/code); fi ;;
   esac
   echo "== $target for ${seconds}s"
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \

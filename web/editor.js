@@ -34,6 +34,7 @@ const NEW_LAYER_VALUES = {
   activation: { function: 'relu' },
   channel_shuffle: { groups: 2 },
   channel_split: { chunks: 2, index: 0 },
+  reshape: { shape: [-1] },  // x.view(x.size(0), -1): fits whatever arrives
 };
 const FALLBACK_BY_KIND = { count: 8, axes: 2, number: 1, padding: 0, string: '' };
 const LAZY_TYPE_LISTS_ABOVE = 60; // layers; see typeSelect

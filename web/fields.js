@@ -60,6 +60,10 @@ export function parseField(kind, raw, choices) {
       return parseAxes(text);
     case 'padding':
       return parsePadding(text, choices);
+    case 'sizes': {  // a list even for one size: reshape's shape, '64x7x7', '-1', '[400]'
+      const list = parseIntList(text);
+      return list ? ok(list) : fail('expected whole numbers separated by x, like 64x7x7 or -1');
+    }
     case 'number':
       return NUMBER.test(text) ? ok(Number(text)) : fail('expected a number');
     case 'string':

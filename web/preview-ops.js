@@ -232,6 +232,26 @@ export function channelShuffle(step, input) {
   return out;
 }
 
+/**
+ * A reshape of one image from [H, W, C] to the step's output [h, w, c] (a
+ * vector [N, F] is [1, 1, F]): the values keep the framework's memory order,
+ * so for NCHW (PyTorch, ONNX) they are read in C, H, W order and written back
+ * in the new C, H, W order; for NHWC (Keras) the order is the worker's own.
+ */
+export function reshape(step, input) {
+  const [h, w, c] = step.outShape;
+  const out = output(h * w * c);
+  if (step.layout !== 'NCHW') {
+    out.set(input.subarray(0, out.length));
+    return out;
+  }
+  const [H, W, C] = step.inShape;
+  const ordered = new Float32Array(input.length);  // C, H, W order
+  for (let p = 0; p < H * W; p += 1) for (let k = 0; k < C; k += 1) ordered[k * H * W + p] = input[p * C + k];
+  for (let p = 0; p < h * w; p += 1) for (let k = 0; k < c; k += 1) out[p * c + k] = ordered[k * h * w + p];
+  return out;
+}
+
 /** One chunk of the channels of [H, W, C]: channels [step.channelBegin, + the output's C). */
 export function channelSplit(step, input) {
   const C = step.inShape[2];

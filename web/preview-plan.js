@@ -33,11 +33,12 @@ const COMPUTED = new Set([
   'conv', 'depthwise_conv', 'conv_transpose', 'max_pool', 'avg_pool', 'global_avg_pool', 'global_max_pool',
   'adaptive_avg_pool', 'zero_pad', 'crop', 'upsample', 'batch_norm', 'relu', 'activation', 'dropout',
   'add', 'subtract', 'multiply', 'average', 'maximum', 'minimum', 'concat', 'crop_to', 'pad_to', 'resize_to',
-  'channel_shuffle', 'channel_split',
+  'channel_shuffle', 'channel_split', 'reshape',
 ]);
 export const ELEMENTWISE = new Set(['add', 'subtract', 'multiply', 'average', 'maximum', 'minimum']);
-// Element-wise layers also run on a vector [N, F] (after global pooling), as a row of F 1×1 maps.
-const ON_VECTORS = new Set(['relu', 'activation', 'dropout', ...ELEMENTWISE]);
+// Element-wise layers also run on a vector [N, F] (after global pooling), as a row of F 1×1 maps;
+// so does a reshape from or to [N, F] (x.view(b, c) of a pooled [N, C, 1, 1], and back).
+const ON_VECTORS = new Set(['relu', 'activation', 'dropout', 'reshape', ...ELEMENTWISE]);
 const TO_REFERENCE = new Set(['crop_to', 'pad_to', 'resize_to']);
 
 export const WINDOWED = new Set(['conv', 'depthwise_conv', 'conv_transpose', 'max_pool', 'avg_pool']);
@@ -163,11 +164,15 @@ export function buildPlan(network, report, layout, schema, caps = CAPS) {
       const chunks = Number(field(schema, layer, 'chunks', fw) ?? 1);
       step.channelBegin = Number(field(schema, layer, 'index', fw) ?? 0) * Math.ceil(inShape[2] / chunks);
     }
+    if (row.type === 'reshape') step.layout = layout;  // the values keep the framework's order
     if (row.type === 'activation') {
       step.fn = String(field(schema, layer, 'function', fw) ?? 'relu');
       if (!activationName(step.fn)) step.caveat = `The preview does not know the activation '${step.fn.slice(0, 40)}': its input is shown unchanged.`;
     }
     step.note = noteFor(layer, step);
+    if (!step.note && row.type === 'reshape' && row.input && row.output && row.input[0] !== row.output[0]) {
+      step.note = `Not previewed: this reshape changes the batch (${row.input[0]} to ${row.output[0]}), and the previews run one image.`;
+    }
     const ok = row.status === 'ok' || row.status === 'warning';
     // A map is computed only from computed maps: the first input without one says why this has none.
     const missing = reads.find((r) => r >= 0 && !steps[r].compute);

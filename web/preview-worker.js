@@ -719,6 +719,7 @@ async function runStep(mod, step, xs, msg, plan) {
     case 'resize_to': return { y: ops.upsampleNearest(step, x) };
     case 'channel_shuffle': return { y: ops.channelShuffle(step, x) };
     case 'channel_split': return { y: ops.channelSplit(step, x) };
+    case 'reshape': return { y: ops.reshape(step, x) };
     default: throw new Error(`no preview for ${step.type}`);
   }
 }

@@ -106,6 +106,8 @@ std::string field_name(Framework f, const std::string& field) {
       {"keepdims", "-", "keepdims", "-"},
       {"bias", "bias", "use_bias", "B"},
       {"axis", "dim", "axis", "axis"},
+      {"shape", "view sizes", "target_shape", "shape"},
+      {"batch", "batch (x.size(0) or -1)", "-", "shape[0] (N or -1)"},
   };
   for (const Row& r : kRows) {
     if (field != r.field) continue;
@@ -335,6 +337,36 @@ const Template kTemplates[] = {
     // -- channel_split: x.chunk(n, dim=1)[i] when chunking makes fewer than i + 1
     // pieces (PyTorch 1.13 re-run). ONNX's Slice returns an empty tensor: no text.
     {Framework::pytorch, Failure::split_index, "PyTorch", "tuple index out of range"},  // an IndexError
+    // -- reshape. PyTorch 1.13 re-run: x.view(x.size(0), 400) and x.view(-1, 400)
+    //    of a [1, 16, 4, 4] tensor print the shape as passed (-1 kept), the batch
+    //    as the number x.size(0) gave. Keras from source: Keras 3
+    //    keras/src/ops/operation_utils.py compute_reshape_output_shape (tuples
+    //    after the batch; another sentence when target_shape holds a -1), first
+    //    as the current Keras (TF 2.16+); tf.keras 2 keras/layers/reshaping/
+    //    reshape.py _fix_unknown_dimension (lists); tfjs-layers
+    //    src/layers/core.ts Reshape.fixUnknownDimension (one fixed sentence; not
+    //    installed here: the conformance runner runs tfjs-core's tf.reshape and
+    //    words the failure by that rule). ONNX Runtime 1.31.1 re-run
+    //    (reshape_helper.h, ORT_ENFORCE prefix dropped) at run time with
+    //    dynamic input sizes; with fixed sizes ONNX shape inference already
+    //    refuses a -1 that cannot be inferred while the model loads (a shape
+    //    without -1 loads and fails at run).
+    {Framework::pytorch, Failure::reshape_size, "PyTorch",
+     "shape '{view_shape}' is invalid for input of size {numel}"},
+    {Framework::tensorflow, Failure::reshape_size, "Keras 3",
+     "The total size of the tensor must be unchanged. Received: input_shape={keras3_input}, "
+     "target_shape={keras3_fixed_target}"},
+    {Framework::tensorflow, Failure::reshape_size, "Keras 3",
+     "The total size of the tensor must be unchanged, however, the input size cannot by divided by the specified "
+     "dimensions in target_shape. Received: input_shape={keras3_input}, target_shape={keras3_inferred_target}"},
+    {Framework::tensorflow, Failure::reshape_size, "tf.keras 2",
+     "total size of new array must be unchanged, input_shape = {keras2_input}, output_shape = {keras2_target}"},
+    {Framework::tensorflow, Failure::reshape_size, "TensorFlow.js layers", "Total size of new array must be unchanged."},
+    {Framework::onnx, Failure::reshape_size, "ONNX Runtime",
+     "The input tensor cannot be reshaped to the requested shape. Input shape:{ort_input}, requested "
+     "shape:{ort_requested}"},
+    {Framework::onnx, Failure::reshape_size, "ONNX Runtime (loading a model with fixed input shapes)",
+     "Node ({name}) Op (Reshape) [ShapeInferenceError] Dimension could not be inferred: incompatible shapes{ort_inferred}"},
     {Framework::pytorch, Failure::channels_mismatch, "PyTorch",
      "Given groups={groups}, weight of size {conv_weight}, expected input{torch_input} to have {declared} "
      "channels, but got {channels} channels instead"},

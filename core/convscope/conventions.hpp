@@ -65,6 +65,7 @@ enum class Failure {
   pool_input_smaller_than_kernel,  // PyTorch avg_pool3d: unpadded input smaller than the kernel
   shuffle_groups,           // channel_shuffle: channels not divisible by groups
   split_index,              // channel_split: fewer chunks than the index asks for
+  reshape_size,             // reshape: the values do not fill the shape asked for
 };
 
 struct Text {

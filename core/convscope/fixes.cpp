@@ -126,7 +126,7 @@ class Generator {
         break;
       }
       case Failure::rank_mismatch:
-        remove_layer(index_, "remove " + display_name(layer_.name) + " (it needs spatial axes that an earlier flatten removed)");
+        remove_layer(index_, "remove " + display_name(layer_.name) + " (it needs spatial axes that an earlier flatten, dense or reshape removed)");
         break;
       case Failure::too_large: break;
       case Failure::concat_mismatch:
@@ -169,6 +169,10 @@ class Generator {
                   [last](Layer& l) { l.index = last; });
         break;
       }
+      case Failure::reshape_size:
+        fix_reshape();
+        fix_input();
+        break;
       case Failure::pool_input_smaller_than_kernel: {
         std::vector<int64_t> k = layer_.kernel;
         for (size_t a = 0; a < k.size(); ++a)
@@ -483,6 +487,49 @@ class Generator {
                         conventions::joined(net_.input, "x") + ")",
                     std::move(n), index_});
   }
+
+  // A reshape whose shape does not hold the values that arrive: to [N, -1]
+  // (x.view(x.size(0), -1), which fits any input; a later dense layer then
+  // says what it expects), or, for a shape with spatial axes and no -1, the
+  // first size (the channel axis first) that takes up what the others leave.
+  void fix_reshape() {
+    const std::vector<int64_t>& in = *failing_.input;
+    int64_t per_sample = 1;
+    for (size_t a = 1; a < in.size(); ++a) per_sample = checked::mul(per_sample, in[a]);
+    const std::string was = shape_value(layer_.target_shape) + (layer_.infer_batch ? ", batch inferred" : "");
+    if (layer_.target_shape.size() == 1) {
+      const char* spelled = net_.framework == Framework::tensorflow ? "Reshape((-1,))" : "x.view(x.size(0), -1)";
+      set_layer("shape=" + shape_value({-1}) + " with the batch kept (" + spelled + "; was " + was + ")",
+                [](Layer& l) {
+                  l.target_shape = {-1};
+                  l.infer_batch = false;
+                });
+      return;
+    }
+    if (std::find(layer_.target_shape.begin(), layer_.target_shape.end(), -1) != layer_.target_shape.end()) return;
+    const size_t n = layer_.target_shape.size();
+    std::vector<size_t> order{conventions::channel_axis(net_.framework, n + 1) - 1};
+    for (size_t j = 0; j < n; ++j)
+      if (j != order[0]) order.push_back(j);
+    for (size_t j : order) {
+      int64_t others = 1;
+      for (size_t k = 0; k < n; ++k)
+        if (k != j) others = checked::mul(others, layer_.target_shape[k]);
+      if (per_sample % others != 0 || per_sample / others < 1) continue;
+      std::vector<int64_t> shape = layer_.target_shape;
+      shape[j] = per_sample / others;
+      set_layer("shape=" + shape_value(shape) + " (the " + to_string(per_sample) + " values per sample that arrive; was " +
+                    was + ")",
+                [shape](Layer& l) {
+                  l.target_shape = shape;
+                  l.infer_batch = false;
+                });
+      return;
+    }
+  }
+
+  // As the contract's `shape` is written: [64, 7, 7].
+  static std::string shape_value(const std::vector<int64_t>& v) { return "[" + conventions::joined(v, ", ") + "]"; }
 
   void fix_pool_padding() {
     std::vector<int64_t> pads;

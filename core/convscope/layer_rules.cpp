@@ -19,7 +19,8 @@ namespace {
 bool is_pool(LayerType t) { return t == LayerType::max_pool || t == LayerType::avg_pool; }
 bool is_spatial(LayerType t) {
   return t != LayerType::flatten && t != LayerType::dense && t != LayerType::relu &&
-         t != LayerType::activation && t != LayerType::dropout && t != LayerType::batch_norm;
+         t != LayerType::activation && t != LayerType::dropout && t != LayerType::batch_norm &&
+         t != LayerType::reshape;
 }
 
 // Everything a rule needs about the layer and its input, computed once.
@@ -986,6 +987,71 @@ void channel_op(const Ctx& c, LayerReport& r) {
   r.output = out;
 }
 
+// reshape: x.view(x.size(0), *shape) (batch kept, Keras' Reshape) or
+// x.view(-1, *shape) (batch inferred). Every value stays; no weights, no
+// multiply-adds. The sizes keep the framework's layout as written: a reshape
+// of NHWC data to [7, 7, 64] is H, W, C.
+void reshape_op(const Ctx& c, LayerReport& r) {
+  const Layer& l = c.layer;
+  r.params = 0;
+  r.macs = 0;
+  const int64_t numel = product(c.in.shape);
+  const int64_t per_sample = numel / std::max<int64_t>(c.batch, 1);
+  int64_t known = 1;  // the sizes given, without the -1
+  std::optional<size_t> minus;
+  for (size_t i = 0; i < l.target_shape.size(); ++i) {
+    if (l.target_shape[i] == -1) minus = i;
+    else known = checked::mul(known, l.target_shape[i]);
+  }
+  std::string terms;  // "16 * 4 * 4", the sizes the values come from
+  for (size_t i = l.infer_batch ? 0 : 1; i < c.in.shape.size(); ++i) terms += (terms.empty() ? "" : " * ") + to_string(c.in.shape[i]);
+  const std::string wanted = torch_list(l.target_shape);
+  const int64_t values = l.infer_batch ? numel : per_sample;
+  const bool fits = minus || l.infer_batch ? values % known == 0 : values == known;
+  if (!fits) {
+    std::vector<int64_t> view = l.target_shape;  // as passed to x.view
+    view.insert(view.begin(), l.infer_batch ? -1 : c.batch);
+    const std::vector<int64_t> after_batch(c.in.shape.begin() + 1, c.in.shape.end());
+    Vars v = {{"name", l.name}, {"view_shape", torch_list(view)}, {"numel", to_string(numel)},
+              {"keras3_input", conventions::python_tuple(c.in.shape, 1)},
+              {minus ? "keras3_inferred_target" : "keras3_fixed_target", conventions::python_tuple(view, 1)},
+              {"keras2_input", torch_list(after_batch)}, {"keras2_target", wanted},
+              {"ort_input", conventions::ort_shape(c.in.shape)}, {"ort_requested", conventions::ort_shape(view)}};
+    // ONNX shape inference refuses only a -1 it cannot infer while loading;
+    // the (empty) variable selects that text.
+    if (minus || l.infer_batch) v.push_back({"ort_inferred", ""});
+    const std::string message =
+        l.infer_batch
+            ? "the input holds " + to_string(numel) + " values (" + terms + "), not a multiple of the " +
+                  to_string(known) + " per sample that " + wanted + " asks for, so no batch size fits"
+        : minus ? "the input holds " + to_string(per_sample) + " values per sample (" + terms + "), which the other sizes of " +
+                      wanted + " (" + to_string(known) + ") do not divide, so no size fits the -1"
+                : "the input holds " + to_string(per_sample) + " values per sample (" + terms + ") but " + wanted +
+                      " holds " + to_string(known) + "; a reshape keeps every value";
+    fail_framework(c, r, Failure::reshape_size, message, v);
+    r.formula_other = terms + " = " + to_string(values) + (l.infer_batch || minus ? " values, not a multiple of " : " values, not ") +
+                      to_string(known);
+    return;
+  }
+  Shape out = l.target_shape;
+  if (minus) out[*minus] = values / known;
+  const int64_t batch = l.infer_batch ? numel / known : c.batch;
+  out.insert(out.begin(), batch);
+  r.output = out;
+  r.formula_other = terms + " = " + to_string(values) +
+                    (l.infer_batch ? "; batch " + to_string(values) + " / " + to_string(known) + " = " + to_string(batch)
+                     : minus       ? "; -1 = " + to_string(values) + " / " + to_string(known) + " = " + to_string(out[*minus + 1])
+                                   : "");
+  if (c.in.shape.size() == c.sr + 2 && out.size() == c.sr + 2 && out != c.in.shape && c.in.receptive_field)
+    r.warnings.push_back("this reshape keeps " + to_string(c.sr) + " spatial axes but moves values between axes, so "
+                         "an output cell is no longer a place in the input: the receptive field is reported up to "
+                         "the layer before it");
+  if (l.infer_batch && batch != c.batch)
+    r.warnings.push_back("the batch becomes " + to_string(batch) + " (the input's is " + to_string(c.batch) +
+                         "): x.view(-1, ...) infers it from the values, so its rows no longer match the input's "
+                         "samples; x.view(x.size(0), -1) keeps the batch and shows the size that arrives");
+}
+
 void check_dimension_limit(const Ctx& c, LayerReport& r) {
   if (!r.output) return;
   for (int64_t d : *r.output) {
@@ -1069,7 +1135,7 @@ void apply_layer(const LayerInput& in, LayerReport& r) {
            std::string(to_string(l.type)) + " needs a " + to_string(c.sr + 2) + "-D input (" +
                conventions::layout_string(c.fw, c.sr + 2) + ") but receives " +
                conventions::tf_shape(in.shape, false) +
-               "; a flatten or dense layer earlier removed the spatial axes",
+               "; a flatten, dense or reshape layer earlier removed the spatial axes",
            {});
       return;
     }
@@ -1095,6 +1161,7 @@ void apply_layer(const LayerInput& in, LayerReport& r) {
       case LayerType::dropout: elementwise_op(c, r); break;
       case LayerType::channel_shuffle:
       case LayerType::channel_split: channel_op(c, r); break;
+      case LayerType::reshape: reshape_op(c, r); break;
       case LayerType::add:
       case LayerType::subtract:
       case LayerType::multiply:

@@ -56,6 +56,9 @@ const std::vector<LayerTypeInfo>& layer_types() {
        "channel_shuffle", "Reshape", RuleKind::channels, 1, 1, {"groups"}, {}},
       {LayerType::channel_split, "channel_split", "Channel split (one chunk)", "torch.chunk", "Lambda",
        "channel_split", "Slice", RuleKind::channels, 1, 1, {"chunks", "index"}, {}},
+      // x.view / x.reshape in forward() (no module), Keras Reshape, ONNX Reshape.
+      {LayerType::reshape, "reshape", "Reshape (view)", "view", "Reshape", "reshape", "Reshape",
+       RuleKind::reshape, 1, 1, {"shape"}, {"batch"}},
       // Merges: PyTorch writes them in forward() as operators and functions.
       {LayerType::add, "add", "Add (residual)", "torch.add", "Add", "add", "Add", RuleKind::elementwise, 2,
        kMany, {}, {}},

@@ -24,6 +24,7 @@ enum class RuleKind {
   dense,
   pointwise,     // relu, activation, batch_norm, dropout: shape kept
   channels,      // channel_shuffle, channel_split: spatial axes kept, channels regrouped or sliced
+  reshape,       // reshape: the same values under another shape (rank 2 or the network's rank)
   elementwise,   // add, subtract, multiply, average, maximum, minimum: broadcast
   concat,
   match,         // crop_to, pad_to, resize_to: [tensor, reference]

@@ -29,7 +29,7 @@ bool sizes_spatial_axes(LayerType t) {
 // After these the spatial size no longer depends on the input's.
 bool ends_spatial_chain(LayerType t) {
   return t == LayerType::flatten || t == LayerType::dense || t == LayerType::global_avg_pool ||
-         t == LayerType::global_max_pool || t == LayerType::adaptive_avg_pool;
+         t == LayerType::global_max_pool || t == LayerType::adaptive_avg_pool || t == LayerType::reshape;
 }
 
 // Smallest input along axis i for which the layer outputs at least `need`.
@@ -176,8 +176,10 @@ void find_min_input(const Network& net, Report& rep) {
   // unless a dense layer's declared in_features couples the axes, or a
   // training-mode BatchNorm needs more than one value per channel (N x H x W
   // at that layer > 1), which couples them too.
-  const bool pins_features = std::any_of(net.layers.begin(), net.layers.end(),
-                                         [](const Layer& l) { return l.in_features.has_value(); });
+  // A reshape's shape pins the values per sample the same way.
+  const bool pins_features = std::any_of(net.layers.begin(), net.layers.end(), [](const Layer& l) {
+    return l.in_features.has_value() || l.type == LayerType::reshape;
+  });
   const bool counts_values = net.mode == Mode::train &&
                              std::any_of(net.layers.begin(), net.layers.end(),
                                          [](const Layer& l) { return l.type == LayerType::batch_norm; });
@@ -191,28 +193,32 @@ void find_min_input(const Network& net, Report& rep) {
     return;
   }
   const LayerReport& failing = check.layers[*check.first_error];
-  if (failing.failure == conventions::Failure::dense_mismatch) {
-    // If a larger input does not change what reaches the dense layer (a dense
-    // or global pool sits between), no input can fix it: skip the search.
+  const bool reshape = failing.failure == conventions::Failure::reshape_size;
+  if (failing.failure == conventions::Failure::dense_mismatch || reshape) {
+    const std::string wants = reshape ? "the values its shape holds" : "the in_features it declares";
+    const std::string instead = reshape ? "change its shape instead" : "change in_features instead";
+    // If a larger input does not change what reaches the layer (a dense or
+    // global pool sits between), no input can fix it: skip the search.
     // (Much larger: striding and pooling floor away a few extra cells.)
     Shape larger = min;
     for (int64_t& d : larger) d = std::min<int64_t>(d * 4 + 64, limits::max_dimension);
     const Report bigger = propagate(with_spatial_input(net, larger), false);
     const LayerReport& same_layer = bigger.layers[failing.index];
-    if (same_layer.input && failing.input && same_layer.input->back() == failing.input->back()) {
-      rep.min_input_note = "no input size gives " + display_name(failing.name) + " the in_features it declares (what reaches it "
-                           "does not depend on the input size); change in_features instead";
+    if (same_layer.input && failing.input &&
+        (reshape ? *same_layer.input == *failing.input : same_layer.input->back() == failing.input->back())) {
+      rep.min_input_note = "no input size gives " + display_name(failing.name) + " " + wants + " (what reaches it "
+                           "does not depend on the input size); " + instead;
       return;
     }
     if (auto found = search_for_dense(net, min)) {
       rep.min_input = *found;
       rep.min_input_note = "the smallest input valid for every convolution is " + spatial_text(min) +
-                           "; " + display_name(failing.name) + "'s declared in_features needs " +
-                           spatial_text(*found);
+                           "; " + display_name(failing.name) + (reshape ? "'s shape" : "'s declared in_features") +
+                           " needs " + spatial_text(*found);
       return;
     }
     rep.min_input_note = "inputs of " + spatial_text(min) + " and a little larger do not give " +
-                         display_name(failing.name) + " the in_features it declares; change in_features instead";
+                         display_name(failing.name) + " " + wants + "; " + instead;
     return;
   }
   if (failing.failure == conventions::Failure::batch_norm_single_value) {

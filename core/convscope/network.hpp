@@ -38,6 +38,8 @@ enum class LayerType {
   // channels regrouped, spatial axes kept (ShuffleNet)
   channel_shuffle,
   channel_split,
+  // the same values under another shape (x.view, Keras Reshape, ONNX Reshape)
+  reshape,
   // merges (two or more inputs)
   add,
   subtract,
@@ -114,6 +116,12 @@ struct Layer {
   bool keepdims = true;
   bool bias = true;
   double rate = 0.5;       // dropout
+  // reshape: the sizes after the batch axis (Keras' target_shape), one of
+  // them -1 at most (inferred); the output is [batch, *target_shape] where
+  // batch is the input's (infer_batch false: x.view(x.size(0), ...), Keras
+  // Reshape) or whatever the values leave (true: x.view(-1, ...)).
+  std::vector<int64_t> target_shape;
+  bool infer_batch = false;
   std::string function;    // activation
   // The line of the user's code the layer was read from (code import);
   // kept through edits and round trips, left out of share links.

@@ -18,7 +18,7 @@ namespace {
 
 // ---- Which fields each layer type takes --------------------------------------
 
-enum class FieldKind { count, axes, axes_or_zero, padding, boolean, rate, text, axis_index, position };
+enum class FieldKind { count, axes, axes_or_zero, padding, boolean, rate, text, axis_index, position, sizes, batch };
 
 struct FieldSpec {
   const char* name;
@@ -39,6 +39,7 @@ constexpr FieldSpec kFields[] = {
     {"rate", FieldKind::rate},            {"function", FieldKind::text},
     {"axis", FieldKind::axis_index},
     {"chunks", FieldKind::count},         {"index", FieldKind::position},
+    {"shape", FieldKind::sizes},          {"batch", FieldKind::batch},
 };
 
 const FieldSpec* field_spec(const std::string& name) {
@@ -65,6 +66,8 @@ std::string unavailable(Framework fw, LayerType t, const std::string& field) {
   if ((t == LayerType::channel_shuffle || t == LayerType::channel_split) && fw == Framework::tensorflow)
     return std::string("Keras has no ") + (t == LayerType::channel_shuffle ? "channel shuffle" : "channel split") +
            " layer (write it in a Lambda or a custom layer; ConvScope's Keras export does)";
+  if (field == "batch" && t == LayerType::reshape && fw == Framework::tensorflow)
+    return "Keras' Reshape always keeps the batch axis (its target_shape leaves it out); omit batch";
   if (field == "keepdims" && fw == Framework::pytorch)
     return "PyTorch's adaptive pooling always keeps the spatial axes (use flatten after it)";
   return "";
@@ -214,6 +217,39 @@ std::optional<std::string> string_at(Reader& rd, const Value& v, const std::stri
   for (unsigned char ch : s)
     if (ch < 0x20) return rd.fail<std::string>(path, "control characters are not allowed");
   return s;
+}
+
+// A reshape's sizes after the batch axis: positive, or -1 (inferred) once.
+// ConvScope analyses every layer in the network's one spatial rank, so the
+// output is [N, features] (one size) or as many axes as the input.
+std::optional<std::vector<int64_t>> target_shape_at(Reader& rd, const Value& v, const std::string& path,
+                                                    Framework fw, size_t sr) {
+  using Sizes = std::vector<int64_t>;
+  if (!v.is_array())
+    return rd.fail<Sizes>(path, "expected the sizes after the batch axis as a list (e.g. [400] or [64, 7, 7]), got " +
+                                    shown(v));
+  const auto& a = v.as_array();
+  if (a.size() != 1 && a.size() != sr + 1)
+    return rd.fail<Sizes>(path, "expected 1 size (an [N, features] output) or " + to_string(sr + 1) + " (" +
+                                    conventions::layout_string(fw, sr + 2).substr(3) + ", the input's rank), got " +
+                                    to_string(a.size()) + "; ConvScope analyses one spatial rank per network");
+  Sizes out;
+  std::optional<size_t> inferred;
+  for (size_t i = 0; i < a.size(); ++i) {
+    const std::string at = path + "[" + to_string(i) + "]";
+    if (a[i].is_integer() && a[i].as_int() == -1) {
+      if (inferred)
+        return rd.fail<Sizes>(at, "a second -1 (only one size can be inferred; the first is " + path + "[" +
+                                      to_string(*inferred) + "])");
+      inferred = i;
+      out.push_back(-1);
+      continue;
+    }
+    const auto x = integer_at(rd, a[i], at, 1, "a positive integer or -1 (inferred)");
+    if (!x) return std::nullopt;
+    out.push_back(*x);
+  }
+  return out;
 }
 
 // ---- Defaults -----------------------------------------------------------------------
@@ -392,7 +428,28 @@ bool read_layer(Reader& rd, const Value& lv, const std::string& at, Framework fw
         l.index = *x;
         break;
       }
+      case FieldKind::sizes: {
+        const auto x = target_shape_at(rd, v, path, fw, sr);
+        if (!x) return false;
+        l.target_shape = *x;
+        break;
+      }
+      case FieldKind::batch: {
+        if (!v.is_string() || (v.as_string() != "keep" && v.as_string() != "infer"))
+          return rd.fail(path, "expected \"keep\" (the batch axis stays: x.view(x.size(0), ...)) or \"infer\" "
+                               "(the batch is what the values leave: x.view(-1, ...)), got " + shown(v)).has_value();
+        l.infer_batch = v.as_string() == "infer";
+        break;
+      }
     }
+  }
+  if (type == LayerType::reshape && l.infer_batch) {
+    const auto& t = l.target_shape;
+    const auto minus = std::find(t.begin(), t.end(), -1);
+    if (minus != t.end())
+      return rd.fail(at + ".shape[" + to_string(minus - t.begin()) + "]",
+                     "-1 with batch \"infer\": the batch is the size inferred (x.view(-1, ...)), and only one "
+                     "size can be").has_value();
   }
   if (type == LayerType::channel_split && l.index >= l.chunks && lv.find("chunks") && lv.find("index"))
     return rd.fail(at + ".index", "chunk " + to_string(l.index) + " of " + to_string(l.chunks) +
@@ -651,6 +708,11 @@ Value to_json(const Network& net) {
       else if (key == "rate") { v = Value(l.rate); differs = l.rate != d.rate; }
       else if (key == "function") { v = Value(l.function); differs = l.function != d.function; }
       else if (key == "axis") { if (!l.axis) return; v = Value(*l.axis); differs = true; }
+      else if (key == "shape") {
+        json::Array a;
+        for (int64_t x : l.target_shape) a.push_back(Value(x));
+        v = Value(std::move(a));
+      } else if (key == "batch") { v = Value(l.infer_batch ? "infer" : "keep"); differs = l.infer_batch; }
       if (differs) o.push_back({key, std::move(v)});
     };
     for (const char* f : spec.required) emit(f, true);
@@ -672,7 +734,8 @@ std::string layer_schema_json() {
     frameworks.push_back(Value(json::Object{{"id", Value(to_string(fw))},
                                             {"label", Value(labels[static_cast<size_t>(fw)])},
                                             {"layout", Value(conventions::channels_last(fw) ? "NHWC" : "NCHW")}}));
-  const char* kind_names[] = {"count", "axes", "axes", "padding", "bool", "number", "string", "integer", "count"};
+  const char* kind_names[] = {"count", "axes", "axes", "padding", "bool", "number", "string", "integer", "count",
+                              "sizes", "string"};
   json::Array types;
   for (const LayerTypeInfo& spec : layer_types()) {
     json::Array fields;
@@ -697,6 +760,8 @@ std::string layer_schema_json() {
         else if (key == "rate") defaults.push_back({to_string(fw), Value(0.5)});
         else if (key == "function") defaults.push_back({to_string(fw), Value("relu")});
         else if (key == "axis") defaults.push_back({to_string(fw), Value(fw == Framework::tensorflow ? -1 : 1)});
+        else if (key == "batch") defaults.push_back({to_string(fw), Value("keep")});
+        if (key == "batch") choices.push_back({to_string(fw), Value(json::Array{Value("keep"), Value("infer")})});
         if (key == "padding") {
           json::Array c;
           if (spec.type != LayerType::zero_pad)

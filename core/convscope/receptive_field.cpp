@@ -10,6 +10,11 @@ std::optional<ReceptiveField> receptive_field_after(const Layer& l, const std::o
   if (!rf) return std::nullopt;
   // Shape-kept and channel-only steps leave every spatial position where it was.
   if (type_info(l.type).rule == RuleKind::pointwise || type_info(l.type).rule == RuleKind::channels) return rf;
+  // A reshape that changes the shape moves values between axes: an output
+  // cell is no longer a position in the input, so the field ends there (the
+  // rule warns when the spatial axes stay). One that keeps the shape moves
+  // nothing.
+  if (l.type == LayerType::reshape) return r.output && r.input && *r.output == *r.input ? rf : std::nullopt;
   if (r.axes.size() != sr || sr == 0) return std::nullopt;
   ReceptiveField out = *rf;
   for (size_t i = 0; i < sr; ++i) {

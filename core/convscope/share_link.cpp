@@ -39,6 +39,8 @@ enum class Form {
   bit,         // keep0, keep1            -> false, true
   rate,        // r0.5                    -> 0.5 (the one fractional field)
   integer,     // ax1, ax-1               -> 1, -1 (v2: concat's axis, may be negative)
+  shape,       // sh400, sh64x7x7, sh-1x3 -> [400], [64, 7, 7], [-1, 3] (v2: reshape; -1 = inferred)
+  word,        // bkeep, binfer           -> "keep", "infer" (v2: reshape's batch)
 };
 
 struct Key {
@@ -53,6 +55,7 @@ const Key kKeys[] = {
     {"nobias", "bias", Form::clear_flag},  {"ceil", "ceil_mode", Form::set_flag},
     {"keep", "keepdims", Form::bit},       {"cip", "count_include_pad", Form::bit},
     {"op", "output_padding", Form::sizes}, {"sc", "scale", Form::sizes},
+    {"sh", "shape", Form::shape},          {"b", "batch", Form::word},
     {"ch", "chunks", Form::sizes},         {"idx", "index", Form::sizes},
     {"in", "in_features", Form::sizes},    {"ic", "in_channels", Form::sizes},
     {"k", "kernel", Form::sizes},
@@ -62,20 +65,20 @@ const Key kKeys[] = {
     {"c", "cropping", Form::cropping},     {"r", "rate", Form::rate},
     {"ax", "axis", Form::integer},
 };
-const char kKeyList[] = "k s d g m op o sc in ic p c ch idx r ax ceil cip0/1 keep0/1 nobias n= fn= i=";
+const char kKeyList[] = "k s d g m op o sc in ic p c ch idx sh bkeep/binfer r ax ceil cip0/1 keep0/1 nobias n= fn= i=";
 
 // key=value arguments hold free text, percent-encoded. i= (v2) lists a
 // layer's inputs: names joined by ',', each percent-encoded.
 const char* const kTextKeys[][2] = {{"n", "name"}, {"fn", "function"}, {"i", "inputs"}};
 
 // A link is v=1 unless it needs what v2 added (inputs, the axis of concat,
-// the graph layer types, the channel steps), so a chain's link reads as it always did.
+// the graph layer types, the channel steps, reshape), so a chain's link reads as it always did.
 bool needs_v2(const Value& layer) {
   const Value* type = layer.find("type");
   if (layer.find("inputs") || layer.find("axis")) return true;
   if (!type || !type->is_string()) return false;
   const auto t = layer_type_from_string(type->as_string());
-  return t && (is_multi_input(*t) || type_info(*t).rule == RuleKind::channels);
+  return t && (is_multi_input(*t) || type_info(*t).rule == RuleKind::channels || *t == LayerType::reshape);
 }
 
 const char* const kReservedParams[] = {"v", "fw", "in", "l", "mode"};
@@ -447,7 +450,8 @@ class LayerDecoder {
     // "stride2" starts like s, "keepdims" like keep: a word after the key
     // means the user wrote some other key ('x' is the axis separator, and
     // padding values are words).
-    if (!value.empty() && is_lower(value[0]) && value[0] != 'x' && key->form != Form::padding)
+    if (!value.empty() && is_lower(value[0]) && value[0] != 'x' && key->form != Form::padding &&
+        key->form != Form::word)
       return unknown(leading_word(arg));
     const Where kw = w_.sub(key->key);
     const std::string spelled = "key \"" + std::string(key->key) + "\"";
@@ -483,6 +487,24 @@ class LayerDecoder {
         const int64_t x = std::stoll(std::string(digits));
         return add(key->field, Value(negative ? -x : x), spelled);
       }
+      case Form::shape: {  // sizes joined by 'x', each a size or -1 (the network's validator counts the -1s)
+        Array sizes;
+        for (const std::string_view part : split(value, 'x')) {
+          if (part == "-1") {
+            sizes.push_back(Value(int64_t{-1}));
+            continue;
+          }
+          size_t pos = 0;
+          int64_t n = 0;
+          if (!read_size(part, pos, kw, n)) return false;
+          if (pos != part.size()) return kw.syntax("unexpected " + excerpt(part.substr(pos)) + " after a number");
+          sizes.push_back(Value(n));
+        }
+        return add(key->field, Value(std::move(sizes)), spelled);
+      }
+      case Form::word:
+        if (value != "keep" && value != "infer") return kw.fail("expected bkeep or binfer, got " + excerpt(arg));
+        return add(key->field, Value(std::string(value)), spelled);
     }
     return true;  // unreachable: the switch covers every Form
   }
@@ -675,6 +697,22 @@ class LayerDecoder {
       case Form::rate:
         out += ":r";
         if (!encode_rate(value, fw, out)) return false;
+        break;
+      case Form::shape: {
+        if (!value.is_array() || value.as_array().empty()) return fw.fail("expected a list of sizes");
+        out += ":sh";
+        for (size_t k = 0; k < value.as_array().size(); ++k) {
+          const Value& size = value.as_array()[k];
+          if (k) out += 'x';
+          if (size.is_integer() && size.as_int() == -1) out += "-1";
+          else if (!encode_size(size, fw, out)) return false;
+        }
+        break;
+      }
+      case Form::word:
+        if (!value.is_string() || (value.as_string() != "keep" && value.as_string() != "infer"))
+          return fw.fail("expected \"keep\" or \"infer\"");
+        out += ":b" + value.as_string();
         break;
       default:
         out += ":" + std::string(key->key);

@@ -132,8 +132,39 @@ class Porter {
                       " layer: kept as a channel step on the last axis (the Keras export writes it as a Lambda)");
         last = emit(std::move(l), i, in);
         break;
+      case RuleKind::reshape: last = port_reshape(i, l, in); break;
     }
     t_.target_of[i] = static_cast<size_t>(last);
+  }
+
+  // ---- reshape -----------------------------------------------------------------
+
+  // The sizes after the batch in the target's layout: a view to [64, 7, 7]
+  // (C, H, W) is Keras' Reshape((7, 7, 64)), as a port is written by hand.
+  int32_t port_reshape(size_t i, Layer& l, InputList in) {
+    std::vector<int64_t> full = l.target_shape;
+    full.insert(full.begin(), 1);
+    full = in_layout(full, src_.framework, to_);
+    const std::vector<int64_t> moved(full.begin() + 1, full.end());
+    // Sizes of 1 on every spatial axis ([N, C, 1, 1]) hold the values in the same order in both layouts.
+    const bool same_order = std::count(moved.begin(), moved.end(), 1) + 1 >= static_cast<std::ptrdiff_t>(moved.size());
+    if (moved != l.target_shape)
+      note(i, "the sizes after the batch follow " + fw_name(to_) + "'s layout (" +
+                  conventions::layout_string(to_, full.size()) + "): " + shape_text(moved) +
+                  (same_order ? "" : " (the values land in another order, as in any port between layouts)"));
+    l.target_shape = moved;
+    if (l.infer_batch && to_ == Framework::tensorflow) {
+      l.infer_batch = false;
+      note(i, "Keras' Reshape keeps the batch axis (x.view(-1, ...) infers it): ported as Reshape(" +
+                  shape_text(l.target_shape) + "), the same while the batch comes out unchanged");
+    }
+    return emit(std::move(l), i, in);
+  }
+
+  static std::string shape_text(const std::vector<int64_t>& v) {
+    std::string s = "(";
+    for (size_t k = 0; k < v.size(); ++k) s += (k ? ", " : "") + num(v[k]);
+    return s + (v.size() == 1 ? ",)" : ")");
   }
 
   // ---- conv, depthwise conv, pooling -------------------------------------------

@@ -316,6 +316,26 @@ def add_layer(g, i, layer, xs, rank):
             begin = aux("Mul", [size, g.ints([index], "index")], "begin")
             stop = aux("Mul", [size, g.ints([index + 1], "index_1")], "end")
             g.nodes.append(helper.make_node("Slice", [x, begin, stop, g.ints([1], "axis")], [out], name=node))
+    elif t == "reshape":
+        # As torch.onnx (1.13) exports x.view(x.size(0), *shape): the batch from
+        # the tensor's Shape at run time, Concat with the sizes, Reshape; and
+        # x.view(-1, *shape): a constant shape with -1 first.
+        shape = list(layer["shape"])
+        tx = g.arriving_shape(x)
+        if layer.get("batch", "keep") == "infer":
+            g.nodes.append(helper.make_node("Reshape", [x, g.ints([-1] + shape, "shape")], [out], name=node))
+        else:
+            sx = aux("Shape", [x], "shape")
+            batch = aux("Slice", [sx, g.ints([0], "zero"), g.ints([1], "one")], "batch")
+            sizes = aux("Concat", [batch, g.ints(shape, "sizes")], "view", axis=0)
+            g.nodes.append(helper.make_node("Reshape", [x, sizes], [out], name=node))
+            # What it gives, for the model that sizes later weights (shape
+            # inference does not follow sizes computed at run time).
+            if tx is not None and all(d is not None for d in tx):
+                per = int(np.prod(tx[1:]))
+                known = int(np.prod([d for d in shape if d != -1]))
+                if (-1 in shape and per % known == 0) or (-1 not in shape and per == known):
+                    g.declared[out] = [tx[0]] + [d if d != -1 else per // known for d in shape]
     elif t == "batch_norm":
         c = channels()
         inputs = [x] + [g.weight([c], n) for n in ("scale", "bias", "mean", "var")]

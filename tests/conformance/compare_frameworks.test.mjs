@@ -66,6 +66,13 @@ const PARTING = {
     network: JSON.parse(readFileSync(join(root, 'examples', 'port_same_strided.json'), 'utf8')),
     differs: { conv2: ['verdict'] },
   },
+  // x.view(-1, 400) of 800 values per sample: PyTorch and ONNX double the
+  // batch (a warning); Keras' Reshape keeps the batch and refuses.
+  'view-infers-the-batch': {
+    network: { framework: 'pytorch', input: [1, 16, 5, 10], layers: [
+      { type: 'reshape', name: 'v', shape: [400], batch: 'infer' }] },
+    differs: { v: ['verdict'] },
+  },
   'onnx-same-dilated-conv': {
     network: { framework: 'onnx', input: [1, 3, 16, 16], layers: [
       { type: 'conv', name: 'c', filters: 4, kernel: 3, dilation: 2, padding: 'same' }] },
@@ -88,6 +95,10 @@ const AGREEING = {
     { type: 'conv', name: 'a', filters: 4, kernel: 3, padding: 1 },
     { type: 'conv', name: 'b', filters: 6, kernel: 1, inputs: ['input'] },
     { type: 'concat', name: 'cat', inputs: ['a', 'b'] }] },
+  // A DCGAN-style head: a dense output viewed as [64, 7, 7] (Keras: (7, 7, 64)) before a conv.
+  'dense-viewed-as-a-map': { framework: 'pytorch', input: [1, 8, 1, 1], layers: [
+    { type: 'flatten' }, { type: 'dense', units: 3136 }, { type: 'reshape', shape: [64, 7, 7] },
+    { type: 'conv', filters: 32, kernel: 3, padding: 1 }] },
   unet_padded: JSON.parse(readFileSync(join(root, 'examples', 'unet_padded.json'), 'utf8')),
   inception_block: JSON.parse(readFileSync(join(root, 'examples', 'inception_block.json'), 'utf8')),
   conv2d_3: JSON.parse(readFileSync(join(root, 'examples', 'conv2d_3.json'), 'utf8')),

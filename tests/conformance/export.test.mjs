@@ -47,6 +47,8 @@ const OTHER_INPUTS = {
   graph_tf_gate: [[1, 5, 9, 16]],
   // 117 channels: halves of 59 and 58, and torchvision's channel_shuffle of 117 in 2 groups fails.
   graph_shufflenet_units: [[1, 116, 15, 15], [1, 117, 28, 28]],
+  // 28: x.view(-1, 1024) of 16 * 7 * 7 = 784 values fails; 64: the batch becomes 4.
+  graph_se_view: [[1, 3, 28, 28], [1, 3, 64, 64]],
 };
 
 const MODELS = [['resnet18', null], ['unet', [1, 3, 96, 96]], ['unet', [1, 3, 100, 100]], ['unet_resize', [1, 3, 100, 100]]];
@@ -55,7 +57,7 @@ const TEXT_MODELS = [['shufflenet_v2_x1_0', [1, 3, 224, 224]]];
 
 // Layer types that forward() writes as expressions, not modules.
 const EXPRESSIONS = new Set(['add', 'subtract', 'multiply', 'average', 'maximum', 'minimum', 'concat',
-  'crop_to', 'pad_to', 'resize_to', 'flatten', 'channel_shuffle', 'channel_split']);
+  'crop_to', 'pad_to', 'resize_to', 'flatten', 'channel_shuffle', 'channel_split', 'reshape']);
 
 function cliRun(args, input) {
   assert.ok(existsSync(cli), `no CLI at ${cli}: build it (cmake -S . -B build && cmake --build build -j2 --target convscope)`);
@@ -222,6 +224,17 @@ test('export --pytorch of a failing channel shuffle raises PyTorch\'s own view e
   const c = results().find((x) => x.key === 'graph_shufflenet_units@28x28');
   assert.equal(c.ran.failing_variable, 's1_shuffle');
   assert.equal(c.ran.error_text, "shape '[1, 2, 58, 28, 28]' is invalid for input of size 91728");
+});
+
+test('export --pytorch of an SE block written with Linear and view runs in PyTorch as the report says (x.reshape in forward())', () => {
+  const at32 = results().find((x) => x.key === 'graph_se_view');
+  assert.ok(at32.code.includes('squeeze = avg_pool.reshape(avg_pool.size(0), 16)\n'));
+  assert.ok(at32.code.includes('flat = pool.reshape(-1, 1024)\n'));
+  assert.deepEqual(at32.ran.outputs, [[1, 10]]);
+  const at28 = results().find((x) => x.key === 'graph_se_view@28x28');
+  assert.equal(at28.ran.failing_variable, 'flat');
+  assert.equal(at28.ran.error_text, "shape '[-1, 1024]' is invalid for input of size 784");
+  assert.deepEqual(results().find((x) => x.key === 'graph_se_view@64x64').ran.outputs, [[4, 10]]);
 });
 
 test('export --pytorch of the chain examples runs in PyTorch as the report says', () => {

@@ -302,6 +302,65 @@ function chainCase(r, fw) {
   return { input: inputShape(fw, r.int(1, 2), channels, sp), layers };
 }
 
+// ---- reshape: x.view / Keras Reshape / ONNX Reshape ----------------------------
+// Three shapes of use: a flatten to [N, P] before a dense layer (x.view(x.size(0),
+// -1), x.view(-1, 400) with the batch inferred, a count that is off); a dense
+// output viewed back to [N, C, *sp] before a conv (DCGAN, Keras
+// Reshape((7, 7, 64))); the spatial tensor regrouped in place. Sizes are
+// guessed from the input, right or off by a little, so both outcomes occur.
+function reshapeCase(r, fw) {
+  const rank = r.pick(FRAMEWORKS[fw].ranks);
+  const sp = spatialInput(r, rank).map((x) => Math.min(x, rank === 3 ? 5 : 10));
+  const channels = r.int(1, 6);
+  const batch = r.pick([1, 1, 2]);
+  const layers = [];
+  const prod = (v) => v.reduce((a, b) => a * b, 1);
+  const spatialShape = (c, s) => (FRAMEWORKS[fw].channelsLast ? [...s, c] : [c, ...s]);
+  const off = (n) => (r.chance(0.6) ? n : Math.max(1, n + r.pick([-2, -1, 1, n])));
+  const infer = fw !== 'tensorflow' && r.chance(0.35);
+  let c = channels;
+  if (r.chance(0.5)) {
+    c = r.int(1, 6);
+    layers.push({ type: 'conv', filters: c, kernel: 1 });
+  }
+  const per = c * prod(sp);
+  const kind = r.pick(['flat', 'flat', 'unflatten', 'regroup']);
+  if (kind === 'flat') {
+    const L = { type: 'reshape', shape: [r.chance(0.3) ? -1 : off(per)] };
+    if (infer) {
+      L.batch = 'infer';
+      if (L.shape[0] === -1) L.shape = [r.chance(0.7) ? per : Math.max(1, Math.floor(per / 2))];
+    }
+    layers.push(L);
+    if (r.chance(0.6)) {
+      const D = { type: 'dense', units: r.int(1, 8) };
+      if (fw !== 'tensorflow' && r.chance(0.4)) D.in_features = off(per);
+      layers.push(D);
+    }
+  } else if (kind === 'unflatten') {
+    // flatten -> dense -> back to [N, c2, *sp2] -> conv
+    const c2 = r.int(1, 4);
+    const sp2 = sp.map((n) => Math.max(1, Math.min(n, r.int(1, 6))));
+    layers.push({ type: 'flatten' }, { type: 'dense', units: off(c2 * prod(sp2)) });
+    const shape = spatialShape(c2, sp2);
+    if (r.chance(0.3)) shape[r.int(0, shape.length - 1)] = -1;
+    layers.push({ type: 'reshape', shape, ...(infer ? { batch: 'infer' } : {}) });
+    if (infer && shape.includes(-1)) layers[layers.length - 1].shape = spatialShape(c2, sp2);
+    layers.push({ type: 'conv', filters: r.int(1, 4), kernel: r.int(1, 2) });
+  } else {
+    // the same values regrouped: halve one axis and double another, or miss by one
+    const s2 = [...sp];
+    let c2 = c;
+    const a = r.int(0, rank - 1);
+    if (s2[a] % 2 === 0 && r.chance(0.7)) { s2[a] /= 2; c2 *= 2; } else if (r.chance(0.5)) { s2[a] += 1; }
+    const shape = spatialShape(c2, s2);
+    if (r.chance(0.3)) shape[r.int(0, shape.length - 1)] = -1;
+    layers.push({ type: 'reshape', shape });
+    if (r.chance(0.5)) layers.push(r.chance(0.5) ? { type: 'relu' } : { type: 'conv', filters: r.int(1, 4), kernel: 1 });
+  }
+  return { input: inputShape(fw, batch, channels, sp), layers };
+}
+
 // `count` chain and single-layer cases, then `graphs` graph cases (by
 // default 30 % of count, at least 300, for the frameworks whose runner
 // builds merges: not yet the tfjs one).
@@ -326,6 +385,13 @@ export function generate(fw, count, seed, { graphs = defaultGraphs(fw, count) } 
     if (net.mode) network.mode = net.mode;
     if (fw !== 'pytorch') for (const L of network.layers) if (L.type === 'batch_norm' && fw === 'tensorflow') delete L.in_channels;
     cases.push({ id: `${fw}-${i}`, category, rank: network.input.length - 2, network });
+  }
+  // Reshape cases from their own seeded stream, so the cases above stay as they were.
+  const rr = rng((seed * 104729) ^ { pytorch: 0x7777, onnx: 0x8888, tensorflow: 0x9999 }[fw]);
+  for (let i = 0; i < Math.max(60, Math.ceil(count * 0.06)); ++i) {
+    const net = reshapeCase(rr, fw);
+    const network = { framework: fw, input: net.input, layers: net.layers };
+    cases.push({ id: `${fw}-r${i}`, category: 'reshape', rank: network.input.length - 2, network });
   }
   if (graphs > 0) cases.push(...generateGraphs(fw, graphs, seed));
   return cases;

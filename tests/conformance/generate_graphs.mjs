@@ -28,6 +28,10 @@
 //                chunks), a branch, concat, channel_shuffle; channels that
 //                groups does not divide, a chunk that does not exist
 //                (Keras has neither layer: a residual case there)
+//   se_view      squeeze-excitation with Linear layers and view: global
+//                pool -> reshape [C] -> dense -> relu -> dense -> sigmoid ->
+//                reshape [C, 1, ...] -> multiply; a view that miscounts, a
+//                batch inferred, a gate with the wrong channels
 //
 // Every layer is named (inputs refer to names; ONNX nodes carry the same
 // names, so ONNX Runtime's texts quote them). The cases say nothing about
@@ -39,7 +43,7 @@ const CHANNELS_LAST = { pytorch: false, onnx: false, tensorflow: true };
 const SIDE = { 1: [6, 48], 2: [4, 20], 3: [3, 9] };
 
 export const GRAPH_CATEGORIES = ['residual', 'unet', 'inception', 'concat_axis', 'se_gate', 'broadcast', 'elementwise',
-  'fit', 'branches', 'densenet', 'shufflenet'];
+  'fit', 'branches', 'densenet', 'shufflenet', 'se_view'];
 
 // A network under construction: layers with unique names; `inputs` written
 // out, or omitted now and then where the layer reads the one before it.
@@ -509,9 +513,37 @@ function shufflenet(r, fw) {
   return net.network({ mode: r.pick(['train', 'eval', undefined]) });
 }
 
+// ---- squeeze-excitation written with Linear layers and view ----------------------------------
+
+function seView(r, fw) {
+  const net = setup(r, fw, { lo: { 1: 4, 2: 3, 3: 3 } });
+  const c = r.int(2, 8);
+  const x = net.relu(net.conv('input', c, 3, { padding: net.same(3), prefix: 'features' }));
+  const rank = net.sp.length;
+  // b, c = x.shape[:2]; y = self.avg_pool(x).view(b, c) (or view(b, -1), view(-1, c))
+  let g = net.add('global_avg_pool', fw === 'tensorflow' ? { keepdims: true } : {}, [x], 'squeeze');
+  const flat = { shape: [r.chance(0.75) ? (r.chance(0.7) ? c : -1) : c + r.pick([-1, 1])] };
+  if (fw !== 'tensorflow' && flat.shape[0] !== -1 && r.chance(0.3)) flat.batch = 'infer';
+  g = net.add('reshape', flat, [g], 'view');
+  const squeeze = Math.max(1, Math.floor(c / r.pick([2, 4])));
+  g = net.relu(net.add('dense', { units: squeeze }, [g], 'fc'));
+  const gateC = r.chance(0.3) ? Math.max(1, c + r.pick([-1, 1])) : c;
+  g = net.add('dense', { units: gateC }, [g], 'fc');
+  g = net.add('activation', { function: 'sigmoid' }, [g], 'gate');
+  // y.view(b, c, 1, 1): the channels where the layout has them, 1 on every spatial axis.
+  const ones = Array(rank).fill(1);
+  const back = CHANNELS_LAST[fw] ? [...ones, gateC] : [gateC, ...ones];
+  if (r.chance(0.25)) back[CHANNELS_LAST[fw] ? rank : 0] = -1;
+  if (r.chance(0.15)) back[CHANNELS_LAST[fw] ? 0 : 1] = 2;  // a view that miscounts
+  g = net.add('reshape', { shape: back }, [g], 'unview');
+  const out = net.add('multiply', {}, r.chance(0.75) ? [x, g] : [g, x], 'scale');
+  if (r.chance(0.4)) net.add('add', {}, [out, x], 'residual');
+  return net.network({ mode: r.pick(['train', 'eval', undefined]) });
+}
+
 const MAKERS = {
   residual, unet, inception, concat_axis: concatAxis, se_gate: seGate, broadcast: broadcastCase, elementwise,
-  fit: fitCase, branches: branchesCase, densenet, shufflenet,
+  fit: fitCase, branches: branchesCase, densenet, shufflenet, se_view: seView,
 };
 
 // `count` graph cases, the categories in turn, from their own seeded stream

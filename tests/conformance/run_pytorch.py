@@ -251,6 +251,14 @@ def channel_split(layer, xs, rank):
     return Lambda(lambda x: x.chunk(layer["chunks"], dim=1)[layer["index"]], "chunk")
 
 
+def reshape(layer, xs, rank):
+    """x.view(x.size(0), *shape) (batch "keep") or x.view(-1, *shape) ("infer"), as written in forward()."""
+    shape = layer["shape"]
+    if layer.get("batch", "keep") == "infer":
+        return Lambda(lambda x: x.view(-1, *shape), "view")
+    return Lambda(lambda x: x.view(x.size(0), *shape), "view")
+
+
 def crop_to(layer, xs, rank):
     def fn(x, ref):
         index = [slice(None), slice(None)]
@@ -297,6 +305,7 @@ BUILDERS = {
     "dropout": lambda layer, xs, rank: nn.Dropout(layer.get("rate", 0.5)),
     "channel_shuffle": channel_shuffle,
     "channel_split": channel_split,
+    "reshape": reshape,
     # graph contract (v2)
     "add": reduce_inputs(torch.add, "add"),
     "subtract": reduce_inputs(torch.sub, "sub"),

@@ -222,6 +222,16 @@ function apply(L, x, rank) {
       const c = x.shape[x.rank - 1];
       return tf.batchNorm(x, tf.zeros([c]), tf.ones([c]));
     }
+    case 'reshape':
+      // Keras' Reshape: the batch kept, the sizes after it (one -1 inferred).
+      // tfjs-core's tf.reshape decides; tfjs-layers' Reshape (not installed)
+      // checks the same sizes first in fixUnknownDimension (src/layers/core.ts)
+      // and throws its one sentence, which the runner writes.
+      try {
+        return tf.reshape(x, [x.shape[0], ...L.shape]);
+      } catch (e) {
+        throw new Refused(`tf.reshape: ${e.message}`, 'Total size of new array must be unchanged.', 'TensorFlow.js layers');
+      }
     default:
       throw new Skip(`layer type ${L.type} (no tfjs op here)`);
   }

@@ -206,7 +206,7 @@ TEST_CASE("share link returns extras in order, percent-decoded") {
 }
 
 TEST_CASE("share link errors name the part, the layer and the problem") {
-  const std::string keys = " (keys: k s d g m op o sc in ic p c ch idx r ax ceil cip0/1 keep0/1 nobias n= fn= i=)";
+  const std::string keys = " (keys: k s d g m op o sc in ic p c ch idx sh bkeep/binfer r ax ceil cip0/1 keep0/1 nobias n= fn= i=)";
   struct Case {
     std::string hash;
     Failure expected;
@@ -249,7 +249,7 @@ TEST_CASE("share link errors name the part, the layer and the problem") {
       {"v=1&fw=tf&in=1&l=conv2d:16",
        {"l: layer 0 \"conv2d:16\": unknown layer type \"conv2d\" (expected conv, conv_transpose, "
         "depthwise_conv, max_pool, avg_pool, global_avg_pool, global_max_pool, adaptive_avg_pool, "
-        "zero_pad, crop, upsample, flatten, dense, relu, activation, batch_norm, dropout, channel_shuffle, channel_split, add, subtract, "
+        "zero_pad, crop, upsample, flatten, dense, relu, activation, batch_norm, dropout, channel_shuffle, channel_split, reshape, add, subtract, "
         "multiply, average, maximum, minimum, concat, crop_to, pad_to, resize_to)",
         "l", 0}},
       {"v=1&fw=tf&in=1&l=max_pool:2",
@@ -362,7 +362,7 @@ TEST_CASE("share link messages about hostile text are short and escaped") {
   CHECK(decode_failure(std::string(kHead) + "bad\"\\\x01\xff").message ==
         "l: layer 0 \"bad\\\"\\\\\\u0001\\xFF\": unknown layer type \"bad\\\"\\\\\\u0001\\xFF\" (expected conv, "
         "conv_transpose, depthwise_conv, max_pool, avg_pool, global_avg_pool, global_max_pool, "
-        "adaptive_avg_pool, zero_pad, crop, upsample, flatten, dense, relu, activation, batch_norm, dropout, channel_shuffle, channel_split, add, subtract, "
+        "adaptive_avg_pool, zero_pad, crop, upsample, flatten, dense, relu, activation, batch_norm, dropout, channel_shuffle, channel_split, reshape, add, subtract, "
       "multiply, average, maximum, minimum, concat, crop_to, pad_to, resize_to)");
 }
 

@@ -32,6 +32,16 @@ test('count, number, bool and string fields', () => {
   assert.deepEqual(parseField('string', ' relu'), { value: ' relu' });
 });
 
+test('sizes fields (reshape\'s shape) are always a list, -1 included', () => {
+  assert.deepEqual(parseField('sizes', '400'), { value: [400] });
+  assert.deepEqual(parseField('sizes', '-1'), { value: [-1] });
+  for (const text of ['64x7x7', '[64, 7, 7]', '64,7,7']) assert.deepEqual(parseField('sizes', text), { value: [64, 7, 7] }, text);
+  assert.deepEqual(parseField('sizes', '-1x7x7'), { value: [-1, 7, 7] });
+  assert.match(parseField('sizes', '7x7x').error, /64x7x7/);
+  assert.deepEqual(parseField('sizes', formatField('sizes', [-1, 7, 7])), { value: [-1, 7, 7] });
+  assert.deepEqual(parseField('sizes', formatField('sizes', [400])), { value: [400] });
+});
+
 test('formatting is the inverse of parsing', () => {
   for (const [kind, value] of [['axes', 3], ['axes', [3, 5]], ['padding', 'same'], ['padding', [[0, 1], [1, 0]]], ['count', 16]]) {
     assert.deepEqual(parseField(kind, formatField(kind, value), ['valid', 'same']), { value });

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { buildPlan, CAPS } from '../../web/preview-plan.js';
-import { elementwise, concat, padOrCrop, upsampleNearest, channelShuffle, channelSplit } from '../../web/preview-ops.js';
+import { elementwise, concat, padOrCrop, upsampleNearest, channelShuffle, channelSplit, reshape } from '../../web/preview-ops.js';
 import { inputIndexes, isGraph } from '../../web/format.js';
 import { ROOT, DIST_DIR } from './server.mjs';
 
@@ -211,6 +211,30 @@ test('ShuffleNet units: the channel split reads its chunk, the shuffle interleav
   const y = Float32Array.from({ length: 10 }, (_, i) => i);
   assert.deepEqual(Array.from(channelSplit({ inShape: [1, 2, 5], outShape: [1, 2, 2], channelBegin: 3 }, y)), [3, 4, 8, 9]);
   assert.deepEqual(Array.from(channelSplit({ inShape: [1, 2, 5], outShape: [1, 2, 3], channelBegin: 0 }, y)), [0, 1, 2, 5, 6, 7]);
+});
+
+test('reshape: the SE fixture previews up to its first dense layer, a regroup keeps PyTorch\'s order, a batch change is named', () => {
+  const network = JSON.parse(fs.readFileSync(path.join(ROOT, 'tests', 'fixtures', 'networks', 'graph_se_view.json'), 'utf8'));
+  const byName = new Map(planOf(network).steps.map((s) => [s.name, s]));
+  const squeeze = byName.get('squeeze');
+  assert.ok(squeeze.compute, 'avg_pool [1, 16, 1, 1] viewed as [1, 16]: computed');
+  assert.deepEqual(squeeze.inShape, [1, 1, 16]);
+  assert.deepEqual(squeeze.outShape, [1, 1, 16]);
+  assert.match(byName.get('fc1').note, /Dense layer: not previewed/);
+  assert.equal(byName.get('excite').compute, false);  // after the dense layers: no map to reshape
+  assert.equal(byName.get('excite').blockedBy !== undefined, true);
+  // At 64x64 x.view(-1, 1024) makes the batch 4: the previews say why they stop there.
+  const wide = new Map(planOf({ ...network, input: [1, 3, 64, 64] }).steps.map((s) => [s.name, s]));
+  assert.match(wide.get('flat').note, /changes the batch \(1 to 4\)/);
+  // RUN (torch 1.13): torch.arange(12.).view(1, 3, 2, 2).view(1, 2, 3, 2), both read back as H, W, C.
+  const x = Float32Array.from([0, 4, 8, 1, 5, 9, 2, 6, 10, 3, 7, 11]);  // [1, 3, 2, 2] as HWC
+  assert.deepEqual(Array.from(reshape({ layout: 'NCHW', inShape: [2, 2, 3], outShape: [3, 2, 2] }, x)),
+    [0, 6, 1, 7, 2, 8, 3, 9, 4, 10, 5, 11]);
+  // ... and .view(1, 12): the vector in C, H, W order.
+  assert.deepEqual(Array.from(reshape({ layout: 'NCHW', inShape: [2, 2, 3], outShape: [1, 1, 12] }, x)),
+    [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+  // Keras' Reshape works on the NHWC order itself.
+  assert.deepEqual(Array.from(reshape({ layout: 'NHWC', inShape: [2, 2, 3], outShape: [3, 2, 2] }, x)), Array.from(x));
 });
 
 test('inputIndexes and isGraph read the report: a chain is not a graph, a skip makes one', () => {

@@ -4,6 +4,7 @@
 #include <functional>
 #include <set>
 
+#include "convscope/import/code_keras.hpp"
 #include "convscope/import/code_pytorch.hpp"
 #include "convscope/import/draft.hpp"
 #include "convscope/import/python_eval.hpp"
@@ -98,9 +99,12 @@ std::string lines_text(std::vector<int> lines) {
   return s;
 }
 
+// "line 12, column 9 (x = x.permute(0, 2, 3, 1)): why"
 std::string where(const py::Interp& in, const py::Failure& f) {
-  return "line " + std::to_string(f.pos.line) + ", column " + std::to_string(f.pos.column) + ": " + f.message +
-         " (" + in.line_text(f.pos.line) + ")";
+  const std::string line = in.line_text(f.pos.line);
+  const size_t colon = line.find(": ");
+  return "line " + std::to_string(f.pos.line) + ", column " + std::to_string(f.pos.column) +
+         (colon == std::string::npos ? std::string() : " (" + line.substr(colon + 2) + ")") + ": " + f.message;
 }
 
 bool read_pytorch(py::Interp& in, py::TorchFramework& torch, const ImportOptions& options, Draft& d, ImportResult& out,
@@ -194,9 +198,10 @@ bool read_pytorch(py::Interp& in, py::TorchFramework& torch, const ImportOptions
     none.pos = chosen->cls->pos;
     model = in.instantiate(cls, none);
     if (!model) {
-      error = where(in, in.failure) + " — " + chosen->cls->name +
-              " is built with no arguments (the code never makes one); choose another model or write `model = " +
-              chosen->cls->name + "(...)` in the code";
+      error = where(in, in.failure);
+      if (in.failure.message.find("missing required argument") != std::string::npos)
+        error += " — the code never makes a " + chosen->cls->name + ", so it was built with no arguments; write `model = " +
+                 chosen->cls->name + "(...)` in the code or choose another model";
       return false;
     }
   }
@@ -243,8 +248,8 @@ bool read_pytorch(py::Interp& in, py::TorchFramework& torch, const ImportOptions
   const py::Ref result = in.call(model, args);
   if (!result) {
     if (in.failure.kind == py::Failure::Kind::stop) {
-      out.stopped_at = in.line_text(in.failure.pos.line) + " — " + in.failure.message;
-      d.note("stopped at " + out.stopped_at + "; the analysis covers the part before it");
+      out.stopped_at = where(in, in.failure);
+      d.note("stopped at " + out.stopped_at + " — the analysis covers the part before it");
     } else {
       error = where(in, in.failure);
       return false;
@@ -276,17 +281,18 @@ bool import_python_code(const std::string& text, const ImportOptions& options, I
     return false;
   }
   const CodeFramework fw = framework_of_code(text);
-  if (fw == CodeFramework::keras) {
-    error = "Keras code is not read yet";
-    return false;
-  }
   Draft d;
-  d.framework = Framework::pytorch;
+  d.framework = fw == CodeFramework::keras ? Framework::tensorflow : Framework::pytorch;
   py::Interp in(module, d);
-  py::TorchFramework torch(in, text);
-  in.framework = &torch;
-  Mode mode = Mode::train;
-  if (!read_pytorch(in, torch, options, d, out, mode, error)) return false;
+  // Keras runs for inference (its default mode); PyTorch's mode is read from the code.
+  Mode mode = default_mode(d.framework);
+  if (fw == CodeFramework::keras) {
+    if (!read_keras_code(in, options, out, error)) return false;  // code_keras.cpp
+  } else {
+    py::TorchFramework torch(in, text);
+    in.framework = &torch;
+    if (!read_pytorch(in, torch, options, d, out, mode, error)) return false;
+  }
   // Each layer keeps the line it came from (the page links it to the code).
   for (size_t k = 0; k < d.layers.size(); ++k) {
     const std::string& origin = d.origins[k];

@@ -99,6 +99,9 @@ TorchFramework::TorchFramework(Interp& in, const std::string& source) : in_(in),
   nn_->set_attr("functional", functional_);
   nn_->set_attr("init", init_);
   module_base_ = native("torch.nn.Module", nullptr);
+  // The print(model) reader notes that reprs hide AvgPool's ceil_mode; code
+  // that leaves them out means PyTorch's defaults, so no note.
+  st_.avg_pool_note = true;
   nn_->set_attr("Module", module_base_);
 }
 
@@ -221,8 +224,7 @@ Ref TorchFramework::call_module(Interp& in, const Ref& module, Args& args) {
     if (st_.identities.size() + st_.eval_identities.size() > identities) return args.positional[0];
     if (st_.unknown.size() > unknown_before) {
       st_.unknown.resize(unknown_before);
-      return in.stop(args.pos, "`" + name + "` is an nn." + cls + ", which ConvScope does not model; the network is "
-                                   "read up to the line before");
+      return in.stop(args.pos, "`" + name + "` is an nn." + cls + ", which ConvScope does not model");
     }
     return args.positional[0];
   }

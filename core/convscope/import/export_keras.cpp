@@ -192,6 +192,17 @@ void layer_lines(const Plan& p, const Step& s, std::vector<Line>& out) {
                      "Keras has no channel shuffle layer: ShuffleNet's shuffle of " + g + " groups on the last axis"});
       break;
     }
+    case LayerType::reshape: {
+      const std::vector<int64_t> shape = plan::target_shape(p, l, true);
+      std::string comment;
+      if (p.framework != Framework::tensorflow && shape != l.target_shape)
+        comment = "the sizes after the batch in Keras' layout (channels last)";
+      if (l.infer_batch)
+        comment += std::string(comment.empty() ? "" : "; ") +
+                   "the source infers the batch (x.view(-1, ...)); Keras' Reshape keeps it";
+      out.push_back({l.name, "Reshape", "target_shape=" + tuple(shape), comment});
+      break;
+    }
     case LayerType::channel_split: {
       if (s.channels <= 0) {
         out.push_back({"", "", "", l.name + ": the channels arriving are unknown here (after the first error); the tensor passes unchanged"});

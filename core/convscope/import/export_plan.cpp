@@ -4,6 +4,7 @@
 
 #include "convscope/conventions.hpp"
 #include "convscope/layer_types.hpp"
+#include "convscope/translate.hpp"
 
 namespace convscope::import::plan {
 
@@ -38,6 +39,13 @@ Flow advance(const Network& net, const Layer& l, const std::vector<Flow>& in) {
       }
       break;
     case LayerType::dense: last_axis = l.units; if (rank == 2) channels = l.units; break;
+    case LayerType::reshape: {  // the sizes as written; a -1 leaves the size unknown here
+      rank = l.target_shape.size() + 1;
+      const auto size = [&](size_t a) { return std::max<int64_t>(l.target_shape[a - 1], -1); };
+      last_axis = size(rank - 1);
+      channels = rank == 2 ? last_axis : size(conventions::channel_axis(net.framework, rank));
+      break;
+    }
     case LayerType::global_avg_pool:
     case LayerType::global_max_pool:
       if (!l.keepdims) { rank = 2; last_axis = channels; }
@@ -54,7 +62,7 @@ Flow advance(const Network& net, const Layer& l, const std::vector<Flow>& in) {
     }
     default: break;
   }
-  if (rank > 2 && l.type != LayerType::flatten && l.type != LayerType::dense) last_axis = -1;
+  if (rank > 2 && l.type != LayerType::flatten && l.type != LayerType::dense && l.type != LayerType::reshape) last_axis = -1;
   return f;
 }
 
@@ -69,10 +77,11 @@ Plan make(const Network& net) {
   p.channels = net.input[conventions::channel_axis(net.framework, net.input.size())];
   for (size_t i = 0; i < sr; ++i) p.spatial.push_back(net.input[conventions::spatial_axis(net.framework, i)]);
   const Report report = analyze(net, {false, false, 0});
-  // The channel steps are expressions in forward() (x.chunk, channel_shuffle),
-  // so a chain holding one is written as an nn.Module too.
+  // The channel steps and reshape are expressions in forward() (x.chunk,
+  // channel_shuffle, x.reshape), so a chain holding one is written as an
+  // nn.Module too.
   p.graph = !is_chain(net) || std::any_of(net.layers.begin(), net.layers.end(), [](const Layer& l) {
-              return type_info(l.type).rule == RuleKind::channels;
+              return type_info(l.type).rule == RuleKind::channels || l.type == LayerType::reshape;
             });
   p.outputs = report.outputs;
   const Flow input{p.channels, net.input.back(), net.input.size()};
@@ -124,6 +133,14 @@ Plan make(const Network& net) {
                 " (" + r.name + "): " + r.message;
   }
   return p;
+}
+
+std::vector<int64_t> target_shape(const Plan& p, const Layer& l, bool channels_last) {
+  const Framework to = channels_last ? Framework::tensorflow : Framework::pytorch;
+  std::vector<int64_t> full = l.target_shape;
+  full.insert(full.begin(), 1);
+  full = in_layout(full, p.framework, to);
+  return {full.begin() + 1, full.end()};
 }
 
 int64_t concat_axis(const Plan& p, const Step& s, bool channels_last) {

@@ -46,6 +46,10 @@ Plan make(const Network& net);
 // is unknown or the axis is outside it (the code then fails as the source does).
 int64_t concat_axis(const Plan& p, const Step& s, bool channels_last);
 
+// A reshape's sizes after the batch in the code's layout: a PyTorch or ONNX
+// network's [64, 7, 7] is Keras' (7, 7, 64), and the other way round.
+std::vector<int64_t> target_shape(const Plan& p, const Layer& l, bool channels_last = false);
+
 // Python literals.
 std::string tuple(const std::vector<int64_t>& v);  // (3, 3) / (3,)
 std::string string(const std::string& s);          // "conv2d_3", escaped

@@ -273,7 +273,8 @@ void layer_modules(const Plan& p, const Step& s, std::vector<Module>& out, bool&
     case LayerType::pad_to:
     case LayerType::resize_to:
     case LayerType::channel_shuffle:
-    case LayerType::channel_split: break;  // no module: forward() writes them (graph_forward)
+    case LayerType::channel_split:
+    case LayerType::reshape: break;  // no module: forward() writes them (graph_forward)
     case LayerType::dropout: {
       out.push_back({l.name, "nn.Dropout(p=" + json::write(json::Value(l.rate), -1) + ")", ""});
       break;
@@ -366,6 +367,15 @@ struct Forward {
       }
       case LayerType::channel_shuffle:
         return set + "channel_shuffle(" + var(s.inputs[0]) + ", " + to_string(l.groups) + ")\n";
+      case LayerType::reshape: {
+        // x.reshape rather than x.view: the same sizes and the same error
+        // text (PyTorch 1.13), and it also takes a non-contiguous input (a
+        // crop_to's slice), which x.view refuses.
+        const std::string in = var(s.inputs[0]);
+        std::string sizes;
+        for (int64_t d : plan::target_shape(p, l)) sizes += ", " + to_string(d);
+        return set + in + ".reshape(" + (l.infer_batch ? std::string("-1") : in + ".size(0)") + sizes + ")\n";
+      }
       case LayerType::channel_split:
         return set + var(s.inputs[0]) + ".chunk(" + to_string(l.chunks) + ", dim=1)[" + to_string(l.index) + "]\n";
       case LayerType::resize_to:

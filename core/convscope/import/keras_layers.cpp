@@ -262,6 +262,14 @@ bool convert_layer(Walk& w, const std::string& cls, const Value& cfg, const std:
     out = w.emit(layer_object("flatten", name), at, {in});
     return true;
   }
+  if (cls == "Reshape") {  // target_shape: the sizes after the batch, as the contract's shape (checked there)
+    const Value* t = cfg.find("target_shape");
+    if (!t || !t->is_array()) return w.rd.fail(cpath + ".target_shape", "expected a list of sizes");
+    json::Object o = layer_object("reshape", name);
+    o.push_back({"shape", *t});
+    out = w.emit(std::move(o), at, {in});
+    return true;
+  }
   if (cls == "Dense") {
     int64_t units = 0;
     if (!cfg.find("units")) return w.rd.fail(cpath + ".units", "missing");

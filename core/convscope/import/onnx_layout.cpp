@@ -147,8 +147,11 @@ bool resize_op(Walk& w, size_t i) {
 }
 
 // The shape a Reshape of `s` to `target` asks for, 0 and -1 resolved as
-// ONNX does; nullopt (the walk stopped or failed) when it does not fit.
-std::optional<Shape> reshape_target(Walk& w, size_t i, const Shape& s, const std::vector<int64_t>& target) {
+// ONNX does; nullopt (the walk stopped or failed) when it does not fit. With
+// `misfit`, a target the values do not fill sets it instead of stopping (the
+// contract's reshape then shows ONNX Runtime's failure).
+std::optional<Shape> reshape_target(Walk& w, size_t i, const Shape& s, const std::vector<int64_t>& target,
+                                    bool* misfit = nullptr) {
   const bool allow_zero = w.int_attr(i, "allowzero", 0) != 0;
   std::vector<int64_t> out = target;
   int64_t known = 1, total = 1, infer = -1;
@@ -178,6 +181,10 @@ std::optional<Shape> reshape_target(Walk& w, size_t i, const Shape& s, const std
   int64_t product = 1;
   for (int64_t d : out) product = d != 0 && product > (int64_t{1} << 62) / d ? int64_t{1} << 62 : product * d;
   if ((infer >= 0 && (known == 0 || total % known != 0)) || product != total) {
+    if (misfit) {
+      *misfit = true;
+      return std::nullopt;
+    }
     w.stop(i, "its target " + shape_str(target) + " does not fit the input " + shape_str(s) + " (" + to_string(total) +
                   " values): ONNX Runtime fails here, and ConvScope has no reshape layer to show it");
     return std::nullopt;
@@ -194,8 +201,31 @@ std::optional<int64_t> shuffle_groups(const Shape& s, const Shape& out) {
   return out[1];
 }
 
-// Reshape: a flatten to [N, -1], a reshape that keeps the shape, or the
-// first step of a channel shuffle (view_step follows it).
+// The contract's reshape for an ONNX target shape, as written: the batch entry
+// the input's batch (or 0, a copy of it: kept) or -1 (inferred), 0 elsewhere
+// copying the input's size, -1 left to the analysis; an output of rank 2 or
+// the network's rank. nullopt when the contract cannot say it.
+std::optional<json::Object> contract_reshape(Walk& w, size_t i, const Shape& s, const std::vector<int64_t>& target) {
+  const bool allow_zero = w.int_attr(i, "allowzero", 0) != 0;
+  if (s.empty() || (target.size() != 2 && target.size() != w.d.input.size())) return std::nullopt;
+  const int64_t batch = target[0] == 0 && !allow_zero ? s[0] : target[0];
+  if (batch != s[0] && batch != -1) return std::nullopt;
+  json::Array sizes;
+  for (size_t k = 1; k < target.size(); ++k) {
+    int64_t d = target[k];
+    if (d == 0 && !allow_zero && k < s.size()) d = s[k];
+    if (d < 1 && d != -1) return std::nullopt;
+    if (d == -1 && batch == -1) return std::nullopt;  // two sizes to infer: ONNX refuses it too
+    sizes.push_back(Value(d));
+  }
+  json::Object o = typed("reshape");
+  o.push_back({"shape", Value(std::move(sizes))});
+  if (batch == -1) o.push_back({"batch", Value("infer")});
+  return o;
+}
+
+// Reshape: a flatten to [N, -1], a reshape that keeps the shape, the first
+// step of a channel shuffle (view_step follows it), or the contract's reshape.
 bool reshape_op(Walk& w, size_t i) {
   int32_t in = 0;
   if (!data_input(w, i, in)) return true;
@@ -203,7 +233,18 @@ bool reshape_op(Walk& w, size_t i) {
   if (!target) return true;
   const std::optional<Shape> s = known_shape(w, i, in, "the target is read against it");
   if (!s) return true;
-  const std::optional<Shape> out = reshape_target(w, i, *s, target->ints);
+  bool misfit = false;
+  const std::optional<Shape> out = reshape_target(w, i, *s, target->ints, &misfit);
+  if (misfit) {
+    // The values do not fill the target: the contract's reshape fails there with ONNX Runtime's text.
+    if (std::optional<json::Object> o = contract_reshape(w, i, *s, target->ints)) {
+      w.add_layer(i, std::move(*o), {in});
+      return true;
+    }
+    return w.stop(i, "its target " + shape_str(target->ints) + " does not fit the input " + shape_str(*s) +
+                         ": ONNX Runtime fails here, and ConvScope's reshape covers only targets of rank 2 or the "
+                         "network's rank with the batch kept or -1");
+  }
   if (!out) return !w.stopped_at ? w.error.empty() : true;
   if (*out == *s) {
     w.alias(i, in, "keeps the shape " + shape_str(*s));
@@ -221,9 +262,13 @@ bool reshape_op(Walk& w, size_t i) {
     w.values[w.node(i).outputs[0]] = std::move(v);
     return true;
   }
+  if (std::optional<json::Object> o = contract_reshape(w, i, *s, target->ints)) {
+    w.add_layer(i, std::move(*o), {in});
+    return true;
+  }
   return w.stop(i, "it reshapes " + shape_str(*s) + " to " + shape_str(*out) +
-                       "; ConvScope models a flatten to [N, -1], reshapes that keep the shape and the Reshape-"
-                       "Transpose-Reshape of a channel shuffle");
+                       "; ConvScope models a flatten to [N, -1], reshapes to [N, F] or the network's rank with the "
+                       "batch kept or inferred, and the Reshape-Transpose-Reshape of a channel shuffle");
 }
 
 // Squeeze of [N, C, 1, 1] to [N, C] is a flatten.

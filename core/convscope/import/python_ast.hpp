@@ -41,8 +41,10 @@ struct Expr {
     name,         // text = identifier
     integer,      // integer = value (a literal above int64 is a parse error)
     number,       // number = value (float literal; `1e-5`, `.5`)
-    string,       // text = value after escapes (adjacent literals joined);
-                  // fstring = true for f-strings (text = the raw template)
+    string,       // text = value after escapes (adjacent literals joined; bytes as bytes);
+                  // fstring = true for f-strings: text = the template, its literal
+                  // parts decoded but `{{`/`}}` kept doubled, each field `{x!r:>{w}}`
+                  // as written (a plain literal joined to one gets its braces doubled)
     constant,     // text = "True", "False", "None" or "..."
     attribute,    // kids[0] = object, text = attribute name
     call,         // kids[0] = callee, kids[1..] = arguments in order: plain
@@ -62,9 +64,11 @@ struct Expr {
     dict,         // kids = key, value, key, value, ... (a `**d` entry: key absent)
     comprehension,  // text = "list", "set", "dict" or "generator"; kids[0] = element
                     // (dict: kids[0] = key, kids[1] = value), then one `comp_for` per clause
-    comp_for,     // kids[0] = target, kids[1] = iterable, kids[2..] = `if` conditions
+    comp_for,     // kids[0] = target, kids[1] = iterable, kids[2..] = `if` conditions;
+                  // text = "async" for `async for`
     lambda,       // kids[0] = body, kids[1..] = parameters: `name` (x),
-                  // `keyword` (x=default), `starred` (*args; text "**" for **kw)
+                  // `keyword` (x=default), `starred` (*args; text "**" for **kw;
+                  // kids[0] absent for a bare `*`), `name` "/" for the positional-only marker
     walrus,       // kids[0] = target name, kids[1] = value
     await_,       // kids[0]
     yield,        // kids[0] (maybe absent); text = "from" for `yield from`
@@ -82,10 +86,11 @@ struct Expr {
 };
 
 struct Param {
+  // A bare `*` is var_positional with an empty name; the `/` marker is named "/".
   enum class Kind { normal, var_positional /* *args */, keyword_only, var_keyword /* **kw */, positional_only_marker };
   Kind kind = Kind::normal;
   std::string name;
-  Pos pos;
+  Pos pos;  // the name's (CPython's arg node), the `*` or `/` for the markers
   Expr default_value;  // Kind::absent when none
   Expr annotation;     // Kind::absent when none
 };

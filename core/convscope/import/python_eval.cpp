@@ -869,10 +869,18 @@ Ref Interp::call(const Ref& callee, Args& args) {
     case K::function: return call_function(callee, args);
     case K::class_: return instantiate(callee, args);
     case K::instance: {
-      if (reading_top_level) return unknown("the output of running the model (" + at(pos) + ")");
-      // A user's module called: its forward() (nn.Module.__call__), or __call__.
+      // At the top level a model is built, not run (`out = net(x)` on data);
+      // a layer called on a symbolic tensor there is Keras's functional API.
+      const bool on_tensor = std::any_of(args.positional.begin(), args.positional.end(), [](const Ref& a) {
+        return a->kind == K::tensor ||
+               ((a->kind == K::list || a->kind == K::tuple) && !a->items.empty() && a->items[0]->kind == K::tensor);
+      });
+      if (reading_top_level && !on_tensor) return unknown("the output of running the model (" + at(pos) + ")");
+      // A user's module called: its forward() (nn.Module.__call__), __call__,
+      // or call() (a Keras Layer's or Model's).
       Ref fn = callee->cls ? callee->cls->lookup("forward") : nullptr;
       if (!fn) fn = callee->cls ? callee->cls->lookup("__call__") : nullptr;
+      if (!fn) fn = callee->cls ? callee->cls->lookup("call") : nullptr;
       if (!fn || fn->kind != K::function)
         return fail(pos, describe(callee) + " is called but its class defines no forward()");
       Ref bound = std::make_shared<Value>(*fn);
@@ -884,7 +892,7 @@ Ref Interp::call(const Ref& callee, Args& args) {
       for (const Ref& a : args.positional)
         if (a->kind == K::tensor)
           return stop(pos, "`" + (args.call ? code_of(*args.call) : std::string("?")) + "` is not a call ConvScope reads (" +
-                               callee->why + "); the network is read up to the line before");
+                               callee->why + ")");
       return callee;
     }
     default: break;
@@ -1314,10 +1322,13 @@ Interp::Flow Interp::exec_one(const Stmt& st, const std::shared_ptr<Scope>& scop
         }
         for (const auto& [name, alias] : st.names) {
           Ref sub = import_module(st.module + "." + name, st.pos);
-          if (sub->kind == Value::Kind::unknown) {
+          if (sub->kind == Value::Kind::unknown) {  // a name in a module: `from torch.nn import Conv2d`
             Ref m = import_module(st.module, st.pos);
-            if (m->kind == Value::Kind::namespace_)
-              if (Ref v = m->attr(name)) sub = v;
+            if (m->kind == Value::Kind::namespace_) {
+              Ref v = get_attr(m, name, st.pos);
+              if (!v) return Flow::failed;
+              sub = v;
+            }
           }
           scope->vars[alias.empty() ? name : alias] = sub;
         }
@@ -1410,6 +1421,7 @@ bool Interp::run_top_level() {
       const bool definition = st.kind == Stmt::Kind::def || st.kind == Stmt::Kind::class_ ||
                               st.kind == Stmt::Kind::import || st.kind == Stmt::Kind::from_import;
       Ref ignored;
+      const size_t layers_before = draft.layers.size();
       const Flow f = exec_one(st, globals, ignored);
       if (f != Flow::failed) {
         // `net = Net()`, `model = resnet18(num_classes=10)`: a model the code
@@ -1424,6 +1436,7 @@ bool Interp::run_top_level() {
         continue;
       }
       if (definition || steps > max_steps) return false;  // a definition that cannot be read is an error
+      if (framework->top_level_failure_ends(*this, st, layers_before)) return false;
       // Anything else at the top level (training loops, data loading,
       // printing) does not build the model: skipped, and said.
       failure = Failure{};

@@ -169,6 +169,11 @@ struct Framework {
   // The modules a user's instance holds, for `for m in self.modules()` and
   // for naming (`self.conv1 = ...` names it "conv1").
   virtual bool is_module(const Ref& v) const = 0;
+  // A top-level statement failed (run_top_level): true ends the reading with
+  // that failure, false skips the statement as code that does not build the
+  // model (training, data loading). PyTorch builds the network in forward(),
+  // after the top level; Keras code builds it at the top level.
+  virtual bool top_level_failure_ends(Interp&, const Stmt&, size_t /*layers_before*/) { return false; }
 };
 
 // Why the evaluation ended early.

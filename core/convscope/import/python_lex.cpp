@@ -109,6 +109,7 @@ class Lexer {
   size_t cache_off_ = 0;  // a byte offset on the current line and its column:
   int cache_col_ = 1;     // columns are counted forward from here, never from the line start again
   bool at_line_start_ = true;
+  size_t comment_ = std::string::npos;  // where the last comment started
   bool line_has_tokens_ = false;
   std::vector<int> indents_{0};
   std::vector<int> alt_indents_{0};  // the same indentation with tabs counted as 1 (CPython's altcol)
@@ -163,17 +164,19 @@ class Lexer {
   }
 
   bool step() {
+    if (out_.tokens.size() >= max_units) return fail(at(i_ < n_ ? i_ : n_), too_large, LexError::in_place);
     if (at_line_start_ && brackets_.empty() && !indentation()) return false;
     while (i_ < n_ && (s_[i_] == ' ' || s_[i_] == '\t' || s_[i_] == '\f')) ++i_;
     if (i_ >= n_) return finish();
     const char c = s_[i_];
     if (c == '#') {
+      comment_ = i_;
       while (i_ < n_ && s_[i_] != '\n') ++i_;
       return true;
     }
     if (c == '\n') {
-      if (brackets_.empty() && line_has_tokens_) {
-        emit(Tok::newline, i_, i_ + 1, at(i_));
+      if (brackets_.empty() && line_has_tokens_) {  // CPython's NEWLINE starts where a comment before it does
+        emit(Tok::newline, i_, i_ + 1, at(comment_ != std::string::npos && comment_ >= line_start_ ? comment_ : i_));
         line_has_tokens_ = false;
       }
       ++i_;
@@ -204,6 +207,11 @@ class Lexer {
         i_ = j;
         return true;
       }
+      if (s_[j] == '\\') {  // CPython 3.11: a line starting with a continuation does not indent
+        i_ = j;
+        at_line_start_ = false;
+        return true;
+      }
       if (s_[j] == '#' || s_[j] == '\n') {
         while (j < n_ && s_[j] != '\n') ++j;
         if (j >= n_) {
@@ -216,22 +224,23 @@ class Lexer {
       }
       i_ = j;
       at_line_start_ = false;
-      const Pos first = at(j);
       if (col > indents_.back()) {
         if (alt <= alt_indents_.back()) return tab_error();
         indents_.push_back(col);
         alt_indents_.push_back(alt);
         emit(Tok::indent, line_start_, j, {line_, static_cast<int>(j - line_start_)});
       } else if (col < indents_.back()) {
-        while (col < indents_.back()) {
-          indents_.pop_back();
-          alt_indents_.pop_back();
-          emit(Tok::dedent, j, j, first);
-        }
-        if (col != indents_.back())
+        size_t keep = indents_.size();
+        while (col < indents_[keep - 1]) --keep;
+        if (col != indents_[keep - 1])
           return fail({line_, line_length(line_) + 1}, "unindent does not match any outer indentation level",
                       LexError::in_place);
-        if (alt != alt_indents_.back()) return tab_error();
+        if (alt != alt_indents_[keep - 1]) return tab_error();
+        while (indents_.size() > keep) {  // a dedent is where CPython puts it: on the last indenting column
+          indents_.pop_back();
+          alt_indents_.pop_back();
+          emit(Tok::dedent, j, j, {line_, static_cast<int>(j - line_start_)});
+        }
       } else if (alt != alt_indents_.back()) {
         return tab_error();
       }
@@ -417,21 +426,32 @@ class Lexer {
     return true;
   }
 
+  // The length of the operator at i_: the longest of ** // << >> (and
+  // their `=` forms), ... -> := and the two-character comparisons and
+  // augmented assignments.
+  size_t op_length() const {
+    const char c = s_[i_];
+    const char c1 = i_ + 1 < n_ ? s_[i_ + 1] : 0;
+    const char c2 = i_ + 2 < n_ ? s_[i_ + 2] : 0;
+    switch (c) {
+      case '*': case '/': case '<': case '>':
+        if (c1 == c) return c2 == '=' ? 3 : 2;
+        return c1 == '=' ? 2 : 1;
+      case '.': return c1 == '.' && c2 == '.' ? 3 : 1;
+      case '-': return c1 == '>' || c1 == '=' ? 2 : 1;
+      case '=': case '!': case ':': case '+': case '%': case '&': case '|': case '^': case '@':
+        return c1 == '=' ? 2 : 1;
+      default: return 1;
+    }
+  }
+
   bool op() {
-    static const char* const three[] = {"**=", "//=", ">>=", "<<=", "...", nullptr};
-    static const char* const two[] = {"**", "//", "<<", ">>", "<=", ">=", "==", "!=", "->", ":=", "+=", "-=", "*=",
-                                      "/=", "%=", "&=", "|=", "^=", "@=", nullptr};
     const size_t start = i_;
     const Pos pos = at(start);
     const char c = s_[i_];
     const auto u = static_cast<unsigned char>(c);
     if (u < 0x20 || u == 0x7F) return bad_character(start, u, 1);
-    size_t len = 1;
-    for (const char* const* t = three; *t; ++t)
-      if (s_.compare(i_, std::char_traits<char>::length(*t), *t) == 0) len = std::char_traits<char>::length(*t);
-    if (len == 1)
-      for (const char* const* t = two; *t; ++t)
-        if (s_.compare(i_, 2, *t) == 0) len = 2;
+    const size_t len = op_length();
     if (c == '(' || c == '[' || c == '{') {
       brackets_.push_back({c, pos});
     } else if (c == ')' || c == ']' || c == '}') {

@@ -62,6 +62,16 @@ struct Lexed {
 
 void tokenize(const std::string& source, Lexed& out);
 
+// The size of tree the reader builds, bounded whatever the text (4 MB of
+// `x=1` lines would otherwise take a gigabyte of Stmt nodes): tokens, with
+// each statement counting 10 (a Stmt is ~5 Exprs big); ~120 bytes of tree
+// per unit. 4 MB of torch.nn's sources (docstrings and all) is ~630,000
+// units, of the standard library ~1,150,000, of dense code without comments
+// or docstrings up to ~1,600,000.
+constexpr size_t max_units = 2'000'000;
+constexpr const char* too_large = "the code is too large to read (over 2000000 tokens, a statement counting 10): "
+                                  "paste the model's classes alone";
+
 // Unicode helpers shared with the literal decoder.
 // Decodes one UTF-8 sequence at text[i] (validated beforehand); returns its
 // length in bytes and the code point in `cp`.

@@ -40,20 +40,23 @@ Expr make(Kind kind, Pos pos, Expr kid) {
 
 // Binding power of a binary operator token, 0 when it is not one.
 int precedence(std::string_view op, Op& out) {
-  struct Row {
-    const char* spelling;
-    Op op;
-    int precedence;
-  };
-  static const Row rows[] = {{"|", Op::bit_or, 1},  {"^", Op::bit_xor, 2}, {"&", Op::bit_and, 3},
-                             {"<<", Op::lshift, 4}, {">>", Op::rshift, 4}, {"+", Op::add, 5},
-                             {"-", Op::sub, 5},     {"*", Op::mul, 6},     {"/", Op::div, 6},
-                             {"//", Op::floordiv, 6}, {"%", Op::mod, 6},   {"@", Op::matmul, 6}};
-  for (const Row& r : rows)
-    if (op == r.spelling) {
-      out = r.op;
-      return r.precedence;
+  if (op.size() == 1) {
+    switch (op[0]) {
+      case '|': out = Op::bit_or; return 1;
+      case '^': out = Op::bit_xor; return 2;
+      case '&': out = Op::bit_and; return 3;
+      case '+': out = Op::add; return 5;
+      case '-': out = Op::sub; return 5;
+      case '*': out = Op::mul; return 6;
+      case '/': out = Op::div; return 6;
+      case '%': out = Op::mod; return 6;
+      case '@': out = Op::matmul; return 6;
+      default: return 0;
     }
+  }
+  if (op == "<<") return out = Op::lshift, 4;
+  if (op == ">>") return out = Op::rshift, 4;
+  if (op == "//") return out = Op::floordiv, 6;
   return 0;
 }
 
@@ -99,6 +102,18 @@ bool Parser::Guard::enter(Pos pos) {
   return true;
 }
 
+bool Parser::Chain::link(Pos pos) {
+  if (parser_.depth_ >= max_depth) return parser_.fail(pos, "nesting deeper than " + std::to_string(max_depth) + " levels");
+  ++parser_.depth_;
+  ++links_;
+  return true;
+}
+
+bool Parser::within_budget() {
+  if (p_ + 9 * statements_ <= max_units) return true;
+  return fail(tok().pos, too_large);
+}
+
 const Token& Parser::ahead(size_t n) const {
   const size_t i = p_ + n < lx_.tokens.size() ? p_ + n : lx_.tokens.size() - 1;
   return lx_.tokens[i];
@@ -110,9 +125,26 @@ bool Parser::fail(Pos pos, std::string message) {
   if (!failed_) {
     failed_ = true;
     error_ = {pos, std::move(message)};
-    error_token_ = p_;
+    error_token_ = p_ > read_ahead_ ? p_ : read_ahead_;
   }
   return false;
+}
+
+// At the token where the parse fails, except that CPython has read one
+// further after an operand and `not` (expecting `not in`).
+bool Parser::invalid_syntax() {
+  if (at_keyword("not") && p_ > 0 && lx_.spelling(ahead(1)) != "in") {
+    const Token& before = lx_.tokens[p_ - 1];
+    const std::string_view b = lx_.spelling(before);
+    const bool operand_end = (before.kind == Tok::name && (!is_keyword(b) || b == "True" || b == "False" || b == "None")) ||
+                             before.kind == Tok::number || before.kind == Tok::string ||
+                             (before.kind == Tok::op && (b == ")" || b == "]" || b == "}"));
+    if (operand_end) return fail(ahead(1).pos, "invalid syntax");
+  }
+  // CPython's generic error on an INDENT or DEDENT token
+  if (at(Tok::indent)) return fail(tok().pos, "unexpected indent");
+  if (at(Tok::dedent)) return fail(tok().pos, "unexpected unindent");
+  return fail(tok().pos, "invalid syntax");
 }
 
 bool Parser::expect_op(std::string_view op) {
@@ -127,16 +159,19 @@ bool Parser::expect_name(std::string& name) {
   return true;
 }
 
-bool Parser::starts_expression() const {
-  switch (tok().kind) {
+bool Parser::starts_expression() const { return starts_expression(p_); }
+
+bool Parser::starts_expression(size_t token) const {
+  const Token& t = lx_.tokens[token < lx_.tokens.size() ? token : lx_.tokens.size() - 1];
+  switch (t.kind) {
     case Tok::name: {
-      const std::string_view w = spelling();
+      const std::string_view w = lx_.spelling(t);
       return !is_keyword(w) || w == "True" || w == "False" || w == "None" || w == "not" || w == "lambda" || w == "await";
     }
     case Tok::number:
     case Tok::string: return true;
     case Tok::op: {
-      const std::string_view o = spelling();
+      const std::string_view o = lx_.spelling(t);
       return o == "(" || o == "[" || o == "{" || o == "-" || o == "+" || o == "~" || o == "*" || o == "...";
     }
     default: return false;
@@ -194,11 +229,14 @@ bool Parser::named_expression(Expr& out) {
   const Pos start = tok().pos;
   if (!expression(out)) return false;
   if (at_op(":=")) return fail(start, "cannot use assignment expressions with " + describe(out));
-  if (at_op("=")) {  // CPython's invalid_named_expression: `if x = 1:`, `[f() = 1]`
-    if (out.is(Kind::name)) return fail(start, "invalid syntax. Maybe you meant '==' or ':=' instead of '='?");
+  if (at_op("=") && bitwise_or_level(out)) {  // CPython's invalid_named_expression: `if x = 1:`
+    if (out.is(Kind::name)) {
+      if (bitwise_or_follows()) return fail(start, "invalid syntax. Maybe you meant '==' or ':=' instead of '='?");
+      return true;
+    }
     const bool excluded = out.is(Kind::list) || out.is(Kind::tuple) || out.is(Kind::constant) ||
                           (out.is(Kind::comprehension) && out.text == "generator");
-    if (!excluded && invalid_target(out, TargetUse::assign))
+    if (!excluded && bitwise_or_follows())  // assignable or not: `[x[0] = 1]` reads as a mistyped `==` too
       return fail(start, "cannot assign to " + describe(out) + " here. Maybe you meant '==' instead of '='?");
   }
   return true;
@@ -306,10 +344,12 @@ bool Parser::comparison(Expr& out) {
 bool Parser::binary(Expr& out, int min_precedence) {
   const Pos start = tok().pos;
   if (!factor(out)) return false;
+  Chain chain(*this);
   for (;;) {
     Op op;
     const int prec = at(Tok::op) ? precedence(spelling(), op) : 0;
     if (prec == 0 || prec < min_precedence) return true;
+    if (!chain.link(tok().pos)) return false;
     advance();
     Expr right;
     if (!binary(right, prec + 1)) return false;
@@ -369,7 +409,9 @@ bool Parser::await_primary(Expr& out) {
 bool Parser::primary(Expr& out) {
   const Pos start = tok().pos;
   if (!atom(out)) return false;
+  Chain chain(*this);
   for (;;) {
+    if ((at_op(".") || at_op("(") || at_op("[")) && !chain.link(tok().pos)) return false;
     if (accept_op(".")) {
       if (!at_name()) return invalid_syntax();
       Expr node = make(Kind::attribute, start, std::move(out));
@@ -400,6 +442,7 @@ bool Parser::primary(Expr& out) {
 
 bool Parser::atom(Expr& out) {
   const Pos pos = tok().pos;
+  if (!within_budget()) return false;
   switch (tok().kind) {
     case Tok::name: {
       const std::string_view w = spelling();
@@ -478,7 +521,7 @@ bool Parser::comma_or_close(const Expr& item, std::string_view close) {
   const bool name_then_string = item.is(Kind::name) && at(Tok::string);
   const bool next_starts = starts_expression() && !at_op("-") && !at_op("+") && !at_op("*") && !at_op("~") &&
                            !at_op("(") && !at_op("[");
-  if (simple_item && !legacy && !name_then_string && next_starts && !at_keyword("not"))
+  if (simple_item && !legacy && !name_then_string && next_starts)
     return fail(item.pos, "invalid syntax. Perhaps you forgot a comma?");
   return invalid_syntax();
 }
@@ -564,6 +607,7 @@ bool Parser::brace_display(Expr& out) {
       if (at_op(",") || at_op("}")) return fail(key.pos, "':' expected after dictionary key");
       return invalid_syntax();
     }
+    if (at_op(",") || at_op("}")) return fail(end_of_previous_start(), "expression expected after dictionary key and ':'");
     return expression(value);
   };
   const bool starts_dict = at_op("**");
@@ -577,6 +621,7 @@ bool Parser::brace_display(Expr& out) {
     } else {
       if (first.is(Kind::starred) || first.is(Kind::walrus)) return invalid_syntax();
       advance();
+      if (at_op(",") || at_op("}")) return fail(end_of_previous_start(), "expression expected after dictionary key and ':'");
       key = std::move(first);
       if (!expression(value)) return false;
       if (at_for()) {
@@ -623,7 +668,8 @@ bool Parser::comprehension_clauses(Expr& comp) {
     advance();  // for
     Expr target, iterable;
     if (!target_list(target, "in")) return false;
-    if (!accept_keyword("in")) return invalid_syntax();
+    if (!at_keyword("in")) return comma_or_close(target, "in");  // `for i n x` inside brackets: CPython's comma hint
+    advance();
     if (!disjunction(iterable)) return false;
     clause.kids.push_back(std::move(target));
     clause.kids.push_back(std::move(iterable));
@@ -656,6 +702,9 @@ bool Parser::call_arguments(std::vector<Expr>& args, std::string_view close) {
       if (!expression(value)) return false;
       arg = make(Kind::keyword, pos, std::move(value));
       keyword_unpacking = true;
+    } else if (ahead(1).kind == Tok::op && lx_.spelling(ahead(1)) == "=" &&
+               (at_keyword("True") || at_keyword("False") || at_keyword("None"))) {
+      return fail(pos, "cannot assign to " + std::string(spelling()));
     } else if (at_name() && ahead(1).kind == Tok::op && lx_.spelling(ahead(1)) == "=") {
       arg = make(Kind::keyword, pos);
       arg.text = std::string(spelling());
@@ -685,7 +734,8 @@ bool Parser::call_arguments(std::vector<Expr>& args, std::string_view close) {
     }
     args.push_back(std::move(arg));
     if (accept_op(",")) continue;
-    if (!comma_or_close(args.back(), close)) return false;
+    const Expr& last = args.back();  // CPython's comma hint points at a keyword's or a star's value
+    if (!comma_or_close((last.is(Kind::keyword) || last.is(Kind::starred)) ? last.kids[0] : last, close)) return false;
   }
   if (misplaced) return fail(tok().pos, misplaced);
   advance();
@@ -695,8 +745,8 @@ bool Parser::call_arguments(std::vector<Expr>& args, std::string_view close) {
 bool Parser::subscript(Expr& index) {
   const Pos start = tok().pos;
   Expr first;
-  if (!slice_item(first)) return false;
-  if (!at_op(",")) {
+  if (!slice_item(first) || !comma_or_close(first, "]")) return false;
+  if (!at_op(",") && !first.is(Kind::starred)) {  // `a[*b]` is a[(*b,)]
     index = std::move(first);
     return true;
   }
@@ -704,7 +754,7 @@ bool Parser::subscript(Expr& index) {
   while (accept_op(",")) {
     if (at_op("]")) break;
     Expr e;
-    if (!slice_item(e)) return false;
+    if (!slice_item(e) || !comma_or_close(e, "]")) return false;
     index.kids.push_back(std::move(e));
   }
   return true;
@@ -794,6 +844,7 @@ bool Parser::target_item(Expr& out) {
   if (!at_op("*")) return binary(out, 1);
   const Pos pos = tok().pos;
   advance();
+  if (at_op("*")) return invalid_syntax();  // CPython's star_target: '*' (!'*' star_target)
   Expr value;
   if (!target_item(value)) return false;
   out = make(Kind::starred, pos, std::move(value));
@@ -867,6 +918,31 @@ const Expr* Parser::invalid_target(const Expr& e, TargetUse use) {
     case Kind::attribute: return nullptr;
     default: return &e;
   }
+}
+
+// After `=`: a bitwise_or not followed by `=` or `:=`, read as a trial (the
+// tokens it reads count as read, for choosing between errors, as in CPython).
+bool Parser::bitwise_or_follows() {
+  if (!starts_expression(p_ + 1)) return false;
+  const size_t mark = p_;
+  const bool was_failed = failed_;
+  const ParseError saved = error_;
+  const size_t saved_token = error_token_;
+  advance();
+  Expr trial;
+  const bool ok = binary(trial, 1) && !at_op("=") && !at_op(":=");
+  read_ahead_ = p_;
+  p_ = mark;
+  failed_ = was_failed;
+  error_ = saved;
+  error_token_ = saved_token;
+  return ok;
+}
+
+bool Parser::bitwise_or_level(const Expr& e) {
+  return !e.is(Kind::compare) && !e.is(Kind::boolean) && !(e.is(Kind::unary) && e.ops[0] == Op::not_) &&
+         !e.is(Kind::conditional) && !e.is(Kind::lambda) && !e.is(Kind::yield) && !e.is(Kind::walrus) &&
+         !e.is(Kind::starred);
 }
 
 bool Parser::check_target(const Expr& e, TargetUse use) {

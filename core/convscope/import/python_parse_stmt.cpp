@@ -48,8 +48,9 @@ bool parse(const std::string& source, Module& out, ParseError& error) {
 }
 
 const ParseError& Parser::error() const {
-  if (!lx_.failed || error_.message == "unexpected indent") return error_;
+  if (!lx_.failed) return error_;
   if (error_token_ + 1 >= lx_.tokens.size()) return lx_.error;  // the parser reached the tokenizer's error
+  if (error_.message == "unexpected indent" || error_.message == "unexpected unindent") return error_;
   switch (lx_.error_kind) {
     case LexError::replaces: return lx_.error;
     case LexError::unclosed:  // compared with where the parser stopped reading, not where it points
@@ -66,6 +67,8 @@ bool Parser::file(std::vector<Stmt>& body) {
 }
 
 bool Parser::statement(std::vector<Stmt>& out) {
+  ++statements_;
+  if (!within_budget()) return false;
   if (at(Tok::indent)) return fail(tok().pos, "unexpected indent");
   if (at_keyword("match") || at_keyword("async")) return soft_keyword_statement(out);
   const bool async_compound = at_keyword("async") && ahead(1).kind == Tok::name &&
@@ -101,6 +104,7 @@ bool Parser::soft_keyword_statement(std::vector<Stmt>& out) {
 bool Parser::simple_statements(std::vector<Stmt>& out) {
   for (;;) {
     Stmt s;
+    ++statements_;
     if (!simple_statement(s)) return false;
     s.end_line = end_of_previous().line;
     out.push_back(std::move(s));
@@ -178,6 +182,10 @@ bool Parser::expression_statement(Stmt& s) {
   Expr first;
   if (!rhs(first)) return false;
   if (at_op(":") && !first.is(Kind::yield)) {
+    if (!starts_expression(p_ + 1)) {  // CPython names the target only before an annotation
+      advance();
+      return invalid_syntax();
+    }
     if (first.is(Kind::tuple) || first.is(Kind::list))
       return fail(first.pos, "only single target (not " + describe(first) + ") can be annotated");
     if (!is_target_kind(first)) return fail(first.pos, "illegal target for annotation");
@@ -215,7 +223,7 @@ bool Parser::expression_statement(Stmt& s) {
   // CPython's invalid_named_expression: `f() = 1` reads as a mistyped comparison.
   const Expr& only = items.front();
   const bool excluded = only.is(Kind::list) || only.is(Kind::tuple) || only.is(Kind::constant) ||
-                        (only.is(Kind::comprehension) && only.text == "generator") || only.is(Kind::yield);
+                        (only.is(Kind::comprehension) && only.text == "generator") || !bitwise_or_level(only);
   if (items.size() == 1 && !excluded && invalid_target(only, TargetUse::assign))
     return fail(only.pos, "cannot assign to " + describe(only) + " here. Maybe you meant '==' instead of '='?");
   for (const Expr& target : items) {
@@ -226,9 +234,12 @@ bool Parser::expression_statement(Stmt& s) {
   return true;
 }
 
-bool Parser::colon() {
+// CPython 3.11 says "expected ':'" after def, for, try, else and finally
+// headers whatever follows (`&&':'` in its grammar), after the others only
+// at the end of the line.
+bool Parser::colon(bool forced) {
   if (accept_op(":")) return true;
-  if (at(Tok::newline)) return fail(tok().pos, "expected ':'");
+  if (forced || at(Tok::newline)) return fail(tok().pos, "expected ':'");
   return invalid_syntax();
 }
 
@@ -305,15 +316,16 @@ bool Parser::function_def(Stmt& s, std::vector<Expr> decorators, bool is_async, 
   s.decorators = std::move(decorators);
   advance();  // def
   if (!expect_name(s.name)) return false;
-  if (!at_op("(")) return invalid_syntax();
+  if (!at_op("(")) return fail(tok().pos, "expected '('");
   {
     Guard guard(*this);
     if (!guard.enter(tok().pos)) return false;
     advance();
     if (!parameters(s.params, ")", true) || !expect_op(")")) return false;
   }
+  if (at_op("->") && !starts_expression(p_ + 1)) return fail(tok().pos, "expected ':'");  // `&&':'` after no annotation
   if (accept_op("->") && !expression(s.annotation)) return false;
-  if (!colon()) return false;
+  if (!colon(true)) return false;
   s.end_line = end_of_previous().line;
   return block(s.body, "function definition", pos.line);
 }
@@ -326,6 +338,8 @@ bool Parser::parameters(std::vector<Param>& params, std::string_view close, bool
   while (!at_op(close)) {
     Param p;
     p.pos = tok().pos;
+    if (at_op("(")) return fail(p.pos, annotations ? "Function parameters cannot be parenthesized"
+                                                   : "Lambda expression parameters cannot be parenthesized");
     if (var_keyword) return fail(p.pos, "arguments cannot follow var-keyword argument");
     if (accept_op("/")) {
       if (star) return fail(p.pos, "/ must be ahead of *");
@@ -344,6 +358,7 @@ bool Parser::parameters(std::vector<Param>& params, std::string_view close, bool
       } else {
         p.pos = tok().pos;  // a parameter's position is its name's, as in CPython's ast
         if (!expect_name(p.name) || !annotation(p)) return false;
+        if (at_op("=")) return fail(tok().pos, "var-positional argument cannot have default value");
       }
     } else if (accept_op("**")) {
       if (bare_star) return fail(bare_star_pos, "named arguments must follow bare *");
@@ -351,10 +366,12 @@ bool Parser::parameters(std::vector<Param>& params, std::string_view close, bool
       var_keyword = true;
       p.pos = tok().pos;
       if (!expect_name(p.name) || !annotation(p)) return false;
+      if (at_op("=")) return fail(tok().pos, "var-keyword argument cannot have default value");
     } else {
       p.kind = star ? Param::Kind::keyword_only : Param::Kind::normal;
       if (!expect_name(p.name) || !annotation(p)) return false;
       if (accept_op("=")) {
+        if (at_op(",") || at_op(close)) return fail(end_of_previous_start(), "expected default value expression");
         if (!expression(p.default_value)) return false;
         defaults = defaults || !star;
       } else if (defaults && !star) {
@@ -403,7 +420,7 @@ bool Parser::if_statement(Stmt& s, const char* keyword) {
   } else if (at_keyword("else")) {
     const int line = tok().pos.line;
     advance();
-    if (!colon() || !block(s.orelse, "'else' statement", line)) return false;
+    if (!colon(true) || !block(s.orelse, "'else' statement", line)) return false;
   }
   return true;
 }
@@ -418,7 +435,7 @@ bool Parser::while_statement(Stmt& s) {
   if (!at_keyword("else")) return true;
   const int line = tok().pos.line;
   advance();
-  return colon() && block(s.orelse, "'else' statement", line);
+  return colon(true) && block(s.orelse, "'else' statement", line);
 }
 
 bool Parser::for_statement(Stmt& s, bool is_async, Pos pos) {
@@ -431,13 +448,13 @@ bool Parser::for_statement(Stmt& s, bool is_async, Pos pos) {
   if (!target_list(target, "in")) return false;
   s.targets.push_back(std::move(target));
   if (!accept_keyword("in")) return invalid_syntax();
-  if (!star_expressions(s.value) || !colon()) return false;
+  if (!star_expressions(s.value) || !colon(true)) return false;
   s.end_line = end_of_previous().line;
   if (!block(s.body, "'for' statement", line)) return false;
   if (!at_keyword("else")) return true;
   const int else_line = tok().pos.line;
   advance();
-  return colon() && block(s.orelse, "'else' statement", else_line);
+  return colon(true) && block(s.orelse, "'else' statement", else_line);
 }
 
 bool Parser::with_statement(Stmt& s, bool is_async, Pos pos) {
@@ -446,29 +463,27 @@ bool Parser::with_statement(Stmt& s, bool is_async, Pos pos) {
   s.is_async = is_async;
   const int line = tok().pos.line;
   advance();  // with
-  // `with (a as b, c):` (3.9+) when the parenthesis closing the first one is
-  // followed by `:`; otherwise the parenthesis belongs to an expression.
-  bool parenthesised = false;
+  // `with (a as b, c):` (3.9+) is tried first, as CPython's grammar does;
+  // when it does not parse, the parenthesis belongs to an expression:
+  // `with (a, b) as c:`, `with (yield x):`. One retry per statement.
+  bool done = false;
   if (at_op("(")) {
-    int level = 0;
-    size_t i = p_;
-    for (; i < lx_.tokens.size() && lx_.tokens[i].kind != Tok::end && lx_.tokens[i].kind != Tok::error; ++i) {
-      const Token& t = lx_.tokens[i];
-      if (t.kind != Tok::op || t.size != 1) continue;
-      const char c = lx_.text[t.begin];
-      if (c == '(' || c == '[' || c == '{') ++level;
-      else if ((c == ')' || c == ']' || c == '}') && --level == 0) break;
+    const size_t mark = p_;
+    {
+      Guard guard(*this);
+      if (!guard.enter(tok().pos)) return false;
+      advance();
+      done = with_items(s, true) && accept_op(")") && at_op(":");
     }
-    parenthesised = i + 1 < lx_.tokens.size() && lx_.tokens[i + 1].kind == Tok::op && lx_.spelling(lx_.tokens[i + 1]) == ":";
+    if (!done) {
+      p_ = mark;
+      failed_ = false;
+      read_ahead_ = 0;
+      s.targets.clear();
+      s.with_names.clear();
+    }
   }
-  if (parenthesised) {
-    Guard guard(*this);
-    if (!guard.enter(tok().pos)) return false;
-    advance();
-    if (!with_items(s, true) || !expect_op(")")) return false;
-  } else if (!with_items(s, false)) {
-    return false;
-  }
+  if (!done && !with_items(s, false)) return false;
   if (!colon()) return false;
   s.end_line = end_of_previous().line;
   return block(s.body, "'with' statement", line);
@@ -492,7 +507,7 @@ bool Parser::try_statement(Stmt& s) {
   s.kind = Stmt::Kind::try_;
   s.pos = tok().pos;
   advance();
-  if (!colon()) return false;
+  if (!colon(true)) return false;
   s.end_line = end_of_previous().line;
   if (!block(s.body, "'try' statement", s.pos.line)) return false;
   while (at_keyword("except")) {
@@ -514,12 +529,12 @@ bool Parser::try_statement(Stmt& s) {
   if (!s.handlers.empty() && at_keyword("else")) {
     const int line = tok().pos.line;
     advance();
-    if (!colon() || !block(s.orelse, "'else' statement", line)) return false;
+    if (!colon(true) || !block(s.orelse, "'else' statement", line)) return false;
   }
   if (at_keyword("finally")) {
     const int line = tok().pos.line;
     advance();
-    return colon() && block(s.finally_body, "'finally' statement", line);
+    return colon(true) && block(s.finally_body, "'finally' statement", line);
   }
   if (s.handlers.empty()) return fail(tok().pos, "expected 'except' or 'finally' block");
   return true;

@@ -34,6 +34,25 @@ class Parser {
   bool failed_ = false;
   ParseError error_;
   size_t error_token_ = 0;  // the token the parser was at when it failed
+  size_t read_ahead_ = 0;   // the furthest token a trial parse read
+  size_t statements_ = 0;
+  bool within_budget();     // max_units (python_lex.hpp)
+
+  // A chain of binary operators or of trailers (`a + b + c`, `x.f(1).g[2]`)
+  // nests its nodes to the left: each link counts towards max_depth until
+  // the chain's expression is parsed, so the tree's depth stays bounded too.
+  class Chain {
+   public:
+    explicit Chain(Parser& parser) : parser_(parser) {}
+    ~Chain() { parser_.depth_ -= links_; }
+    Chain(const Chain&) = delete;
+    Chain& operator=(const Chain&) = delete;
+    bool link(Pos pos);
+
+   private:
+    Parser& parser_;
+    int links_ = 0;
+  };
 
   class Guard {
    public:
@@ -72,10 +91,11 @@ class Parser {
     return true;
   }
   Pos end_of_previous() const { return p_ > 0 ? lx_.tokens[p_ - 1].end : tok().pos; }
+  Pos end_of_previous_start() const { return p_ > 0 ? lx_.tokens[p_ - 1].pos : tok().pos; }
 
   // --- errors
   bool fail(Pos pos, std::string message);
-  bool invalid_syntax() { return fail(tok().pos, "invalid syntax"); }
+  bool invalid_syntax();
   bool expect_op(std::string_view op);
   bool expect_name(std::string& name);
 
@@ -116,6 +136,10 @@ class Parser {
   static const Expr* invalid_target(const Expr& e, TargetUse use);
   static std::string describe(const Expr& e);  // "function call", "literal", ...
   bool check_target(const Expr& e, TargetUse use);
+  // What CPython's bitwise_or rule can produce (no comparison, not, and/or, if-else, lambda, yield, :=).
+  static bool bitwise_or_level(const Expr& e);
+  bool bitwise_or_follows();
+  bool starts_expression(size_t token) const;
 
   // --- statements (python_parse_stmt.cpp)
   bool statement(std::vector<Stmt>& out);
@@ -124,7 +148,7 @@ class Parser {
   bool simple_statement(Stmt& out);
   bool expression_statement(Stmt& out);
   bool block(std::vector<Stmt>& body, const std::string& after, int header_line);
-  bool colon();
+  bool colon(bool forced = false);
   bool compound(std::vector<Stmt>& out);
   bool decorated(Stmt& out);
   bool function_def(Stmt& out, std::vector<Expr> decorators, bool is_async, Pos pos);

@@ -1,0 +1,2 @@
+s = 'unterminated
+t = [1, 2)
