@@ -80,7 +80,7 @@ test('share links leave the sources out; decoding one gives the network without 
 test('a source the importer did not write is refused with its path', () => {
   const bad = JSON.parse(networkText);
   bad.layers[3].source = { line: 0, code: 'x' };
-  assert.equal(engine.analyze(JSON.stringify(bad)).error, 'layers[3].source.line: expected a line number (a positive integer), got 0');
+  assert.equal(engine.analyze(JSON.stringify(bad)).error, 'layers[3].source.line: expected a positive integer, got 0');
   bad.layers[3].source = { line: 3, code: 'y'.repeat(201) };
   assert.match(engine.analyze(JSON.stringify(bad)).error, /^layers\[3\]\.source\.code: longer than 200 characters/);
 });
