@@ -105,7 +105,7 @@ test('pasted U-Net code: the models it defines, the one read, each layer\'s line
   // A model the code never builds with arguments cannot be read on its own: the error says so.
   const block = engine.importText(readFileSync(CODE_FILE, 'utf8'), '1x3x100x100', '', 'DoubleConv');
   assert.equal(block.exitCode, 2);
-  assert.match(block.error, /DoubleConv is built with no arguments/);
+  assert.match(block.error, /missing required argument 'in_channels'.*DoubleConv/);
   // A model the code does not define is named in the error, with the ones it does.
   const missing = engine.importText(readFileSync(CODE_FILE, 'utf8'), '1x3x100x100', '', 'NoSuchNet');
   assert.equal(missing.exitCode, 2);
