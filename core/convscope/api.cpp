@@ -72,24 +72,8 @@ Result encode_link(const std::string& network_json, const std::string& extras_js
   if (!network_json::parse(network_json, net, error)) return malformed(error);
   const json::Value canonical = network_json::to_json(net);
   json::Object kept;
-  // Links carry the network, not its prose: no description, no guess, and no
-  // layer's `source` (the line of pasted code it came from), so a link stays
-  // short; a shared link of an imported model loses its line links.
-  for (const auto& kv : canonical.as_object()) {
-    if (kv.first == "description" || kv.first == "guessed") continue;
-    if (kv.first != "layers") {
-      kept.push_back(kv);
-      continue;
-    }
-    json::Array layers;
-    for (const json::Value& layer : kv.second.as_array()) {
-      json::Object fields;
-      for (const auto& field : layer.as_object())
-        if (field.first != "source") fields.push_back(field);
-      layers.push_back(json::Value(std::move(fields)));
-    }
-    kept.push_back({kv.first, json::Value(std::move(layers))});
-  }
+  for (const auto& kv : canonical.as_object())
+    if (kv.first != "description" && kv.first != "guessed") kept.push_back(kv);  // links carry the network, not its prose
 
   json::Value parsed;
   json::ParseError parse_error;

@@ -284,27 +284,21 @@ Layer default_layer(Framework fw, LayerType t) {
 namespace {
 
 // A layer's `source`: {"line": positive integer, "code": the line's text}
-// (SourceLine in network.hpp). The importer cuts long lines with make_source_line;
-// a longer code here was not written by it, so it is refused, not cut.
+// (SourceLine in network.hpp). The importer cuts long lines with
+// make_source_line; a longer code was not written by it, so it is refused.
+// Kept small: the first-view module parses it too.
 bool read_source(Reader& rd, const Value& v, const std::string& path, Layer& l) {
-  if (!v.is_object())
-    return rd.fail(path, "expected {\"line\": a line number, \"code\": that line's text}, got " + shown(v)).has_value();
-  for (const auto& kv : v.as_object())
-    if (kv.first != "line" && kv.first != "code")
-      return rd.fail(path + "." + kv.first, "unknown field (expected line, code)").has_value();
-  const Value* line = v.find("line");
-  if (!line) return rd.fail(path + ".line", "missing (the line number in the code, from 1)").has_value();
-  const auto number = integer_at(rd, *line, path + ".line", 1, "a line number (a positive integer)");
-  if (!number) return false;
-  const Value* code = v.find("code");
-  if (!code) return rd.fail(path + ".code", "missing (the text of that line)").has_value();
-  const auto text = string_at(rd, *code, path + ".code", limits::max_json_bytes);
+  const Value* line = v.is_object() ? v.find("line") : nullptr;
+  const Value* code = v.is_object() ? v.find("code") : nullptr;
+  if (!line || !code || v.as_object().size() != 2)
+    return rd.fail(path, "expected {\"line\": its number, \"code\": its text}, got " + shown(v)).has_value();
+  const auto number = integer_at(rd, *line, path + ".line", 1, "a positive integer");
+  const auto text = number ? string_at(rd, *code, path + ".code", limits::max_json_bytes) : std::nullopt;
   if (!text) return false;
   size_t points = 0;
   for (unsigned char c : *text) points += (c & 0xC0) != 0x80;
-  if (points > max_source_code_chars)
-    return rd.fail(path + ".code", "longer than " + to_string(max_source_code_chars) +
-                                       " characters (an importer cuts a longer line and ends it with \u2026)").has_value();
+  static_assert(max_source_code_chars == 200, "the message below says 200");
+  if (points > max_source_code_chars) return rd.fail(path + ".code", "longer than 200 characters").has_value();
   l.source = SourceLine{*number, *text};
   return true;
 }
@@ -650,6 +644,13 @@ Value padding_value(const Padding& p) {
 
 }  // namespace
 
+Value source_json(const SourceLine& source) {
+  json::Object o;
+  o.push_back({"line", Value(source.line)});
+  o.push_back({"code", Value(source.code)});
+  return Value(std::move(o));
+}
+
 Value to_json(const Network& net) {
   json::Object root;
   root.push_back({"framework", Value(to_string(net.framework))});
@@ -716,8 +717,7 @@ Value to_json(const Network& net) {
     };
     for (const char* f : spec.required) emit(f, true);
     for (const char* f : spec.optional) emit(f, false);
-    if (l.source)
-      o.push_back({"source", Value(json::Object{{"line", Value(l.source->line)}, {"code", Value(l.source->code)}})});
+    if (l.source) o.push_back({"source", source_json(*l.source)});
     layers.push_back(Value(std::move(o)));
   }
   root.push_back({"layers", Value(std::move(layers))});

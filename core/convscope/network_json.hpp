@@ -21,6 +21,8 @@ bool from_json(const json::Value& value, Network& out, std::string& error);
 // field whose value differs from the framework's default (so fixes and share
 // links stay short); per-axis values print as one integer when all agree.
 json::Value to_json(const Network& net);
+// A layer's source as the contract and the report write it: {"line", "code"}.
+json::Value source_json(const SourceLine& source);
 
 // Describes frameworks, layer types, their fields, per-framework names,
 // defaults and allowed padding strings, for the page's editor (README,

@@ -44,32 +44,17 @@ std::string source_name(const Network& net, int32_t k) {
   return k == kNetworkInput ? std::string("input") : net.layers[static_cast<size_t>(k)].name;
 }
 
-Value source_value(const SourceLine& s) {
-  return Value(json::Object{{"line", Value(s.line)}, {"code", Value(s.code)}});
-}
-
-// `"line": 42` on a trace entry whose layer came from a line of pasted code;
-// nothing otherwise, so a network without sources keeps its bytes.
-void add_line(json::Object& o, const Network& net, int32_t k) {
-  if (k == kNetworkInput) return;
-  const auto& source = net.layers[static_cast<size_t>(k)].source;
-  if (source) o.push_back({"line", Value(source->line)});
-}
-
-Value trace_value(const BranchTrace& t, const Network& net, const LayerReport& merge) {
+Value trace_value(const BranchTrace& t, const Network& net) {
   json::Array branches;
   for (const BranchTrace::Branch& b : t.branches) {
     json::Array steps;
-    for (const TraceStep& s : b.steps) {
-      json::Object step{{"layer", Value(net.layers[s.layer].name)}, {"in", Value(s.in)}, {"out", Value(s.out)}};
-      add_line(step, net, static_cast<int32_t>(s.layer));
-      steps.push_back(Value(std::move(step)));
-    }
-    json::Object branch{{"input", Value(static_cast<int64_t>(b.input))}};
-    add_line(branch, net, merge.inputs[b.input]);  // the layer arriving there
-    branch.push_back({"steps", Value(std::move(steps))});
-    branch.push_back({"size", Value(b.size)});
-    branches.push_back(Value(std::move(branch)));
+    for (const TraceStep& s : b.steps)
+      steps.push_back(Value(json::Object{{"layer", Value(net.layers[s.layer].name)},
+                                         {"in", Value(s.in)},
+                                         {"out", Value(s.out)}}));
+    branches.push_back(Value(json::Object{{"input", Value(static_cast<int64_t>(b.input))},
+                                          {"steps", Value(std::move(steps))},
+                                          {"size", Value(b.size)}}));
   }
   return Value(json::Object{{"axis", Value(t.axis_label)},
                             {"split", Value(source_name(net, t.split))},
@@ -85,7 +70,7 @@ Value layer_value(const LayerReport& r, const Network& net) {
   o.push_back({"name", Value(r.name)});
   o.push_back({"type", Value(to_string(r.type))});
   // The line of pasted code the layer was read from (only when it was).
-  if (const auto& source = net.layers[r.index].source) o.push_back({"source", source_value(*source)});
+  if (const auto& source = net.layers[r.index].source) o.push_back({"source", network_json::source_json(*source)});
   json::Array inputs, arriving;
   for (int32_t k : r.inputs) inputs.push_back(Value(source_name(net, k)));
   if (r.arriving.empty()) arriving.push_back(shape_value(r.input));
@@ -123,7 +108,7 @@ Value layer_value(const LayerReport& r, const Network& net) {
   o.push_back({"params", optional_int(r.params)});
   o.push_back({"macs", optional_int(r.macs)});
   o.push_back({"receptive_field", receptive_field_value(r.receptive_field)});
-  o.push_back({"trace", r.trace ? trace_value(*r.trace, net, r) : Value()});
+  o.push_back({"trace", r.trace ? trace_value(*r.trace, net) : Value()});
   o.push_back({"geometry", geometry::to_json(geometry::resolve(net.layers[r.index], r))});
   return Value(std::move(o));
 }

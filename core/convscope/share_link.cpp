@@ -646,7 +646,10 @@ class LayerDecoder {
   // decode(encode(v)) == v whenever name is absent or second, as the
   // decoder writes it.
   for (const auto& [field, value] : layer.as_object()) {
-    if (field == "type" || field == "name") continue;
+    // `source` (the line of pasted code a layer came from) stays out, like the
+    // network's description and guess (api.cpp): links stay short, so a
+    // shared link of an imported model has no line links.
+    if (field == "type" || field == "name" || field == "source") continue;
     if (count && field == count) {
       out += ":";
       if (!encode_size(value, w.sub(count), out)) return false;

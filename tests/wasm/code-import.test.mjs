@@ -55,7 +55,7 @@ test('the first-view module (convscope-shapes) has no importer, and its Result h
   assert.deepEqual(Object.keys(r).sort(), ['error', 'exitCode', 'extras', 'output']);
 });
 
-test('analyze puts each layer\'s source in its row, and the failing cat\'s line in its trace, byte for byte as the CLI', () => {
+test('analyze puts each layer\'s source in its row, and the lines in the failing cat\'s trace, byte for byte as the CLI', () => {
   const wasm = engine.analyze(networkText);
   const native = spawnSync(cli, ['analyze', NETWORK_FILE], { encoding: 'utf8' });
   assert.equal(wasm.exitCode, 1);
@@ -65,7 +65,6 @@ test('analyze puts each layer\'s source in its row, and the failing cat\'s line 
   assert.equal(cat.name, 'cat');
   assert.deepEqual(cat.source, { line: 44, code: 'x = torch.cat([x3, x], dim=1)' });
   assert.equal(cat.framework_error, TORCH_TEXT);
-  assert.deepEqual(cat.trace.branches.map((b) => b.line), [41, 43]);
   assert.match(cat.trace.text, /pool_2 \(line 42\) floors it to 12, up1 \(line 43\) doubles it to 24/);
   assert.ok(report.layers.every((l) => l.source && l.source.line > 0));
 });
@@ -81,7 +80,7 @@ test('share links leave the sources out; decoding one gives the network without 
 test('a source the importer did not write is refused with its path', () => {
   const bad = JSON.parse(networkText);
   bad.layers[3].source = { line: 0, code: 'x' };
-  assert.equal(engine.analyze(JSON.stringify(bad)).error, 'layers[3].source.line: expected a line number (a positive integer), got 0');
+  assert.equal(engine.analyze(JSON.stringify(bad)).error, 'layers[3].source.line: expected a positive integer, got 0');
   bad.layers[3].source = { line: 3, code: 'y'.repeat(201) };
   assert.match(engine.analyze(JSON.stringify(bad)).error, /^layers\[3\]\.source\.code: longer than 200 characters/);
 });

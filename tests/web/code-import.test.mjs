@@ -335,7 +335,7 @@ test('"Model to read" reads the pasted code again with another model; one that c
   const before = await page.locator('#shape-table tr.row').count();
   await page.selectOption('#code-model', 'DoubleConv');
   await page.waitForFunction(() => document.querySelector('#code-error').textContent !== '');
-  assert.match(await page.locator('#code-error').innerText(), /^DoubleConv could not be read: .*DoubleConv is built with no arguments/);
+  assert.match(await page.locator('#code-error').innerText(), /^DoubleConv could not be read: .*missing required argument 'in_channels'.*DoubleConv/);
   assert.equal(await page.locator('#code-model').inputValue(), 'SmallUNet', 'the select still names the model shown');
   assert.equal(await page.locator('#shape-table tr.row').count(), before);
   await assertClean(page, problems);
