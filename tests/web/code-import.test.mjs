@@ -9,12 +9,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { createRequire } from 'node:module';
 import { spawnSync } from 'node:child_process';
-import { setUp, newPage, openApp, waitForTable, hashOf, encodeLink, cspViolations, ROOT, TEST_TIMEOUT } from './harness.mjs';
+import { setUp, newPage, openApp, waitForTable, hashOf, encodeLink, cspViolations, ROOT, TEST_TIMEOUT, seriousAxe } from './harness.mjs';
 
-const require = createRequire(import.meta.url);
-const AXE_SOURCE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
 // The small U-Net without F.pad and its network as the code reader reads it
 // (every layer with its line), written by hand for these mechanics.
@@ -30,15 +27,6 @@ const HOSTILE = '# <img src=x onerror="window.__pwned=1"><script>window.__pwned=
 let env;
 before(async () => { env = await setUp(); });
 after(async () => { await env?.tearDown(); });
-
-async function seriousAxe(page) {
-  await page.evaluate(AXE_SOURCE);
-  const found = await page.evaluate(async () => {
-    const result = await window.axe.run(document, { resultTypes: ['violations'] });
-    return result.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(' ')).slice(0, 5) }));
-  });
-  return found.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-}
 
 async function assertClean(page, problems) {
   assert.deepEqual(problems.pageErrors, [], 'no page errors');

@@ -9,11 +9,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { setUp, newPage, openApp, encodeLink, hashOf, cspViolations, ROOT, TEST_TIMEOUT } from './harness.mjs';
+import { setUp, newPage, openApp, encodeLink, hashOf, cspViolations, ROOT, TEST_TIMEOUT, seriousAxe } from './harness.mjs';
 
-const require = createRequire(import.meta.url);
-const AXE_SOURCE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const CLI = process.env.CONVSCOPE_CLI || path.join(ROOT, 'build', 'convscope');
 
 // PyTorch refuses padding='same' with a stride; TensorFlow and ONNX pad it.
@@ -104,15 +101,6 @@ async function noProblems(page, problems) {
   assert.deepEqual(problems.consoleErrors, []);
   assert.deepEqual(problems.dialogs, []);
   assert.deepEqual(await cspViolations(page), []);
-}
-
-async function seriousAxe(page) {
-  await page.evaluate(AXE_SOURCE);
-  const found = await page.evaluate(async () => {
-    const result = await window.axe.run(document, { resultTypes: ['violations'] });
-    return result.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(' ')).slice(0, 5) }));
-  });
-  return found.filter((v) => v.impact === 'serious' || v.impact === 'critical');
 }
 
 test('a network that parts: the PyTorch error, TensorFlow and ONNX 5x5, and the rule, as convscope compare says', { timeout: TEST_TIMEOUT }, async () => {

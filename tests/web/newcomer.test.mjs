@@ -9,11 +9,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { createRequire } from 'node:module';
-import { setUp, newPage, openApp, waitForTable, hashOf, encodeLink, cspViolations, ROOT, TEST_TIMEOUT } from './harness.mjs';
+import { setUp, newPage, openApp, waitForTable, hashOf, encodeLink, cspViolations, ROOT, TEST_TIMEOUT, seriousAxe } from './harness.mjs';
 
-const require = createRequire(import.meta.url);
-const AXE_SOURCE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const PREVIEW_WAIT = 120_000;
 
 let env;
@@ -26,15 +23,6 @@ before(async () => {
 after(async () => { await links?.close(); await env?.tearDown(); });
 
 const linkFor = (network, extras = []) => encodeLink(links.page, network, extras);
-
-async function seriousAxe(page) {
-  await page.evaluate(AXE_SOURCE);
-  const found = await page.evaluate(async () => {
-    const result = await window.axe.run(document, { resultTypes: ['violations'] });
-    return result.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(' ')).slice(0, 5) }));
-  });
-  return found.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-}
 
 async function assertClean(page, problems) {
   assert.deepEqual(problems.pageErrors, [], 'no page errors');

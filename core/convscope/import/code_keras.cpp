@@ -19,18 +19,6 @@ namespace {
 
 using K = Value::Kind;
 
-Ref make(K k) {
-  auto v = std::make_shared<Value>();
-  v->kind = k;
-  return v;
-}
-
-Ref tensor_value(int32_t node, size_t rank) {
-  Ref t = make(K::tensor);
-  t->tensor = {node, rank};
-  return t;
-}
-
 bool starts_with(const std::string& s, const char* p) { return s.rfind(p, 0) == 0; }
 
 // What a Keras class is to the reader.
@@ -173,7 +161,7 @@ bool to_json(Interp& in, const Ref& v, Pos pos, const std::string& what, json::V
 KerasFramework::KerasFramework(Interp& in, const std::optional<std::vector<int64_t>>& input_override)
     : in_(in), walk_(in.draft), override_(input_override) {
   auto ns = [](const char* name) {
-    Ref v = make(K::namespace_);
+    Ref v = make_value(K::namespace_);
     v->s = name;
     return v;
   };
@@ -281,7 +269,7 @@ Ref KerasFramework::namespace_attr(Interp& in, const Ref& ns, const std::string&
       Args ctor;
       ctor.pos = a.pos;
       ctor.positional = {string(name)};
-      Ref layer = make(K::module);
+      Ref layer = make_value(K::module);
       layer->s = "Activation";
       layer->ctor = ctor;
       layer->made_at = a.pos;
@@ -301,7 +289,7 @@ Ref KerasFramework::namespace_attr(Interp& in, const Ref& ns, const std::string&
 Ref KerasFramework::layer_class(const std::string& written) {
   const std::string cls = canonical(written);
   return native("layers." + written, [this, cls](Interp&, const Ref&, Args& a) -> Ref {
-    Ref m = make(K::module);
+    Ref m = make_value(K::module);
     m->s = cls;
     m->ctor = a;
     m->made_at = a.pos;
@@ -440,7 +428,7 @@ Ref KerasFramework::make_model(Args& a) {
   if (!inputs || !outputs)
     return fail(a.pos, "keras.Model(inputs, outputs): ConvScope reads functional models (a subclass of "
                            "keras.Model is built with its own class)");
-  Ref m = make(K::module);
+  Ref m = make_value(K::module);
   m->s = "Model";
   m->ctor = a;
   m->made_at = a.pos;
@@ -452,7 +440,7 @@ Ref KerasFramework::make_model(Args& a) {
 }
 
 Ref KerasFramework::make_sequential(Args& a) {
-  Ref m = make(K::module);
+  Ref m = make_value(K::module);
   m->s = "Sequential";
   m->ctor = a;
   m->made_at = a.pos;

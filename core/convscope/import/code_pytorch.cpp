@@ -17,18 +17,6 @@ namespace {
 
 using K = Value::Kind;
 
-Ref make(K k) {
-  auto v = std::make_shared<Value>();
-  v->kind = k;
-  return v;
-}
-
-Ref tensor_value(int32_t node, size_t rank) {
-  Ref t = make(K::tensor);
-  t->tensor = {node, rank};
-  return t;
-}
-
 // The argument values of a call as the literals a print(model) repr holds.
 bool to_py(Interp& in, const Ref& v, Pos pos, const std::string& what, text::PyValue& out) {
   using PK = text::PyValue::Kind;
@@ -87,13 +75,13 @@ int ctor_index(const std::string& cls, const std::string& attr) {
 }  // namespace
 
 TorchFramework::TorchFramework(Interp& in, const std::string& source) : in_(in), st_(in.draft, source) {
-  torch_ = make(K::namespace_);
+  torch_ = make_value(K::namespace_);
   torch_->s = "torch";
-  nn_ = make(K::namespace_);
+  nn_ = make_value(K::namespace_);
   nn_->s = "torch.nn";
-  functional_ = make(K::namespace_);
+  functional_ = make_value(K::namespace_);
   functional_->s = "torch.nn.functional";
-  init_ = make(K::namespace_);
+  init_ = make_value(K::namespace_);
   init_->s = "torch.nn.init";
   torch_->set_attr("nn", nn_);
   nn_->set_attr("functional", functional_);
@@ -131,7 +119,7 @@ Ref TorchFramework::namespace_attr(Interp& in, const Ref& ns, const std::string&
     // decided where forward() calls it (a module that is built but never
     // called does not matter).
     return native("nn." + name, [name](Interp&, const Ref&, Args& a) {
-      Ref m = make(K::module);
+      Ref m = make_value(K::module);
       m->s = name;
       m->ctor = a;
       m->made_at = a.pos;

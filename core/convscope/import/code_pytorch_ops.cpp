@@ -14,13 +14,6 @@ namespace {
 
 using K = Value::Kind;
 
-Ref tensor_value(int32_t node, size_t rank) {
-  auto t = std::make_shared<Value>();
-  t->kind = K::tensor;
-  t->tensor = {node, rank};
-  return t;
-}
-
 bool is_tensor(const Ref* v) { return v && (*v)->kind == K::tensor; }
 
 // "max_pool2d" -> 2 (the digit before the final 'd'); 0 if none.

@@ -12,12 +12,6 @@ namespace convscope::import::py {
 
 namespace {
 
-Ref make(Value::Kind k) {
-  auto v = std::make_shared<Value>();
-  v->kind = k;
-  return v;
-}
-
 bool want_int(Interp& in, const Ref& v, Pos pos, const char* what, int64_t& out) {
   if (const auto i = as_int(v)) {
     out = *i;
@@ -453,7 +447,7 @@ Ref Interp::method_of(const Ref& obj, const std::string& name, Pos pos) {
 }
 
 Ref Interp::standard_module(const std::string& dotted) {
-  Ref ns = make(Value::Kind::namespace_);
+  Ref ns = make_value(Value::Kind::namespace_);
   ns->s = dotted;
   if (dotted == "math") {
     for (const char* f : {"sqrt", "floor", "ceil", "log2", "log", "exp"}) {

@@ -37,50 +37,54 @@ void Value::set_attr(const std::string& name, Ref v) {
   attrs.push_back({name, std::move(v)});
 }
 
-namespace {
-Ref make(Value::Kind k) {
+Ref make_value(Value::Kind kind) {
   auto v = std::make_shared<Value>();
-  v->kind = k;
+  v->kind = kind;
   return v;
 }
-}  // namespace
 
-Ref none() { return make(Value::Kind::none); }
+Ref tensor_value(int32_t node, size_t rank) {
+  Ref t = make_value(Value::Kind::tensor);
+  t->tensor = {node, rank};
+  return t;
+}
+
+Ref none() { return make_value(Value::Kind::none); }
 Ref boolean(bool b) {
-  Ref v = make(Value::Kind::boolean);
+  Ref v = make_value(Value::Kind::boolean);
   v->b = b;
   return v;
 }
 Ref integer(int64_t i, SymRef sym) {
-  Ref v = make(Value::Kind::integer);
+  Ref v = make_value(Value::Kind::integer);
   v->i = i;
   v->sym = std::move(sym);
   return v;
 }
 Ref number(double d) {
-  Ref v = make(Value::Kind::number);
+  Ref v = make_value(Value::Kind::number);
   v->d = d;
   return v;
 }
 Ref string(std::string s) {
-  Ref v = make(Value::Kind::string);
+  Ref v = make_value(Value::Kind::string);
   v->s = std::move(s);
   return v;
 }
 Ref sequence(Value::Kind kind, std::vector<Ref> items) {
-  Ref v = make(kind);
+  Ref v = make_value(kind);
   v->items = std::move(items);
   return v;
 }
 Ref native(std::string name, NativeFn fn, Ref self) {
-  Ref v = make(Value::Kind::native);
+  Ref v = make_value(Value::Kind::native);
   v->s = std::move(name);
   v->call = std::move(fn);
   v->self = std::move(self);
   return v;
 }
 Ref unknown(std::string why) {
-  Ref v = make(Value::Kind::unknown);
+  Ref v = make_value(Value::Kind::unknown);
   v->why = std::move(why);
   return v;
 }
@@ -777,7 +781,7 @@ Ref Interp::eval(const Expr& e, const std::shared_ptr<Scope>& scope) {
         }
         fn->params.push_back(std::move(param));
       }
-      Ref v = make(K::function);
+      Ref v = make_value(K::function);
       v->fn = fn;
       return v;
     }
@@ -954,7 +958,7 @@ Ref Interp::call_function(const Ref& callee, Args& args) {
     dict_set(var_kw, string(args.keywords[k].first), args.keywords[k].second);
   }
   if (fn.owner && callee->self) {  // for super() inside a method
-    Ref owner = make(Value::Kind::class_);
+    Ref owner = make_value(Value::Kind::class_);
     owner->cls = fn.owner;
     scope->vars["__class__"] = owner;
     scope->vars["__self__"] = callee->self;
@@ -967,7 +971,7 @@ Ref Interp::call_function(const Ref& callee, Args& args) {
 }
 
 Ref Interp::instantiate(const Ref& cls, Args& args) {
-  Ref obj = make(Value::Kind::instance);
+  Ref obj = make_value(Value::Kind::instance);
   obj->cls = cls->cls;
   obj->made_at = args.pos;
   Ref init = cls->cls->lookup("__init__");
@@ -1270,7 +1274,7 @@ Interp::Flow Interp::exec_one(const Stmt& st, const std::shared_ptr<Scope>& scop
         fn->closure = scope->is_class_body ? scope->parent : scope;
         fn->pos = st.pos;
         fn->owner = current_class;
-        Ref v = make(Value::Kind::function);
+        Ref v = make_value(Value::Kind::function);
         v->fn = fn;
         // Decorators are read by name: @property and @staticmethod change how
         // the function is reached; others (@torch.no_grad(), ...) leave it as is.
@@ -1302,7 +1306,7 @@ Interp::Flow Interp::exec_one(const Stmt& st, const std::shared_ptr<Scope>& scop
         // Class attributes in definition order (the map is sorted; the order
         // only matters for messages).
         for (const auto& kv : body_scope->vars) cls->attrs.push_back(kv);
-        Ref v = make(Value::Kind::class_);
+        Ref v = make_value(Value::Kind::class_);
         v->cls = cls;
         scope->vars[st.name] = v;
         classes.push_back(v);

@@ -112,6 +112,9 @@ struct Value {
   void set_attr(const std::string& name, Ref v);
 };
 
+Ref make_value(Value::Kind kind);
+// A tensor that is the output of layer `node` (or the network input).
+Ref tensor_value(int32_t node, size_t rank);
 Ref none();
 Ref boolean(bool b);
 Ref integer(int64_t i, SymRef sym = nullptr);
