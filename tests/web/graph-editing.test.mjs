@@ -10,14 +10,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { setUp, newPage, openApp, waitForTable, hashOf, encodeLink, cspViolations, ROOT, TEST_TIMEOUT } from './harness.mjs';
+import { setUp, newPage, openApp, waitForTable, hashOf, encodeLink, cspViolations, ROOT, TEST_TIMEOUT, seriousAxe } from './harness.mjs';
 import { modelFile } from './models.mjs';
 
-const require = createRequire(import.meta.url);
-const AXE_SOURCE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const CLI = process.env.CONVSCOPE_CLI || path.join(ROOT, 'build', 'convscope');
 
 let env;
@@ -29,13 +26,6 @@ async function assertClean(page, problems) {
   assert.deepEqual(problems.consoleErrors, [], 'no console errors');
   assert.deepEqual(problems.dialogs, [], 'no alert/confirm dialogs');
   assert.deepEqual(await cspViolations(page), [], 'no CSP violations');
-}
-
-async function seriousAxe(page) {
-  await page.evaluate(AXE_SOURCE);
-  const violations = await page.evaluate(async () => (await window.axe.run(document, { resultTypes: ['violations'] })).violations
-    .map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(' ')).slice(0, 5) })));
-  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
 }
 
 async function dropFile(page, name, bytes) {
