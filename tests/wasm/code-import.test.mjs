@@ -87,9 +87,8 @@ test('a source the importer did not write is refused with its path', () => {
 
 // Pasted code: needs the code reader in the core (Format::python_code).
 const reader = engine.importText(readFileSync(CODE_FILE, 'utf8'), '1x3x100x100', '', '');
-const noReader = reader.exitCode === 2 && /code reader is not built yet|cannot tell the format/i.test(reader.error) ? 'the code reader is not in this build' : false;
 
-test('pasted U-Net code: the models it defines, the one read, each layer\'s line', { skip: noReader }, () => {
+test('pasted U-Net code: the models it defines, the one read, each layer\'s line', () => {
   assert.equal(reader.exitCode, 0, reader.error);
   assert.equal(reader.format, 'python_code');
   const models = JSON.parse(reader.models);
@@ -122,7 +121,7 @@ print(list(ns[sys.argv[2]]()(torch.zeros(${shape.join(', ')})).shape))`;
   return JSON.parse(run.stdout);
 }
 
-test('the model to read: the one the code makes, or another by name, each with PyTorch\'s output', { skip: noReader }, () => {
+test('the model to read: the one the code makes, or another by name, each with PyTorch\'s output', () => {
   const file = join(root, 'tests', 'fixtures', 'sources', 'two_models.py');
   const code = readFileSync(file, 'utf8');
   const made = engine.importText(code, '1x3x32x32', '');

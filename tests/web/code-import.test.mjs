@@ -242,11 +242,6 @@ test('pasting the U-Net without F.pad: the failing torch.cat with PyTorch\'s tex
   await openApp(env, page);
   const code = fs.readFileSync(E2E.file, 'utf8');
   const refused = await importCode(page, code, '1x3x100x100');
-  if (/code reader is not built yet|cannot tell the format/i.test(refused)) {
-    t.skip(`the code reader is not in this build: ${refused}`);
-    await close();
-    return;
-  }
   assert.equal(refused, '', 'the code is imported');
   const truth = torchTruth();
   assert.equal(truth[100].ok, false);
@@ -293,11 +288,6 @@ test('"Model to read" reads the pasted code again with another model; one that c
   await openApp(env, page);
   const file = path.join(ROOT, 'tests', 'fixtures', 'sources', 'two_models.py');
   const refused = await importCode(page, fs.readFileSync(file, 'utf8'), '1x3x32x32');
-  if (/code reader is not built yet|cannot tell the format/i.test(refused)) {
-    t.skip(`the code reader is not in this build: ${refused}`);
-    await close();
-    return;
-  }
   assert.equal(refused, '');
   await page.locator('#code-panel:not([hidden])').waitFor();
   const footOutput = () => page.locator('#shape-table tfoot .out').innerText();
