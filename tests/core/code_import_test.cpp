@@ -223,3 +223,34 @@ TEST_CASE("code: wrong and hostile code ends in a message with line and column")
     CHECK(error.size() < 600);
   }
 }
+
+TEST_CASE("code: model.eval() switches the network and every submodule's self.training, as nn.Module.eval() does") {
+  const std::string body = R"(
+class Block(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3)
+        self.drop = nn.Dropout(0.5)
+    def forward(self, x):
+        x = self.conv(x)
+        if self.training:
+            x = self.drop(x)
+        return x
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.block = Block()
+    def forward(self, x):
+        return self.block(x)
+
+model = Net()
+)";
+  const imp::ImportResult train = import_ok(code(body), with_input({1, 3, 8, 8}));
+  CHECK(train.network.mode == cs::Mode::train);
+  CHECK(layer_named(train.network, "block.drop"));
+  const imp::ImportResult eval = import_ok(code(body + "model.eval()\n"), with_input({1, 3, 8, 8}));
+  CHECK(eval.network.mode == cs::Mode::eval);
+  CHECK(!layer_named(eval.network, "block.drop"));
+  CHECK(all_notes(eval).find("the code calls .eval()") != std::string::npos);
+}

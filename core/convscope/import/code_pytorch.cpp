@@ -278,10 +278,15 @@ Ref TorchFramework::module_attr(Interp& in, const Ref& obj, const std::string& n
       name == "init_weights" || name == "reset_parameters" || name == "zero_grad")
     return method([](Interp&, const Ref&, Args&) { return none(); });
   if (name == "eval" || name == "train")  // model.eval(): the analysis then uses eval mode
-    return method([name](Interp&, const Ref& self, Args& a) {
+    return method([this, name](Interp&, const Ref& self, Args& a) {
       bool training = name == "train";
       if (name == "train" && !a.positional.empty() && a.positional[0]->kind == K::boolean) training = a.positional[0]->b;
-      self->set_attr("training", boolean(training));
+      // As nn.Module.train() does: the module and every submodule, so a
+      // child's `if self.training:` reads the same flag.
+      std::vector<std::pair<std::string, Ref>> all{{"", self}};
+      collect(self, true, "", all);
+      for (const auto& entry : all)
+        if (entry.second->kind == K::instance) entry.second->set_attr("training", boolean(training));
       return self;
     });
   if (name == "to" || name == "cuda" || name == "cpu" || name == "float" ||
