@@ -6,7 +6,6 @@
 // size), the tokenizer's corners and the code corpus of tests/fixtures/code.
 #include <doctest/doctest.h>
 
-#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -419,7 +418,10 @@ TEST_CASE("python parse: nesting is capped at 64 levels of brackets, operators a
   }
 }
 
-TEST_CASE("python parse: 4 MB of code parses in well under a second, hostile text stops early") {
+// How long it takes is a benchmark's question (speed goals are never timed
+// tests here): this checks that the whole 4 MB is read and the caps refuse
+// what they must, with a message.
+TEST_CASE("python parse: 4 MB of code parses whole, hostile text stops early with a message") {
   // A real-looking model file repeated to the importer's cap (import.hpp's
   // max_text_bytes): ~1,500,000 units per 4 MB (python_lex.hpp's max_units),
   // denser than torchvision's models/*.py (~860,000) or the standard library.
@@ -445,11 +447,8 @@ TEST_CASE("python parse: 4 MB of code parses in well under a second, hostile tex
       "        return F.relu(out + x[:, :, ::2, 1:-1])\n\n";
   std::string big;
   while (big.size() + block.size() <= (4u << 20)) big += block;
-  const auto t0 = std::chrono::steady_clock::now();
   const py::Module m = parsed(big);
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   CHECK(m.body.size() == big.size() / block.size());
-  CHECK(seconds < 3.0);  // ~0.3 s natively, ~1 s under ASan; quadratic behaviour would take minutes
   SUBCASE("4 MB of tiny statements or one 4 MB list are refused with a message, not a gigabyte of nodes") {
     std::string lines;
     while (lines.size() < (4u << 20)) lines += "x=1\n";
