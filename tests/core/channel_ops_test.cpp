@@ -19,7 +19,7 @@ using test_support::parse_error;
 
 namespace {
 std::string net(const std::string& framework, const std::string& input, const std::string& layer) {
-  return R"({"framework": ")" + framework + R"(", "input": )" + input + R"(, "layers": [)" + layer + "]}";
+  return test_support::network_text(framework, input, layer);
 }
 }  // namespace
 

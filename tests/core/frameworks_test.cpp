@@ -19,7 +19,7 @@ namespace {
 
 // One layer on `input` under `framework`: the layer's JSON fields go in `layer`.
 test_support::Analysed one_layer(const std::string& framework, const std::string& input, const std::string& layer) {
-  return analyse(R"({"framework": ")" + framework + R"(", "input": )" + input + R"(, "layers": [)" + layer + "]}");
+  return analyse(test_support::network_text(framework, input, layer));
 }
 
 Shape output_of(const test_support::Analysed& a, size_t layer = 0) {

@@ -528,7 +528,7 @@ TEST_CASE("resize_to takes the reference's spatial sizes and keeps the tensor's 
 namespace {
 std::string graph(const std::string& layers, const std::string& framework = "pytorch",
                   const std::string& input = "[1, 3, 8, 8]") {
-  return R"({"framework": ")" + framework + R"(", "input": )" + input + R"(, "layers": [)" + layers + "]}";
+  return test_support::network_text(framework, input, layers);
 }
 }  // namespace
 

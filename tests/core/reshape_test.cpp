@@ -24,7 +24,7 @@ using test_support::parse_error;
 
 namespace {
 std::string net(const std::string& framework, const std::string& input, const std::string& layers) {
-  return R"({"framework": ")" + framework + R"(", "input": )" + input + R"(, "layers": [)" + layers + "]}";
+  return test_support::network_text(framework, input, layers);
 }
 const convscope::LayerReport& only(const test_support::Analysed& a) { return a.report.layers[0]; }
 }  // namespace

@@ -30,6 +30,12 @@ struct Analysed {
   convscope::Report report;
 };
 
+// A network's JSON text from its parts: `layers` is the layers' objects,
+// comma-separated, without the brackets.
+inline std::string network_text(const std::string& framework, const std::string& input, const std::string& layers) {
+  return R"({"framework": ")" + framework + R"(", "input": )" + input + R"(, "layers": [)" + layers + "]}";
+}
+
 // Parses `network_json` (which must be well-formed: a parse error fails the
 // calling test) and analyses it with fixes and min_input on.
 inline Analysed analyse(const std::string& network_json) {
