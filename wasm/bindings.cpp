@@ -8,6 +8,7 @@
 #include "convscope/network_json.hpp"
 #ifndef CONVSCOPE_SHAPES_ONLY
 #include "convscope/kernels/conv_op_host.hpp"
+#include "convscope/kernels/map_ops_host.hpp"
 #include "convscope/kernels/pool_op_host.hpp"
 #endif
 
@@ -17,12 +18,24 @@ using convscope::api::Result;
 
 #ifndef CONVSCOPE_SHAPES_ONLY
 using convscope::kernels::ConvOpHost;
+using convscope::kernels::MapOpsHost;
 using convscope::kernels::PoolOpHost;
 
 // A Float32Array over the op's own buffer in the module's memory: valid until
 // memory grows or the op changes, so web/kernels.js takes a fresh one per use.
 template <class Op, float* (Op::*data)(), size_t (Op::*len)() const>
 val view_of(Op& op) {
+  return val(typed_memory_view((op.*len)(), (op.*data)()));
+}
+
+template <class Op, uint32_t* (Op::*data)(), size_t (Op::*len)() const>
+val view_of_u32(Op& op) {
+  return val(typed_memory_view((op.*len)(), (op.*data)()));
+}
+
+// A read-only buffer of the op's, as a typed array of T.
+template <class Op, class T, const T* (Op::*data)() const, size_t (Op::*len)() const>
+val const_view(Op& op) {
   return val(typed_memory_view((op.*len)(), (op.*data)()));
 }
 
@@ -101,5 +114,19 @@ EMSCRIPTEN_BINDINGS(convscope_kernels) {
       .function("outputDim", &PoolOpHost::output_dim)
       .function("run", &PoolOpHost::run)
       .function("runReference", &PoolOpHost::run_reference);
+  // The previews' ReLU and thumbnails; web/kernels.js's createMapOps().
+  class_<MapOpsHost>("MapOpsHost")
+      .constructor<>()
+      .function("prepare", &MapOpsHost::prepare)
+      .function("inputView", &view_of<MapOpsHost, &MapOpsHost::input, &MapOpsHost::input_len>)
+      .function("outputView", &output_view<MapOpsHost>)
+      .function("lutView", &view_of_u32<MapOpsHost, &MapOpsHost::lut, &MapOpsHost::lut_len>)
+      .function("relu", &MapOpsHost::relu)
+      .function("thumbnail", &MapOpsHost::thumbnail)
+      .function("rgbaView", &const_view<MapOpsHost, uint32_t, &MapOpsHost::rgba, &MapOpsHost::rgba_len>)
+      .function("loView", &const_view<MapOpsHost, float, &MapOpsHost::lo, &MapOpsHost::range_len>)
+      .function("hiView", &const_view<MapOpsHost, float, &MapOpsHost::hi, &MapOpsHost::range_len>)
+      .function("rows", &MapOpsHost::rows)
+      .function("cols", &MapOpsHost::cols);
 }
 #endif

@@ -125,6 +125,53 @@ export function createPoolOp(module, options) {
   return hostedOp(op, failPool, options.inputShape);
 }
 
+// The previews' ReLU and thumbnails on one map shape (h x w x c, NHWC):
+//   const m = createMapOps(module, {h, w, c, shown, factor, lut});
+//   m.inputView().set(x); m.relu(); m.outputView()       // ReLU(x)
+//   m.thumbnail(ofOutput) -> {rgba: [Uint8ClampedArray per channel], lo, hi, rows, cols}
+//   m.delete();
+// lut: 256 RGBA words (web/colormap.js's viridisLut()). Throws with the
+// core's message on a bad shape.
+export function createMapOps(module, { h, w, c, shown, factor, lut }) {
+  const failMap = (message) => failWith('createMapOps', message);
+  if (typeof module?.MapOpsHost !== 'function') failMap('this module has no map kernels (MapOpsHost)');
+  if (!(lut instanceof Uint32Array) || lut.length !== 256) failMap('lut must be a Uint32Array of 256 words');
+  const op = new module.MapOpsHost();
+  const prepared = op.prepare(h, w, c, shown, factor);
+  if (prepared !== '') {
+    op.delete();
+    failMap(prepared);
+  }
+  op.lutView().set(lut);
+  const rows = op.rows();
+  const cols = op.cols();
+  let deleted = false;
+  const alive = () => { if (deleted) failMap('used after delete()'); };
+  return {
+    inputLength: h * w * c,
+    // Views are taken right before use: growing memory detaches older ones.
+    inputView: () => { alive(); return op.inputView(); },
+    outputView: () => { alive(); return op.outputView(); },
+    relu: () => { alive(); op.relu(); },
+    /** The thumbnail of the input buffer (or the output, the ReLU's): copies, valid after later runs. */
+    thumbnail(ofOutput = false) {
+      alive();
+      op.thumbnail(ofOutput);
+      const words = op.rgbaView();
+      const plane = rows * cols;
+      const rgba = [];
+      for (let ch = 0; ch < shown; ch += 1) {
+        rgba.push(new Uint8ClampedArray(words.buffer.slice(words.byteOffset + ch * plane * 4, words.byteOffset + (ch + 1) * plane * 4)));
+      }
+      return { rgba, lo: Array.from(op.loView()), hi: Array.from(op.hiView()), rows, cols };
+    },
+    delete() {
+      if (!deleted) op.delete();
+      deleted = true;
+    },
+  };
+}
+
 /**
  * The object both factories return around a prepared host op (ConvOpHost or
  * PoolOpHost): {outputShape, inputLength, outputLength, run(input) (a copy),

@@ -25,7 +25,7 @@
 //               | {type: 'error', gen, index, message, skipped}  (skipped: an input's preview failed)
 // A newer 'run' (or a 'cancel') makes older runs stop at their next layer boundary.
 import createConvScope from './convscope.js';
-import { createConvOp, createPoolOp, chooseKernelBuild, kernelModuleOptions } from './kernels.js';
+import { createConvOp, createPoolOp, createMapOps, chooseKernelBuild, kernelModuleOptions } from './kernels.js';
 import { SPLITTABLE, rowBands, bandOptions } from './conv-split.js';
 import { convWeights } from './weights.js';
 import * as ops from './preview-ops.js';
@@ -293,48 +293,52 @@ function toInput(img, [H, W, C]) {
 
 // ---- thumbnails ----------------------------------------------------------------
 
-let kernelModule = null; // the engine, once loaded: its pooling kernel averages maps down for thumbnails
-const boxOps = new Map(); // "HxWxC/f" -> pool op (a few shapes recur: one per layer)
+let kernelModule = null; // the engine, once loaded: its map kernels make thumbnails and ReLUs
+const mapOpsCache = new Map(); // "HxWxC/shown/f" -> {ops, holds} (a few shapes recur: one per layer)
+const MAP_OPS_FLOATS = 1 << 23; // their buffers (input + output per shape) kept at most: 32 MB
+
+/** The thumbnail's box size: a thumbnail is shown at most thumbPx device pixels wide. */
+const thumbFactor = ([H, W], thumbPx) => Math.max(1, Math.ceil(Math.max(H, W) / thumbPx));
 
 /**
- * The f x f box average of an NHWC map (partial boxes at the edges averaged
- * over the cells they have) on the SIMD average-pooling kernel: the same
- * numbers as the JS loop below up to float rounding, at a fraction of its
- * time (it was a third of a refresh). Null when the kernels are not there.
+ * The map kernels (web/kernels.js's createMapOps) for maps of `shape`
+ * whose first `shown` channels get thumbnails, or null without them (the
+ * JS paths below run instead). `holds` is the map last copied into its
+ * input buffer, so a ReLU reading the map just published copies nothing.
  */
-function boxAverageSimd(data, [H, W, C], f) {
-  if (!kernelModule || typeof kernelModule.PoolOpHost !== 'function') return null;
-  const key = `${H}x${W}x${C}/${f}`;
-  let op = boxOps.get(key);
-  if (!op) {
-    try {
-      op = createPoolOp(kernelModule, {
-        kind: 'avg_pool', inputShape: [1, H, W, C], kernel: [f, f], stride: [f, f], padding: 'valid',
-        ceilMode: true, countIncludePad: false,
-      });
-    } catch {
-      return null;
-    }
-    if (op.outputShape[1] !== Math.ceil(H / f) || op.outputShape[2] !== Math.ceil(W / f)) {
-      op.delete();
-      return null;
-    }
-    const floats = op.inputLength + op.outputLength;
-    if (floats > OP_CACHE_FLOATS) {
-      // Too big to keep (the module's memory is capped): use once.
-      const out = op.run(data);
-      op.delete();
-      return out;
-    }
-    let held = floats;
-    for (const kept of boxOps.values()) held += kept.inputLength + kept.outputLength;
-    if (held > OP_CACHE_FLOATS || boxOps.size >= 16) {
-      for (const old of boxOps.values()) old.delete();
-      boxOps.clear();
-    }
-    boxOps.set(key, op);
+function mapOpsFor(shape, shown, f) {
+  if (!kernelModule || typeof kernelModule.MapOpsHost !== 'function') return null;
+  const key = `${shape.join('x')}/${shown}/${f}`;
+  let held = mapOpsCache.get(key);
+  if (held) return held;
+  const floats = 2 * shape[0] * shape[1] * shape[2];
+  if (floats > MAP_OPS_FLOATS) return null; // the module's memory is capped: the JS paths
+  let total = floats;
+  for (const kept of mapOpsCache.values()) total += 2 * kept.ops.inputLength;
+  if (total > MAP_OPS_FLOATS || mapOpsCache.size >= 16) {
+    for (const old of mapOpsCache.values()) old.ops.delete();
+    mapOpsCache.clear();
   }
-  return op.run(data);
+  try {
+    held = { ops: createMapOps(kernelModule, { h: shape[0], w: shape[1], c: shape[2], shown, factor: f, lut: viridisLut() }), holds: null };
+  } catch {
+    return null;
+  }
+  mapOpsCache.set(key, held);
+  return held;
+}
+
+/** ReLU in the map kernels (and its thumbnail's input left there), or null: the JS op. */
+function reluKernel(x, shape, caps) {
+  const shown = Math.min(shape[2], caps.channels);
+  const held = mapOpsFor(shape, shown, thumbFactor(shape, caps.thumbPx || 128));
+  if (!held) return null;
+  if (held.holds !== x) held.ops.inputView().set(x);
+  held.holds = null; // x may be recycled once read
+  held.ops.relu();
+  const y = take(x.length);
+  y.set(held.ops.outputView());
+  return { y, thumbFrom: held };
 }
 
 /**
@@ -342,21 +346,32 @@ function boxAverageSimd(data, [H, W, C], f) {
  * own range. A map bigger than `thumbPx` is box-averaged down first (a
  * thumbnail is shown that small anyway): one pass reads every value once in
  * NHWC order, and the range is the thumbnail's own (`exact` false); a small
- * map is used as it is, with its exact min/max. Maps of a single cell
+ * map is used as it is, with its exact min/max. The map kernels do it where
+ * the engine loaded (core/convscope/kernels/map_ops.hpp), the loop below
+ * where not; `reluOf`: the map is the ReLU those kernels just computed. Maps of a single cell
  * (global pooling) are normalised across the channels instead, so the
  * colours still compare something. The page computes a channel's exact
  * range itself when it needs one (hover), so no pass here does it for all.
  */
-async function thumbnails(data, [H, W, C], shown, thumbPx) {
-  const f = Math.max(1, Math.ceil(Math.max(H, W) / thumbPx));
+async function thumbnails(data, [H, W, C], shown, thumbPx, reluOf = null) {
+  const f = thumbFactor([H, W], thumbPx);
+  // The map kernels: one pass over the map (box average, ranges, colours); a
+  // ReLU's output is already in their buffer.
+  const held = reluOf || mapOpsFor([H, W, C], shown, f);
+  if (held) {
+    if (!reluOf) {
+      held.ops.inputView().set(data);
+      held.holds = data;
+    }
+    const t = held.ops.thumbnail(Boolean(reluOf));
+    const bitmaps = await Promise.all(t.rgba.map((px) => createImageBitmap(new ImageData(px, t.cols, t.rows))));
+    return { lo: t.lo, hi: t.hi, exact: f === 1, bitmaps };
+  }
   const tw = Math.ceil(W / f);
   const th = Math.ceil(H / f);
   let src = data; // what the LUT pass reads: [tw * th][stride]
   let stride = C;
-  const averaged = f > 1 ? boxAverageSimd(data, [H, W, C], f) : null;
-  if (averaged) {
-    src = averaged;
-  } else if (f > 1) {
+  if (f > 1) {
     const sums = new Float32Array(th * tw * shown);
     let base = 0;
     for (let y = 0; y < H; y += 1) {
@@ -431,10 +446,10 @@ async function compositeBitmap(rgb, H, W, C) {
 let publishMs = 0; // this run's time in publish(): thumbnails, colour mapping, bitmaps, posting (the 'done' message's overhead figure)
 
 /** Post one layer's thumbnails (its values follow in a 'values' message). */
-async function publish(gen, index, data, shape, caps, extra = {}) {
+async function publish(gen, index, data, shape, caps, extra = {}, reluOf = null) {
   const t0 = performance.now();
   const shown = Math.min(shape[2], caps.channels);
-  const t = await thumbnails(data, shape, shown, caps.thumbPx || 128);
+  const t = await thumbnails(data, shape, shown, caps.thumbPx || 128, reluOf);
   publishMs += performance.now() - t0;
   if (gen !== latest) { t.bitmaps.forEach((b) => b.close()); return false; }
   self.postMessage({
@@ -703,7 +718,7 @@ async function runStep(mod, step, xs, msg, plan) {
     case 'upsample': return poolStep(mod, step, x, () => ops.upsampleNearest(step, x));
     case 'batch_norm': return { y: ops.batchNorm(step, x) };
     // Never in place: x is posted to the page (transferred) once this layer has read it.
-    case 'relu': return { y: ops.activation(step, x, 'relu') };
+    case 'relu': return reluKernel(x, step.inShape, msg.caps) || { y: ops.activation(step, x, 'relu') };
     case 'activation': return { y: ops.activation(step, x, step.fn) };
     case 'dropout': return { y: x }; // inference: identity
     case 'add':
@@ -816,7 +831,7 @@ async function run(msg) {
         const ms = performance.now() - t0;
         computeMs += ms;
         if (result.conv) engines.add(result.engine); // the 'done' message's convEngine: convolutions only
-        if (!(await publish(gen, step.index, result.y, step.outShape, caps, { ms, engine: result.engine || 'js', bands: result.bands || 1 }))) return;
+        if (!(await publish(gen, step.index, result.y, step.outShape, caps, { ms, engine: result.engine || 'js', bands: result.bands || 1 }, result.thumbFrom))) return;
         hold(step.index, result.y);
         owned.add(step.index);
       }

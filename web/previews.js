@@ -362,27 +362,54 @@ export function createPreviews({ root, windowRoot, getSchema, onUi, endTyping, a
     return out;
   }
 
+  const closeBitmaps = (msg) => {
+    msg?.bitmaps?.forEach((b) => b.close());
+    msg?.composite?.close?.();
+  };
+
+  // The layers' pictures are drawn together: at most every DRAW_EVERY_MS
+  // while a run goes on, and at its end. Each drawing is a frame that
+  // restyles, re-layers and commits every thumbnail canvas on the page (one
+  // compositor layer each), so a frame per layer cost the main thread more
+  // than the worker's whole run and took the second core from it.
+  const DRAW_EVERY_MS = 100;
+  const toDraw = new Map(); // layer index -> its 'layer' message, not drawn yet
+  let drawTimer = 0;
+  function drawQueued() {
+    clearTimeout(drawTimer);
+    drawTimer = 0;
+    const queued = [...toDraw.values()];
+    toDraw.clear();
+    // A result replaced since (a newer run's) is not drawn: its bitmaps are freed.
+    for (const msg of queued) if (results.get(msg.index) === msg) drawLayer(msg); else closeBitmaps(msg);
+  }
+
   function onMessage(msg) {
     if (!msg || msg.gen !== gen) {
       // A stale run's bitmaps: free them at once.
-      msg?.bitmaps?.forEach((b) => b.close());
-      msg?.composite?.close?.();
+      closeBitmaps(msg);
       return;
     }
     if (msg.type === 'layer') {
       msg.key = runKeys.get(msg.index);
       release(results.get(msg.index));
       results.set(msg.index, msg);
-      drawLayer(msg);
+      closeBitmaps(toDraw.get(msg.index));
+      toDraw.set(msg.index, msg);
+      if (!drawTimer) drawTimer = setTimeout(drawQueued, DRAW_EVERY_MS);
     } else if (msg.type === 'values') {
       // A layer's values follow its thumbnails (once the next layer has read them).
       const result = results.get(msg.index);
       if (result) {
         result.values = msg.values;
-        view.setResults(results, msg.index);
+        // The sliding-window view redraws once the run is done (each redraw
+        // is a few ms of the main thread, and a run sends many values).
+        if (!inFlight) view.setResults(results, msg.index);
       }
     } else if (msg.type === 'done') {
+      drawQueued();
       inFlight = false;
+      view.setResults(results);
       root.dataset.state = 'done';
       root.dataset.peakFloats = String(msg.peakFloats ?? '');
       const total = performance.now() - runStarted;
@@ -407,6 +434,7 @@ export function createPreviews({ root, windowRoot, getSchema, onUi, endTyping, a
         }
       }
     } else if (msg.type === 'error') {
+      drawQueued(); // the layers before it, as they were computed
       // A whole-run failure ends the run; a layer's failure is followed by 'done'.
       if (msg.index === null || msg.index === undefined) showGlobalError(`Previews could not run: ${msg.message}`);
       // A WebAssembly trap leaves the module unusable: the next run gets a new worker.
@@ -441,6 +469,7 @@ export function createPreviews({ root, windowRoot, getSchema, onUi, endTyping, a
 
   function showGlobalError(text) {
     inFlight = false;
+    view.setResults(results);
     root.dataset.state = 'done';
     renderNotices();
     notices.append(h('p', { class: 'preview-notice is-error' }, text));
@@ -461,6 +490,10 @@ export function createPreviews({ root, windowRoot, getSchema, onUi, endTyping, a
   }
 
   function headFor(card, { index, title, typeText, shape, status, windowed }) {
+    // Unchanged heads are left alone: a refresh (a new seed) changes none.
+    const sig = JSON.stringify([index, title, typeText, shape, status, Boolean(windowed)]);
+    if (card.headSig === sig) return;
+    card.headSig = sig;
     fill(card.head,
       h('span', { class: 'fm-index mono', 'aria-hidden': 'true' }, index < 0 ? '·' : String(index + 1)),
       h('span', { class: 'fm-name mono' }, title),
@@ -513,8 +546,11 @@ export function createPreviews({ root, windowRoot, getSchema, onUi, endTyping, a
       }
       order.push(card.el);
     }
-    // Append in order (moves existing nodes; new ones are created).
-    list.replaceChildren(...order);
+    // Append in order (moves existing nodes; new ones are created), only when
+    // the order changed: re-inserting every card restyled, relaid and
+    // repainted all their canvases at each refresh.
+    const current = list.children;
+    if (order.length !== current.length || order.some((el, i) => current[i] !== el)) list.replaceChildren(...order);
   }
 
   /** Why a layer that is not failing has no map: never a silent blank card. */
@@ -561,19 +597,36 @@ export function createPreviews({ root, windowRoot, getSchema, onUi, endTyping, a
     if (msg.index >= 0) card.el.dataset.bands = String(msg.bands || 1);
     const time = card.head.querySelector('[data-role="time"]');
     if (time && typeof msg.ms === 'number' && msg.index >= 0) time.textContent = ms(msg.ms);
+    // Many maps: the first few, and a button for the rest (the page stays scannable).
+    const limit = matchMedia('(max-width: 560px)').matches ? 8 : 16;
+    const bitmaps = msg.composite ? [msg.composite, ...msg.bitmaps] : msg.bitmaps;
+    const caveat = msg.index >= 0 ? plan.steps[msg.index]?.caveat || '' : '';
     const name = msg.index < 0 ? 'input' : plan.steps[msg.index]?.name || `layer ${msg.index + 1}`;
+    const sig = [H, W, C, msg.shown, bitmaps.length, bitmaps[0]?.width, bitmaps[0]?.height, limit, caveat, name].join('\u0000');
+    card.msg = msg; // what the grid's listeners read
+    if (card.grid && card.sig === sig && card.body.contains(card.grid)) {
+      // The same grid as the last run's (a new seed, filter or image): only
+      // the pictures change. Rebuilding every cell each refresh cost the page
+      // more than the worker's whole run (style, layout and a new compositor
+      // layer per canvas).
+      card.cells.forEach((c, i) => c.ctx.transferFromImageBitmap(bitmaps[i]));
+      card.readout.textContent = rangeText(msg);
+      return;
+    }
+    card.sig = sig;
     const grid = h('div', { class: 'fm-grid', role: 'group', 'aria-label': `${name}: ${msg.shown} channel map${msg.shown === 1 ? '' : 's'}; arrow keys move between maps, Shift+arrows move the probe` });
     const cells = [];
     const small = W <= THUMB_MAX_PX && H <= THUMB_MAX_PX;
     const place = (bitmap, label, extraClass) => {
       // The bitmap may be smaller than the map (averaged down for a thumbnail); CSS keeps the map's aspect.
       const canvas = h('canvas', { class: `fm-thumb${small ? ' is-pixelated' : ''}`, width: String(bitmap.width), height: String(bitmap.height), role: 'img', 'aria-label': label });
-      canvas.getContext('bitmaprenderer').transferFromImageBitmap(bitmap);
+      const ctx = canvas.getContext('bitmaprenderer');
+      ctx.transferFromImageBitmap(bitmap);
       const probe = h('span', { class: 'fm-probe', hidden: true, 'aria-hidden': 'true' });
       const cell = h('div', { class: `fm-cell${extraClass ? ` ${extraClass}` : ''}`, tabindex: '-1' }, canvas, probe);
       // Height follows the map's aspect ratio (CSSOM, not a style attribute).
       canvas.style.aspectRatio = `${W} / ${H}`;
-      return { cell, canvas, probe };
+      return { cell, canvas, ctx, probe };
     };
     if (msg.composite) {
       const c = place(msg.composite, `The ${W}×${H} image the network sees`, 'is-composite');
@@ -585,8 +638,6 @@ export function createPreviews({ root, windowRoot, getSchema, onUi, endTyping, a
       c.channel = ch;
       cells.push(c);
     });
-    // Many maps: the first few, and a button for the rest (the page stays scannable).
-    const limit = matchMedia('(max-width: 560px)').matches ? 8 : 16;
     const extra = msg.shown - limit;
     cells.forEach((c) => { if (c.channel >= limit) c.cell.classList.add('is-extra'); });
     for (const c of cells) grid.append(c.cell);
@@ -622,11 +673,10 @@ export function createPreviews({ root, windowRoot, getSchema, onUi, endTyping, a
     card.active = Math.min(card.active || 0, cells.length - 1);
     cells[card.active].cell.tabIndex = 0;
     const notes = [shownNote];
-    const caveat = msg.index >= 0 ? plan.steps[msg.index]?.caveat : null;
     if (caveat) notes.push(h('p', { class: 'fm-note' }, caveat));
     fill(card.body, grid, more, notes);
     card.readout.textContent = rangeText(msg);
-    wireGrid(card, msg);
+    wireGrid(card);
   }
 
   function rangeText(msg) {
@@ -662,8 +712,9 @@ export function createPreviews({ root, windowRoot, getSchema, onUi, endTyping, a
     }
   }
 
-  function wireGrid(card, msg) {
-    const [H, W] = msg.shape;
+  /** The grid's listeners: they read card.msg, the latest result drawn in it (the grid outlives a run). */
+  function wireGrid(card) {
+    const [H, W] = card.msg.shape;
     card.cells.forEach((c, i) => {
       const probeAt = (e) => {
         const r = c.canvas.getBoundingClientRect();
@@ -671,20 +722,20 @@ export function createPreviews({ root, windowRoot, getSchema, onUi, endTyping, a
         const y = Math.min(H - 1, Math.max(0, Math.floor(((e.clientY - r.top) / r.height) * H)));
         card.probe.x = x;
         card.probe.y = y;
-        showProbe(card, msg, c, y, x);
+        showProbe(card, card.msg, c, y, x);
       };
       c.cell.addEventListener('pointermove', probeAt);
       c.cell.addEventListener('pointerdown', probeAt);
-      c.cell.addEventListener('pointerleave', () => { c.probe.hidden = true; card.readout.textContent = rangeText(msg); });
+      c.cell.addEventListener('pointerleave', () => { c.probe.hidden = true; card.readout.textContent = rangeText(card.msg); });
       c.cell.addEventListener('focus', () => {
         // Roving tab stop: the map that has focus is the one Tab comes back to.
         if (card.cells[card.active]) card.cells[card.active].cell.tabIndex = -1;
         card.active = i;
         c.cell.tabIndex = 0;
-        showProbe(card, msg, c, card.probe.y, card.probe.x);
+        showProbe(card, card.msg, c, card.probe.y, card.probe.x);
       });
       c.cell.addEventListener('blur', () => { c.probe.hidden = true; });
-      c.cell.addEventListener('click', () => { c.cell.focus(); view.pickChannel(msg.index, c.channel); });
+      c.cell.addEventListener('click', () => { c.cell.focus(); view.pickChannel(card.msg.index, c.channel); });
     });
     card.grid.addEventListener('keydown', (e) => {
       const n = card.cells.filter((c) => c.cell.offsetParent !== null).length;
@@ -695,7 +746,7 @@ export function createPreviews({ root, windowRoot, getSchema, onUi, endTyping, a
         if (e.key === 'ArrowRight') p.x = Math.min(W - 1, p.x + 1);
         if (e.key === 'ArrowUp') p.y = Math.max(0, p.y - 1);
         if (e.key === 'ArrowDown') p.y = Math.min(H - 1, p.y + 1);
-        showProbe(card, msg, card.cells[i], p.y, p.x);
+        showProbe(card, card.msg, card.cells[i], p.y, p.x);
         e.preventDefault();
         return;
       }

@@ -10,7 +10,7 @@
 // Canvas only (a 224x224 map is 50k cells).
 import { h, fill } from './dom.js';
 import { windowAxis } from './preview-plan.js';
-import { viridisRgb } from './colormap.js';
+import { viridisRgb, viridisLut } from './colormap.js';
 import { shapeText, nameText } from './format.js';
 
 const CROP_MIN_CELL = 9; // smaller cells than this: show a zoomed crop around the window
@@ -250,6 +250,7 @@ export function createWindowView(root, { onSelect }) {
     return candidates.find((s) => s.status === 'error') || candidates[0];
   }
 
+  let lastSig = null; // what update() last drew from
   function update({ plan: nextPlan, results: nextResults, win, typeLabel: label }) {
     plan = nextPlan;
     results = nextResults;
@@ -257,6 +258,7 @@ export function createWindowView(root, { onSelect }) {
     const candidates = plan?.supported ? plan.steps.filter((s) => s.windowed && s.inShape) : [];
     if (!candidates.length) {
       step = null;
+      lastSig = null;
       body.hidden = true;
       empty.hidden = false;
       empty.textContent = plan?.supported === false ? plan.reason : 'This network has no convolution or pooling layer to slide.';
@@ -265,6 +267,11 @@ export function createWindowView(root, { onSelect }) {
     body.hidden = false;
     empty.hidden = true;
     const next = choose(candidates, win);
+    // Nothing it shows changed (a new seed or image: the values follow in
+    // setResults): no redraw, which cost the main thread a few ms a refresh.
+    const sig = JSON.stringify([next, candidates.map((s) => [s.index, s.name, s.type, s.status]), label ? label(next.type) : '']);
+    if (sig === lastSig && step) return;
+    lastSig = sig;
     const changed = !step || step.index !== next.index || step.type !== next.type
       || JSON.stringify([step.inShape, step.outShape, step.kernel, step.stride, step.dilation, step.pads]) !== JSON.stringify([next.inShape, next.outShape, next.kernel, next.stride, next.dilation, next.pads]);
     step = next;
@@ -491,10 +498,8 @@ export function createWindowView(root, { onSelect }) {
     if (plane) {
       const img = new ImageData(W, H);
       const px = new Uint32Array(img.data.buffer);
-      for (let p = 0; p < H * W; p += 1) {
-        const [r, g, b] = viridisRgb(clamp(Math.floor((plane.values[p * C + inCh] - offset) * scale), 0, 255));
-        px[p] = ((255 << 24) | (b << 16) | (g << 8) | r) >>> 0;
-      }
+      const lut = viridisLut(); // one table load a pixel (the polynomial per pixel cost ~20 ms a refresh)
+      for (let p = 0; p < H * W; p += 1) px[p] = lut[clamp(Math.floor((plane.values[p * C + inCh] - offset) * scale), 0, 255)];
       const tmp = new OffscreenCanvas(W, H);
       tmp.getContext('2d').putImageData(img, 0, 0);
       ctx.imageSmoothingEnabled = true;
@@ -539,10 +544,8 @@ export function createWindowView(root, { onSelect }) {
       const img = new ImageData(OW, OH);
       const px = new Uint32Array(img.data.buffer);
       const [offset, scale] = lutScale(plane, outCh);
-      for (let p = 0; p < OH * OW; p += 1) {
-        const [r, g, b] = viridisRgb(clamp(Math.floor((plane.values[p * OC + outCh] - offset) * scale), 0, 255));
-        px[p] = ((255 << 24) | (b << 16) | (g << 8) | r) >>> 0;
-      }
+      const lut = viridisLut();
+      for (let p = 0; p < OH * OW; p += 1) px[p] = lut[clamp(Math.floor((plane.values[p * OC + outCh] - offset) * scale), 0, 255)];
       const tmp = new OffscreenCanvas(OW, OH);
       tmp.getContext('2d').putImageData(img, 0, 0);
       ctx.imageSmoothingEnabled = false;

@@ -17,7 +17,7 @@ v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const dist = process.env.DIST_DIR || join(root, 'dist');
 const { default: createConvScope } = await import(pathToFileURL(join(dist, 'convscope.js')).href);
-const { createConvOp, createPoolOp, relaxedSimdSupported, chooseKernelBuild, kernelModuleOptions, KERNEL_BUILDS } =
+const { createConvOp, createPoolOp, createMapOps, relaxedSimdSupported, chooseKernelBuild, kernelModuleOptions, KERNEL_BUILDS } =
   await import(pathToFileURL(join(dist, 'kernels.js')).href);
 const ops = await import(pathToFileURL(join(dist, 'preview-ops.js')).href);
 const engine = await createConvScope({ wasmBinary: readFileSync(join(dist, 'convscope.wasm')) });
@@ -514,4 +514,78 @@ test('the preview\'s ReLU maps every float as x > 0 ? x : 0 does, NaN and -0 inc
   for (let i = 0; i < x.length; ++i) assert.ok(Object.is(y[i], x[i] > 0 ? x[i] : 0), `${x[i]} -> ${y[i]}`);
   const r = random(4099, 77);
   assert.deepEqual(ops.activation({ inShape: [1, 1, r.length] }, r, 'relu'), r.map((v) => (v > 0 ? v : 0)));
+});
+
+// createMapOps (MapOpsHost): the previews' ReLU and thumbnails, on both builds.
+const { viridisLut } = await import(pathToFileURL(join(dist, 'colormap.js')).href);
+
+test('createMapOps ReLU = the preview\'s JS ReLU, bit for bit, specials included, on both builds', () => {
+  const x = random(7 * 7 * 3, 91); // 7 x 7 x 3, specials in its last cells
+  x.set([0, -0, NaN, Infinity, -Infinity, 1e-45, -1e-45, 3.4e38, -3.4e38, 0, 2, -2, 0.5, -0.5], x.length - 14);
+  new Int32Array(x.buffer)[x.length - 1] = 0xffc00001 | 0; // a NaN with the sign bit set
+  const want = ops.activation({ inShape: [7, 7, 3] }, x, 'relu');
+  for (const [name, mod] of builds) {
+    const m = createMapOps(mod, { h: 7, w: 7, c: 3, shown: 3, factor: 2, lut: viridisLut() });
+    m.inputView().set(x);
+    m.relu();
+    const got = new Int32Array(m.outputView().slice().buffer);
+    assert.deepEqual(got, new Int32Array(want.buffer, want.byteOffset, want.length), name);
+    m.delete();
+    assert.throws(() => m.relu(), /createMapOps: used after delete/);
+  }
+});
+
+test('createMapOps thumbnails = the box average, range and colour pass the preview worker defines, on both builds', () => {
+  const lut = viridisLut();
+  for (const [H, W, C, shown, f] of [[13, 10, 5, 4, 4], [64, 48, 8, 8, 3], [6, 6, 3, 3, 1], [1, 1, 6, 6, 1]]) {
+    const x = random(H * W * C, H * 31 + C);
+    // The definition, in float64: cells of f x f boxes (partial at the edges), per-channel min/max (one cell: across channels).
+    const th = Math.ceil(H / f), tw = Math.ceil(W / f);
+    const cells = [];
+    for (let ty = 0; ty < th; ty += 1) for (let tx = 0; tx < tw; tx += 1) {
+      const cell = new Array(shown).fill(0);
+      let count = 0;
+      for (let y = ty * f; y < Math.min(H, (ty + 1) * f); y += 1) for (let xx = tx * f; xx < Math.min(W, (tx + 1) * f); xx += 1, count += 1) {
+        for (let c = 0; c < shown; c += 1) cell[c] += x[(y * W + xx) * C + c];
+      }
+      cells.push(cell.map((v) => v / count));
+    }
+    for (const [name, mod] of builds) {
+      const label = `${name} ${H}x${W}x${C} shown ${shown} f ${f}`;
+      const m = createMapOps(mod, { h: H, w: W, c: C, shown, factor: f, lut });
+      m.inputView().set(x);
+      const t = m.thumbnail(false);
+      assert.equal(t.rows, th, label);
+      assert.equal(t.cols, tw, label);
+      assert.equal(t.rgba.length, shown, label);
+      for (let c = 0; c < shown; c += 1) {
+        const vals = cells.map((cell) => cell[c]);
+        const lo = H * W === 1 ? Math.min(...cells[0]) : Math.min(...vals);
+        const hi = H * W === 1 ? Math.max(...cells[0]) : Math.max(...vals);
+        assert.ok(Math.abs(t.lo[c] - lo) <= 1e-6 * (1 + Math.abs(lo)), `${label} lo[${c}] ${t.lo[c]} vs ${lo}`);
+        assert.ok(Math.abs(t.hi[c] - hi) <= 1e-6 * (1 + Math.abs(hi)), `${label} hi[${c}] ${t.hi[c]} vs ${hi}`);
+        const px = new Uint32Array(t.rgba[c].buffer);
+        assert.equal(px.length, th * tw, label);
+        let off = 0;
+        vals.forEach((v, p) => {
+          // The colour index from the float64 cell: the kernel's float cells may sit one index away at a boundary.
+          const i = Math.max(0, Math.min(255, Math.floor((v - lo) * (255 / (hi - lo)))));
+          const near = [i - 1, i, i + 1].filter((j) => j >= 0 && j <= 255).map((j) => lut[j]);
+          if (!near.includes(px[p])) off += 1;
+        });
+        assert.equal(off, 0, `${label} channel ${c}: ${off} cells off by more than one colour step`);
+      }
+      m.delete();
+    }
+  }
+});
+
+test('createMapOps refuses bad shapes with the core\'s message and the module keeps working', () => {
+  assert.throws(() => createMapOps(engine, { h: 4, w: 4, c: 2, shown: 3, factor: 1, lut: viridisLut() }), /createMapOps: MapOpsHost: shown must be 1 \.\. the map's channels/);
+  assert.throws(() => createMapOps(engine, { h: 4, w: 0, c: 2, shown: 1, factor: 1, lut: viridisLut() }), /at least one row, column and channel/);
+  assert.throws(() => createMapOps(engine, { h: 4, w: 4, c: 2, shown: 1, factor: 1, lut: new Uint32Array(3) }), /lut must be a Uint32Array of 256 words/);
+  const m = createMapOps(engine, { h: 2, w: 2, c: 1, shown: 1, factor: 1, lut: viridisLut() });
+  m.inputView().set([1, 2, 3, 4]);
+  assert.deepEqual(m.thumbnail(false).lo, [1]);
+  m.delete();
 });

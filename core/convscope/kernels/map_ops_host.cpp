@@ -1,0 +1,38 @@
+#include "convscope/kernels/map_ops_host.hpp"
+
+namespace convscope::kernels {
+
+std::string MapOpsHost::prepare(int h, int w, int c, int shown, int factor) {
+  ready_ = false;
+  input_.clear();
+  output_.clear();
+  cells_.clear();
+  rgba_.clear();
+  lo_.clear();
+  hi_.clear();
+  const ThumbnailDesc d{h, w, c, shown, factor};
+  if (const std::string why = thumbnail_check(d); !why.empty()) return "MapOpsHost: " + why;
+  desc_ = d;
+  const size_t floats = size_t(h) * size_t(w) * size_t(c);
+  const size_t cells = size_t(thumbnail_rows(d)) * size_t(thumbnail_cols(d));
+  input_.assign(floats, 0.0f);
+  output_.assign(floats, 0.0f);
+  cells_.assign(cells * size_t(shown), 0.0f);
+  rgba_.assign(cells * size_t(shown), 0u);
+  lo_.assign(size_t(shown), 0.0f);
+  hi_.assign(size_t(shown), 0.0f);
+  ready_ = true;
+  return "";
+}
+
+void MapOpsHost::relu() {
+  if (ready_) relu_f32(input_.data(), output_.data(), input_.size());
+}
+
+void MapOpsHost::thumbnail(bool of_output) {
+  if (!ready_) return;
+  thumbnail_rgba(desc_, of_output ? output_.data() : input_.data(), lut_, cells_.data(), lo_.data(), hi_.data(),
+                 rgba_.data());
+}
+
+}  // namespace convscope::kernels

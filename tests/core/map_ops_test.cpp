@@ -1,0 +1,165 @@
+// The previews' map kernels (core/convscope/kernels/map_ops.hpp): the ReLU's
+// special values, and thumbnails against a plain double-precision
+// definition written here (box averages with partial edge boxes, per-channel
+// ranges, colour indices), at sizes that leave partial boxes, channel counts
+// that are and are not multiples of four, and through MapOpsHost.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <vector>
+
+#include "convscope/kernels/map_ops.hpp"
+#include "convscope/kernels/map_ops_host.hpp"
+
+namespace k = convscope::kernels;
+
+namespace {
+
+uint32_t bits(float v) {
+  uint32_t b;
+  std::memcpy(&b, &v, sizeof b);
+  return b;
+}
+
+// LUT entry i is i itself, so the colours read back as indices.
+std::vector<uint32_t> identity_lut() {
+  std::vector<uint32_t> lut(256);
+  for (uint32_t i = 0; i < 256; ++i) lut[i] = i;
+  return lut;
+}
+
+float value_at(int y, int x, int c) { return std::sin(0.37f * float(y) + 0.11f * float(x * (c + 1))) * float(c + 1); }
+
+}  // namespace
+
+TEST_CASE("relu_f32: negatives, -0 and every NaN give +0; the rest passes unchanged") {
+  const float nan = std::numeric_limits<float>::quiet_NaN(), inf = std::numeric_limits<float>::infinity();
+  std::vector<float> x = {1.5f, -2.0f, 0.0f, -0.0f, nan, -nan, inf, -inf, 3e-39f, -3e-39f, 7.0f};
+  std::vector<float> y(x.size(), 99.0f);
+  k::relu_f32(x.data(), y.data(), x.size());
+  const std::vector<float> want = {1.5f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, inf, 0.0f, 3e-39f, 0.0f, 7.0f};
+  for (size_t i = 0; i < x.size(); ++i) {
+    CAPTURE(i);
+    CHECK(bits(y[i]) == bits(want[i]));  // +0, never -0
+  }
+  // In place, and a length that is not a multiple of four.
+  k::relu_f32(x.data(), x.data(), 5);
+  CHECK(x[0] == 1.5f);
+  CHECK(bits(x[1]) == 0u);
+  CHECK(bits(x[4]) == 0u);
+  CHECK(x[6] == inf);  // past n: untouched
+}
+
+TEST_CASE("thumbnail_rgba: box averages, ranges and colour indices as defined") {
+  const auto lut = identity_lut();
+  struct Case {
+    int h, w, c, shown, f;
+  };
+  for (const Case t : {Case{7, 10, 3, 3, 4}, Case{8, 8, 8, 5, 2}, Case{5, 9, 6, 6, 1}, Case{13, 6, 4, 4, 3}, Case{3, 3, 2, 1, 5}}) {
+    CAPTURE(t.h);
+    CAPTURE(t.w);
+    CAPTURE(t.c);
+    CAPTURE(t.f);
+    const k::ThumbnailDesc d{t.h, t.w, t.c, t.shown, t.f};
+    REQUIRE(std::string(k::thumbnail_check(d)).empty());
+    const int th = k::thumbnail_rows(d), tw = k::thumbnail_cols(d);
+    CHECK(th == (t.h + t.f - 1) / t.f);
+    CHECK(tw == (t.w + t.f - 1) / t.f);
+    std::vector<float> map(size_t(t.h) * t.w * t.c);
+    for (int y = 0; y < t.h; ++y)
+      for (int x = 0; x < t.w; ++x)
+        for (int c = 0; c < t.c; ++c) map[(size_t(y) * t.w + x) * t.c + c] = value_at(y, x, c);
+    const size_t n = size_t(th) * tw;
+    std::vector<float> cells(n * t.shown), lo(t.shown), hi(t.shown);
+    std::vector<uint32_t> rgba(n * t.shown);
+    k::thumbnail_rgba(d, map.data(), lut.data(), cells.data(), lo.data(), hi.data(), rgba.data());
+    for (int c = 0; c < t.shown; ++c) {
+      double want_lo = 1e300, want_hi = -1e300;
+      std::vector<double> avg(n);
+      for (int ty = 0; ty < th; ++ty) {
+        for (int tx = 0; tx < tw; ++tx) {
+          double sum = 0;
+          int count = 0;
+          for (int y = ty * t.f; y < std::min(t.h, (ty + 1) * t.f); ++y)
+            for (int x = tx * t.f; x < std::min(t.w, (tx + 1) * t.f); ++x, ++count) sum += value_at(y, x, c);
+          avg[size_t(ty) * tw + tx] = sum / count;
+          want_lo = std::min(want_lo, sum / count);
+          want_hi = std::max(want_hi, sum / count);
+        }
+      }
+      CAPTURE(c);
+      CHECK(lo[c] == doctest::Approx(want_lo).epsilon(1e-5));
+      CHECK(hi[c] == doctest::Approx(want_hi).epsilon(1e-5));
+      for (size_t p = 0; p < n; ++p) {
+        CHECK(cells[p * t.shown + c] == doctest::Approx(avg[p]).epsilon(1e-5));
+        // The index from the kernel's own floats, as the definition says.
+        const double range = double(hi[c]) - lo[c];
+        const double v = range > 0 ? (double(cells[p * t.shown + c]) - lo[c]) * (255.0 / range) : 0.0;
+        const uint32_t want = v >= 255 ? 255u : v > 0 ? uint32_t(v) : 0u;
+        CHECK(rgba[size_t(c) * n + p] == want);
+      }
+      CHECK(*std::min_element(rgba.begin() + c * n, rgba.begin() + (c + 1) * n) == 0u);  // the minimum maps to entry 0
+      // (The maximum maps to 254 or 255: (hi - lo) * (255 / (hi - lo)) may round below 255, as in the JS it replaced.)
+      if (hi[c] > lo[c]) CHECK(*std::max_element(rgba.begin() + c * n, rgba.begin() + (c + 1) * n) >= 254u);
+    }
+  }
+}
+
+TEST_CASE("thumbnail_rgba: a flat channel, NaN cells and a map of one cell") {
+  const auto lut = identity_lut();
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  // 1 x 3 map, 2 channels: channel 0 flat, channel 1 with a NaN.
+  const std::vector<float> map = {4.0f, 1.0f, 4.0f, nan, 4.0f, 3.0f};
+  const k::ThumbnailDesc d{1, 3, 2, 2, 1};
+  std::vector<float> cells(6), lo(2), hi(2);
+  std::vector<uint32_t> rgba(6, 7u);
+  k::thumbnail_rgba(d, map.data(), lut.data(), cells.data(), lo.data(), hi.data(), rgba.data());
+  CHECK(lo[0] == 4.0f);
+  CHECK(hi[0] == 4.0f);
+  CHECK(rgba[0] == 0u);  // an empty range: entry 0
+  CHECK(rgba[1] == 0u);
+  CHECK(lo[1] == 1.0f);  // the NaN skipped
+  CHECK(hi[1] == 3.0f);
+  CHECK(rgba[3] == 0u);
+  CHECK(rgba[4] == 0u);  // NaN: entry 0
+  CHECK(rgba[5] == 255u);
+  // One cell (global pooling): the range is taken across the channels.
+  const std::vector<float> one = {2.0f, 6.0f, 4.0f};
+  const k::ThumbnailDesc g{1, 1, 3, 3, 1};
+  std::vector<float> c3(3), lo3(3), hi3(3);
+  std::vector<uint32_t> px(3);
+  k::thumbnail_rgba(g, one.data(), lut.data(), c3.data(), lo3.data(), hi3.data(), px.data());
+  for (int c = 0; c < 3; ++c) {
+    CHECK(lo3[c] == 2.0f);
+    CHECK(hi3[c] == 6.0f);
+  }
+  CHECK(px[0] == 0u);
+  CHECK(px[1] == 255u);
+  CHECK(px[2] == 127u);
+}
+
+TEST_CASE("MapOpsHost: refuses bad shapes with a message, runs ReLU and thumbnails on its buffers") {
+  k::MapOpsHost host;
+  CHECK(host.prepare(0, 4, 4, 1, 1).find("at least one row") != std::string::npos);
+  CHECK(host.prepare(4, 4, 4, 5, 1).find("shown must be") != std::string::npos);
+  CHECK(host.prepare(4, 4, 4, 4, 0).find("factor") != std::string::npos);
+  CHECK(host.prepare(1 << 13, 1 << 13, 1, 1, 1).find("tensor cap") != std::string::npos);
+  CHECK(host.input_len() == 0);
+  host.thumbnail(false);  // empty: nothing happens
+  REQUIRE(host.prepare(4, 6, 3, 2, 2) == "");
+  CHECK(host.input_len() == 72);
+  CHECK(host.rows() == 2);
+  CHECK(host.cols() == 3);
+  CHECK(host.rgba_len() == 12);
+  for (uint32_t i = 0; i < 256; ++i) host.lut()[i] = 1000 + i;
+  for (size_t i = 0; i < host.input_len(); ++i) host.input()[i] = float(int(i % 7) - 3);
+  host.relu();
+  for (size_t i = 0; i < host.input_len(); ++i) CHECK(host.output()[i] == std::max(0.0f, host.input()[i]));
+  host.thumbnail(true);
+  for (size_t i = 0; i < host.rgba_len(); ++i) CHECK((host.rgba()[i] >= 1000 && host.rgba()[i] <= 1255));
+  CHECK(host.lo()[0] >= 0.0f);  // of the ReLU's output
+}
