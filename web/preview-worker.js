@@ -17,7 +17,7 @@
 // convolution, and says so.
 //
 // Messages in:  {type: 'run', gen, plan, image, seed, filter, caps, resume, workers?, kernels?}
-//               (workers: how many workers compute convs, default one per core up to MAX_WORKERS;
+//               (workers: how many workers compute convs, default one per core but the first, up to MAX_WORKERS;
 //               kernels: 'auto' | 'simd128' | 'fma', read by the first run only)
 //               | {type: 'cancel', gen} | {type: 'recycle', buffers}
 // Messages out: {type: 'layer', gen, index, shape, shown, lo, hi, exact, bitmaps, …}
@@ -91,9 +91,17 @@ let helpers = []; // {worker, ready, has: Map(layer index -> key sent), pending:
 let helpersFailed = null; // why helpers are off for good (one failed to start or run)
 let nextJob = 1;
 
+/**
+ * How many workers compute convolutions: ?workers=N when given, else one
+ * per core but the first. A refresh keeps more than the preview worker busy:
+ * the page's main thread draws the maps and the browser composites them, a
+ * core's worth of work on a 2-core machine. There a second worker only
+ * competed with them (bench/preview_trace.mjs: both cores busy for the
+ * whole refresh, and 2 workers no faster than 1 in tests/web/preview_budget.mjs).
+ */
 function workerCount(msg) {
   const cores = (typeof navigator === 'object' && navigator.hardwareConcurrency) || 1;
-  const wanted = Number.isInteger(msg.workers) && msg.workers > 0 ? msg.workers : cores;
+  const wanted = Number.isInteger(msg.workers) && msg.workers > 0 ? msg.workers : cores - 1;
   return Math.max(1, Math.min(MAX_WORKERS, wanted));
 }
 
@@ -719,7 +727,9 @@ async function runStep(mod, step, xs, msg, plan) {
     case 'batch_norm': return { y: ops.batchNorm(step, x) };
     // Never in place: x is posted to the page (transferred) once this layer has read it.
     case 'relu': return reluKernel(x, step.inShape, msg.caps) || { y: ops.activation(step, x, 'relu') };
-    case 'activation': return { y: ops.activation(step, x, step.fn) };
+    case 'activation':
+      if (ops.activationName(step.fn) === 'relu') return reluKernel(x, step.inShape, msg.caps) || { y: ops.activation(step, x, 'relu') };
+      return { y: ops.activation(step, x, step.fn) };
     case 'dropout': return { y: x }; // inference: identity
     case 'add':
     case 'subtract':

@@ -350,7 +350,7 @@ export function createPreviews({ root, windowRoot, getSchema, onUi, endTyping, a
 
   // ?workers=N and ?kernels=simd128|fma in the page's address (benchmarks,
   // comparing builds): how many workers compute convolutions and which
-  // kernel build they load; by default one per core and the FMA build where
+  // kernel build they load; by default one per core but the first and the FMA build where
   // the browser has relaxed SIMD. The kernel build is read when the worker starts.
   function engineOverrides() {
     const params = new URLSearchParams(location.search);
@@ -424,7 +424,7 @@ export function createPreviews({ root, windowRoot, getSchema, onUi, endTyping, a
       const engine = msg.convEngine === 'simd' ? `convolutions in the ${build} (WebAssembly)`
         : msg.convEngine === 'js' ? 'convolutions in plain JS (no SIMD kernels in this build)' : 'no convolutions';
       const where = msg.workers > 1 ? `in ${msg.workers} Web Workers (convolutions split by rows)` : 'in a Web Worker';
-      footer.textContent = `Refreshed in ${ms(total)} (worker ${ms(msg.totalMs)}): ${engine}; pooling and upsampling in SIMD kernels too where they apply, activations and the rest in JS; ${where}.`;
+      footer.textContent = `Refreshed in ${ms(total)} (worker ${ms(msg.totalMs)}): ${engine}; pooling, upsampling, ReLU and the thumbnails in SIMD kernels too where they apply, other activations and the rest in JS; ${where}.`;
       renderNotices(msg.engineNote);
       for (const [index, card] of cards) {
         card.el.classList.remove('is-stale');

@@ -34,11 +34,21 @@ void relu_f32(const float* x, float* y, size_t n) {
 
 namespace {
 
-// cell[0..n) += v[0..n), four at a time.
-CONVSCOPE_INLINE void add_into(float* __restrict cell, const float* __restrict v, int n) {
+// cell[0..n) += the sum of the `count` pixels from v (`stride` floats
+// apart) over channels [0, n): four channels at a time, the pixels summed in
+// a register before the one store.
+CONVSCOPE_INLINE void add_pixels(float* __restrict cell, const float* __restrict v, int count, size_t stride, int n) {
   int c = 0;
-  for (; c + 4 <= n; c += 4) wasm_v128_store(cell + c, wasm_f32x4_add(wasm_v128_load(cell + c), wasm_v128_load(v + c)));
-  for (; c < n; ++c) cell[c] += v[c];
+  for (; c + 4 <= n; c += 4) {
+    v128_t acc = wasm_v128_load(cell + c);
+    for (int x = 0; x < count; ++x) acc = wasm_f32x4_add(acc, wasm_v128_load(v + size_t(x) * stride + size_t(c)));
+    wasm_v128_store(cell + c, acc);
+  }
+  for (; c < n; ++c) {
+    float acc = cell[c];
+    for (int x = 0; x < count; ++x) acc += v[size_t(x) * stride + size_t(c)];
+    cell[c] = acc;
+  }
 }
 
 }  // namespace
@@ -51,14 +61,15 @@ void thumbnail_rgba(const ThumbnailDesc& d, const float* map, const uint32_t lut
     for (size_t p = 0; p < n; ++p) std::memcpy(cells + p * shown, map + p * C, size_t(shown) * sizeof(float));
   } else {
     // Row by row of the map, each value added once into its cell (four
-    // channels at a time), then every cell scaled by its own count.
+    // channels at a time, a cell's pixels of the row summed in registers),
+    // then every cell scaled by its own count.
     std::fill(cells, cells + n * size_t(shown), 0.0f);
     for (int y = 0; y < d.h; ++y) {
       float* row = cells + size_t(y / f) * size_t(tw) * size_t(shown);
       const float* src = map + size_t(y) * size_t(d.w) * C;
-      for (int x = 0; x < d.w; ++x) {
-        float* cell = row + size_t(x / f) * size_t(shown);
-        add_into(cell, src + size_t(x) * C, shown);
+      for (int tx = 0; tx < tw; ++tx) {
+        const int x0 = tx * f, count = std::min(d.w, x0 + f) - x0;
+        add_pixels(row + size_t(tx) * size_t(shown), src + size_t(x0) * C, count, C, shown);
       }
     }
     for (int ty = 0; ty < th; ++ty) {
