@@ -115,7 +115,10 @@ void dw_tile_fixed(const float* const* rows, size_t c_all, size_t c_end, const f
           const int kx = j - p * S;
           if (kx < 0 || kx >= KW) continue;
           const v128_t wv = wasm_v128_load(w + (ky * KW + kx) * dw_block_channels);
-          acc[p] = simd::madd(v, wv, acc[p]);
+          // Kernels 7 wide keep the mul + add in the FMA build too: fused,
+          // the 7x7 depthwise layer of bench/kernels ran at 0.87-0.92x of
+          // the SIMD128 build in every run (session 4's figures).
+          acc[p] = KW >= 7 ? wasm_f32x4_add(wasm_f32x4_mul(v, wv), acc[p]) : simd::madd(v, wv, acc[p]);
         }
       }
     }
