@@ -1,0 +1,103 @@
+// A refresh of the previews after a new seed, in a real browser: the page
+// draws into the cards' existing canvases (web/previews.js reuses a grid
+// whose shape did not change), and what it shows is what a fresh load with
+// that seed shows — the pictures, the values under the pointer — with the
+// ReLU and the thumbnails from the map kernels (core/convscope/kernels/
+// map_ops.hpp) matching the ReLU's definition on the conv's own values. The
+// page starts as many workers as the machine has cores less one.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { setUp, newPage, openApp, encodeLink, cspViolations, TEST_TIMEOUT } from './harness.mjs';
+
+let env;
+before(async () => { env = await setUp(); });
+after(async () => { await env?.tearDown(); });
+
+const network = {
+  framework: 'tensorflow', input: [1, 70, 90, 3],
+  layers: [
+    { type: 'conv', name: 'c1', filters: 6, kernel: 3, padding: 'same' },
+    { type: 'relu', name: 'r1' },
+    { type: 'conv', name: 'c2', filters: 20, kernel: 3, stride: 2, padding: 'valid' },
+    { type: 'activation', name: 'a2', function: 'relu' },
+  ],
+};
+
+const done = (page, gen) => page.waitForFunction((g) => {
+  const el = document.querySelector('#previews');
+  return el?.dataset.state === 'done' && Number(el.dataset.gen) > g;
+}, gen, { timeout: 120_000 });
+const gen = (page) => page.evaluate(() => Number(document.querySelector('#previews').dataset.gen));
+const pixels = (page, index) => page.$$eval(`#fm-list .fm-layer[data-index="${index}"] canvas.fm-thumb`, (cs) => cs.map((c) => c.toDataURL()));
+const values = (page, index) => page.evaluate((i) => {
+  const v = document.querySelector('#previews').previewValues(i);
+  return v ? Array.from(new Uint32Array(v.buffer, v.byteOffset, v.length)) : null;
+}, index);
+
+/** Point at channel `ch` of layer `index` at (fx, fy) of the thumbnail; the value the card reads out. */
+async function hover(page, index, ch, fx, fy) {
+  const thumb = page.locator(`#fm-list .fm-layer[data-index="${index}"] .fm-cell:not(.is-composite) canvas`).nth(ch);
+  await thumb.scrollIntoViewIfNeeded();
+  const box = await thumb.boundingBox();
+  await page.mouse.move(box.x + box.width * fx, box.y + box.height * fy);
+  const readout = page.locator(`#fm-list .fm-layer[data-index="${index}"] .fm-readout`);
+  await page.waitForFunction((el) => /ch \d/.test(el.textContent) && el.dataset.value !== undefined, await readout.elementHandle());
+  const value = Number(await readout.getAttribute('data-value'));
+  await page.mouse.move(0, 0);
+  return value;
+}
+
+test('a new seed redraws the same canvases with what a fresh load at that seed shows; ReLU = max(0, conv) on every value', { timeout: TEST_TIMEOUT }, async () => {
+  const links = await newPage(env);
+  await openApp(env, links.page);
+  const at = (seed) => encodeLink(links.page, network, [['img', 'astronaut'], ['seed', String(seed)]]);
+  const [hash1, hash2] = [await at(1), await at(2)];
+  await links.close();
+
+  const p = await newPage(env);
+  await openApp(env, p.page, hash1);
+  await done(p.page, 0);
+  // Mark every thumbnail canvas: a redraw into the same elements keeps the marks.
+  const marked = await p.page.$$eval('#fm-list canvas.fm-thumb', (cs) => cs.map((c, i) => { c.dataset.mark = String(i); return i; }).length);
+  assert.ok(marked >= 3 + 6 + 6 + 20 + 20, `every shown channel has a canvas (${marked})`);
+  const before = { pixels: await pixels(p.page, 2), hover: await hover(p.page, 2, 3, 0.4, 0.6) };
+  const g = await gen(p.page);
+  await p.page.locator('#preview-seed').fill('2');
+  await done(p.page, g);
+  const kept = await p.page.$$eval('#fm-list canvas.fm-thumb', (cs) => cs.filter((c) => c.dataset.mark !== undefined).length);
+  assert.equal(kept, marked, 'the same canvases, redrawn');
+  const after = { pixels: await pixels(p.page, 2), hover: await hover(p.page, 2, 3, 0.4, 0.6) };
+  assert.notDeepEqual(after.pixels, before.pixels, 'the new weights changed the pictures');
+  assert.notEqual(after.hover, before.hover, 'and the values under the pointer');
+  // The default worker count, as the page reports it.
+  const cores = await p.page.evaluate(() => navigator.hardwareConcurrency || 1);
+  assert.equal(await p.page.evaluate(() => document.querySelector('#previews').dataset.workers), String(Math.max(1, Math.min(4, cores - 1))));
+
+  const fresh = await newPage(env);
+  await openApp(env, fresh.page, hash2);
+  await done(fresh.page, 0);
+  for (const index of [-1, 0, 1, 2, 3]) {
+    assert.deepEqual(await pixels(p.page, index), await pixels(fresh.page, index), `layer ${index}: the pictures of a fresh load at seed 2`);
+    assert.deepEqual(await values(p.page, index), await values(fresh.page, index), `layer ${index}: its values`);
+  }
+  assert.equal(await hover(fresh.page, 2, 3, 0.4, 0.6), after.hover, 'the value under the pointer of a fresh load');
+
+  // The ReLU layer and the ReLU activation: max(0, x) of the conv before them, every value (NaN and -0 would give +0).
+  const asFloats = (bits) => new Float32Array(new Uint32Array(bits).buffer);
+  for (const [conv, relu] of [[0, 1], [2, 3]]) {
+    const x = asFloats(await values(p.page, conv));
+    const y = asFloats(await values(p.page, relu));
+    assert.equal(y.length, x.length);
+    let off = 0;
+    x.forEach((v, i) => { if (!Object.is(y[i], v > 0 ? v : 0)) off += 1; });
+    assert.equal(off, 0, `layer ${relu}: ${off} values differ from max(0, x)`);
+    assert.ok(x.some((v) => v < 0) && x.some((v) => v > 0), 'the conv has both signs, so the ReLU was tested');
+  }
+  for (const q of [p, fresh]) {
+    assert.deepEqual(q.problems.pageErrors, [], 'no page errors');
+    assert.deepEqual(q.problems.consoleErrors, [], 'no console errors');
+    assert.deepEqual(await cspViolations(q.page), [], 'no CSP violations');
+  }
+  await p.close();
+  await fresh.close();
+});
