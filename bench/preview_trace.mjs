@@ -15,18 +15,12 @@ import os from 'node:os';
 import { chromium } from 'playwright-core';
 import { startServer } from '../tests/web/server.mjs';
 import { CHROMIUM, CHROMIUM_ARGS, encodeLink } from '../tests/web/harness.mjs';
+import { PREVIEW_NETWORK } from '../tests/web/preview_network.mjs';
 
 const RUNS = Number(process.env.RUNS || 6);
 const WARMUP = 3;
 const queries = process.argv.length > 2 ? process.argv.slice(2) : ['?workers=1&kernels=fma', '?workers=2&kernels=fma'];
-const network = {
-  framework: 'tensorflow',
-  input: [1, 256, 256, 3],
-  layers: [8, 16, 16, 32, 32].flatMap((filters, i) => [
-    { type: 'conv', name: `conv${i + 1}`, filters, kernel: 3, padding: 'same' },
-    { type: 'relu', name: `relu${i + 1}` },
-  ]),
-};
+const network = PREVIEW_NETWORK;
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
 // Chromium's thread names, as this table calls them.
 const THREADS = [

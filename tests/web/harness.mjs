@@ -119,3 +119,14 @@ export async function seriousAxe(page) {
   });
   return found.filter((v) => v.impact === 'serious' || v.impact === 'critical');
 }
+
+/** Hover the channel-`ch` thumbnail of layer `index` at (fx, fy) of its size; returns the value read out. */
+export async function hoverValue(page, index, ch, fx, fy) {
+  const thumb = page.locator(`#fm-list .fm-layer[data-index="${index}"] .fm-cell:not(.is-composite) canvas`).nth(ch);
+  await thumb.scrollIntoViewIfNeeded();
+  const box = await thumb.boundingBox();
+  await page.mouse.move(box.x + box.width * fx, box.y + box.height * fy);
+  const readout = page.locator(`#fm-list .fm-layer[data-index="${index}"] .fm-readout`);
+  await page.waitForFunction((el) => el.dataset.value !== undefined && /ch \d/.test(el.textContent), await readout.elementHandle());
+  return Number(await readout.getAttribute('data-value'));
+}

@@ -7,7 +7,7 @@
 // page starts as many workers as the machine has cores less one.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { setUp, newPage, openApp, encodeLink, cspViolations, TEST_TIMEOUT } from './harness.mjs';
+import { setUp, newPage, openApp, encodeLink, cspViolations, hoverValue, TEST_TIMEOUT } from './harness.mjs';
 
 let env;
 before(async () => { env = await setUp(); });
@@ -34,19 +34,6 @@ const values = (page, index) => page.evaluate((i) => {
   return v ? Array.from(new Uint32Array(v.buffer, v.byteOffset, v.length)) : null;
 }, index);
 
-/** Point at channel `ch` of layer `index` at (fx, fy) of the thumbnail; the value the card reads out. */
-async function hover(page, index, ch, fx, fy) {
-  const thumb = page.locator(`#fm-list .fm-layer[data-index="${index}"] .fm-cell:not(.is-composite) canvas`).nth(ch);
-  await thumb.scrollIntoViewIfNeeded();
-  const box = await thumb.boundingBox();
-  await page.mouse.move(box.x + box.width * fx, box.y + box.height * fy);
-  const readout = page.locator(`#fm-list .fm-layer[data-index="${index}"] .fm-readout`);
-  await page.waitForFunction((el) => /ch \d/.test(el.textContent) && el.dataset.value !== undefined, await readout.elementHandle());
-  const value = Number(await readout.getAttribute('data-value'));
-  await page.mouse.move(0, 0);
-  return value;
-}
-
 test('a new seed redraws the same canvases with what a fresh load at that seed shows; ReLU = max(0, conv) on every value', { timeout: TEST_TIMEOUT }, async () => {
   const links = await newPage(env);
   await openApp(env, links.page);
@@ -60,13 +47,14 @@ test('a new seed redraws the same canvases with what a fresh load at that seed s
   // Mark every thumbnail canvas: a redraw into the same elements keeps the marks.
   const marked = await p.page.$$eval('#fm-list canvas.fm-thumb', (cs) => cs.map((c, i) => { c.dataset.mark = String(i); return i; }).length);
   assert.ok(marked >= 3 + 6 + 6 + 20 + 20, `every shown channel has a canvas (${marked})`);
-  const before = { pixels: await pixels(p.page, 2), hover: await hover(p.page, 2, 3, 0.4, 0.6) };
+  const before = { pixels: await pixels(p.page, 2), hover: await hoverValue(p.page, 2, 3, 0.4, 0.6) };
+  await p.page.mouse.move(0, 0); // away, so the next hover is a new pointer move
   const g = await gen(p.page);
   await p.page.locator('#preview-seed').fill('2');
   await done(p.page, g);
   const kept = await p.page.$$eval('#fm-list canvas.fm-thumb', (cs) => cs.filter((c) => c.dataset.mark !== undefined).length);
   assert.equal(kept, marked, 'the same canvases, redrawn');
-  const after = { pixels: await pixels(p.page, 2), hover: await hover(p.page, 2, 3, 0.4, 0.6) };
+  const after = { pixels: await pixels(p.page, 2), hover: await hoverValue(p.page, 2, 3, 0.4, 0.6) };
   assert.notDeepEqual(after.pixels, before.pixels, 'the new weights changed the pictures');
   assert.notEqual(after.hover, before.hover, 'and the values under the pointer');
   // The default worker count, as the page reports it.
@@ -80,7 +68,7 @@ test('a new seed redraws the same canvases with what a fresh load at that seed s
     assert.deepEqual(await pixels(p.page, index), await pixels(fresh.page, index), `layer ${index}: the pictures of a fresh load at seed 2`);
     assert.deepEqual(await values(p.page, index), await values(fresh.page, index), `layer ${index}: its values`);
   }
-  assert.equal(await hover(fresh.page, 2, 3, 0.4, 0.6), after.hover, 'the value under the pointer of a fresh load');
+  assert.equal(await hoverValue(fresh.page, 2, 3, 0.4, 0.6), after.hover, 'the value under the pointer of a fresh load');
 
   // The ReLU layer and the ReLU activation: max(0, x) of the conv before them, every value (NaN and -0 would give +0).
   const asFloats = (bits) => new Float32Array(new Uint32Array(bits).buffer);

@@ -18,6 +18,7 @@
 import { chromium } from 'playwright-core';
 import { startServer } from './server.mjs';
 import { CHROMIUM, CHROMIUM_ARGS, encodeLink } from './harness.mjs';
+import { PREVIEW_NETWORK, PREVIEW_MACS } from './preview_network.mjs';
 
 const RUNS = Number(process.env.RUNS || 20);
 const WARMUP = 3;
@@ -27,15 +28,8 @@ const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.le
 const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(p * s.length))]; };
 const f = (n) => `${n.toFixed(1)} ms`;
 
-const network = {
-  framework: 'tensorflow',
-  input: [1, 256, 256, 3],
-  layers: [8, 16, 16, 32, 32].flatMap((filters, i) => [
-    { type: 'conv', name: `conv${i + 1}`, filters, kernel: 3, padding: 'same' },
-    { type: 'relu', name: `relu${i + 1}` },
-  ]),
-};
-const macs = [3, 8, 16, 16, 32, 32].slice(0, 5).reduce((sum, cin, i) => sum + 256 * 256 * 9 * cin * [8, 16, 16, 32, 32][i], 0);
+const network = PREVIEW_NETWORK;
+const macs = PREVIEW_MACS;
 
 const server = await startServer();
 const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });

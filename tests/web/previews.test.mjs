@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { createRequire } from 'node:module';
-import { setUp, newPage, openApp, waitForTable, encodeLink, cspViolations, ensureOutputDir, TEST_TIMEOUT } from './harness.mjs';
+import { setUp, newPage, openApp, waitForTable, encodeLink, cspViolations, ensureOutputDir, hoverValue, TEST_TIMEOUT } from './harness.mjs';
 import { compactCount } from '../../web/format.js';
 
 const require = createRequire(import.meta.url);
@@ -91,17 +91,6 @@ function twoColourPng(width, height) {
     Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
     chunk('IHDR', ihdr), chunk('IDAT', zlib.deflateSync(raw)), chunk('IEND', Buffer.alloc(0)),
   ]);
-}
-
-/** Hover the channel-`ch` thumbnail of layer `index` at (fx, fy) of its size; returns the value read out. */
-async function hoverValue(page, index, ch, fx, fy) {
-  const thumb = page.locator(`#fm-list .fm-layer[data-index="${index}"] .fm-cell:not(.is-composite) canvas`).nth(ch);
-  await thumb.scrollIntoViewIfNeeded();
-  const box = await thumb.boundingBox();
-  await page.mouse.move(box.x + box.width * fx, box.y + box.height * fy);
-  const readout = page.locator(`#fm-list .fm-layer[data-index="${index}"] .fm-readout`);
-  await page.waitForFunction((el) => el.dataset.value !== undefined && /ch \d/.test(el.textContent), await readout.elementHandle());
-  return Number(await readout.getAttribute('data-value'));
 }
 
 test('previews render for every preset: maps for valid layers, a no-output card for the failing one', { timeout: 600_000 }, async () => {
