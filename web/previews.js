@@ -405,6 +405,10 @@ export function createPreviews({ root, windowRoot, getSchema, onUi, endTyping, a
         // The sliding-window view redraws once the run is done (each redraw
         // is a few ms of the main thread, and a run sends many values).
         if (!inFlight) view.setResults(results, msg.index);
+        // A focused map of this result waiting for its values: show them.
+        const card = cards.get(msg.index);
+        const active = card?.msg === result ? card.cells[card.active] : null;
+        if (active && active.cell === document.activeElement) showProbe(card, result, active, card.probe.y, card.probe.x);
       }
     } else if (msg.type === 'done') {
       drawQueued();
@@ -610,7 +614,10 @@ export function createPreviews({ root, windowRoot, getSchema, onUi, endTyping, a
       // more than the worker's whole run (style, layout and a new compositor
       // layer per canvas).
       card.cells.forEach((c, i) => c.ctx.transferFromImageBitmap(bitmaps[i]));
-      card.readout.textContent = rangeText(msg);
+      // A focused map keeps its probe: the readout follows the new values (once they arrive).
+      const active = card.cells[card.active];
+      if (active && active.cell === document.activeElement) showProbe(card, msg, active, card.probe.y, card.probe.x);
+      else card.readout.textContent = rangeText(msg);
       return;
     }
     card.sig = sig;

@@ -81,6 +81,25 @@ test('a new seed redraws the same canvases with what a fresh load at that seed s
     assert.equal(off, 0, `layer ${relu}: ${off} values differ from max(0, x)`);
     assert.ok(x.some((v) => v < 0) && x.some((v) => v > 0), 'the conv has both signs, so the ReLU was tested');
   }
+  // A focused map keeps its probe across a refresh, and its readout follows the new values.
+  const firstMap = p.page.locator('#fm-list .fm-layer[data-index="0"] .fm-cell:not(.is-composite)').first();
+  await firstMap.focus();
+  const readout = p.page.locator('#fm-list .fm-layer[data-index="0"] .fm-readout');
+  await p.page.waitForFunction((el) => /^ch 1 · row 35, col 45 · -?\d/.test(el.textContent), await readout.elementHandle());
+  const g3 = await gen(p.page);
+  // The new seed arrives without taking the focus (as Back/Forward would bring it).
+  await p.page.evaluate(() => {
+    const seed = document.querySelector('#preview-seed');
+    seed.value = '3';
+    seed.dispatchEvent(new Event('input', { bubbles: true }));
+    seed.dispatchEvent(new Event('change', { bubbles: true }));
+  });
+  await done(p.page, g3);
+  const at3 = asFloats(await values(p.page, 0))[(35 * 90 + 45) * 6];
+  await p.page.waitForFunction(([el, v]) => Number(el.dataset.value) === v && /^ch 1 · row 35, col 45 · /.test(el.textContent),
+    [await readout.elementHandle(), at3]);
+  assert.ok(await firstMap.evaluate((el) => el === document.activeElement), 'the map kept the focus');
+
   for (const q of [p, fresh]) {
     assert.deepEqual(q.problems.pageErrors, [], 'no page errors');
     assert.deepEqual(q.problems.consoleErrors, [], 'no console errors');
