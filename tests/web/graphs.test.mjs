@@ -6,7 +6,7 @@
 // (after the removal dialog's choice).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { setUp, newPage, openApp, waitForTable, tableText, hashOf, encodeLink, cspViolations, TEST_TIMEOUT } from './harness.mjs';
+import { setUp, newPage, openApp, waitForTable, tableText, hashOf, encodeLink, cspViolations, pickPreset, TEST_TIMEOUT } from './harness.mjs';
 
 let env;
 before(async () => { env = await setUp(); });
@@ -21,11 +21,6 @@ async function assertClean(page, problems) {
   assert.deepEqual(await cspViolations(page), [], 'no CSP violations');
 }
 
-async function pickPreset(page, id) {
-  await page.locator('#preset').selectOption(id);
-  await page.waitForFunction((i) => document.querySelector('#preset').value === i, id);
-  await waitForTable(page);
-}
 
 test('the padded U-Net: cat3 fails with both arriving shapes, the trace, PyTorch\'s text and the valid sizes; one click fixes it', { timeout: TEST_TIMEOUT }, async () => {
   const { page, problems, close } = await newPage(env);

@@ -130,3 +130,15 @@ export async function hoverValue(page, index, ch, fx, fy) {
   await page.waitForFunction((el) => el.dataset.value !== undefined && /ch \d/.test(el.textContent), await readout.elementHandle());
   return Number(await readout.getAttribute('data-value'));
 }
+
+/**
+ * Load preset `id` from the menu and wait until the page shows it: a preset's
+ * JSON is fetched, so the table of the network before stays a moment; the
+ * app says "Loaded …" in #status once the new one is applied.
+ */
+export async function pickPreset(page, id) {
+  await page.evaluate(() => { document.querySelector('#status').textContent = ''; });
+  await page.locator('#preset').selectOption(id);
+  await page.waitForFunction(() => /^Loaded /.test(document.querySelector('#status')?.textContent || ''), null, { timeout: WAIT });
+  await waitForTable(page);
+}

@@ -2,7 +2,7 @@
 // fixes, editing, reload from the produced URL, back/forward, framework switch.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { setUp, newPage, openApp, waitForTable, tableText, hashOf, cspViolations, TEST_TIMEOUT } from './harness.mjs';
+import { setUp, newPage, openApp, waitForTable, tableText, hashOf, cspViolations, pickPreset, TEST_TIMEOUT } from './harness.mjs';
 
 let env;
 before(async () => { env = await setUp(); });
@@ -208,9 +208,7 @@ test('the preset menu loads every example without errors', { timeout: TEST_TIMEO
   const ids = await page.$$eval('#preset option', (opts) => opts.map((o) => o.value).filter(Boolean));
   assert.ok(ids.length >= 1);
   for (const id of ids) {
-    await page.locator('#preset').selectOption(id);
-    await page.waitForFunction((i) => document.querySelector('#preset').value === i, id);
-    await waitForTable(page);
+    await pickPreset(page, id);
     assert.equal(await page.locator('#banner .banner-item').count(), 0, `no banner for ${id}`);
   }
   assert.deepEqual(problems.pageErrors, []);
