@@ -21,28 +21,18 @@ using convscope::kernels::ConvOpHost;
 using convscope::kernels::MapOpsHost;
 using convscope::kernels::PoolOpHost;
 
-// A Float32Array over the op's own buffer in the module's memory: valid until
-// memory grows or the op changes, so web/kernels.js takes a fresh one per use.
-template <class Op, float* (Op::*data)(), size_t (Op::*len)() const>
+// A typed array (of T: Float32Array, Uint32Array) over one of the op's own
+// buffers in the module's memory: valid until memory grows or the op
+// changes, so web/kernels.js takes a fresh one per use.
+template <class Op, class T, T* (Op::*data)(), size_t (Op::*len)() const>
 val view_of(Op& op) {
   return val(typed_memory_view((op.*len)(), (op.*data)()));
 }
 
-template <class Op, uint32_t* (Op::*data)(), size_t (Op::*len)() const>
-val view_of_u32(Op& op) {
-  return val(typed_memory_view((op.*len)(), (op.*data)()));
-}
-
-// A read-only buffer of the op's, as a typed array of T.
+// The same over a read-only buffer (an op's output, a thumbnail).
 template <class Op, class T, const T* (Op::*data)() const, size_t (Op::*len)() const>
 val const_view(Op& op) {
   return val(typed_memory_view((op.*len)(), (op.*data)()));
-}
-
-// The same over the op's read-only output.
-template <class Op>
-val output_view(Op& op) {
-  return val(typed_memory_view(op.output_len(), op.output()));
 }
 
 #endif
@@ -97,11 +87,11 @@ EMSCRIPTEN_BINDINGS(convscope_kernels) {
   class_<ConvOpHost>("ConvOpHost")
       .constructor<>()
       .function("prepare", &ConvOpHost::prepare)
-      .function("weightsView", &view_of<ConvOpHost, &ConvOpHost::staged_weights, &ConvOpHost::staged_weights_len>)
-      .function("biasView", &view_of<ConvOpHost, &ConvOpHost::staged_bias, &ConvOpHost::staged_bias_len>)
+      .function("weightsView", &view_of<ConvOpHost, float, &ConvOpHost::staged_weights, &ConvOpHost::staged_weights_len>)
+      .function("biasView", &view_of<ConvOpHost, float, &ConvOpHost::staged_bias, &ConvOpHost::staged_bias_len>)
       .function("pack", &ConvOpHost::pack)
-      .function("inputView", &view_of<ConvOpHost, &ConvOpHost::input, &ConvOpHost::input_len>)
-      .function("outputView", &output_view<ConvOpHost>)
+      .function("inputView", &view_of<ConvOpHost, float, &ConvOpHost::input, &ConvOpHost::input_len>)
+      .function("outputView", &const_view<ConvOpHost, float, &ConvOpHost::output, &ConvOpHost::output_len>)
       .function("outputDim", &ConvOpHost::output_dim)
       .function("run", &ConvOpHost::run)
       .function("runReference", &ConvOpHost::run_reference);
@@ -109,8 +99,8 @@ EMSCRIPTEN_BINDINGS(convscope_kernels) {
   class_<PoolOpHost>("PoolOpHost")
       .constructor<>()
       .function("prepare", &PoolOpHost::prepare)
-      .function("inputView", &view_of<PoolOpHost, &PoolOpHost::input, &PoolOpHost::input_len>)
-      .function("outputView", &output_view<PoolOpHost>)
+      .function("inputView", &view_of<PoolOpHost, float, &PoolOpHost::input, &PoolOpHost::input_len>)
+      .function("outputView", &const_view<PoolOpHost, float, &PoolOpHost::output, &PoolOpHost::output_len>)
       .function("outputDim", &PoolOpHost::output_dim)
       .function("run", &PoolOpHost::run)
       .function("runReference", &PoolOpHost::run_reference);
@@ -118,9 +108,9 @@ EMSCRIPTEN_BINDINGS(convscope_kernels) {
   class_<MapOpsHost>("MapOpsHost")
       .constructor<>()
       .function("prepare", &MapOpsHost::prepare)
-      .function("inputView", &view_of<MapOpsHost, &MapOpsHost::input, &MapOpsHost::input_len>)
-      .function("outputView", &output_view<MapOpsHost>)
-      .function("lutView", &view_of_u32<MapOpsHost, &MapOpsHost::lut, &MapOpsHost::lut_len>)
+      .function("inputView", &view_of<MapOpsHost, float, &MapOpsHost::input, &MapOpsHost::input_len>)
+      .function("outputView", &const_view<MapOpsHost, float, &MapOpsHost::output, &MapOpsHost::output_len>)
+      .function("lutView", &view_of<MapOpsHost, uint32_t, &MapOpsHost::lut, &MapOpsHost::lut_len>)
       .function("relu", &MapOpsHost::relu)
       .function("thumbnail", &MapOpsHost::thumbnail)
       .function("rgbaView", &const_view<MapOpsHost, uint32_t, &MapOpsHost::rgba, &MapOpsHost::rgba_len>)
