@@ -82,6 +82,19 @@ function lutScale(res, ch) {
 }
 
 /**
+ * Channel `ch` of a W x H NHWC map of C channels as viridis pixels, the
+ * value v at LUT index (v - offset) * scale: one table load a pixel (the
+ * colour polynomial per pixel cost ~20 ms a refresh).
+ */
+function channelImage(values, W, H, C, ch, offset, scale) {
+  const img = new ImageData(W, H);
+  const px = new Uint32Array(img.data.buffer);
+  const lut = viridisLut();
+  for (let p = 0; p < H * W; p += 1) px[p] = lut[clamp(Math.floor((values[p * C + ch] - offset) * scale), 0, 255)];
+  return img;
+}
+
+/**
  * A cell marked as read: a white ring inside a dark one, plus a light wash.
  * A tap outside the padded input (no such cell) is a dashed cross instead.
  */
@@ -496,10 +509,7 @@ export function createWindowView(root, { onSelect }) {
     const hgt = Math.max(1, Math.round(H * f));
     const ctx = sizeCanvas(overview, w, hgt);
     if (plane) {
-      const img = new ImageData(W, H);
-      const px = new Uint32Array(img.data.buffer);
-      const lut = viridisLut(); // one table load a pixel (the polynomial per pixel cost ~20 ms a refresh)
-      for (let p = 0; p < H * W; p += 1) px[p] = lut[clamp(Math.floor((plane.values[p * C + inCh] - offset) * scale), 0, 255)];
+      const img = channelImage(plane.values, W, H, C, inCh, offset, scale);
       const tmp = new OffscreenCanvas(W, H);
       tmp.getContext('2d').putImageData(img, 0, 0);
       ctx.imageSmoothingEnabled = true;
@@ -541,11 +551,8 @@ export function createWindowView(root, { onSelect }) {
     const plane = res && res.values ? res : null;
     if (plane && step.status !== 'error') {
       const OC = step.outShape[2];
-      const img = new ImageData(OW, OH);
-      const px = new Uint32Array(img.data.buffer);
       const [offset, scale] = lutScale(plane, outCh);
-      const lut = viridisLut();
-      for (let p = 0; p < OH * OW; p += 1) px[p] = lut[clamp(Math.floor((plane.values[p * OC + outCh] - offset) * scale), 0, 255)];
+      const img = channelImage(plane.values, OW, OH, OC, outCh, offset, scale);
       const tmp = new OffscreenCanvas(OW, OH);
       tmp.getContext('2d').putImageData(img, 0, 0);
       ctx.imageSmoothingEnabled = false;
