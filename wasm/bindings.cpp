@@ -90,6 +90,7 @@ EMSCRIPTEN_BINDINGS(convscope_kernels) {
       .function("weightsView", &view_of<ConvOpHost, float, &ConvOpHost::staged_weights, &ConvOpHost::staged_weights_len>)
       .function("biasView", &view_of<ConvOpHost, float, &ConvOpHost::staged_bias, &ConvOpHost::staged_bias_len>)
       .function("pack", &ConvOpHost::pack)
+      .function("restage", &ConvOpHost::restage)
       .function("inputView", &view_of<ConvOpHost, float, &ConvOpHost::input, &ConvOpHost::input_len>)
       .function("outputView", &const_view<ConvOpHost, float, &ConvOpHost::output, &ConvOpHost::output_len>)
       .function("outputDim", &ConvOpHost::output_dim)

@@ -3,7 +3,7 @@
 // its own copy of the engine, the same kernel build as the preview worker's.
 // Each layer's op (its packed weights) is kept under the layer's index while
 // its key stays: the preview worker sends a layer's weights only with the
-// first band of a new key.
+// first band of a new key (re-packed in place when the band's options stay).
 //
 // Messages in:  {type: 'init', build}
 //               | {type: 'band', id, index, key, options, weights?, bias?, input}
@@ -34,11 +34,18 @@ self.onmessage = async (event) => {
     const mod = await modulePromise;
     let held = ops.get(msg.index);
     if (!held || held.key !== msg.key) {
-      held?.op.delete();
-      ops.delete(msg.index);
       if (!msg.weights) throw new Error('the first band of a layer came without its weights');
-      held = { key: msg.key, op: createConvOp(mod, { ...msg.options, weights: msg.weights, bias: msg.bias }) };
-      ops.set(msg.index, held);
+      const shapeKey = JSON.stringify(msg.options);
+      if (held && held.shapeKey === shapeKey) {
+        // New weights for the same band (a new seed): re-packed in place.
+        held.op.setWeights(msg.weights, msg.bias);
+        held.key = msg.key;
+      } else {
+        held?.op.delete();
+        ops.delete(msg.index);
+        held = { key: msg.key, shapeKey, op: createConvOp(mod, { ...msg.options, weights: msg.weights, bias: msg.bias }) };
+        ops.set(msg.index, held);
+      }
     }
     const { op } = held;
     op.inputView().set(msg.input);

@@ -92,7 +92,7 @@ export function createConvOp(module, options) {
     op.delete();
     fail(packed);
   }
-  return hostedOp(op, fail, options.inputShape);
+  return hostedOp(op, fail, options.inputShape, [weights.length, bias ? bias.length : null]);
 }
 
 // options: kind ('max_pool' | 'avg_pool' | 'global_max_pool' | 'global_avg_pool'
@@ -176,9 +176,11 @@ export function createMapOps(module, { h, w, c, shown, factor, lut }) {
  * The object both factories return around a prepared host op (ConvOpHost or
  * PoolOpHost): {outputShape, inputLength, outputLength, run(input) (a copy),
  * runReference(input), inputView(), outputView(), runInPlace(),
- * runReferenceInPlace(), delete()}. failOp throws with the factory's prefix.
+ * runReferenceInPlace(), delete()}, and with weightLengths ([weights, bias
+ * or null], conv ops) setWeights(weights, bias). failOp throws with the
+ * factory's prefix.
  */
-function hostedOp(op, failOp, inputShape) {
+function hostedOp(op, failOp, inputShape, weightLengths = null) {
   const outputShape = [0, 1, 2, 3].map((i) => op.outputDim(i));
   const inputLength = op.inputView().length;
   const outputLength = op.outputView().length;
@@ -209,6 +211,24 @@ function hostedOp(op, failOp, inputShape) {
     outputView: () => { alive(); return op.outputView(); },
     runInPlace: () => { alive(); op.run(); },
     runReferenceInPlace: () => { alive(); op.runReference(); },
+    // Conv ops: new weights (and bias, or null) of the lengths the op was
+    // created with, re-packed in place; the options, buffers and views stay.
+    ...(weightLengths ? { setWeights: (weights, bias = null) => {
+      alive();
+      if (!(weights instanceof Float32Array)) failOp('weights must be a Float32Array');
+      if (bias !== null && !(bias instanceof Float32Array)) failOp('bias must be a Float32Array or null');
+      const gets = [weights.length, bias ? bias.length : null];
+      if (gets[0] !== weightLengths[0] || gets[1] !== weightLengths[1]) {
+        const text = (n) => (n === null ? 'no bias' : `${n} biases`);
+        failOp(`setWeights: ${gets[0]} weights and ${text(gets[1])}; this op was created with ${weightLengths[0]} and ${text(weightLengths[1])}`);
+      }
+      const restaged = op.restage();
+      if (restaged !== '') failOp(restaged);
+      op.weightsView().set(weights);
+      if (bias) op.biasView().set(bias);
+      const packed = op.pack();
+      if (packed !== '') failOp(packed);
+    } } : {}),
     delete() {
       if (!deleted) op.delete();
       deleted = true;

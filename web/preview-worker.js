@@ -58,7 +58,7 @@ ops.setAllocator(take);
 let lastInput = null; // the image as the network's input, kept while image and input shape stay
 let modulePromise = null;
 const imageCache = new Map(); // key -> {width, height, rgb: Float32Array (planar R, G, B in [0, 1])}
-const opCache = new Map(); // layer index -> {key, op}: packed weights (and pool ops' buffers) reused while nothing changed; op null: the layer runs in JS
+const opCache = new Map(); // layer index -> conv {shapeKey, weightsKey, op, ...} (packedOp) | pool {key, op}: packed weights and buffers reused; pool op null: the layer runs in JS
 const OP_CACHE_FLOATS = 1 << 22; // ops holding more (input + output) are deleted after use
 const MAX_SOURCE_SIDE = 2048; // a bigger photo is scaled down once, when decoded
 
@@ -501,23 +501,40 @@ function kernelPads(step) {
   return step.pads.every(([begin, end]) => begin >= 0 && end >= 0);
 }
 
+/**
+ * The layer's op, packed with this run's weights: the cached one when its
+ * options (`shapeKey`) and weights (`weightsKey`) stay; re-packed in place
+ * when only the weights changed (a new seed or filter: the buffers stay);
+ * else a new op from `create(weights, bias)`.
+ */
+function packedOp(step, shapeKey, weightsKey, msg, useFilter, create) {
+  let cached = opCache.get(step.index);
+  if (cached && cached.shapeKey === shapeKey && cached.weightsKey === weightsKey) return cached;
+  const { weights, bias } = convWeights(step, msg.seed, msg.filter, useFilter);
+  if (cached && cached.shapeKey === shapeKey) {
+    cached.op.setWeights(weights, bias);
+    return Object.assign(cached, { weightsKey, weights, bias });
+  }
+  if (cached?.op) cached.op.delete();
+  opCache.delete(step.index);
+  cached = { shapeKey, weightsKey, weights, bias, ...create(weights, bias) };
+  if (cached.op.inputLength + cached.op.outputLength <= OP_CACHE_FLOATS) opCache.set(step.index, cached);
+  return cached;
+}
+
+const weightsKeyOf = (msg, useFilter) => JSON.stringify([msg.seed, useFilter ? msg.filter : 'he']);
+
 function convSimd(mod, step, input, msg, useFilter) {
   const options = convOptions(step);
-  const key = JSON.stringify([options, msg.seed, useFilter ? msg.filter : 'he']);
-  let cached = opCache.get(step.index);
-  if (!cached || cached.key !== key) {
-    if (cached?.op) cached.op.delete();
-    opCache.delete(step.index);
-    const { weights, bias } = convWeights(step, msg.seed, msg.filter, useFilter);
+  const cached = packedOp(step, JSON.stringify(options), weightsKeyOf(msg, useFilter), msg, useFilter, (weights, bias) => {
     const op = createConvOp(mod, { ...options, weights, bias });
     const expect = [1, ...step.outShape];
     if (op.outputShape.some((d, i) => d !== expect[i])) {
       op.delete();
       throw new Error(`the kernel computes ${op.outputShape.join('×')}, the report says ${expect.join('×')}`);
     }
-    cached = { key, op };
-    if (op.inputLength + op.outputLength <= OP_CACHE_FLOATS) opCache.set(step.index, cached);
-  }
+    return { op };
+  });
   return runOp(cached.op, step.index, input);
 }
 
@@ -540,21 +557,17 @@ async function convSplit(mod, step, input, msg, useFilter) {
   const options = convOptions(step);
   const team = readyHelpers();
   const bands = rowBands(step.outShape[0], team.length + 1);
-  const key = JSON.stringify([options, msg.seed, useFilter ? msg.filter : 'he', bands]);
-  let cached = opCache.get(step.index);
-  if (!cached || cached.key !== key) {
-    if (cached?.op) cached.op.delete();
-    opCache.delete(step.index);
-    const { weights, bias } = convWeights(step, msg.seed, msg.filter, useFilter);
+  const weightsKey = weightsKeyOf(msg, useFilter);
+  const key = JSON.stringify([options, bands, weightsKey]); // a helper re-packs its band's op when it changes
+  const cached = packedOp(step, JSON.stringify([options, bands]), weightsKey, msg, useFilter, (weights, bias) => {
     const parts = bands.map((band) => bandOptions(options, band));
     const op = createConvOp(mod, { ...parts[0].options, weights, bias });
     if (op.outputShape[1] !== bands[0][1] || op.outputShape[2] !== step.outShape[1]) {
       op.delete();
       throw new Error(`the kernel computes a band of ${op.outputShape.slice(1, 3).join('×')}, expected ${bands[0][1]}×${step.outShape[1]}`);
     }
-    cached = { key, op, parts, weights, bias };
-    if (op.inputLength + op.outputLength <= OP_CACHE_FLOATS) opCache.set(step.index, cached);
-  }
+    return { op, parts };
+  });
   const { op, parts } = cached;
   const [, W, C] = step.inShape;
   const [OH, OW, F] = step.outShape;

@@ -342,6 +342,49 @@ TEST_CASE("ConvOp::create checks the weight and bias lengths") {
   CHECK(op.output_shape() == Shape4{1, 3, 3, 8});
 }
 
+TEST_CASE("ConvOp::set_weights re-packs in place: the same outputs as an op created with those weights") {
+  // A direct conv, the indirect (strided, dilated) one and a depthwise conv:
+  // each re-packed op runs bit for bit like a fresh one, its scratch kept.
+  ConvDesc strided = conv({1, 9, 8, 5}, 6, 3, 2);
+  strided.stride_h = 2;
+  strided.dilation_w = 2;
+  set_padding(strided, all_paddings[1]);
+  ConvDesc depthwise = conv({1, 7, 9, 6}, 0, 3, 3);
+  depthwise.kind = ConvKind::depthwise;
+  depthwise.depth_multiplier = 2;
+  set_padding(depthwise, all_paddings[2]);
+  ConvDesc direct = conv({1, 12, 11, 7}, 9, 3, 3);
+  set_padding(direct, all_paddings[2]);
+  for (const ConvDesc& d : {direct, strided, depthwise}) {
+    INFO(describe(d));
+    REQUIRE(k::validate(d) == "");
+    Lcg rng{11};
+    const size_t nw = k::weights_len(d), nb = size_t(k::out_channels(d));
+    const std::vector<float> w1 = random_values(nw, 0.3f, rng), w2 = random_values(nw, 0.3f, rng);
+    const std::vector<float> b2 = random_values(nb, 0.5f, rng);
+    const std::vector<float> input = random_values(d.input.elements(), 1.0f, rng);
+    k::ConvOp reused, fresh;
+    REQUIRE(reused.create(d, w1.data(), nw, nullptr, 0) == "");
+    std::vector<float> first(reused.output_shape().elements()), got(first.size()), want(first.size(), 1.0f);
+    reused.run(input.data(), first.data());  // its scratch and indirection are built here
+    REQUIRE(reused.set_weights(w2.data(), nw, b2.data(), nb) == "");
+    REQUIRE(fresh.create(d, w2.data(), nw, b2.data(), nb) == "");
+    reused.run(input.data(), got.data());
+    fresh.run(input.data(), want.data());
+    CHECK(got == want);
+    CHECK(got != first);
+    // Bad lengths: a message, and the op keeps the weights it had.
+    CHECK(reused.set_weights(w2.data(), nw - 1, nullptr, 0).rfind("weights has " + std::to_string(nw - 1) + " values", 0) == 0);
+    CHECK(reused.set_weights(w2.data(), nw, b2.data(), nb + 1) ==
+          "bias has " + std::to_string(nb + 1) + " values; this op has " + std::to_string(nb) + " output channels");
+    reused.run(input.data(), got.data());
+    CHECK(got == want);
+  }
+  k::ConvOp empty;
+  const std::vector<float> w(4);
+  CHECK(empty.set_weights(w.data(), w.size(), nullptr, 0) == "set_weights() needs a created op");
+}
+
 TEST_CASE("createConvOp options parse into a description, with a message naming the option") {
   ConvDesc d;
   CHECK(k::conv_desc_from_json(R"({"kind": "conv", "inputShape": [1, 10, 7, 2], "filters": 3, "kernel": [4, 3],
@@ -395,6 +438,37 @@ TEST_CASE("ConvOpHost stages weights, packs once and runs its own buffers like C
   host.run_reference();
   const std::vector<float> ref(host.output(), host.output() + host.output_len());
   CHECK(relative_error(simd, ref) <= 1e-5);
+
+  // New weights for the same options: restage(), fill, pack() again. The
+  // input and output buffers stay where they were, with their contents.
+  const float* input_at = host.input();
+  const float* output_at = host.output();
+  const std::vector<float> input(host.input(), host.input() + host.input_len());
+  REQUIRE(host.restage() == "");
+  REQUIRE(host.staged_weights_len() == 135);
+  REQUIRE(host.staged_bias_len() == 5);
+  for (size_t i = 0; i < host.staged_weights_len(); ++i) host.staged_weights()[i] = rng.next();
+  for (size_t i = 0; i < host.staged_bias_len(); ++i) host.staged_bias()[i] = rng.next();
+  const std::vector<float> w2(host.staged_weights(), host.staged_weights() + 135);
+  const std::vector<float> b2(host.staged_bias(), host.staged_bias() + 5);
+  REQUIRE(host.pack() == "");
+  CHECK(host.staged_weights_len() == 0);
+  CHECK(host.input() == input_at);
+  CHECK(host.output() == output_at);
+  CHECK(std::vector<float>(host.input(), host.input() + host.input_len()) == input);
+  host.run();
+  const std::vector<float> repacked(host.output(), host.output() + host.output_len());
+  k::ConvOpHost fresh;
+  REQUIRE(fresh.prepare(options, 135, true, 5) == "");
+  std::copy(w2.begin(), w2.end(), fresh.staged_weights());
+  std::copy(b2.begin(), b2.end(), fresh.staged_bias());
+  REQUIRE(fresh.pack() == "");
+  std::copy(input.begin(), input.end(), fresh.input());
+  fresh.run();
+  CHECK(repacked == std::vector<float>(fresh.output(), fresh.output() + fresh.output_len()));
+  CHECK(repacked != simd);
+  k::ConvOpHost unpacked;
+  CHECK(unpacked.restage() == "restage() needs a packed op");
 }
 
 // ---- SIMD against the reference ----------------------------------------------

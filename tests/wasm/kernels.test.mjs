@@ -133,6 +133,42 @@ for (const [i, c] of cases.entries()) for (const [build, engine] of builds) {
   });
 }
 
+for (const [build, engine] of builds) {
+  test(`createConvOp setWeights (${build}) re-packs in place: bit for bit a fresh op's outputs; bad lengths throw and change nothing`, () => {
+    const cs = [
+      { kind: 'conv', inputShape: [1, 16, 13, 8], filters: 12, kernel: [3, 3], padding: 'same' },
+      { kind: 'conv', inputShape: [1, 11, 9, 6], filters: 4, kernel: [3, 2], stride: [2, 1], dilation: [1, 2], padding: 'valid', groups: 2 },
+      { kind: 'depthwise_conv', inputShape: [1, 9, 10, 5], kernel: [3, 3], depthMultiplier: 2, padding: 'same' },
+    ];
+    for (const [i, c] of cs.entries()) {
+      const F = c.kind === 'depthwise_conv' ? c.inputShape[3] * c.depthMultiplier : c.filters;
+      const n = c.kernel[0] * c.kernel[1] * (c.kind === 'depthwise_conv' ? F : (c.inputShape[3] / (c.groups ?? 1)) * F);
+      const [w1, w2] = [random(n, 40 + i), random(n, 50 + i)];
+      const bias = random(F, 60 + i);
+      const input = random(c.inputShape.reduce((a, b) => a * b), 70 + i);
+      const reused = createConvOp(engine, { ...c, weights: w1, bias });
+      const fresh = createConvOp(engine, { ...c, weights: w2, bias });
+      try {
+        const before = reused.run(input);
+        const inputView = reused.inputView();
+        reused.setWeights(w2, bias);
+        assert.equal(reused.inputView().byteOffset, inputView.byteOffset, 'the buffers stay');
+        const got = reused.run(input);
+        assert.deepEqual(got, fresh.run(input));
+        assert.notDeepEqual(got, before);
+        assert.throws(() => reused.setWeights(w2.subarray(1), bias), new RegExp(`^Error: createConvOp: setWeights: ${n - 1} weights and ${F} biases; this op was created with ${n} and ${F} biases$`));
+        assert.throws(() => reused.setWeights(w2, null), /setWeights: \d+ weights and no bias; this op was created with \d+ and \d+ biases/);
+        assert.throws(() => reused.setWeights([1, 2]), /weights must be a Float32Array/);
+        assert.deepEqual(reused.run(input), got, 'a refused setWeights keeps the weights');
+      } finally {
+        reused.delete();
+        fresh.delete();
+      }
+      assert.throws(() => reused.setWeights(w2, bias), /run\(\) after delete\(\)/);
+    }
+  });
+}
+
 test('the FMA build is chosen where the engine validates relaxed SIMD, and loads convscope-fma.wasm', () => {
   assert.equal(relaxedSimdSupported(), true); // the flag above
   assert.equal(chooseKernelBuild(), 'fma');

@@ -40,18 +40,29 @@ std::string ConvOp::create(const ConvDesc& desc, const float* weights, size_t we
   if (weights == nullptr) return "weights is missing";
   desc_ = desc;
   out_ = kernels::output_shape(desc);
-  weights_.assign(weights, weights + weights_count);
-  if (bias) bias_.assign(bias, bias + bias_count);
   if (desc.kind == ConvKind::depthwise) {
-    packed_ = pack_dwconv(desc, weights, bias);
     zero_.assign(dwconv_zero_len(desc), 0.0f);
   } else {
-    packed_ = pack_conv(desc, weights, bias);
     zero_.assign(size_t(group_in_channels(desc)), 0.0f);
     direct_ = conv_direct_applies(desc);
   }
+  pack_weights(weights, weights_count, bias, bias_count);
   ready_ = true;
   return "";
+}
+
+std::string ConvOp::set_weights(const float* weights, size_t weights_count, const float* bias, size_t bias_count) {
+  if (!ready_) return "set_weights() needs a created op";
+  if (std::string e = check_lengths(desc_, weights_count, bias != nullptr, bias_count); !e.empty()) return e;
+  if (weights == nullptr) return "weights is missing";
+  pack_weights(weights, weights_count, bias, bias_count);
+  return "";
+}
+
+void ConvOp::pack_weights(const float* weights, size_t weights_count, const float* bias, size_t bias_count) {
+  weights_.assign(weights, weights + weights_count);
+  if (bias) bias_.assign(bias, bias + bias_count); else bias_.clear();
+  packed_ = desc_.kind == ConvKind::depthwise ? pack_dwconv(desc_, weights, bias) : pack_conv(desc_, weights, bias);
 }
 
 void ConvOp::run(const float* input, float* output) {

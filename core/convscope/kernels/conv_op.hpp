@@ -22,6 +22,12 @@ class ConvOp {
   std::string create(const ConvDesc& desc, const float* weights, size_t weights_count, const float* bias,
                      size_t bias_count);
 
+  // New weights (and bias) for a ready op, of the lengths create() checks:
+  // re-packed in place, the scratch kept (a new seed in the previews changes
+  // every layer's weights and no shape). "" or a one-line error; on error the
+  // op keeps its old weights.
+  std::string set_weights(const float* weights, size_t weights_count, const float* bias, size_t bias_count);
+
   bool ready() const { return ready_; }
   const ConvDesc& desc() const { return desc_; }
   const Shape4& output_shape() const { return out_; }
@@ -33,6 +39,8 @@ class ConvOp {
   void run_reference(const float* input, float* output) const;
 
  private:
+  void pack_weights(const float* weights, size_t weights_count, const float* bias, size_t bias_count);
+
   ConvDesc desc_{};
   Shape4 out_{};
   bool ready_ = false;

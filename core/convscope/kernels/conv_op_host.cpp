@@ -12,13 +12,31 @@ std::string ConvOpHost::prepare(const std::string& options_json, size_t weights_
   if (std::string e = check_lengths(d, weights_count, has_bias, bias_count); !e.empty()) return e;
   desc_ = d;
   has_bias_ = has_bias;
+  weights_count_ = weights_count;
+  bias_count_ = has_bias ? bias_count : 0;
   staged_weights_.assign(weights_count, 0.0f);
   staged_bias_.assign(has_bias ? bias_count : 0, 0.0f);
   prepared_ = true;
   return "";
 }
 
+std::string ConvOpHost::restage() {
+  if (!op_.ready()) return "restage() needs a packed op";
+  staged_weights_.assign(weights_count_, 0.0f);
+  staged_bias_.assign(bias_count_, 0.0f);
+  restaged_ = true;
+  return "";
+}
+
 std::string ConvOpHost::pack() {
+  if (restaged_) {
+    restaged_ = false;
+    const std::string e = op_.set_weights(staged_weights_.data(), staged_weights_.size(),
+                                          has_bias_ ? staged_bias_.data() : nullptr, staged_bias_.size());
+    std::vector<float>().swap(staged_weights_);
+    std::vector<float>().swap(staged_bias_);
+    return e;
+  }
   if (!prepared_) return "pack() needs a successful prepare() first";
   const std::string e = op_.create(desc_, staged_weights_.data(), staged_weights_.size(),
                                    has_bias_ ? staged_bias_.data() : nullptr, staged_bias_.size());

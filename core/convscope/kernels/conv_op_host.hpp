@@ -26,6 +26,11 @@ class ConvOpHost {
   // Step 3: packs the staged weights (freeing the staging) and allocates the
   // input and output buffers. "" or the error.
   std::string pack();
+  // Steps 1 and 2 again for a packed op whose options stay (new weights only):
+  // stages weights and bias of the lengths prepare() took; pack() then
+  // re-packs them and keeps the input and output buffers, so their views and
+  // contents stay. "" or the error.
+  std::string restage();
 
   float* input() { return input_.data(); }
   size_t input_len() const { return input_.size(); }
@@ -39,7 +44,8 @@ class ConvOpHost {
 
  private:
   ConvDesc desc_{};
-  bool prepared_ = false, has_bias_ = false;
+  bool prepared_ = false, restaged_ = false, has_bias_ = false;
+  size_t weights_count_ = 0, bias_count_ = 0;
   std::vector<float> staged_weights_, staged_bias_;
   ConvOp op_;
   std::vector<float> input_, output_;
