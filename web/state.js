@@ -163,31 +163,76 @@ export function normalizeHash(hash) {
  * the entry it created, so a word typed is one Back, not one per key.
  * In an embed every write replaces: pushes inside an iframe would join the
  * host page's history and hijack its Back button.
+ *
+ * A replace is written once the edits pause (SETTLE_MS), or at once when
+ * something else writes, typing ends (blur) or the page is hidden: each URL
+ * change costs the browser a same-document navigation (in Chromium ~35 ms
+ * of CPU across its processes, its favicon fetched again among it), which a
+ * keystroke's preview refresh shares two cores with. While one waits, <html>
+ * carries data-link-pending.
  */
+const SETTLE_MS = 300;
+
 export function createHistory({ embed }) {
-  let current = normalizeHash(location.hash);
+  let current = normalizeHash(location.hash); // the state's hash: written, or waiting to be
+  let written = current; // what location.hash says (as far as we wrote it)
   let typingKey = null;
+  let pending = null; // the URL of a replace still to write
+  let timer = 0;
+  const mark = (on) => document.documentElement.toggleAttribute('data-link-pending', on);
+  const drop = () => {
+    clearTimeout(timer);
+    timer = 0;
+    pending = null;
+    mark(false);
+  };
+  const flush = () => {
+    if (pending === null) return;
+    const url = pending;
+    drop();
+    history.replaceState(null, '', url);
+    written = current;
+  };
+  addEventListener('pagehide', flush);
+  addEventListener('visibilitychange', () => { if (document.visibilityState === 'hidden') flush(); });
   return {
     current: () => current,
     /** True when the location hash is not one we wrote (i.e. navigation happened). */
-    isForeign: () => normalizeHash(location.hash) !== current,
+    isForeign: () => normalizeHash(location.hash) !== written,
     write(hash, { typing } = {}) {
       const next = normalizeHash(hash);
       if (next === current) return;
       const replace = embed || (typing && typing === typingKey);
       typingKey = typing || null;
       const url = `${location.pathname}${location.search}#${hash}`;
-      if (replace) history.replaceState(null, '', url); else history.pushState(null, '', url);
       current = next;
+      if (replace) {
+        pending = url;
+        clearTimeout(timer);
+        timer = setTimeout(flush, SETTLE_MS);
+        mark(true);
+        return;
+      }
+      flush(); // the entry being left gets its last state before the new one
+      history.pushState(null, '', url);
+      written = next;
     },
     /** Replace without starting a new entry (first load, falling back). */
     replace(hash) {
+      drop();
       history.replaceState(null, '', `${location.pathname}${location.search}#${hash}`);
-      current = normalizeHash(hash);
+      current = written = normalizeHash(hash);
       typingKey = null;
     },
-    endTyping() { typingKey = null; },
+    endTyping() {
+      flush();
+      typingKey = null;
+    },
     /** After the browser moved (back/forward/hand edit): adopt its hash as ours. */
-    adopt() { current = normalizeHash(location.hash); typingKey = null; },
+    adopt() {
+      drop();
+      current = written = normalizeHash(location.hash);
+      typingKey = null;
+    },
   };
 }

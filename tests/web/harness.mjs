@@ -80,7 +80,9 @@ export function tableText(page) {
   return page.$$eval('#shape-table tbody tr.row', (rows) => rows.map((r) => r.innerText.replace(/\s+/g, ' ').trim()));
 }
 
-export function hashOf(page) {
+/** The page's link, once written: a typing run's replace waits for the edits to pause (web/state.js). */
+export async function hashOf(page) {
+  await page.waitForFunction(() => !document.documentElement.hasAttribute('data-link-pending'));
   return page.evaluate(() => location.hash.slice(1));
 }
 
