@@ -95,6 +95,7 @@ EMSCRIPTEN_BINDINGS(convscope_kernels) {
       .function("outputView", &const_view<ConvOpHost, float, &ConvOpHost::output, &ConvOpHost::output_len>)
       .function("outputDim", &ConvOpHost::output_dim)
       .function("run", &ConvOpHost::run)
+      .function("runOn", &ConvOpHost::run_on)
       .function("runReference", &ConvOpHost::run_reference);
   // Pooling, global pooling and nearest upsampling; web/kernels.js's createPoolOp().
   class_<PoolOpHost>("PoolOpHost")
@@ -114,6 +115,8 @@ EMSCRIPTEN_BINDINGS(convscope_kernels) {
       .function("lutView", &view_of<MapOpsHost, uint32_t, &MapOpsHost::lut, &MapOpsHost::lut_len>)
       .function("relu", &MapOpsHost::relu)
       .function("thumbnail", &MapOpsHost::thumbnail)
+      .function("reluOf", &MapOpsHost::relu_of)
+      .function("thumbnailOf", &MapOpsHost::thumbnail_of)
       .function("rgbaView", &const_view<MapOpsHost, uint32_t, &MapOpsHost::rgba, &MapOpsHost::rgba_len>)
       .function("loView", &const_view<MapOpsHost, float, &MapOpsHost::lo, &MapOpsHost::range_len>)
       .function("hiView", &const_view<MapOpsHost, float, &MapOpsHost::hi, &MapOpsHost::range_len>)

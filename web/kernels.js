@@ -129,6 +129,8 @@ export function createPoolOp(module, options) {
 //   const m = createMapOps(module, {h, w, c, shown, factor, lut});
 //   m.inputView().set(x); m.relu(); m.outputView()       // ReLU(x)
 //   m.thumbnail(ofOutput) -> {rgba: [Uint8ClampedArray per channel], lo, hi, rows, cols}
+//   m.reluOf(conv); m.thumbnailOf(conv)  // the same over a conv op's output, no copy
+//   conv.runOn(m)                         // a conv op reading m's ReLU output, no copy
 //   m.delete();
 // lut: 256 RGBA words (web/colormap.js's viridisLut()). Throws with the
 // core's message on a bad shape.
@@ -157,19 +159,47 @@ export function createMapOps(module, { h, w, c, shown, factor, lut }) {
     thumbnail(ofOutput = false) {
       alive();
       op.thumbnail(ofOutput);
-      const words = op.rgbaView();
-      const plane = rows * cols;
-      const rgba = [];
-      for (let ch = 0; ch < shown; ch += 1) {
-        rgba.push(new Uint8ClampedArray(words.buffer.slice(words.byteOffset + ch * plane * 4, words.byteOffset + (ch + 1) * plane * 4)));
-      }
-      return { rgba, lo: Array.from(op.loView()), hi: Array.from(op.hiView()), rows, cols };
+      return readThumbnail();
     },
+    // The same over a conv op's output (createConvOp), read where it lies in
+    // the module's memory instead of a copy in the input buffer.
+    reluOf(conv) {
+      alive();
+      const e = op.reluOf(hostOf(conv, failMap));
+      if (e !== '') failMap(e);
+    },
+    thumbnailOf(conv) {
+      alive();
+      const e = op.thumbnailOf(hostOf(conv, failMap));
+      if (e !== '') failMap(e);
+      return readThumbnail();
+    },
+    get [HOST]() { alive(); return op; },
     delete() {
       if (!deleted) op.delete();
       deleted = true;
     },
   };
+  function readThumbnail() {
+    const words = op.rgbaView();
+    const plane = rows * cols;
+    const rgba = [];
+    for (let ch = 0; ch < shown; ch += 1) {
+      rgba.push(new Uint8ClampedArray(words.buffer.slice(words.byteOffset + ch * plane * 4, words.byteOffset + (ch + 1) * plane * 4)));
+    }
+    return { rgba, lo: Array.from(op.loView()), hi: Array.from(op.hiView()), rows, cols };
+  }
+}
+
+// The module object behind a conv op or map ops, for the calls that read one
+// op's buffer where it lies (conv.runOn(maps), maps.reluOf(conv),
+// maps.thumbnailOf(conv)); reading it throws once that op was deleted.
+const HOST = Symbol('module op');
+
+function hostOf(other, failOp) {
+  const host = other !== null && typeof other === 'object' ? other[HOST] : undefined;
+  if (!host) failOp('expected an op of this module (createConvOp or createMapOps)');
+  return host;
 }
 
 /**
@@ -177,8 +207,8 @@ export function createMapOps(module, { h, w, c, shown, factor, lut }) {
  * PoolOpHost): {outputShape, inputLength, outputLength, run(input) (a copy),
  * runReference(input), inputView(), outputView(), runInPlace(),
  * runReferenceInPlace(), delete()}, and with weightLengths ([weights, bias
- * or null], conv ops) setWeights(weights, bias). failOp throws with the
- * factory's prefix.
+ * or null], conv ops) setWeights(weights, bias) and runOn(maps). failOp
+ * throws with the factory's prefix.
  */
 function hostedOp(op, failOp, inputShape, weightLengths = null) {
   const outputShape = [0, 1, 2, 3].map((i) => op.outputDim(i));
@@ -211,6 +241,14 @@ function hostedOp(op, failOp, inputShape, weightLengths = null) {
     outputView: () => { alive(); return op.outputView(); },
     runInPlace: () => { alive(); op.run(); },
     runReferenceInPlace: () => { alive(); op.runReference(); },
+    get [HOST]() { alive(); return op; },
+    // Conv ops: the kernels on a map host's ReLU output (createMapOps) where
+    // it lies, not on the input buffer; the maps hold inputLength values.
+    ...(weightLengths ? { runOn: (maps) => {
+      alive();
+      const e = op.runOn(hostOf(maps, failOp));
+      if (e !== '') failOp(e);
+    } } : {}),
     // Conv ops: new weights (and bias, or null) of the lengths the op was
     // created with, re-packed in place; the options, buffers and views stay.
     ...(weightLengths ? { setWeights: (weights, bias = null) => {

@@ -305,6 +305,13 @@ let kernelModule = null; // the engine, once loaded: its map kernels make thumbn
 const mapOpsCache = new Map(); // "HxWxC/shown/f" -> {ops, holds} (a few shapes recur: one per layer)
 const MAP_OPS_FLOATS = 1 << 23; // their buffers (input + output per shape) kept at most: 32 MB
 
+// The map the step before computed, where it also lies in the module's
+// memory: {data, conv} (a conv op's output) or {data, maps} (a map host's
+// ReLU output), else null. The next step reads it there (conv.runOn,
+// maps.reluOf, maps.thumbnailOf) instead of copying `data` back in. Each
+// step starts with it cleared (run()), so it never outlives the buffers.
+let inModule = null;
+
 /** The thumbnail's box size: a thumbnail is shown at most thumbPx device pixels wide. */
 const thumbFactor = ([H, W], thumbPx) => Math.max(1, Math.ceil(Math.max(H, W) / thumbPx));
 
@@ -326,6 +333,7 @@ function mapOpsFor(shape, shown, f) {
   if (total > MAP_OPS_FLOATS || mapOpsCache.size >= 16) {
     for (const old of mapOpsCache.values()) old.ops.delete();
     mapOpsCache.clear();
+    if (inModule?.maps) inModule = null;
   }
   try {
     held = { ops: createMapOps(kernelModule, { h: shape[0], w: shape[1], c: shape[2], shown, factor: f, lut: viridisLut() }), holds: null };
@@ -337,15 +345,19 @@ function mapOpsFor(shape, shown, f) {
 }
 
 /** ReLU in the map kernels (and its thumbnail's input left there), or null: the JS op. */
-function reluKernel(x, shape, caps) {
+function reluKernel(x, shape, caps, from) {
   const shown = Math.min(shape[2], caps.channels);
   const held = mapOpsFor(shape, shown, thumbFactor(shape, caps.thumbPx || 128));
   if (!held) return null;
-  if (held.holds !== x) held.ops.inputView().set(x);
+  if (from?.conv && from.data === x) held.ops.reluOf(from.conv);
+  else {
+    if (held.holds !== x) held.ops.inputView().set(x);
+    held.ops.relu();
+  }
   held.holds = null; // x may be recycled once read
-  held.ops.relu();
   const y = take(x.length);
   y.set(held.ops.outputView());
+  inModule = { data: y, maps: held.ops };
   return { y, thumbFrom: held };
 }
 
@@ -367,11 +379,14 @@ async function thumbnails(data, [H, W, C], shown, thumbPx, reluOf = null) {
   // ReLU's output is already in their buffer.
   const held = reluOf || mapOpsFor([H, W, C], shown, f);
   if (held) {
-    if (!reluOf) {
+    let t;
+    if (reluOf) t = held.ops.thumbnail(true);
+    else if (inModule?.conv && inModule.data === data) t = held.ops.thumbnailOf(inModule.conv);
+    else {
       held.ops.inputView().set(data);
       held.holds = data;
+      t = held.ops.thumbnail(false);
     }
-    const t = held.ops.thumbnail(Boolean(reluOf));
     const bitmaps = await Promise.all(t.rgba.map((px) => createImageBitmap(new ImageData(px, t.cols, t.rows))));
     return { lo: t.lo, hi: t.hi, exact: f === 1, bitmaps };
   }
@@ -524,7 +539,7 @@ function packedOp(step, shapeKey, weightsKey, msg, useFilter, create) {
 
 const weightsKeyOf = (msg, useFilter) => JSON.stringify([msg.seed, useFilter ? msg.filter : 'he']);
 
-function convSimd(mod, step, input, msg, useFilter) {
+function convSimd(mod, step, input, msg, useFilter, from) {
   const options = convOptions(step);
   const cached = packedOp(step, JSON.stringify(options), weightsKeyOf(msg, useFilter), msg, useFilter, (weights, bias) => {
     const op = createConvOp(mod, { ...options, weights, bias });
@@ -535,7 +550,7 @@ function convSimd(mod, step, input, msg, useFilter) {
     }
     return { op };
   });
-  return runOp(cached.op, step.index, input);
+  return runOp(cached.op, step.index, input, from);
 }
 
 /** Helpers whose engine has loaded: a run never waits for one still loading (the conv runs with fewer bands). */
@@ -597,7 +612,7 @@ async function convSplit(mod, step, input, msg, useFilter) {
 }
 
 /** A conv on the kernels: split across the helpers where it pays, else whole here. */
-async function convStep(mod, step, x, msg, useFilter) {
+async function convStep(mod, step, x, msg, useFilter, from) {
   if (splits(step)) {
     try {
       const team = readyHelpers().length + 1;
@@ -609,7 +624,7 @@ async function convStep(mod, step, x, msg, useFilter) {
       if (cached) { cached.op?.delete(); opCache.delete(step.index); }
     }
   }
-  return { y: convSimd(mod, step, x, msg, useFilter), bands: 1 };
+  return { y: convSimd(mod, step, x, msg, useFilter, from), bands: 1 };
 }
 
 /**
@@ -617,13 +632,17 @@ async function convStep(mod, step, x, msg, useFilter) {
  * copied into a recycled buffer (run() would allocate one); an op too big
  * for opCache is deleted after its one use.
  */
-function runOp(op, index, input) {
+function runOp(op, index, input, from = null) {
   if (input.length !== op.inputLength) throw new Error(`input has ${input.length} values, the op takes ${op.inputLength}`);
-  op.inputView().set(input);
-  op.runInPlace();
+  if (from?.maps && from.data === input && op.runOn) op.runOn(from.maps);
+  else {
+    op.inputView().set(input);
+    op.runInPlace();
+  }
   const out = take(op.outputLength);
   out.set(op.outputView());
   if (!opCache.has(index)) op.delete();
+  else if (op.runOn) inModule = { data: out, conv: op };
   return out;
 }
 
@@ -720,14 +739,14 @@ function poolStep(mod, step, x, js) {
   return y ? { y, engine: 'simd', conv: false } : { y: js(), engine: 'js', conv: false };
 }
 
-async function runStep(mod, step, xs, msg, plan) {
+async function runStep(mod, step, xs, msg, plan, from) {
   const useFilter = step.index === plan.firstConv;
   const x = xs[0];
   switch (step.type) {
     case 'conv':
     case 'depthwise_conv':
     case 'conv_transpose':
-      if (mod && typeof mod.ConvOpHost === 'function' && kernelPads(step)) return { ...(await convStep(mod, step, x, msg, useFilter)), engine: 'simd', conv: true };
+      if (mod && typeof mod.ConvOpHost === 'function' && kernelPads(step)) return { ...(await convStep(mod, step, x, msg, useFilter, from)), engine: 'simd', conv: true };
       return { y: ops.convJs(step, x, convWeights(step, msg.seed, msg.filter, useFilter).weights), engine: 'js', conv: true };
     case 'max_pool': return poolStep(mod, step, x, () => ops.pool(step, x, 'max'));
     case 'avg_pool': return poolStep(mod, step, x, () => ops.pool(step, x, 'avg'));
@@ -739,9 +758,9 @@ async function runStep(mod, step, xs, msg, plan) {
     case 'upsample': return poolStep(mod, step, x, () => ops.upsampleNearest(step, x));
     case 'batch_norm': return { y: ops.batchNorm(step, x) };
     // Never in place: x is posted to the page (transferred) once this layer has read it.
-    case 'relu': return reluKernel(x, step.inShape, msg.caps) || { y: ops.activation(step, x, 'relu') };
+    case 'relu': return reluKernel(x, step.inShape, msg.caps, from) || { y: ops.activation(step, x, 'relu') };
     case 'activation':
-      if (ops.activationName(step.fn) === 'relu') return reluKernel(x, step.inShape, msg.caps) || { y: ops.activation(step, x, 'relu') };
+      if (ops.activationName(step.fn) === 'relu') return reluKernel(x, step.inShape, msg.caps, from) || { y: ops.activation(step, x, 'relu') };
       return { y: ops.activation(step, x, step.fn) };
     case 'dropout': return { y: x }; // inference: identity
     case 'add':
@@ -834,11 +853,14 @@ async function run(msg) {
   }
   let computeMs = 0;
   const engines = new Set();
+  inModule = null;
   for (const step of todo) {
     await yieldToMessages();
     if (gen !== latest) return;
     const xs = step.reads.map((r) => maps.get(r));
     const lost = step.reads.find((r) => !maps.has(r));
+    const from = inModule; // the step before's output, where it lies in the module's memory
+    inModule = null;
     let result = null;
     if (lost !== undefined) {
       const name = lost < 0 ? 'the input' : `layer ${lost + 1} (${plan.steps[lost].name})`;
@@ -846,7 +868,7 @@ async function run(msg) {
     } else {
       const t0 = performance.now();
       try {
-        result = await runStep(mod, step, xs, msg, plan);
+        result = await runStep(mod, step, xs, msg, plan, from);
       } catch (err) {
         self.postMessage({ type: 'error', gen, index: step.index, message: String(err?.message || err) });
       }

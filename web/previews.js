@@ -340,7 +340,12 @@ export function createPreviews({ root, windowRoot, getSchema, onUi, endTyping, a
     root.dataset.state = 'running';
     root.dataset.gen = String(gen);
     inFlight = true;
-    for (const [index, card] of cards) if (last === null || index > last) card.el.classList.add('is-stale');
+    // Maps the run will replace are dimmed only if it is slow to replace them:
+    // a quick refresh neither flashes them nor restyles every card twice.
+    clearTimeout(staleTimer);
+    staleTimer = setTimeout(() => {
+      for (const [index, card] of cards) if ((last === null || index > last) && results.get(index)?.gen !== gen) setStale(card, true);
+    }, STALE_AFTER_MS);
     // Thumbnails are drawn at most ~72 CSS px wide: no bitmap needs more device pixels than that.
     const caps = { ...plan.caps, thumbPx: Math.ceil(72 * Math.min(3, window.devicePixelRatio || 1)) };
     const resume = last === null ? null : { index: last, maps: resumeMaps(last) };
@@ -362,16 +367,26 @@ export function createPreviews({ root, windowRoot, getSchema, onUi, endTyping, a
     return out;
   }
 
+  // A run that has not replaced a map after this long dims it as out of date.
+  const STALE_AFTER_MS = 250;
+  let staleTimer = 0;
+  /** Dim or undim a card (a class change restyles it: only when it changes). */
+  function setStale(card, on) {
+    if (card.el.classList.contains('is-stale') !== on) card.el.classList.toggle('is-stale', on);
+  }
+
   const closeBitmaps = (msg) => {
     msg?.bitmaps?.forEach((b) => b.close());
     msg?.composite?.close?.();
   };
 
-  // The layers' pictures are drawn together: at most every DRAW_EVERY_MS
-  // while a run goes on, and at its end. Each drawing is a frame that
-  // restyles, re-layers and commits every thumbnail canvas on the page (one
-  // compositor layer each), so a frame per layer cost the main thread more
-  // than the worker's whole run and took the second core from it.
+  // The layers' pictures are drawn together: at the run's end, and while a
+  // slow run goes on, FIRST_DRAW_MS after it started and then at most every
+  // DRAW_EVERY_MS. Each drawing is a frame that restyles, re-layers and
+  // commits every thumbnail canvas on the page (one compositor layer each),
+  // so a frame per layer cost the main thread more than the worker's whole
+  // run and took the second core from it; a quick run is one frame.
+  const FIRST_DRAW_MS = 200;
   const DRAW_EVERY_MS = 100;
   const toDraw = new Map(); // layer index -> its 'layer' message, not drawn yet
   let drawTimer = 0;
@@ -396,7 +411,7 @@ export function createPreviews({ root, windowRoot, getSchema, onUi, endTyping, a
       results.set(msg.index, msg);
       closeBitmaps(toDraw.get(msg.index));
       toDraw.set(msg.index, msg);
-      if (!drawTimer) drawTimer = setTimeout(drawQueued, DRAW_EVERY_MS);
+      if (!drawTimer) drawTimer = setTimeout(drawQueued, Math.max(DRAW_EVERY_MS, runStarted + FIRST_DRAW_MS - performance.now()));
     } else if (msg.type === 'values') {
       // A layer's values follow its thumbnails (once the next layer has read them).
       const result = results.get(msg.index);
@@ -411,6 +426,7 @@ export function createPreviews({ root, windowRoot, getSchema, onUi, endTyping, a
         if (active && active.cell === document.activeElement) showProbe(card, result, active, card.probe.y, card.probe.x);
       }
     } else if (msg.type === 'done') {
+      clearTimeout(staleTimer);
       drawQueued();
       inFlight = false;
       view.setResults(results);
@@ -431,7 +447,7 @@ export function createPreviews({ root, windowRoot, getSchema, onUi, endTyping, a
       footer.textContent = `Refreshed in ${ms(total)} (worker ${ms(msg.totalMs)}): ${engine}; pooling, upsampling, ReLU and the thumbnails in SIMD kernels too where they apply, other activations and the rest in JS; ${where}.`;
       renderNotices(msg.engineNote);
       for (const [index, card] of cards) {
-        card.el.classList.remove('is-stale');
+        setStale(card, false);
         // A layer the run did not reach (an earlier layer's preview failed): say so, not "Computing…".
         if (!results.has(index) && card.body.querySelector('.fm-wait')) {
           fill(card.body, h('p', { class: 'fm-note' }, 'Not previewed: an earlier layer\'s preview failed.'));
@@ -449,7 +465,7 @@ export function createPreviews({ root, windowRoot, getSchema, onUi, endTyping, a
       else {
         const card = cards.get(msg.index);
         if (card) {
-          card.el.classList.remove('is-stale');
+          setStale(card, false);
           drop(msg.index);
           fill(card.body, msg.skipped ? h('p', { class: 'fm-note' }, msg.message)
             : h('div', { class: 'fm-void' }, h('p', { class: 'fm-void-title' }, 'Preview failed'), h('p', null, msg.message)));
@@ -594,7 +610,7 @@ export function createPreviews({ root, windowRoot, getSchema, onUi, endTyping, a
   function drawLayer(msg) {
     const card = cardFor(msg.index);
     const [H, W, C] = msg.shape;
-    card.el.classList.remove('is-stale');
+    setStale(card, false);
     // Where the map was computed ('simd' kernels or 'js'), for the tests and developer tools.
     if (msg.index >= 0) card.el.dataset.engine = msg.engine || 'js';
     // How many workers computed it (a conv split by rows across the preview worker's helpers).
@@ -841,7 +857,8 @@ export function createPreviews({ root, windowRoot, getSchema, onUi, endTyping, a
     // Nothing to recompute (e.g. a name changed): the cards keep their maps.
     if (!inFlight) {
       root.dataset.state = 'done';
-      for (const card of cards.values()) card.el.classList.remove('is-stale');
+      clearTimeout(staleTimer);
+      for (const card of cards.values()) setStale(card, false);
     } else root.dataset.state = 'running';
   }
 

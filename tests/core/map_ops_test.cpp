@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <string>
 #include <vector>
 
 #include "convscope/kernels/map_ops.hpp"
@@ -162,4 +163,59 @@ TEST_CASE("MapOpsHost: refuses bad shapes with a message, runs ReLU and thumbnai
   host.thumbnail(true);
   for (size_t i = 0; i < host.rgba_len(); ++i) CHECK((host.rgba()[i] >= 1000 && host.rgba()[i] <= 1255));
   CHECK(host.lo()[0] >= 0.0f);  // of the ReLU's output
+}
+
+TEST_CASE("MapOpsHost and ConvOpHost read each other's buffers in place: the same results as through copies") {
+  // conv1 (9 x 7 x 3 -> 6 channels) -> ReLU and thumbnail of its output ->
+  // conv2 on that ReLU: each step once on the other op's buffer, once on a
+  // copy in its own input, bit for bit the same.
+  auto conv_host = [](int c_in, int filters, uint32_t seed, k::ConvOpHost& host) {
+    const std::string options = R"({"kind": "conv", "inputShape": [1, 9, 7, )" + std::to_string(c_in) +
+                                R"(], "filters": )" + std::to_string(filters) + R"(, "kernel": [3, 3], "padding": "same"})";
+    REQUIRE(host.prepare(options, size_t(9 * c_in * filters), false, 0) == "");
+    for (size_t i = 0; i < host.staged_weights_len(); ++i) host.staged_weights()[i] = std::sin(float(i + seed));
+    REQUIRE(host.pack() == "");
+  };
+  k::ConvOpHost conv1, conv2;
+  conv_host(3, 6, 1, conv1);
+  conv_host(6, 4, 2, conv2);
+  for (size_t i = 0; i < conv1.input_len(); ++i) conv1.input()[i] = value_at(int(i / 21), int(i / 3 % 7), int(i % 3));
+  conv1.run();
+  const std::vector<uint32_t> lut = identity_lut();
+  k::MapOpsHost in_place, copied;
+  for (k::MapOpsHost* m : {&in_place, &copied}) {
+    REQUIRE(m->prepare(9, 7, 6, 5, 2) == "");
+    std::copy(lut.begin(), lut.end(), m->lut());
+  }
+  std::copy(conv1.output(), conv1.output() + conv1.output_len(), copied.input());
+
+  REQUIRE(in_place.thumbnail_of(conv1) == "");
+  copied.thumbnail(false);
+  CHECK(std::vector<uint32_t>(in_place.rgba(), in_place.rgba() + in_place.rgba_len()) ==
+        std::vector<uint32_t>(copied.rgba(), copied.rgba() + copied.rgba_len()));
+  CHECK(std::vector<float>(in_place.lo(), in_place.lo() + 5) == std::vector<float>(copied.lo(), copied.lo() + 5));
+  CHECK(std::vector<float>(in_place.hi(), in_place.hi() + 5) == std::vector<float>(copied.hi(), copied.hi() + 5));
+
+  REQUIRE(in_place.relu_of(conv1) == "");
+  copied.relu();
+  const std::vector<float> relu(in_place.output(), in_place.output() + in_place.output_len());
+  CHECK(relu == std::vector<float>(copied.output(), copied.output() + copied.output_len()));
+  CHECK(std::count_if(relu.begin(), relu.end(), [](float v) { return v > 0; }) > 0);
+  CHECK(std::count(relu.begin(), relu.end(), 0.0f) > 0);
+
+  REQUIRE(conv2.run_on(in_place) == "");
+  const std::vector<float> on_maps(conv2.output(), conv2.output() + conv2.output_len());
+  std::copy(relu.begin(), relu.end(), conv2.input());
+  conv2.run();
+  CHECK(on_maps == std::vector<float>(conv2.output(), conv2.output() + conv2.output_len()));
+
+  // Mismatched lengths and unprepared hosts: messages, nothing read.
+  k::MapOpsHost other, empty;
+  REQUIRE(other.prepare(9, 7, 4, 4, 1) == "");
+  CHECK(other.relu_of(conv1) == "MapOpsHost: the conv's output has 378 values, these maps 252");
+  CHECK(other.thumbnail_of(conv1) == "MapOpsHost: the conv's output has 378 values, these maps 252");
+  CHECK(empty.relu_of(conv1) == "MapOpsHost: prepare() first");
+  CHECK(conv1.run_on(in_place) == "run_on(): the maps hold 378 values, this op's input 189");
+  k::ConvOpHost unpacked;
+  CHECK(unpacked.run_on(in_place) == "run_on() needs a packed op");
 }

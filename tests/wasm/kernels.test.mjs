@@ -625,3 +625,35 @@ test('createMapOps refuses bad shapes with the core\'s message and the module ke
   assert.deepEqual(m.thumbnail(false).lo, [1]);
   m.delete();
 });
+
+test('conv.runOn(maps), maps.reluOf(conv) and maps.thumbnailOf(conv) read the other op\'s buffer in place: bit for bit the copies\' results, on both builds', () => {
+  const lut = viridisLut();
+  for (const [name, mod] of builds) {
+    const conv1 = createConvOp(mod, { kind: 'conv', inputShape: [1, 12, 10, 3], filters: 8, kernel: [3, 3], padding: 'same', weights: random(3 * 3 * 3 * 8, 5) });
+    const conv2 = createConvOp(mod, { kind: 'conv', inputShape: [1, 12, 10, 8], filters: 4, kernel: [3, 3], padding: 'same', weights: random(3 * 3 * 8 * 4, 6) });
+    const maps = createMapOps(mod, { h: 12, w: 10, c: 8, shown: 6, factor: 3, lut });
+    const copied = createMapOps(mod, { h: 12, w: 10, c: 8, shown: 6, factor: 3, lut });
+    try {
+      const y1 = conv1.run(random(12 * 10 * 3, 7));
+      copied.inputView().set(y1);
+      assert.deepEqual(maps.thumbnailOf(conv1), copied.thumbnail(false), `${name}: thumbnail`);
+      maps.reluOf(conv1);
+      copied.relu();
+      const relu = maps.outputView().slice();
+      assert.deepEqual(relu, copied.outputView().slice(), `${name}: ReLU`);
+      assert.ok(relu.some((v) => v > 0) && relu.some((v) => v === 0));
+      conv2.runOn(maps);
+      const onMaps = conv2.outputView().slice();
+      assert.deepEqual(onMaps, conv2.run(relu), `${name}: conv on the ReLU's buffer`);
+      // The wrong shapes or objects: the core's message, nothing run.
+      assert.throws(() => conv1.runOn(maps), /createConvOp: run_on\(\): the maps hold 960 values, this op's input 360/);
+      const small = createMapOps(mod, { h: 12, w: 10, c: 4, shown: 4, factor: 3, lut });
+      assert.throws(() => small.reluOf(conv1), /createMapOps: MapOpsHost: the conv's output has 960 values, these maps 480/);
+      assert.throws(() => small.thumbnailOf({}), /expected an op of this module/);
+      small.delete();
+      assert.throws(() => conv2.runOn(small), /createMapOps: used after delete/);
+    } finally {
+      for (const op of [conv1, conv2, maps, copied]) op.delete();
+    }
+  }
+});

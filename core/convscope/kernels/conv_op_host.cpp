@@ -1,6 +1,7 @@
 #include "convscope/kernels/conv_op_host.hpp"
 
 #include "convscope/kernels/conv_options.hpp"
+#include "convscope/kernels/map_ops_host.hpp"
 
 namespace convscope::kernels {
 
@@ -58,6 +59,16 @@ int ConvOpHost::output_dim(int i) const {
 
 void ConvOpHost::run() {
   if (op_.ready()) op_.run(input_.data(), output_.data());
+}
+
+std::string ConvOpHost::run_on(const MapOpsHost& maps) {
+  if (!op_.ready()) return "run_on() needs a packed op";
+  if (maps.output_len() != input_.size()) {
+    return "run_on(): the maps hold " + std::to_string(maps.output_len()) + " values, this op's input " +
+           std::to_string(input_.size());
+  }
+  op_.run(maps.output(), output_.data());
+  return "";
 }
 
 void ConvOpHost::run_reference() {

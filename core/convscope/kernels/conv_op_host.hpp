@@ -12,6 +12,8 @@
 
 namespace convscope::kernels {
 
+class MapOpsHost;
+
 class ConvOpHost {
  public:
   // Step 1: parses and validates the options (see conv_options.hpp) and the
@@ -40,6 +42,9 @@ class ConvOpHost {
   int output_dim(int i) const;
   // input() -> output(): the SIMD kernels, or the scalar reference.
   void run();
+  // The SIMD kernels on a map host's output (its ReLU) where it lies, not on
+  // input(): it must have input_len() values. "" or the error.
+  std::string run_on(const MapOpsHost& maps);
   void run_reference();
 
  private:

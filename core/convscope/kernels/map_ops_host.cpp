@@ -35,4 +35,29 @@ void MapOpsHost::thumbnail(bool of_output) {
                  rgba_.data());
 }
 
+namespace {
+
+std::string check_source(bool ready, const ConvOpHost& conv, size_t floats) {
+  if (!ready) return "MapOpsHost: prepare() first";
+  if (conv.output_len() != floats) {
+    return "MapOpsHost: the conv's output has " + std::to_string(conv.output_len()) + " values, these maps " +
+           std::to_string(floats);
+  }
+  return "";
+}
+
+}  // namespace
+
+std::string MapOpsHost::relu_of(const ConvOpHost& conv) {
+  if (std::string e = check_source(ready_, conv, input_.size()); !e.empty()) return e;
+  relu_f32(conv.output(), output_.data(), output_.size());
+  return "";
+}
+
+std::string MapOpsHost::thumbnail_of(const ConvOpHost& conv) {
+  if (std::string e = check_source(ready_, conv, input_.size()); !e.empty()) return e;
+  thumbnail_rgba(desc_, conv.output(), lut_, cells_.data(), lo_.data(), hi_.data(), rgba_.data());
+  return "";
+}
+
 }  // namespace convscope::kernels

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "convscope/kernels/conv_op_host.hpp"
 #include "convscope/kernels/map_ops.hpp"
 
 namespace convscope::kernels {
@@ -34,6 +35,11 @@ class MapOpsHost {
   // The thumbnail of input() (of_output false) or output() (true): then
   // rgba() (shown planes of rows() * cols() words), lo(), hi().
   void thumbnail(bool of_output);
+  // The same over a conv op's output, read where it lies (no copy into
+  // input()): output() = ReLU(conv's output), or its thumbnail. The conv's
+  // output must have input_len() values. "" or the error.
+  std::string relu_of(const ConvOpHost& conv);
+  std::string thumbnail_of(const ConvOpHost& conv);
   const uint32_t* rgba() const { return rgba_.data(); }
   size_t rgba_len() const { return rgba_.size(); }
   const float* lo() const { return lo_.data(); }
