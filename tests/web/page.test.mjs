@@ -120,6 +120,40 @@ test('typing several characters in one field is a single history entry', { timeo
   await close();
 });
 
+test('a typing run\'s link is written once the keys pause, at once on blur, and never lost to a push', { timeout: TEST_TIMEOUT }, async () => {
+  const { page, close } = await newPage(env);
+  await openApp(env, page);
+  const filters = page.locator('#layer-0-filters');
+  const pending = () => page.evaluate(() => document.documentElement.hasAttribute('data-link-pending'));
+  const hash = () => page.evaluate(() => location.hash);
+  // The first key pushes the entry at once; the next ones replace it once the keys pause.
+  await filters.fill('12');
+  await page.waitForFunction(() => location.hash.includes('conv:12:'));
+  await filters.fill('123');
+  const typedAt = Date.now();
+  assert.equal(await pending(), true, 'a replace waits while keys come');
+  assert.match(await hash(), /conv:12:/);
+  await page.waitForFunction(() => location.hash.includes('conv:123:') && !document.documentElement.hasAttribute('data-link-pending'));
+  assert.ok(Date.now() - typedAt >= 250, 'written after the pause, not at once');
+  // Blur ends the run: the last value is in the link at once.
+  await filters.fill('1234');
+  assert.equal(await pending(), true);
+  await filters.blur();
+  assert.match(await hash(), /conv:1234:/, 'blur writes it');
+  assert.equal(await pending(), false);
+  // A discrete action after typing: the typed entry keeps its last value, then the new entry.
+  await filters.fill('64');
+  await filters.fill('65');
+  const length = await page.evaluate(() => history.length);
+  await page.locator('#framework').selectOption('pytorch');
+  await page.waitForFunction(() => location.hash.includes('fw=pytorch'));
+  assert.equal(await page.evaluate(() => history.length), length + 1);
+  await page.goBack();
+  await page.waitForFunction(() => location.hash.includes('fw=tensorflow'));
+  assert.match(await hash(), /conv:65:/, 'the entry left behind has the last key typed');
+  await close();
+});
+
 test('layers can be added, duplicated, reordered by keyboard and drag, and removed', { timeout: TEST_TIMEOUT }, async () => {
   const { page, problems, close } = await newPage(env);
   await openApp(env, page);
