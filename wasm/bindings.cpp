@@ -94,6 +94,7 @@ EMSCRIPTEN_BINDINGS(convscope_kernels) {
       .function("inputView", &view_of<ConvOpHost, float, &ConvOpHost::input, &ConvOpHost::input_len>)
       .function("outputView", &const_view<ConvOpHost, float, &ConvOpHost::output, &ConvOpHost::output_len>)
       .function("outputDim", &ConvOpHost::output_dim)
+      .function("kernelName", &ConvOpHost::kernel_name)
       .function("run", &ConvOpHost::run)
       .function("runOn", &ConvOpHost::run_on)
       .function("runReference", &ConvOpHost::run_reference);

@@ -8,24 +8,29 @@
 // top + k_eff): the same conv over just those rows, with the rows that fall
 // outside the input turned back into padding, gives exactly those output
 // rows. Every output pixel then sees the same input values, zero taps and
-// weights in the same order as in the whole conv (the kernels' sums run over
-// the window, never across pixels), so the result is identical, not merely
-// close. Transposed convs are not split (a band's input rows depend on the
-// stride's phase); they run whole.
+// weights in the same order as in the whole conv, so the result is
+// identical, not merely close: the direct kernels' sums run over the window,
+// never across pixels, and the Winograd kernel (3x3 stride-1 convs,
+// core/convscope/kernels/conv_winograd_simd.cpp) computes 2x2 tiles that
+// start at even rows, so every band starts at an even row too. Transposed
+// convs are not split (a band's input rows depend on the stride's phase);
+// they run whole.
 
 /** Kinds a band split applies to (createConvOp's `kind`). */
 export const SPLITTABLE = new Set(['conv', 'depthwise_conv']);
 
 /**
- * `parts` bands of output rows [a, b) covering [0, outH), as equal as
- * whole rows allow (the first bands one row longer), never empty: fewer
- * bands when outH < parts.
+ * `parts` bands of output rows [a, b) covering [0, outH), each starting at
+ * an even row and as equal as pairs of rows allow (the first bands a pair
+ * longer, the last one row shorter when outH is odd), never empty: fewer
+ * bands when outH has fewer than `parts` pairs.
  */
 export function rowBands(outH, parts) {
-  const n = Math.max(1, Math.min(parts, outH));
+  const pairs = Math.ceil(outH / 2);
+  const n = Math.max(1, Math.min(parts, pairs));
   const bands = [];
   for (let i = 0, a = 0; i < n; i += 1) {
-    const b = a + Math.floor(outH / n) + (i < outH % n ? 1 : 0);
+    const b = Math.min(outH, a + 2 * (Math.floor(pairs / n) + (i < pairs % n ? 1 : 0)));
     bands.push([a, b]);
     a = b;
   }

@@ -232,6 +232,8 @@ function hostedOp(op, failOp, inputShape, weightLengths = null) {
     outputShape,
     inputLength,
     outputLength,
+    // Conv ops: the kernel that runs ('winograd', 'direct', 'indirect', 'depthwise').
+    ...(weightLengths ? { kernel: op.kernelName() } : {}),
     run: (input) => runWith(input, () => op.run()),
     // The scalar reference kernel on the same op (tests, benchmark).
     runReference: (input) => runWith(input, () => op.runReference()),

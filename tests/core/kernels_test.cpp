@@ -342,6 +342,90 @@ TEST_CASE("ConvOp::create checks the weight and bias lengths") {
   CHECK(op.output_shape() == Shape4{1, 3, 3, 8});
 }
 
+TEST_CASE("Winograd F(2x2, 3x3) matches the reference: odd and even sizes, every padding, channel counts off 4 and 8") {
+  // Which 3x3 convs take it, and the results within the same tolerance as
+  // the direct kernel; sizes down to 1x1 (tiles of one cell), batches of 2.
+  constexpr int in_channels[] = {16, 17, 21, 32, 33}, filters[] = {16, 18, 21, 24, 40};
+  int cases = 0;
+  for (int h : {1, 2, 3, 5, 8, 13})
+    for (int w : {1, 4, 7, 16, 37}) {
+      const int i = h * 41 + w;
+      const int c = in_channels[i % 5], f = filters[(i / 5) % 5];
+      ConvDesc d = conv({1 + i % 2, h, w, c}, f, 3, 3);
+      set_padding(d, all_paddings[i % 3]);
+      d.relu = i % 4 == 0;
+      if (!k::validate(d).empty()) continue;
+      k::ConvOp op;
+      const std::vector<float> weights(k::weights_len(d), 0.0f);
+      REQUIRE(op.create(d, weights.data(), weights.size(), nullptr, 0) == "");
+      CHECK(std::string(op.kernel_name()) == "winograd");
+      cases += check_against_reference(d, uint64_t(i), i % 3 != 0) ? 1 : 0;
+    }
+  CHECK(cases >= 20);
+  // Not taken: strides, dilations, groups, other kernels, too few channels
+  // (C * F / (C + F) < 8: the transforms would cost more than they save), or when told not to.
+  ConvDesc base = conv({1, 8, 8, 16}, 16, 3, 3);
+  auto name = [](const ConvDesc& d) {
+    k::ConvOp op;
+    const std::vector<float> weights(k::weights_len(d), 0.0f);
+    REQUIRE(op.create(d, weights.data(), weights.size(), nullptr, 0) == "");
+    return std::string(op.kernel_name());
+  };
+  CHECK(name(base) == "winograd");
+  ConvDesc d = base;
+  d.stride_w = 2;
+  CHECK(name(d) == "direct");
+  d = base;
+  d.dilation_h = 2;
+  CHECK(name(d) == "direct");
+  d = base;
+  d.groups = 2;
+  CHECK(name(d) == "indirect");
+  d = conv({1, 8, 8, 16}, 16, 3, 2);
+  CHECK(name(d) == "direct");
+  d = conv({1, 8, 8, 8}, 16, 3, 3);
+  CHECK(name(d) == "direct");
+  d = conv({1, 8, 8, 64}, 8, 3, 3);
+  CHECK(name(d) == "direct");
+  d = conv({1, 8, 8, 17}, 16, 3, 3);
+  CHECK(name(d) == "winograd");
+  d = base;
+  d.allow_winograd = false;
+  CHECK(name(d) == "direct");
+}
+
+TEST_CASE("Winograd: a band of output rows starting at an even row computes the whole conv's rows bit for bit") {
+  // The previews split a conv across workers by bands of rows (web/conv-split.js):
+  // with the bands' starts even, every tile is the same 4x4 patch either way.
+  ConvDesc whole = conv({1, 11, 9, 17}, 16, 3, 3);
+  set_padding(whole, Padding::same);
+  Lcg rng{3};
+  const std::vector<float> weights = random_values(k::weights_len(whole), 0.2f, rng);
+  const std::vector<float> bias = random_values(16, 0.5f, rng);
+  const std::vector<float> input = random_values(whole.input.elements(), 1.0f, rng);
+  k::ConvOp op;
+  REQUIRE(op.create(whole, weights.data(), weights.size(), bias.data(), bias.size()) == "");
+  REQUIRE(std::string(op.kernel_name()) == "winograd");
+  std::vector<float> want(op.output_shape().elements());
+  op.run(input.data(), want.data());
+  const size_t row_in = size_t(9 * 17), row_out = size_t(9 * 16);
+  for (auto [a, b] : {std::pair{0, 4}, std::pair{4, 10}, std::pair{10, 11}, std::pair{2, 7}}) {
+    // Output rows [a, b) read input rows [a - 1, b + 1) clipped to the input; the clipped side keeps its padding.
+    const int in0 = std::max(0, a - 1), in1 = std::min(11, b + 1);
+    ConvDesc band = whole;
+    band.input.h = in1 - in0;
+    band.pad_top = a - 1 < 0 ? 1 : 0;
+    band.pad_bottom = b + 1 > 11 ? 1 : 0;
+    k::ConvOp part;
+    REQUIRE(part.create(band, weights.data(), weights.size(), bias.data(), bias.size()) == "");
+    REQUIRE(part.output_shape().h == b - a);
+    std::vector<float> got(part.output_shape().elements());
+    part.run(input.data() + size_t(in0) * row_in, got.data());
+    INFO("band " << a << ".." << b);
+    CHECK(got == std::vector<float>(want.begin() + long(a) * long(row_out), want.begin() + long(b) * long(row_out)));
+  }
+}
+
 TEST_CASE("ConvOp::set_weights re-packs in place: the same outputs as an op created with those weights") {
   // A direct conv, the indirect (strided, dilated) one and a depthwise conv:
   // each re-packed op runs bit for bit like a fresh one, its scratch kept.

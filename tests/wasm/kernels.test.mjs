@@ -96,6 +96,13 @@ const cases = [
   { kind: 'conv', inputShape: [2, 7, 9, 13], filters: 9, kernel: [1, 1], stride: [2, 1], padding: [[0, 1], [1, 0]] },
   { kind: 'conv', inputShape: [1, 6, 10, 32], filters: 32, kernel: [1, 1], padding: [[0, 0], [0, 0]] },
   { kind: 'conv', inputShape: [1, 10, 7, 16], filters: 19, kernel: [5, 5], padding: [[2, 2], [2, 2]] },
+  // Winograd F(2x2, 3x3) (conv_winograd_simd.cpp): 3x3 stride 1 with C * F / (C + F) >= 8, odd sizes
+  // (edge tiles of one cell), channels off multiples of 4 and 8, asymmetric padding, a batch; and
+  // the same conv told to stay direct.
+  { kind: 'conv', inputShape: [2, 13, 9, 17], filters: 21, kernel: [3, 3], padding: [[1, 1], [1, 1]], relu: true },
+  { kind: 'conv', inputShape: [1, 8, 11, 32], filters: 16, kernel: [3, 3], padding: [[0, 2], [2, 0]] },
+  { kind: 'conv', inputShape: [1, 5, 4, 24], filters: 40, kernel: [3, 3], padding: [[1, 1], [1, 1]] },
+  { kind: 'conv', inputShape: [2, 13, 9, 17], filters: 21, kernel: [3, 3], padding: [[1, 1], [1, 1]], winograd: false },
   { kind: 'depthwise_conv', inputShape: [1, 12, 10, 13], kernel: [3, 3], padding: [[1, 1], [1, 1]] },
   { kind: 'depthwise_conv', inputShape: [1, 9, 9, 5], kernel: [7, 7], depthMultiplier: 2, dilation: [1, 1], padding: [[3, 3], [3, 3]], relu: true },
   { kind: 'depthwise_conv', inputShape: [1, 8, 15, 32], kernel: [3, 5], stride: [2, 2], dilation: [2, 1], padding: [[2, 1], [0, 3]] },
@@ -116,6 +123,9 @@ for (const [i, c] of cases.entries()) for (const [build, engine] of builds) {
     const input = random(c.inputShape.reduce((a, b) => a * b), 30 + i);
     const op = createConvOp(engine, { ...c, weights, bias });
     try {
+      const winograd = c.kind === 'conv' && c.kernel.join() === '3,3' && !c.stride && !c.dilation && !c.groups && c.winograd !== false
+        && c.inputShape[3] * c.filters >= 8 * (c.inputShape[3] + c.filters);
+      assert.equal(op.kernel === 'winograd', winograd, `kernel ${op.kernel}`);
       const want = referenceConv({ ...c, weights, bias, input });
       assert.deepEqual(op.outputShape, want.shape);
       const got = op.run(input);
@@ -496,6 +506,8 @@ test('createPoolOp on a module without pool kernels says so', () => {
 const split = await import(pathToFileURL(join(dist, 'conv-split.js')).href);
 const splitCases = [
   { kind: 'conv', inputShape: [1, 23, 17, 3], filters: 8, kernel: [3, 3], padding: [[1, 1], [1, 1]], relu: true },
+  // 3x3 stride 1, 17 -> 20 channels: the Winograd kernel (2x2 tiles from even rows)
+  { kind: 'conv', inputShape: [1, 21, 15, 17], filters: 20, kernel: [3, 3], padding: [[1, 1], [1, 1]], relu: true },
   { kind: 'conv', inputShape: [1, 24, 19, 5], filters: 11, kernel: [3, 3], stride: [2, 2], padding: [[0, 1], [1, 1]] },
   { kind: 'conv', inputShape: [1, 21, 13, 6], filters: 9, kernel: [3, 3], dilation: [2, 2], padding: [[2, 2], [2, 2]] },
   { kind: 'conv', inputShape: [1, 19, 14, 4], filters: 7, kernel: [5, 3], stride: [3, 1], padding: [[0, 0], [1, 1]] },
@@ -535,10 +547,25 @@ for (const [i, c] of splitCases.entries()) for (const [build, eng] of builds) {
   });
 }
 
-test('rowBands: as equal as whole rows allow, never empty, covering every row once', () => {
-  assert.deepEqual(split.rowBands(10, 3), [[0, 4], [4, 7], [7, 10]]);
-  assert.deepEqual(split.rowBands(2, 4), [[0, 1], [1, 2]]);
+test('rowBands: starting at even rows, as equal as pairs of rows allow, never empty, covering every row once', () => {
+  assert.deepEqual(split.rowBands(10, 3), [[0, 4], [4, 8], [8, 10]]);
+  assert.deepEqual(split.rowBands(11, 3), [[0, 4], [4, 8], [8, 11]]);
+  assert.deepEqual(split.rowBands(13, 2), [[0, 8], [8, 13]]);
+  assert.deepEqual(split.rowBands(2, 4), [[0, 2]]);
+  assert.deepEqual(split.rowBands(5, 4), [[0, 2], [2, 4], [4, 5]]);
   assert.deepEqual(split.rowBands(7, 1), [[0, 7]]);
+  for (let outH = 1; outH <= 40; outH += 1) {
+    for (let parts = 1; parts <= 6; parts += 1) {
+      const bands = split.rowBands(outH, parts);
+      assert.equal(bands[0][0], 0);
+      assert.equal(bands.at(-1)[1], outH);
+      bands.forEach(([a, b], i) => {
+        assert.ok(a % 2 === 0 && b > a, `${outH} rows in ${parts}: band ${a}..${b}`);
+        if (i > 0) assert.equal(a, bands[i - 1][1]);
+      });
+      assert.ok(bands.length === Math.min(parts, Math.ceil(outH / 2)));
+    }
+  }
   assert.throws(() => split.bandOptions({ kind: 'conv_transpose', inputShape: [1, 4, 4, 1], kernel: [2, 2], padding: [[0, 0], [0, 0]] }, [0, 2]),
     /conv_transpose is not split by rows/);
 });

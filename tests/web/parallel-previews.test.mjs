@@ -19,6 +19,8 @@ const network = {
     { type: 'conv', name: 'c1', filters: 16, kernel: 3, padding: 'same' },
     { type: 'relu', name: 'r1' },
     { type: 'conv', name: 'c2', filters: 16, kernel: 3, stride: 2, padding: 'same' },
+    // 16 -> 24, 3x3 stride 1: the Winograd kernel, its 2x2 tiles on 49 rows split at even rows
+    { type: 'conv', name: 'w1', filters: 24, kernel: 3, padding: 'same' },
     { type: 'conv', name: 'c3', filters: 48, kernel: 3, dilation: 2, padding: 'same' },
     { type: 'depthwise_conv', name: 'dw', kernel: 5, padding: 'same' },
     { type: 'conv', name: 'c4', filters: 12, kernel: 5, padding: 'valid' },

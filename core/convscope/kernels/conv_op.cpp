@@ -44,7 +44,8 @@ std::string ConvOp::create(const ConvDesc& desc, const float* weights, size_t we
     zero_.assign(dwconv_zero_len(desc), 0.0f);
   } else {
     zero_.assign(size_t(group_in_channels(desc)), 0.0f);
-    direct_ = conv_direct_applies(desc);
+    winograd_ = desc.allow_winograd && conv_winograd_applies(desc);
+    direct_ = !winograd_ && conv_direct_applies(desc);
   }
   pack_weights(weights, weights_count, bias, bias_count);
   ready_ = true;
@@ -62,12 +63,21 @@ std::string ConvOp::set_weights(const float* weights, size_t weights_count, cons
 void ConvOp::pack_weights(const float* weights, size_t weights_count, const float* bias, size_t bias_count) {
   weights_.assign(weights, weights + weights_count);
   if (bias) bias_.assign(bias, bias + bias_count); else bias_.clear();
-  packed_ = desc_.kind == ConvKind::depthwise ? pack_dwconv(desc_, weights, bias) : pack_conv(desc_, weights, bias);
+  packed_ = desc_.kind == ConvKind::depthwise ? pack_dwconv(desc_, weights, bias)
+            : winograd_                        ? pack_winograd(desc_, weights, bias)
+                                               : pack_conv(desc_, weights, bias);
+}
+
+const char* ConvOp::kernel_name() const {
+  if (desc_.kind == ConvKind::depthwise) return "depthwise";
+  return winograd_ ? "winograd" : direct_ ? "direct" : "indirect";
 }
 
 void ConvOp::run(const float* input, float* output) {
   if (desc_.kind == ConvKind::depthwise) {
     dwconv_f32_simd(desc_, packed_.data(), zero_.data(), input, output);
+  } else if (winograd_) {
+    conv_winograd_f32_simd(desc_, packed_.data(), scratch_, input, output);
   } else if (direct_) {
     conv_direct_f32_simd(desc_, packed_.data(), scratch_, indirection_, input, output);
   } else {

@@ -30,6 +30,8 @@ class ConvOp {
 
   bool ready() const { return ready_; }
   const ConvDesc& desc() const { return desc_; }
+  // Which kernel run() uses: "winograd", "direct", "indirect" or "depthwise".
+  const char* kernel_name() const;
   const Shape4& output_shape() const { return out_; }
 
   // input: desc().input.elements() floats, output: output_shape().elements().
@@ -48,7 +50,8 @@ class ConvOp {
   std::vector<float> packed_;
   std::vector<float> zero_;            // padded taps of the conv kernel read this
   std::vector<const float*> indirection_;
-  std::vector<float> scratch_;         // conv_direct_f32_simd's padded rows
+  std::vector<float> scratch_;         // conv_direct_f32_simd's padded rows, conv_winograd_f32_simd's tiles
+  bool winograd_ = false;              // conv_winograd_f32_simd
   bool direct_ = false;                // conv_direct_f32_simd, else conv_f32_simd
 };
 

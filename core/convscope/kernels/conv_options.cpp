@@ -13,7 +13,7 @@ namespace {
 using json::Value;
 
 constexpr const char* known_keys[] = {"kind",   "inputShape", "filters",         "kernel",        "stride", "dilation",
-                                      "padding", "groups",    "depthMultiplier", "outputPadding", "relu"};
+                                      "padding", "groups",    "depthMultiplier", "outputPadding", "relu",   "winograd"};
 
 using options::option;
 using options::read_int;
@@ -91,6 +91,9 @@ std::string read_all(const Value& root, ConvDesc& d) {
   }
   if (const Value* v = option(root, "relu")) {
     if (std::string e = options::read_bool(*v, "relu", d.relu); !e.empty()) return e;
+  }
+  if (const Value* v = option(root, "winograd")) {
+    if (std::string e = options::read_bool(*v, "winograd", d.allow_winograd); !e.empty()) return e;
   }
   return read_padding(option(root, "padding"), d);
 }

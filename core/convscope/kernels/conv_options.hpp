@@ -16,7 +16,8 @@ namespace convscope::kernels {
 // or "valid" (default) or "same" (TensorFlow's: ceil(in / stride), the odd
 // cell at the end; forward kinds only), groups (default 1), depthMultiplier
 // (default 1), outputPadding [h, w] (conv_transpose, default [0, 0]), relu
-// (default false). null counts as absent; an unknown key is an error, so a
+// (default false), winograd (default true: 3x3 stride-1 convs may run as
+// Winograd F(2x2, 3x3); false keeps the direct kernel). null counts as absent; an unknown key is an error, so a
 // misspelt option is not silently ignored. Returns "" and fills `out`, or the
 // error (the description is then also validated: see validate()).
 std::string conv_desc_from_json(const std::string& options_json, ConvDesc& out);

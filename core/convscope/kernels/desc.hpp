@@ -49,6 +49,9 @@ struct ConvDesc {
   int depth_multiplier = 1;      // depthwise
   int output_pad_h = 0, output_pad_w = 0;  // transposed: extra cells at the end
   bool relu = false;             // fused after the bias
+  // 3x3 stride-1 convs may run as Winograd F(2x2, 3x3) (simd.hpp); false
+  // keeps the direct kernel (tests, benchmarks comparing the two).
+  bool allow_winograd = true;
 };
 
 // "" when `d` can run, else one line naming the field and the values.

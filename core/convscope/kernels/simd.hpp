@@ -22,6 +22,16 @@ bool conv_direct_applies(const ConvDesc& desc);
 void conv_direct_f32_simd(const ConvDesc& desc, const float* packed, std::vector<float>& scratch,
                           std::vector<const float*>& row_ptrs, const float* input, float* output);
 
+// 3x3 stride-1 conv with groups 1 and at least 8 input and output channels
+// as Winograd's F(2x2, 3x3) (conv_winograd_simd.cpp), on weights packed by
+// pack_winograd. `scratch` is scratch the call resizes. Within a few float32
+// roundings of the direct sum, not bit for bit the direct kernel's.
+bool conv_winograd_applies(const ConvDesc& desc);
+size_t winograd_packed_len(const ConvDesc& desc);
+std::vector<float> pack_winograd(const ConvDesc& desc, const float* weights, const float* bias);
+void conv_winograd_f32_simd(const ConvDesc& desc, const float* packed, std::vector<float>& scratch,
+                            const float* input, float* output);
+
 // depthwise conv, any kernel, stride, dilation and multiplier. `zero` holds
 // dwconv_zero_len(desc) zeros (the rows above and below the input).
 size_t dwconv_zero_len(const ConvDesc& desc);
