@@ -25,9 +25,10 @@ void relu_f32(const float* x, float* y, size_t n) {
     wasm_v128_store(y + i, wasm_v128_andnot(v, drop));
   }
   for (; i < n; ++i) {
-    int32_t v;
+    // The same test in unsigned arithmetic (wrapping, as i32x4_sub does).
+    uint32_t v;
     std::memcpy(&v, x + i, sizeof v);
-    const int32_t r = v & ~((v >> 31) | ((int32_t(0x7f800000) - v) >> 31));
+    const uint32_t r = ((v >> 31) | ((0x7f800000u - v) >> 31)) != 0 ? 0u : v;
     std::memcpy(y + i, &r, sizeof r);
   }
 }
