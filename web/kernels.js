@@ -128,7 +128,7 @@ export function createPoolOp(module, options) {
 // The previews' ReLU and thumbnails on one map shape (h x w x c, NHWC):
 //   const m = createMapOps(module, {h, w, c, shown, factor, lut});
 //   m.inputView().set(x); m.relu(); m.outputView()       // ReLU(x)
-//   m.thumbnail(ofOutput) -> {rgba: [Uint8ClampedArray per channel], lo, hi, rows, cols}
+//   m.thumbnail(ofOutput) -> {rgba: [Uint8ClampedArray per channel, views of one buffer], lo, hi, rows, cols}
 //   m.reluOf(conv); m.thumbnailOf(conv)  // the same over a conv op's output, no copy
 //   conv.runOn(m)                         // a conv op reading m's ReLU output, no copy
 //   m.delete();
@@ -181,12 +181,13 @@ export function createMapOps(module, { h, w, c, shown, factor, lut }) {
     },
   };
   function readThumbnail() {
+    // One copy of all the planes; each channel's array a view of it (so the
+    // planes travel as one transferable buffer).
     const words = op.rgbaView();
     const plane = rows * cols;
+    const all = words.buffer.slice(words.byteOffset, words.byteOffset + shown * plane * 4);
     const rgba = [];
-    for (let ch = 0; ch < shown; ch += 1) {
-      rgba.push(new Uint8ClampedArray(words.buffer.slice(words.byteOffset + ch * plane * 4, words.byteOffset + (ch + 1) * plane * 4)));
-    }
+    for (let ch = 0; ch < shown; ch += 1) rgba.push(new Uint8ClampedArray(all, ch * plane * 4, plane * 4));
     return { rgba, lo: Array.from(op.loView()), hi: Array.from(op.hiView()), rows, cols };
   }
 }

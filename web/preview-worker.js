@@ -20,7 +20,8 @@
 //               (workers: how many workers compute convs, default one per core but the first, up to MAX_WORKERS;
 //               kernels: 'auto' | 'simd128' | 'fma', read by the first run only)
 //               | {type: 'cancel', gen} | {type: 'recycle', buffers}
-// Messages out: {type: 'layer', gen, index, shape, shown, lo, hi, exact, bitmaps, …}
+// Messages out: {type: 'layer', gen, index, shape, shown, lo, hi, exact, rgba, cols, rows, …}
+//               (rgba: an ArrayBuffer of `shown` RGBA planes of cols x rows pixels, one after another)
 //               | {type: 'values', gen, index, values} | {type: 'done', gen, …}
 //               | {type: 'error', gen, index, message, skipped}  (skipped: an input's preview failed)
 // A newer 'run' (or a 'cancel') makes older runs stop at their next layer boundary.
@@ -387,8 +388,7 @@ async function thumbnails(data, [H, W, C], shown, thumbPx, reluOf = null) {
       held.holds = data;
       t = held.ops.thumbnail(false);
     }
-    const bitmaps = await Promise.all(t.rgba.map((px) => createImageBitmap(new ImageData(px, t.cols, t.rows))));
-    return { lo: t.lo, hi: t.hi, exact: f === 1, bitmaps };
+    return { lo: t.lo, hi: t.hi, exact: f === 1, rgba: t.rgba[0]?.buffer ?? new ArrayBuffer(0), cols: t.cols, rows: t.rows };
   }
   const tw = Math.ceil(W / f);
   const th = Math.ceil(H / f);
@@ -432,13 +432,11 @@ async function thumbnails(data, [H, W, C], shown, thumbPx, reluOf = null) {
     hi.fill(b);
   }
   const lut = viridisLut();
-  const images = [];
+  const rgba = new ArrayBuffer(shown * n * 4);
   const words = [];
   const scale = new Float64Array(shown);
   for (let c = 0; c < shown; c += 1) {
-    const image = new ImageData(tw, th);
-    images.push(image);
-    words.push(new Uint32Array(image.data.buffer));
+    words.push(new Uint32Array(rgba, c * n * 4, n));
     const range = hi[c] - lo[c];
     scale[c] = range > 0 && Number.isFinite(range) ? 255 / range : 0;
   }
@@ -448,8 +446,7 @@ async function thumbnails(data, [H, W, C], shown, thumbPx, reluOf = null) {
       words[c][p] = lut[t >= 255 ? 255 : t > 0 ? t | 0 : 0];
     }
   }
-  const bitmaps = await Promise.all(images.map((image) => createImageBitmap(image)));
-  return { lo, hi, exact: f === 1, bitmaps };
+  return { lo, hi, exact: f === 1, rgba, cols: tw, rows: th };
 }
 
 async function compositeBitmap(rgb, H, W, C) {
@@ -474,10 +471,10 @@ async function publish(gen, index, data, shape, caps, extra = {}, reluOf = null)
   const shown = Math.min(shape[2], caps.channels);
   const t = await thumbnails(data, shape, shown, caps.thumbPx || 128, reluOf);
   publishMs += performance.now() - t0;
-  if (gen !== latest) { t.bitmaps.forEach((b) => b.close()); return false; }
+  if (gen !== latest) { extra.composite?.close(); return false; }
   self.postMessage({
-    type: 'layer', gen, index, shape, shown, lo: t.lo, hi: t.hi, exact: t.exact, bitmaps: t.bitmaps, ...extra,
-  }, [...t.bitmaps, ...(extra.composite ? [extra.composite] : [])]);
+    type: 'layer', gen, index, shape, shown, lo: t.lo, hi: t.hi, exact: t.exact, rgba: t.rgba, cols: t.cols, rows: t.rows, ...extra,
+  }, [t.rgba, ...(extra.composite ? [extra.composite] : [])]);
   return true;
 }
 

@@ -380,7 +380,6 @@ export function createPreviews({ root, windowRoot, getSchema, onUi, endTyping, a
   }
 
   const closeBitmaps = (msg) => {
-    msg?.bitmaps?.forEach((b) => b.close());
     msg?.composite?.close?.();
   };
 
@@ -624,17 +623,25 @@ export function createPreviews({ root, windowRoot, getSchema, onUi, endTyping, a
     if (time && typeof msg.ms === 'number' && msg.index >= 0) time.textContent = ms(msg.ms);
     // Many maps: the first few, and a button for the rest (the page stays scannable).
     const limit = matchMedia('(max-width: 560px)').matches ? 8 : 16;
-    const bitmaps = msg.composite ? [msg.composite, ...msg.bitmaps] : msg.bitmaps;
+    // The pictures, in cell order: the image the network sees (a bitmap), then
+    // each channel's RGBA plane of msg.rgba (cols x rows, one after another).
+    const plane = msg.cols * msg.rows * 4;
+    const channel = (ch) => (ctx) => ctx.putImageData(new ImageData(new Uint8ClampedArray(msg.rgba, ch * plane, plane), msg.cols, msg.rows), 0, 0);
+    const pictures = Array.from({ length: msg.shown }, (_, ch) => ({ width: msg.cols, height: msg.rows, paint: channel(ch) }));
+    if (msg.composite) {
+      const bitmap = msg.composite;
+      pictures.unshift({ width: bitmap.width, height: bitmap.height, paint: (ctx) => { ctx.drawImage(bitmap, 0, 0); bitmap.close(); } });
+    }
     const caveat = msg.index >= 0 ? plan.steps[msg.index]?.caveat || '' : '';
     const name = msg.index < 0 ? 'input' : plan.steps[msg.index]?.name || `layer ${msg.index + 1}`;
-    const sig = [H, W, C, msg.shown, bitmaps.length, bitmaps[0]?.width, bitmaps[0]?.height, limit, caveat, name].join('\u0000');
+    const sig = [H, W, C, msg.shown, pictures.length, pictures[0]?.width, pictures[0]?.height, msg.cols, msg.rows, limit, caveat, name].join('\u0000');
     card.msg = msg; // what the grid's listeners read
     if (card.grid && card.sig === sig && card.body.contains(card.grid)) {
       // The same grid as the last run's (a new seed, filter or image): only
       // the pictures change. Rebuilding every cell each refresh cost the page
       // more than the worker's whole run (style, layout and a new compositor
       // layer per canvas).
-      card.cells.forEach((c, i) => c.ctx.transferFromImageBitmap(bitmaps[i]));
+      card.cells.forEach((c, i) => pictures[i].paint(c.ctx));
       // A focused map keeps its probe: the readout follows the new values (once they arrive).
       const active = card.cells[card.active];
       if (active && active.cell === document.activeElement) showProbe(card, msg, active, card.probe.y, card.probe.x);
@@ -645,24 +652,21 @@ export function createPreviews({ root, windowRoot, getSchema, onUi, endTyping, a
     const grid = h('div', { class: 'fm-grid', role: 'group', 'aria-label': `${name}: ${msg.shown} channel map${msg.shown === 1 ? '' : 's'}; arrow keys move between maps, Shift+arrows move the probe` });
     const cells = [];
     const small = W <= THUMB_MAX_PX && H <= THUMB_MAX_PX;
-    const place = (bitmap, label, extraClass) => {
-      // The bitmap may be smaller than the map (averaged down for a thumbnail); CSS keeps the map's aspect.
-      const canvas = h('canvas', { class: `fm-thumb${small ? ' is-pixelated' : ''}`, width: String(bitmap.width), height: String(bitmap.height), role: 'img', 'aria-label': label });
-      const ctx = canvas.getContext('bitmaprenderer');
-      ctx.transferFromImageBitmap(bitmap);
+    const place = (picture, label, extraClass) => {
+      // The picture may be smaller than the map (averaged down for a thumbnail); CSS keeps the map's aspect.
+      const canvas = h('canvas', { class: `fm-thumb${small ? ' is-pixelated' : ''}`, width: String(picture.width), height: String(picture.height), role: 'img', 'aria-label': label });
+      const ctx = canvas.getContext('2d');
+      picture.paint(ctx);
       const probe = h('span', { class: 'fm-probe', hidden: true, 'aria-hidden': 'true' });
       const cell = h('div', { class: `fm-cell${extraClass ? ` ${extraClass}` : ''}`, tabindex: '-1' }, canvas, probe);
       // Height follows the map's aspect ratio (CSSOM, not a style attribute).
       canvas.style.aspectRatio = `${W} / ${H}`;
       return { cell, canvas, ctx, probe };
     };
-    if (msg.composite) {
-      const c = place(msg.composite, `The ${W}×${H} image the network sees`, 'is-composite');
-      c.channel = -1;
-      cells.push(c);
-    }
-    msg.bitmaps.forEach((bitmap, ch) => {
-      const c = place(bitmap, `Channel ${ch + 1} of ${C}`);
+    const offset = msg.composite ? 1 : 0;
+    pictures.forEach((picture, i) => {
+      const ch = i - offset;
+      const c = ch < 0 ? place(picture, `The ${W}×${H} image the network sees`, 'is-composite') : place(picture, `Channel ${ch + 1} of ${C}`);
       c.channel = ch;
       cells.push(c);
     });

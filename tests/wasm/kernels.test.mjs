@@ -627,7 +627,7 @@ test('createMapOps thumbnails = the box average, range and colour pass the previ
         const hi = H * W === 1 ? Math.max(...cells[0]) : Math.max(...vals);
         assert.ok(Math.abs(t.lo[c] - lo) <= 1e-6 * (1 + Math.abs(lo)), `${label} lo[${c}] ${t.lo[c]} vs ${lo}`);
         assert.ok(Math.abs(t.hi[c] - hi) <= 1e-6 * (1 + Math.abs(hi)), `${label} hi[${c}] ${t.hi[c]} vs ${hi}`);
-        const px = new Uint32Array(t.rgba[c].buffer);
+        const px = new Uint32Array(t.rgba[c].buffer, t.rgba[c].byteOffset, t.rgba[c].length / 4);
         assert.equal(px.length, th * tw, label);
         let off = 0;
         vals.forEach((v, p) => {
