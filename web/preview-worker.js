@@ -1,8 +1,8 @@
 // The preview worker (a module worker): loads its own copy of the engine,
 // decodes and resizes the image, runs the network layer by layer on it
-// (NHWC, one image) and posts back, per layer, one colour-mapped ImageBitmap
-// per shown channel, then the layer's values (for hover and the
-// sliding-window view). The page's main thread only draws.
+// (NHWC, one image) and posts back, per layer, the colour-mapped RGBA
+// thumbnails of its shown channels (one buffer), then the layer's values (for
+// hover and the sliding-window view). The page's main thread only draws.
 //
 // Convolutions (conv, depthwise, transposed) run in the module's SIMD
 // kernels through createConvOp (web/kernels.js): the FMA build
@@ -363,7 +363,8 @@ function reluKernel(x, shape, caps, from) {
 }
 
 /**
- * One viridis ImageBitmap per shown channel, normalised to that channel's
+ * One viridis RGBA plane per shown channel (all in one buffer: {rgba, cols,
+ * rows}, transferred in one piece), normalised to that channel's
  * own range. A map bigger than `thumbPx` is box-averaged down first (a
  * thumbnail is shown that small anyway): one pass reads every value once in
  * NHWC order, and the range is the thumbnail's own (`exact` false); a small
@@ -463,7 +464,7 @@ async function compositeBitmap(rgb, H, W, C) {
   return createImageBitmap(image);
 }
 
-let publishMs = 0; // this run's time in publish(): thumbnails, colour mapping, bitmaps, posting (the 'done' message's overhead figure)
+let publishMs = 0; // this run's time in publish(): thumbnails, colour mapping, posting (the 'done' message's overhead figure)
 
 /** Post one layer's thumbnails (its values follow in a 'values' message). */
 async function publish(gen, index, data, shape, caps, extra = {}, reluOf = null) {

@@ -398,13 +398,13 @@ export function createPreviews({ root, windowRoot, getSchema, onUi, endTyping, a
     drawTimer = 0;
     const queued = [...toDraw.values()];
     toDraw.clear();
-    // A result replaced since (a newer run's) is not drawn: its bitmaps are freed.
+    // A result replaced since (a newer run's) is not drawn: its bitmap (the input's picture) is freed.
     for (const msg of queued) if (results.get(msg.index) === msg) drawLayer(msg); else closeBitmaps(msg);
   }
 
   function onMessage(msg) {
     if (!msg || msg.gen !== gen) {
-      // A stale run's bitmaps: free them at once.
+      // A stale run's bitmap (the input's picture): free it at once.
       closeBitmaps(msg);
       return;
     }
