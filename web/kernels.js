@@ -233,8 +233,6 @@ function hostedOp(op, failOp, inputShape, weightLengths = null) {
     outputShape,
     inputLength,
     outputLength,
-    // Conv ops: the kernel that runs ('winograd', 'direct', 'indirect', 'depthwise').
-    ...(weightLengths ? { kernel: op.kernelName() } : {}),
     run: (input) => runWith(input, () => op.run()),
     // The scalar reference kernel on the same op (tests, benchmark).
     runReference: (input) => runWith(input, () => op.runReference()),
@@ -245,31 +243,35 @@ function hostedOp(op, failOp, inputShape, weightLengths = null) {
     runInPlace: () => { alive(); op.run(); },
     runReferenceInPlace: () => { alive(); op.runReference(); },
     get [HOST]() { alive(); return op; },
-    // Conv ops: the kernels on a map host's ReLU output (createMapOps) where
-    // it lies, not on the input buffer; the maps hold inputLength values.
-    ...(weightLengths ? { runOn: (maps) => {
-      alive();
-      const e = op.runOn(hostOf(maps, failOp));
-      if (e !== '') failOp(e);
-    } } : {}),
-    // Conv ops: new weights (and bias, or null) of the lengths the op was
-    // created with, re-packed in place; the options, buffers and views stay.
-    ...(weightLengths ? { setWeights: (weights, bias = null) => {
-      alive();
-      if (!(weights instanceof Float32Array)) failOp('weights must be a Float32Array');
-      if (bias !== null && !(bias instanceof Float32Array)) failOp('bias must be a Float32Array or null');
-      const gets = [weights.length, bias ? bias.length : null];
-      if (gets[0] !== weightLengths[0] || gets[1] !== weightLengths[1]) {
-        const text = (n) => (n === null ? 'no bias' : `${n} biases`);
-        failOp(`setWeights: ${gets[0]} weights and ${text(gets[1])}; this op was created with ${weightLengths[0]} and ${text(weightLengths[1])}`);
-      }
-      const restaged = op.restage();
-      if (restaged !== '') failOp(restaged);
-      op.weightsView().set(weights);
-      if (bias) op.biasView().set(bias);
-      const packed = op.pack();
-      if (packed !== '') failOp(packed);
-    } } : {}),
+    ...(weightLengths ? {
+      // Conv ops: the kernel that runs ('winograd', 'direct', 'indirect', 'depthwise').
+      kernel: op.kernelName(),
+      // The kernels on a map host's ReLU output (createMapOps) where it lies,
+      // not on the input buffer; the maps hold inputLength values.
+      runOn: (maps) => {
+        alive();
+        const e = op.runOn(hostOf(maps, failOp));
+        if (e !== '') failOp(e);
+      },
+      // New weights (and bias, or null) of the lengths the op was created
+      // with, re-packed in place; the options, buffers and views stay.
+      setWeights: (weights, bias = null) => {
+        alive();
+        if (!(weights instanceof Float32Array)) failOp('weights must be a Float32Array');
+        if (bias !== null && !(bias instanceof Float32Array)) failOp('bias must be a Float32Array or null');
+        const gets = [weights.length, bias ? bias.length : null];
+        if (gets[0] !== weightLengths[0] || gets[1] !== weightLengths[1]) {
+          const text = (n) => (n === null ? 'no bias' : `${n} biases`);
+          failOp(`setWeights: ${gets[0]} weights and ${text(gets[1])}; this op was created with ${weightLengths[0]} and ${text(weightLengths[1])}`);
+        }
+        const restaged = op.restage();
+        if (restaged !== '') failOp(restaged);
+        op.weightsView().set(weights);
+        if (bias) op.biasView().set(bias);
+        const packed = op.pack();
+        if (packed !== '') failOp(packed);
+      },
+    } : {}),
     delete() {
       if (!deleted) op.delete();
       deleted = true;

@@ -375,7 +375,7 @@ function reluKernel(x, shape, caps, from) {
  * colours still compare something. The page computes a channel's exact
  * range itself when it needs one (hover), so no pass here does it for all.
  */
-async function thumbnails(data, [H, W, C], shown, thumbPx, reluOf = null) {
+function thumbnails(data, [H, W, C], shown, thumbPx, reluOf = null) {
   const f = thumbFactor([H, W], thumbPx);
   // The map kernels: one pass over the map (box average, ranges, colours); a
   // ReLU's output is already in their buffer.
@@ -467,10 +467,10 @@ async function compositeBitmap(rgb, H, W, C) {
 let publishMs = 0; // this run's time in publish(): thumbnails, colour mapping, posting (the 'done' message's overhead figure)
 
 /** Post one layer's thumbnails (its values follow in a 'values' message). */
-async function publish(gen, index, data, shape, caps, extra = {}, reluOf = null) {
+function publish(gen, index, data, shape, caps, extra = {}, reluOf = null) {
   const t0 = performance.now();
   const shown = Math.min(shape[2], caps.channels);
-  const t = await thumbnails(data, shape, shown, caps.thumbPx || 128, reluOf);
+  const t = thumbnails(data, shape, shown, caps.thumbPx || 128, reluOf);
   publishMs += performance.now() - t0;
   if (gen !== latest) { extra.composite?.close(); return false; }
   self.postMessage({
@@ -844,7 +844,7 @@ async function run(msg) {
     input = lastInput;
     const [H, W, C] = plan.input;
     const composite = await compositeBitmap(input.rgb, H, W, C);
-    if (!(await publish(gen, -1, input.data, plan.input, caps, { composite, ms: performance.now() - started }))) return;
+    if (!publish(gen, -1, input.data, plan.input, caps, { composite, ms: performance.now() - started })) return;
     hold(-1, input.data);
     owned.add(-1);
     if (!readers.get(-1)) finish(-1);
@@ -874,7 +874,7 @@ async function run(msg) {
         const ms = performance.now() - t0;
         computeMs += ms;
         if (result.conv) engines.add(result.engine); // the 'done' message's convEngine: convolutions only
-        if (!(await publish(gen, step.index, result.y, step.outShape, caps, { ms, engine: result.engine || 'js', bands: result.bands || 1 }, result.thumbFrom))) return;
+        if (!publish(gen, step.index, result.y, step.outShape, caps, { ms, engine: result.engine || 'js', bands: result.bands || 1 }, result.thumbFrom)) return;
         hold(step.index, result.y);
         owned.add(step.index);
       }
