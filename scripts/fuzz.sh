@@ -24,9 +24,13 @@ for target in json_fuzz share_link_fuzz analyze_fuzz import_fuzz python_fuzz; do
     build-fuzz/$target "$work" "${seeds[@]}" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
     -max_len=65536 -artifact_prefix=build-fuzz/ -print_final_stats=1 2>&1 |
     grep -E "^(#[0-9]+ +DONE|stat::number_of_executed_units|stat::peak_rss_mb|==[0-9]+==ERROR|SUMMARY|INFO: Running with|.*Test unit written)" || true
-  if ls build-fuzz/crash-* build-fuzz/timeout-* build-fuzz/leak-* >/dev/null 2>&1; then
-    echo "fuzz: $target found a failing input (see build-fuzz/)"
-    exit 1
-  fi
+  # Any one kind of artifact fails the run (each glob tested on its own: a
+  # single `ls` of all three fails whenever one matches nothing).
+  for kind in crash timeout leak oom slow-unit; do
+    if compgen -G "build-fuzz/$kind-*" >/dev/null; then
+      echo "fuzz: $target found a failing input: $(compgen -G "build-fuzz/$kind-*" | head -1)"
+      exit 1
+    fi
+  done
 done
 echo "fuzz: no crashes"

@@ -324,6 +324,46 @@ TEST_CASE("PyTorch 2's collapsed repeats (\"(1-2): 2 x BasicBlock(\") read as th
   CHECK(report.output == cs::Shape{1, 2, 16, 16});
 }
 
+TEST_CASE("print(model) text that names a child twice in one module is refused with the line, ranges included") {
+  // PyTorch never prints a name twice in a module: text that does (an edit, a
+  // fuzzer's flip of "(3)" to "(2)") would make two layers with one name.
+  const auto net = [](const std::string& children) {
+    return "Net(\n  (body): Sequential(\n" + children + "  )\n)\n";
+  };
+  const std::string conv = "Conv2d(3, 3, kernel_size=(1, 1), stride=(1, 1))\n";
+  struct Case {
+    std::string children;
+    const char* error;
+  };
+  const Case refused[] = {
+      {"    (0): " + conv + "    (1): ReLU()\n    (1): " + conv,
+       "line 5, column 5: \"Sequential\" \"body\" already has a child named \"1\""},
+      {"    (0-3): 4 x " + conv + "    (2): " + conv, "line 4, column 5: \"Sequential\" \"body\" already has a child named \"2\""},
+      {"    (4): " + conv + "    (2-5): 4 x " + conv, "already has a child named \"2-5\""},
+      {"    (0-1): 2 x " + conv + "    (1-2): 2 x " + conv, "already has a child named \"1-2\""},
+      {"    (conv): " + conv + "    (conv): ReLU()\n", "line 4, column 5: \"Sequential\" \"body\" already has a child named \"conv\""},
+      {"    (0-3): 2 x " + conv, "the range 0-3 names 4 modules but says 2 x"},
+      {"    (5-3): 1 x " + conv, "the range 5-3 names 0 modules but says 1 x"},
+  };
+  for (const Case& c : refused) {
+    const std::string text = net(c.children), error = import_error(text, with_input({1, 3, 8, 8}));
+    CAPTURE(text);
+    CAPTURE(error);
+    CHECK(contains(error, c.error));
+  }
+  // Names that only look alike are different children: "01" is not "1", and
+  // the same name in two modules is two paths.
+  const auto r = import_ok(net("    (1): " + conv + "    (01): " + conv + "    (2-3): 2 x " + conv + "    (4): " + conv),
+                           with_input({1, 3, 8, 8}));
+  CHECK(r.network.layers.size() == 5);
+  const auto nested = import_ok("Net(\n  (a): Sequential(\n    (0): " + conv + "  )\n  (b): Sequential(\n    (0): " + conv +
+                                    "  )\n)\n",
+                                with_input({1, 3, 8, 8}));
+  REQUIRE(nested.network.layers.size() == 2);
+  CHECK(nested.network.layers[0].name == "a.0");
+  CHECK(nested.network.layers[1].name == "b.0");
+}
+
 TEST_CASE("the steps torchvision's forward() does between modules are inserted with a note, only when the numbers agree") {
   ensure_corpus();
   SUBCASE("MobileNetV2 pools in forward(): the classifier's 1280 in_features are the channels there") {

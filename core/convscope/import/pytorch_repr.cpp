@@ -1,6 +1,9 @@
 #include "convscope/import/pytorch_repr.hpp"
 
 #include <algorithm>
+#include <iterator>
+#include <map>
+#include <set>
 
 #include "convscope/import/draft.hpp"
 #include "convscope/import/pytorch_modules.hpp"
@@ -84,15 +87,57 @@ bool read_prefix(const std::string& t, size_t& p, size_t end, Prefix& out, std::
       problem = "expected \"N x Module(\" after a range of names";
       return false;
     }
-    int64_t first = 0;
-    for (size_t i = 0; i < dash && i < 9; ++i)
-      if (out.name[i] >= '0' && out.name[i] <= '9') first = first * 10 + (out.name[i] - '0');
+    // PyTorch prints "(first-last): count x": the two must agree, or the
+    // copies' names would be guesses.
+    const std::string first_text = out.name.substr(0, dash), last_text = out.name.substr(dash + 1);
+    if (first_text.size() > 9 || last_text.size() > 9) {
+      problem = "a range of names beyond 999999999";
+      return false;
+    }
+    const int64_t first = std::stoll(first_text), last = std::stoll(last_text);
+    if (last - first + 1 != n) {
+      problem = "the range " + out.name + " names " + to_string(std::max<int64_t>(last - first + 1, 0)) +
+                " modules but says " + to_string(n) + " x";
+      return false;
+    }
     out.range_first = first;
     out.count = n;
     p = q + 3;
   }
   return true;
 }
+
+// The names a module's children have taken. PyTorch's print(model) never
+// repeats one within a module; text that does would import as two layers
+// with one name, so it is refused. A collapsed range "(0-3): 4 x" takes
+// "0" to "3", kept as an interval (a range may be long).
+class ChildNames {
+ public:
+  // False when `prefix` names a child already listed.
+  bool claim(const Prefix& prefix) {
+    int64_t first = prefix.range_first, last = prefix.range_first + prefix.count - 1;
+    if (prefix.count == 1) {
+      if (!canonical_number(prefix.name, first)) return plain_.insert(prefix.name).second;
+      last = first;
+    }
+    auto next = numbered_.lower_bound(first);  // the first interval starting at or after `first`
+    if (next != numbered_.end() && next->first <= last) return false;
+    if (next != numbered_.begin() && std::prev(next)->second >= first) return false;
+    numbered_.emplace(first, last);
+    return true;
+  }
+
+ private:
+  // "12" is the child a Sequential prints as (12); "012" is another name.
+  static bool canonical_number(const std::string& s, int64_t& value) {
+    if (s.empty() || s.size() > 9 || s.find_first_not_of("0123456789") != std::string::npos) return false;
+    if (s.size() > 1 && s[0] == '0') return false;
+    value = std::stoll(s);
+    return true;
+  }
+  std::set<std::string> plain_;
+  std::map<int64_t, int64_t> numbered_;  // first -> last, disjoint
+};
 
 // ---- Reading modules ------------------------------------------------------------
 
@@ -127,6 +172,7 @@ struct Frame {
   size_t offset = 0;
   std::string origin;                 // "line 7"
   std::vector<std::string> children;  // direct children's names
+  ChildNames taken;                   // the same names, for the uniqueness check
 };
 
 std::string child_path(const std::string& parent, const std::string& name) {
@@ -299,7 +345,15 @@ bool import_pytorch_repr(const std::string& t, const ImportOptions& options, Imp
     const std::string own = prefix.count > 1 ? to_string(prefix.range_first) : prefix.name;
     const std::string name = prefix.present ? child_path(parent, own) : "";
     const bool in_branch = !stack.empty() && stack.back().branch;
-    if (!stack.empty()) stack.back().children.push_back(prefix.name);
+    if (!stack.empty()) {
+      if (!stack.back().taken.claim(prefix)) {
+        error = at + ": " + text::quoted(stack.back().cls) + " " +
+                (parent.empty() ? std::string("(the model)") : text::quoted(parent)) + " already has a child named " +
+                text::quoted(prefix.name) + " (print(model) never lists a name twice in one module)";
+        return false;
+      }
+      stack.back().children.push_back(prefix.name);
+    }
     // GoogLeNet's aux classifiers: forward() runs them only in training.
     const bool unused = stack.size() == 1 && st.root && prefix.present &&
                         std::find(st.root->unused_in_eval.begin(), st.root->unused_in_eval.end(), prefix.name) !=
@@ -322,7 +376,7 @@ bool import_pytorch_repr(const std::string& t, const ImportOptions& options, Imp
         return false;
       }
       Frame f{name, cls, d.layers.size(), prefix.count, prefix.range_first, parent, branch, line.begin,
-              "line " + to_string(line.number), {}};
+              "line " + to_string(line.number), {}, {}};
       if (stack.empty()) {
         root_class = cls;
         st.root = torchvision::root_of(cls);
