@@ -60,7 +60,11 @@ TEST_CASE("thumbnail_rgba: box averages, ranges and colour indices as defined") 
   struct Case {
     int h, w, c, shown, f;
   };
-  for (const Case t : {Case{7, 10, 3, 3, 4}, Case{8, 8, 8, 5, 2}, Case{5, 9, 6, 6, 1}, Case{13, 6, 4, 4, 3}, Case{3, 3, 2, 1, 5}}) {
+  // Channel counts that take every path of the kernel: blocks of 16, then
+  // 12, 8 or 4 channels, then 1-3 one at a time.
+  for (const Case t : {Case{7, 10, 3, 3, 4}, Case{8, 8, 8, 5, 2}, Case{5, 9, 6, 6, 1}, Case{13, 6, 4, 4, 3},
+                       Case{3, 3, 2, 1, 5}, Case{9, 11, 20, 19, 2}, Case{6, 7, 14, 14, 3}, Case{5, 5, 8, 8, 2},
+                       Case{4, 9, 40, 36, 4}, Case{10, 10, 16, 16, 4}}) {
     CAPTURE(t.h);
     CAPTURE(t.w);
     CAPTURE(t.c);

@@ -35,20 +35,42 @@ void relu_f32(const float* x, float* y, size_t n) {
 
 namespace {
 
-// cell[0..n) += the sum of the `count` pixels from v (`stride` floats
-// apart) over channels [0, n): four channels at a time, the pixels summed in
-// a register before the one store.
-CONVSCOPE_INLINE void add_pixels(float* __restrict cell, const float* __restrict v, int count, size_t stride, int n) {
-  int c = 0;
-  for (; c + 4 <= n; c += 4) {
-    v128_t acc = wasm_v128_load(cell + c);
-    for (int x = 0; x < count; ++x) acc = wasm_f32x4_add(acc, wasm_v128_load(v + size_t(x) * stride + size_t(c)));
-    wasm_v128_store(cell + c, acc);
+// One thumbnail cell over channels [0, 4G) of the pixels at src (rows x
+// count pixels, C floats apart in a row, row_stride between rows): the sums
+// in G registers (in the order the pixels lie, as a running sum over the
+// map would add them), scaled by `inv`, stored once, and folded into the
+// channels' ranges (pmin/pmax: a NaN cell leaves the range as it is, like
+// `if (v < lo) lo = v`).
+template <int G>
+CONVSCOPE_INLINE void average_cell(const float* __restrict src, size_t row_stride, int rows, int count, size_t C,
+                                   float inv, float* __restrict cell, float* __restrict lo, float* __restrict hi) {
+  v128_t acc[G];
+  for (int g = 0; g < G; ++g) acc[g] = wasm_f32x4_splat(0.0f);
+  for (int dy = 0; dy < rows; ++dy) {
+    const float* p = src + size_t(dy) * row_stride;
+    for (int dx = 0; dx < count; ++dx, p += C)
+      for (int g = 0; g < G; ++g) acc[g] = wasm_f32x4_add(acc[g], wasm_v128_load(p + 4 * g));
   }
-  for (; c < n; ++c) {
-    float acc = cell[c];
-    for (int x = 0; x < count; ++x) acc += v[size_t(x) * stride + size_t(c)];
-    cell[c] = acc;
+  const v128_t scale = wasm_f32x4_splat(inv);
+  for (int g = 0; g < G; ++g) {
+    const v128_t v = wasm_f32x4_mul(acc[g], scale);
+    wasm_v128_store(cell + 4 * g, v);
+    wasm_v128_store(lo + 4 * g, wasm_f32x4_pmin(wasm_v128_load(lo + 4 * g), v));
+    wasm_v128_store(hi + 4 * g, wasm_f32x4_pmax(wasm_v128_load(hi + 4 * g), v));
+  }
+}
+
+// The same for channels [0, n), n < 4, one at a time.
+CONVSCOPE_INLINE void average_cell_tail(const float* src, size_t row_stride, int rows, int count, size_t C, float inv,
+                                        float* cell, float* lo, float* hi, int n) {
+  for (int c = 0; c < n; ++c) {
+    float acc = 0.0f;
+    for (int dy = 0; dy < rows; ++dy)
+      for (int dx = 0; dx < count; ++dx) acc += src[size_t(dy) * row_stride + size_t(dx) * C + size_t(c)];
+    const float v = acc * inv;
+    cell[c] = v;
+    if (v < lo[c]) lo[c] = v;  // NaN compares false: skipped
+    if (v > hi[c]) hi[c] = v;
   }
 }
 
@@ -58,39 +80,41 @@ void thumbnail_rgba(const ThumbnailDesc& d, const float* map, const uint32_t lut
                     float* hi, uint32_t* rgba) {
   const int th = thumbnail_rows(d), tw = thumbnail_cols(d), f = d.factor, shown = d.shown;
   const size_t C = size_t(d.c), n = size_t(th) * size_t(tw);
-  if (f == 1) {
-    for (size_t p = 0; p < n; ++p) std::memcpy(cells + p * shown, map + p * C, size_t(shown) * sizeof(float));
-  } else {
-    // Row by row of the map, each value added once into its cell (four
-    // channels at a time, a cell's pixels of the row summed in registers),
-    // then every cell scaled by its own count.
-    std::fill(cells, cells + n * size_t(shown), 0.0f);
-    for (int y = 0; y < d.h; ++y) {
-      float* row = cells + size_t(y / f) * size_t(tw) * size_t(shown);
-      const float* src = map + size_t(y) * size_t(d.w) * C;
-      for (int tx = 0; tx < tw; ++tx) {
-        const int x0 = tx * f, count = std::min(d.w, x0 + f) - x0;
-        add_pixels(row + size_t(tx) * size_t(shown), src + size_t(x0) * C, count, C, shown);
-      }
-    }
-    for (int ty = 0; ty < th; ++ty) {
-      const int rows = std::min(d.h, (ty + 1) * f) - ty * f;
-      for (int tx = 0; tx < tw; ++tx) {
-        const float inv = 1.0f / float(rows * (std::min(d.w, (tx + 1) * f) - tx * f));
-        float* cell = cells + (size_t(ty) * size_t(tw) + size_t(tx)) * size_t(shown);
-        for (int c = 0; c < shown; ++c) cell[c] *= inv;
-      }
-    }
-  }
   const float inf = std::numeric_limits<float>::infinity();
   std::fill(lo, lo + shown, inf);
   std::fill(hi, hi + shown, -inf);
-  for (size_t p = 0; p < n; ++p) {
-    const float* cell = cells + p * size_t(shown);
-    for (int c = 0; c < shown; ++c) {
-      const float v = cell[c];
-      if (v < lo[c]) lo[c] = v;  // NaN compares false: skipped
-      if (v > hi[c]) hi[c] = v;
+  if (f == 1) {
+    for (size_t p = 0; p < n; ++p) std::memcpy(cells + p * shown, map + p * C, size_t(shown) * sizeof(float));
+    for (size_t p = 0; p < n; ++p) {
+      const float* cell = cells + p * size_t(shown);
+      for (int c = 0; c < shown; ++c) {
+        const float v = cell[c];
+        if (v < lo[c]) lo[c] = v;  // NaN compares false: skipped
+        if (v > hi[c]) hi[c] = v;
+      }
+    }
+  } else {
+    // Cell by cell, its box summed in registers 16 channels at a time (one
+    // store per cell, its range folded in on the way): the map is read
+    // once, and no running sums go back and forth through memory.
+    const size_t row_stride = size_t(d.w) * C;
+    for (int ty = 0; ty < th; ++ty) {
+      const int y0 = ty * f, rows = std::min(d.h, y0 + f) - y0;
+      for (int tx = 0; tx < tw; ++tx) {
+        const int x0 = tx * f, count = std::min(d.w, x0 + f) - x0;
+        const float inv = 1.0f / float(rows * count);
+        const float* src = map + size_t(y0) * row_stride + size_t(x0) * C;
+        float* cell = cells + (size_t(ty) * size_t(tw) + size_t(tx)) * size_t(shown);
+        int c = 0;
+        for (; c + 16 <= shown; c += 16) average_cell<4>(src + c, row_stride, rows, count, C, inv, cell + c, lo + c, hi + c);
+        switch ((shown - c) / 4) {
+          case 3: average_cell<3>(src + c, row_stride, rows, count, C, inv, cell + c, lo + c, hi + c); c += 12; break;
+          case 2: average_cell<2>(src + c, row_stride, rows, count, C, inv, cell + c, lo + c, hi + c); c += 8; break;
+          case 1: average_cell<1>(src + c, row_stride, rows, count, C, inv, cell + c, lo + c, hi + c); c += 4; break;
+          default: break;
+        }
+        if (c < shown) average_cell_tail(src + c, row_stride, rows, count, C, inv, cell + c, lo + c, hi + c, shown - c);
+      }
     }
   }
   if (d.h * d.w == 1) {
