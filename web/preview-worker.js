@@ -16,13 +16,16 @@
 // layer is plain JS. A module without the conv kernels falls back to a JS
 // convolution, and says so.
 //
-// Messages in:  {type: 'run', gen, plan, image, seed, filter, caps, resume, workers?, kernels?}
+// Messages in:  {type: 'run', gen, plan, image, seed, filter, caps, resume, firstValues?, workers?, kernels?}
+//               (firstValues: map indexes whose values go out as soon as they are read, before the thumbnails-done)
 //               (workers: how many workers compute convs, default one per core but the first, up to MAX_WORKERS;
 //               kernels: 'auto' | 'simd128' | 'fma', read by the first run only)
 //               | {type: 'cancel', gen} | {type: 'recycle', buffers}
 // Messages out: {type: 'layer', gen, index, shape, shown, lo, hi, exact, rgba, cols, rows, …}
 //               (rgba: an ArrayBuffer of `shown` RGBA planes of cols x rows pixels, one after another)
-//               | {type: 'values', gen, index, values} | {type: 'done', gen, …}
+//               | {type: 'values', gen, index, values}
+//               | {type: 'thumbnails-done', gen, ms}  (every layer's thumbnails are posted; values may follow)
+//               | {type: 'done', gen, …}  (after the last values)
 //               | {type: 'error', gen, index, message, skipped}  (skipped: an input's preview failed)
 // A newer 'run' (or a 'cancel') makes older runs stop at their next layer boundary.
 import createConvScope from './convscope.js';
@@ -313,6 +316,30 @@ const MAP_OPS_FLOATS = 1 << 23; // their buffers (input + output per shape) kept
 // step starts with it cleared (run()), so it never outlives the buffers.
 let inModule = null;
 
+// Values not copied out of the module yet. A conv's or a ReLU's output is
+// read where it lies (by the next step, by its thumbnail); the page's copy
+// of it (the values for hover and the sliding-window view) is taken once
+// the run's thumbnails are all posted, off the refresh's path: ~13 ms of
+// copies a refresh of the default network. `unread`: such a map's
+// Float32Array (allocated, not filled) -> the copy that fills it. Whatever
+// reads a map's values in JS calls filled() first, and a buffer about to be
+// overwritten (a map host's next ReLU, an op deleted) is copied first. A
+// run starts with none (an abandoned run's copies are dropped with it).
+const unread = new Map();
+function later(out, view) {
+  unread.set(out, () => out.set(view()));
+  return out;
+}
+/** `data` with its values in it: copied out of the module now if they were not. */
+function filled(data) {
+  const copy = unread.get(data);
+  if (copy) {
+    unread.delete(data);
+    copy();
+  }
+  return data;
+}
+
 /** The thumbnail's box size: a thumbnail is shown at most thumbPx device pixels wide. */
 const thumbFactor = ([H, W], thumbPx) => Math.max(1, Math.ceil(Math.max(H, W) / thumbPx));
 
@@ -332,7 +359,10 @@ function mapOpsFor(shape, shown, f) {
   let total = floats;
   for (const kept of mapOpsCache.values()) total += 2 * kept.ops.inputLength;
   if (total > MAP_OPS_FLOATS || mapOpsCache.size >= 16) {
-    for (const old of mapOpsCache.values()) old.ops.delete();
+    for (const old of mapOpsCache.values()) {
+      if (old.unread) filled(old.unread);
+      old.ops.delete();
+    }
     mapOpsCache.clear();
     if (inModule?.maps) inModule = null;
   }
@@ -350,14 +380,16 @@ function reluKernel(x, shape, caps, from) {
   const shown = Math.min(shape[2], caps.channels);
   const held = mapOpsFor(shape, shown, thumbFactor(shape, caps.thumbPx || 128));
   if (!held) return null;
+  // The host's output is about to be overwritten: the last ReLU's values go out first.
+  if (held.unread) filled(held.unread);
   if (from?.conv && from.data === x) held.ops.reluOf(from.conv);
   else {
-    if (held.holds !== x) held.ops.inputView().set(x);
+    if (held.holds !== x) held.ops.inputView().set(filled(x));
     held.ops.relu();
   }
   held.holds = null; // x may be recycled once read
-  const y = take(x.length);
-  y.set(held.ops.outputView());
+  const y = later(take(x.length), () => held.ops.outputView());
+  held.unread = y;
   inModule = { data: y, maps: held.ops };
   return { y, thumbFrom: held };
 }
@@ -385,12 +417,13 @@ function thumbnails(data, [H, W, C], shown, thumbPx, reluOf = null) {
     if (reluOf) t = held.ops.thumbnail(true);
     else if (inModule?.conv && inModule.data === data) t = held.ops.thumbnailOf(inModule.conv);
     else {
-      held.ops.inputView().set(data);
+      held.ops.inputView().set(filled(data));
       held.holds = data;
       t = held.ops.thumbnail(false);
     }
     return { lo: t.lo, hi: t.hi, exact: f === 1, rgba: t.rgba[0]?.buffer ?? new ArrayBuffer(0), cols: t.cols, rows: t.rows };
   }
+  filled(data); // the loops below read the values
   const tw = Math.ceil(W / f);
   const th = Math.ceil(H / f);
   let src = data; // what the LUT pass reads: [tw * th][stride]
@@ -582,6 +615,7 @@ async function convSplit(mod, step, input, msg, useFilter) {
     return { op, parts };
   });
   const { op, parts } = cached;
+  filled(input); // its bands are copied to the helpers and into band 0's op
   const [, W, C] = step.inShape;
   const [OH, OW, F] = step.outShape;
   const rowIn = W * C;
@@ -634,13 +668,19 @@ function runOp(op, index, input, from = null) {
   if (input.length !== op.inputLength) throw new Error(`input has ${input.length} values, the op takes ${op.inputLength}`);
   if (from?.maps && from.data === input && op.runOn) op.runOn(from.maps);
   else {
-    op.inputView().set(input);
+    op.inputView().set(filled(input));
     op.runInPlace();
   }
   const out = take(op.outputLength);
-  out.set(op.outputView());
-  if (!opCache.has(index)) op.delete();
-  else if (op.runOn) inModule = { data: out, conv: op };
+  if (!opCache.has(index)) {
+    out.set(op.outputView());
+    op.delete();
+  } else if (op.runOn) {
+    // A conv op's output stays in its buffer until the op runs again (next
+    // run): the next step and the thumbnail read it there, the copy comes later.
+    later(out, () => op.outputView());
+    inModule = { data: out, conv: op };
+  } else out.set(op.outputView()); // a pool op: its output is patched in JS (poolSimd)
   return out;
 }
 
@@ -740,12 +780,16 @@ function poolStep(mod, step, x, js) {
 async function runStep(mod, step, xs, msg, plan, from) {
   const useFilter = step.index === plan.firstConv;
   const x = xs[0];
+  // Convs and ReLUs may read their input where it lies in the module (and
+  // fill it where they do not); every other op reads the values in JS.
+  const reluStep = step.type === 'relu' || (step.type === 'activation' && ops.activationName(step.fn) === 'relu');
+  if (!CONV_STEPS.has(step.type) && !reluStep) xs.forEach(filled);
   switch (step.type) {
     case 'conv':
     case 'depthwise_conv':
     case 'conv_transpose':
       if (mod && typeof mod.ConvOpHost === 'function' && kernelPads(step)) return { ...(await convStep(mod, step, x, msg, useFilter, from)), engine: 'simd', conv: true };
-      return { y: ops.convJs(step, x, convWeights(step, msg.seed, msg.filter, useFilter).weights), engine: 'js', conv: true };
+      return { y: ops.convJs(step, filled(x), convWeights(step, msg.seed, msg.filter, useFilter).weights), engine: 'js', conv: true };
     case 'max_pool': return poolStep(mod, step, x, () => ops.pool(step, x, 'max'));
     case 'avg_pool': return poolStep(mod, step, x, () => ops.pool(step, x, 'avg'));
     case 'global_max_pool': return poolStep(mod, step, x, () => ops.globalPool(step, x, 'max'));
@@ -756,9 +800,9 @@ async function runStep(mod, step, xs, msg, plan, from) {
     case 'upsample': return poolStep(mod, step, x, () => ops.upsampleNearest(step, x));
     case 'batch_norm': return { y: ops.batchNorm(step, x) };
     // Never in place: x is posted to the page (transferred) once this layer has read it.
-    case 'relu': return reluKernel(x, step.inShape, msg.caps, from) || { y: ops.activation(step, x, 'relu') };
+    case 'relu': return reluKernel(x, step.inShape, msg.caps, from) || { y: ops.activation(step, filled(x), 'relu') };
     case 'activation':
-      if (ops.activationName(step.fn) === 'relu') return reluKernel(x, step.inShape, msg.caps, from) || { y: ops.activation(step, x, 'relu') };
+      if (reluStep) return reluKernel(x, step.inShape, msg.caps, from) || { y: ops.activation(step, filled(x), 'relu') };
       return { y: ops.activation(step, x, step.fn) };
     case 'dropout': return { y: x }; // inference: identity
     case 'add':
@@ -778,6 +822,8 @@ async function runStep(mod, step, xs, msg, plan, from) {
     default: throw new Error(`no preview for ${step.type}`);
   }
 }
+
+const CONV_STEPS = new Set(['conv', 'depthwise_conv', 'conv_transpose']);
 
 /** A macrotask boundary without setTimeout's 4 ms clamp, so a newer 'run' gets read. */
 function yieldToMessages() {
@@ -817,6 +863,9 @@ async function run(msg) {
   for (const step of todo) for (const r of step.reads) readers.set(r, (readers.get(r) || 0) + 1);
   const maps = new Map(); // map index -> Float32Array (-1: the image)
   const owned = new Set(); // maps computed by this run: their values go to the page
+  const toSend = []; // [index, data, own] of maps done with whose values are still in the module
+  const firstValues = new Set(msg.firstValues || []); // maps the page draws from values (the sliding-window view): not deferred
+  unread.clear();
   let input = null;
   let liveFloats = 0;
   let peakFloats = 0;
@@ -831,7 +880,10 @@ async function run(msg) {
     maps.delete(index);
     const shared = [...maps.values()].includes(data);
     if (!shared) liveFloats -= data.length;
-    if (owned.has(index)) sendValues(gen, index, data, !shared && data !== input?.data);
+    if (!owned.has(index)) return;
+    const own = !shared && data !== input?.data;
+    if (unread.has(data) && !firstValues.has(index)) toSend.push([index, data, own]);
+    else sendValues(gen, index, filled(data), own);
   };
   if (msg.resume) {
     // The page still shows layers 0 .. resume.index unchanged: it sends the maps later steps read.
@@ -887,6 +939,10 @@ async function run(msg) {
     if (result && !readers.get(step.index)) finish(step.index);
   }
   for (const index of [...maps.keys()]) finish(index);
+  // Every thumbnail is posted: the page draws them now (the refresh it
+  // measures), while the values still in the module are copied and follow.
+  self.postMessage({ type: 'thumbnails-done', gen, ms: performance.now() - started });
+  for (const [index, data, own] of toSend) sendValues(gen, index, filled(data), own);
   // Ops of layers that no longer exist (or are no longer computed) free their memory.
   for (const [index, cached] of opCache) {
     if (!live.has(index)) { cached.op?.delete(); opCache.delete(index); }

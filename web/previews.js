@@ -340,6 +340,7 @@ export function createPreviews({ root, windowRoot, getSchema, onUi, endTyping, a
     gen += 1;
     runStarted = performance.now();
     runEditAt = editAt || runStarted;
+    drawnMs = null;
     editAt = 0;
     root.dataset.state = 'running';
     root.dataset.gen = String(gen);
@@ -354,7 +355,9 @@ export function createPreviews({ root, windowRoot, getSchema, onUi, endTyping, a
     const caps = { ...plan.caps, thumbPx: Math.ceil(72 * Math.min(3, window.devicePixelRatio || 1)) };
     const resume = last === null ? null : { index: last, maps: resumeMaps(last) };
     root.dataset.resumed = String(last === null ? -2 : last);
-    w.postMessage({ type: 'run', gen, plan, image, seed: ctx.ui.seed, filter: ctx.ui.w0, caps, resume, ...engineOverrides() });
+    // The sliding-window view's maps come as soon as they are computed; the others' values after the thumbnails.
+    const firstValues = view.shownMaps();
+    w.postMessage({ type: 'run', gen, plan, image, seed: ctx.ui.seed, filter: ctx.ui.w0, caps, resume, firstValues, ...engineOverrides() });
   }
 
   // ?workers=N and ?kernels=simd128|fma in the page's address (benchmarks,
@@ -377,6 +380,22 @@ export function createPreviews({ root, windowRoot, getSchema, onUi, endTyping, a
   /** Dim or undim a card (a class change restyles it: only when it changes). */
   function setStale(card, on) {
     if (card.el.classList.contains('is-stale') !== on) card.el.classList.toggle('is-stale', on);
+  }
+
+  /**
+   * The refresh's figure, once per run: from the edit (or the control that
+   * started the run) to the last thumbnail drawn (data-ms, the
+   * 'convscope:preview' measure).
+   */
+  let drawnMs = null;
+  function markDrawn() {
+    if (drawnMs === null) {
+      const end = performance.now();
+      drawnMs = end - runEditAt;
+      performance.measure('convscope:preview', { start: runEditAt, end });
+      root.dataset.ms = drawnMs.toFixed(2);
+    }
+    return drawnMs;
   }
 
   const closeBitmaps = (msg) => {
@@ -420,25 +439,29 @@ export function createPreviews({ root, windowRoot, getSchema, onUi, endTyping, a
       const result = results.get(msg.index);
       if (result) {
         result.values = msg.values;
-        // The sliding-window view redraws once the run is done (each redraw
-        // is a few ms of the main thread, and a run sends many values).
-        if (!inFlight) view.setResults(results, msg.index);
+        // The sliding-window view redraws once the values it shows are all
+        // here (while the worker computes later layers), not at the run's end.
+        view.setResults(results, msg.index);
         // A focused map of this result waiting for its values: show them.
         const card = cards.get(msg.index);
         const active = card?.msg === result ? card.cells[card.active] : null;
         if (active && active.cell === document.activeElement) showProbe(card, result, active, card.probe.y, card.probe.x);
       }
+    } else if (msg.type === 'thumbnails-done') {
+      // Every layer's pictures are here: drawn now, the refresh's figure taken
+      // (the values for hover and the sliding-window view follow).
+      clearTimeout(staleTimer);
+      drawQueued();
+      markDrawn();
     } else if (msg.type === 'done') {
       clearTimeout(staleTimer);
       drawQueued();
       inFlight = false;
       view.setResults(results);
+      const total = markDrawn();
+      root.dataset.valuesMs = (performance.now() - runEditAt).toFixed(2);
       root.dataset.state = 'done';
       root.dataset.peakFloats = String(msg.peakFloats ?? '');
-      // From the edit (or the control that started the run) to the last thumbnail drawn.
-      const total = performance.now() - runEditAt;
-      performance.measure('convscope:preview', { start: runEditAt, end: performance.now() });
-      root.dataset.ms = total.toFixed(2);
       root.dataset.workerMs = msg.totalMs.toFixed(2);
       root.dataset.computeMs = msg.computeMs.toFixed(2);
       root.dataset.publishMs = (msg.publishMs ?? 0).toFixed(2);
@@ -831,8 +854,6 @@ export function createPreviews({ root, windowRoot, getSchema, onUi, endTyping, a
 
   let pending = null;
   let scheduled = false;
-  const afterTask = new MessageChannel(); // a task without setTimeout's clamp
-  afterTask.port1.onmessage = () => flush();
 
   function flush() {
     scheduled = false;
@@ -875,13 +896,14 @@ export function createPreviews({ root, windowRoot, getSchema, onUi, endTyping, a
 
   return {
     /**
-     * New network, report or UI keys. The work waits for the edit's own task
-     * to end (a task queued behind it, which runs before the next frame is
-     * drawn), so edits made together cost one plan and one run, and the edit
-     * path that draws the table stays as fast as before. (It waited for the
-     * next animation frame: up to a frame, 8 ms on average, before the
-     * worker could start.) data-state on the root: pending -> running ->
-     * done (tests and the budget script wait on it).
+     * New network, report or UI keys. The work waits for the edit's own
+     * script to end (a microtask), so edits made together cost one plan and
+     * one run, and it still runs before the frame that shows the edit, so the
+     * worker starts at once. (A task queued behind the edit ran after that
+     * frame: Chromium draws first after input, ~10 ms of layout and paint
+     * before the worker got the run; the next animation frame, before that,
+     * was up to a frame later still.) data-state on the root: pending ->
+     * running -> done (tests and the budget script wait on it).
      */
     update(next) {
       pending = next;
@@ -889,7 +911,7 @@ export function createPreviews({ root, windowRoot, getSchema, onUi, endTyping, a
       root.dataset.state = 'pending';
       if (!scheduled) {
         scheduled = true;
-        afterTask.port2.postMessage(null);
+        queueMicrotask(flush);
       }
     },
   };

@@ -11,7 +11,7 @@
 import { h, fill } from './dom.js';
 import { windowAxis } from './preview-plan.js';
 import { viridisRgb, viridisLut } from './colormap.js';
-import { shapeText, nameText } from './format.js';
+import { shapeText, nameText, layerRef } from './format.js';
 
 const CROP_MIN_CELL = 9; // smaller cells than this: show a zoomed crop around the window
 const CROP_CELL = 16;
@@ -236,9 +236,22 @@ export function createWindowView(root, { onSelect }) {
     return null;
   }
 
+  // The map the layer reads: its first input in the graph (-1: the image),
+  // not the layer printed before it (a residual block's shortcut conv reads
+  // the block's input; an Inception branch, the block's input).
+  function inputIndex() {
+    return step.reads?.length ? step.reads[0] : step.index - 1;
+  }
+
+  /** The map the input pane shows, in words: "the image" or "layer 3 (relu)". */
+  function inputName() {
+    const from = inputIndex();
+    return from < 0 ? 'the image' : layerRef(from, plan.steps[from]?.name);
+  }
+
   // Values only when they are this step's shapes (a re-run may still be on its way).
   function inputResult() {
-    const r = step ? results.get(step.index - 1) : null;
+    const r = step ? results.get(inputIndex()) : null;
     return r && r.shape.join() === step.inShape.join() ? r : null;
   }
   function outputResult() {
@@ -264,6 +277,7 @@ export function createWindowView(root, { onSelect }) {
   }
 
   let lastSig = null; // what update() last drew from
+  let drawnFrom = []; // the results (and their values) the last draw() read
   function update({ plan: nextPlan, results: nextResults, win, typeLabel: label }) {
     plan = nextPlan;
     results = nextResults;
@@ -309,10 +323,25 @@ export function createWindowView(root, { onSelect }) {
     draw();
   }
 
-  /** New values arrived for layer `index` (-1: the input): redraw only if the view shows them. */
+  /**
+   * New values arrived for layer `index` (-1: the input), or a run is done
+   * (no index). Redraws only when what the view shows changed, and mid-run
+   * only once its input's and output's values have both arrived: the view
+   * is drawn while the worker computes the later layers, not after the run.
+   */
   function setResults(next, index) {
     results = next;
-    if (step && (index === undefined || index === step.index || index === step.index - 1)) draw();
+    if (!step || (index !== undefined && index !== step.index && index !== inputIndex())) return;
+    const inRes = inputResult();
+    const outRes = outputResult();
+    if (sameAsDrawn(inRes, outRes)) return;
+    if (index !== undefined && ((inRes && !inRes.values) || (outRes && !outRes.values))) return;
+    draw();
+  }
+
+  function sameAsDrawn(inRes, outRes) {
+    const from = [inRes, inRes?.values, outRes, outRes?.values];
+    return from.length === drawnFrom.length && from.every((x, i) => x === drawnFrom[i]);
   }
 
   function describe() {
@@ -356,6 +385,7 @@ export function createWindowView(root, { onSelect }) {
     };
     const inRes = inputResult();
     const outRes = outputResult();
+    drawnFrom = [inRes, inRes?.values, outRes, outRes?.values];
     inCh = channelOptions(inSelect, step.inShape[2], inCh);
     const o = outputSize();
     outSelect.disabled = !o;
@@ -495,7 +525,7 @@ export function createWindowView(root, { onSelect }) {
     if (fx1 > fx0 && fy1 > fy0) ctx.strokeRect(fx0 - 2, fy0 - 2, fx1 - fx0 + 4, fy1 - fy0 + 4);
     ctx.setLineDash([]);
     const what = crop ? `rows ${minus(r0)}…${minus(r0 + nr - 1)}, columns ${minus(c0)}…${minus(c0 + nc - 1)} (zoomed)` : `all ${rows}×${cols} cells`;
-    inputTitle.textContent = `Input${ay.transposed ? ' (stretched by the stride)' : ''}, channel ${inCh + 1}: ${what}`;
+    inputTitle.textContent = `Input${ay.transposed ? ' (stretched by the stride)' : ''} (${inputName()}), channel ${inCh + 1}: ${what}`;
     inputCanvas.setAttribute('aria-label', `Input map${ay.padBefore || ay.padAfter || ax.padBefore || ax.padAfter ? ' with its padding' : ''}; the window of output row ${sel[0]}, column ${sel[1]} is highlighted`);
     drawOverview(colors, plane, offset, scale);
   }
@@ -590,6 +620,7 @@ export function createWindowView(root, { onSelect }) {
     figure.dataset.rows = taps[0].join(',');
     figure.dataset.cols = taps[1].join(',');
     figure.dataset.layer = String(step.index);
+    figure.dataset.inputFrom = String(inputIndex()); // the map the input pane shows (-1: the image)
     const [ay, ax] = axes;
     // The numbers are row/column indexes, never counts: "row 9 is padding", not "9 padding".
     const padNote = (list, axis, noun) => {
@@ -621,7 +652,7 @@ export function createWindowView(root, { onSelect }) {
   /** A thumbnail was clicked: show that channel if it is this layer's input or output. */
   function pickChannel(index, channel) {
     if (!step || channel < 0) return;
-    if (index === step.index - 1 && channel < step.inShape[2]) { inCh = channel; draw(); }
+    if (index === inputIndex() && channel < step.inShape[2]) { inCh = channel; draw(); }
     if (index === step.index && step.outShape && channel < step.outShape[2]) {
       outCh = channel;
       const linked = linkedInput(outCh);
@@ -634,6 +665,8 @@ export function createWindowView(root, { onSelect }) {
     update,
     setResults,
     pickChannel,
+    /** The maps whose values the view draws (layer indexes, -1: the image): a run sends them first. */
+    shownMaps: () => (step ? [inputIndex(), step.index] : []),
     focus() {
       root.closest('section')?.scrollIntoView({ block: 'start', behavior: matchMedia('(prefers-reduced-motion: reduce)').matches ? 'auto' : 'smooth' });
       (outputCanvas.hidden ? layerSelect : outputCanvas).focus({ preventScroll: true });

@@ -201,6 +201,35 @@ test('a v2 link keeps its inputs and mode through edits and a reload; renames an
   await close();
 });
 
+test('the sliding-window view of a layer that reads an earlier map shows that map as its input, named', { timeout: TEST_TIMEOUT }, async () => {
+  // b reads a, not the ReLU printed before it, though both are 8x8x4: the
+  // input pane must show a's values (it took the previous layer's).
+  const network = {
+    framework: 'tensorflow', input: [1, 8, 8, 3],
+    layers: [
+      { type: 'conv', name: 'a', filters: 4, kernel: 3, padding: 'same' },
+      { type: 'relu', name: 'r' },
+      { type: 'conv', name: 'b', filters: 2, kernel: 3, padding: 'same', inputs: ['a'] },
+      { type: 'add', name: 'sum', inputs: ['b', 'b'] },
+    ],
+  };
+  const { page, problems, close } = await newPage(env);
+  await openApp(env, page);
+  await openApp(env, page, await encodeLink(page, network, [['win', '3']]));
+  await page.waitForFunction(() => document.querySelector('#previews')?.dataset.state === 'done', null, { timeout: PREVIEW_WAIT });
+  const figure = page.locator('#window-figure');
+  await page.waitForFunction(() => document.querySelector('#window-figure')?.dataset.layer === '2');
+  assert.equal(await figure.getAttribute('data-input-from'), '0', 'the input pane shows layer 1 (a), not layer 2 (r)');
+  assert.match(await page.locator('#window-view').innerText(), /Input \(layer 1 \(a\)\), channel 1: all 10×10 cells/);
+  // The first conv reads the image.
+  await openApp(env, page, await encodeLink(page, network, [['win', '1']]));
+  await page.waitForFunction(() => document.querySelector('#window-figure')?.dataset.layer === '0');
+  assert.equal(await figure.getAttribute('data-input-from'), '-1');
+  assert.match(await page.locator('#window-view').innerText(), /Input \(the image\), channel 1/);
+  await assertClean(page, problems);
+  await close();
+});
+
 test('every graph op previews on the worker\'s maps: pad_to, crop_to, resize_to, a gate, element-wise merges, concat along W and C', { timeout: TEST_TIMEOUT }, async () => {
   const network = {
     framework: 'tensorflow', input: [1, 12, 12, 3],

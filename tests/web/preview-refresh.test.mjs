@@ -81,6 +81,16 @@ test('a new seed redraws the same canvases with what a fresh load at that seed s
     assert.equal(off, 0, `layer ${relu}: ${off} values differ from max(0, x)`);
     assert.ok(x.some((v) => v < 0) && x.some((v) => v > 0), 'the conv has both signs, so the ReLU was tested');
   }
+  // The sliding-window view (layer 0's window) shows the new values too:
+  // its maps' values come first, mid-run; the rest after the thumbnails.
+  const figure = p.page.locator('#window-figure');
+  assert.equal(await figure.getAttribute('data-layer'), '0');
+  const [wr, wc] = (await figure.getAttribute('data-out')).split(',').map(Number);
+  const windowValue = Number(/= (−?[\d.e+-]+)/.exec(await p.page.locator('#window-readout').innerText())[1].replace('−', '-'));
+  const c1 = asFloats(await values(p.page, 0))[(wr * 90 + wc) * 6];
+  assert.equal(windowValue, Number(c1.toPrecision(4)), 'the window readout is the new map\'s value');
+  const figures = await p.page.evaluate(() => ({ ...document.querySelector('#previews').dataset }));
+  assert.ok(Number(figures.ms) > 0 && Number(figures.valuesMs) >= Number(figures.ms), `thumbnails drawn (${figures.ms} ms), then every value (${figures.valuesMs} ms)`);
   // A focused map keeps its probe across a refresh, and its readout follows the new values.
   const firstMap = p.page.locator('#fm-list .fm-layer[data-index="0"] .fm-cell:not(.is-composite)').first();
   await firstMap.focus();

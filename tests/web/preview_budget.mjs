@@ -7,8 +7,9 @@
 // layer's weights are regenerated and re-packed and every map recomputed;
 // the input image is unchanged), measured on the page from the edit to the
 // last thumbnail drawn (performance measure 'convscope:preview'), plus the
-// worker's own total and the layers alone. Measured in one run, side by
-// side, for 1 and 2 workers (?workers=) and the SIMD128 and FMA kernel
+// worker's own total and the layers alone; and when the last of the maps'
+// values (hover readouts; the sliding-window view's come first) arrived.
+// Measured in one run, side by side, for 1 and 2 workers (?workers=) and the SIMD128 and FMA kernel
 // builds (?kernels=), and the page's default, the configurations interleaved
 // run by run so a change in the machine's load hits them alike; and, for the
 // default (FMA where Chromium has it, as many workers as cores less one), a
@@ -65,7 +66,7 @@ try {
     return page.evaluate(() => {
       const el = document.querySelector('#previews');
       const layers = [...document.querySelectorAll('#fm-list .fm-layer')].map((li) => li.querySelector('[data-role="time"]')?.textContent || '');
-      return { total: Number(el.dataset.ms), worker: Number(el.dataset.workerMs), compute: Number(el.dataset.computeMs), publish: Number(el.dataset.publishMs), layers,
+      return { total: Number(el.dataset.ms), values: Number(el.dataset.valuesMs), worker: Number(el.dataset.workerMs), compute: Number(el.dataset.computeMs), publish: Number(el.dataset.publishMs), layers,
         kernels: el.dataset.kernels, workers: el.dataset.workers };
     });
   };
@@ -112,6 +113,7 @@ try {
     line('  of which in the worker', rows[k].map((r) => r.worker));
     line('  of which computing the layers', computes, `   (${((macs * 2) / (median(computes) * 1e6)).toFixed(1)} GFLOP/s)`);
     line('  of which thumbnails and posting', rows[k].map((r) => r.publish));
+    line('  every value at the page (hover, window)', rows[k].map((r) => r.values));
   }
   line('new image (default)', imageRows.map((r) => r.total));
   line('last conv edited (default)', lastRows.map((r) => r.total));
