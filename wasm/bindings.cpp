@@ -118,6 +118,7 @@ EMSCRIPTEN_BINDINGS(convscope_kernels) {
       .function("thumbnail", &MapOpsHost::thumbnail)
       .function("reluOf", &MapOpsHost::relu_of)
       .function("thumbnailOf", &MapOpsHost::thumbnail_of)
+      .function("reluAndThumbnailOf", &MapOpsHost::relu_and_thumbnail_of)
       .function("rgbaView", &const_view<MapOpsHost, uint32_t, &MapOpsHost::rgba, &MapOpsHost::rgba_len>)
       .function("loView", &const_view<MapOpsHost, float, &MapOpsHost::lo, &MapOpsHost::range_len>)
       .function("hiView", &const_view<MapOpsHost, float, &MapOpsHost::hi, &MapOpsHost::range_len>)

@@ -174,6 +174,17 @@ export function createMapOps(module, { h, w, c, shown, factor, lut }) {
       if (e !== '') failMap(e);
       return readThumbnail();
     },
+    /**
+     * A conv whose next layer is its ReLU, in one pass over its output: returns
+     * thumbnailOf(conv) and leaves reluOf(conv) in the output buffer, whose
+     * thumbnail(true) then only colours the cells computed on the way.
+     */
+    reluAndThumbnailOf(conv) {
+      alive();
+      const e = op.reluAndThumbnailOf(hostOf(conv, failMap));
+      if (e !== '') failMap(e);
+      return readThumbnail();
+    },
     get [HOST]() { alive(); return op; },
     delete() {
       if (!deleted) op.delete();

@@ -306,7 +306,7 @@ function toInput(img, [H, W, C]) {
 // ---- thumbnails ----------------------------------------------------------------
 
 let kernelModule = null; // the engine, once loaded: its map kernels make thumbnails and ReLUs
-const mapOpsCache = new Map(); // "HxWxC/shown/f" -> {ops, holds} (a few shapes recur: one per layer)
+const mapOpsCache = new Map(); // "HxWxC/shown/f" -> {ops, holds, unread, reluAhead} (a few shapes recur: one per layer)
 const MAP_OPS_FLOATS = 1 << 23; // their buffers (input + output per shape) kept at most: 32 MB
 
 // The map the step before computed, where it also lies in the module's
@@ -367,7 +367,7 @@ function mapOpsFor(shape, shown, f) {
     if (inModule?.maps) inModule = null;
   }
   try {
-    held = { ops: createMapOps(kernelModule, { h: shape[0], w: shape[1], c: shape[2], shown, factor: f, lut: viridisLut() }), holds: null };
+    held = { ops: createMapOps(kernelModule, { h: shape[0], w: shape[1], c: shape[2], shown, factor: f, lut: viridisLut() }), holds: null, unread: null, reluAhead: null };
   } catch {
     return null;
   }
@@ -382,7 +382,8 @@ function reluKernel(x, shape, caps, from) {
   if (!held) return null;
   // The host's output is about to be overwritten: the last ReLU's values go out first.
   if (held.unread) filled(held.unread);
-  if (from?.conv && from.data === x) held.ops.reluOf(from.conv);
+  if (held.reluAhead === x) held.reluAhead = null; // computed with the conv's thumbnail (thumbnails())
+  else if (from?.conv && from.data === x) held.ops.reluOf(from.conv);
   else {
     if (held.holds !== x) held.ops.inputView().set(filled(x));
     held.ops.relu();
@@ -407,7 +408,7 @@ function reluKernel(x, shape, caps, from) {
  * colours still compare something. The page computes a channel's exact
  * range itself when it needs one (hover), so no pass here does it for all.
  */
-function thumbnails(data, [H, W, C], shown, thumbPx, reluOf = null) {
+function thumbnails(data, [H, W, C], shown, thumbPx, reluOf = null, reluNext = false) {
   const f = thumbFactor([H, W], thumbPx);
   // The map kernels: one pass over the map (box average, ranges, colours); a
   // ReLU's output is already in their buffer.
@@ -415,7 +416,13 @@ function thumbnails(data, [H, W, C], shown, thumbPx, reluOf = null) {
   if (held) {
     let t;
     if (reluOf) t = held.ops.thumbnail(true);
-    else if (inModule?.conv && inModule.data === data) t = held.ops.thumbnailOf(inModule.conv);
+    else if (inModule?.conv && inModule.data === data && reluNext) {
+      // The next step is this conv's ReLU: computed now, in the same pass
+      // over the conv's output as this thumbnail (reluKernel takes it).
+      if (held.unread) filled(held.unread);
+      t = held.ops.reluAndThumbnailOf(inModule.conv);
+      held.reluAhead = data;
+    } else if (inModule?.conv && inModule.data === data) t = held.ops.thumbnailOf(inModule.conv);
     else {
       held.ops.inputView().set(filled(data));
       held.holds = data;
@@ -500,10 +507,10 @@ async function compositeBitmap(rgb, H, W, C) {
 let publishMs = 0; // this run's time in publish(): thumbnails, colour mapping, posting (the 'done' message's overhead figure)
 
 /** Post one layer's thumbnails (its values follow in a 'values' message). */
-function publish(gen, index, data, shape, caps, extra = {}, reluOf = null) {
+function publish(gen, index, data, shape, caps, extra = {}, reluOf = null, reluNext = false) {
   const t0 = performance.now();
   const shown = Math.min(shape[2], caps.channels);
-  const t = thumbnails(data, shape, shown, caps.thumbPx || 128, reluOf);
+  const t = thumbnails(data, shape, shown, caps.thumbPx || 128, reluOf, reluNext);
   publishMs += performance.now() - t0;
   if (gen !== latest) { extra.composite?.close(); return false; }
   self.postMessage({
@@ -782,7 +789,7 @@ async function runStep(mod, step, xs, msg, plan, from) {
   const x = xs[0];
   // Convs and ReLUs may read their input where it lies in the module (and
   // fill it where they do not); every other op reads the values in JS.
-  const reluStep = step.type === 'relu' || (step.type === 'activation' && ops.activationName(step.fn) === 'relu');
+  const reluStep = isRelu(step);
   if (!CONV_STEPS.has(step.type) && !reluStep) xs.forEach(filled);
   switch (step.type) {
     case 'conv':
@@ -824,6 +831,7 @@ async function runStep(mod, step, xs, msg, plan, from) {
 }
 
 const CONV_STEPS = new Set(['conv', 'depthwise_conv', 'conv_transpose']);
+const isRelu = (step) => step.type === 'relu' || (step.type === 'activation' && ops.activationName(step.fn) === 'relu');
 
 /** A macrotask boundary without setTimeout's 4 ms clamp, so a newer 'run' gets read. */
 function yieldToMessages() {
@@ -904,10 +912,14 @@ async function run(msg) {
   let computeMs = 0;
   const engines = new Set();
   inModule = null;
-  for (const step of todo) {
+  for (const held of mapOpsCache.values()) held.reluAhead = null; // an abandoned run's
+  for (const [i, step] of todo.entries()) {
     await yieldToMessages();
     if (gen !== latest) return;
     const xs = step.reads.map((r) => maps.get(r));
+    // A conv whose next step is its ReLU: the ReLU is computed with the conv's thumbnail.
+    const next = todo[i + 1];
+    const reluNext = Boolean(next && isRelu(next) && next.reads.length === 1 && next.reads[0] === step.index);
     const lost = step.reads.find((r) => !maps.has(r));
     const from = inModule; // the step before's output, where it lies in the module's memory
     inModule = null;
@@ -926,7 +938,7 @@ async function run(msg) {
         const ms = performance.now() - t0;
         computeMs += ms;
         if (result.conv) engines.add(result.engine); // the 'done' message's convEngine: convolutions only
-        if (!publish(gen, step.index, result.y, step.outShape, caps, { ms, engine: result.engine || 'js', bands: result.bands || 1 }, result.thumbFrom)) return;
+        if (!publish(gen, step.index, result.y, step.outShape, caps, { ms, engine: result.engine || 'js', bands: result.bands || 1 }, result.thumbFrom, reluNext)) return;
         hold(step.index, result.y);
         owned.add(step.index);
       }

@@ -147,6 +147,48 @@ TEST_CASE("thumbnail_rgba: a flat channel, NaN cells and a map of one cell") {
   CHECK(px[2] == 127u);
 }
 
+TEST_CASE("relu_and_cells: one pass gives the bits of relu_f32 and thumbnail_cells of the map and of its ReLU") {
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  struct Case {
+    int h, w, c, shown, f;
+  };
+  // Every channel path (16, 12, 8, 4, 1-3 at a time), channels past the
+  // thumbnail's, partial boxes, and factor 1.
+  for (const Case t : {Case{9, 11, 20, 19, 2}, Case{6, 7, 14, 14, 3}, Case{5, 5, 8, 8, 2}, Case{4, 9, 40, 16, 4},
+                       Case{7, 10, 3, 3, 4}, Case{8, 8, 32, 16, 4}, Case{5, 9, 6, 5, 1}, Case{13, 6, 33, 18, 3},
+                       Case{1, 1, 5, 5, 2}}) {
+    CAPTURE(t.h);
+    CAPTURE(t.w);
+    CAPTURE(t.c);
+    CAPTURE(t.shown);
+    CAPTURE(t.f);
+    const k::ThumbnailDesc d{t.h, t.w, t.c, t.shown, t.f};
+    REQUIRE(std::string(k::thumbnail_check(d)).empty());
+    std::vector<float> x(size_t(t.h) * t.w * t.c);
+    for (size_t i = 0; i < x.size(); ++i) x[i] = std::sin(0.7f * float(i)) * 3.0f;
+    x[x.size() / 3] = nan;
+    x[x.size() / 2] = -0.0f;
+    const size_t cells = size_t(k::thumbnail_rows(d)) * k::thumbnail_cols(d) * t.shown;
+    std::vector<float> y(x.size(), 99.0f), y2(x.size()), xc(cells), yc(cells), xc2(cells), yc2(cells);
+    std::vector<float> xlo(t.shown), xhi(t.shown), ylo(t.shown), yhi(t.shown);
+    std::vector<float> xlo2(t.shown), xhi2(t.shown), ylo2(t.shown), yhi2(t.shown);
+    k::relu_and_cells(d, x.data(), y.data(), xc.data(), xlo.data(), xhi.data(), yc.data(), ylo.data(), yhi.data());
+    k::relu_f32(x.data(), y2.data(), x.size());
+    k::thumbnail_cells(d, x.data(), xc2.data(), xlo2.data(), xhi2.data());
+    k::thumbnail_cells(d, y2.data(), yc2.data(), ylo2.data(), yhi2.data());
+    const auto same = [](const std::vector<float>& a, const std::vector<float>& b) {
+      return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
+    };
+    CHECK(same(y, y2));  // every channel, the thumbnail's and the rest
+    CHECK(same(xc, xc2));
+    CHECK(same(yc, yc2));
+    CHECK(same(xlo, xlo2));
+    CHECK(same(xhi, xhi2));
+    CHECK(same(ylo, ylo2));
+    CHECK(same(yhi, yhi2));
+  }
+}
+
 TEST_CASE("MapOpsHost: refuses bad shapes with a message, runs ReLU and thumbnails on its buffers") {
   k::MapOpsHost host;
   CHECK(host.prepare(0, 4, 4, 1, 1).find("at least one row") != std::string::npos);
@@ -207,6 +249,37 @@ TEST_CASE("MapOpsHost and ConvOpHost read each other's buffers in place: the sam
   CHECK(std::count_if(relu.begin(), relu.end(), [](float v) { return v > 0; }) > 0);
   CHECK(std::count(relu.begin(), relu.end(), 0.0f) > 0);
 
+  // Both in one pass: the conv's thumbnail now, the ReLU in the output and
+  // its thumbnail (only coloured) next, each the same as the steps apart.
+  k::MapOpsHost fused;
+  REQUIRE(fused.prepare(9, 7, 6, 5, 2) == "");
+  std::copy(lut.begin(), lut.end(), fused.lut());
+  const auto rgba_of = [](const k::MapOpsHost& m) { return std::vector<uint32_t>(m.rgba(), m.rgba() + m.rgba_len()); };
+  const auto range_of = [](const k::MapOpsHost& m) {  // lo then hi
+    std::vector<float> r(m.lo(), m.lo() + m.range_len());
+    r.insert(r.end(), m.hi(), m.hi() + m.range_len());
+    return r;
+  };
+  REQUIRE(in_place.thumbnail_of(conv1) == "");
+  REQUIRE(fused.relu_and_thumbnail_of(conv1) == "");
+  CHECK(rgba_of(fused) == rgba_of(in_place));
+  CHECK(range_of(fused) == range_of(in_place));
+  CHECK(std::vector<float>(fused.output(), fused.output() + fused.output_len()) == relu);
+  in_place.thumbnail(true);
+  fused.thumbnail(true);
+  CHECK(rgba_of(fused) == rgba_of(in_place));
+  CHECK(range_of(fused) == range_of(in_place));
+  // Once the output changes, thumbnail(true) computes the cells again.
+  std::copy(conv1.output(), conv1.output() + conv1.output_len(), fused.input());
+  for (size_t i = 0; i < fused.input_len(); ++i) fused.input()[i] *= -1.0f;
+  fused.relu();
+  std::copy(fused.input(), fused.input() + fused.input_len(), copied.input());
+  copied.relu();
+  fused.thumbnail(true);
+  copied.thumbnail(true);
+  CHECK(rgba_of(fused) == rgba_of(copied));
+  CHECK(range_of(fused) == range_of(copied));
+
   REQUIRE(conv2.run_on(in_place) == "");
   const std::vector<float> on_maps(conv2.output(), conv2.output() + conv2.output_len());
   std::copy(relu.begin(), relu.end(), conv2.input());
@@ -218,6 +291,8 @@ TEST_CASE("MapOpsHost and ConvOpHost read each other's buffers in place: the sam
   REQUIRE(other.prepare(9, 7, 4, 4, 1) == "");
   CHECK(other.relu_of(conv1) == "MapOpsHost: the conv's output has 378 values, these maps 252");
   CHECK(other.thumbnail_of(conv1) == "MapOpsHost: the conv's output has 378 values, these maps 252");
+  CHECK(other.relu_and_thumbnail_of(conv1) == "MapOpsHost: the conv's output has 378 values, these maps 252");
+  CHECK(empty.relu_and_thumbnail_of(conv1) == "MapOpsHost: prepare() first");
   CHECK(empty.relu_of(conv1) == "MapOpsHost: prepare() first");
   CHECK(conv1.run_on(in_place) == "run_on(): the maps hold 378 values, this op's input 189");
   k::ConvOpHost unpacked;

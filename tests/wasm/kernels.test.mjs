@@ -653,7 +653,7 @@ test('createMapOps refuses bad shapes with the core\'s message and the module ke
   m.delete();
 });
 
-test('conv.runOn(maps), maps.reluOf(conv) and maps.thumbnailOf(conv) read the other op\'s buffer in place: bit for bit the copies\' results, on both builds', () => {
+test('conv.runOn(maps), maps.reluOf(conv), maps.thumbnailOf(conv) and maps.reluAndThumbnailOf(conv) read the other op\'s buffer in place: bit for bit the copies\' results, on both builds', () => {
   const lut = viridisLut();
   for (const [name, mod] of builds) {
     const conv1 = createConvOp(mod, { kind: 'conv', inputShape: [1, 12, 10, 3], filters: 8, kernel: [3, 3], padding: 'same', weights: random(3 * 3 * 3 * 8, 5) });
@@ -669,6 +669,16 @@ test('conv.runOn(maps), maps.reluOf(conv) and maps.thumbnailOf(conv) read the ot
       const relu = maps.outputView().slice();
       assert.deepEqual(relu, copied.outputView().slice(), `${name}: ReLU`);
       assert.ok(relu.some((v) => v > 0) && relu.some((v) => v === 0));
+      // Both in one pass: the conv's thumbnail returned, its ReLU in the output,
+      // whose thumbnail(true) is the ReLU's as the steps apart give it.
+      const fused = createMapOps(mod, { h: 12, w: 10, c: 8, shown: 6, factor: 3, lut });
+      try {
+        assert.deepEqual(fused.reluAndThumbnailOf(conv1), copied.thumbnail(false), `${name}: fused, the conv's thumbnail`);
+        assert.deepEqual(fused.outputView().slice(), relu, `${name}: fused, the ReLU`);
+        assert.deepEqual(fused.thumbnail(true), copied.thumbnail(true), `${name}: fused, the ReLU's thumbnail`);
+      } finally {
+        fused.delete();
+      }
       conv2.runOn(maps);
       const onMaps = conv2.outputView().slice();
       assert.deepEqual(onMaps, conv2.run(relu), `${name}: conv on the ReLU's buffer`);
@@ -677,6 +687,7 @@ test('conv.runOn(maps), maps.reluOf(conv) and maps.thumbnailOf(conv) read the ot
       const small = createMapOps(mod, { h: 12, w: 10, c: 4, shown: 4, factor: 3, lut });
       assert.throws(() => small.reluOf(conv1), /createMapOps: MapOpsHost: the conv's output has 960 values, these maps 480/);
       assert.throws(() => small.thumbnailOf({}), /expected an op of this module/);
+      assert.throws(() => small.reluAndThumbnailOf(conv1), /createMapOps: MapOpsHost: the conv's output has 960 values, these maps 480/);
       small.delete();
       assert.throws(() => conv2.runOn(small), /createMapOps: used after delete/);
     } finally {

@@ -37,4 +37,17 @@ const char* thumbnail_check(const ThumbnailDesc& d);
 void thumbnail_rgba(const ThumbnailDesc& d, const float* map, const uint32_t lut[256], float* cells, float* lo,
                     float* hi, uint32_t* rgba);
 
+// thumbnail_rgba in its two halves: the cells and ranges, then the colours
+// (which apply the one-cell rule to lo and hi first).
+void thumbnail_cells(const ThumbnailDesc& d, const float* map, float* cells, float* lo, float* hi);
+void thumbnail_colours(const ThumbnailDesc& d, const float* cells, float* lo, float* hi, const uint32_t lut[256],
+                       uint32_t* rgba);
+
+// A conv followed by its ReLU, in one pass over the conv's output x: y =
+// relu_f32(x) over every channel, and thumbnail_cells of x and of y (the
+// same floats as the three passes). Reads x once where the passes read it
+// twice and y once more.
+void relu_and_cells(const ThumbnailDesc& d, const float* x, float* y, float* x_cells, float* x_lo, float* x_hi,
+                    float* y_cells, float* y_lo, float* y_hi);
+
 }  // namespace convscope::kernels

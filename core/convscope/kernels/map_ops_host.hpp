@@ -40,6 +40,11 @@ class MapOpsHost {
   // output must have input_len() values. "" or the error.
   std::string relu_of(const ConvOpHost& conv);
   std::string thumbnail_of(const ConvOpHost& conv);
+  // Both for a conv whose next layer is its ReLU, in one pass over its
+  // output (relu_and_cells): rgba(), lo(), hi() = thumbnail_of(conv), and
+  // output() = ReLU of it, whose thumbnail's cells are kept, so the next
+  // thumbnail(true) only colours them. "" or the error.
+  std::string relu_and_thumbnail_of(const ConvOpHost& conv);
   const uint32_t* rgba() const { return rgba_.data(); }
   size_t rgba_len() const { return rgba_.size(); }
   const float* lo() const { return lo_.data(); }
@@ -53,6 +58,10 @@ class MapOpsHost {
   bool ready_ = false;
   uint32_t lut_[256] = {};
   std::vector<float> input_, output_, cells_, lo_, hi_;
+  // The output's thumbnail cells and ranges, when relu_and_thumbnail_of
+  // computed them with the output (output_cells_ready_: until the output changes).
+  std::vector<float> output_cells_, output_lo_, output_hi_;
+  bool output_cells_ready_ = false;
   std::vector<uint32_t> rgba_;
 };
 
