@@ -21,8 +21,9 @@
 //               (workers: how many workers compute convs, default one per core but the first, up to MAX_WORKERS;
 //               kernels: 'auto' | 'simd128' | 'fma', read by the first run only)
 //               | {type: 'cancel', gen} | {type: 'recycle', buffers}
-// Messages out: {type: 'layer', gen, index, shape, shown, lo, hi, exact, rgba, cols, rows, …}
-//               (rgba: an ArrayBuffer of `shown` RGBA planes of cols x rows pixels, one after another)
+// Messages out: {type: 'layer', gen, index, shape, shown, lo, hi, exact, rgba, cols, rows, ms, withLayer?, …}
+//               (rgba: an ArrayBuffer of `shown` RGBA planes of cols x rows pixels, one after another;
+//               withLayer: a ReLU computed in that conv's thumbnail pass)
 //               | {type: 'values', gen, index, values}
 //               | {type: 'thumbnails-done', gen, ms}  (every layer's thumbnails are posted; values may follow)
 //               | {type: 'done', gen, …}  (after the last values)
@@ -382,7 +383,8 @@ function reluKernel(x, shape, caps, from) {
   if (!held) return null;
   // The host's output is about to be overwritten: the last ReLU's values go out first.
   if (held.unread) filled(held.unread);
-  if (held.reluAhead === x) held.reluAhead = null; // computed with the conv's thumbnail (thumbnails())
+  const ahead = held.reluAhead === x;
+  if (ahead) held.reluAhead = null; // computed with the conv's thumbnail (thumbnails())
   else if (from?.conv && from.data === x) held.ops.reluOf(from.conv);
   else {
     if (held.holds !== x) held.ops.inputView().set(filled(x));
@@ -392,7 +394,7 @@ function reluKernel(x, shape, caps, from) {
   const y = later(take(x.length), () => held.ops.outputView());
   held.unread = y;
   inModule = { data: y, maps: held.ops };
-  return { y, thumbFrom: held };
+  return { y, thumbFrom: held, ahead };
 }
 
 /**
@@ -938,7 +940,9 @@ async function run(msg) {
         const ms = performance.now() - t0;
         computeMs += ms;
         if (result.conv) engines.add(result.engine); // the 'done' message's convEngine: convolutions only
-        if (!publish(gen, step.index, result.y, step.outShape, caps, { ms, engine: result.engine || 'js', bands: result.bands || 1 }, result.thumbFrom, reluNext)) return;
+        const extra = { ms, engine: result.engine || 'js', bands: result.bands || 1 };
+        if (result.ahead) extra.withLayer = step.reads[0]; // its ReLU ran in that layer's thumbnail pass
+        if (!publish(gen, step.index, result.y, step.outShape, caps, extra, result.thumbFrom, reluNext)) return;
         hold(step.index, result.y);
         owned.add(step.index);
       }

@@ -546,8 +546,7 @@ export function createPreviews({ root, windowRoot, getSchema, onUi, endTyping, a
       h('span', { class: 'fm-name mono' }, title),
       typeText ? h('span', { class: 'fm-type' }, typeText) : null,
       h('span', { class: `fm-shape mono${status === 'error' ? ' is-error' : ''}` }, shape),
-      h('span', { class: 'fm-time mono', dataset: { role: 'time' } },
-        index >= 0 && typeof results.get(index)?.ms === 'number' ? ms(results.get(index).ms) : ''),
+      h('span', { class: 'fm-time mono', dataset: { role: 'time' } }, index >= 0 ? timeText(results.get(index)) : ''),
       windowed ? h('button', {
         type: 'button', class: 'link-btn fm-window',
         'aria-label': `Show the sliding window of ${layerRef(index, title)}`,
@@ -643,7 +642,7 @@ export function createPreviews({ root, windowRoot, getSchema, onUi, endTyping, a
     // How many workers computed it (a conv split by rows across the preview worker's helpers).
     if (msg.index >= 0) card.el.dataset.bands = String(msg.bands || 1);
     const time = card.head.querySelector('[data-role="time"]');
-    if (time && typeof msg.ms === 'number' && msg.index >= 0) time.textContent = ms(msg.ms);
+    if (time && msg.index >= 0) time.textContent = timeText(msg);
     // Many maps: the first few, and a button for the rest (the page stays scannable).
     const limit = matchMedia('(max-width: 560px)').matches ? 8 : 16;
     // The pictures, in cell order: the image the network sees (a bitmap), then
@@ -732,6 +731,12 @@ export function createPreviews({ root, windowRoot, getSchema, onUi, endTyping, a
     fill(card.body, grid, more, notes);
     card.readout.textContent = rangeText(msg);
     wireGrid(card);
+  }
+
+  /** A layer's compute time; a ReLU computed in one pass with the conv before it says so. */
+  function timeText(msg) {
+    if (typeof msg?.withLayer === 'number') return `with layer ${msg.withLayer + 1}`;
+    return typeof msg?.ms === 'number' ? ms(msg.ms) : '';
   }
 
   function rangeText(msg) {

@@ -70,7 +70,12 @@ test('a new seed redraws the same canvases with what a fresh load at that seed s
   }
   assert.equal(await hoverValue(fresh.page, 2, 3, 0.4, 0.6), after.hover, 'the value under the pointer of a fresh load');
 
-  // The ReLU layer and the ReLU activation: max(0, x) of the conv before them, every value (NaN and -0 would give +0).
+  // The ReLU layer and the ReLU activation: max(0, x) of the conv before them,
+  // every value (NaN and -0 would give +0), computed in the conv's thumbnail
+  // pass (the cards say so).
+  for (const [relu, conv] of [[1, 1], [3, 3]]) {
+    assert.equal(await p.page.locator(`#fm-list .fm-layer[data-index="${relu}"] [data-role="time"]`).innerText(), `with layer ${conv}`);
+  }
   const asFloats = (bits) => new Float32Array(new Uint32Array(bits).buffer);
   for (const [conv, relu] of [[0, 1], [2, 3]]) {
     const x = asFloats(await values(p.page, conv));
