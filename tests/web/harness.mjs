@@ -123,6 +123,19 @@ export async function seriousAxe(page) {
 }
 
 /** Hover the channel-`ch` thumbnail of layer `index` at (fx, fy) of its size; returns the value read out. */
+/** The previews' generation: each run started bumps it (data-gen on #previews). */
+export function previewGen(page) {
+  return page.evaluate(() => Number(document.querySelector('#previews')?.dataset.gen || 0));
+}
+
+/** Wait until a preview run newer than generation `afterGen` is done (thumbnails drawn and every value in). */
+export async function previewsDone(page, afterGen = 0, { timeout = 120_000 } = {}) {
+  await page.waitForFunction((g) => {
+    const el = document.querySelector('#previews');
+    return el && el.dataset.state === 'done' && Number(el.dataset.gen || 0) > g;
+  }, afterGen, { timeout });
+}
+
 export async function hoverValue(page, index, ch, fx, fy) {
   const thumb = page.locator(`#fm-list .fm-layer[data-index="${index}"] .fm-cell:not(.is-composite) canvas`).nth(ch);
   await thumb.scrollIntoViewIfNeeded();

@@ -9,9 +9,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { setUp, newPage, openApp, waitForTable, hashOf, encodeLink, cspViolations, ROOT, TEST_TIMEOUT, seriousAxe } from './harness.mjs';
-
-const PREVIEW_WAIT = 120_000;
+import { setUp, newPage, openApp, waitForTable, hashOf, encodeLink, cspViolations, ROOT, TEST_TIMEOUT, seriousAxe, previewsDone, previewGen } from './harness.mjs';
 
 let env;
 let links; // a page with the engine loaded, to encode test links
@@ -35,13 +33,6 @@ const focusedId = (page) => page.evaluate(() => document.activeElement?.id || ''
 const focusedText = (page) => page.evaluate(() => document.activeElement?.textContent.trim() || '');
 const rowCount = (page) => page.locator('#shape-table tbody tr.row').count();
 const statusText = (page) => page.locator('#status').innerText();
-
-async function previewsDone(page, afterGen = 0) {
-  await page.waitForFunction((g) => {
-    const el = document.querySelector('#previews');
-    return el && el.dataset.state === 'done' && Number(el.dataset.gen || 0) > g;
-  }, afterGen, { timeout: PREVIEW_WAIT });
-}
 
 // PyTorch nn.Sequential names its layers "0", "1", …: here "4" (the 5th) fails.
 const SEQUENTIAL = {
@@ -366,7 +357,7 @@ test('8. your own image: the page says it is never stored, and a reload shows th
   await previewsDone(page);
   const note = page.locator('#preview-image-note');
   assert.match(await note.innerText(), /never uploaded or stored: a reload or a shared link shows the sample image/);
-  const gen = Number(await page.evaluate(() => document.querySelector('#previews').dataset.gen));
+  const gen = await previewGen(page);
   await page.locator('#preview-file').setInputFiles({
     name: 'mine.png', mimeType: 'image/png', buffer: fs.readFileSync(path.join(ROOT, 'samples', 'brick.png')),
   });

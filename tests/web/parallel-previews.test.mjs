@@ -7,7 +7,7 @@
 // values the page holds (#previews.previewValues).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { setUp, newPage, openApp, encodeLink, cspViolations, TEST_TIMEOUT } from './harness.mjs';
+import { setUp, newPage, openApp, encodeLink, cspViolations, TEST_TIMEOUT, previewsDone, previewGen } from './harness.mjs';
 
 let env;
 before(async () => { env = await setUp(); });
@@ -27,11 +27,6 @@ const network = {
   ],
 };
 
-const done = (page, gen) => page.waitForFunction((g) => {
-  const el = document.querySelector('#previews');
-  return el?.dataset.state === 'done' && Number(el.dataset.gen) > g;
-}, gen, { timeout: 120_000 });
-const gen = (page) => page.evaluate(() => Number(document.querySelector('#previews').dataset.gen));
 
 /**
  * The values of every layer at seed 6, with `workers` workers at work (0: any): the
@@ -41,12 +36,12 @@ const gen = (page) => page.evaluate(() => Number(document.querySelector('#previe
 async function previewValues(hash, query, workers) {
   const p = await newPage(env);
   await openApp(env, p.page, hash, query);
-  await done(p.page, 0);
+  await previewsDone(p.page, 0);
   for (let tries = 0; ; tries += 1) {
     for (const seed of ['7', '6']) {
-      const g = await gen(p.page);
+      const g = await previewGen(p.page);
       await p.page.locator('#preview-seed').fill(seed);
-      await done(p.page, g);
+      await previewsDone(p.page, g);
     }
     if (!workers || tries === 20 || await p.page.evaluate(() => document.querySelector('#previews').dataset.workers) === String(workers)) break;
   }

@@ -7,7 +7,7 @@
 // page starts as many workers as the machine has cores less one.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { setUp, newPage, openApp, encodeLink, cspViolations, hoverValue, TEST_TIMEOUT } from './harness.mjs';
+import { setUp, newPage, openApp, encodeLink, cspViolations, hoverValue, TEST_TIMEOUT, previewsDone, previewGen } from './harness.mjs';
 
 let env;
 before(async () => { env = await setUp(); });
@@ -23,11 +23,6 @@ const network = {
   ],
 };
 
-const done = (page, gen) => page.waitForFunction((g) => {
-  const el = document.querySelector('#previews');
-  return el?.dataset.state === 'done' && Number(el.dataset.gen) > g;
-}, gen, { timeout: 120_000 });
-const gen = (page) => page.evaluate(() => Number(document.querySelector('#previews').dataset.gen));
 const pixels = (page, index) => page.$$eval(`#fm-list .fm-layer[data-index="${index}"] canvas.fm-thumb`, (cs) => cs.map((c) => c.toDataURL()));
 const values = (page, index) => page.evaluate((i) => {
   const v = document.querySelector('#previews').previewValues(i);
@@ -43,15 +38,15 @@ test('a new seed redraws the same canvases with what a fresh load at that seed s
 
   const p = await newPage(env);
   await openApp(env, p.page, hash1);
-  await done(p.page, 0);
+  await previewsDone(p.page, 0);
   // Mark every thumbnail canvas: a redraw into the same elements keeps the marks.
   const marked = await p.page.$$eval('#fm-list canvas.fm-thumb', (cs) => cs.map((c, i) => { c.dataset.mark = String(i); return i; }).length);
   assert.ok(marked >= 3 + 6 + 6 + 20 + 20, `every shown channel has a canvas (${marked})`);
   const before = { pixels: await pixels(p.page, 2), hover: await hoverValue(p.page, 2, 3, 0.4, 0.6) };
   await p.page.mouse.move(0, 0); // away, so the next hover is a new pointer move
-  const g = await gen(p.page);
+  const g = await previewGen(p.page);
   await p.page.locator('#preview-seed').fill('2');
-  await done(p.page, g);
+  await previewsDone(p.page, g);
   const kept = await p.page.$$eval('#fm-list canvas.fm-thumb', (cs) => cs.filter((c) => c.dataset.mark !== undefined).length);
   assert.equal(kept, marked, 'the same canvases, redrawn');
   const after = { pixels: await pixels(p.page, 2), hover: await hoverValue(p.page, 2, 3, 0.4, 0.6) };
@@ -63,7 +58,7 @@ test('a new seed redraws the same canvases with what a fresh load at that seed s
 
   const fresh = await newPage(env);
   await openApp(env, fresh.page, hash2);
-  await done(fresh.page, 0);
+  await previewsDone(fresh.page, 0);
   for (const index of [-1, 0, 1, 2, 3]) {
     assert.deepEqual(await pixels(p.page, index), await pixels(fresh.page, index), `layer ${index}: the pictures of a fresh load at seed 2`);
     assert.deepEqual(await values(p.page, index), await values(fresh.page, index), `layer ${index}: its values`);
@@ -101,7 +96,7 @@ test('a new seed redraws the same canvases with what a fresh load at that seed s
   await firstMap.focus();
   const readout = p.page.locator('#fm-list .fm-layer[data-index="0"] .fm-readout');
   await p.page.waitForFunction((el) => /^ch 1 · row 35, col 45 · -?\d/.test(el.textContent), await readout.elementHandle());
-  const g3 = await gen(p.page);
+  const g3 = await previewGen(p.page);
   // The new seed arrives without taking the focus (as Back/Forward would bring it).
   await p.page.evaluate(() => {
     const seed = document.querySelector('#preview-seed');
@@ -109,7 +104,7 @@ test('a new seed redraws the same canvases with what a fresh load at that seed s
     seed.dispatchEvent(new Event('input', { bubbles: true }));
     seed.dispatchEvent(new Event('change', { bubbles: true }));
   });
-  await done(p.page, g3);
+  await previewsDone(p.page, g3);
   const at3 = asFloats(await values(p.page, 0))[(35 * 90 + 45) * 6];
   await p.page.waitForFunction(([el, v]) => Number(el.dataset.value) === v && /^ch 1 · row 35, col 45 · /.test(el.textContent),
     [await readout.elementHandle(), at3]);

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { createRequire } from 'node:module';
-import { setUp, newPage, openApp, waitForTable, encodeLink, cspViolations, ensureOutputDir, hoverValue, TEST_TIMEOUT } from './harness.mjs';
+import { setUp, newPage, openApp, waitForTable, encodeLink, cspViolations, ensureOutputDir, hoverValue, TEST_TIMEOUT, previewsDone, previewGen } from './harness.mjs';
 import { compactCount } from '../../web/format.js';
 
 const require = createRequire(import.meta.url);
@@ -24,17 +24,6 @@ before(async () => {
   await openApp(env, links.page);
 });
 after(async () => { await links?.close(); await env?.tearDown(); });
-
-const PREVIEW_WAIT = 120_000; // a slow shared CI machine computing a VGG block
-
-/** Wait until the previews are drawn for the current state (data-state on #previews). */
-async function previewsDone(page, { after: afterGen = 0 } = {}) {
-  await page.waitForFunction((g) => {
-    const el = document.querySelector('#previews');
-    return el && el.dataset.state === 'done' && Number(el.dataset.gen || 0) > g;
-  }, afterGen, { timeout: PREVIEW_WAIT });
-}
-const currentGen = (page) => page.evaluate(() => Number(document.querySelector('#previews')?.dataset.gen || 0));
 
 async function assertClean(page, problems) {
   assert.deepEqual(problems.pageErrors, [], 'no page errors');
@@ -100,12 +89,12 @@ test('previews render for every preset: maps for valid layers, a no-output card 
   const ids = await page.$$eval('#preset option', (opts) => opts.map((o) => o.value).filter(Boolean));
   assert.ok(ids.length >= 8, 'every preset is in the menu');
   for (const id of ids) {
-    const gen = await currentGen(page);
+    const gen = await previewGen(page);
     if ((await page.locator('#preset').inputValue()) !== id) {
       await page.locator('#preset').selectOption(id);
       await page.waitForFunction((i) => document.querySelector('#preset').value === i, id);
       await waitForTable(page);
-      await previewsDone(page, { after: gen });
+      await previewsDone(page, gen);
     }
     const rows = await page.$$eval('#shape-table tr.row', (trs) => trs.map((tr) => ({
       status: [...tr.classList].find((c) => c.startsWith('is-'))?.slice(3),
@@ -343,9 +332,9 @@ test('weights are reproduced from the link: same seed and filter give the same p
   assert.deepEqual(await thumbPixels(second.page, 1), a1, 'seeded layer identical');
 
   // Another seed changes the seeded layer, not the Sobel one; the link says so.
-  const gen = await currentGen(second.page);
+  const gen = await previewGen(second.page);
   await second.page.locator('#preview-seed').fill('8');
-  await previewsDone(second.page, { after: gen });
+  await previewsDone(second.page, gen);
   assert.match(await second.page.evaluate(() => location.hash), /seed=8/);
   assert.deepEqual(await thumbPixels(second.page, 0), a0);
   assert.notDeepEqual(await thumbPixels(second.page, 1), a1);
@@ -354,9 +343,9 @@ test('weights are reproduced from the link: same seed and filter give the same p
   await second.page.locator('#preview-grid summary').click();
   const cell = second.page.locator('#preview-grid .kernel-cell').nth(4);
   assert.equal(await cell.inputValue(), '0', 'Sobel x has 0 in the middle');
-  const gen2 = await currentGen(second.page);
+  const gen2 = await previewGen(second.page);
   await cell.fill('3');
-  await previewsDone(second.page, { after: gen2 });
+  await previewsDone(second.page, gen2);
   const typed = await second.page.evaluate(() => location.hash);
   assert.match(typed, /w0=3x3_-1_0_1_-2_3_2_-1_0_1/);
   assert.equal(await second.page.locator('#preview-filter').inputValue(), 'custom');
@@ -379,9 +368,9 @@ test('an image chosen with the file input, or dropped, becomes the input', { tim
   await previewsDone(page);
   const hash = await page.evaluate(() => location.hash);
   // 1. The file input: a 40x30 PNG, left half red, right half blue.
-  let gen = await currentGen(page);
+  let gen = await previewGen(page);
   await page.locator('#preview-file').setInputFiles({ name: 'halves.png', mimeType: 'image/png', buffer: twoColourPng(40, 30) });
-  await previewsDone(page, { after: gen });
+  await previewsDone(page, gen);
   assert.match(await page.locator('#preview-image option:checked').innerText(), /Your image: halves\.png/);
   // Centre-cropped to 30x30 then resized to 16x16: the left quarter is red, the right quarter blue.
   assert.ok(await hoverValue(page, -1, 0, 0.15, 0.5) > 0.95, 'red channel on the left');
@@ -389,7 +378,7 @@ test('an image chosen with the file input, or dropped, becomes the input', { tim
   assert.ok(await hoverValue(page, -1, 2, 0.85, 0.5) > 0.95, 'blue channel on the right');
   assert.equal(await page.evaluate(() => location.hash), hash, 'the image is not in the link');
   // 2. A synthetic drop of another PNG on the previews panel (blue on the left this time).
-  gen = await currentGen(page);
+  gen = await previewGen(page);
   const flipped = twoColourPng(20, 20);
   await page.evaluate(async (bytes) => {
     const file = new File([new Uint8Array(bytes)], 'dropped.png', { type: 'image/png' });
@@ -407,18 +396,18 @@ test('an image chosen with the file input, or dropped, becomes the input', { tim
     target.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
     target.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
   }, [...flipped]);
-  await previewsDone(page, { after: gen });
+  await previewsDone(page, gen);
   assert.match(await page.locator('#preview-image option:checked').innerText(), /Your image: dropped\.png/);
   assert.ok(await hoverValue(page, -1, 2, 0.15, 0.5) > 0.95, 'blue on the left after the drop');
   assert.ok(await hoverValue(page, -1, 0, 0.85, 0.5) > 0.95, 'red on the right after the drop');
   assert.equal(await page.locator('#fm-list .fm-layer[data-index="0"] canvas.fm-thumb').count(), 2, 'the conv ran on it');
   // 3. Back to a sample.
-  gen = await currentGen(page);
+  gen = await previewGen(page);
   await page.locator('#preview-image').selectOption('coffee');
-  await previewsDone(page, { after: gen });
+  await previewsDone(page, gen);
   assert.match(await page.evaluate(() => location.hash), /img=coffee/);
   // 4. Not an image: a clear message, no page error.
-  gen = await currentGen(page);
+  gen = await previewGen(page);
   await page.locator('#preview-file').setInputFiles({ name: 'notes.png', mimeType: 'image/png', buffer: Buffer.from('not a png') });
   await page.waitForFunction(() => /could not be read as an image/.test(document.querySelector('#preview-notices')?.textContent || ''));
   await assertClean(page, problems);
@@ -461,11 +450,11 @@ test('editing the network again cancels the stale run: only the newest state is 
   const { page, problems, close } = await newPage(env);
   await openApp(env, page);
   await previewsDone(page);
-  const gen = await currentGen(page);
+  const gen = await previewGen(page);
   // Three quick edits of the first layer's filters: 32 -> 8 -> 5 -> 3 maps.
   const filters = page.locator('#layer-0-filters');
   for (const n of ['8', '5', '3']) await filters.fill(n);
-  await previewsDone(page, { after: gen });
+  await previewsDone(page, gen);
   await page.waitForFunction(() => document.querySelectorAll('#fm-list .fm-layer[data-index="0"] canvas.fm-thumb').length === 3);
   assert.match(await page.locator('#fm-list .fm-layer[data-index="0"] .fm-shape').innerText(), /30×30×3/);
   await assertClean(page, problems);
@@ -487,9 +476,9 @@ test('an edit recomputes from the first changed layer only, with the same pixels
   await previewsDone(page);
   assert.equal(await page.locator('#previews').getAttribute('data-resumed'), '-2', 'the first run computes everything');
   const firstCanvas = await page.locator('#fm-list .fm-layer[data-index="0"] canvas.fm-thumb').first().elementHandle();
-  const gen = await currentGen(page);
+  const gen = await previewGen(page);
   await page.locator('#layer-3-filters').fill('5');
-  await previewsDone(page, { after: gen });
+  await previewsDone(page, gen);
   assert.equal(await page.locator('#previews').getAttribute('data-resumed'), '2', 'layers 1-3 are kept, layer 4 recomputed');
   assert.ok(await firstCanvas.evaluate((c) => c.isConnected), 'the first layer\'s maps were not redrawn');
   assert.equal(await page.locator('#fm-list .fm-layer[data-index="3"] canvas.fm-thumb').count(), 5);
@@ -499,9 +488,9 @@ test('an edit recomputes from the first changed layer only, with the same pixels
   await previewsDone(fresh.page);
   assert.deepEqual(await thumbPixels(fresh.page, 3), resumed, 'resuming gives the pixels of a full run');
   // The seed changes every conv layer: everything is recomputed.
-  const gen2 = await currentGen(page);
+  const gen2 = await previewGen(page);
   await page.locator('#preview-seed').fill('4');
-  await previewsDone(page, { after: gen2 });
+  await previewsDone(page, gen2);
   assert.equal(await page.locator('#previews').getAttribute('data-resumed'), '-1', 'only the input is kept');
   await assertClean(page, problems);
   await assertClean(fresh.page, fresh.problems);
@@ -516,7 +505,7 @@ test('the previews keep the page accessible (axe, light and dark) and usable at 
     await previewsDone(page);
     await page.locator('#preview-grid summary').click();
     await page.locator('#preview-filter').selectOption('laplacian');
-    await previewsDone(page, { after: 0 });
+    await previewsDone(page);
     await page.evaluate(AXE_SOURCE);
     const bad = await page.evaluate(async () => {
       const r = await window.axe.run(document, { resultTypes: ['violations'] });
