@@ -338,10 +338,12 @@ TEST_CASE("print(model) text that names a child twice in one module is refused w
   const Case refused[] = {
       {"    (0): " + conv + "    (1): ReLU()\n    (1): " + conv,
        "line 5, column 5: \"Sequential\" \"body\" already has a child named \"1\""},
-      {"    (0-3): 4 x " + conv + "    (2): " + conv, "line 4, column 5: \"Sequential\" \"body\" already has a child named \"2\""},
+      {"    (0-3): 4 x " + conv + "    (2): " + conv,
+       "line 4, column 5: \"Sequential\" \"body\" already has a child named \"2\""},
       {"    (4): " + conv + "    (2-5): 4 x " + conv, "already has a child named \"2-5\""},
       {"    (0-1): 2 x " + conv + "    (1-2): 2 x " + conv, "already has a child named \"1-2\""},
-      {"    (conv): " + conv + "    (conv): ReLU()\n", "line 4, column 5: \"Sequential\" \"body\" already has a child named \"conv\""},
+      {"    (conv): " + conv + "    (conv): ReLU()\n",
+       "line 4, column 5: \"Sequential\" \"body\" already has a child named \"conv\""},
       {"    (0-3): 2 x " + conv, "the range 0-3 names 4 modules but says 2 x"},
       {"    (5-3): 1 x " + conv, "the range 5-3 names 0 modules but says 1 x"},
   };

@@ -33,6 +33,12 @@ std::vector<uint32_t> identity_lut() {
   return lut;
 }
 
+// A map h x w x c whose first `shown` channels get thumbnails of f x f boxes.
+struct MapCase {
+  int h, w, c, shown, f;
+  k::ThumbnailDesc desc() const { return {h, w, c, shown, f}; }
+};
+
 float value_at(int y, int x, int c) { return std::sin(0.37f * float(y) + 0.11f * float(x * (c + 1))) * float(c + 1); }
 
 }  // namespace
@@ -57,19 +63,14 @@ TEST_CASE("relu_f32: negatives, -0 and every NaN give +0; the rest passes unchan
 
 TEST_CASE("thumbnail_rgba: box averages, ranges and colour indices as defined") {
   const auto lut = identity_lut();
-  struct Case {
-    int h, w, c, shown, f;
-  };
   // Channel counts that take every path of the kernel: blocks of 16, then
   // 12, 8 or 4 channels, then 1-3 one at a time.
-  for (const Case t : {Case{7, 10, 3, 3, 4}, Case{8, 8, 8, 5, 2}, Case{5, 9, 6, 6, 1}, Case{13, 6, 4, 4, 3},
-                       Case{3, 3, 2, 1, 5}, Case{9, 11, 20, 19, 2}, Case{6, 7, 14, 14, 3}, Case{5, 5, 8, 8, 2},
-                       Case{4, 9, 40, 36, 4}, Case{10, 10, 16, 16, 4}}) {
-    CAPTURE(t.h);
-    CAPTURE(t.w);
-    CAPTURE(t.c);
-    CAPTURE(t.f);
-    const k::ThumbnailDesc d{t.h, t.w, t.c, t.shown, t.f};
+  for (const MapCase t : {MapCase{7, 10, 3, 3, 4}, MapCase{8, 8, 8, 5, 2}, MapCase{5, 9, 6, 6, 1},
+                          MapCase{13, 6, 4, 4, 3}, MapCase{3, 3, 2, 1, 5}, MapCase{9, 11, 20, 19, 2},
+                          MapCase{6, 7, 14, 14, 3}, MapCase{5, 5, 8, 8, 2}, MapCase{4, 9, 40, 36, 4},
+                          MapCase{10, 10, 16, 16, 4}}) {
+    INFO("map " << t.h << "x" << t.w << "x" << t.c << ", shown " << t.shown << ", factor " << t.f);
+    const k::ThumbnailDesc d = t.desc();
     REQUIRE(std::string(k::thumbnail_check(d)).empty());
     const int th = k::thumbnail_rows(d), tw = k::thumbnail_cols(d);
     CHECK(th == (t.h + t.f - 1) / t.f);
@@ -149,20 +150,13 @@ TEST_CASE("thumbnail_rgba: a flat channel, NaN cells and a map of one cell") {
 
 TEST_CASE("relu_and_cells: one pass gives the bits of relu_f32 and thumbnail_cells of the map and of its ReLU") {
   const float nan = std::numeric_limits<float>::quiet_NaN();
-  struct Case {
-    int h, w, c, shown, f;
-  };
   // Every channel path (16, 12, 8, 4, 1-3 at a time), channels past the
   // thumbnail's, partial boxes, and factor 1.
-  for (const Case t : {Case{9, 11, 20, 19, 2}, Case{6, 7, 14, 14, 3}, Case{5, 5, 8, 8, 2}, Case{4, 9, 40, 16, 4},
-                       Case{7, 10, 3, 3, 4}, Case{8, 8, 32, 16, 4}, Case{5, 9, 6, 5, 1}, Case{13, 6, 33, 18, 3},
-                       Case{1, 1, 5, 5, 2}}) {
-    CAPTURE(t.h);
-    CAPTURE(t.w);
-    CAPTURE(t.c);
-    CAPTURE(t.shown);
-    CAPTURE(t.f);
-    const k::ThumbnailDesc d{t.h, t.w, t.c, t.shown, t.f};
+  for (const MapCase t : {MapCase{9, 11, 20, 19, 2}, MapCase{6, 7, 14, 14, 3}, MapCase{5, 5, 8, 8, 2},
+                          MapCase{4, 9, 40, 16, 4}, MapCase{7, 10, 3, 3, 4}, MapCase{8, 8, 32, 16, 4},
+                          MapCase{5, 9, 6, 5, 1}, MapCase{13, 6, 33, 18, 3}, MapCase{1, 1, 5, 5, 2}}) {
+    INFO("map " << t.h << "x" << t.w << "x" << t.c << ", shown " << t.shown << ", factor " << t.f);
+    const k::ThumbnailDesc d = t.desc();
     REQUIRE(std::string(k::thumbnail_check(d)).empty());
     std::vector<float> x(size_t(t.h) * t.w * t.c);
     for (size_t i = 0; i < x.size(); ++i) x[i] = std::sin(0.7f * float(i)) * 3.0f;
