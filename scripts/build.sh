@@ -22,7 +22,9 @@ rm -f dist/README.md  # web/README.md documents the source folder, not the site
 # Emscripten 3.1.6's ES-module output still calls require() and __dirname on
 # Node; define both there (newer Emscripten emits the same). In a browser the
 # guard is false and nothing is imported.
-for module in convscope convscope-shapes; do
+# convscope-fma-mt: the threaded FMA build (CMakeLists.txt), with its own glue
+# and the script of its threads' workers, loaded only by cross-origin-isolated pages.
+for module in convscope convscope-shapes convscope-fma-mt; do
   cp "build-wasm/$module.wasm" dist/
   {
     echo "// Node shim added by scripts/build.sh (Emscripten 3.1.6 ES6 output uses require/__dirname on Node)."
@@ -44,7 +46,11 @@ if ! diff -q <(sed 's/convscope-fma/convscope/g' build-wasm/convscope-fma.js) bu
   echo "build: convscope-fma.js differs from convscope.js beyond the file name; the FMA module cannot share its glue" >&2
   exit 1
 fi
-cp build-wasm/convscope-fma.wasm dist/
+cp build-wasm/convscope-fma.wasm build-wasm/convscope-fma-mt.worker.js dist/
+# The threads' script is a classic script (browsers start it with new Worker());
+# Node would load a .js here as an ES module (package.json's "type"), so Node
+# (the WASM tests) gets the same file as .cjs, through locateFile.
+cp build-wasm/convscope-fma-mt.worker.js dist/convscope-fma-mt.worker.cjs
 # The page's own modules and styles, minified under the same names (so the
 # modulepreload list in index.html stays true), each with a source map that
 # carries the original text for the browser's developer tools.
@@ -53,4 +59,4 @@ node_modules/.bin/esbuild "${web_sources[@]}" --minify --sourcemap --target=es20
   --log-level=warning --allow-overwrite
 cp examples/*.json dist/examples/
 if [ -d samples ]; then cp -r samples dist/; fi
-echo "build: dist/ ready (convscope.wasm $(wc -c < dist/convscope.wasm) bytes, convscope-fma.wasm $(wc -c < dist/convscope-fma.wasm) bytes, convscope-shapes.wasm $(wc -c < dist/convscope-shapes.wasm) bytes)"
+echo "build: dist/ ready (convscope.wasm $(wc -c < dist/convscope.wasm) bytes, convscope-fma.wasm $(wc -c < dist/convscope-fma.wasm) bytes, convscope-fma-mt.wasm $(wc -c < dist/convscope-fma-mt.wasm) bytes, convscope-shapes.wasm $(wc -c < dist/convscope-shapes.wasm) bytes)"

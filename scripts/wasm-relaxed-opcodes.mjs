@@ -97,8 +97,15 @@ export function renumberRelaxedFma(bytes) {
             renumbered += 1;
           } else if (PRESTANDARD_UNMAPPED.has(sub)) fail(`pre-standard relaxed-SIMD instruction 0x${sub.toString(16)} has no mapping here`);
           // every other SIMD instruction has no immediate
-        } else if ((op >= 0x06 && op <= 0x09) || op === 0x18 || op === 0x19 || op === 0xfe) {
-          fail(`instruction 0x${op.toString(16)} (exceptions or threads) is not expected in this module`);
+        } else if (op === 0xfe) {
+          // threads (the -pthread build): atomic.fence has one reserved
+          // byte; notify, wait and every atomic load, store and rmw a memarg.
+          const sub = u32();
+          if (sub === 0x03) skip(1);
+          else if (sub <= 0x02 || (sub >= 0x10 && sub <= 0x4e)) memarg();
+          else fail(`unknown 0xfe instruction ${sub}`);
+        } else if ((op >= 0x06 && op <= 0x09) || op === 0x18 || op === 0x19) {
+          fail(`instruction 0x${op.toString(16)} (exceptions) is not expected in this module`);
         }
         // every other opcode (control without immediates, numeric) has none
       }

@@ -10,6 +10,8 @@
 #include "convscope/kernels/conv_op_host.hpp"
 #include "convscope/kernels/map_ops_host.hpp"
 #include "convscope/kernels/pool_op_host.hpp"
+#include "convscope/kernels/row_bands.hpp"
+#include "convscope/kernels/threads.hpp"
 #endif
 
 using namespace emscripten;
@@ -83,6 +85,11 @@ EMSCRIPTEN_BINDINGS(convscope_import) {
 }
 
 EMSCRIPTEN_BINDINGS(convscope_kernels) {
+  // How many cores a conv op may split across: 1 but in the threaded module.
+  function("parallelParts", &convscope::kernels::parallel_parts);
+  // The bands of rows a conv splits into (web/conv-split.js).
+  function("rowBands", &convscope::kernels::row_bands_json);
+  function("convBand", &convscope::kernels::conv_band_json);
   // Conv kernels; web/kernels.js's createConvOp() is the API callers use.
   class_<ConvOpHost>("ConvOpHost")
       .constructor<>()
@@ -95,6 +102,7 @@ EMSCRIPTEN_BINDINGS(convscope_kernels) {
       .function("outputView", &const_view<ConvOpHost, float, &ConvOpHost::output, &ConvOpHost::output_len>)
       .function("outputDim", &ConvOpHost::output_dim)
       .function("kernelName", &ConvOpHost::kernel_name)
+      .function("bands", &ConvOpHost::bands)
       .function("run", &ConvOpHost::run)
       .function("runOn", &ConvOpHost::run_on)
       .function("runReference", &ConvOpHost::run_reference);

@@ -30,26 +30,48 @@ export function relaxedSimdSupported() {
   }
 }
 
-export const KERNEL_BUILDS = Object.freeze({ simd128: 'convscope.wasm', fma: 'convscope-fma.wasm' });
+/**
+ * True when this page may run WebAssembly threads: it is cross-origin
+ * isolated (served with COOP same-origin and COEP require-corp, as
+ * scripts/serve.sh does), so memory can be shared, and there is a second core.
+ */
+export function threadsSupported() {
+  const cores = (typeof navigator === 'object' && navigator.hardwareConcurrency) || 1;
+  return globalThis.crossOriginIsolated === true && typeof SharedArrayBuffer === 'function' && cores > 1;
+}
+
+// The kernel builds' .wasm files. 'threads' is the FMA build compiled with
+// -pthread: a conv op runs its bands of rows on the cores at once
+// (core/convscope/kernels/threads.hpp). It has its own glue, KERNEL_GLUE.
+export const KERNEL_BUILDS = Object.freeze({
+  simd128: 'convscope.wasm', fma: 'convscope-fma.wasm', threads: 'convscope-fma-mt.wasm',
+});
+export const KERNEL_GLUE = Object.freeze({
+  simd128: 'convscope.js', fma: 'convscope.js', threads: 'convscope-fma-mt.js',
+});
 
 /**
- * Which kernel build to load: 'fma' where the engine has relaxed SIMD, else
- * 'simd128'; `want` ('simd128' | 'fma' | 'auto') forces one (benchmarks), and
- * asking for 'fma' where the engine lacks it gives 'simd128'.
+ * Which kernel build to load: 'threads' where the page may run threads and
+ * the engine has relaxed SIMD, else 'fma' where it has relaxed SIMD, else
+ * 'simd128'; `want` ('simd128' | 'fma' | 'threads' | 'auto') forces one
+ * (benchmarks, comparisons), falling back the same way where the engine
+ * lacks what it needs.
  */
 export function chooseKernelBuild(want = 'auto') {
-  if (want === 'simd128') return 'simd128';
-  return relaxedSimdSupported() ? 'fma' : 'simd128';
+  if (want === 'simd128' || !relaxedSimdSupported()) return 'simd128';
+  if (want === 'fma') return 'fma';
+  return threadsSupported() ? 'threads' : 'fma';
 }
 
 /**
- * createConvScope's options that load `build`'s .wasm next to convscope.js
- * (both builds share convscope.js's glue: scripts/build.sh checks it).
+ * The factory's options that load `build`'s .wasm next to its glue
+ * (KERNEL_GLUE; simd128 and fma share convscope.js's: scripts/build.sh
+ * checks it).
  */
 export function kernelModuleOptions(build) {
-  if (build === 'simd128') return {};
+  if (build === 'simd128' || build === 'threads') return {};
   const file = KERNEL_BUILDS[build];
-  if (!file) throw new Error(`kernelModuleOptions: unknown build '${build}' (simd128 or fma)`);
+  if (!file) throw new Error(`kernelModuleOptions: unknown build '${build}' (simd128, fma or threads)`);
   return { locateFile: (path, prefix) => prefix + (path === KERNEL_BUILDS.simd128 ? file : path) };
 }
 
@@ -193,10 +215,12 @@ export function createMapOps(module, { h, w, c, shown, factor, lut }) {
   };
   function readThumbnail() {
     // One copy of all the planes; each channel's array a view of it (so the
-    // planes travel as one transferable buffer).
+    // planes travel as one transferable buffer). A typed array's slice(), not
+    // its buffer's: the threaded module's memory is a SharedArrayBuffer, whose
+    // slices are shared too and cannot be transferred.
     const words = op.rgbaView();
     const plane = rows * cols;
-    const all = words.buffer.slice(words.byteOffset, words.byteOffset + shown * plane * 4);
+    const all = words.slice(0, shown * plane).buffer;
     const rgba = [];
     for (let ch = 0; ch < shown; ch += 1) rgba.push(new Uint8ClampedArray(all, ch * plane * 4, plane * 4));
     return { rgba, lo: Array.from(op.loView()), hi: Array.from(op.hiView()), rows, cols };
@@ -257,6 +281,9 @@ function hostedOp(op, failOp, inputShape, weightLengths = null) {
     ...(weightLengths ? {
       // Conv ops: the kernel that runs ('winograd', 'direct', 'indirect', 'depthwise').
       kernel: op.kernelName(),
+      // How many cores run it at once, by bands of rows (more than 1 only in
+      // the threaded build, for a conv big enough; `threads` caps it).
+      bands: op.bands(),
       // The kernels on a map host's ReLU output (createMapOps) where it lies,
       // not on the input buffer; the maps hold inputLength values.
       runOn: (maps) => {

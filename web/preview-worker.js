@@ -5,11 +5,14 @@
 // hover and the sliding-window view). The page's main thread only draws.
 //
 // Convolutions (conv, depthwise, transposed) run in the module's SIMD
-// kernels through createConvOp (web/kernels.js): the FMA build
-// (convscope-fma.wasm) where the engine has relaxed SIMD, else SIMD128. A
-// conv or depthwise conv big enough is split by bands of output rows across
-// this worker and its helpers (web/conv-helper.js, one per extra core, see
-// web/conv-split.js), with a result identical to one worker's; max / average / global
+// kernels through createConvOp (web/kernels.js): on a cross-origin-isolated
+// page the threaded FMA build (convscope-fma-mt.*), whose conv ops split
+// themselves by bands of output rows across the module's threads on shared
+// memory; else the FMA build (convscope-fma.wasm) where the engine has
+// relaxed SIMD, else SIMD128, and a conv or depthwise conv big enough is
+// split by the same bands across this worker and its helpers
+// (web/conv-helper.js, one per extra core, see web/conv-split.js). Either
+// way the result is identical to one worker's; max / average / global
 // pooling and nearest upsampling through createPoolOp, with the results of
 // the JS ops (web/preview-ops.js), which they fall back to when the module
 // has no pool kernels or a layer is not one the kernels express; every other
@@ -18,19 +21,20 @@
 //
 // Messages in:  {type: 'run', gen, plan, image, seed, filter, caps, resume, firstValues?, workers?, kernels?}
 //               (firstValues: map indexes whose values go out as soon as they are read, before the thumbnails-done)
-//               (workers: how many workers compute convs, default one per core but the first, up to MAX_WORKERS;
-//               kernels: 'auto' | 'simd128' | 'fma', read by the first run only)
+//               (workers: how many workers compute convs, default one per core but the first, up to MAX_WORKERS,
+//               and 1 with the threaded build, whose ops split themselves;
+//               kernels: 'auto' | 'simd128' | 'fma' | 'threads', read by the first run only)
 //               | {type: 'cancel', gen} | {type: 'recycle', buffers}
 // Messages out: {type: 'layer', gen, index, shape, shown, lo, hi, exact, rgba, cols, rows, ms, withLayer?, …}
 //               (rgba: an ArrayBuffer of `shown` RGBA planes of cols x rows pixels, one after another;
 //               withLayer: a ReLU computed in that conv's thumbnail pass)
 //               | {type: 'values', gen, index, values}
-//               | {type: 'thumbnails-done', gen, ms}  (every layer's thumbnails are posted; values may follow)
-//               | {type: 'done', gen, …}  (after the last values)
+//               | {type: 'thumbnails-done', gen}  (every layer's thumbnails are posted; values may follow)
+//               | {type: 'done', gen, kernels, workers, threads, …}  (after the last values)
 //               | {type: 'error', gen, index, message, skipped}  (skipped: an input's preview failed)
 // A newer 'run' (or a 'cancel') makes older runs stop at their next layer boundary.
 import createConvScope from './convscope.js';
-import { createConvOp, createPoolOp, createMapOps, chooseKernelBuild, kernelModuleOptions } from './kernels.js';
+import { createConvOp, createPoolOp, createMapOps, chooseKernelBuild, kernelModuleOptions, KERNEL_GLUE } from './kernels.js';
 import { SPLITTABLE, rowBands, bandOptions } from './conv-split.js';
 import { convWeights } from './weights.js';
 import * as ops from './preview-ops.js';
@@ -67,17 +71,22 @@ const opCache = new Map(); // layer index -> conv {shapeKey, weightsKey, op, ...
 const OP_CACHE_FLOATS = 1 << 22; // ops holding more (input + output) are deleted after use
 const MAX_SOURCE_SIDE = 2048; // a bigger photo is scaled down once, when decoded
 
-let kernelBuild = null; // 'fma' | 'simd128', once the engine loaded
+let kernelBuild = null; // 'threads' | 'fma' | 'simd128', once the engine loaded
 
 /**
- * The engine, loaded once: the kernel build `want` asks for (chooseKernelBuild),
- * and SIMD128 when the FMA build does not load (a host without convscope-fma.wasm).
+ * The engine, loaded once: the kernel build `want` asks for (chooseKernelBuild;
+ * ?workers=N above 1 asks for the split across workers, which the threaded
+ * build replaces, so it is then not chosen unasked), and the next build down
+ * when one does not load (threads -> fma -> simd128: a host without
+ * convscope-fma-mt.* or convscope-fma.wasm, or whose isolation lapsed).
  */
-function engine(want) {
+function engine(want = 'auto', workers = 0) {
   if (!modulePromise) {
-    const build = chooseKernelBuild(want);
-    const load = (b) => createConvScope(kernelModuleOptions(b)).then((mod) => { kernelBuild = b; return mod; });
+    const build = chooseKernelBuild(want === 'auto' && workers > 1 ? 'fma' : want);
+    const load = (b) => (b === 'threads' ? import(`./${KERNEL_GLUE.threads}`).then((glue) => glue.default()) : createConvScope(kernelModuleOptions(b)))
+      .then((mod) => { kernelBuild = b; return mod; });
     modulePromise = load(build)
+      .catch((err) => (build === 'threads' ? load('fma') : Promise.reject(err)))
       .catch((err) => (build === 'simd128' ? Promise.reject(err) : load('simd128')))
       .catch((err) => { modulePromise = null; throw err; });
   }
@@ -105,6 +114,7 @@ let nextJob = 1;
  * whole refresh, and 2 workers no faster than 1 in tests/web/preview_budget.mjs).
  */
 function workerCount(msg) {
+  if (kernelBuild === 'threads') return 1; // the module's threads split each conv, on shared memory
   const cores = (typeof navigator === 'object' && navigator.hardwareConcurrency) || 1;
   const wanted = Number.isInteger(msg.workers) && msg.workers > 0 ? msg.workers : cores - 1;
   return Math.max(1, Math.min(MAX_WORKERS, wanted));
@@ -361,7 +371,7 @@ function mapOpsFor(shape, shown, f) {
   for (const kept of mapOpsCache.values()) total += 2 * kept.ops.inputLength;
   if (total > MAP_OPS_FLOATS || mapOpsCache.size >= 16) {
     for (const old of mapOpsCache.values()) {
-      if (old.unread) filled(old.unread);
+      keepOutput(old);
       old.ops.delete();
     }
     mapOpsCache.clear();
@@ -376,13 +386,20 @@ function mapOpsFor(shape, shown, f) {
   return held;
 }
 
+/**
+ * A map host's output is about to be overwritten (or the host deleted): the
+ * ReLU it holds whose values have not been copied out yet is copied first.
+ */
+function keepOutput(held) {
+  if (held.unread) filled(held.unread);
+}
+
 /** ReLU in the map kernels (and its thumbnail's input left there), or null: the JS op. */
 function reluKernel(x, shape, caps, from) {
   const shown = Math.min(shape[2], caps.channels);
   const held = mapOpsFor(shape, shown, thumbFactor(shape, caps.thumbPx || 128));
   if (!held) return null;
-  // The host's output is about to be overwritten: the last ReLU's values go out first.
-  if (held.unread) filled(held.unread);
+  keepOutput(held);
   const ahead = held.reluAhead === x;
   if (ahead) held.reluAhead = null; // computed with the conv's thumbnail (thumbnails())
   else if (from?.conv && from.data === x) held.ops.reluOf(from.conv);
@@ -421,7 +438,7 @@ function thumbnails(data, [H, W, C], shown, thumbPx, reluOf = null, reluNext = f
     else if (inModule?.conv && inModule.data === data && reluNext) {
       // The next step is this conv's ReLU: computed now, in the same pass
       // over the conv's output as this thumbnail (reluKernel takes it).
-      if (held.unread) filled(held.unread);
+      keepOutput(held);
       t = held.ops.reluAndThumbnailOf(inModule.conv);
       held.reluAhead = data;
     } else if (inModule?.conv && inModule.data === data) t = held.ops.thumbnailOf(inModule.conv);
@@ -590,7 +607,8 @@ function convSimd(mod, step, input, msg, useFilter, from) {
     }
     return { op };
   });
-  return runOp(cached.op, step.index, input, from);
+  const bands = cached.op.bands; // more than 1 in the threaded build: the op splits itself across its threads
+  return { y: runOp(cached.op, step.index, input, from), bands };
 }
 
 /** Helpers whose engine has loaded: a run never waits for one still loading (the conv runs with fewer bands). */
@@ -611,11 +629,11 @@ function splits(step) {
 async function convSplit(mod, step, input, msg, useFilter) {
   const options = convOptions(step);
   const team = readyHelpers();
-  const bands = rowBands(step.outShape[0], team.length + 1);
+  const bands = rowBands(mod, step.outShape[0], team.length + 1);
   const weightsKey = weightsKeyOf(msg, useFilter);
   const key = JSON.stringify([options, bands, weightsKey]); // a helper re-packs its band's op when it changes
   const cached = packedOp(step, JSON.stringify([options, bands]), weightsKey, msg, useFilter, (weights, bias) => {
-    const parts = bands.map((band) => bandOptions(options, band));
+    const parts = bands.map((band) => bandOptions(mod, options, band));
     const op = createConvOp(mod, { ...parts[0].options, weights, bias });
     if (op.outputShape[1] !== bands[0][1] || op.outputShape[2] !== step.outShape[1]) {
       op.delete();
@@ -665,7 +683,7 @@ async function convStep(mod, step, x, msg, useFilter, from) {
       if (cached) { cached.op?.delete(); opCache.delete(step.index); }
     }
   }
-  return { y: convSimd(mod, step, x, msg, useFilter, from), bands: 1 };
+  return convSimd(mod, step, x, msg, useFilter, from);
 }
 
 /**
@@ -859,7 +877,7 @@ async function run(msg) {
   let mod = null;
   let engineNote = null;
   try {
-    mod = await engine(msg.kernels);
+    mod = await engine(msg.kernels, msg.workers);
     kernelModule = mod;
   } catch (err) {
     engineNote = `the engine did not load in the worker (${err?.message || err}); convolutions ran in plain JS`;
@@ -957,7 +975,7 @@ async function run(msg) {
   for (const index of [...maps.keys()]) finish(index);
   // Every thumbnail is posted: the page draws them now (the refresh it
   // measures), while the values still in the module are copied and follow.
-  self.postMessage({ type: 'thumbnails-done', gen, ms: performance.now() - started });
+  self.postMessage({ type: 'thumbnails-done', gen });
   for (const [index, data, own] of toSend) sendValues(gen, index, filled(data), own);
   // Ops of layers that no longer exist (or are no longer computed) free their memory.
   for (const [index, cached] of opCache) {
@@ -972,6 +990,7 @@ async function run(msg) {
     type: 'done', gen, totalMs: performance.now() - started, computeMs, peakFloats,
     convEngine: engines.has('js') ? 'js' : engines.has('simd') ? 'simd' : null, engineNote,
     kernels: kernelBuild, workers: 1 + readyHelpers().length, publishMs,
+    threads: kernelBuild === 'threads' && mod ? mod.parallelParts() : 1,
   });
   // Helpers start once a run is done, so loading their engines never slows
   // the first previews on a machine with few cores; later runs use them once ready.

@@ -360,17 +360,19 @@ export function createPreviews({ root, windowRoot, getSchema, onUi, endTyping, a
     w.postMessage({ type: 'run', gen, plan, image, seed: ctx.ui.seed, filter: ctx.ui.w0, caps, resume, firstValues, ...engineOverrides() });
   }
 
-  // ?workers=N and ?kernels=simd128|fma in the page's address (benchmarks,
-  // comparing builds): how many workers compute convolutions and which
-  // kernel build they load; by default one per core but the first and the FMA build where
-  // the browser has relaxed SIMD. The kernel build is read when the worker starts.
+  // ?workers=N and ?kernels=simd128|fma|threads in the page's address
+  // (benchmarks, comparing builds): how many workers compute convolutions and
+  // which kernel build they load; by default the threaded FMA build where the
+  // page is cross-origin isolated and the browser has relaxed SIMD, else the
+  // FMA build in one worker per core but the first (SIMD128 without relaxed
+  // SIMD). The kernel build is read when the worker starts.
   function engineOverrides() {
     const params = new URLSearchParams(location.search);
     const out = {};
     const workers = Number(params.get('workers'));
     if (Number.isInteger(workers) && workers > 0) out.workers = workers;
     const kernels = params.get('kernels');
-    if (kernels === 'simd128' || kernels === 'fma') out.kernels = kernels;
+    if (kernels === 'simd128' || kernels === 'fma' || kernels === 'threads') out.kernels = kernels;
     return out;
   }
 
@@ -467,10 +469,12 @@ export function createPreviews({ root, windowRoot, getSchema, onUi, endTyping, a
       root.dataset.publishMs = (msg.publishMs ?? 0).toFixed(2);
       root.dataset.kernels = msg.kernels || '';
       root.dataset.workers = String(msg.workers || 1);
-      const build = msg.kernels === 'fma' ? 'SIMD kernels with fused multiply-add (relaxed SIMD)' : 'SIMD128 kernels';
+      root.dataset.threads = String(msg.threads || 1);
+      const build = msg.kernels === 'simd128' ? 'SIMD128 kernels' : 'SIMD kernels with fused multiply-add (relaxed SIMD)';
       const engine = msg.convEngine === 'simd' ? `convolutions in the ${build} (WebAssembly)`
         : msg.convEngine === 'js' ? 'convolutions in plain JS (no SIMD kernels in this build)' : 'no convolutions';
-      const where = msg.workers > 1 ? `in ${msg.workers} Web Workers (convolutions split by rows)` : 'in a Web Worker';
+      const where = msg.threads > 1 ? `in a Web Worker, convolutions split by rows across ${msg.threads} threads (WebAssembly threads: the page is cross-origin isolated)`
+        : msg.workers > 1 ? `in ${msg.workers} Web Workers (convolutions split by rows)` : 'in a Web Worker';
       footer.textContent = `Refreshed in ${ms(total)} (worker ${ms(msg.totalMs)}): ${engine}; pooling, upsampling, ReLU and the thumbnails in SIMD kernels too where they apply, other activations and the rest in JS; ${where}.`;
       renderNotices(msg.engineNote);
       for (const [index, card] of cards) {

@@ -240,7 +240,7 @@ export function createWindowView(root, { onSelect }) {
   // not the layer printed before it (a residual block's shortcut conv reads
   // the block's input; an Inception branch, the block's input).
   function inputIndex() {
-    return step.reads?.length ? step.reads[0] : step.index - 1;
+    return step.reads[0]; // every plan step names what it reads (preview-plan.js); -1 is the image
   }
 
   /** The map the input pane shows, in words: "the image" or "layer 3 (relu)". */

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <ostream>
 #include <string>
@@ -20,6 +21,7 @@
 #include "convscope/kernels/desc.hpp"
 #include "convscope/kernels/reference.hpp"
 #include "convscope/kernels/simd.hpp"
+#include "convscope/kernels/threads.hpp"
 #include "convscope/shape.hpp"
 
 namespace convscope::kernels {
@@ -784,4 +786,88 @@ TEST_CASE("SIMD global pooling and nearest upsampling match the reference") {
         CHECK(got == want);
       }
     }
+}
+
+TEST_CASE("A conv split across the cores (ConvOp::bands) computes the bits of the same conv run whole") {
+  // Big enough to split (2^21 multiply-adds), with the band split's awkward
+  // cases: TF 'same' with stride 2 (the odd padding row at the bottom),
+  // explicit uneven pads, dilation, Winograd (bands at even rows), a
+  // depthwise conv, a 5x5 'valid' kernel, heights that do not divide.
+  std::vector<ConvDesc> descs;
+  for (Padding p : all_paddings) {
+    ConvDesc d = conv({1, 97, 83, 16}, 24, 3, 3);  // Winograd when same/valid
+    set_padding(d, p);
+    descs.push_back(d);
+    ConvDesc s = conv({1, 101, 64, 8}, 32, 3, 3);
+    s.stride_h = s.stride_w = 2;
+    set_padding(s, p);
+    descs.push_back(s);
+  }
+  ConvDesc dil = conv({1, 61, 70, 12}, 40, 3, 3);
+  dil.dilation_h = dil.dilation_w = 2;
+  set_padding(dil, Padding::same);
+  descs.push_back(dil);
+  ConvDesc dw = conv({1, 150, 130, 48}, 0, 5, 5);
+  dw.kind = ConvKind::depthwise;
+  set_padding(dw, Padding::same);
+  descs.push_back(dw);
+  descs.push_back(conv({1, 77, 66, 12}, 20, 5, 5));
+  ConvDesc relu = conv({1, 64, 64, 32}, 32, 1, 1);
+  relu.relu = true;
+  descs.push_back(relu);
+  Lcg rng{11};
+  for (ConvDesc d : descs) {
+    INFO(describe(d));
+    REQUIRE(k::validate(d) == "");
+    const std::vector<float> weights = random_values(k::weights_len(d), 0.3f, rng);
+    const std::vector<float> bias = random_values(size_t(k::out_channels(d)), 0.5f, rng);
+    const std::vector<float> input = random_values(d.input.elements(), 1.0f, rng);
+    ConvDesc whole_desc = d;
+    whole_desc.threads = 1;
+    k::ConvOp split, whole;
+    REQUIRE(split.create(d, weights.data(), weights.size(), bias.data(), bias.size()) == "");
+    REQUIRE(whole.create(whole_desc, weights.data(), weights.size(), bias.data(), bias.size()) == "");
+    CHECK(whole.bands() == 1);
+    if (k::parallel_parts() > 1) CHECK(split.bands() == k::parallel_parts());
+    CHECK(std::string(split.kernel_name()) == whole.kernel_name());
+    std::vector<float> got(split.output_shape().elements(), -1.0f), want(whole.output_shape().elements(), -2.0f);
+    split.run(input.data(), got.data());
+    whole.run(input.data(), want.data());
+    CHECK(std::memcmp(got.data(), want.data(), got.size() * sizeof(float)) == 0);
+    // New weights reach every band.
+    const std::vector<float> weights2 = random_values(weights.size(), 0.3f, rng);
+    REQUIRE(split.set_weights(weights2.data(), weights2.size(), bias.data(), bias.size()) == "");
+    REQUIRE(whole.set_weights(weights2.data(), weights2.size(), bias.data(), bias.size()) == "");
+    split.run(input.data(), got.data());
+    whole.run(input.data(), want.data());
+    CHECK(std::memcmp(got.data(), want.data(), got.size() * sizeof(float)) == 0);
+    // And the reference on the op's (new) weights still agrees.
+    std::vector<float> ref(got.size());
+    split.run_reference(input.data(), ref.data());
+    CHECK(relative_error(got, ref) < 1e-4);
+  }
+  // Not split: a batch, a transposed conv, a small conv, threads 1.
+  ConvDesc batch = conv({2, 64, 64, 16}, 16, 3, 3);
+  ConvDesc small = conv({1, 8, 8, 4}, 4, 3, 3);
+  ConvDesc transposed = conv({1, 64, 64, 16}, 16, 3, 3);
+  transposed.kind = ConvKind::transposed;
+  for (const ConvDesc& d : {batch, small, transposed}) {
+    INFO(describe(d));
+    const std::vector<float> weights = random_values(k::weights_len(d), 0.3f, rng);
+    k::ConvOp op;
+    REQUIRE(op.create(d, weights.data(), weights.size(), nullptr, 0) == "");
+    CHECK(op.bands() == 1);
+  }
+}
+
+TEST_CASE("createConvOp's threads option: 1 or more, else a message naming it") {
+  ConvDesc d;
+  CHECK(k::conv_desc_from_json(R"({"kind":"conv","inputShape":[1,8,8,3],"filters":4,"kernel":[3,3],"threads":1})", d) == "");
+  CHECK(d.threads == 1);
+  CHECK(k::conv_desc_from_json(R"({"kind":"conv","inputShape":[1,8,8,3],"filters":4,"kernel":[3,3]})", d) == "");
+  CHECK(d.threads == 0);
+  CHECK(k::conv_desc_from_json(R"({"kind":"conv","inputShape":[1,8,8,3],"filters":4,"kernel":[3,3],"threads":0})", d) ==
+        "threads must be 1 or more (the most cores the conv may use), got 0");
+  CHECK(k::conv_desc_from_json(R"({"kind":"conv","inputShape":[1,8,8,3],"filters":4,"kernel":[3,3],"threads":"2"})", d)
+            .find("threads") != std::string::npos);
 }

@@ -39,6 +39,39 @@ struct MapCase {
   k::ThumbnailDesc desc() const { return {h, w, c, shown, f}; }
 };
 
+bool same_bits(const std::vector<float>& a, const std::vector<float>& b) {
+  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
+}
+
+// What relu_and_cells writes for a map: its ReLU, and the cells and ranges of
+// the map and of the ReLU, to compare two ways of computing them bit for bit.
+struct ReluCells {
+  k::ThumbnailDesc d;
+  std::vector<float> y, x_cells, x_lo, x_hi, y_cells, y_lo, y_hi;
+  explicit ReluCells(const k::ThumbnailDesc& desc)
+      : d(desc),
+        y(size_t(d.h) * d.w * d.c),
+        x_cells(size_t(k::thumbnail_rows(d)) * k::thumbnail_cols(d) * d.shown),
+        x_lo(size_t(d.shown)),
+        x_hi(size_t(d.shown)),
+        y_cells(x_cells.size()),
+        y_lo(size_t(d.shown)),
+        y_hi(size_t(d.shown)) {}
+  template <class Fn>
+  void run(Fn fn, const std::vector<float>& x) {
+    fn(d, x.data(), y.data(), x_cells.data(), x_lo.data(), x_hi.data(), y_cells.data(), y_lo.data(), y_hi.data());
+  }
+  void check_same(const ReluCells& o) const {
+    CHECK(same_bits(y, o.y));
+    CHECK(same_bits(x_cells, o.x_cells));
+    CHECK(same_bits(x_lo, o.x_lo));
+    CHECK(same_bits(x_hi, o.x_hi));
+    CHECK(same_bits(y_cells, o.y_cells));
+    CHECK(same_bits(y_lo, o.y_lo));
+    CHECK(same_bits(y_hi, o.y_hi));
+  }
+};
+
 float value_at(int y, int x, int c) { return std::sin(0.37f * float(y) + 0.11f * float(x * (c + 1))) * float(c + 1); }
 
 }  // namespace
@@ -162,24 +195,13 @@ TEST_CASE("relu_and_cells: one pass gives the bits of relu_f32 and thumbnail_cel
     for (size_t i = 0; i < x.size(); ++i) x[i] = std::sin(0.7f * float(i)) * 3.0f;
     x[x.size() / 3] = nan;
     x[x.size() / 2] = -0.0f;
-    const size_t cells = size_t(k::thumbnail_rows(d)) * k::thumbnail_cols(d) * t.shown;
-    std::vector<float> y(x.size(), 99.0f), y2(x.size()), xc(cells), yc(cells), xc2(cells), yc2(cells);
-    std::vector<float> xlo(t.shown), xhi(t.shown), ylo(t.shown), yhi(t.shown);
-    std::vector<float> xlo2(t.shown), xhi2(t.shown), ylo2(t.shown), yhi2(t.shown);
-    k::relu_and_cells(d, x.data(), y.data(), xc.data(), xlo.data(), xhi.data(), yc.data(), ylo.data(), yhi.data());
-    k::relu_f32(x.data(), y2.data(), x.size());
-    k::thumbnail_cells(d, x.data(), xc2.data(), xlo2.data(), xhi2.data());
-    k::thumbnail_cells(d, y2.data(), yc2.data(), ylo2.data(), yhi2.data());
-    const auto same = [](const std::vector<float>& a, const std::vector<float>& b) {
-      return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
-    };
-    CHECK(same(y, y2));  // every channel, the thumbnail's and the rest
-    CHECK(same(xc, xc2));
-    CHECK(same(yc, yc2));
-    CHECK(same(xlo, xlo2));
-    CHECK(same(xhi, xhi2));
-    CHECK(same(ylo, ylo2));
-    CHECK(same(yhi, yhi2));
+    ReluCells fused(d), passes(d);
+    std::fill(fused.y.begin(), fused.y.end(), 99.0f);
+    fused.run(k::relu_and_cells, x);
+    k::relu_f32(x.data(), passes.y.data(), x.size());
+    k::thumbnail_cells(d, x.data(), passes.x_cells.data(), passes.x_lo.data(), passes.x_hi.data());
+    k::thumbnail_cells(d, passes.y.data(), passes.y_cells.data(), passes.y_lo.data(), passes.y_hi.data());
+    fused.check_same(passes);  // y: every channel, the thumbnail's and the rest
   }
 }
 
@@ -291,4 +313,28 @@ TEST_CASE("MapOpsHost and ConvOpHost read each other's buffers in place: the sam
   CHECK(conv1.run_on(in_place) == "run_on(): the maps hold 378 values, this op's input 189");
   k::ConvOpHost unpacked;
   CHECK(unpacked.run_on(in_place) == "run_on() needs a packed op");
+}
+
+TEST_CASE("thumbnail_cells and relu_and_cells split across the cores give the floats of one pass") {
+  // Maps big enough to split by bands of thumbnail rows: partial bottom and
+  // right boxes, factor 1, channels past the thumbnail's; NaN and both zeros
+  // where the bands meet, so the merged ranges keep one pass's choices.
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  for (const MapCase t : {MapCase{256, 256, 8, 8, 4}, MapCase{131, 77, 17, 16, 3}, MapCase{97, 101, 20, 12, 1},
+                          MapCase{255, 64, 32, 32, 7}, MapCase{400, 40, 9, 3, 2}}) {
+    INFO("map " << t.h << "x" << t.w << "x" << t.c << ", shown " << t.shown << ", factor " << t.f);
+    const k::ThumbnailDesc d = t.desc();
+    std::vector<float> x(size_t(t.h) * t.w * t.c);
+    for (size_t i = 0; i < x.size(); ++i) x[i] = std::sin(0.37f * float(i)) * 2.0f;
+    const size_t middle = x.size() / 2, row = size_t(t.w * t.c);
+    for (size_t i = middle - 3 * row; i < middle + 3 * row; i += 5) x[i] = i % 2 ? -0.0f : 0.0f;
+    x[middle] = nan;
+    ReluCells split(d), one_pass(d);
+    k::thumbnail_cells(d, x.data(), split.x_cells.data(), split.x_lo.data(), split.x_hi.data());
+    k::thumbnail_cells_one_pass(d, x.data(), one_pass.x_cells.data(), one_pass.x_lo.data(), one_pass.x_hi.data());
+    split.check_same(one_pass);
+    split.run(k::relu_and_cells, x);
+    one_pass.run(k::relu_and_cells_one_pass, x);
+    split.check_same(one_pass);
+  }
 }

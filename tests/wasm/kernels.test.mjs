@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import v8 from 'node:v8';
+import { cpus } from 'node:os';
 
 // Node 20's V8 (11.3) runs relaxed SIMD only behind this flag (Chromium 114+
 // ships it); set before any module compiles, so the FMA build runs here too.
@@ -17,14 +18,25 @@ v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const dist = process.env.DIST_DIR || join(root, 'dist');
 const { default: createConvScope } = await import(pathToFileURL(join(dist, 'convscope.js')).href);
-const { createConvOp, createPoolOp, createMapOps, relaxedSimdSupported, chooseKernelBuild, kernelModuleOptions, KERNEL_BUILDS } =
+const { createConvOp, createPoolOp, createMapOps, relaxedSimdSupported, chooseKernelBuild, kernelModuleOptions, KERNEL_BUILDS, KERNEL_GLUE } =
   await import(pathToFileURL(join(dist, 'kernels.js')).href);
 const ops = await import(pathToFileURL(join(dist, 'preview-ops.js')).href);
 const engine = await createConvScope({ wasmBinary: readFileSync(join(dist, 'convscope.wasm')) });
 // The relaxed-SIMD build (f32x4.relaxed_madd in the conv kernels): every conv
-// case below runs on both builds.
+// case below runs on every build.
 const fmaEngine = await createConvScope({ wasmBinary: readFileSync(join(dist, KERNEL_BUILDS.fma)) });
-const builds = [['SIMD128', engine], ['FMA', fmaEngine]];
+// The threaded FMA build (its own glue; Node's worker threads are its
+// threads): its conv ops and thumbnails split across this machine's cores.
+const { default: createThreaded } = await import(pathToFileURL(join(dist, KERNEL_GLUE.threads)).href);
+const threadsEngine = await createThreaded({
+  wasmBinary: readFileSync(join(dist, KERNEL_BUILDS.threads)),
+  // Its threads' classic script, as .cjs: Node would load the .js as an ES module (scripts/build.sh).
+  locateFile: (path) => join(dist, path.endsWith('.worker.js') ? path.replace(/\.js$/, '.cjs') : path),
+});
+// Its threads' workers (the pool it filled at start-up, where its threads
+// run) would keep Node running after the last test: unreferenced, they do not.
+for (const worker of threadsEngine.PThread.unusedWorkers) worker.unref();
+const builds = [['SIMD128', engine], ['FMA', fmaEngine], ['FMA threads', threadsEngine]];
 
 function random(n, seed) {
   const a = new Float32Array(n);
@@ -181,7 +193,11 @@ for (const [build, engine] of builds) {
 
 test('the FMA build is chosen where the engine validates relaxed SIMD, and loads convscope-fma.wasm', () => {
   assert.equal(relaxedSimdSupported(), true); // the flag above
+  // Node is no cross-origin-isolated page: the threaded build is not chosen, even when asked for.
+  assert.equal(globalThis.crossOriginIsolated, undefined);
   assert.equal(chooseKernelBuild(), 'fma');
+  assert.equal(chooseKernelBuild('threads'), 'fma');
+  assert.deepEqual(kernelModuleOptions('threads'), {});
   assert.equal(chooseKernelBuild('fma'), 'fma');
   assert.equal(chooseKernelBuild('simd128'), 'simd128');
   assert.deepEqual(kernelModuleOptions('simd128'), {});
@@ -192,6 +208,46 @@ test('the FMA build is chosen where the engine validates relaxed SIMD, and loads
   // The FMA module validates with the standard opcode the build step wrote.
   assert.equal(WebAssembly.validate(readFileSync(join(dist, KERNEL_BUILDS.fma))), true);
   assert.ok(readFileSync(join(dist, KERNEL_BUILDS.fma)).includes(Buffer.from([0xfd, 0x85, 0x02])));
+  assert.equal(WebAssembly.validate(readFileSync(join(dist, KERNEL_BUILDS.threads))), true);
+  assert.ok(readFileSync(join(dist, KERNEL_BUILDS.threads)).includes(Buffer.from([0xfd, 0x85, 0x02])));
+});
+
+test('the threaded build: each conv op split across the cores, bit for bit the FMA build\'s whole conv; threads: 1 runs whole', () => {
+  const cores = cpus().length; // what the module counts its cores by in Node
+  assert.equal(threadsEngine.parallelParts(), Math.min(cores, 4), 'one part per core, up to 4');
+  assert.equal(fmaEngine.parallelParts(), 1);
+  const cases = [
+    { kind: 'conv', inputShape: [1, 97, 83, 16], filters: 24, kernel: [3, 3], padding: [[1, 1], [1, 1]], relu: true }, // Winograd
+    { kind: 'conv', inputShape: [1, 101, 64, 8], filters: 32, kernel: [3, 3], stride: [2, 2], padding: [[0, 1], [0, 1]] },
+    { kind: 'conv', inputShape: [1, 61, 70, 12], filters: 40, kernel: [3, 3], dilation: [2, 2], padding: [[2, 2], [2, 2]] },
+    { kind: 'depthwise_conv', inputShape: [1, 150, 130, 48], kernel: [5, 5], padding: [[2, 2], [2, 2]] },
+  ];
+  for (const [i, c] of cases.entries()) {
+    const [, H, W, C] = c.inputShape;
+    const dw = c.kind === 'depthwise_conv';
+    const F = dw ? C : c.filters;
+    const weights = random(c.kernel[0] * c.kernel[1] * (dw ? F : C * F), 90 + i).map((v) => v * 0.2);
+    const bias = random(F, 95 + i);
+    const input = random(H * W * C, 99 + i);
+    const split = createConvOp(threadsEngine, { ...c, weights, bias });
+    const whole = createConvOp(threadsEngine, { ...c, weights, bias, threads: 1 });
+    const single = createConvOp(fmaEngine, { ...c, weights, bias });
+    try {
+      assert.equal(split.bands, Math.min(cores, 4), `${c.kind} ${c.inputShape}: bands`);
+      assert.equal(whole.bands, 1);
+      assert.equal(single.bands, 1);
+      const got = split.run(input);
+      const bits = (a) => new Uint32Array(a.buffer);
+      assert.deepEqual(bits(got), bits(whole.run(input)), `${c.kind} ${c.inputShape}: threads 1`);
+      assert.deepEqual(bits(got), bits(single.run(input)), `${c.kind} ${c.inputShape}: the FMA build`);
+    } finally {
+      split.delete();
+      whole.delete();
+      single.delete();
+    }
+  }
+  assert.throws(() => createConvOp(threadsEngine, { ...cases[0], weights: new Float32Array(3456), bias: null, threads: 0 }),
+    /createConvOp: threads must be 1 or more \(the most cores the conv may use\), got 0/);
 });
 
 test('the FMA build agrees with the SIMD128 build within the stated tolerance on a first-layer-sized conv', () => {
@@ -502,7 +558,7 @@ test('createPoolOp on a module without pool kernels says so', () => {
 
 // Bands of output rows (web/conv-split.js), as the preview worker splits a
 // conv across workers: run band by band on the same kernels and stitched in
-// row order, the result is the whole conv's, bit for bit, on both builds.
+// row order, the result is the whole conv's, bit for bit, on every build.
 const split = await import(pathToFileURL(join(dist, 'conv-split.js')).href);
 const splitCases = [
   { kind: 'conv', inputShape: [1, 23, 17, 3], filters: 8, kernel: [3, 3], padding: [[1, 1], [1, 1]], relu: true },
@@ -529,11 +585,11 @@ for (const [i, c] of splitCases.entries()) for (const [build, eng] of builds) {
     const [, OH, OW] = whole.outputShape;
     whole.delete();
     for (const parts of [2, 3, 5]) {
-      const bands = split.rowBands(OH, parts);
+      const bands = split.rowBands(eng, OH, parts);
       assert.equal(bands.at(-1)[1], OH);
       const got = new Float32Array(want.length);
       for (const band of bands) {
-        const { options, inRows } = split.bandOptions(c, band);
+        const { options, inRows } = split.bandOptions(eng, c, band);
         const op = createConvOp(eng, { ...options, weights, bias });
         try {
           assert.deepEqual(op.outputShape, [1, band[1] - band[0], OW, F]);
@@ -548,15 +604,15 @@ for (const [i, c] of splitCases.entries()) for (const [build, eng] of builds) {
 }
 
 test('rowBands: starting at even rows, as equal as pairs of rows allow, never empty, covering every row once', () => {
-  assert.deepEqual(split.rowBands(10, 3), [[0, 4], [4, 8], [8, 10]]);
-  assert.deepEqual(split.rowBands(11, 3), [[0, 4], [4, 8], [8, 11]]);
-  assert.deepEqual(split.rowBands(13, 2), [[0, 8], [8, 13]]);
-  assert.deepEqual(split.rowBands(2, 4), [[0, 2]]);
-  assert.deepEqual(split.rowBands(5, 4), [[0, 2], [2, 4], [4, 5]]);
-  assert.deepEqual(split.rowBands(7, 1), [[0, 7]]);
+  assert.deepEqual(split.rowBands(engine, 10, 3), [[0, 4], [4, 8], [8, 10]]);
+  assert.deepEqual(split.rowBands(engine, 11, 3), [[0, 4], [4, 8], [8, 11]]);
+  assert.deepEqual(split.rowBands(engine, 13, 2), [[0, 8], [8, 13]]);
+  assert.deepEqual(split.rowBands(engine, 2, 4), [[0, 2]]);
+  assert.deepEqual(split.rowBands(engine, 5, 4), [[0, 2], [2, 4], [4, 5]]);
+  assert.deepEqual(split.rowBands(engine, 7, 1), [[0, 7]]);
   for (let outH = 1; outH <= 40; outH += 1) {
     for (let parts = 1; parts <= 6; parts += 1) {
-      const bands = split.rowBands(outH, parts);
+      const bands = split.rowBands(engine, outH, parts);
       assert.equal(bands[0][0], 0);
       assert.equal(bands.at(-1)[1], outH);
       bands.forEach(([a, b], i) => {
@@ -566,8 +622,16 @@ test('rowBands: starting at even rows, as equal as pairs of rows allow, never em
       assert.ok(bands.length === Math.min(parts, Math.ceil(outH / 2)));
     }
   }
-  assert.throws(() => split.bandOptions({ kind: 'conv_transpose', inputShape: [1, 4, 4, 1], kernel: [2, 2], padding: [[0, 0], [0, 0]] }, [0, 2]),
-    /conv_transpose is not split by rows/);
+  assert.throws(() => split.bandOptions(engine, { kind: 'conv_transpose', inputShape: [1, 4, 4, 1], filters: 1, kernel: [2, 2], padding: [[0, 0], [0, 0]] }, [0, 2]),
+    /bandOptions: a transposed conv is not split by rows/);
+  // The core's band of a TF 'same' stride-2 conv: output rows 2..5 of 10 input rows read rows 4..10, the last a padding row.
+  assert.deepEqual(split.bandOptions(engine, { kind: 'conv', inputShape: [1, 10, 8, 3], filters: 4, kernel: [3, 3], stride: [2, 2], padding: [[0, 1], [0, 1]] }, [2, 5]),
+    { options: { kind: 'conv', inputShape: [1, 6, 8, 3], filters: 4, kernel: [3, 3], stride: [2, 2], padding: [[0, 1], [0, 1]] }, inRows: [4, 10] });
+  assert.throws(() => split.bandOptions(engine, { kind: 'conv', inputShape: [1, 10, 8, 3], filters: 4, kernel: [3, 3], padding: 'valid' }, [4, 9]),
+    /bandOptions: rows 4\.\.9 are not a band of the 8 output rows/);
+  assert.throws(() => split.bandOptions(engine, { kind: 'conv', inputShape: [2, 10, 8, 3], filters: 4, kernel: [3, 3], padding: 'valid' }, [0, 2]),
+    /bandOptions: one image only/);
+  assert.throws(() => split.bandOptions(engine, { kind: 'conv', inputShape: [1, 10, 8, 3], kernel: [3, 3] }, [0, 2]), /bandOptions: .*filters/);
 });
 
 test('the preview\'s ReLU maps every float as x > 0 ? x : 0 does, NaN and -0 included', () => {
@@ -579,10 +643,10 @@ test('the preview\'s ReLU maps every float as x > 0 ? x : 0 does, NaN and -0 inc
   assert.deepEqual(ops.activation({ inShape: [1, 1, r.length] }, r, 'relu'), r.map((v) => (v > 0 ? v : 0)));
 });
 
-// createMapOps (MapOpsHost): the previews' ReLU and thumbnails, on both builds.
+// createMapOps (MapOpsHost): the previews' ReLU and thumbnails, on every build.
 const { viridisLut } = await import(pathToFileURL(join(dist, 'colormap.js')).href);
 
-test('createMapOps ReLU = the preview\'s JS ReLU, bit for bit, specials included, on both builds', () => {
+test('createMapOps ReLU = the preview\'s JS ReLU, bit for bit, specials included, on every build', () => {
   const x = random(7 * 7 * 3, 91); // 7 x 7 x 3, specials in its last cells
   x.set([0, -0, NaN, Infinity, -Infinity, 1e-45, -1e-45, 3.4e38, -3.4e38, 0, 2, -2, 0.5, -0.5], x.length - 14);
   new Int32Array(x.buffer)[x.length - 1] = 0xffc00001 | 0; // a NaN with the sign bit set
@@ -598,9 +662,10 @@ test('createMapOps ReLU = the preview\'s JS ReLU, bit for bit, specials included
   }
 });
 
-test('createMapOps thumbnails = the box average, range and colour pass the preview worker defines, on both builds', () => {
+test('createMapOps thumbnails = the box average, range and colour pass the preview worker defines, on every build', () => {
   const lut = viridisLut();
-  for (const [H, W, C, shown, f] of [[13, 10, 5, 4, 4], [64, 48, 8, 8, 3], [6, 6, 3, 3, 1], [1, 1, 6, 6, 1]]) {
+  // 256x200x8: big enough for the threaded build to split it across the cores.
+  for (const [H, W, C, shown, f] of [[13, 10, 5, 4, 4], [64, 48, 8, 8, 3], [6, 6, 3, 3, 1], [1, 1, 6, 6, 1], [256, 200, 8, 8, 4]]) {
     const x = random(H * W * C, H * 31 + C);
     // The definition, in float64: cells of f x f boxes (partial at the edges), per-channel min/max (one cell: across channels).
     const th = Math.ceil(H / f), tw = Math.ceil(W / f);
@@ -653,7 +718,7 @@ test('createMapOps refuses bad shapes with the core\'s message and the module ke
   m.delete();
 });
 
-test('conv.runOn(maps), maps.reluOf(conv), maps.thumbnailOf(conv) and maps.reluAndThumbnailOf(conv) read the other op\'s buffer in place: bit for bit the copies\' results, on both builds', () => {
+test('conv.runOn(maps), maps.reluOf(conv), maps.thumbnailOf(conv) and maps.reluAndThumbnailOf(conv) read the other op\'s buffer in place: bit for bit the copies\' results, on every build', () => {
   const lut = viridisLut();
   for (const [name, mod] of builds) {
     const conv1 = createConvOp(mod, { kind: 'conv', inputShape: [1, 12, 10, 3], filters: 8, kernel: [3, 3], padding: 'same', weights: random(3 * 3 * 3 * 8, 5) });

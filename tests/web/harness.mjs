@@ -19,12 +19,15 @@ const WAIT = 60_000;
 
 export { ROOT, DIST_DIR };
 
-/** Start server + browser once per test file. */
-export async function setUp({ extra = {} } = {}) {
+/**
+ * Start server + browser once per test file. `isolated` (default true, as
+ * scripts/serve.sh serves): the page is cross-origin isolated (server.mjs).
+ */
+export async function setUp({ extra = {}, isolated = true } = {}) {
   if (!fs.existsSync(path.join(DIST_DIR, 'convscope.js'))) {
     throw new Error(`${DIST_DIR}/convscope.js is missing: build the site first (the browser tests need the real engine)`);
   }
-  const server = await startServer({ extra });
+  const server = await startServer({ extra, isolated });
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: WAIT });
   return {
     server,

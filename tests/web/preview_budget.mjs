@@ -9,11 +9,11 @@
 // last thumbnail drawn (performance measure 'convscope:preview'), plus the
 // worker's own total and the layers alone; and when the last of the maps'
 // values (hover readouts; the sliding-window view's come first) arrived.
-// Measured in one run, side by side, for 1 and 2 workers (?workers=) and the SIMD128 and FMA kernel
-// builds (?kernels=), and the page's default, the configurations interleaved
+// Measured in one run, side by side, for 1 and 2 workers (?workers=) and the SIMD128, FMA and
+// threaded FMA kernel builds (?kernels=), and the page's default, the configurations interleaved
 // run by run so a change in the machine's load hits them alike; and, for the
-// default (FMA where Chromium has it, as many workers as cores less one), a
-// new image (resize + every layer)
+// default (served cross-origin isolated, as scripts/serve.sh does: the
+// threaded FMA build where Chromium has relaxed SIMD), a new image (resize + every layer)
 // and an edit of the last conv layer (which resumes after the unchanged
 // layers). Goal: <= 60 ms per full refresh on 2 cores.
 import { chromium } from 'playwright-core';
@@ -39,7 +39,10 @@ const configs = [
   { label: '1 worker, FMA', query: '?workers=1&kernels=fma' },
   { label: '2 workers, SIMD128', query: '?workers=2&kernels=simd128' },
   { label: '2 workers, FMA', query: '?workers=2&kernels=fma' },
-  // What a visitor gets: FMA where Chromium has it, as many workers as cores less one.
+  // The threaded FMA build: one worker whose conv ops split across the module's threads.
+  { label: '1 worker, FMA, wasm threads', query: '?workers=1&kernels=threads' },
+  // What a visitor gets from scripts/serve.sh (cross-origin isolated, as this
+  // server is): the threaded FMA build where Chromium has relaxed SIMD.
   { label: 'default', query: '' },
 ];
 try {
@@ -67,7 +70,7 @@ try {
       const el = document.querySelector('#previews');
       const layers = [...document.querySelectorAll('#fm-list .fm-layer')].map((li) => li.querySelector('[data-role="time"]')?.textContent || '');
       return { total: Number(el.dataset.ms), values: Number(el.dataset.valuesMs), worker: Number(el.dataset.workerMs), compute: Number(el.dataset.computeMs), publish: Number(el.dataset.publishMs), layers,
-        kernels: el.dataset.kernels, workers: el.dataset.workers };
+        kernels: el.dataset.kernels, workers: el.dataset.workers, threads: el.dataset.threads };
     });
   };
   const pages = [];
@@ -106,10 +109,12 @@ try {
     const got = rows[k].at(-1);
     const totals = rows[k].map((r) => r.total);
     const computes = rows[k].map((r) => r.compute);
-    const asked = c.query ? `${c.query.match(/workers=(\d)/)[1]} ${c.query.includes('fma') ? 'fma' : 'simd128'}` : null;
+    const q = new URLSearchParams(c.query);
+    const asked = c.query ? `${q.get('workers')} ${q.get('kernels')}` : null;
     const ran = `${got.workers} ${got.kernels}`;
     line(`full refresh, ${c.label}`, totals, `   goal <= ${GOAL_MS} ms: ${median(totals) <= GOAL_MS ? 'met' : 'NOT met'}` +
-      (asked !== ran ? `   (ran as ${got.workers} worker${got.workers === '1' ? '' : 's'}, ${got.kernels})` : ''));
+      (asked !== ran ? `   (ran as ${got.workers} worker${got.workers === '1' ? '' : 's'}, ${got.kernels})` : '') +
+      (got.threads > 1 ? `   (${got.threads} threads)` : ''));
     line('  of which in the worker', rows[k].map((r) => r.worker));
     line('  of which computing the layers', computes, `   (${((macs * 2) / (median(computes) * 1e6)).toFixed(1)} GFLOP/s)`);
     line('  of which thumbnails and posting', rows[k].map((r) => r.publish));

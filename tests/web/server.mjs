@@ -27,10 +27,13 @@ const MIME = {
 
 /**
  * Start serving `dir`. `extra` maps URL paths to {type, body} for test-only
- * pages (e.g. the plain host page that iframes the embed).
+ * pages (e.g. the plain host page that iframes the embed). `isolated` (the
+ * default, as scripts/serve.sh serves) sends COOP same-origin and COEP
+ * require-corp, so the page is cross-origin isolated and runs the threaded
+ * kernels; false serves it as a host without those headers.
  * Resolves to {url, close(), bytesSent(), resetBytes(), log()}.
  */
-export async function startServer({ dir = DIST_DIR, extra = {}, gzip = false } = {}) {
+export async function startServer({ dir = DIST_DIR, extra = {}, gzip = false, isolated = true } = {}) {
   await fs.access(path.join(dir, 'index.html')).catch(() => {
     throw new Error(`no built site at ${dir} (index.html missing): build first, or set DIST_DIR`);
   });
@@ -51,6 +54,7 @@ export async function startServer({ dir = DIST_DIR, extra = {}, gzip = false } =
         type = MIME[path.extname(file)] || 'application/octet-stream';
       }
       const headers = { 'Content-Type': type, 'Cache-Control': 'no-store' };
+      if (isolated) Object.assign(headers, { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' });
       if (gzip && /gzip/.test(req.headers['accept-encoding'] || '')) {
         body = zlib.gzipSync(body, { level: 9 });
         headers['Content-Encoding'] = 'gzip';

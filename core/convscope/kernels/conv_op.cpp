@@ -1,8 +1,12 @@
 #include "convscope/kernels/conv_op.hpp"
 
+#include <algorithm>
+
 #include "convscope/kernels/pack.hpp"
 #include "convscope/kernels/reference.hpp"
+#include "convscope/kernels/row_bands.hpp"
 #include "convscope/kernels/simd.hpp"
+#include "convscope/kernels/threads.hpp"
 
 namespace convscope::kernels {
 
@@ -15,6 +19,14 @@ std::string dims_text(const ConvDesc& d) {
     return k + " * C " + to_string(d.input.c) + " * depthMultiplier " + to_string(d.depth_multiplier);
   }
   return k + " * C/groups " + to_string(group_in_channels(d)) + " * filters " + to_string(d.filters);
+}
+
+// A conv below this many multiply-adds runs whole: waking a helper thread and
+// waiting for it (~10-50 us) would cost more than the split saves.
+constexpr double split_min_macs = double(1 << 21);
+
+double macs(const ConvDesc& d, const Shape4& out) {
+  return double(out.elements()) * d.kernel_h * d.kernel_w * group_in_channels(d);
 }
 
 }  // namespace
@@ -34,6 +46,29 @@ std::string check_lengths(const ConvDesc& desc, size_t weights_count, bool has_b
 
 std::string ConvOp::create(const ConvDesc& desc, const float* weights, size_t weights_count, const float* bias,
                            size_t bias_count) {
+  if (std::string e = create_whole(desc, weights, weights_count, bias, bias_count); !e.empty()) return e;
+  const int parts = desc.threads > 0 ? std::min(desc.threads, parallel_parts()) : parallel_parts();
+  if (parts == 1 || macs(desc_, out_) < split_min_macs) return "";
+  const auto rows = row_bands(out_.h, parts);
+  if (rows.size() < 2) return "";
+  std::vector<ConvOp> ops(rows.size());
+  std::vector<std::pair<size_t, size_t>> offsets;
+  const size_t in_row = size_t(desc_.input.w) * size_t(desc_.input.c), out_row = size_t(out_.w) * size_t(out_.c);
+  for (size_t i = 0; i < rows.size(); ++i) {
+    ConvBand band;
+    if (!band_of(desc_, rows[i], band).empty()) return "";  // runs whole
+    if (!ops[i].create_whole(band.desc, weights, weights_count, bias, bias_count).empty()) return "";
+    offsets.emplace_back(size_t(band.in_row) * in_row, size_t(band.out_row) * out_row);
+  }
+  band_ops_ = std::move(ops);
+  band_offsets_ = std::move(offsets);
+  packed_.clear();  // the bands run with their own
+  packed_.shrink_to_fit();
+  return "";
+}
+
+std::string ConvOp::create_whole(const ConvDesc& desc, const float* weights, size_t weights_count,
+                                 const float* bias, size_t bias_count) {
   *this = ConvOp();
   if (std::string e = validate(desc); !e.empty()) return e;
   if (std::string e = check_lengths(desc, weights_count, bias != nullptr, bias_count); !e.empty()) return e;
@@ -56,7 +91,13 @@ std::string ConvOp::set_weights(const float* weights, size_t weights_count, cons
   if (!ready_) return "set_weights() needs a created op";
   if (std::string e = check_lengths(desc_, weights_count, bias != nullptr, bias_count); !e.empty()) return e;
   if (weights == nullptr) return "weights is missing";
-  pack_weights(weights, weights_count, bias, bias_count);
+  if (band_ops_.empty()) {
+    pack_weights(weights, weights_count, bias, bias_count);
+    return "";
+  }
+  weights_.assign(weights, weights + weights_count);
+  if (bias) bias_.assign(bias, bias + bias_count); else bias_.clear();
+  for (ConvOp& band : band_ops_) band.pack_weights(weights, weights_count, bias, bias_count);
   return "";
 }
 
@@ -74,7 +115,12 @@ const char* ConvOp::kernel_name() const {
 }
 
 void ConvOp::run(const float* input, float* output) {
-  if (desc_.kind == ConvKind::depthwise) {
+  if (!band_ops_.empty()) {
+    run_parts(int(band_ops_.size()), [&](int i) {
+      const auto [in, out] = band_offsets_[size_t(i)];
+      band_ops_[size_t(i)].run(input + in, output + out);
+    });
+  } else if (desc_.kind == ConvKind::depthwise) {
     dwconv_f32_simd(desc_, packed_.data(), zero_.data(), input, output);
   } else if (winograd_) {
     conv_winograd_f32_simd(desc_, packed_.data(), scratch_, input, output);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "convscope/kernels/desc.hpp"
@@ -34,6 +35,11 @@ class ConvOp {
   const char* kernel_name() const;
   const Shape4& output_shape() const { return out_; }
 
+  // How many bands of output rows run() splits the conv into, one per core
+  // (threads.hpp; row_bands.hpp says why the result is the same bit for bit):
+  // 1 in a build without threads, for a small conv, a batch or a transposed conv.
+  int bands() const { return band_ops_.empty() ? 1 : int(band_ops_.size()); }
+
   // input: desc().input.elements() floats, output: output_shape().elements().
   // Uses scratch held by the op: one run at a time per op.
   void run(const float* input, float* output);
@@ -41,6 +47,8 @@ class ConvOp {
   void run_reference(const float* input, float* output) const;
 
  private:
+  std::string create_whole(const ConvDesc& desc, const float* weights, size_t weights_count, const float* bias,
+                           size_t bias_count);
   void pack_weights(const float* weights, size_t weights_count, const float* bias, size_t bias_count);
 
   ConvDesc desc_{};
@@ -53,6 +61,10 @@ class ConvOp {
   std::vector<float> scratch_;         // conv_direct_f32_simd's padded rows, conv_winograd_f32_simd's tiles
   bool winograd_ = false;              // conv_winograd_f32_simd
   bool direct_ = false;                // conv_direct_f32_simd, else conv_f32_simd
+  // When split: one op per band (each unsplit, with its own weights and
+  // scratch) and where its input and output start in the whole op's.
+  std::vector<ConvOp> band_ops_;
+  std::vector<std::pair<size_t, size_t>> band_offsets_;
 };
 
 }  // namespace convscope::kernels

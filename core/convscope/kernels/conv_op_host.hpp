@@ -40,6 +40,8 @@ class ConvOpHost {
   size_t output_len() const { return output_.size(); }
   // ConvOp::kernel_name() once packed ("winograd", "direct", ...), else "".
   std::string kernel_name() const { return op_.ready() ? op_.kernel_name() : ""; }
+  // ConvOp::bands(): how many cores run() uses (1 before pack()).
+  int bands() const { return op_.ready() ? op_.bands() : 1; }
   // Dimension i (0..3: N, H, W, C) of the output; 0 before pack().
   int output_dim(int i) const;
   // input() -> output(): the SIMD kernels, or the scalar reference.

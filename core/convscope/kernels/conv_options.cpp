@@ -13,7 +13,8 @@ namespace {
 using json::Value;
 
 constexpr const char* known_keys[] = {"kind",   "inputShape", "filters",         "kernel",        "stride", "dilation",
-                                      "padding", "groups",    "depthMultiplier", "outputPadding", "relu",   "winograd"};
+                                      "padding", "groups",    "depthMultiplier", "outputPadding", "relu",   "winograd",
+                                      "threads"};
 
 using options::option;
 using options::read_int;
@@ -94,6 +95,10 @@ std::string read_all(const Value& root, ConvDesc& d) {
   }
   if (const Value* v = option(root, "winograd")) {
     if (std::string e = options::read_bool(*v, "winograd", d.allow_winograd); !e.empty()) return e;
+  }
+  if (const Value* v = option(root, "threads")) {
+    if (std::string e = read_int(*v, "threads", d.threads); !e.empty()) return e;
+    if (d.threads < 1) return "threads must be 1 or more (the most cores the conv may use), got " + show(*v);
   }
   return read_padding(option(root, "padding"), d);
 }

@@ -52,6 +52,10 @@ struct ConvDesc {
   // 3x3 stride-1 convs may run as Winograd F(2x2, 3x3) (simd.hpp); false
   // keeps the direct kernel (tests, benchmarks comparing the two).
   bool allow_winograd = true;
+  // The most cores ConvOp::run may split the conv across (bands of rows,
+  // row_bands.hpp): 0 one per core (threads.hpp), 1 runs it whole (tests
+  // and benchmarks comparing the two).
+  int threads = 0;
 };
 
 // "" when `d` can run, else one line naming the field and the values.

@@ -50,4 +50,12 @@ void thumbnail_colours(const ThumbnailDesc& d, const float* cells, float* lo, fl
 void relu_and_cells(const ThumbnailDesc& d, const float* x, float* y, float* x_cells, float* x_lo, float* x_hi,
                     float* y_cells, float* y_lo, float* y_hi);
 
+// thumbnail_cells and relu_and_cells split a big map by bands of thumbnail
+// rows across the cores (threads.hpp) and merge the bands' ranges in row
+// order, which keeps the floats (and the sign of a zero range end) of one
+// pass; these are that one pass, on the calling thread (map_simd.cpp).
+void thumbnail_cells_one_pass(const ThumbnailDesc& d, const float* map, float* cells, float* lo, float* hi);
+void relu_and_cells_one_pass(const ThumbnailDesc& d, const float* x, float* y, float* x_cells, float* x_lo,
+                             float* x_hi, float* y_cells, float* y_lo, float* y_hi);
+
 }  // namespace convscope::kernels

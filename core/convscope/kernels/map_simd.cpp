@@ -185,7 +185,7 @@ void for_each_cell(const ThumbnailDesc& d, Visit visit) {
 
 }  // namespace
 
-void thumbnail_cells(const ThumbnailDesc& d, const float* map, float* cells, float* lo, float* hi) {
+void thumbnail_cells_one_pass(const ThumbnailDesc& d, const float* map, float* cells, float* lo, float* hi) {
   const int shown = d.shown;
   const size_t C = size_t(d.c), n = size_t(thumbnail_rows(d)) * size_t(thumbnail_cols(d));
   reset_ranges(lo, hi, shown);
@@ -209,13 +209,13 @@ void thumbnail_cells(const ThumbnailDesc& d, const float* map, float* cells, flo
   });
 }
 
-void relu_and_cells(const ThumbnailDesc& d, const float* x, float* y, float* x_cells, float* x_lo, float* x_hi,
-                    float* y_cells, float* y_lo, float* y_hi) {
+void relu_and_cells_one_pass(const ThumbnailDesc& d, const float* x, float* y, float* x_cells, float* x_lo,
+                             float* x_hi, float* y_cells, float* y_lo, float* y_hi) {
   const int shown = d.shown;
   if (d.factor == 1) {  // the map is the thumbnail's size: the passes as they are
     relu_f32(x, y, size_t(d.h) * size_t(d.w) * size_t(d.c));
-    thumbnail_cells(d, x, x_cells, x_lo, x_hi);
-    thumbnail_cells(d, y, y_cells, y_lo, y_hi);
+    thumbnail_cells_one_pass(d, x, x_cells, x_lo, x_hi);
+    thumbnail_cells_one_pass(d, y, y_cells, y_lo, y_hi);
     return;
   }
   reset_ranges(x_lo, x_hi, shown);
