@@ -34,6 +34,7 @@ const macs = PREVIEW_MACS;
 
 const server = await startServer();
 const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+const browsers = [];
 const configs = [
   { label: '1 worker, SIMD128', query: '?workers=1&kernels=simd128' },
   { label: '1 worker, FMA', query: '?workers=1&kernels=fma' },
@@ -56,8 +57,15 @@ try {
     const el = document.querySelector('#previews');
     return el && el.dataset.state === 'done' && Number(el.dataset.gen) >= g;
   }, gen, { timeout: 120_000 });
+  // Each configuration in a browser of its own: pages of one browser came out
+  // slower the later they were opened (the same build measured 56 ms opened
+  // fifth and 68 ms sixth, and the other way round when swapped: Chromium
+  // shares renderer processes between a site's pages), so no configuration
+  // depends on its place.
   const open = async (query) => {
-    const page = await context.newPage();
+    const own = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browsers.push(own);
+    const page = await (await own.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
     await page.goto(`${server.url}${query}#${hash}`);
     await done(page, 1);
     return page;
@@ -77,8 +85,11 @@ try {
   for (const c of configs) pages.push(await open(c.query));
   const engine = await pages.at(-1).locator('#preview-footer').innerText();
   const rows = configs.map(() => []);
+  // Each round starts at the next page, so no configuration always follows the same one.
   for (let i = 0; i < WARMUP + RUNS; i += 1) {
-    for (const [k, page] of pages.entries()) {
+    for (let j = 0; j < pages.length; j += 1) {
+      const k = (i + j) % pages.length;
+      const page = pages[k];
       const r = await once(page, () => page.locator('#preview-seed').fill(String(1000 + i)));
       if (i >= WARMUP) rows[k].push(r);
     }
@@ -126,6 +137,7 @@ try {
   for (const [k, c] of configs.entries()) console.log(`per layer, ${c.label} (conv, relu, …): ${rows[k].at(-1).layers.filter(Boolean).join(' · ')}`);
   await context.close();
 } finally {
+  for (const b of browsers) await b.close();
   await browser.close();
   await server.close();
 }
