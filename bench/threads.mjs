@@ -2,7 +2,9 @@
 // side in one Node process (a benchmark, not a test: it prints figures and
 // asserts nothing). The preview network's five layers at 256x256, 'same'
 // padding: each op created twice, with {threads: 1} and without, the same
-// weights and input; median of 41 runs after 5 warm-up. Run after the build:
+// weights and input; median of 41 runs after 5 warm-up. Then new weights
+// (a new seed in the previews): setWeights on each, median of 21 (a split op
+// packs once for all its bands). Run after the build:
 //   node --experimental-wasm-relaxed-simd bench/threads.mjs
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -27,7 +29,7 @@ const random = (n) => Float32Array.from({ length: n }, () => { seed = (seed * 11
 
 console.log(`Threaded FMA build, ${new Date().toISOString()}, Node ${process.versions.node}, ${cpus().length} cores (${cpus()[0].model})`);
 console.log(`engine.parallelParts() = ${engine.parallelParts()}; ${RUNS} runs after ${WARMUP} warm-up, median ms`);
-console.log('layer (256x256, 3x3 same)   kernel     1 thread   all threads   bands   speed-up');
+console.log('layer (256x256, 3x3 same)   kernel     1 thread   all threads   bands   speed-up   new weights: 1 thread   split');
 for (const [C, F] of [[3, 8], [8, 16], [16, 16], [16, 32], [32, 32]]) {
   const weights = random(9 * C * F).map((v) => v * 0.2);
   const bias = random(F);
@@ -44,7 +46,17 @@ for (const [C, F] of [[3, 8], [8, 16], [16, 16], [16, 32], [32, 32]]) {
     }
   }
   const [one, all] = times.map(median);
-  console.log(`${`${C} -> ${F}`.padEnd(28)}${ops[0].kernel.padEnd(11)}${one.toFixed(2).padStart(8)}${all.toFixed(2).padStart(14)}${String(ops[1].bands).padStart(8)}${(one / all).toFixed(2).padStart(10)}x`);
+  const packs = ops.map(() => []);
+  const next = [random(weights.length), random(F)];
+  for (let i = 0; i < 21; i += 1) {
+    for (const [k, op] of ops.entries()) {
+      const t = performance.now();
+      op.setWeights(...next);
+      packs[k].push(performance.now() - t);
+    }
+  }
+  const [packOne, packSplit] = packs.map(median);
+  console.log(`${`${C} -> ${F}`.padEnd(28)}${ops[0].kernel.padEnd(11)}${one.toFixed(2).padStart(8)}${all.toFixed(2).padStart(14)}${String(ops[1].bands).padStart(8)}${(one / all).toFixed(2).padStart(10)}x${packOne.toFixed(3).padStart(24)}${packSplit.toFixed(3).padStart(8)}`);
   for (const op of ops) op.delete();
 }
 console.log(`load average at the end: ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);

@@ -30,14 +30,18 @@ export function relaxedSimdSupported() {
   }
 }
 
+/** The cores this browser reports (navigator.hardwareConcurrency), 1 when it says nothing. */
+export function cores() {
+  return (typeof navigator === 'object' && navigator.hardwareConcurrency) || 1;
+}
+
 /**
  * True when this page may run WebAssembly threads: it is cross-origin
  * isolated (served with COOP same-origin and COEP require-corp, as
  * scripts/serve.sh does), so memory can be shared, and there is a second core.
  */
 export function threadsSupported() {
-  const cores = (typeof navigator === 'object' && navigator.hardwareConcurrency) || 1;
-  return globalThis.crossOriginIsolated === true && typeof SharedArrayBuffer === 'function' && cores > 1;
+  return globalThis.crossOriginIsolated === true && typeof SharedArrayBuffer === 'function' && cores() > 1;
 }
 
 // The kernel builds' .wasm files. 'threads' is the FMA build compiled with

@@ -34,7 +34,7 @@
 //               | {type: 'error', gen, index, message, skipped}  (skipped: an input's preview failed)
 // A newer 'run' (or a 'cancel') makes older runs stop at their next layer boundary.
 import createConvScope from './convscope.js';
-import { createConvOp, createPoolOp, createMapOps, chooseKernelBuild, kernelModuleOptions, KERNEL_GLUE } from './kernels.js';
+import { createConvOp, createPoolOp, createMapOps, chooseKernelBuild, cores, kernelModuleOptions, KERNEL_GLUE } from './kernels.js';
 import { SPLITTABLE, rowBands, bandOptions } from './conv-split.js';
 import { convWeights } from './weights.js';
 import * as ops from './preview-ops.js';
@@ -99,7 +99,9 @@ function engine(want = 'auto', workers = 0) {
 // not measured beyond 2 cores here, so the cap is a guess kept modest.
 const MAX_WORKERS = 4;
 // A conv below this many multiply-adds runs whole: posting bands and their
-// copies (~0.2-0.5 ms) would cost more than the split saves.
+// copies (~0.2-0.5 ms) would cost more than the split saves. (The threaded
+// build splits by its own rule, split_min_macs in core/convscope/kernels/
+// conv_op.cpp, which weighs a thread's wake-up instead; both are 2^21 today.)
 const SPLIT_MIN_MACS = 1 << 21;
 let helpers = []; // {worker, ready, has: Map(layer index -> key sent), pending: Map(job id -> {resolve, reject})}
 let helpersFailed = null; // why helpers are off for good (one failed to start or run)
@@ -115,8 +117,7 @@ let nextJob = 1;
  */
 function workerCount(msg) {
   if (kernelBuild === 'threads') return 1; // the module's threads split each conv, on shared memory
-  const cores = (typeof navigator === 'object' && navigator.hardwareConcurrency) || 1;
-  const wanted = Number.isInteger(msg.workers) && msg.workers > 0 ? msg.workers : cores - 1;
+  const wanted = Number.isInteger(msg.workers) && msg.workers > 0 ? msg.workers : cores() - 1;
   return Math.max(1, Math.min(MAX_WORKERS, wanted));
 }
 

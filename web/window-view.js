@@ -210,6 +210,19 @@ export function createWindowView(root, { onSelect }) {
     draw();
   });
   new ResizeObserver(() => { if (step) draw(); }).observe(root);
+  // Whether the view is on screen (or nearly): a mid-run redraw of a view
+  // nobody sees only took the main thread from the refresh (a few ms of
+  // drawing and a frame), so it waits for the run's end, or for the view to
+  // scroll in.
+  let onScreen = true;
+  let drawWhenSeen = false;
+  new IntersectionObserver(([entry]) => {
+    onScreen = entry.isIntersecting;
+    if (onScreen && drawWhenSeen) {
+      drawWhenSeen = false;
+      if (step) setResults(results, step.index); // drawn if its values are in by now
+    }
+  }, { rootMargin: '200px' }).observe(root);
 
   /** '' when the chosen layer can be drawn, else the reason it is not. */
   function drawLimit() {
@@ -327,7 +340,8 @@ export function createWindowView(root, { onSelect }) {
    * New values arrived for layer `index` (-1: the input), or a run is done
    * (no index). Redraws only when what the view shows changed, and mid-run
    * only once its input's and output's values have both arrived: the view
-   * is drawn while the worker computes the later layers, not after the run.
+   * is drawn while the worker computes the later layers, not after the run
+   * (when it is on screen; else at the run's end or once it scrolls in).
    */
   function setResults(next, index) {
     results = next;
@@ -336,6 +350,11 @@ export function createWindowView(root, { onSelect }) {
     const outRes = outputResult();
     if (sameAsDrawn(inRes, outRes)) return;
     if (index !== undefined && ((inRes && !inRes.values) || (outRes && !outRes.values))) return;
+    if (index !== undefined && !onScreen) {
+      drawWhenSeen = true;
+      return;
+    }
+    drawWhenSeen = false;
     draw();
   }
 

@@ -110,6 +110,29 @@ test('a new seed redraws the same canvases with what a fresh load at that seed s
     [await readout.elementHandle(), at3]);
   assert.ok(await firstMap.evaluate((el) => el === document.activeElement), 'the map kept the focus');
 
+  // The sliding-window view off screen skips its mid-run redraw (it would
+  // only take the main thread from the refresh) and is drawn at the run's
+  // end; on screen it is drawn as its values come. Either way it shows the new values.
+  const setSeed = (seed) => p.page.evaluate((s) => {
+    const input = document.querySelector('#preview-seed');
+    input.value = String(s);
+    input.dispatchEvent(new Event('input', { bubbles: true }));
+  }, seed);
+  const windowShows = async (seed, where) => {
+    const g = await previewGen(p.page);
+    await setSeed(seed);
+    await previewsDone(p.page, g);
+    const shown = Number(/= (−?[\d.e+-]+)/.exec(await p.page.locator('#window-readout').innerText())[1].replace('−', '-'));
+    const want = asFloats(await values(p.page, 0))[(wr * 90 + wc) * 6];
+    assert.equal(shown, Number(want.toPrecision(4)), `seed ${seed}, the view ${where}: the readout is the new map's value`);
+  };
+  await p.page.evaluate(() => window.scrollTo(0, 0));
+  const offScreen = await p.page.evaluate(() => document.querySelector('#window-view').getBoundingClientRect().top > innerHeight + 200);
+  assert.ok(offScreen, 'the view starts below the fold');
+  await windowShows(4, 'off screen');
+  await p.page.locator('#window-view').scrollIntoViewIfNeeded();
+  await windowShows(5, 'on screen');
+
   for (const q of [p, fresh]) {
     assert.deepEqual(q.problems.pageErrors, [], 'no page errors');
     assert.deepEqual(q.problems.consoleErrors, [], 'no console errors');

@@ -46,33 +46,23 @@ std::string check_lengths(const ConvDesc& desc, size_t weights_count, bool has_b
 
 std::string ConvOp::create(const ConvDesc& desc, const float* weights, size_t weights_count, const float* bias,
                            size_t bias_count) {
-  if (std::string e = create_whole(desc, weights, weights_count, bias, bias_count); !e.empty()) return e;
-  const int parts = desc.threads > 0 ? std::min(desc.threads, parallel_parts()) : parallel_parts();
-  if (parts == 1 || macs(desc_, out_) < split_min_macs) return "";
-  const auto rows = row_bands(out_.h, parts);
-  if (rows.size() < 2) return "";
-  std::vector<ConvOp> ops(rows.size());
-  std::vector<std::pair<size_t, size_t>> offsets;
-  const size_t in_row = size_t(desc_.input.w) * size_t(desc_.input.c), out_row = size_t(out_.w) * size_t(out_.c);
-  for (size_t i = 0; i < rows.size(); ++i) {
-    ConvBand band;
-    if (!band_of(desc_, rows[i], band).empty()) return "";  // runs whole
-    if (!ops[i].create_whole(band.desc, weights, weights_count, bias, bias_count).empty()) return "";
-    offsets.emplace_back(size_t(band.in_row) * in_row, size_t(band.out_row) * out_row);
+  *this = ConvOp();
+  std::string e = prepare(desc);
+  if (e.empty()) e = check_lengths(desc, weights_count, bias != nullptr, bias_count);
+  if (e.empty() && weights == nullptr) e = "weights is missing";
+  if (!e.empty()) {
+    *this = ConvOp();  // left empty
+    return e;
   }
-  band_ops_ = std::move(ops);
-  band_offsets_ = std::move(offsets);
-  packed_.clear();  // the bands run with their own
-  packed_.shrink_to_fit();
+  split_into_bands();
+  pack_weights(weights, weights_count, bias, bias_count);
+  ready_ = true;
+  for (ConvOp& band : band_ops_) band.ready_ = true;
   return "";
 }
 
-std::string ConvOp::create_whole(const ConvDesc& desc, const float* weights, size_t weights_count,
-                                 const float* bias, size_t bias_count) {
-  *this = ConvOp();
+std::string ConvOp::prepare(const ConvDesc& desc) {
   if (std::string e = validate(desc); !e.empty()) return e;
-  if (std::string e = check_lengths(desc, weights_count, bias != nullptr, bias_count); !e.empty()) return e;
-  if (weights == nullptr) return "weights is missing";
   desc_ = desc;
   out_ = kernels::output_shape(desc);
   if (desc.kind == ConvKind::depthwise) {
@@ -82,31 +72,44 @@ std::string ConvOp::create_whole(const ConvDesc& desc, const float* weights, siz
     winograd_ = desc.allow_winograd && conv_winograd_applies(desc);
     direct_ = !winograd_ && conv_direct_applies(desc);
   }
-  pack_weights(weights, weights_count, bias, bias_count);
-  ready_ = true;
   return "";
+}
+
+void ConvOp::split_into_bands() {
+  const int parts = desc_.threads > 0 ? std::min(desc_.threads, parallel_parts()) : parallel_parts();
+  if (parts == 1 || macs(desc_, out_) < split_min_macs) return;
+  const auto rows = row_bands(out_.h, parts);
+  if (rows.size() < 2) return;
+  std::vector<ConvOp> ops(rows.size());
+  std::vector<std::pair<size_t, size_t>> offsets;
+  const size_t in_row = size_t(desc_.input.w) * size_t(desc_.input.c), out_row = size_t(out_.w) * size_t(out_.c);
+  for (size_t i = 0; i < rows.size(); ++i) {
+    ConvBand band;
+    if (!band_of(desc_, rows[i], band).empty() || !ops[i].prepare(band.desc).empty()) return;  // runs whole
+    // The packing is shared: a band must pick the whole conv's kind of kernel
+    // (Winograd's choice reads no rows, so it always does).
+    if (ops[i].winograd_ != winograd_) return;
+    offsets.emplace_back(size_t(band.in_row) * in_row, size_t(band.out_row) * out_row);
+  }
+  band_ops_ = std::move(ops);
+  band_offsets_ = std::move(offsets);
 }
 
 std::string ConvOp::set_weights(const float* weights, size_t weights_count, const float* bias, size_t bias_count) {
   if (!ready_) return "set_weights() needs a created op";
   if (std::string e = check_lengths(desc_, weights_count, bias != nullptr, bias_count); !e.empty()) return e;
   if (weights == nullptr) return "weights is missing";
-  if (band_ops_.empty()) {
-    pack_weights(weights, weights_count, bias, bias_count);
-    return "";
-  }
-  weights_.assign(weights, weights + weights_count);
-  if (bias) bias_.assign(bias, bias + bias_count); else bias_.clear();
-  for (ConvOp& band : band_ops_) band.pack_weights(weights, weights_count, bias, bias_count);
+  pack_weights(weights, weights_count, bias, bias_count);
   return "";
 }
 
 void ConvOp::pack_weights(const float* weights, size_t weights_count, const float* bias, size_t bias_count) {
   weights_.assign(weights, weights + weights_count);
   if (bias) bias_.assign(bias, bias + bias_count); else bias_.clear();
-  packed_ = desc_.kind == ConvKind::depthwise ? pack_dwconv(desc_, weights, bias)
-            : winograd_                        ? pack_winograd(desc_, weights, bias)
-                                               : pack_conv(desc_, weights, bias);
+  packed_ = std::make_shared<const std::vector<float>>(desc_.kind == ConvKind::depthwise ? pack_dwconv(desc_, weights, bias)
+                                                       : winograd_ ? pack_winograd(desc_, weights, bias)
+                                                                   : pack_conv(desc_, weights, bias));
+  for (ConvOp& band : band_ops_) band.packed_ = packed_;
 }
 
 const char* ConvOp::kernel_name() const {
@@ -121,13 +124,13 @@ void ConvOp::run(const float* input, float* output) {
       band_ops_[size_t(i)].run(input + in, output + out);
     });
   } else if (desc_.kind == ConvKind::depthwise) {
-    dwconv_f32_simd(desc_, packed_.data(), zero_.data(), input, output);
+    dwconv_f32_simd(desc_, packed_->data(), zero_.data(), input, output);
   } else if (winograd_) {
-    conv_winograd_f32_simd(desc_, packed_.data(), scratch_, input, output);
+    conv_winograd_f32_simd(desc_, packed_->data(), scratch_, input, output);
   } else if (direct_) {
-    conv_direct_f32_simd(desc_, packed_.data(), scratch_, indirection_, input, output);
+    conv_direct_f32_simd(desc_, packed_->data(), scratch_, indirection_, input, output);
   } else {
-    conv_f32_simd(desc_, packed_.data(), zero_.data(), indirection_, input, output);
+    conv_f32_simd(desc_, packed_->data(), zero_.data(), indirection_, input, output);
   }
 }
 

@@ -3,6 +3,7 @@
 // core is exception-free: the WASM build has no exceptions).
 #pragma once
 
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -47,22 +48,29 @@ class ConvOp {
   void run_reference(const float* input, float* output) const;
 
  private:
-  std::string create_whole(const ConvDesc& desc, const float* weights, size_t weights_count, const float* bias,
-                           size_t bias_count);
+  // Validates `desc` and picks the kernel; packs nothing (create() and the
+  // bands it splits into share one packing, done after).
+  std::string prepare(const ConvDesc& desc);
+  // One band of output rows per core, each prepared on its own desc, when
+  // the conv is big enough to pay for the split; else none (runs whole).
+  void split_into_bands();
+  // Packs once and hands the packing to every band: the packed weights
+  // depend on the kernel's taps and channels, never on the rows.
   void pack_weights(const float* weights, size_t weights_count, const float* bias, size_t bias_count);
 
   ConvDesc desc_{};
   Shape4 out_{};
   bool ready_ = false;
-  std::vector<float> weights_, bias_;  // as given, for run_reference
-  std::vector<float> packed_;
+  std::vector<float> weights_, bias_;  // as given, for run_reference (the whole op's only)
+  std::shared_ptr<const std::vector<float>> packed_;
   std::vector<float> zero_;            // padded taps of the conv kernel read this
   std::vector<const float*> indirection_;
   std::vector<float> scratch_;         // conv_direct_f32_simd's padded rows, conv_winograd_f32_simd's tiles
   bool winograd_ = false;              // conv_winograd_f32_simd
   bool direct_ = false;                // conv_direct_f32_simd, else conv_f32_simd
-  // When split: one op per band (each unsplit, with its own weights and
-  // scratch) and where its input and output start in the whole op's.
+  // When split: one op per band (each unsplit, with its own scratch, sharing
+  // the whole op's packed weights) and where its input and output start in
+  // the whole op's.
   std::vector<ConvOp> band_ops_;
   std::vector<std::pair<size_t, size_t>> band_offsets_;
 };

@@ -24,7 +24,10 @@ struct CellBand {
 };
 
 // The bands thumbnail_cells and relu_and_cells run at once; one band when
-// the map is small or there is one core.
+// the map is small or there is one core. Not row_bands (row_bands.hpp): a
+// band here is whole thumbnail rows (`factor` map rows each, the last one
+// possibly short), and no kernel asks for an even start, so the rows split
+// as evenly as they go.
 std::vector<CellBand> cell_bands(const ThumbnailDesc& d) {
   const int rows = thumbnail_rows(d);
   const int parts = size_t(d.h) * size_t(d.w) * size_t(d.c) < split_min_floats ? 1 : std::min(parallel_parts(), rows);
