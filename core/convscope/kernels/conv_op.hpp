@@ -25,9 +25,9 @@ class ConvOp {
                      size_t bias_count);
 
   // New weights (and bias) for a ready op, of the lengths create() checks:
-  // re-packed in place, the scratch kept (a new seed in the previews changes
-  // every layer's weights and no shape). "" or a one-line error; on error the
-  // op keeps its old weights.
+  // packed once for all its bands, the scratch kept (a new seed in the
+  // previews changes every layer's weights and no shape). "" or a one-line
+  // error; on error the op keeps its old weights.
   std::string set_weights(const float* weights, size_t weights_count, const float* bias, size_t bias_count);
 
   bool ready() const { return ready_; }
