@@ -17,6 +17,9 @@
 // and an edit of the last conv layer (which resumes after the unchanged
 // layers); and single-threaded FMA and the default once more as the active
 // tab (see below why that differs). Goal: <= 60 ms per full refresh on 2 cores.
+// BASELINE_DIST=/path/to/another/dist adds that build's default beside this
+// one's, in the interleaved rounds and as the active tab (a change's effect,
+// side by side in one run; e.g. a worktree of the last commit, built).
 import { chromium } from 'playwright-core';
 import { startServer } from './server.mjs';
 import { CHROMIUM, CHROMIUM_ARGS, encodeLink } from './harness.mjs';
@@ -46,6 +49,8 @@ const configs = [
   // server is): the threaded FMA build where Chromium has relaxed SIMD.
   { label: 'default', query: '' },
 ];
+const baseline = process.env.BASELINE_DIST ? await startServer({ dir: process.env.BASELINE_DIST }) : null;
+if (baseline) configs.push({ label: 'default, BASELINE_DIST build', query: '', server: baseline });
 try {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const first = await context.newPage();
@@ -57,9 +62,9 @@ try {
     const el = document.querySelector('#previews');
     return el && el.dataset.state === 'done' && Number(el.dataset.gen) >= g;
   }, gen, { timeout: 120_000 });
-  const open = async (query) => {
+  const open = async ({ query, server: from = server }) => {
     const page = await context.newPage();
-    await page.goto(`${server.url}${query}#${hash}`);
+    await page.goto(`${from.url}${query}#${hash}`);
     await done(page, 1);
     return page;
   };
@@ -75,7 +80,7 @@ try {
     });
   };
   const pages = [];
-  for (const c of configs) pages.push(await open(c.query));
+  for (const c of configs) pages.push(await open(c));
   // The configurations' pages are tabs of one browser, none of them the
   // active tab: a blank one opened last is. Measured so, the same build gave
   // the same figures in every place; as the active tab a page measured
@@ -85,7 +90,7 @@ try {
   // same way, on tabs that were not the active one. The two configurations
   // that matter most are measured as the active tab too, below.
   const blank = await context.newPage();
-  const engine = await pages.at(-1).locator('#preview-footer').innerText();
+  const engine = await pages[configs.findIndex((c) => c.label === 'default')].locator('#preview-footer').innerText();
   const rows = configs.map(() => []);
   // Each round starts at the next page, so no configuration always follows the same one.
   for (let i = 0; i < WARMUP + RUNS; i += 1) {
@@ -104,9 +109,10 @@ try {
     return out;
   };
   // The same edit with the page as the active tab (brought to front, then a
-  // few frames to settle), single-threaded FMA and the default interleaved:
+  // few frames to settle), single-threaded FMA and the default (and the
+  // baseline's) interleaved:
   // what a visitor's one tab pays with this browser's software compositing.
-  const activeOf = [configs.findIndex((c) => c.label === '1 worker, FMA'), configs.length - 1];
+  const activeOf = ['1 worker, FMA', 'default', 'default, BASELINE_DIST build'].map((label) => configs.findIndex((c) => c.label === label)).filter((k) => k >= 0);
   const activeRows = activeOf.map(() => []);
   for (let i = 0; i < WARMUP + RUNS; i += 1) {
     for (const [a, k] of activeOf.entries()) {
@@ -117,7 +123,7 @@ try {
     }
   }
   await blank.bringToFront();
-  const best = pages.at(-1);
+  const best = pages[configs.findIndex((c) => c.label === 'default')];
   const imageRows = await measure(best, (page, i) => page.locator('#preview-image').selectOption(i % 2 ? 'astronaut' : 'coffee'));
   const lastRows = await measure(best, (page, i) => page.locator('#layer-8-filters').fill(String(31 + (i % 2))));
   const version = await browser.version();
@@ -158,4 +164,5 @@ try {
 } finally {
   await browser.close();
   await server.close();
+  await baseline?.close();
 }
