@@ -216,8 +216,8 @@ export function createWindowView(root, { onSelect }) {
   // scroll in.
   let onScreen = true;
   let drawWhenSeen = false;
-  new IntersectionObserver(([entry]) => {
-    onScreen = entry.isIntersecting;
+  new IntersectionObserver((entries) => {
+    onScreen = entries[entries.length - 1].isIntersecting; // the latest, when several changes queued
     if (onScreen && drawWhenSeen) {
       drawWhenSeen = false;
       if (step) setResults(results, step.index); // drawn if its values are in by now

@@ -112,8 +112,27 @@ test('a new seed redraws the same canvases with what a fresh load at that seed s
 
   // The sliding-window view off screen skips its mid-run redraw (it would
   // only take the main thread from the refresh) and is drawn at the run's
-  // end; on screen it is drawn as its values come. Either way it shows the new values.
+  // end; on screen it is drawn as its values come, before the run ends.
+  // Either way it shows the new values. The page's own record of the order:
+  // a MutationObserver's batches (one per task) of readout changes ('R') and
+  // #previews' data-state becoming 'running' (the run starts) and 'done' (it ends).
   const setSeed = (seed) => p.page.evaluate((s) => {
+    window.windowLog = [];
+    const state = document.querySelector('#previews');
+    const log = (records) => {
+      // A record holds the old value: the new one is the next record's old value, or the current one.
+      const batch = records.map((r, i) => {
+        if (r.type !== 'attributes') return 'R';
+        const next = records.slice(i + 1).find((n) => n.type === 'attributes');
+        const now = next ? next.oldValue : state.dataset.state;
+        return now === 'done' ? 'end' : now === 'running' && r.oldValue !== 'running' ? 'start' : 'state';
+      });
+      window.windowLog.push([...new Set(batch)]);
+    };
+    window.windowObserver?.disconnect();
+    window.windowObserver = new MutationObserver(log);
+    window.windowObserver.observe(document.querySelector('#window-readout'), { childList: true, characterData: true, subtree: true });
+    window.windowObserver.observe(document.querySelector('#previews'), { attributes: true, attributeFilter: ['data-state'], attributeOldValue: true });
     const input = document.querySelector('#preview-seed');
     input.value = String(s);
     input.dispatchEvent(new Event('input', { bubbles: true }));
@@ -125,13 +144,20 @@ test('a new seed redraws the same canvases with what a fresh load at that seed s
     const shown = Number(/= (−?[\d.e+-]+)/.exec(await p.page.locator('#window-readout').innerText())[1].replace('−', '-'));
     const want = asFloats(await values(p.page, 0))[(wr * 90 + wc) * 6];
     assert.equal(shown, Number(want.toPrecision(4)), `seed ${seed}, the view ${where}: the readout is the new map's value`);
+    const batches = await p.page.evaluate(() => window.windowLog);
+    const start = batches.findIndex((b) => b.includes('start'));
+    const end = batches.findIndex((b, i) => i > start && b.includes('end'));
+    assert.ok(start >= 0 && end > start, `the run's start and end were seen (${JSON.stringify(batches)})`);
+    return batches.slice(start + 1, end).filter((b) => b.includes('R')).length; // redraws in the run's tasks before its last
   };
   await p.page.evaluate(() => window.scrollTo(0, 0));
   const offScreen = await p.page.evaluate(() => document.querySelector('#window-view').getBoundingClientRect().top > innerHeight + 200);
   assert.ok(offScreen, 'the view starts below the fold');
-  await windowShows(4, 'off screen');
+  assert.equal(await windowShows(4, 'off screen'), 0, 'off screen: no redraw before the run\'s end');
   await p.page.locator('#window-view').scrollIntoViewIfNeeded();
-  await windowShows(5, 'on screen');
+  await p.page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))); // the observer has seen it
+  const midRun = await windowShows(5, 'on screen');
+  assert.ok(midRun >= 1, 'on screen: redrawn mid-run, as its values came');
 
   for (const q of [p, fresh]) {
     assert.deepEqual(q.problems.pageErrors, [], 'no page errors');

@@ -19,7 +19,9 @@
 // tab (see below why that differs). Goal: <= 60 ms per full refresh on 2 cores.
 // BASELINE_DIST=/path/to/another/dist adds that build's default beside this
 // one's, in the interleaved rounds and as the active tab (a change's effect,
-// side by side in one run; e.g. a worktree of the last commit, built).
+// side by side in one run; e.g. a worktree of the last commit, built). The
+// network's link is made by this build: the baseline must read the same
+// link format.
 import { chromium } from 'playwright-core';
 import { startServer } from './server.mjs';
 import { CHROMIUM, CHROMIUM_ARGS, encodeLink } from './harness.mjs';
@@ -49,9 +51,12 @@ const configs = [
   // server is): the threaded FMA build where Chromium has relaxed SIMD.
   { label: 'default', query: '' },
 ];
-const baseline = process.env.BASELINE_DIST ? await startServer({ dir: process.env.BASELINE_DIST }) : null;
-if (baseline) configs.push({ label: 'default, BASELINE_DIST build', query: '', server: baseline });
+let baseline = null;
 try {
+  if (process.env.BASELINE_DIST) {
+    baseline = await startServer({ dir: process.env.BASELINE_DIST });
+    configs.push({ label: 'default, BASELINE_DIST build', query: '', server: baseline });
+  }
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const first = await context.newPage();
   await first.goto(server.url);
@@ -115,7 +120,10 @@ try {
   const activeOf = ['1 worker, FMA', 'default', 'default, BASELINE_DIST build'].map((label) => configs.findIndex((c) => c.label === label)).filter((k) => k >= 0);
   const activeRows = activeOf.map(() => []);
   for (let i = 0; i < WARMUP + RUNS; i += 1) {
-    for (const [a, k] of activeOf.entries()) {
+    // Rotated per round, as above.
+    for (let j = 0; j < activeOf.length; j += 1) {
+      const a = (i + j) % activeOf.length;
+      const k = activeOf[a];
       await pages[k].bringToFront();
       await pages[k].evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(r, 100)))));
       const r = await once(pages[k], () => pages[k].locator('#preview-seed').fill(String(2000 + i)));

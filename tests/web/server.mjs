@@ -33,7 +33,9 @@ const MIME = {
  * kernels; false serves it as a host without those headers.
  * Resolves to {url, close(), bytesSent(), resetBytes(), log()}.
  */
-export async function startServer({ dir = DIST_DIR, extra = {}, gzip = false, isolated = true } = {}) {
+export async function startServer({ dir: given = DIST_DIR, extra = {}, gzip = false, isolated = true } = {}) {
+  // Absolute and without a trailing slash: the containment check below compares prefixes.
+  const dir = path.resolve(given);
   await fs.access(path.join(dir, 'index.html')).catch(() => {
     throw new Error(`no built site at ${dir} (index.html missing): build first, or set DIST_DIR`);
   });

@@ -86,8 +86,10 @@ void ConvOp::split_into_bands() {
   for (size_t i = 0; i < rows.size(); ++i) {
     ConvBand band;
     if (!band_of(desc_, rows[i], band).empty() || !ops[i].prepare(band.desc).empty()) return;  // runs whole
-    // The packing is shared: a band must pick the whole conv's kind of kernel
-    // (Winograd's choice reads no rows, so it always does).
+    // The packing is shared, so a band must read the whole conv's packing
+    // format: Winograd's or pack_conv's (the direct and indirect kernels
+    // share it, so a band may pick either). Winograd's choice reads no rows,
+    // so this never fires today; it keeps the sharing safe if one ever does.
     if (ops[i].winograd_ != winograd_) return;
     offsets.emplace_back(size_t(band.in_row) * in_row, size_t(band.out_row) * out_row);
   }
