@@ -30,7 +30,8 @@
 //               withLayer: a ReLU computed in that conv's thumbnail pass)
 //               | {type: 'values', gen, index, values}
 //               | {type: 'thumbnails-done', gen}  (every layer's thumbnails are posted; values may follow)
-//               | {type: 'done', gen, kernels, workers, threads, …}  (after the last values)
+//               | {type: 'done', gen, kernels, workers, threads, unshared, …}  (after the last values;
+//               unshared: more than one core, but no shared memory, as the page is not cross-origin isolated)
 //               | {type: 'error', gen, index, message, skipped}  (skipped: an input's preview failed)
 // A newer 'run' (or a 'cancel') makes older runs stop at their next layer boundary.
 import createConvScope from './convscope.js';
@@ -992,6 +993,8 @@ async function run(msg) {
     convEngine: engines.has('js') ? 'js' : engines.has('simd') ? 'simd' : null, engineNote,
     kernels: kernelBuild, workers: 1 + readyHelpers().length, publishMs,
     threads: kernelBuild === 'threads' && mod ? mod.parallelParts() : 1,
+    // Why a machine with cores to spare runs without threads: the page is not isolated (the host's headers).
+    unshared: globalThis.crossOriginIsolated !== true && cores() > 1,
   });
   // Helpers start once a run is done, so loading their engines never slows
   // the first previews on a machine with few cores; later runs use them once ready.

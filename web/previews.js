@@ -475,7 +475,9 @@ export function createPreviews({ root, windowRoot, getSchema, onUi, endTyping, a
         : msg.convEngine === 'js' ? 'convolutions in plain JS (no SIMD kernels in this build)' : 'no convolutions';
       const where = msg.threads > 1 ? `in a Web Worker, convolutions split by rows across ${msg.threads} threads (WebAssembly threads: the page is cross-origin isolated)`
         : msg.workers > 1 ? `in ${msg.workers} Web Workers (convolutions split by rows)` : 'in a Web Worker';
-      footer.textContent = `Refreshed in ${ms(total)} (worker ${ms(msg.totalMs)}): ${engine}; pooling, upsampling, ReLU and the thumbnails in SIMD kernels too where they apply, other activations and the rest in JS; ${where}.`;
+      // A host's hint: its page could run the threaded kernels with two headers.
+      const unshared = msg.unshared ? '; WebAssembly threads would need the page cross-origin isolated (served with the COOP and COEP headers)' : '';
+      footer.textContent = `Refreshed in ${ms(total)} (worker ${ms(msg.totalMs)}): ${engine}; pooling, upsampling, ReLU and the thumbnails in SIMD kernels too where they apply, other activations and the rest in JS; ${where}${unshared}.`;
       renderNotices(msg.engineNote);
       for (const [index, card] of cards) {
         setStale(card, false);

@@ -127,6 +127,8 @@ test('the kernel build follows ?kernels=; the default is the threaded FMA build 
   assert.equal(plain.isolated, false);
   assert.equal(plain.kernels, relaxed ? 'fma' : 'simd128');
   assert.equal(plain.threads, '1');
+  if (plain.cores > 1) assert.match(plain.footer, /WebAssembly threads would need the page cross-origin isolated \(served with the COOP and COEP headers\)\.$/, 'the footer tells a host why');
+  assert.doesNotMatch(auto.footer, /would need/, 'an isolated page has nothing to be told');
   const asked = await previewValues(hash, '?kernels=threads', 0, plainEnv);
   assert.equal(asked.kernels, relaxed ? 'fma' : 'simd128', 'threads asked for where the page is not isolated');
   const fma = await previewValues(hash, '?kernels=fma', 0);
