@@ -139,7 +139,7 @@ try {
   console.log(`Preview budget — ${new Date().toISOString().slice(0, 10)}, Chromium ${version} headless, ${RUNS} full refreshes per configuration after ${WARMUP} warm-up, interleaved`);
   console.log(`machine: ${(await import('node:os')).cpus().length} cores, load average at the end ${load}`);
   console.log(`network: 256x256x3 -> 5 x (3x3 conv 'same' + ReLU), 3->8->16->16->32->32; ${(macs / 1e9).toFixed(3)} G MACs per refresh`);
-  console.log(`first load (default): ${engine}`);
+  console.log(`first load (default, while the other configurations' tabs load too): ${engine}`);
   console.log('');
   // The fastest run as well: on a shared machine the median carries other
   // work's load; the best run is nearer what a quiet machine gives.
