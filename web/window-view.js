@@ -213,15 +213,12 @@ export function createWindowView(root, { onSelect }) {
   // Whether the view is on screen (or nearly): a mid-run redraw of a view
   // nobody sees only took the main thread from the refresh (a few ms of
   // drawing and a frame), so it waits for the run's end, or for the view to
-  // scroll in.
+  // scroll in: then setResults draws it if what it shows is not what it drew
+  // and the values are in.
   let onScreen = true;
-  let drawWhenSeen = false;
   new IntersectionObserver((entries) => {
     onScreen = entries[entries.length - 1].isIntersecting; // the latest, when several changes queued
-    if (onScreen && drawWhenSeen) {
-      drawWhenSeen = false;
-      if (step) setResults(results, step.index); // drawn if its values are in by now
-    }
+    if (onScreen && step) setResults(results, step.index);
   }, { rootMargin: '200px' }).observe(root);
 
   /** '' when the chosen layer can be drawn, else the reason it is not. */
@@ -350,11 +347,7 @@ export function createWindowView(root, { onSelect }) {
     const outRes = outputResult();
     if (sameAsDrawn(inRes, outRes)) return;
     if (index !== undefined && ((inRes && !inRes.values) || (outRes && !outRes.values))) return;
-    if (index !== undefined && !onScreen) {
-      drawWhenSeen = true;
-      return;
-    }
-    drawWhenSeen = false;
+    if (index !== undefined && !onScreen) return;
     draw();
   }
 

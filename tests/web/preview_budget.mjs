@@ -95,7 +95,8 @@ try {
   // same way, on tabs that were not the active one. The two configurations
   // that matter most are measured as the active tab too, below.
   const blank = await context.newPage();
-  const engine = await pages[configs.findIndex((c) => c.label === 'default')].locator('#preview-footer').innerText();
+  const defaultPage = pages[configs.findIndex((c) => c.label === 'default')];
+  const engine = await defaultPage.locator('#preview-footer').innerText();
   const rows = configs.map(() => []);
   // Each round starts at the next page, so no configuration always follows the same one.
   for (let i = 0; i < WARMUP + RUNS; i += 1) {
@@ -131,9 +132,8 @@ try {
     }
   }
   await blank.bringToFront();
-  const best = pages[configs.findIndex((c) => c.label === 'default')];
-  const imageRows = await measure(best, (page, i) => page.locator('#preview-image').selectOption(i % 2 ? 'astronaut' : 'coffee'));
-  const lastRows = await measure(best, (page, i) => page.locator('#layer-8-filters').fill(String(31 + (i % 2))));
+  const imageRows = await measure(defaultPage, (page, i) => page.locator('#preview-image').selectOption(i % 2 ? 'astronaut' : 'coffee'));
+  const lastRows = await measure(defaultPage, (page, i) => page.locator('#layer-8-filters').fill(String(31 + (i % 2))));
   const version = await browser.version();
   const load = (await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ');
   console.log(`Preview budget — ${new Date().toISOString().slice(0, 10)}, Chromium ${version} headless, ${RUNS} full refreshes per configuration after ${WARMUP} warm-up, interleaved`);
